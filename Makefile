@@ -1,0 +1,81 @@
+# settlebook — build, test, demo, bench, sanitizers, install.
+# Libraries come from Debian packages, found with pkg-config (libcsv ships no .pc file,
+# so it is linked by name).
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+PKGS     := sqlite3 jansson libcurl xlsxwriter openssl zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
+             -Iinclude -Ibuild $(PKG_CFLAGS)
+BUILD    ?= build
+
+SRCS     := $(sort $(wildcard src/*.c))
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+OBJS     := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/sql_embed.o
+SQL      := $(sort $(wildcard sql/*.sql))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all deps test unit e2e demo bench asan fuzz install clean
+
+all: settlebook
+
+settlebook: $(BUILD)/main.o $(OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+$(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Migrations are compiled into the binary so an installed settlebook needs no sql/ folder.
+$(BUILD)/sql_embed.c: $(SQL) tests/embed_sql.sh | $(BUILD)
+	sh tests/embed_sql.sh $(SQL) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/sql_embed.o: $(BUILD)/sql_embed.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(OBJS) tests/unit/t.h | $(BUILD)
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(OBJS) $(PKG_LIBS) $(LDFLAGS)
+
+$(BUILD):
+	@mkdir -p $(BUILD)
+
+deps:
+	@sh tests/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory settlebook $(UNIT_BINS)
+	@sh tests/run.sh $(UNIT_BINS)
+
+demo: deps
+	@$(MAKE) --no-print-directory settlebook
+	@sh tests/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory settlebook
+	@sh tests/bench.sh
+
+# The whole suite under AddressSanitizer and UBSan, in its own build folder.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" clean-bin test
+
+clean-bin:
+	@rm -f settlebook
+
+fuzz: deps
+	@sh tests/fuzz.sh
+
+install: settlebook
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 settlebook $(DESTDIR)$(PREFIX)/bin/settlebook
+
+clean:
+	rm -rf build build-asan settlebook tests/out

@@ -1,0 +1,26 @@
+/* cli — the commands. main.c turns argv into a struct cli and calls one cli_* function,
+ * which returns the process exit status (0 ok, 1 exceptions remain, 2 bad input, 3 external
+ * failure, 4 internal error). */
+#ifndef SETTLEBOOK_CLI_H
+#define SETTLEBOOK_CLI_H
+
+struct cli {
+    const char *ledger;   /* --ledger, default ./settlebook.db */
+    const char *config;   /* --config, default ./settlebook.json */
+    const char *reports;  /* --reports, default ./reports */
+    int json;             /* --json: machine-readable summary on stdout */
+    int argc;             /* the command's own arguments, argv[0] = command name */
+    char **argv;
+};
+
+int cli_init(struct cli *g);
+int cli_ingest(struct cli *g);
+int cli_settlements(struct cli *g);
+int cli_synth(struct cli *g);
+int cli_audit(struct cli *g);
+
+
+/* True when argv holds -h or --help; then prints usage and the caller returns 0. */
+int cli_wants_help(int argc, char **argv, const char *usage);
+
+#endif

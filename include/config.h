@@ -1,0 +1,81 @@
+/* config — settlebook.json, read with jansson and checked strictly: an unknown key or a bad
+ * value is an ERR_INPUT error naming the key. Keys named "//" are comments. */
+#ifndef SETTLEBOOK_CONFIG_H
+#define SETTLEBOOK_CONFIG_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "ingest.h"
+
+#define CONFIG_CODE_MAX 32
+#define CONFIG_NAME_MAX 96
+#define CONFIG_MARKETPLACES_MAX 32
+#define CONFIG_MAPPINGS_MAX 512
+
+/* Account roles of DESIGN.md's accounting model; the config gives each a Xero code. */
+enum account_role {
+    ACCT_SALES, ACCT_SHIPPING, ACCT_GIFT_WRAP, ACCT_PROMOTIONS, ACCT_REFUNDS,
+    ACCT_FEES_SELLING, ACCT_FEES_FBA, ACCT_FEES_STORAGE, ACCT_FEES_ADVERTISING,
+    ACCT_FEES_SUBSCRIPTION, ACCT_FEES_OTHER, ACCT_SALES_TAX, ACCT_MF_TAX,
+    ACCT_REIMBURSEMENTS, ACCT_RESERVES, ACCT_CARRIED_FORWARD, ACCT_CLEARING, ACCT_BANK,
+    ACCT_ROUNDING, ACCT_SUSPENSE, ACCT_COUNT
+};
+
+/* Tax categories a mapping rule names; each marketplace gives each a Xero tax type. */
+enum tax_category { TAX_SALES, TAX_FEES, TAX_NONE, TAX_COUNT };
+
+struct config_marketplace {
+    char name[CONFIG_NAME_MAX];          /* "Amazon.com" as in marketplace-name */
+    char contact[CONFIG_NAME_MAX];       /* Xero contact name */
+    char tax[TAX_COUNT][CONFIG_CODE_MAX];
+    char tracking_name[CONFIG_NAME_MAX], tracking_option[CONFIG_NAME_MAX];
+};
+
+/* A mapping rule; "*" (or an absent key) matches anything. More non-wildcard keys win;
+ * on a tie the earlier rule wins. */
+struct config_mapping {
+    char transaction_type[CONFIG_NAME_MAX], amount_type[CONFIG_NAME_MAX];
+    char amount_description[CONFIG_NAME_MAX], marketplace[CONFIG_NAME_MAX];
+    int account;                         /* enum account_role, or -1 with code set */
+    char code[CONFIG_CODE_MAX];          /* a literal account code */
+    int tax;                             /* enum tax_category */
+    char category[32];                   /* report grouping: Sales, Refunds, Fees, ... */
+};
+
+enum posting_mode { POST_SUMMARY, POST_ORDERS, POST_JOURNAL };
+
+struct config {
+    char base_currency[4];
+    char accounts[ACCT_COUNT][CONFIG_CODE_MAX];
+    struct config_marketplace marketplaces[CONFIG_MARKETPLACES_MAX];
+    size_t n_marketplaces;
+    struct config_mapping *mappings;     /* owned; user rules, before the defaults */
+    size_t n_mappings;
+    int mode;                            /* enum posting_mode */
+    char status[16];                     /* DRAFT or AUTHORISED */
+    int group_by_sku;
+    char timezone[64];
+    int record_payment;
+    int order_days_unsettled;            /* ORDER_NOT_SETTLED after this many days */
+    int fee_anomaly_pct;                 /* FEE_ANOMALY when a rate is this far off usual */
+    struct ingest_bank bank;
+    char hash[65];                       /* sha256 of the file's bytes, for the audit sheet */
+};
+
+/* Fills cfg with the defaults, then overlays path when it exists (a missing file is fine
+ * when must_exist is 0). Free with config_free. */
+int config_load(struct config *cfg, const char *path, int must_exist, struct err *e);
+void config_free(struct config *cfg);
+
+/* The commented default settlebook.json written by `settlebook init`. */
+const char *config_default_text(void);
+
+/* Role name ("sales") of an account role, and back (-1 when unknown). */
+const char *config_account_name(int role);
+int config_account_role(const char *name);
+
+/* The marketplace entry for name, or the first one ("default") when none matches. */
+const struct config_marketplace *config_marketplace(const struct config *cfg, const char *name);
+
+#endif

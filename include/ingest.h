@@ -1,0 +1,50 @@
+/* ingest — detects the kind of each input file from its content (never its name or column
+ * positions) and loads it into the ledger inside the caller's transaction. Never talks to
+ * the network. */
+#ifndef SETTLEBOOK_INGEST_H
+#define SETTLEBOOK_INGEST_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "ledger.h"
+
+#define INGEST_FILE_MAX ((int64_t)8 << 30) /* 8 GiB: far beyond any real report */
+#define INGEST_JSON_MAX (256 << 20)        /* SP-API pages are small; refuse giants */
+
+/* How a bank statement CSV is laid out (config "bank"). Defaults: Xero's bank statement
+ * import template ("*Date", "*Amount", "Payee", "Description", "Reference"). */
+struct ingest_bank {
+    char date_col[64], amount_col[64], payee_col[64], description_col[64], reference_col[64];
+    char date_order[4];   /* "dmy", "mdy" or "ymd"; ISO dates are always accepted */
+    char currency[4];
+    char decimal;         /* '.' or ',' */
+};
+
+struct ingest_opts {
+    int replace;                     /* supersede a settlement already in the ledger */
+    const struct ingest_bank *bank;
+};
+
+struct ingest_result {
+    char kind[24];
+    char sha256[65];
+    int skipped;                     /* same bytes were already ingested */
+    int replaced;                    /* an earlier file of the same settlement was superseded */
+    char settlement_id[64];
+    char currency[4];
+    int64_t records;                 /* data records read */
+    int64_t lines;                   /* amount lines / order items / bank lines stored */
+    int64_t total_minor, lines_sum_minor;
+    int mismatch;                    /* lines do not sum to total-amount */
+};
+
+void ingest_bank_defaults(struct ingest_bank *b);
+
+/* Loads one file inside the caller's open transaction (it takes a savepoint and rolls back
+ * to it on error, so a failed file leaves no trace). Errors are ERR_INPUT and read
+ * "FILE:LINE[:COLUMN]: what is wrong and what to do". */
+int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o,
+                struct ingest_result *res, struct err *e);
+
+#endif

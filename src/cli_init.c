@@ -1,0 +1,68 @@
+/* cli_init — `settlebook init`: creates the ledger (all migrations) and, unless one exists,
+ * the commented default config. Running it again changes nothing. */
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "ledger.h"
+#include "log.h"
+
+static const char usage[] =
+    "usage: settlebook init [--ledger PATH] [--config PATH]\n"
+    "Creates the ledger (SQLite) and a commented default settlebook.json. Existing files are\n"
+    "kept: the ledger is only migrated, the config is never overwritten.\n";
+
+/* Writes the default config through a temporary file and a rename. */
+static int write_config(const char *path, struct err *e)
+{
+    char tmp[4096];
+    FILE *f;
+    const char *text = config_default_text();
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    f = fopen(tmp, "wb");
+    if (!f)
+        return err_set(e, ERR_IO, "%s: cannot create", tmp);
+    if (fputs(text, f) == EOF || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+        fclose(f);
+        remove(tmp);
+        return err_set(e, ERR_IO, "%s: cannot write", tmp);
+    }
+    fclose(f);
+    if (rename(tmp, path) != 0) {
+        remove(tmp);
+        return err_set(e, ERR_IO, "%s: cannot rename into place", path);
+    }
+    return 0;
+}
+
+int cli_init(struct cli *g)
+{
+    struct err e = {0};
+    struct ledger *lg;
+    int existed = access(g->ledger, F_OK) == 0;
+
+    if (cli_wants_help(g->argc, g->argv, usage))
+        return 0;
+    if (g->argc > 1) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (ledger_open(&lg, g->ledger, 1, &e) < 0) {
+        log_error("%s", e.msg);
+        return err_exit_code(&e);
+    }
+    ledger_close(lg);
+    log_info("ledger %s %s", g->ledger, existed ? "is up to date" : "created");
+    if (access(g->config, F_OK) == 0) {
+        log_info("config %s exists; left as it is", g->config);
+        return 0;
+    }
+    if (write_config(g->config, &e) < 0) {
+        log_error("%s", e.msg);
+        return err_exit_code(&e);
+    }
+    log_info("config %s written (edit the account codes to match your Xero chart)", g->config);
+    return 0;
+}

@@ -1,0 +1,37 @@
+# tests/lib.sh — sourced by every tests/e2e/*.sh. Gives each test a fresh folder and the
+# check helpers; `finish` prints "N passed, N failed" and sets the exit status.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SB="$ROOT/settlebook"
+FX="$ROOT/fixtures"
+SAMPLES="$ROOT/../shared/samples"
+NAME=$(basename "$0" .sh)
+T="$ROOT/tests/out/$NAME"
+rm -rf "$T" && mkdir -p "$T" && cd "$T" || exit 1
+export TZ=UTC LC_ALL=C
+PASS=0
+FAIL=0
+
+ok() { PASS=$((PASS + 1)); }
+bad() { FAIL=$((FAIL + 1)); echo "FAIL $NAME: $*"; }
+
+# check DESCRIPTION COMMAND...: passes when the command exits 0.
+check() { d=$1; shift; if "$@" >/dev/null 2>&1; then ok; else bad "$d"; fi; }
+
+# eq DESCRIPTION GOT WANT
+eq() { if [ "$2" = "$3" ]; then ok; else bad "$1: got [$2] want [$3]"; fi; }
+
+# status DESCRIPTION WANT COMMAND...: checks the exit status.
+status() { d=$1; w=$2; shift 2; "$@" >"$T/.out" 2>"$T/.err"; s=$?
+  if [ "$s" = "$w" ]; then ok; else bad "$d: exit $s, want $w: $(head -c 300 "$T/.err")"; fi; }
+
+# contains DESCRIPTION FILE TEXT
+contains() { if grep -qF -- "$3" "$2"; then ok; else bad "$1: '$3' not in $2: $(head -c 300 "$2")"; fi; }
+
+# q SQL: one value from the test ledger
+q() { sqlite3 "$T/settlebook.db" "$1"; }
+
+# dump of the ledger's contents, for before/after comparisons
+dump() { sqlite3 "$T/settlebook.db" .dump; }
+
+finish() { echo "$PASS passed, $FAIL failed"; [ "$FAIL" = 0 ]; }
