@@ -9,6 +9,8 @@ NAME=$(basename "$0" .sh)
 T="$ROOT/tests/out/$NAME"
 rm -rf "$T" && mkdir -p "$T" && cd "$T" || exit 1
 export TZ=UTC LC_ALL=C
+# Debian's python3 has python3-jsonschema and python3-openpyxl; a pyenv shim may not.
+export PATH="/usr/bin:$PATH"
 PASS=0
 FAIL=0
 
