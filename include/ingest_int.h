@@ -96,4 +96,41 @@ void settle_free(struct settle *s);
 int settle_posted(struct ingest_ctx *c, const char *s, size_t line, int col, const char *name,
                   char *buf, const char **out, struct err *e);
 
+/* Order history, shared by the All Orders flat file and SP-API JSON readers
+ * (ingest_orderdb.c). Strings are borrowed for the call; NULL or "" is stored as NULL. */
+enum orderdb_money {
+    OM_ITEM_PRICE, OM_ITEM_TAX, OM_SHIPPING_PRICE, OM_SHIPPING_TAX, OM_GIFT_WRAP_PRICE,
+    OM_GIFT_WRAP_TAX, OM_ITEM_PROMOTION_DISCOUNT, OM_SHIP_PROMOTION_DISCOUNT, OM_COUNT
+};
+
+struct orderdb_order {
+    const char *order_id, *merchant_order_id, *purchase, *last_updated, *status;
+    const char *fulfillment_channel, *sales_channel, *currency, *ship_country, *buyer_ref;
+    int has_total;           /* order_total is known */
+    money_t total;
+    int is_business;         /* 1, 0, or -1 when unknown */
+};
+
+struct orderdb_item {
+    const char *order_id, *order_item_id, *sku, *asin, *product_name, *item_status;
+    const char *currency;    /* NULL when the row has no prices (cancelled, pending) */
+    int64_t quantity;
+    money_t amount[OM_COUNT];
+};
+
+struct orderdb;
+
+/* Prepares the statements for c's source file; the caller owns *out (orderdb_free). */
+int orderdb_open(struct ingest_ctx *c, struct orderdb **out, struct err *e);
+/* Inserts or updates the order: values the new file carries win, absent ones (NULL) keep
+ * what the ledger knew. */
+int orderdb_order(struct orderdb *d, const struct orderdb_order *o, struct err *e);
+/* Deletes the order's items that came from other source files: all of them when
+ * order_item_id is NULL, else those with that id and those with no id (flat-file rows),
+ * so the pages of one getOrderItems listing do not erase each other. */
+int orderdb_replace(struct orderdb *d, const char *order_id, const char *order_item_id,
+                    struct err *e);
+int orderdb_item(struct orderdb *d, const struct orderdb_item *it, struct err *e);
+void orderdb_free(struct orderdb *d);
+
 #endif

@@ -24,6 +24,13 @@ int money_parse(const char *s, int exp, money_t *out, struct err *e);
  * ("1.234,56" with ','; "1,234.56" with '.'). Normalises, then calls money_parse. */
 int money_parse_locale(const char *s, char decimal, int exp, money_t *out, struct err *e);
 
+/* Guesses the decimal mark of one amount written in either convention: with both '.' and
+ * ',' the last one is decimal; a lone separator followed by exactly three final digits
+ * groups thousands (unless exp is 3); otherwise the lone separator is decimal. No separator
+ * gives '.'. Same rule as the settlement readers use, for readers whose files mostly write
+ * '.' but sometimes ','. */
+char money_decimal_guess(const char *s, int exp);
+
 /* Writes v as a plain decimal with exactly `exp` decimals ("-12.34", "7", "0.005") into
  * buf (at least MONEY_FMT_MAX bytes). Returns buf. */
 char *money_format(char *buf, money_t v, int exp);

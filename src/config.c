@@ -422,7 +422,7 @@ int config_load(struct config *c, const char *path, int must_exist, struct err *
 
     memset(c, 0, sizeof *c);
     ingest_bank_defaults(&c->bank);
-    snprintf(c->status, sizeof c->status, "DRAFT");
+    snprintf(c->status, sizeof c->status, "AUTHORISED");
     snprintf(c->timezone, sizeof c->timezone, "UTC");
     c->record_payment = 1;
     c->order_days_unsettled = 45;

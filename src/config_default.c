@@ -51,7 +51,7 @@ static const char text[] =
 "  \"posting\": {\n"
 "    \"mode\": \"summary\",\n"
 "    \"//\": \"mode: summary (one invoice per settlement and month), orders, or journal.\",\n"
-"    \"status\": \"DRAFT\",\n"
+"    \"status\": \"AUTHORISED\",\n"
 "    \"group_by_sku\": false,\n"
 "    \"timezone\": \"UTC\",\n"
 "    \"record_payment\": true\n"

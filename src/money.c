@@ -124,6 +124,23 @@ int money_parse_locale(const char *s, char decimal, int exp, money_t *out, struc
     return 0;
 }
 
+char money_decimal_guess(const char *s, int exp)
+{
+    const char *dot = strrchr(s, '.'), *comma = strrchr(s, ',');
+    const char *last;
+    size_t digits = 0;
+    if (!dot && !comma)
+        return '.';
+    if (dot && comma)
+        return dot > comma ? '.' : ',';
+    last = dot ? dot : comma;
+    for (const char *p = last + 1; digit(*p); p++)
+        digits++;
+    if (digits == 3 && last[4] == '\0' && exp != 3)
+        return *last == '.' ? ',' : '.';
+    return *last;
+}
+
 char *money_format(char *buf, money_t v, int exp)
 {
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
