@@ -18,6 +18,11 @@ int cli_ingest(struct cli *g);
 int cli_settlements(struct cli *g);
 int cli_synth(struct cli *g);
 int cli_audit(struct cli *g);
+int cli_post(struct cli *g);
+int cli_period(struct cli *g);
+
+/* Parses [--period P] [--dry-run|--live] for post and close. */
+int cli_period_args(struct cli *g, const char **period, int *live, const char *usage);
 
 
 /* True when argv holds -h or --help; then prints usage and the caller returns 0. */

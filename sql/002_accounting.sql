@@ -33,6 +33,8 @@ CREATE TABLE journal (
     currency        TEXT NOT NULL,
     part_total_minor INTEGER NOT NULL,         -- sum of the part's settlement lines
     line_count      INTEGER NOT NULL,
+    input_sha256    TEXT NOT NULL,             -- of what it was built from: file, config
+    content_sha256  TEXT NOT NULL,             -- of the settlement's whole journal set
     state           TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'final')),
     UNIQUE (settlement_ref, part)
 );

@@ -61,15 +61,15 @@ static const char text[] =
 "    \"fee_anomaly_pct\": 50\n"
 "  },\n"
 "  \"bank\": {\n"
-"    \"//\": \"Bank statement CSV columns; defaults follow Xero's statement import template.\",\n"
+"    \"//\": \"Bank statement CSV columns; defaults follow Xero's statement import template. "
+"Add currency (e.g. GBP) when the account is not in base_currency.\",\n"
 "    \"date_column\": \"Date\",\n"
 "    \"amount_column\": \"Amount\",\n"
 "    \"payee_column\": \"Payee\",\n"
 "    \"description_column\": \"Description\",\n"
 "    \"reference_column\": \"Reference\",\n"
 "    \"date_order\": \"dmy\",\n"
-"    \"decimal_mark\": \".\",\n"
-"    \"currency\": \"USD\"\n"
+"    \"decimal_mark\": \".\"\n"
 "  }\n"
 "}\n";
 

@@ -15,6 +15,8 @@ static const char usage[] =
     "  ingest FILE...       load settlement reports, order reports, SP-API JSON, bank CSV\n"
     "  settlements          list the settlements in the ledger (--json for machines)\n"
     "  synth                write a deterministic realistic settlement (+ orders, bank)\n"
+    "  post                 build journals and preview (or post) the Xero documents\n"
+    "  period lock|unlock   lock a month: late lines move to the next open month\n"
     "  audit verify         check the hash chain of the audit log\n"
     "\n"
     "global options:\n"
@@ -37,6 +39,8 @@ static const struct {
     { "settlements", cli_settlements },
     { "synth", cli_synth },
     { "audit", cli_audit },
+    { "post", cli_post },
+    { "period", cli_period },
 };
 
 /* Takes the global options out of argv wherever they appear, so both

@@ -1,0 +1,159 @@
+/* post_preview — the dry run's output: reports/<period>/xero-preview.json holding each
+ * request exactly as live mode will send it, and a readable summary on stdout. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "jw.h"
+#include "log.h"
+#include "money.h"
+#include "post.h"
+
+static const char *mode_name(int mode)
+{
+    return mode == POST_ORDERS ? "orders" : mode == POST_JOURNAL ? "journal" : "summary";
+}
+
+int post_mkdirs(const char *dir, const char *sub, char *out, size_t cap, struct err *e)
+{
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return err_set(e, ERR_IO, "%s: cannot create folder", dir);
+    snprintf(out, cap, "%s/%s", dir, sub);
+    if (mkdir(out, 0755) != 0 && errno != EEXIST)
+        return err_set(e, ERR_IO, "%s: cannot create folder", out);
+    return 0;
+}
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+static int render(struct ledger *lg, const struct config *cfg, const char *period,
+                  struct jw *w, struct err *e)
+{
+    sqlite3_stmt *st;
+    jw_obj(w);
+    jw_kint(w, "version", 1);
+    jw_kstr(w, "mode", mode_name(cfg->mode));
+    jw_kstr(w, "period", period);
+    jw_key(w, "requests");
+    jw_arr(w);
+    if (ledger_prepare(lg, &st, "SELECT o.settlement_id, o.month, o.method, o.path, o.query, "
+                       "o.idempotency_key, o.body FROM outbox o JOIN settlement s ON "
+                       "s.settlement_id = o.settlement_id WHERE o.month = ? AND o.state != "
+                       "'superseded' ORDER BY s.start_utc, s.settlement_id, o.seq", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        jw_obj(w);
+        jw_kstr(w, "settlement_id", col(st, 0));
+        jw_kstr(w, "period", col(st, 1));
+        jw_kstr(w, "method", col(st, 2));
+        jw_kstr(w, "path", col(st, 3));
+        jw_kstr(w, "query", col(st, 4));
+        jw_kstr(w, "idempotency_key", col(st, 5));
+        jw_key(w, "body");
+        jw_pretty(w, col(st, 6));
+        jw_end_obj(w);
+    }
+    sqlite3_finalize(st);
+    jw_end_arr(w);
+    jw_end_obj(w);
+    return 0;
+}
+
+static int write_file(const char *path, const char *text, struct err *e)
+{
+    char tmp[4200];
+    FILE *f;
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    f = fopen(tmp, "wb");
+    if (!f)
+        return err_set(e, ERR_IO, "%s: cannot create", tmp);
+    if (fputs(text, f) == EOF || fputc('\n', f) == EOF || fflush(f) != 0 ||
+        fsync(fileno(f)) != 0) {
+        fclose(f);
+        remove(tmp);
+        return err_set(e, ERR_IO, "%s: cannot write", tmp);
+    }
+    fclose(f);
+    if (rename(tmp, path) != 0) {
+        remove(tmp);
+        return err_set(e, ERR_IO, "%s: cannot rename into place", path);
+    }
+    return 0;
+}
+
+/* Per settlement: its documents this month and the exceptions that concern it. */
+static int print_summary(struct ledger *lg, const char *period, struct err *e)
+{
+    sqlite3_stmt *st;
+    char amt[MONEY_FMT_MAX], last[64] = "";
+    if (ledger_prepare(lg, &st, "SELECT s.settlement_id, s.currency, s.total_minor, "
+                       "substr(s.start_utc,1,10), substr(s.end_utc,1,10), j.part, j.parts, "
+                       "j.date, -(SELECT COALESCE(SUM(amount_minor),0) FROM journal_line l "
+                       "WHERE l.journal_id = j.id AND l.role = 'clearing'), "
+                       "(SELECT COUNT(*) FROM exception x WHERE x.settlement_id = s.settlement_id"
+                       " AND x.severity = 'error'), (SELECT COUNT(*) FROM exception x WHERE "
+                       "x.settlement_id = s.settlement_id AND x.severity = 'warning') "
+                       "FROM journal j JOIN settlement s ON s.id = j.settlement_ref "
+                       "WHERE j.month = ? ORDER BY s.start_utc, s.settlement_id, j.part", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
+    printf("Xero preview for %s (dry run: nothing was sent)\n", period);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int exp = money_exponent(col(st, 1));
+        if (strcmp(last, col(st, 0)) != 0) {
+            snprintf(last, sizeof last, "%s", col(st, 0));
+            printf("  settlement %s %s %s..%s total %s: %d error(s), %d warning(s)\n",
+                   col(st, 0), col(st, 1), col(st, 3), col(st, 4),
+                   money_format(amt, sqlite3_column_int64(st, 2), exp),
+                   sqlite3_column_int(st, 9), sqlite3_column_int(st, 10));
+        }
+        printf("    part %d of %d dated %s -> AMZ-%s-%d%s%s\n", sqlite3_column_int(st, 5),
+               sqlite3_column_int(st, 6), col(st, 7), col(st, 0), sqlite3_column_int(st, 5),
+               sqlite3_column_int(st, 5) == sqlite3_column_int(st, 6) ? ", payout " : "",
+               sqlite3_column_int(st, 5) == sqlite3_column_int(st, 6)
+                   ? money_format(amt, sqlite3_column_int64(st, 8), exp) : "");
+    }
+    sqlite3_finalize(st);
+    if (ledger_prepare(lg, &st, "SELECT j.currency, l.account_code, l.category, "
+                       "SUM(l.amount_minor), SUM(l.source_lines) FROM journal_line l JOIN "
+                       "journal j ON j.id = l.journal_id WHERE j.month = ? GROUP BY 1, 2, 3 "
+                       "ORDER BY 1, 2, 3", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
+    printf("  accounts (credit +, debit -):\n");
+    while (sqlite3_step(st) == SQLITE_ROW)
+        printf("    %s %-6s %-28s %14s  (%lld lines)\n", col(st, 0), col(st, 1), col(st, 2),
+               money_format(amt, sqlite3_column_int64(st, 3), money_exponent(col(st, 0))),
+               (long long)sqlite3_column_int64(st, 4));
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int post_preview(struct ledger *lg, const struct config *cfg, const char *period,
+                 const char *dir, char *path_out, size_t path_cap, struct err *e)
+{
+    struct jw w;
+    char folder[4096];
+    int rc;
+    if (post_mkdirs(dir, period, folder, sizeof folder, e) < 0)
+        return -1;
+    snprintf(path_out, path_cap, "%s/xero-preview.json", folder);
+    jw_init(&w, 2);
+    rc = render(lg, cfg, period, &w, e);
+    if (rc == 0 && !jw_text(&w))
+        rc = err_set(e, ERR_NOMEM, "out of memory writing the preview");
+    if (rc == 0)
+        rc = write_file(path_out, jw_text(&w), e);
+    jw_free(&w);
+    if (rc == 0 && log_level() >= LOG_NORMAL)
+        rc = print_summary(lg, period, e);
+    return rc;
+}
