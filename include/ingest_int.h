@@ -83,10 +83,10 @@ int settle_begin(struct ingest_ctx *c, const struct settle_head *h, struct settl
 const char *settle_id(const struct settle *s);
 int settle_exponent(const struct settle *s);
 
-/* Parses an amount in either convention ("1.234,56", "-1,50", "29.99    "): a separator
- * followed by exactly three final digits groups thousands, otherwise the last one is the
- * decimal mark. */
-int settle_parse_amount(const struct settle *s, const char *v, money_t *out, struct err *e);
+/* Parses an amount in either convention ("1.234,56", "-1,50", "29.99    "): the last
+ * separator is the decimal mark, except that one followed by exactly three final digits reads
+ * as the file's other amounts showed (thousands before any showed it). */
+int settle_parse_amount(struct settle *s, const char *v, money_t *out, struct err *e);
 char settle_decimal_of(const char *v, int exp);
 int settle_add(struct settle *s, const struct settle_amount *a, struct err *e);
 int settle_end(struct settle *s, struct err *e);

@@ -45,6 +45,15 @@ static void report(const char *path, const struct ingest_result *r, json_t *out)
                  money_format(a, r->total_minor, exp), money_format(b, r->lines_sum_minor, exp),
                  r->mismatch ? " — MISMATCH (flagged SETTLEMENT_TOTAL_MISMATCH)" : "",
                  r->replaced ? " (replaced the earlier version)" : "");
+    } else if (strcmp(r->kind, "bank_csv") == 0) {
+        if (r->records == r->lines)
+            log_info("%s: bank_csv %s: %lld lines, all new", path, r->currency,
+                     (long long)r->records);
+        else
+            log_info("%s: bank_csv %s: %lld lines, %lld new, %lld already in the ledger from "
+                     "an overlapping statement (skipped)", path, r->currency,
+                     (long long)r->records, (long long)r->lines,
+                     (long long)(r->records - r->lines));
     } else {
         log_info("%s: %s: %lld records, %lld stored", path, r->kind, (long long)r->records,
                  (long long)r->lines);

@@ -432,10 +432,15 @@ int config_load(struct config *c, const char *path, int must_exist, struct err *
     free(c->mappings); /* the default file's example rule is only an example */
     c->mappings = NULL;
     c->n_mappings = 0;
+    c->bank.currency[0] = '\0'; /* follows base_currency unless the config sets bank.currency */
     hash_hex(def, strlen(def), c->hash);
-    if (access(path, F_OK) != 0)
-        return must_exist ? err_set(e, ERR_INPUT, "%s: no such config: run `settlebook init` "
-                                    "or pass --config PATH", path) : 0;
+    if (access(path, F_OK) != 0) {
+        if (must_exist)
+            return err_set(e, ERR_INPUT, "%s: no such config: run `settlebook init` or pass "
+                           "--config PATH", path);
+        snprintf(c->bank.currency, sizeof c->bank.currency, "%s", c->base_currency);
+        return 0;
+    }
     f = fopen(path, "rb");
     if (!f)
         return err_set(e, ERR_INPUT, "%s: cannot open the config", path);

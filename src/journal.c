@@ -31,26 +31,6 @@ static const struct config_marketplace *market_exact(const struct config *cfg, c
     return NULL;
 }
 
-/* Local calendar date of a posted value ("YYYY-MM-DDTHH:MM", "YYYY-MM-DD" or ""). */
-static void local_date(const char *posted, const char *fallback, const struct tz *z,
-                       char out[11])
-{
-    int64_t t;
-    int has_time, y, m, d;
-    struct err e;
-    if (!posted[0]) {
-        snprintf(out, 11, "%s", fallback);
-        return;
-    }
-    if (strlen(posted) == 10 || dates_parse(posted, &t, &has_time, &e) < 0 || !has_time) {
-        snprintf(out, 11, "%.10s", posted);
-        return;
-    }
-    t += tz_offset(z, t);
-    dates_civil(t >= 0 ? t / 86400 : -((-t + 86399) / 86400), &y, &m, &d);
-    snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
-}
-
 static int add_entry(struct jbuild *b, const struct jentry *x, struct err *e)
 {
     if (b->n == b->cap) {
@@ -65,11 +45,29 @@ static int add_entry(struct jbuild *b, const struct jentry *x, struct err *e)
     return 0;
 }
 
+/* Lines read in the order an accountant expects: revenue, its reductions, taxes, fees,
+ * balances; categories from user rules come after the built-in ones. */
+static int category_rank(const char *c)
+{
+    static const char *const order[] = {
+        "Sales", "Shipping", "Gift wrap", "Promotions", "Refunds", "Sales tax",
+        "Marketplace facilitator tax", "Reimbursements", "Liquidations", "Selling fees",
+        "FBA fees", "Storage fees", "Advertising", "Subscription", "Other fees", "Reserve",
+        "Amazon balance", "Unmapped",
+    };
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        if (strcmp(order[i], c) == 0)
+            return (int)i;
+    return 100;
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
     const struct jentry *x = a, *y = b;
     int c;
-    if ((c = strcmp(x->month, y->month)) || (c = strcmp(x->category, y->category)) ||
+    if ((c = strcmp(x->month, y->month)) ||
+        (c = category_rank(x->category) - category_rank(y->category)) ||
+        (c = strcmp(x->category, y->category)) ||
         (c = strcmp(x->code, y->code)) || (c = strcmp(x->tax, y->tax)) ||
         (c = strcmp(x->tname, y->tname)) || (c = strcmp(x->topt, y->topt)))
         return c;
@@ -107,7 +105,7 @@ static int map_row(struct jctx *j, sqlite3_stmt *st, struct err *e)
     if (!m)
         m = config_marketplace(j->cfg, j->s.marketplace);
     r = mapping_find(j->map, tt, at, desc, mk[0] ? mk : j->s.marketplace);
-    local_date(text(st, 4), j->s.end_date, j->zone, date);
+    tz_local_date(j->zone, text(st, 4), j->s.end_date, date);
     snprintf(month, sizeof month, "%.7s", date);
     x.amount = sqlite3_column_int64(st, 6);
     x.count = sqlite3_column_int64(st, 7);
@@ -162,8 +160,6 @@ static int collect(struct jctx *j, struct err *e)
 static int load_settlement(struct jctx *j, int64_t ref, struct err *e)
 {
     sqlite3_stmt *st;
-    int64_t t;
-    int has_time;
     char in[256];
     if (ledger_prepare(j->lg, &st, "SELECT s.settlement_id, s.currency, s.marketplace, "
                        "s.end_utc, s.deposit_utc, s.lines_sum_minor, f.sha256 FROM settlement s"
@@ -181,9 +177,8 @@ static int load_settlement(struct jctx *j, int64_t ref, struct err *e)
     snprintf(j->s.marketplace, sizeof j->s.marketplace, "%s", text(st, 2));
     j->s.exp = money_exponent(j->s.currency);
     j->s.lines_sum = sqlite3_column_int64(st, 5);
-    if (dates_parse(text(st, 3), &t, &has_time, e) == 0)
-        local_date(text(st, 3), text(st, 3), j->zone, j->s.end_date);
-    local_date(text(st, 4), text(st, 4), j->zone, j->s.deposit_date);
+    tz_local_date(j->zone, text(st, 3), text(st, 3), j->s.end_date);
+    tz_local_date(j->zone, text(st, 4), text(st, 4), j->s.deposit_date);
     snprintf(in, sizeof in, "%s|%s|%d|%s", text(st, 6), j->cfg->hash, migrations_count,
              SETTLEBOOK_VERSION);
     hash_hex(in, strlen(in), j->s.input_sha256);

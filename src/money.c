@@ -33,7 +33,10 @@ static int digit(char c)
     return c >= '0' && c <= '9';
 }
 
-int money_parse(const char *s, int exp, money_t *out, struct err *e)
+/* Why a plain amount did not parse. */
+enum plain { PLAIN_OK, PLAIN_SYNTAX, PLAIN_DECIMALS, PLAIN_RANGE };
+
+static enum plain parse_plain(const char *s, int exp, money_t *out)
 {
     const char *p = s;
     int neg = 0, frac = 0, seen_dot = 0, ndigits = 0;
@@ -50,23 +53,41 @@ int money_parse(const char *s, int exp, money_t *out, struct err *e)
             continue;
         }
         if (!digit(*p))
-            return err_set(e, ERR_INPUT, "amount '%s' is not a plain decimal number", s);
+            return PLAIN_SYNTAX;
         if (seen_dot && ++frac > exp)
-            return err_set(e, ERR_INPUT, "amount '%s' has more than %d decimals", s, exp);
+            return PLAIN_DECIMALS;
         if (v > (limit - (uint64_t)(*p - '0')) / 10)
-            return err_set(e, ERR_INPUT, "amount '%s' is too large", s);
+            return PLAIN_RANGE;
         v = v * 10 + (uint64_t)(*p - '0');
         ndigits++;
     }
     if (ndigits == 0 || (seen_dot && frac == 0))
-        return err_set(e, ERR_INPUT, "amount '%s' is not a number", s);
+        return PLAIN_SYNTAX;
     for (; frac < exp; frac++) {
         if (v > limit / 10)
-            return err_set(e, ERR_INPUT, "amount '%s' is too large", s);
+            return PLAIN_RANGE;
         v *= 10;
     }
     *out = neg ? -(money_t)v : (money_t)v;
-    return 0;
+    return PLAIN_OK;
+}
+
+int money_parse(const char *s, int exp, money_t *out, struct err *e)
+{
+    const char *p = s;
+    switch (parse_plain(s, exp, out)) {
+    case PLAIN_OK:
+        return 0;
+    case PLAIN_DECIMALS:
+        return err_set(e, ERR_INPUT, "amount '%s' has more than %d decimals", s, exp);
+    case PLAIN_RANGE:
+        return err_set(e, ERR_INPUT, "amount '%s' is too large", s);
+    default:
+        for (p += *p == '-'; *p; p++)
+            if (!digit(*p) && *p != '.')
+                return err_set(e, ERR_INPUT, "amount '%s' is not a plain decimal number", s);
+        return err_set(e, ERR_INPUT, "amount '%s' is not a number", s);
+    }
 }
 
 /* Checks that grouping separators in the integer part [b, end) come every three digits. */
@@ -93,6 +114,7 @@ int money_parse_locale(const char *s, char decimal, int exp, money_t *out, struc
     const char group = decimal == ',' ? '.' : ',';
     const char *b = s, *end, *dec;
     size_t n = 0;
+    enum plain rc;
 
     while (*b == ' ' || *b == '\t')
         b++;
@@ -117,7 +139,11 @@ int money_parse_locale(const char *s, char decimal, int exp, money_t *out, struc
         buf[n++] = *p == decimal ? '.' : *p == '.' ? '?' : *p;
     }
     buf[n] = '\0';
-    if (money_parse(buf, exp, out, e) < 0)
+    rc = parse_plain(buf, exp, out);
+    if (rc == PLAIN_RANGE)
+        return err_set(e, ERR_INPUT, "amount '%.*s' is too large: it does not fit in 64-bit "
+                       "minor units", (int)(end - s), s);
+    if (rc != PLAIN_OK)
         return err_set(e, ERR_INPUT, "amount '%.*s' is not a valid amount (%s decimals, '%c' "
                        "as decimal mark)", (int)(end - s), s, exp == 0 ? "no" :
                        exp == 1 ? "1" : exp == 2 ? "2" : "3", decimal);

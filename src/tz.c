@@ -263,3 +263,21 @@ int32_t tz_offset(const struct tz *z, int64_t t)
     }
     return z->offs[lo];
 }
+
+void tz_local_date(const struct tz *z, const char *posted, const char *fallback, char out[11])
+{
+    int64_t t;
+    int has_time, y, m, d;
+    struct err e;
+    if (!posted[0]) {
+        snprintf(out, 11, "%.10s", fallback);
+        return;
+    }
+    if (strlen(posted) == 10 || dates_parse(posted, &t, &has_time, &e) < 0 || !has_time) {
+        snprintf(out, 11, "%.10s", posted);
+        return;
+    }
+    t += tz_offset(z, t);
+    dates_civil(t >= 0 ? t / 86400 : -((-t + 86399) / 86400), &y, &m, &d);
+    snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+}

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ingest_int.h"
 #include "money.h"
 #include "t.h"
 
@@ -22,6 +23,14 @@ static const struct { const char *in; char dec; int exp; int rc; money_t want; }
     { "1,23,456.00", '.', 2, -1, 0 }, { "+5", '.', 2, 0, 500 }, { "", '.', 2, -1, 0 },
     { "   ", '.', 2, -1, 0 }, { "1.234", ',', 0, 0, 1234 }, { "12,5", ',', 2, 0, 1250 },
     { "abc", '.', 2, -1, 0 }, { "1.2.3", '.', 2, -1, 0 },
+};
+
+/* money_decimal_guess must agree with the settlement readers' settle_decimal_of. */
+static const struct { const char *in; int exp; char want; } guess[] = {
+    { "12.34", 2, '.' }, { "12,34", 2, ',' }, { "1.234,56", 2, ',' }, { "1,234.56", 2, '.' },
+    { "1,234", 2, '.' }, { "1.234", 2, ',' }, { "1.234", 3, '.' }, { "1,234", 3, ',' },
+    { "-1,50", 2, ',' }, { "7", 2, '.' }, { "", 2, '.' }, { "1.234.567", 2, ',' },
+    { "19,99", 2, ',' }, { "0,5", 2, ',' }, { "1,2345", 2, ',' },
 };
 
 static const struct { money_t v; int exp; const char *want; } fmt[] = {
@@ -48,6 +57,13 @@ int main(void)
         CHECK(rc == loc[i].rc && (rc < 0 || got == loc[i].want),
               "money_parse_locale(\"%s\", '%c'): rc=%d got=%lld (%s)", loc[i].in, loc[i].dec, rc,
               (long long)got, e.msg);
+    }
+    for (size_t i = 0; i < sizeof guess / sizeof guess[0]; i++) {
+        char got = money_decimal_guess(guess[i].in, guess[i].exp);
+        CHECK(got == guess[i].want && got == settle_decimal_of(guess[i].in, guess[i].exp),
+              "money_decimal_guess(\"%s\", %d) = '%c', settle_decimal_of '%c', want '%c'",
+              guess[i].in, guess[i].exp, got, settle_decimal_of(guess[i].in, guess[i].exp),
+              guess[i].want);
     }
     for (size_t i = 0; i < sizeof fmt / sizeof fmt[0]; i++)
         CHECK(strcmp(money_format(buf, fmt[i].v, fmt[i].exp), fmt[i].want) == 0,
