@@ -60,6 +60,18 @@ struct config {
     int order_days_unsettled;            /* ORDER_NOT_SETTLED after this many days */
     int fee_anomaly_pct;                 /* FEE_ANOMALY when a rate is this far off usual */
     struct ingest_bank bank;
+    struct {                             /* "xero": where and how to talk to Xero */
+        char api_url[256], token_url[256], connections_url[256], authorize_url[256];
+        char token_file[512];            /* "" = ~/.config/settlebook/xero-token.json */
+        char redirect_uri[256], scopes[512];
+        int timeout_ms, max_retries, calls_per_minute, concurrency;
+    } xero;
+    struct {                             /* "spapi": Amazon Selling Partner API */
+        char endpoint[256], token_url[256];
+        char marketplace_ids[512];       /* comma-separated */
+        char data_dir[512];
+        int timeout_ms, max_retries;
+    } spapi;
     char hash[65];                       /* sha256 of the file's bytes, for the audit sheet */
 };
 

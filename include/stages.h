@@ -16,7 +16,4 @@ int stages_journal_post(struct ledger *lg, const struct config *cfg, const char 
 /* Months (YYYY-MM) that have journals, ascending; caller frees *out. */
 int stages_months(struct ledger *lg, char (**out)[8], size_t *n, struct err *e);
 
-/* Error-severity exceptions of the settlements touching period. */
-int stages_error_count(struct ledger *lg, const char *period, int64_t *out, struct err *e);
-
 #endif

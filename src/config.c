@@ -361,6 +361,94 @@ static int load_bank(struct config *c, json_t *o, const char *path, struct err *
     return 0;
 }
 
+/* A table-driven section of string and integer keys (xero, spapi). */
+struct keyspec {
+    const char *key;
+    size_t off, cap;   /* cap 0: an int, with lo..hi */
+    int lo, hi;
+};
+
+static int load_section(void *base, const struct keyspec *ks, size_t n, json_t *o,
+                        const char *path, const char *name, struct err *e)
+{
+    const char *k;
+    json_t *v;
+    char key[96];
+    if (!json_is_object(o))
+        return bad(e, path, name, "must be an object");
+    json_object_foreach(o, k, v) {
+        size_t i = 0;
+        snprintf(key, sizeof key, "%s.%s", name, k);
+        if (is_comment(k))
+            continue;
+        while (i < n && strcmp(ks[i].key, k) != 0)
+            i++;
+        if (i == n)
+            return bad(e, path, key, "unknown key");
+        if (ks[i].cap && get_str(v, (char *)base + ks[i].off, ks[i].cap, path, key, e) < 0)
+            return -1;
+        if (!ks[i].cap && get_int(v, (int *)(void *)((char *)base + ks[i].off), ks[i].lo,
+                                  ks[i].hi, path, key, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+#define S(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define I(f) offsetof(struct config, f), 0
+
+static const struct keyspec xero_keys[] = {
+    { "api_url", S(xero.api_url), 0, 0 },
+    { "token_url", S(xero.token_url), 0, 0 },
+    { "connections_url", S(xero.connections_url), 0, 0 },
+    { "authorize_url", S(xero.authorize_url), 0, 0 },
+    { "token_file", S(xero.token_file), 0, 0 },
+    { "redirect_uri", S(xero.redirect_uri), 0, 0 },
+    { "scopes", S(xero.scopes), 0, 0 },
+    { "timeout_ms", I(xero.timeout_ms), 100, 600000 },
+    { "max_retries", I(xero.max_retries), 0, 20 },
+    { "calls_per_minute", I(xero.calls_per_minute), 1, 60 },
+    { "concurrency", I(xero.concurrency), 1, 5 },
+};
+
+static const struct keyspec spapi_keys[] = {
+    { "endpoint", S(spapi.endpoint), 0, 0 },
+    { "token_url", S(spapi.token_url), 0, 0 },
+    { "marketplace_ids", S(spapi.marketplace_ids), 0, 0 },
+    { "data_dir", S(spapi.data_dir), 0, 0 },
+    { "timeout_ms", I(spapi.timeout_ms), 100, 600000 },
+    { "max_retries", I(spapi.max_retries), 0, 20 },
+};
+
+#undef S
+#undef I
+
+static void service_defaults(struct config *c)
+{
+    snprintf(c->xero.api_url, sizeof c->xero.api_url, "https://api.xero.com/api.xro/2.0");
+    snprintf(c->xero.token_url, sizeof c->xero.token_url,
+             "https://identity.xero.com/connect/token");
+    snprintf(c->xero.connections_url, sizeof c->xero.connections_url,
+             "https://api.xero.com/connections");
+    snprintf(c->xero.authorize_url, sizeof c->xero.authorize_url,
+             "https://login.xero.com/identity/connect/authorize");
+    snprintf(c->xero.redirect_uri, sizeof c->xero.redirect_uri,
+             "http://localhost:8723/callback");
+    snprintf(c->xero.scopes, sizeof c->xero.scopes, "offline_access accounting.transactions "
+             "accounting.settings.read accounting.contacts.read");
+    c->xero.timeout_ms = 30000;
+    c->xero.max_retries = 6;
+    c->xero.calls_per_minute = 60;
+    c->xero.concurrency = 5;
+    snprintf(c->spapi.endpoint, sizeof c->spapi.endpoint,
+             "https://sellingpartnerapi-na.amazon.com");
+    snprintf(c->spapi.token_url, sizeof c->spapi.token_url, "https://api.amazon.com/auth/o2/token");
+    snprintf(c->spapi.marketplace_ids, sizeof c->spapi.marketplace_ids, "ATVPDKIKX0DER");
+    snprintf(c->spapi.data_dir, sizeof c->spapi.data_dir, "data");
+    c->spapi.timeout_ms = 60000;
+    c->spapi.max_retries = 6;
+}
+
 static int load_root(struct config *c, json_t *root, const char *path, struct err *e)
 {
     const char *k;
@@ -387,9 +475,15 @@ static int load_root(struct config *c, json_t *root, const char *path, struct er
             rc = load_reconcile(c, v, path, e);
         else if (strcmp(k, "bank") == 0)
             rc = load_bank(c, v, path, e);
+        else if (strcmp(k, "xero") == 0)
+            rc = load_section(c, xero_keys, sizeof xero_keys / sizeof xero_keys[0], v, path,
+                              k, e);
+        else if (strcmp(k, "spapi") == 0)
+            rc = load_section(c, spapi_keys, sizeof spapi_keys / sizeof spapi_keys[0], v, path,
+                              k, e);
         else
             return bad(e, path, k, "unknown key (base_currency, accounts, marketplaces, "
-                       "mappings, posting, reconcile, bank)");
+                       "mappings, posting, reconcile, bank, xero, spapi)");
         if (rc < 0)
             return -1;
     }
@@ -427,6 +521,7 @@ int config_load(struct config *c, const char *path, int must_exist, struct err *
     c->record_payment = 1;
     c->order_days_unsettled = 45;
     c->fee_anomaly_pct = 50;
+    service_defaults(c);
     if (parse_text(c, def, strlen(def), "(built-in defaults)", e) < 0)
         return -1;
     free(c->mappings); /* the default file's example rule is only an example */

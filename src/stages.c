@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "period.h"
 
 int stages_journal_post(struct ledger *lg, const struct config *cfg, const char *period,
                         struct journal_summary *js, struct post_summary *ps, struct err *e)
@@ -37,19 +36,6 @@ int stages_months(struct ledger *lg, char (**out)[8], size_t *n, struct err *e)
         }
         memcpy((*out)[(*n)++], sqlite3_column_text(st, 0), 8);
     }
-    sqlite3_finalize(st);
-    return 0;
-}
-
-int stages_error_count(struct ledger *lg, const char *period, int64_t *out, struct err *e)
-{
-    sqlite3_stmt *st;
-    if (ledger_prepare(lg, &st, "SELECT COUNT(*) FROM exception x WHERE x.severity = 'error' "
-                       "AND x.settlement_id IN (SELECT s.settlement_id FROM settlement s WHERE "
-                       PERIOD_SCOPE_SQL ")", e) < 0)
-        return -1;
-    sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
-    *out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_finalize(st);
     return 0;
 }
