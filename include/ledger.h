@@ -45,6 +45,9 @@ int ledger_audit_verify(struct ledger *lg, int64_t *entries, struct err *e);
 /* Prepares sql or fills e with SQLite's message. */
 int ledger_prepare(struct ledger *lg, sqlite3_stmt **out, const char *sql, struct err *e);
 
+/* Column i of the current row as text; "" for NULL. Valid until the next step/reset. */
+const char *ledger_text(sqlite3_stmt *st, int i);
+
 /* Runs SQL with no result rows. */
 int ledger_exec(struct ledger *lg, const char *sql, struct err *e);
 

@@ -39,8 +39,8 @@ void xero_settle_free(struct xsettle *s);
 /* Document number of part k: AMZ-<settlement-id>-<k>. */
 void xero_doc_number(const struct xsettle *s, int part, char *out, size_t cap);
 
-/* Writes a LineItems/JournalLines "Tracking" array when the line has tracking. */
-void xero_tracking(struct jw *w, const struct xline *l);
+/* Writes a LineItems/JournalLines "Tracking" array when name and option are both set. */
+void xero_tracking(struct jw *w, const char *name, const char *option);
 
 int xero_render_summary(const struct xsettle *s, struct xero_reqs *out, struct err *e);
 int xero_render_journal(const struct xsettle *s, struct xero_reqs *out, struct err *e);

@@ -1,11 +1,12 @@
 /* cli_init — `settlebook init`: creates the ledger (all migrations) and, unless one exists,
  * the commented default config. Running it again changes nothing. */
 #include <stdio.h>
-#include <sys/stat.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
+#include "fileio.h"
 #include "ledger.h"
 #include "log.h"
 
@@ -13,29 +14,6 @@ static const char usage[] =
     "usage: settlebook init [--ledger PATH] [--config PATH]\n"
     "Creates the ledger (SQLite) and a commented default settlebook.json. Existing files are\n"
     "kept: the ledger is only migrated, the config is never overwritten.\n";
-
-/* Writes the default config through a temporary file and a rename. */
-static int write_config(const char *path, struct err *e)
-{
-    char tmp[4096];
-    FILE *f;
-    const char *text = config_default_text();
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    f = fopen(tmp, "wb");
-    if (!f)
-        return err_set(e, ERR_IO, "%s: cannot create", tmp);
-    if (fputs(text, f) == EOF || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        fclose(f);
-        remove(tmp);
-        return err_set(e, ERR_IO, "%s: cannot write", tmp);
-    }
-    fclose(f);
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        return err_set(e, ERR_IO, "%s: cannot rename into place", path);
-    }
-    return 0;
-}
 
 int cli_init(struct cli *g)
 {
@@ -59,7 +37,8 @@ int cli_init(struct cli *g)
         log_info("config %s exists; left as it is", g->config);
         return 0;
     }
-    if (write_config(g->config, &e) < 0) {
+    if (fileio_write_atomic(g->config, config_default_text(), strlen(config_default_text()),
+                            &e) < 0) {
         log_error("%s", e.msg);
         return err_exit_code(&e);
     }

@@ -20,30 +20,24 @@ static const char query[] =
     "FROM settlement s JOIN source_file f ON f.id = s.source_file_id "
     "ORDER BY s.start_utc, s.settlement_id";
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 static json_t *row_json(sqlite3_stmt *st)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s}",
-                     "settlement_id", col(st, 0), "format", col(st, 1), "marketplace", col(st, 2),
-                     "currency", col(st, 3), "start", col(st, 4), "end", col(st, 5),
-                     "deposit_date", col(st, 6), "total_minor",
+                     "settlement_id", ledger_text(st, 0), "format", ledger_text(st, 1), "marketplace", ledger_text(st, 2),
+                     "currency", ledger_text(st, 3), "start", ledger_text(st, 4), "end", ledger_text(st, 5),
+                     "deposit_date", ledger_text(st, 6), "total_minor",
                      (json_int_t)sqlite3_column_int64(st, 7), "lines_sum_minor",
                      (json_int_t)sqlite3_column_int64(st, 8), "lines",
-                     (json_int_t)sqlite3_column_int64(st, 9), "source_sha256", col(st, 10));
+                     (json_int_t)sqlite3_column_int64(st, 9), "source_sha256", ledger_text(st, 10));
 }
 
 static void row_text(sqlite3_stmt *st)
 {
     char total[MONEY_FMT_MAX], sum[MONEY_FMT_MAX];
-    int exp = money_exponent(col(st, 3));
+    int exp = money_exponent(ledger_text(st, 3));
     int64_t t = sqlite3_column_int64(st, 7), s = sqlite3_column_int64(st, 8);
-    printf("%-14s %-3s %-14s %-3s %-10.10s %-10.10s %-10.10s %14s %14s %8lld %s\n", col(st, 0),
-           col(st, 1), col(st, 2), col(st, 3), col(st, 4), col(st, 5), col(st, 6),
+    printf("%-14s %-3s %-14s %-3s %-10.10s %-10.10s %-10.10s %14s %14s %8lld %s\n", ledger_text(st, 0),
+           ledger_text(st, 1), ledger_text(st, 2), ledger_text(st, 3), ledger_text(st, 4), ledger_text(st, 5), ledger_text(st, 6),
            money_format(total, t, exp), money_format(sum, s, exp),
            (long long)sqlite3_column_int64(st, 9), t == s ? "ok" : "MISMATCH");
 }

@@ -16,12 +16,6 @@
 #include "period.h"
 #include "tz.h"
 
-static const char *text(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 /* The config entry for a marketplace name, exactly; NULL when absent. */
 static const struct config_marketplace *market_exact(const struct config *cfg, const char *n)
 {
@@ -96,7 +90,7 @@ static int merge_entries(struct jbuild *b, struct err *e)
 static int map_row(struct jctx *j, sqlite3_stmt *st, struct err *e)
 {
     struct jentry x;
-    const char *tt = text(st, 0), *at = text(st, 1), *desc = text(st, 2), *mk = text(st, 3);
+    const char *tt = ledger_text(st, 0), *at = ledger_text(st, 1), *desc = ledger_text(st, 2), *mk = ledger_text(st, 3);
     const struct config_marketplace *m = market_exact(j->cfg, mk);
     const struct mapping_rule *r;
     char date[11], month[8];
@@ -105,7 +99,7 @@ static int map_row(struct jctx *j, sqlite3_stmt *st, struct err *e)
     if (!m)
         m = config_marketplace(j->cfg, j->s.marketplace);
     r = mapping_find(j->map, tt, at, desc, mk[0] ? mk : j->s.marketplace);
-    tz_local_date(j->zone, text(st, 4), j->s.end_date, date);
+    tz_local_date(j->zone, ledger_text(st, 4), j->s.end_date, date);
     snprintf(month, sizeof month, "%.7s", date);
     x.amount = sqlite3_column_int64(st, 6);
     x.count = sqlite3_column_int64(st, 7);
@@ -128,7 +122,7 @@ static int map_row(struct jctx *j, sqlite3_stmt *st, struct err *e)
         snprintf(x.tname, sizeof x.tname, "%s", m->tracking_name);
         snprintf(x.topt, sizeof x.topt, "%s", m->tracking_option);
     }
-    snprintf(x.sku, sizeof x.sku, "%s", text(st, 5));
+    snprintf(x.sku, sizeof x.sku, "%s", ledger_text(st, 5));
     return add_entry(&j->b, &x, e);
 }
 
@@ -172,14 +166,14 @@ static int load_settlement(struct jctx *j, int64_t ref, struct err *e)
     }
     memset(&j->s, 0, sizeof j->s);
     j->s.ref = ref;
-    snprintf(j->s.id, sizeof j->s.id, "%s", text(st, 0));
-    snprintf(j->s.currency, sizeof j->s.currency, "%s", text(st, 1));
-    snprintf(j->s.marketplace, sizeof j->s.marketplace, "%s", text(st, 2));
+    snprintf(j->s.id, sizeof j->s.id, "%s", ledger_text(st, 0));
+    snprintf(j->s.currency, sizeof j->s.currency, "%s", ledger_text(st, 1));
+    snprintf(j->s.marketplace, sizeof j->s.marketplace, "%s", ledger_text(st, 2));
     j->s.exp = money_exponent(j->s.currency);
     j->s.lines_sum = sqlite3_column_int64(st, 5);
-    tz_local_date(j->zone, text(st, 3), text(st, 3), j->s.end_date);
-    tz_local_date(j->zone, text(st, 4), text(st, 4), j->s.deposit_date);
-    snprintf(in, sizeof in, "%s|%s|%d|%s", text(st, 6), j->cfg->hash, migrations_count,
+    tz_local_date(j->zone, ledger_text(st, 3), ledger_text(st, 3), j->s.end_date);
+    tz_local_date(j->zone, ledger_text(st, 4), ledger_text(st, 4), j->s.deposit_date);
+    snprintf(in, sizeof in, "%s|%s|%d|%s", ledger_text(st, 6), j->cfg->hash, migrations_count,
              SETTLEBOOK_VERSION);
     hash_hex(in, strlen(in), j->s.input_sha256);
     sqlite3_finalize(st);

@@ -41,6 +41,12 @@ int ledger_prepare(struct ledger *lg, sqlite3_stmt **out, const char *sql, struc
     return 0;
 }
 
+const char *ledger_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
 static int user_version(struct ledger *lg, int *out, struct err *e)
 {
     sqlite3_stmt *st;
@@ -77,12 +83,16 @@ static int migrate(struct ledger *lg, struct err *e)
 int ledger_open(struct ledger **out, const char *path, int create, struct err *e)
 {
     struct ledger *lg;
-    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    /* one connection per process, used by one thread: no per-call mutex */
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
 
     *out = NULL;
     if (!create && access(path, F_OK) != 0)
         return err_set(e, ERR_INPUT, "ledger %s does not exist: run `settlebook init` first "
                        "(or pass --ledger PATH)", path);
+    /* Memory statistics cost a global mutex on every allocation; settlebook reads none.
+     * Only possible before SQLite initialises: later calls return SQLITE_MISUSE, harmlessly. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     lg = calloc(1, sizeof *lg);
     if (!lg)
         return err_set(e, ERR_NOMEM, "out of memory");

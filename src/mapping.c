@@ -57,12 +57,6 @@ static int add_user_rules(struct mapping *m, const struct config *cfg)
     return 0;
 }
 
-static const char *text(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 static int add_default_rules(struct mapping *m, struct ledger *lg, size_t cap, struct err *e)
 {
     sqlite3_stmt *st;
@@ -73,13 +67,13 @@ static int add_default_rules(struct mapping *m, struct ledger *lg, size_t cap, s
     while (sqlite3_step(st) == SQLITE_ROW && m->n < cap) {
         struct mapping_rule *r = &m->rules[m->n++];
         memset(r, 0, sizeof *r);
-        snprintf(r->transaction_type, sizeof r->transaction_type, "%s", text(st, 0));
-        snprintf(r->amount_type, sizeof r->amount_type, "%s", text(st, 1));
-        snprintf(r->amount_description, sizeof r->amount_description, "%s", text(st, 2));
-        r->role = config_account_role(text(st, 3));
-        r->tax = strcmp(text(st, 4), "sales") == 0 ? TAX_SALES
-               : strcmp(text(st, 4), "fees") == 0 ? TAX_FEES : TAX_NONE;
-        snprintf(r->category, sizeof r->category, "%s", text(st, 5));
+        snprintf(r->transaction_type, sizeof r->transaction_type, "%s", ledger_text(st, 0));
+        snprintf(r->amount_type, sizeof r->amount_type, "%s", ledger_text(st, 1));
+        snprintf(r->amount_description, sizeof r->amount_description, "%s", ledger_text(st, 2));
+        r->role = config_account_role(ledger_text(st, 3));
+        r->tax = strcmp(ledger_text(st, 4), "sales") == 0 ? TAX_SALES
+               : strcmp(ledger_text(st, 4), "fees") == 0 ? TAX_FEES : TAX_NONE;
+        snprintf(r->category, sizeof r->category, "%s", ledger_text(st, 5));
         r->index = ++idx;
         resolve_code(r, m->cfg);
         r->score = rule_score(r);

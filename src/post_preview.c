@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "jw.h"
 #include "log.h"
 #include "money.h"
@@ -27,12 +28,6 @@ int post_mkdirs(const char *dir, const char *sub, char *out, size_t cap, struct 
     return 0;
 }
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 static int render(struct ledger *lg, const struct config *cfg, const char *period,
                   struct jw *w, struct err *e)
 {
@@ -51,41 +46,19 @@ static int render(struct ledger *lg, const struct config *cfg, const char *perio
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
         jw_obj(w);
-        jw_kstr(w, "settlement_id", col(st, 0));
-        jw_kstr(w, "period", col(st, 1));
-        jw_kstr(w, "method", col(st, 2));
-        jw_kstr(w, "path", col(st, 3));
-        jw_kstr(w, "query", col(st, 4));
-        jw_kstr(w, "idempotency_key", col(st, 5));
+        jw_kstr(w, "settlement_id", ledger_text(st, 0));
+        jw_kstr(w, "period", ledger_text(st, 1));
+        jw_kstr(w, "method", ledger_text(st, 2));
+        jw_kstr(w, "path", ledger_text(st, 3));
+        jw_kstr(w, "query", ledger_text(st, 4));
+        jw_kstr(w, "idempotency_key", ledger_text(st, 5));
         jw_key(w, "body");
-        jw_pretty(w, col(st, 6));
+        jw_pretty(w, ledger_text(st, 6));
         jw_end_obj(w);
     }
     sqlite3_finalize(st);
     jw_end_arr(w);
     jw_end_obj(w);
-    return 0;
-}
-
-static int write_file(const char *path, const char *text, struct err *e)
-{
-    char tmp[4200];
-    FILE *f;
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    f = fopen(tmp, "wb");
-    if (!f)
-        return err_set(e, ERR_IO, "%s: cannot create", tmp);
-    if (fputs(text, f) == EOF || fputc('\n', f) == EOF || fflush(f) != 0 ||
-        fsync(fileno(f)) != 0) {
-        fclose(f);
-        remove(tmp);
-        return err_set(e, ERR_IO, "%s: cannot write", tmp);
-    }
-    fclose(f);
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        return err_set(e, ERR_IO, "%s: cannot rename into place", path);
-    }
     return 0;
 }
 
@@ -107,16 +80,16 @@ static int print_summary(struct ledger *lg, const char *period, struct err *e)
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     printf("Xero preview for %s (dry run: nothing was sent)\n", period);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        int exp = money_exponent(col(st, 1));
-        if (strcmp(last, col(st, 0)) != 0) {
-            snprintf(last, sizeof last, "%s", col(st, 0));
+        int exp = money_exponent(ledger_text(st, 1));
+        if (strcmp(last, ledger_text(st, 0)) != 0) {
+            snprintf(last, sizeof last, "%s", ledger_text(st, 0));
             printf("  settlement %s %s %s..%s total %s: %d error(s), %d warning(s)\n",
-                   col(st, 0), col(st, 1), col(st, 3), col(st, 4),
+                   ledger_text(st, 0), ledger_text(st, 1), ledger_text(st, 3), ledger_text(st, 4),
                    money_format(amt, sqlite3_column_int64(st, 2), exp),
                    sqlite3_column_int(st, 9), sqlite3_column_int(st, 10));
         }
         printf("    part %d of %d dated %s -> AMZ-%s-%d%s%s\n", sqlite3_column_int(st, 5),
-               sqlite3_column_int(st, 6), col(st, 7), col(st, 0), sqlite3_column_int(st, 5),
+               sqlite3_column_int(st, 6), ledger_text(st, 7), ledger_text(st, 0), sqlite3_column_int(st, 5),
                sqlite3_column_int(st, 5) == sqlite3_column_int(st, 6) ? ", payout " : "",
                sqlite3_column_int(st, 5) == sqlite3_column_int(st, 6)
                    ? money_format(amt, sqlite3_column_int64(st, 8), exp) : "");
@@ -130,8 +103,8 @@ static int print_summary(struct ledger *lg, const char *period, struct err *e)
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     printf("  accounts (credit +, debit -):\n");
     while (sqlite3_step(st) == SQLITE_ROW)
-        printf("    %s %-6s %-28s %14s  (%lld lines)\n", col(st, 0), col(st, 1), col(st, 2),
-               money_format(amt, sqlite3_column_int64(st, 3), money_exponent(col(st, 0))),
+        printf("    %s %-6s %-28s %14s  (%lld lines)\n", ledger_text(st, 0), ledger_text(st, 1), ledger_text(st, 2),
+               money_format(amt, sqlite3_column_int64(st, 3), money_exponent(ledger_text(st, 0))),
                (long long)sqlite3_column_int64(st, 4));
     sqlite3_finalize(st);
     return 0;
@@ -148,10 +121,11 @@ int post_preview(struct ledger *lg, const struct config *cfg, const char *period
     snprintf(path_out, path_cap, "%s/xero-preview.json", folder);
     jw_init(&w, 2);
     rc = render(lg, cfg, period, &w, e);
+    jw_raw(&w, "\n");
     if (rc == 0 && !jw_text(&w))
         rc = err_set(e, ERR_NOMEM, "out of memory writing the preview");
     if (rc == 0)
-        rc = write_file(path_out, jw_text(&w), e);
+        rc = fileio_write_atomic(path_out, jw_text(&w), strlen(jw_text(&w)), e);
     jw_free(&w);
     if (rc == 0 && log_level() >= LOG_NORMAL)
         rc = print_summary(lg, period, e);

@@ -41,12 +41,6 @@ int xero_reqs_add(struct xero_reqs *r, const struct xero_req *q, const char *bod
     return 0;
 }
 
-static const char *text(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 static int load_head(struct ledger *lg, int64_t ref, struct xsettle *s, struct err *e)
 {
     sqlite3_stmt *st;
@@ -60,12 +54,12 @@ static int load_head(struct ledger *lg, int64_t ref, struct xsettle *s, struct e
         return err_set(e, ERR_INTERNAL, "settlement row %lld not found", (long long)ref);
     }
     s->ref = ref;
-    snprintf(s->id, sizeof s->id, "%s", text(st, 0));
-    snprintf(s->currency, sizeof s->currency, "%s", text(st, 1));
-    snprintf(s->marketplace, sizeof s->marketplace, "%s", text(st, 2));
-    snprintf(s->start, sizeof s->start, "%s", text(st, 3));
-    snprintf(s->end, sizeof s->end, "%s", text(st, 4));
-    snprintf(s->deposit, sizeof s->deposit, "%s", text(st, 5));
+    snprintf(s->id, sizeof s->id, "%s", ledger_text(st, 0));
+    snprintf(s->currency, sizeof s->currency, "%s", ledger_text(st, 1));
+    snprintf(s->marketplace, sizeof s->marketplace, "%s", ledger_text(st, 2));
+    snprintf(s->start, sizeof s->start, "%s", ledger_text(st, 3));
+    snprintf(s->end, sizeof s->end, "%s", ledger_text(st, 4));
+    snprintf(s->deposit, sizeof s->deposit, "%s", ledger_text(st, 5));
     s->total = sqlite3_column_int64(st, 6);
     s->exp = money_exponent(s->currency);
     sqlite3_finalize(st);
@@ -95,14 +89,14 @@ static int load_lines(struct ledger *lg, struct xpart *p, int64_t journal_id, st
         }
         l = &p->lines[p->n++];
         memset(l, 0, sizeof *l);
-        snprintf(l->role, sizeof l->role, "%s", text(st, 0));
-        snprintf(l->code, sizeof l->code, "%s", text(st, 1));
-        snprintf(l->tax, sizeof l->tax, "%s", text(st, 2));
-        snprintf(l->tname, sizeof l->tname, "%s", text(st, 3));
-        snprintf(l->topt, sizeof l->topt, "%s", text(st, 4));
-        snprintf(l->category, sizeof l->category, "%s", text(st, 5));
-        snprintf(l->sku, sizeof l->sku, "%s", text(st, 6));
-        snprintf(l->description, sizeof l->description, "%s", text(st, 7));
+        snprintf(l->role, sizeof l->role, "%s", ledger_text(st, 0));
+        snprintf(l->code, sizeof l->code, "%s", ledger_text(st, 1));
+        snprintf(l->tax, sizeof l->tax, "%s", ledger_text(st, 2));
+        snprintf(l->tname, sizeof l->tname, "%s", ledger_text(st, 3));
+        snprintf(l->topt, sizeof l->topt, "%s", ledger_text(st, 4));
+        snprintf(l->category, sizeof l->category, "%s", ledger_text(st, 5));
+        snprintf(l->sku, sizeof l->sku, "%s", ledger_text(st, 6));
+        snprintf(l->description, sizeof l->description, "%s", ledger_text(st, 7));
         l->amount = sqlite3_column_int64(st, 8);
         l->sources = sqlite3_column_int64(st, 9);
     }
@@ -130,8 +124,8 @@ int xero_load(struct ledger *lg, const struct config *cfg, int64_t ref, struct x
         ids[s->n++] = sqlite3_column_int64(st, 0);
         p->part = sqlite3_column_int(st, 1);
         p->parts = sqlite3_column_int(st, 2);
-        snprintf(p->month, sizeof p->month, "%s", text(st, 3));
-        snprintf(p->date, sizeof p->date, "%s", text(st, 4));
+        snprintf(p->month, sizeof p->month, "%s", ledger_text(st, 3));
+        snprintf(p->date, sizeof p->date, "%s", ledger_text(st, 4));
     }
     sqlite3_finalize(st);
     if (!s->parts)
@@ -157,15 +151,15 @@ void xero_doc_number(const struct xsettle *s, int part, char *out, size_t cap)
     snprintf(out, cap, "AMZ-%s-%d", s->id, part);
 }
 
-void xero_tracking(struct jw *w, const struct xline *l)
+void xero_tracking(struct jw *w, const char *name, const char *option)
 {
-    if (!l->tname[0] || !l->topt[0])
+    if (!name[0] || !option[0])
         return;
     jw_key(w, "Tracking");
     jw_arr(w);
     jw_obj(w);
-    jw_kstr(w, "Name", l->tname);
-    jw_kstr(w, "Option", l->topt);
+    jw_kstr(w, "Name", name);
+    jw_kstr(w, "Option", option);
     jw_end_obj(w);
     jw_end_arr(w);
 }

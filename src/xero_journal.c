@@ -47,7 +47,7 @@ static int manual_journal(const struct xsettle *s, const struct xpart *p,
         jw_kstr(&w, "AccountCode", l->code);
         jw_kstr(&w, "Description", l->description);
         jw_kstr(&w, "TaxType", l->tax);
-        xero_tracking(&w, l);
+        xero_tracking(&w, l->tname, l->topt);
         jw_end_obj(&w);
     }
     jw_end_arr(&w);

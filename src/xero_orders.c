@@ -12,12 +12,6 @@
 #include "tz.h"
 #include "xero_orders_int.h"
 
-static const char *text(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 /* Customer-facing amounts of an Order or Refund go on the order's documents; everything
  * else (fees, withheld tax, reserves, reimbursements) goes on the settlement's bill. */
 static int on_order_document(const char *tt, const char *category)
@@ -64,8 +58,8 @@ static int bill_add(struct octx *o, const struct oline *l, struct err *e)
 
 static void resolve(struct octx *o, sqlite3_stmt *st, struct oline *l)
 {
-    const char *mk = text(st, 4);
-    const struct mapping_rule *r = mapping_find(o->map, text(st, 1), text(st, 2), text(st, 3),
+    const char *mk = ledger_text(st, 4);
+    const struct mapping_rule *r = mapping_find(o->map, ledger_text(st, 1), ledger_text(st, 2), ledger_text(st, 3),
                                                 mk[0] ? mk : o->s->marketplace);
     const struct config_marketplace *m = config_marketplace(o->s->cfg, mk[0] ? mk
                                                             : o->s->marketplace);
@@ -79,8 +73,8 @@ static void resolve(struct octx *o, sqlite3_stmt *st, struct oline *l)
         snprintf(l->tname, sizeof l->tname, "%s", m->tracking_name);
         snprintf(l->topt, sizeof l->topt, "%s", m->tracking_option);
     }
-    snprintf(l->sku, sizeof l->sku, "%s", text(st, 5));
-    snprintf(l->description, sizeof l->description, "%s", text(st, 3));
+    snprintf(l->sku, sizeof l->sku, "%s", ledger_text(st, 5));
+    snprintf(l->description, sizeof l->description, "%s", ledger_text(st, 3));
     l->amount = sqlite3_column_int64(st, 7);
     l->quantity = sqlite3_column_int64(st, 8);
     l->sources = sqlite3_column_int64(st, 9);
@@ -104,7 +98,7 @@ static int collect(struct octx *o, struct err *e)
     sqlite3_bind_int64(st, 1, o->s->ref);
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
         struct oline l;
-        const char *oid = text(st, 0), *tt = text(st, 1);
+        const char *oid = ledger_text(st, 0), *tt = ledger_text(st, 1);
         char date[11];
         resolve(o, st, &l);
         if (!oid[0] || !on_order_document(tt, l.category)) {
@@ -117,7 +111,7 @@ static int collect(struct octx *o, struct err *e)
             xero_order_reset(&cur);
             snprintf(cur.id, sizeof cur.id, "%s", oid);
         }
-        tz_local_date(o->zone, text(st, 6), o->s->end, date);
+        tz_local_date(o->zone, ledger_text(st, 6), o->s->end, date);
         if (strcmp(tt, "Refund") == 0) {
             if (!cur.refund_date[0] || strcmp(date, cur.refund_date) < 0)
                 snprintf(cur.refund_date, sizeof cur.refund_date, "%s", date);

@@ -98,19 +98,6 @@ static int done_doc(struct octx *o, struct obatch *b, int kind, int64_t total, s
     return b->docs == XERO_BATCH_MAX ? close_batch(o, b, kind, e) : 0;
 }
 
-static void tracking(struct jw *w, const struct oline *l)
-{
-    if (!l->tname[0] || !l->topt[0])
-        return;
-    jw_key(w, "Tracking");
-    jw_arr(w);
-    jw_obj(w);
-    jw_kstr(w, "Name", l->tname);
-    jw_kstr(w, "Option", l->topt);
-    jw_end_obj(w);
-    jw_end_arr(w);
-}
-
 static const char *amount_types(const struct oline *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -147,7 +134,7 @@ static int items(struct octx *o, struct jw *w, const struct oline *v, size_t n, 
         jw_kstr(w, "AccountCode", l->code);
         jw_kstr(w, "TaxType", l->tax);
         jw_kmoney(w, "LineAmount", amt, exp);
-        tracking(w, l);
+        xero_tracking(w, l->tname, l->topt);
         jw_end_obj(w);
     }
     jw_end_arr(w);

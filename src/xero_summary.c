@@ -39,7 +39,7 @@ static void line_items(struct jw *w, const struct xsettle *s, const struct xpart
         jw_kstr(w, "AccountCode", l->code);
         jw_kstr(w, "TaxType", l->tax);
         jw_kmoney(w, "LineAmount", sign * l->amount, s->exp);
-        xero_tracking(w, l);
+        xero_tracking(w, l->tname, l->topt);
         jw_end_obj(w);
     }
     jw_end_arr(w);
