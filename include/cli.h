@@ -4,6 +4,8 @@
 #ifndef SETTLEBOOK_CLI_H
 #define SETTLEBOOK_CLI_H
 
+#include "err.h"
+
 struct cli {
     const char *ledger;   /* --ledger, default ./settlebook.db */
     const char *config;   /* --config, default ./settlebook.json */
@@ -18,8 +20,27 @@ int cli_ingest(struct cli *g);
 int cli_settlements(struct cli *g);
 int cli_synth(struct cli *g);
 int cli_audit(struct cli *g);
+int cli_reconcile(struct cli *g);
+int cli_exceptions(struct cli *g);
 int cli_post(struct cli *g);
+int cli_outbox(struct cli *g);
+int cli_report(struct cli *g);
 int cli_period(struct cli *g);
+int cli_close(struct cli *g);
+int cli_auth(struct cli *g);
+int cli_fetch(struct cli *g);
+
+/* The two-line summary of a fetch on stdout (fetch, close --fetch). */
+struct spapi_summary;
+void cli_fetch_print(const struct spapi_summary *s);
+
+/* Live posting after the preview (post --live, close --live): sends the period's outbox
+ * to Xero and prints what happened; *status becomes 1 when something stopped (rejected,
+ * blocked, preflight). -1 with e on a failure to reach Xero (exit 3). */
+struct ledger;
+struct config;
+int cli_post_live(struct cli *g, struct ledger *lg, const struct config *cfg,
+                  const char *period, int *status, struct err *e);
 
 /* Parses [--period P] [--dry-run|--live] for post and close. */
 int cli_period_args(struct cli *g, const char **period, int *live, const char *usage);

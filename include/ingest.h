@@ -41,6 +41,11 @@ struct ingest_result {
 
 void ingest_bank_defaults(struct ingest_bank *b);
 
+/* Masks a buyer identifier (e-mail, name) as "buyer-" + 12 hex digits of the SHA-256 of its
+ * lowercase form. A value that already is such a mask is kept as is, so masking twice (fetch
+ * masks before writing to disk, ingest masks again) gives the same reference. */
+void ingest_mask_buyer(const char *s, char out[20]);
+
 /* Loads one file inside the caller's open transaction (it takes a savepoint and rolls back
  * to it on error, so a failed file leaves no trace). Errors are ERR_INPUT and read
  * "FILE:LINE[:COLUMN]: what is wrong and what to do". */

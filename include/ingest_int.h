@@ -52,9 +52,6 @@ int ingest_quantity(struct ingest_ctx *c, const char *q, size_t line, int col, i
 int ingest_check_width(struct ingest_ctx *c, const struct delim_row *r, size_t header_fields,
                        struct err *e);
 
-/* Masks a buyer identifier (e-mail, name) as "buyer-" + 12 hex digits of its SHA-256. */
-void ingest_mask_buyer(const char *s, char out[20]);
-
 /* Shared by the two settlement layouts. */
 struct settle_head {
     const char *format;      /* "v1" or "v2" */

@@ -15,8 +15,10 @@ struct post_summary {
 };
 
 /* Renders every settlement touching period ("" = all) and reconciles the outbox: identical
- * rows stay, pending rows that differ are replaced, rows already sent are never touched
- * (a difference becomes a POSTED_DOCUMENT_CHANGED exception). */
+ * rows stay; when they differ and nothing of the settlement may exist in Xero, its pending
+ * rows and its dead rows (rejected whole) are replaced; rows of which anything may exist in
+ * Xero (view outbox_posted) are never touched, and a difference becomes a
+ * POSTED_DOCUMENT_CHANGED exception. */
 int post_outbox(struct ledger *lg, const struct config *cfg, const char *period,
                 struct post_summary *out, struct err *e);
 

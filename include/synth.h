@@ -13,7 +13,7 @@
 #include "money.h"
 
 #define SYNTH_ROWS_MIN 3               /* previous reserve, one event, current reserve */
-#define SYNTH_ROWS_MAX 100000000       /* 100 million amount lines, about 25 GB of text */
+#define SYNTH_ROWS_MAX 100000000       /* 100 million amount lines, about 17 GB of V2 text */
 
 enum synth_format { SYNTH_V2, SYNTH_V1 };
 enum synth_locale { SYNTH_US, SYNTH_EU, SYNTH_UK };
@@ -28,6 +28,7 @@ struct synth_opts {
 /* What the first pass found; every writer uses the same plan. */
 struct synth_plan {
     struct synth_opts o;
+    uint64_t key;                   /* the seed, mixed: every choice derives from it */
     char settlement_id[12];         /* 11 digits, from the seed */
     const char *currency;           /* "USD", "EUR", "GBP" */
     const char *marketplace;        /* "Amazon.com", ... */

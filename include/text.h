@@ -5,10 +5,13 @@
 
 #include <stddef.h>
 
-/* Streaming UTF-8 validator; feed chunks in order. state starts at 0. */
+/* Streaming UTF-8 validator (RFC 3629: no overlong forms, surrogates or code points past
+ * U+10FFFF, so whatever passes is text jansson and Xero accept); feed chunks in order.
+ * State starts all 0. */
 struct text_utf8 {
-    int need;  /* continuation bytes still expected */
-    int bad;   /* set once an invalid sequence is seen */
+    int need;     /* continuation bytes still expected */
+    int bad;      /* set once an invalid sequence is seen */
+    int lo, hi;   /* the range the next continuation byte must fall in */
 };
 void text_utf8_feed(struct text_utf8 *u, const unsigned char *p, size_t n);
 int text_utf8_ok(const struct text_utf8 *u); /* 1 when everything fed so far is valid */

@@ -50,6 +50,7 @@ struct octx {
 };
 
 void xero_order_reset(struct order *o);
+int xero_orders_bill_add(struct octx *o, const struct oline *l, struct err *e);
 int xero_orders_flush(struct octx *o, struct order *ord, struct err *e);
 int xero_orders_finish(struct octx *o, struct err *e);
 int xero_orders_check(struct octx *o, struct err *e);

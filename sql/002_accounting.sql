@@ -71,6 +71,11 @@ BEGIN SELECT RAISE(ABORT, 'journal is final'); END;
 CREATE TRIGGER journal_line_frozen_upd BEFORE UPDATE ON journal_line
 WHEN (SELECT state FROM journal WHERE id = OLD.journal_id) = 'final'
 BEGIN SELECT RAISE(ABORT, 'journal is final'); END;
+-- Deleting the journal itself (a rebuild) cascades to its lines; by then the parent row is
+-- gone, so only a direct delete of a final journal's line is refused.
+CREATE TRIGGER journal_line_frozen_del BEFORE DELETE ON journal_line
+WHEN (SELECT state FROM journal WHERE id = OLD.journal_id) = 'final'
+BEGIN SELECT RAISE(ABORT, 'journal is final'); END;
 
 -- One row per Xero request. The preview is rendered from these rows, and live posting
 -- sends exactly these bodies with exactly these keys.

@@ -12,18 +12,24 @@
 #include "period.h"
 #include "reconcile.h"
 #include "report.h"
+#include "spapi.h"
 #include "stages.h"
 
 static const char usage[] =
-    "usage: settlebook close --period YYYY-MM [--dry-run | --live] [FILE...]\n"
+    "usage: settlebook close --period YYYY-MM [--dry-run | --live] [--fetch] [FILE...]\n"
     "Closes a month: ingests the FILEs given (as `ingest` would), reconciles, builds the\n"
     "journals, writes the Xero preview (<reports>/<period>/xero-preview.json) and the\n"
     "reconciliation workbook (<reports>/<period>/reconciliation.xlsx), then prints one\n"
-    "summary. Exit status 1 when error-severity exceptions remain for the period.\n";
+    "summary. Exit status 1 when error-severity exceptions remain for the period.\n"
+    "  --live    after the preview, sends the period's requests to Xero exactly once (as\n"
+    "            `settlebook post --live`), before the workbook is written\n"
+    "  --fetch   first fetch new settlement reports and orders from Amazon's SP-API\n"
+    "            (as `settlebook fetch` does; exit 3 when Amazon stays unavailable)\n";
 
 struct close_args {
     const char *period;
     int live;
+    int fetch;   /* --fetch: run `settlebook fetch` first */
     char **files;
     int nfiles;
 };
@@ -37,6 +43,8 @@ static int parse(struct cli *g, struct close_args *a)
             a->period = g->argv[++i];
         else if (strcmp(g->argv[i], "--live") == 0)
             a->live = 1;
+        else if (strcmp(g->argv[i], "--fetch") == 0)
+            a->fetch = 1;
         else if (strcmp(g->argv[i], "--dry-run") == 0)
             a->live = 0;
         else if (g->argv[i][0] == '-') {
@@ -80,6 +88,17 @@ static int ingest_files(struct ledger *lg, const struct config *cfg, const struc
 fail:
     ledger_rollback(lg);
     return -1;
+}
+
+/* --fetch: the fetch stage, with its own transactions, before anything else. */
+static int fetch_stage(struct ledger *lg, const struct config *cfg, struct err *e)
+{
+    struct spapi_summary s;
+    if (spapi_fetch(lg, cfg, NULL, &s, e) < 0)
+        return -1;
+    if (log_level() >= LOG_NORMAL)
+        cli_fetch_print(&s);
+    return 0;
 }
 
 static int reconcile_stage(struct ledger *lg, const struct config *cfg, const char *period,
@@ -131,7 +150,7 @@ int cli_close(struct cli *g)
     struct reconcile_summary rs;
     char preview[4200], xlsx[4200];
     int64_t errors = 0;
-    int status = 0;
+    int status = 0, live_status = 0;
 
     if (cli_wants_help(g->argc, g->argv, usage))
         return 0;
@@ -139,23 +158,21 @@ int cli_close(struct cli *g)
         return 2;
     if (period_parse(a.period, &e) < 0)
         goto fail;
-    if (a.live) {
-        err_set(&e, ERR_INPUT, "--live is not available in this build: close runs the dry run");
-        goto fail;
-    }
     if (config_load(&cfg, g->config, 0, &e) < 0 || ledger_open(&lg, g->ledger, 0, &e) < 0)
         goto fail;
     ledger_set_command(lg, "close");
-    if (ingest_files(lg, &cfg, &a, &e) < 0 || reconcile_stage(lg, &cfg, a.period, &e) < 0 ||
+    if ((a.fetch && fetch_stage(lg, &cfg, &e) < 0) || ingest_files(lg, &cfg, &a, &e) < 0 ||
+        reconcile_stage(lg, &cfg, a.period, &e) < 0 ||
         stages_journal_post(lg, &cfg, a.period, &js, &ps, &e) < 0 ||
         post_preview(lg, &cfg, a.period, g->reports, preview, sizeof preview, &e) < 0 ||
+        (a.live && cli_post_live(g, lg, &cfg, a.period, &live_status, &e) < 0) ||
         workbook(lg, &cfg, g, a.period, xlsx, sizeof xlsx, &e) < 0 ||
         reconcile_counts(lg, a.period, &rs, &e) < 0)
         goto fail;
     errors = rs.errors;
     if (log_level() >= LOG_NORMAL)
         summary(lg, a.period, &js, &ps, preview, xlsx);
-    status = errors > 0 ? 1 : 0;
+    status = errors > 0 || live_status ? 1 : 0;
     goto done;
 fail:
     log_error("%s", e.msg);

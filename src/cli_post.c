@@ -10,13 +10,20 @@
 #include "log.h"
 #include "period.h"
 #include "stages.h"
+#include "xero_send.h"
 
 static const char usage[] =
     "usage: settlebook post [--period YYYY-MM] [--dry-run | --live]\n"
     "Builds balanced journals for the settlements touching the period, renders them as Xero\n"
     "requests in the configured posting mode, and writes <reports>/<period>/xero-preview.json\n"
     "with each request exactly as live mode would send it (dry run, the default). Without\n"
-    "--period, a preview is written for every month that has journals.\n";
+    "--period, a preview is written for every month that has journals.\n"
+    "  --live   then sends those requests to Xero, settlement by settlement, exactly once:\n"
+    "           a preflight checks every account, tax type, contact, item, tracking option\n"
+    "           and lock date first; a rejected document stops its settlement (see\n"
+    "           `settlebook outbox dead`). Needs Xero credentials (`settlebook auth`).\n"
+    "           Exit 1 when something was rejected or is missing in Xero, 3 when Xero\n"
+    "           stayed unreachable (run again: nothing is sent twice).\n";
 
 /* Parses --period/--dry-run/--live; *live is set for --live. */
 int cli_period_args(struct cli *g, const char **period, int *live, const char *use)
@@ -64,6 +71,34 @@ static int previews(struct ledger *lg, const struct config *cfg, struct cli *g,
     return 0;
 }
 
+int cli_post_live(struct cli *g, struct ledger *lg, const struct config *cfg,
+                  const char *period, int *status, struct err *e)
+{
+    struct xero_send_summary x;
+    int rc = xero_send_live(lg, cfg, g->ledger, period, &x, e);
+    if (g->json)
+        printf("{\"settlements\": %lld, \"posted\": %lld, \"blocked\": %lld, "
+               "\"requests\": %lld, \"documents\": %lld, \"found\": %lld, \"dead\": %lld, "
+               "\"preflight_problems\": %lld, \"calls\": %lld, \"retries\": %lld, "
+               "\"ok\": %s}\n", (long long)x.settlements, (long long)x.posted,
+               (long long)x.blocked, (long long)x.requests, (long long)x.documents,
+               (long long)x.found, (long long)x.dead, (long long)x.problems,
+               (long long)x.calls, (long long)x.retries, rc == 0 ? "true" : "false");
+    if (log_level() >= LOG_NORMAL)
+        fprintf(stderr, "settlebook: xero: %lld settlement(s) to send: %lld posted, %lld "
+                "blocked; %lld request(s) confirmed for %lld document(s) (%lld found already "
+                "in Xero), %lld dead, %lld preflight problem(s); %lld call(s), %lld retried\n",
+                (long long)x.settlements, (long long)x.posted, (long long)x.blocked,
+                (long long)x.requests, (long long)x.documents, (long long)x.found,
+                (long long)x.dead, (long long)x.problems, (long long)x.calls,
+                (long long)x.retries);
+    if (rc < 0)
+        return -1;
+    if (x.dead || x.blocked || x.problems)
+        *status = 1;
+    return 0;
+}
+
 int cli_post(struct cli *g)
 {
     struct config cfg;
@@ -80,11 +115,6 @@ int cli_post(struct cli *g)
         return 2;
     if (period[0] && period_parse(period, &e) < 0)
         goto fail;
-    if (live) {
-        err_set(&e, ERR_INPUT, "--live is not available in this build: run the dry run and "
-                "import the preview, or wait for live posting");
-        goto fail;
-    }
     if (config_load(&cfg, g->config, 0, &e) < 0 || ledger_open(&lg, g->ledger, 0, &e) < 0)
         goto fail;
     ledger_set_command(lg, "post");
@@ -95,6 +125,8 @@ int cli_post(struct cli *g)
              "for %lld document(s); %lld unmapped line(s)", (long long)js.settlements,
              (long long)js.built, (long long)js.unchanged, (long long)ps.requests,
              (long long)ps.documents, (long long)js.unmapped_lines);
+    if (live && cli_post_live(g, lg, &cfg, period, &status, &e) < 0)
+        goto fail;
     goto done;
 fail:
     log_error("%s", e.msg);

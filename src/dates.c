@@ -197,12 +197,40 @@ bad:
                    order);
 }
 
+/* Writes v as n decimal digits at p (0 <= v < 10^n). */
+static char *digits(char *p, int v, int n)
+{
+    for (int i = n - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + n;
+}
+
 char *dates_iso(char *buf, int64_t t, int has_time)
 {
     int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
     int64_t secs = t - days * 86400;
     int y, m, d;
     dates_civil(days, &y, &m, &d);
+    if (y >= 0 && y <= 9999) { /* by hand: this runs once per settlement line */
+        char *p = digits(buf, y, 4);
+        *p++ = '-';
+        p = digits(p, m, 2);
+        *p++ = '-';
+        p = digits(p, d, 2);
+        if (has_time) {
+            *p++ = 'T';
+            p = digits(p, (int)(secs / 3600), 2);
+            *p++ = ':';
+            p = digits(p, (int)(secs / 60 % 60), 2);
+            *p++ = ':';
+            p = digits(p, (int)(secs % 60), 2);
+            *p++ = 'Z';
+        }
+        *p = '\0';
+        return buf;
+    }
     if (has_time)
         snprintf(buf, DATES_ISO_MAX, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d,
                  (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));

@@ -18,6 +18,7 @@ struct scan {
     int utf8;                 /* the whole file is valid UTF-8 */
     char first;               /* first non-blank byte after a BOM */
     int64_t nul_line, nul_col;
+    unsigned char head[2];    /* the first two bytes, to recognise UTF-16 */
 };
 
 void ingest_bank_defaults(struct ingest_bank *b)
@@ -64,15 +65,42 @@ int ingest_columns(struct ingest_ctx *c, const struct delim_row *hdr, const char
     return 0;
 }
 
+/* "buyer-" and 12 lowercase hex digits: already masked. */
+static int is_masked(const char *s)
+{
+    if (strncmp(s, "buyer-", 6) != 0 || strlen(s) != 18)
+        return 0;
+    for (s += 6; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+            return 0;
+    return 1;
+}
+
 void ingest_mask_buyer(const char *s, char out[20])
 {
     char hex[HASH_HEX_LEN], low[256];
     size_t n = 0;
+    if (is_masked(s)) {
+        snprintf(out, 20, "%s", s);
+        return;
+    }
     for (; s[n] && n < sizeof low - 1; n++)
         low[n] = (char)(s[n] >= 'A' && s[n] <= 'Z' ? s[n] + 32 : s[n]);
     low[n] = '\0';
     hash_hex(low, n, hex);
     snprintf(out, 20, "buyer-%.12s", hex);
+}
+
+/* Advances line and col (bytes since the last line end) over p[0..n-1]. */
+static void count_lines(const unsigned char *p, size_t n, int64_t *line, int64_t *col)
+{
+    const unsigned char *end = p + n, *nl;
+    while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        (*line)++;
+        *col = 0;
+        p = nl + 1;
+    }
+    *col += end - p;
 }
 
 static int scan_file(const char *path, struct scan *s, struct err *e)
@@ -95,30 +123,39 @@ static int scan_file(const char *path, struct scan *s, struct err *e)
         size_t skip = s->bytes == 0 && n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
         hash_update(h, buf, n);
         text_utf8_feed(&u, buf, n);
-        for (size_t i = 0; i < n; i++) {
-            unsigned char ch = buf[i];
-            col++;
-            if (ch == '\n') {
-                line++;
-                col = 0;
-            } else if (ch == 0 && !s->nul_line) {
+        if (s->bytes == 0 && n >= 2)
+            memcpy(s->head, buf, 2);
+        for (size_t i = skip; i < n && !s->first; i++)
+            if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r' && buf[i] != '\n')
+                s->first = (char)buf[i];
+        /* lines are counted (with memchr) only up to the first NUL, which the error names */
+        if (!s->nul_line) {
+            const unsigned char *nul = memchr(buf, 0, n);
+            count_lines(buf, nul ? (size_t)(nul - buf) : n, &line, &col);
+            if (nul) {
                 s->nul_line = line;
-                s->nul_col = col;
+                s->nul_col = col + 1;
             }
-            if (!s->first && i >= skip && ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n')
-                s->first = (char)ch;
         }
         s->bytes += (int64_t)n;
         if (s->bytes > INGEST_FILE_MAX)
             break;
     }
     hash_final(h, s->sha256);
+    if (ferror(f)) {
+        fclose(f);
+        return err_set(e, ERR_INPUT, "%s: cannot read (a folder?): pass a report file", path);
+    }
     fclose(f);
     s->utf8 = text_utf8_ok(&u);
     if (s->bytes > INGEST_FILE_MAX)
         return err_set(e, ERR_INPUT, "%s: larger than 8 GiB: split it", path);
     if (s->bytes == 0)
         return err_set(e, ERR_INPUT, "%s:1: the file is empty: re-download the report", path);
+    if (s->nul_line && ((s->head[0] == 0xFF && s->head[1] == 0xFE) ||
+                        (s->head[0] == 0xFE && s->head[1] == 0xFF)))
+        return err_set(e, ERR_INPUT, "%s:1:1: UTF-16 text: save it as UTF-8 (or Windows-1252) "
+                       "text, or re-download the report from Seller Central", path);
     if (s->nul_line)
         return err_set(e, ERR_INPUT, "%s:%lld:%lld: NUL byte: this is a binary file, not an "
                        "Amazon report or bank CSV", path, (long long)s->nul_line,

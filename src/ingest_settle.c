@@ -13,9 +13,12 @@ struct settle {
     char id[64];
     char currency[4];
     int exp;
+    char decimal;           /* the file's decimal mark once an amount showed it, else 0 */
     int64_t ref;            /* settlement.id */
     money_t total, sum;
     int64_t count;
+    size_t head_line;       /* the summary row, for errors about its total */
+    int col_total;
     char marketplace[64];
     sqlite3_stmt *ins;
 };
@@ -55,9 +58,31 @@ char settle_decimal_of(const char *v, int exp)
     return *last;
 }
 
-int settle_parse_amount(const struct settle *s, const char *v, money_t *out, struct err *e)
+/* True when v's one separator is followed by exactly three final digits ("1.234", "2,065"):
+ * thousands or three decimals, which only the file's other amounts can tell apart. */
+static int ambiguous(const char *v)
 {
-    return money_parse_locale(v, settle_decimal_of(v, s->exp), s->exp, out, e);
+    const char *dot = strchr(v, '.'), *comma = strchr(v, ',');
+    const char *sep = dot ? dot : comma;
+    if (!sep || (dot && comma) || strchr(sep + 1, *sep))
+        return 0;
+    for (int i = 1; i <= 3; i++)
+        if (sep[i] < '0' || sep[i] > '9')
+            return 0;
+    return sep[4] == '\0';
+}
+
+/* One file writes one convention: the first amount that shows its decimal mark decides how
+ * the ambiguous ones read, so "2.065" in a dot-decimal file is refused, never 2065.00. */
+int settle_parse_amount(struct settle *s, const char *v, money_t *out, struct err *e)
+{
+    int amb = ambiguous(v);
+    char d = amb && s->decimal ? s->decimal : settle_decimal_of(v, s->exp);
+    if (money_parse_locale(v, d, s->exp, out, e) < 0)
+        return -1;
+    if (!amb && !s->decimal && strpbrk(v, ".,"))
+        s->decimal = d;
+    return 0;
 }
 
 int settle_posted(struct ingest_ctx *c, const char *s, size_t line, int col, const char *name,
@@ -176,6 +201,10 @@ static int head_date(struct settle *s, const char *v, size_t line, int col, cons
 static int head_parse(struct settle *s, const struct settle_head *h, char dates[3][32],
                       struct err *e)
 {
+    if (!*h->start && !*h->end && !*h->total && !*h->currency)
+        return ingest_err(s->c, e, h->line, 0, "the summary row is missing: the first data row "
+                          "has no settlement dates, total-amount or currency; re-download the "
+                          "complete report from Seller Central");
     if (!*h->id)
         return ingest_err(s->c, e, h->line, h->col_id + 1, "settlement-id is empty in the "
                           "summary row");
@@ -210,6 +239,8 @@ int settle_begin(struct ingest_ctx *c, const struct settle_head *h, struct settl
     if (!s)
         return err_set(e, ERR_NOMEM, "out of memory");
     s->c = c;
+    s->head_line = h->line;
+    s->col_total = h->col_total;
     *out = s;
     if (head_parse(s, h, dates, e) < 0 || check_known(s, h, e) < 0 ||
         insert_settlement(s, h, dates[0], dates[1], dates[2], e) < 0 ||
@@ -266,8 +297,13 @@ int settle_add(struct settle *s, const struct settle_amount *a, struct err *e)
 static int flag_mismatch(struct settle *s, struct err *e)
 {
     sqlite3_stmt *st;
-    int64_t run;
+    int64_t run, diff;
     char exp_s[MONEY_FMT_MAX], act_s[MONEY_FMT_MAX], msg[256];
+    if (__builtin_sub_overflow(s->sum, s->total, &diff))
+        return ingest_err(s->c, e, s->head_line, s->col_total + 1, "total-amount %s and the "
+                          "lines' sum %s differ by more than 64-bit minor units can hold: this "
+                          "is not a real settlement", money_format(exp_s, s->total, s->exp),
+                          money_format(act_s, s->sum, s->exp));
     snprintf(msg, sizeof msg, "The amount lines sum to %s %s but the report's total-amount is "
              "%s %s.", money_format(act_s, s->sum, s->exp), s->currency,
              money_format(exp_s, s->total, s->exp), s->currency);
@@ -281,7 +317,7 @@ static int flag_mismatch(struct settle *s, struct err *e)
     sqlite3_bind_text(st, 2, s->currency, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, s->total);
     sqlite3_bind_int64(st, 4, s->sum);
-    sqlite3_bind_int64(st, 5, s->sum - s->total);
+    sqlite3_bind_int64(st, 5, diff);
     sqlite3_bind_text(st, 6, msg, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, "Re-download the complete report from Seller Central and ingest it "
                       "with --replace; do not post until the lines tie out.", -1, SQLITE_STATIC);

@@ -34,6 +34,10 @@ struct v2 {
     int col[C_COUNT];
     size_t header_fields;
     struct settle *s;
+    /* The lines of one order share their posted date: the last one parsed, and its result
+     * ("" for none), so a repeat costs a strcmp. */
+    char last_when[64], last_posted[DATES_ISO_MAX];
+    int have_last;
 };
 
 #define F(r, st, c) delim_get(r, (st)->col[c])
@@ -88,8 +92,19 @@ static int v2_line(struct ingest_ctx *c, struct v2 *v, const struct delim_row *r
         when = F(r, v, C_POSTED_DATE);
         when_col = v->col[C_POSTED_DATE];
     }
-    if (settle_posted(c, when, r->line, when_col + 1, "posted-date", posted, &a.posted, e) < 0 ||
-        ingest_quantity(c, F(r, v, C_QUANTITY), r->line, v->col[C_QUANTITY], &a.quantity, e) < 0)
+    if (v->have_last && strcmp(when, v->last_when) == 0) {
+        a.posted = v->last_posted[0] ? v->last_posted : NULL;
+    } else {
+        if (settle_posted(c, when, r->line, when_col + 1, "posted-date", posted, &a.posted,
+                          e) < 0)
+            return -1;
+        v->have_last = strlen(when) < sizeof v->last_when;
+        if (v->have_last) {
+            memcpy(v->last_when, when, strlen(when) + 1);
+            snprintf(v->last_posted, sizeof v->last_posted, "%s", a.posted ? a.posted : "");
+        }
+    }
+    if (ingest_quantity(c, F(r, v, C_QUANTITY), r->line, v->col[C_QUANTITY], &a.quantity, e) < 0)
         return -1;
     a.transaction_type = F(r, v, C_TRANSACTION_TYPE);
     a.amount_type = F(r, v, C_AMOUNT_TYPE);

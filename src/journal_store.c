@@ -180,8 +180,8 @@ static int existing(struct jctx *j, char hash[65], int *frozen, struct err *e)
     hash[0] = '\0';
     *frozen = 0;
     if (ledger_prepare(j->lg, &st, "SELECT content_sha256, "
-                       "(SELECT COUNT(*) FROM outbox o WHERE o.settlement_id = ?2 AND o.state "
-                       "IN ('sending','confirmed')) + (SELECT COUNT(*) FROM journal jj JOIN "
+                       "(SELECT COUNT(*) FROM outbox_posted o WHERE o.settlement_id = ?2) + "
+                       "(SELECT COUNT(*) FROM journal jj JOIN "
                        "period p ON p.month = jj.month AND p.state = 'locked' WHERE "
                        "jj.settlement_ref = ?1) FROM journal WHERE settlement_ref = ?1 LIMIT 1",
                        e) < 0)

@@ -102,7 +102,10 @@ int ledger_open(struct ledger **out, const char *path, int create, struct err *e
         return -1;
     }
     sqlite3_busy_timeout(lg->db, 10000);
-    if (ledger_exec(lg, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
+    /* page_size counts only when the file is new (before WAL and the first table): 16 KiB
+     * pages cut the system calls of a bulk ingest and of the WAL checkpoint four-fold. */
+    if (ledger_exec(lg, "PRAGMA page_size = 16384; PRAGMA foreign_keys = ON; "
+                        "PRAGMA journal_mode = WAL;"
                         "PRAGMA synchronous = NORMAL;", e) < 0 || migrate(lg, e) < 0) {
         err_prefix(e, "%s: ", path);
         ledger_close(lg);

@@ -13,11 +13,18 @@ static const char usage[] =
     "commands:\n"
     "  init                 create the ledger and a commented default config\n"
     "  ingest FILE...       load settlement reports, order reports, SP-API JSON, bank CSV\n"
+    "  fetch [--since D]    pull new settlement reports and orders from Amazon's SP-API\n"
     "  settlements          list the settlements in the ledger (--json for machines)\n"
     "  synth                write a deterministic realistic settlement (+ orders, bank)\n"
     "  post                 build journals and preview (or post) the Xero documents\n"
+    "  report               write the reconciliation workbook (xlsx) for a period\n"
+    "  close --period P     close a month: reconcile, journals, preview, workbook\n"
     "  period lock|unlock   lock a month: late lines move to the next open month\n"
+    "  reconcile            tie settlements to bank, orders and mappings; record exceptions\n"
+    "  exceptions           list the exceptions (--period P, --json)\n"
+    "  outbox list|dead|retry  the Xero request queue: states, rejections, manual retry\n"
     "  audit verify         check the hash chain of the audit log\n"
+    "  auth xero|status     connect to Xero once (PKCE), show tokens' state, tenants\n"
     "\n"
     "global options:\n"
     "  --ledger PATH        ledger file (default ./settlebook.db)\n"
@@ -36,11 +43,18 @@ static const struct {
 } commands[] = {
     { "init", cli_init },
     { "ingest", cli_ingest },
+    { "fetch", cli_fetch },
     { "settlements", cli_settlements },
     { "synth", cli_synth },
+    { "reconcile", cli_reconcile },
+    { "exceptions", cli_exceptions },
     { "audit", cli_audit },
     { "post", cli_post },
+    { "outbox", cli_outbox },
+    { "report", cli_report },
     { "period", cli_period },
+    { "close", cli_close },
+    { "auth", cli_auth },
 };
 
 /* Takes the global options out of argv wherever they appear, so both

@@ -26,22 +26,25 @@ void post_idempotency_key(const char *settlement_id, int seq, const char *body, 
     snprintf(out, 72, "sb1-%.60s", hex);
 }
 
-/* 1 when the settlement's outbox rows equal reqs exactly; *sent counts rows past pending. */
+/* 1 when the settlement's outbox rows equal reqs exactly; *posted counts rows of which
+ * something may exist in Xero (the outbox_posted view: sending, confirmed, or with a
+ * confirmed document), which no new rendering may replace. */
 static int same_rows(struct ledger *lg, const char *sid, const struct xero_reqs *reqs,
-                     int *sent, struct err *e)
+                     int *posted, struct err *e)
 {
     sqlite3_stmt *st;
     size_t i = 0;
     int same = 1;
     char sha[HASH_HEX_LEN];
-    *sent = 0;
-    if (ledger_prepare(lg, &st, "SELECT seq, body_sha256, state, month FROM outbox WHERE "
+    *posted = 0;
+    if (ledger_prepare(lg, &st, "SELECT seq, body_sha256, state, month, EXISTS (SELECT 1 FROM "
+                       "outbox_posted p WHERE p.id = o.id) FROM outbox o WHERE "
                        "settlement_id = ? AND state != 'superseded' ORDER BY seq", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (strcmp((const char *)sqlite3_column_text(st, 2), "pending") != 0)
-            (*sent)++;
+        if (sqlite3_column_int(st, 4))
+            (*posted)++;
         if (i >= reqs->n) {
             same = 0;
             continue;
@@ -107,18 +110,45 @@ static int conflict(struct ledger *lg, const char *sid, struct err *e)
     return ok ? 0 : ledger_fail(lg, e, "insert exception");
 }
 
-static int replace_pending(struct ledger *lg, const char *sid, const struct xero_reqs *reqs,
-                           struct err *e)
+/* Runs sql binding ?1 = sid; -1 on error. */
+static int exec_sid(struct ledger *lg, const char *sql, const char *sid, struct err *e)
 {
     sqlite3_stmt *st;
-    if (ledger_prepare(lg, &st, "DELETE FROM outbox WHERE settlement_id = ? AND state = "
-                       "'pending'", e) < 0)
+    int ok;
+    if (ledger_prepare(lg, &st, sql, e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
-    int ok = sqlite3_step(st) == SQLITE_DONE;
+    ok = sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
-    if (!ok)
-        return ledger_fail(lg, e, "clear pending outbox rows");
+    return ok ? 0 : ledger_fail(lg, e, "update outbox");
+}
+
+/* Replaces the settlement's rows, none of which exists in Xero: pending rows, and dead rows
+ * that Xero rejected whole (their rejection is kept in the audit log). */
+static int replace_unposted(struct ledger *lg, const char *sid, const struct xero_reqs *reqs,
+                            struct err *e)
+{
+    sqlite3_stmt *st;
+    int rc = 0;
+    if (ledger_prepare(lg, &st, "SELECT id, idempotency_key, COALESCE(last_error, '') FROM "
+                       "outbox WHERE settlement_id = ? AND state = 'dead' ORDER BY seq", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        char detail[1024];
+        snprintf(detail, sizeof detail, "outbox=%lld settlement=%s key=%s replaced by a new "
+                 "rendering; Xero had rejected it: %s", (long long)sqlite3_column_int64(st, 0),
+                 sid, (const char *)sqlite3_column_text(st, 1),
+                 (const char *)sqlite3_column_text(st, 2));
+        rc = ledger_audit(lg, "xero.replaced", detail, e);
+    }
+    sqlite3_finalize(st);
+    if (rc < 0 ||
+        exec_sid(lg, "DELETE FROM outbox WHERE settlement_id = ?1 AND state IN ('pending', "
+                 "'dead')", sid, e) < 0 ||
+        exec_sid(lg, "DELETE FROM exception WHERE settlement_id = ?1 AND scope = 'xero' AND "
+                 "kind = 'XERO_REJECTED'", sid, e) < 0)
+        return -1;
     return insert_rows(lg, reqs, e);
 }
 
@@ -126,24 +156,28 @@ static int one(struct ledger *lg, const struct config *cfg, int64_t ref, const c
                struct post_summary *out, struct err *e)
 {
     struct xero_reqs reqs = {0};
-    int sent, same, rc = -1;
+    int posted, same, rc = -1;
     if (xero_render(lg, cfg, ref, &reqs, e) < 0)
         goto done;
-    same = same_rows(lg, sid, &reqs, &sent, e);
+    same = same_rows(lg, sid, &reqs, &posted, e);
     if (same < 0)
         goto done;
     out->requests += (int64_t)reqs.n;
     for (size_t i = 0; i < reqs.n; i++)
         out->documents += reqs.v[i].documents;
-    if (same)
+    if (same) {
         out->unchanged++;
-    else if (sent) {
+        /* back to what was sent: an earlier difference is resolved */
+        if (exec_sid(lg, "DELETE FROM exception WHERE settlement_id = ?1 AND scope = 'post' "
+                     "AND kind = 'POSTED_DOCUMENT_CHANGED'", sid, e) < 0)
+            goto done;
+    } else if (posted) {
         out->conflicts++;
         if (conflict(lg, sid, e) < 0)
             goto done;
     } else {
         out->written++;
-        if (replace_pending(lg, sid, &reqs, e) < 0)
+        if (replace_unposted(lg, sid, &reqs, e) < 0)
             goto done;
     }
     rc = 0;

@@ -11,6 +11,7 @@
 #include "jw.h"
 #include "log.h"
 #include "money.h"
+#include "outbox.h"
 #include "post.h"
 
 static const char *mode_name(int mode)
@@ -38,23 +39,38 @@ static int render(struct ledger *lg, const struct config *cfg, const char *perio
     jw_kstr(w, "period", period);
     jw_key(w, "requests");
     jw_arr(w);
+    /* a request some of whose documents Xero already has is sent without them (outbox.h):
+     * the preview shows it as it will be sent */
     if (ledger_prepare(lg, &st, "SELECT o.settlement_id, o.month, o.method, o.path, o.query, "
-                       "o.idempotency_key, o.body FROM outbox o JOIN settlement s ON "
+                       "o.idempotency_key, o.body, o.id, o.state != 'confirmed' AND EXISTS "
+                       "(SELECT 1 FROM outbox_doc d WHERE d.outbox_id = o.id AND d.state = "
+                       "'confirmed') FROM outbox o JOIN settlement s ON "
                        "s.settlement_id = o.settlement_id WHERE o.month = ? AND o.state != "
                        "'superseded' ORDER BY s.start_utc, s.settlement_id, o.seq", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
+        struct outbox_row row = {0};
+        char *part = NULL, key[136];
+        if (sqlite3_column_int(st, 8) &&
+            (outbox_get(lg, sqlite3_column_int64(st, 7), &row, e) < 0 ||
+             outbox_effective(lg, &row, &part, key, e) < 0)) {
+            outbox_row_free(&row);
+            sqlite3_finalize(st);
+            return -1;
+        }
         jw_obj(w);
         jw_kstr(w, "settlement_id", ledger_text(st, 0));
         jw_kstr(w, "period", ledger_text(st, 1));
         jw_kstr(w, "method", ledger_text(st, 2));
         jw_kstr(w, "path", ledger_text(st, 3));
         jw_kstr(w, "query", ledger_text(st, 4));
-        jw_kstr(w, "idempotency_key", ledger_text(st, 5));
+        jw_kstr(w, "idempotency_key", part ? key : ledger_text(st, 5));
         jw_key(w, "body");
-        jw_pretty(w, ledger_text(st, 6));
+        jw_pretty(w, part ? part : ledger_text(st, 6));
         jw_end_obj(w);
+        free(part);
+        outbox_row_free(&row);
     }
     sqlite3_finalize(st);
     jw_end_arr(w);
@@ -78,7 +94,7 @@ static int print_summary(struct ledger *lg, const char *period, struct err *e)
                        "WHERE j.month = ? ORDER BY s.start_utc, s.settlement_id, j.part", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
-    printf("Xero preview for %s (dry run: nothing was sent)\n", period);
+    printf("Xero preview for %s (the exact requests; a dry run sends nothing)\n", period);
     while (sqlite3_step(st) == SQLITE_ROW) {
         int exp = money_exponent(ledger_text(st, 1));
         if (strcmp(last, ledger_text(st, 0)) != 0) {

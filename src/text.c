@@ -1,22 +1,44 @@
 /* text — UTF-8 validation, Windows-1252 to UTF-8, trimming. */
 #include "text.h"
 
+#include <stdint.h>
 #include <string.h>
 
 void text_utf8_feed(struct text_utf8 *u, const unsigned char *p, size_t n)
 {
     for (size_t i = 0; i < n && !u->bad; i++) {
-        unsigned char c = p[i];
+        unsigned char c;
+        /* ASCII, the usual case, eight bytes at a time */
+        while (!u->need && n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (w & 0x8080808080808080ULL)
+                break;
+            i += 8;
+        }
+        if (i == n)
+            break;
+        c = p[i];
         if (u->need) {
-            if ((c & 0xC0) != 0x80)
+            if (c < u->lo || c > u->hi)
                 u->bad = 1;
             u->need--;
+            u->lo = 0x80;
+            u->hi = 0xBF;
         } else if (c >= 0xC2 && c <= 0xDF) {
             u->need = 1;
+            u->lo = 0x80;
+            u->hi = 0xBF;
         } else if (c >= 0xE0 && c <= 0xEF) {
+            /* as RFC 3629: no overlong forms (E0 80..9F), no UTF-16 surrogates (ED A0..BF) */
             u->need = 2;
+            u->lo = c == 0xE0 ? 0xA0 : 0x80;
+            u->hi = c == 0xED ? 0x9F : 0xBF;
         } else if (c >= 0xF0 && c <= 0xF4) {
+            /* no overlong forms (F0 80..8F), nothing past U+10FFFF (F4 90..BF) */
             u->need = 3;
+            u->lo = c == 0xF0 ? 0x90 : 0x80;
+            u->hi = c == 0xF4 ? 0x8F : 0xBF;
         } else if (c >= 0x80) {
             u->bad = 1;
         }

@@ -12,8 +12,13 @@ static int manual_journal(const struct xsettle *s, const struct xpart *p,
     struct xero_req q;
     char narration[256];
     int64_t debits = 0;
+    size_t lines = 0;
     int rc;
 
+    for (size_t i = 0; i < p->n; i++)
+        lines += p->lines[i].amount != 0;
+    if (lines == 0)
+        return 0; /* every line nets to zero: Xero refuses a journal without lines */
     memset(&q, 0, sizeof q);
     snprintf(q.settlement_id, sizeof q.settlement_id, "%s", s->id);
     snprintf(q.month, sizeof q.month, "%s", p->month);

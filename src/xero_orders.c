@@ -41,8 +41,9 @@ static int add_line(struct oline **v, size_t *n, size_t *cap, const struct oline
     return 0;
 }
 
-/* Adds l to the bill lines, merging by account, tax, tracking and category. */
-static int bill_add(struct octx *o, const struct oline *l, struct err *e)
+/* Adds l to the bill lines, merging by account, tax, tracking and category. A merged line
+ * keeps a SKU or description only when all its parts share it (else the category names it). */
+int xero_orders_bill_add(struct octx *o, const struct oline *l, struct err *e)
 {
     for (size_t i = 0; i < o->bill_n; i++) {
         struct oline *b = &o->bill[i];
@@ -50,10 +51,25 @@ static int bill_add(struct octx *o, const struct oline *l, struct err *e)
             && !strcmp(b->topt, l->topt) && !strcmp(b->category, l->category)) {
             b->amount += l->amount;
             b->sources += l->sources;
+            if (strcmp(b->sku, l->sku) != 0)
+                b->sku[0] = '\0';
+            if (strcmp(b->description, l->description) != 0)
+                b->description[0] = '\0';
             return 0;
         }
     }
     return add_line(&o->bill, &o->bill_n, &o->bill_cap, l, e);
+}
+
+/* The marketplace a line's tax type and tracking come from, as the journal resolves it: the
+ * line's own when configured, else the settlement's. */
+static const struct config_marketplace *line_market(const struct octx *o, const char *mk)
+{
+    const struct config *cfg = o->s->cfg;
+    for (size_t i = 0; i < cfg->n_marketplaces; i++)
+        if (strcmp(cfg->marketplaces[i].name, mk) == 0)
+            return &cfg->marketplaces[i];
+    return config_marketplace(cfg, o->s->marketplace);
 }
 
 static void resolve(struct octx *o, sqlite3_stmt *st, struct oline *l)
@@ -61,13 +77,12 @@ static void resolve(struct octx *o, sqlite3_stmt *st, struct oline *l)
     const char *mk = ledger_text(st, 4);
     const struct mapping_rule *r = mapping_find(o->map, ledger_text(st, 1), ledger_text(st, 2), ledger_text(st, 3),
                                                 mk[0] ? mk : o->s->marketplace);
-    const struct config_marketplace *m = config_marketplace(o->s->cfg, mk[0] ? mk
-                                                            : o->s->marketplace);
+    const struct config_marketplace *m = line_market(o, mk);
     memset(l, 0, sizeof *l);
     snprintf(l->code, sizeof l->code, "%s", r ? r->code
              : o->s->cfg->accounts[ACCT_SUSPENSE]);
-    snprintf(l->tax, sizeof l->tax, "%s", r ? mapping_tax_type(o->map, r, mk[0] ? mk
-                                                              : o->s->marketplace) : "NONE");
+    snprintf(l->tax, sizeof l->tax, "%s", r ? mapping_tax_type(o->map, r, m ? m->name : "")
+             : m ? m->tax[TAX_NONE] : "NONE");
     snprintf(l->category, sizeof l->category, "%s", r ? r->category : "Unmapped");
     if (m) {
         snprintf(l->tname, sizeof l->tname, "%s", m->tracking_name);
@@ -102,7 +117,7 @@ static int collect(struct octx *o, struct err *e)
         char date[11];
         resolve(o, st, &l);
         if (!oid[0] || !on_order_document(tt, l.category)) {
-            rc = bill_add(o, &l, e);
+            rc = xero_orders_bill_add(o, &l, e);
             continue;
         }
         if (strcmp(cur.id, oid) != 0) {

@@ -6,15 +6,16 @@
 
 #include "xero_orders_int.h"
 
-static const struct { const char *kind, *path, *key; } kinds[K_COUNT] = {
-    { "invoice", "/Invoices", "Invoices" },
-    { "credit-note", "/CreditNotes", "CreditNotes" },
-    { "payment", "/Payments", "Payments" },
-    { "refund", "/Payments", "Payments" },
-    { "bill", "/Invoices", "Invoices" },
-    { "supplier-credit", "/CreditNotes", "CreditNotes" },
-    { "bill-payment", "/Payments", "Payments" },
-    { "bank-transfer", "/BankTransfers", "BankTransfers" },
+/* Xero's PUT /BankTransfers declares no summarizeErrors parameter (only Idempotency-Key). */
+static const struct { const char *kind, *path, *key, *query; } kinds[K_COUNT] = {
+    { "invoice", "/Invoices", "Invoices", "summarizeErrors=false" },
+    { "credit-note", "/CreditNotes", "CreditNotes", "summarizeErrors=false" },
+    { "payment", "/Payments", "Payments", "summarizeErrors=false" },
+    { "refund", "/Payments", "Payments", "summarizeErrors=false" },
+    { "bill", "/Invoices", "Invoices", "summarizeErrors=false" },
+    { "supplier-credit", "/CreditNotes", "CreditNotes", "summarizeErrors=false" },
+    { "bill-payment", "/Payments", "Payments", "summarizeErrors=false" },
+    { "bank-transfer", "/BankTransfers", "BankTransfers", "" },
 };
 
 void xero_order_reset(struct order *o)
@@ -52,7 +53,7 @@ static int close_batch(struct octx *o, struct obatch *b, int kind, struct err *e
     snprintf(q.doc_number, sizeof q.doc_number, "%s", b->first);
     snprintf(q.method, sizeof q.method, "PUT");
     snprintf(q.path, sizeof q.path, "%s", kinds[kind].path);
-    snprintf(q.query, sizeof q.query, "summarizeErrors=false");
+    snprintf(q.query, sizeof q.query, "%s", kinds[kind].query);
     snprintf(q.kind, sizeof q.kind, "%s", kinds[kind].kind);
     q.documents = b->docs;
     q.total_minor = b->total;
@@ -254,28 +255,10 @@ static int credit_note(struct octx *o, const struct order *d, int64_t total, con
 static int to_bill(struct octx *o, const struct oline *v, size_t n, struct err *e)
 {
     for (size_t i = 0; i < n; i++) {
-        int found = 0;
-        for (size_t k = 0; k < o->bill_n && !found; k++) {
-            struct oline *b = &o->bill[k];
-            if (!strcmp(b->code, v[i].code) && !strcmp(b->tax, v[i].tax) &&
-                !strcmp(b->category, v[i].category) && !strcmp(b->tname, v[i].tname)) {
-                b->amount += v[i].amount;
-                b->sources += v[i].sources;
-                found = 1;
-            }
-        }
-        if (!found) {
-            if (o->bill_n == o->bill_cap) {
-                size_t c = o->bill_cap ? o->bill_cap * 2 : 16;
-                struct oline *p = realloc(o->bill, c * sizeof *p);
-                if (!p)
-                    return err_set(e, ERR_NOMEM, "out of memory");
-                o->bill = p;
-                o->bill_cap = c;
-            }
-            o->bill[o->bill_n] = v[i];
-            snprintf(o->bill[o->bill_n++].sku, sizeof o->bill[0].sku, "%s", "");
-        }
+        struct oline l = v[i];
+        l.sku[0] = '\0';
+        if (xero_orders_bill_add(o, &l, e) < 0)
+            return -1;
     }
     return 0;
 }

@@ -16,6 +16,16 @@ static int64_t doc_total(const struct xpart *p)
     return t;
 }
 
+/* Lines the part's document would carry; Xero refuses an invoice without line items, so a
+ * part whose lines all net to zero gets no document. */
+static size_t doc_lines(const struct xpart *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n; i++)
+        n += strcmp(p->lines[i].role, "clearing") != 0 && p->lines[i].amount != 0;
+    return n;
+}
+
 static const char *amount_types(const struct xpart *p)
 {
     for (size_t i = 0; i < p->n; i++)
@@ -55,6 +65,8 @@ static int invoice(const struct xsettle *s, const struct xpart *p, struct xero_r
     char ref[160];
     int rc;
 
+    if (doc_lines(p) == 0)
+        return 0;
     memset(&q, 0, sizeof q);
     snprintf(q.settlement_id, sizeof q.settlement_id, "%s", s->id);
     snprintf(q.month, sizeof q.month, "%s", p->month);

@@ -9,6 +9,9 @@ NAME=$(basename "$0" .sh)
 T="$ROOT/tests/out/$NAME"
 rm -rf "$T" && mkdir -p "$T" && cd "$T" || exit 1
 export TZ=UTC LC_ALL=C
+# Under `make asan` a sanitizer report exits 99, never a status settlebook itself uses (0-4).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-exitcode=99}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:exitcode=99}"
 # Debian's python3 has python3-jsonschema and python3-openpyxl; a pyenv shim may not.
 export PATH="/usr/bin:$PATH"
 PASS=0

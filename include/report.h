@@ -1,0 +1,20 @@
+/* report — the reconciliation workbook an auditor signs off: reports/<period>/reconciliation.xlsx
+ * (libxlsxwriter), sheets Summary, Exceptions, Settlements, Postings, Orders, Fees, Mapping,
+ * Audit. Reads the ledger only: it never writes a row, never talks to the network. */
+#ifndef SETTLEBOOK_REPORT_H
+#define SETTLEBOOK_REPORT_H
+
+#include "config.h"
+#include "err.h"
+#include "ledger.h"
+
+/* Writes the workbook for the settlements touching period ("YYYY-MM", or "" for every
+ * settlement) to path: first to "<path>.tmp" in the same folder, then renamed into place, so
+ * a failure never leaves half a file. The same ledger and config give the same bytes
+ * whatever the clock, TZ or locale (the document date comes from the data). Runs in a read
+ * transaction of its own when none is open, else inside the caller's. ERR_IO when the file
+ * cannot be written, ERR_DB on a ledger error. */
+int report_write(struct ledger *lg, const struct config *cfg, const char *period,
+                 const char *path, struct err *e);
+
+#endif

@@ -1,0 +1,386 @@
+/* outbox — state changes of outbox rows (see outbox.h), each in its own transaction, and the
+ * exact request a row stands for. Never talks to the network. */
+#include "outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crash.h"
+#include "hash.h"
+#include "post.h"
+#include "xero_send_int.h"
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+int outbox_get(struct ledger *lg, int64_t id, struct outbox_row *out, struct err *e)
+{
+    sqlite3_stmt *st;
+    int rc = 0;
+    memset(out, 0, sizeof *out);
+    if (ledger_prepare(lg, &st, "SELECT id, settlement_id, month, doc_number, seq, attempts, "
+                       "retries, method, path, query, idempotency_key, body_sha256, state, body "
+                       "FROM outbox WHERE id = ?", e) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        rc = err_set(e, ERR_INPUT, "outbox row %lld does not exist (settlebook outbox list "
+                     "shows them)", (long long)id);
+    } else {
+        out->id = sqlite3_column_int64(st, 0);
+        snprintf(out->settlement_id, sizeof out->settlement_id, "%s", col(st, 1));
+        snprintf(out->month, sizeof out->month, "%s", col(st, 2));
+        snprintf(out->doc_number, sizeof out->doc_number, "%s", col(st, 3));
+        out->seq = sqlite3_column_int(st, 4);
+        out->attempts = sqlite3_column_int(st, 5);
+        out->retries = sqlite3_column_int(st, 6);
+        snprintf(out->method, sizeof out->method, "%s", col(st, 7));
+        snprintf(out->path, sizeof out->path, "%s", col(st, 8));
+        snprintf(out->query, sizeof out->query, "%s", col(st, 9));
+        snprintf(out->key, sizeof out->key, "%s", col(st, 10));
+        snprintf(out->sha, sizeof out->sha, "%s", col(st, 11));
+        snprintf(out->state, sizeof out->state, "%s", col(st, 12));
+        out->body = strdup(col(st, 13));
+        if (!out->body)
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+void outbox_row_free(struct outbox_row *r)
+{
+    if (!r)
+        return;
+    free(r->body);
+    r->body = NULL;
+}
+
+/* The key of a row: post_idempotency_key, then "-r<retries>" after manual retries. */
+static void row_key(const char *sid, int seq, const char *body, int retries, char out[136])
+{
+    char base[72];
+    post_idempotency_key(sid, seq, body, base);
+    if (retries > 0)
+        snprintf(out, 136, "%s-r%d", base, retries);
+    else
+        snprintf(out, 136, "%s", base);
+}
+
+int outbox_verify(const struct outbox_row *r, struct err *e)
+{
+    char sha[HASH_HEX_LEN], key[136];
+    hash_hex(r->body, strlen(r->body), sha);
+    if (strcmp(sha, r->sha) != 0)
+        return err_set(e, ERR_INTERNAL, "outbox row %lld (%s): its body no longer matches its "
+                       "sha256; it was changed outside settlebook and is not sent",
+                       (long long)r->id, r->doc_number);
+    row_key(r->settlement_id, r->seq, r->body, r->retries, key);
+    if (strcmp(key, r->key) != 0)
+        return err_set(e, ERR_INTERNAL, "outbox row %lld (%s): its Idempotency-Key does not "
+                       "belong to its body; it was changed outside settlebook and is not sent",
+                       (long long)r->id, r->doc_number);
+    return 0;
+}
+
+int outbox_confirmed(struct ledger *lg, int64_t id, size_t n, unsigned char *confirmed,
+                     struct err *e)
+{
+    sqlite3_stmt *st;
+    memset(confirmed, 0, n);
+    if (ledger_prepare(lg, &st, "SELECT idx FROM outbox_doc WHERE outbox_id = ? AND state = "
+                       "'confirmed'", e) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t i = sqlite3_column_int64(st, 0);
+        if (i >= 0 && (size_t)i < n)
+            confirmed[i] = 1;
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int outbox_effective(struct ledger *lg, const struct outbox_row *r, char **body_out,
+                     char key_out[136], struct err *e)
+{
+    struct xbody *b = malloc(sizeof *b);
+    unsigned char *keep = NULL;
+    size_t left = 0;
+    int rc = -1;
+    *body_out = NULL;
+    if (!b)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if (xbody_split(r->body, b, e) < 0)
+        goto done;
+    keep = malloc(b->n);
+    if (!keep) {
+        err_set(e, ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if (outbox_confirmed(lg, r->id, b->n, keep, e) < 0)
+        goto done;
+    for (size_t i = 0; i < b->n; i++) {
+        keep[i] = !keep[i];
+        left += keep[i];
+    }
+    if (left == b->n || left == 0) {
+        *body_out = strdup(r->body);
+        snprintf(key_out, 136, "%s", r->key);
+    } else {
+        char head[160], hex[HASH_HEX_LEN];
+        struct hash_ctx *h;
+        *body_out = xbody_subset(r->body, b, keep);
+        if (*body_out && hash_new(&h, e) == 0) {
+            int k = snprintf(head, sizeof head, "%s|", r->key);
+            hash_update(h, head, (size_t)k);
+            hash_update(h, *body_out, strlen(*body_out));
+            hash_final(h, hex);
+            snprintf(key_out, 136, "sb1-%.60s", hex);
+        } else if (*body_out) {
+            free(*body_out);
+            *body_out = NULL;
+            goto done;
+        }
+    }
+    if (!*body_out) {
+        err_set(e, ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    rc = 0;
+done:
+    free(keep);
+    free(b);
+    return rc;
+}
+
+/* Runs an UPDATE/DELETE with ?1 = id and optional text ?2; returns the rows changed. */
+static int exec_id(struct ledger *lg, const char *sql, int64_t id, const char *text,
+                   struct err *e)
+{
+    sqlite3_stmt *st;
+    int changed;
+    if (ledger_prepare(lg, &st, sql, e) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_bind_parameter_count(st) >= 2)
+        sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        sqlite3_finalize(st);
+        return ledger_fail(lg, e, "update outbox");
+    }
+    sqlite3_finalize(st);
+    changed = sqlite3_changes(ledger_db(lg));
+    return changed;
+}
+
+int outbox_mark_sending(struct ledger *lg, int64_t id, struct err *e)
+{
+    int n;
+    if (ledger_begin(lg, e) < 0)
+        return -1;
+    n = exec_id(lg, "UPDATE outbox SET state = 'sending', attempts = attempts + 1, "
+                "last_error = NULL WHERE id = ?1 AND state IN ('pending', 'sending')", id, NULL,
+                e);
+    if (n < 0)
+        goto fail;
+    if (n != 1) {
+        err_set(e, ERR_INTERNAL, "outbox row %lld is no longer pending: is another settlebook "
+                "posting from this ledger?", (long long)id);
+        goto fail;
+    }
+    return ledger_commit(lg, e);
+fail:
+    ledger_rollback(lg);
+    return -1;
+}
+
+int outbox_release(struct ledger *lg, int64_t id, int unknown, const char *why,
+                   struct err *e)
+{
+    if (ledger_begin(lg, e) < 0)
+        return -1;
+    if (exec_id(lg, unknown ? "UPDATE outbox SET last_error = ?2 WHERE id = ?1"
+                : "UPDATE outbox SET state = 'pending', last_error = ?2 WHERE id = ?1 AND "
+                  "state = 'sending'", id, why, e) < 0) {
+        ledger_rollback(lg);
+        return -1;
+    }
+    return ledger_commit(lg, e);
+}
+
+static int put_doc(struct ledger *lg, int64_t id, const struct outbox_answer *a, struct err *e)
+{
+    sqlite3_stmt *st;
+    int ok;
+    if (ledger_prepare(lg, &st, "INSERT OR REPLACE INTO outbox_doc(outbox_id, idx, label, "
+                       "state, xero_id, xero_status, message) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       e) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, (int64_t)a->idx);
+    sqlite3_bind_text(st, 3, a->label, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, a->ok ? "confirmed" : "rejected", -1, SQLITE_STATIC);
+    if (a->xero_id && a->xero_id[0])
+        sqlite3_bind_text(st, 5, a->xero_id, -1, SQLITE_STATIC);
+    if (a->xero_status && a->xero_status[0])
+        sqlite3_bind_text(st, 6, a->xero_status, -1, SQLITE_STATIC);
+    if (a->message && a->message[0])
+        sqlite3_bind_text(st, 7, a->message, -1, SQLITE_STATIC);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok ? 0 : ledger_fail(lg, e, "record Xero's answer");
+}
+
+static int rejected(struct ledger *lg, const struct outbox_row *r,
+                    const struct outbox_answer *a, struct err *e)
+{
+    sqlite3_stmt *st;
+    int64_t run;
+    char expl[1024], action[256];
+    int ok;
+    snprintf(expl, sizeof expl, "Xero rejected %s (outbox row %lld, %s %s): %s", a->label,
+             (long long)r->id, r->method, r->path, a->message ? a->message : "");
+    snprintf(action, sizeof action, "Fix the cause in Xero (or in the mapping, then run post "
+             "again), then `settlebook outbox retry %lld`.", (long long)r->id);
+    if (ledger_run_id(lg, &run, e) < 0 ||
+        ledger_prepare(lg, &st, "INSERT INTO exception(scope, kind, severity, settlement_id, "
+                       "explanation, action, run_id) VALUES ('xero', 'XERO_REJECTED', 'error', "
+                       "?, ?, ?, ?)", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, r->settlement_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, expl, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, run);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok ? 0 : ledger_fail(lg, e, "insert exception");
+}
+
+/* Deletes the XERO_REJECTED exceptions of row id. */
+static int clear_rejections(struct ledger *lg, int64_t id, struct err *e)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "%% (outbox row %lld, %%", (long long)id);
+    return exec_id(lg, "DELETE FROM exception WHERE scope = 'xero' AND kind = 'XERO_REJECTED' "
+                   "AND explanation LIKE ?2 AND ?1 = ?1", id, pat, e) < 0 ? -1 : 0;
+}
+
+int outbox_record(struct ledger *lg, const struct outbox_row *r, size_t n_docs,
+                  const struct outbox_answer *a, size_t na, int *dead, struct err *e)
+{
+    sqlite3_stmt *st;
+    char first_id[64] = "", msg[600] = "", detail[512];
+    const char *state;
+    int64_t confirmed = 0;
+    *dead = 0;
+    if (ledger_begin(lg, e) < 0)
+        return -1;
+    for (size_t i = 0; i < na; i++) {
+        if (put_doc(lg, r->id, &a[i], e) < 0)
+            goto fail;
+        if (!a[i].ok) {
+            size_t len = strlen(msg);
+            *dead = 1;
+            snprintf(msg + len, sizeof msg - len, "%s%s: %s", len ? " | " : "", a[i].label,
+                     a[i].message ? a[i].message : "");
+            if (rejected(lg, r, &a[i], e) < 0)
+                goto fail;
+        }
+    }
+    if (ledger_prepare(lg, &st, "SELECT count(*), (SELECT xero_id FROM outbox_doc WHERE "
+                       "outbox_id = ?1 AND state = 'confirmed' ORDER BY idx LIMIT 1) FROM "
+                       "outbox_doc WHERE outbox_id = ?1 AND state = 'confirmed'", e) < 0)
+        goto fail;
+    sqlite3_bind_int64(st, 1, r->id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        confirmed = sqlite3_column_int64(st, 0);
+        snprintf(first_id, sizeof first_id, "%s", col(st, 1));
+    }
+    sqlite3_finalize(st);
+    /* partly confirmed and nothing rejected (a lookup found some): the state stays */
+    state = *dead ? "dead" : (size_t)confirmed == n_docs ? "confirmed" : r->state;
+    if (ledger_prepare(lg, &st, "UPDATE outbox SET state = ?2, xero_id = ?3, last_error = ?4 "
+                       "WHERE id = ?1", e) < 0)
+        goto fail;
+    sqlite3_bind_int64(st, 1, r->id);
+    sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+    if (first_id[0])
+        sqlite3_bind_text(st, 3, first_id, -1, SQLITE_STATIC);
+    if (*dead)
+        sqlite3_bind_text(st, 4, msg, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        sqlite3_finalize(st);
+        ledger_fail(lg, e, "update outbox");
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    if (!*dead && clear_rejections(lg, r->id, e) < 0)
+        goto fail;
+    if (na == 0)
+        return ledger_commit(lg, e);
+    snprintf(detail, sizeof detail, "outbox=%lld settlement=%s seq=%d key=%s docs=%zu "
+             "confirmed=%lld%s%s", (long long)r->id, r->settlement_id, r->seq, r->key, n_docs,
+             (long long)confirmed, first_id[0] ? " xero_id=" : "", first_id);
+    if (ledger_audit(lg, *dead ? "xero.dead" : !strcmp(state, "confirmed") ? "xero.confirmed"
+                     : "xero.found", detail, e) < 0)
+        goto fail;
+    crash_point("before_confirm_commit");
+    return ledger_commit(lg, e);
+fail:
+    ledger_rollback(lg);
+    return -1;
+}
+
+int outbox_retry(struct ledger *lg, int64_t id, struct err *e)
+{
+    struct outbox_row r;
+    char key[136], detail[400];
+    sqlite3_stmt *st;
+    int ok;
+    if (outbox_get(lg, id, &r, e) < 0)
+        return -1;
+    if (strcmp(r.state, "dead") != 0) {
+        err_set(e, ERR_INPUT, "outbox row %lld is %s, not dead: only dead rows are retried "
+                "(pending and unknown ones are sent by `settlebook post --live`)",
+                (long long)id, r.state);
+        outbox_row_free(&r);
+        return -1;
+    }
+    if (outbox_verify(&r, e) < 0) {
+        outbox_row_free(&r);
+        return -1;
+    }
+    row_key(r.settlement_id, r.seq, r.body, r.retries + 1, key);
+    if (ledger_begin(lg, e) < 0) {
+        outbox_row_free(&r);
+        return -1;
+    }
+    if (ledger_prepare(lg, &st, "UPDATE outbox SET state = 'pending', retries = retries + 1, "
+                       "idempotency_key = ?2, last_error = NULL WHERE id = ?1", e) < 0)
+        goto fail;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    if (!ok) {
+        ledger_fail(lg, e, "update outbox");
+        goto fail;
+    }
+    snprintf(detail, sizeof detail, "outbox=%lld settlement=%s seq=%d key=%s", (long long)id,
+             r.settlement_id, r.seq, key);
+    if (exec_id(lg, "DELETE FROM outbox_doc WHERE outbox_id = ?1 AND state = 'rejected'", id,
+                NULL, e) < 0 || clear_rejections(lg, id, e) < 0 ||
+        ledger_audit(lg, "xero.retry", detail, e) < 0)
+        goto fail;
+    outbox_row_free(&r);
+    return ledger_commit(lg, e);
+fail:
+    ledger_rollback(lg);
+    outbox_row_free(&r);
+    return -1;
+}

@@ -1,0 +1,899 @@
+#!/usr/bin/env python3
+"""fake_xero — a stateful local stand-in for Xero's Accounting API, for tests and the bench.
+Python standard library only. Listens on 127.0.0.1 on a port the OS picks.
+
+Start:
+  python3 tests/fake_xero.py --port-file PORT --tokens-file TOKENS.json [--log-file REQ.jsonl]
+      [--calls-per-minute 60] [--window-s 60] [--concurrent 5] [--day-limit 5000]
+      [--stall-s 3] [--idempotency-window-s 86400] [--faults SCRIPT]
+The port is written to --port-file (atomically, once listening).
+
+Authentication (the contract of tests/fake_xero_identity.py): "Authorization: Bearer <token>"
+must be a key of the identity fake's --tokens-file "access_tokens" with expires_at > now, and
+"Xero-tenant-id" one of that token's tenants; otherwise 401 (TokenExpired / TokenInvalid) or
+403. Each tenant gets its own organisation, seeded with Xero's demo-company chart.
+
+API (under any prefix, e.g. /api.xro/2.0):
+  GET  /Accounts /TaxRates /Contacts /Items /TrackingCategories /Organisation
+       If-Modified-Since filters by UpdatedDateUTC; Contacts page=N (100 a page), where=.
+  PUT|POST /Invoices /CreditNotes /Payments /ManualJournals /BankTransfers
+       summarizeErrors=false: 200 with per-element StatusAttributeString, HasErrors and
+       ValidationErrors (the valid elements are created); otherwise any error rejects the
+       whole request with 400 ValidationException. Checked: accounts (active; bank accounts
+       for payments and transfers), tax types, items, tracking, the lock date, ACCREC
+       InvoiceNumber uniqueness, payments against existing authorised documents and not above
+       the amount due, balanced manual journals.
+  GET  /Invoices?InvoiceNumbers=A,B&page=N, /Invoices/{id or number}, and where= filters
+       (Field=="value" joined by OR/AND, dotted fields) on every document collection.
+  Idempotency-Key: the same key and body within --idempotency-window-s replays the first
+  answer (no new document); the same key with another body is a 400.
+  Limits per tenant: --calls-per-minute calls in any --window-s seconds (429, Retry-After,
+  X-Rate-Limit-Problem: minute), --concurrent in flight (429, problem: concurrent),
+  --day-limit a day (429, problem: day). Every answer carries X-MinLimit-Remaining,
+  X-DayLimit-Remaining and X-AppMinLimit-Remaining.
+
+Faults: a script "METHOD /Path:f1,f2,...;METHOD /Path:..." (or POST /__faults with
+{"PUT /Invoices": ["429", "ok", ...]}). Each request matching METHOD and path takes the next
+fault of its list:
+  ok        no fault               429       429 with Retry-After: 1 (429:N for N s)
+  500, 503  that status, the request is not processed
+  stall     processed, then the answer waits --stall-s before it is sent
+  reset     processed, then the connection is reset (TCP RST), no answer
+  cut       processed, the answer is cut short of its Content-Length, connection closed
+  truncate  processed, the answer is a cut JSON text with a matching Content-Length
+  reject:N  element N (from 0) of the batch gets a ValidationError
+  401       401 TokenExpired, not processed
+
+Control and inspection (no auth):
+  POST /__faults        add faults (see above)
+  POST /__control       {"lock_date": "YYYY-MM-DD" | null, "archive_account": "200",
+                         "delete_contact": "Amazon.com", "add_contact": "Amazon.com",
+                         "add_account": {"Code": ..., "Type": ...}, "add_items": [...],
+                         "calls_per_minute": N, "window_s": S, "concurrent": N,
+                         "tenant": ID (default: every organisation, now and later)}
+  GET  /__state         every tenant's documents and the counters (JSON)
+  GET  /__stats         counters: calls, by_route, rate_limited, replays, faults,
+                        max_concurrent, max_in_window (most accepted calls in any window),
+                        created (documents), rejected (elements)
+The request log (--log-file, JSON lines) holds method, path, query, Idempotency-Key, the raw
+body, status and fault of every API request; never a header value that carries a secret.
+"""
+import argparse
+import collections
+import copy
+import datetime
+import decimal
+import hashlib
+import json
+import os
+import re
+import socket
+import struct
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+ARGS = None
+SEED_TIME = 1577836800          # 2020-01-01: seeded reference data was last changed then
+ORGS = {}                       # tenant id -> organisation state
+FAULTS = collections.defaultdict(collections.deque)   # "PUT /Invoices" -> deque of faults
+STATS = {"calls": 0, "by_route": {}, "rate_limited": 0, "replays": 0, "faults": 0,
+         "max_concurrent": 0, "max_in_window": 0, "created": 0, "rejected": 0,
+         "auth_failures": 0, "idempotency_conflicts": 0}
+LIMITS = {"calls_per_minute": 60, "window_s": 60.0, "concurrent": 5, "day_limit": 5000}
+
+DOC_KINDS = {   # collection -> (id field, number field or None)
+    "Invoices": ("InvoiceID", "InvoiceNumber"),
+    "CreditNotes": ("CreditNoteID", "CreditNoteNumber"),
+    "Payments": ("PaymentID", None),
+    "ManualJournals": ("ManualJournalID", None),
+    "BankTransfers": ("BankTransferID", None),
+}
+
+
+def ms_date(t):
+    return "/Date(%d+0000)/" % int(t * 1000)
+
+
+def now_date():
+    return "/Date(%d)/" % int(time.time() * 1000)
+
+
+def seed_org(tenant):
+    accounts = [
+        ("090", "Business Bank Account", "BANK", False), ("091", "Business Savings Account",
+                                                         "BANK", False),
+        ("200", "Sales", "REVENUE", False), ("260", "Other Revenue", "REVENUE", False),
+        ("400", "Advertising", "EXPENSE", False), ("425", "Freight & Courier", "EXPENSE", False),
+        ("429", "General Expenses", "EXPENSE", False), ("485", "Subscriptions", "EXPENSE", False),
+        ("620", "Prepayments", "CURRENT", True), ("820", "Sales Tax", "CURRLIAB", False),
+        ("850", "Suspense", "CURRLIAB", False), ("860", "Rounding", "CURRLIAB", False),
+    ]
+    org = {
+        "tenant": tenant,
+        "accounts": {c: {"AccountID": str(uuid.uuid4()), "Code": c, "Name": n, "Type": t,
+                         "Status": "ACTIVE", "EnablePaymentsToAccount": p,
+                         "UpdatedDateUTC": ms_date(SEED_TIME)} for c, n, t, p in accounts},
+        "tax_rates": {t: {"Name": n, "TaxType": t, "Status": "ACTIVE", "EffectiveRate": r,
+                          "UpdatedDateUTC": ms_date(SEED_TIME)}
+                      for t, n, r in [("NONE", "Tax Exempt", "0.0000"),
+                                      ("INPUT", "Tax on Purchases", "8.5000"),
+                                      ("OUTPUT", "Tax on Sales", "8.5000"),
+                                      ("EXEMPTOUTPUT", "Exempt Sales", "0.0000")]},
+        "contacts": {},
+        "items": {},
+        "tracking": [],
+        "lock_date": None,
+        "docs": {k: [] for k in DOC_KINDS},
+        "idem": {},                 # key -> (sha, status, body bytes, time)
+        "calls": collections.deque(),
+        "day_calls": 0,
+        "in_flight": 0,
+    }
+    for name in ["Amazon.com", "Amazon.com Customers", "Amazon.ca", "Amazon.ca Customers",
+                 "Amazon.co.uk", "Amazon.co.uk Customers", "Amazon.de", "Amazon.de Customers",
+                 "Amazon.fr", "Amazon.fr Customers"]:
+        add_contact(org, name, SEED_TIME)
+    for c in SEED_CONTROLS:
+        apply_control(org, c)
+    return org
+
+
+SEED_CONTROLS = []              # organisation changes made before the first request
+
+
+def apply_control(org, c):
+    """Applies a POST /__control change to one organisation. Holds LOCK."""
+    if "lock_date" in c:
+        org["lock_date"] = c["lock_date"]
+    if c.get("archive_account"):
+        a = org["accounts"][c["archive_account"]]
+        a["Status"] = "ARCHIVED"
+        a["UpdatedDateUTC"] = now_date()
+    if c.get("add_account"):
+        a = dict(c["add_account"])
+        a.setdefault("AccountID", str(uuid.uuid4()))
+        a.setdefault("Status", "ACTIVE")
+        a.setdefault("EnablePaymentsToAccount", False)
+        a["UpdatedDateUTC"] = now_date()
+        org["accounts"][a["Code"]] = a
+    if c.get("delete_contact"):
+        org["contacts"].pop(c["delete_contact"], None)
+    if c.get("add_contact"):
+        add_contact(org, c["add_contact"])
+    for code in c.get("add_items") or []:
+        org["items"][code] = {"ItemID": str(uuid.uuid4()), "Code": code,
+                              "UpdatedDateUTC": now_date()}
+
+
+def add_contact(org, name, t=None):
+    c = {"ContactID": str(uuid.uuid4()), "Name": name, "ContactStatus": "ACTIVE",
+         "UpdatedDateUTC": ms_date(t if t is not None else time.time())}
+    org["contacts"][name] = c
+    return c
+
+
+def parse_ims(v):
+    """If-Modified-Since as seconds (UTC), or None: ISO 8601 (Xero's form) or RFC 1123."""
+    if not v:
+        return None
+    v = v.strip()
+    try:
+        if "T" in v:
+            d = datetime.datetime.strptime(v[:19], "%Y-%m-%dT%H:%M:%S")
+        else:
+            d = datetime.datetime.strptime(v, "%a, %d %b %Y %H:%M:%S GMT")
+    except ValueError:
+        return None
+    return d.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def updated_s(rec):
+    m = re.search(r"/Date\((-?\d+)", rec.get("UpdatedDateUTC", ""))
+    return int(m.group(1)) / 1000.0 if m else 0
+
+
+def dec(v):
+    if isinstance(v, Decimal):
+        return v
+    if v is None:
+        return Decimal(0)
+    try:
+        return Decimal(str(v))
+    except decimal.InvalidOperation:
+        return Decimal(0)
+
+
+class Enc(json.JSONEncoder):
+    def default(self, o):
+        if isinstance(o, Decimal):
+            return float(o)
+        return super().default(o)
+
+
+def dumps(o):
+    return json.dumps(o, cls=Enc).encode()
+
+
+def get_path(d, dotted):
+    for part in dotted.split("."):
+        if not isinstance(d, dict):
+            return None
+        d = d.get(part)
+    return d
+
+
+WHERE_RE = re.compile(r'\s*([A-Za-z0-9_.]+)\s*==\s*"([^"]*)"\s*')
+
+
+def where_match(where, rec):
+    """Field=="v" clauses joined by OR / AND (AND binds tighter)."""
+    if not where:
+        return True
+    for alt in re.split(r"\s+OR\s+", where):
+        ok = True
+        for clause in re.split(r"\s+AND\s+", alt):
+            m = WHERE_RE.fullmatch(clause)
+            if not m:
+                raise ValueError("cannot parse where clause: " + clause)
+            if str(get_path(rec, m.group(1))) != m.group(2):
+                ok = False
+                break
+        if ok:
+            return True
+    return False
+
+
+# --- validation and creation of documents ----------------------------------------------------
+
+def account_errors(org, code, need_bank=False, what="line item"):
+    a = org["accounts"].get(code)
+    if a is None or a["Status"] != "ACTIVE":
+        return ["Account code '%s' is not a valid code for this document." % code]
+    if need_bank and a["Type"] != "BANK" and not a["EnablePaymentsToAccount"]:
+        return ["Account code '%s' is not a bank account and cannot take payments." % code]
+    return []
+
+
+def line_errors(org, line):
+    errs = []
+    if "AccountCode" in line:
+        errs += account_errors(org, line["AccountCode"])
+    tt = line.get("TaxType")
+    if tt and (tt not in org["tax_rates"] or org["tax_rates"][tt]["Status"] != "ACTIVE"):
+        errs.append("The TaxType code '%s' does not exist or cannot be used for this type of "
+                    "transaction." % tt)
+    ic = line.get("ItemCode")
+    if ic and ic not in org["items"]:
+        errs.append("Item code '%s' is not valid" % ic)
+    for tr in line.get("Tracking") or []:
+        cat = next((c for c in org["tracking"] if c["Name"] == tr.get("Name")), None)
+        opt = cat and next((o for o in cat["Options"] if o["Name"] == tr.get("Option")), None)
+        if not opt:
+            errs.append("Tracking option '%s/%s' is not valid" % (tr.get("Name"),
+                                                                  tr.get("Option")))
+    return errs
+
+
+def date_errors(org, date):
+    if org["lock_date"] and date and date[:10] <= org["lock_date"]:
+        return ["The document date cannot be before the period lock date of %s."
+                % org["lock_date"]]
+    return []
+
+
+def find_doc(org, coll, number_field, number):
+    for d in org["docs"][coll]:
+        if d.get(number_field) == number and d.get("Status") not in ("DELETED", "VOIDED"):
+            return d
+    return None
+
+
+def check_invoice(org, el, pending):
+    errs = []
+    if el.get("Type") not in ("ACCREC", "ACCPAY"):
+        errs.append("Invoice Type must be ACCREC or ACCPAY.")
+    if not (el.get("Contact") or {}).get("Name"):
+        errs.append("The Contact must contain at least 1 of the following elements to identify "
+                    "the contact: Name, ContactID, ContactNumber")
+    num = el.get("InvoiceNumber")
+    if el.get("Type") == "ACCREC" and num and (
+            find_doc(org, "Invoices", "InvoiceNumber", num) or num in pending):
+        errs.append("Invoice # must be unique.")
+    errs += date_errors(org, el.get("Date"))
+    for li in el.get("LineItems") or []:
+        errs += line_errors(org, li)
+    return errs
+
+
+def check_credit(org, el, pending):
+    errs = []
+    if el.get("Type") not in ("ACCRECCREDIT", "ACCPAYCREDIT"):
+        errs.append("CreditNote Type must be ACCRECCREDIT or ACCPAYCREDIT.")
+    num = el.get("CreditNoteNumber")
+    if el.get("Type") == "ACCRECCREDIT" and num and (
+            find_doc(org, "CreditNotes", "CreditNoteNumber", num) or num in pending):
+        errs.append("Credit Note # must be unique.")
+    errs += date_errors(org, el.get("Date"))
+    for li in el.get("LineItems") or []:
+        errs += line_errors(org, li)
+    total = sum((dec(li.get("LineAmount")) for li in el.get("LineItems") or []), Decimal(0))
+    alloc = Decimal(0)
+    for a in el.get("Allocations") or []:
+        inv = find_doc(org, "Invoices", "InvoiceNumber", (a.get("Invoice") or {}).get(
+            "InvoiceNumber"))
+        if not inv:
+            errs.append("Allocation: invoice %s was not found."
+                        % (a.get("Invoice") or {}).get("InvoiceNumber"))
+        elif dec(a.get("Amount")) > inv["AmountDue"]:
+            errs.append("Allocation amount exceeds the amount due on %s."
+                        % inv.get("InvoiceNumber"))
+        alloc += dec(a.get("Amount"))
+    if alloc > total:
+        errs.append("The allocations exceed the credit note's total.")
+    return errs
+
+
+def check_payment(org, el, pending):
+    errs = []
+    inv = el.get("Invoice")
+    cn = el.get("CreditNote")
+    if inv:
+        doc = find_doc(org, "Invoices", "InvoiceNumber", inv.get("InvoiceNumber"))
+    elif cn:
+        doc = find_doc(org, "CreditNotes", "CreditNoteNumber", cn.get("CreditNoteNumber"))
+    else:
+        doc = None
+    if doc is None:
+        errs.append("Invoice or credit note %s could not be found."
+                    % ((inv or cn or {}).get("InvoiceNumber") or
+                       (cn or {}).get("CreditNoteNumber")))
+    elif doc.get("Status") != "AUTHORISED":
+        errs.append("Payments can only be made against authorised documents.")
+    elif dec(el.get("Amount")) > doc["AmountDue"] - pending.get(id(doc), Decimal(0)):
+        errs.append("Payment amount exceeds the amount outstanding on this document.")
+    errs += account_errors(org, (el.get("Account") or {}).get("Code"), need_bank=True)
+    errs += date_errors(org, el.get("Date"))
+    if dec(el.get("Amount")) <= 0:
+        errs.append("Payment amount must be positive.")
+    return errs, doc
+
+
+def check_journal(org, el, pending):
+    errs = []
+    if not el.get("Narration"):
+        errs.append("Narration cannot be empty.")
+    lines = el.get("JournalLines") or []
+    if len(lines) < 2:
+        errs.append("A manual journal needs at least two lines.")
+    if sum((dec(li.get("LineAmount")) for li in lines), Decimal(0)) != 0:
+        errs.append("The total debits must equal the total credits.")
+    for li in lines:
+        errs += line_errors(org, li)
+    errs += date_errors(org, el.get("Date"))
+    return errs
+
+
+def check_transfer(org, el, pending):
+    errs = []
+    for k in ("FromBankAccount", "ToBankAccount"):
+        code = (el.get(k) or {}).get("Code")
+        a = org["accounts"].get(code)
+        if a is None or a["Status"] != "ACTIVE" or a["Type"] != "BANK":
+            errs.append("%s '%s' must be an active bank account." % (k, code))
+    if dec(el.get("Amount")) <= 0:
+        errs.append("Amount must be positive.")
+    errs += date_errors(org, el.get("Date"))
+    return errs
+
+
+def create(org, coll, el, doc_paid=None):
+    """Stores element el of collection coll; returns the answer element."""
+    out = copy.deepcopy(el)
+    idf = DOC_KINDS[coll][0]
+    out[idf] = str(uuid.uuid4())
+    out["UpdatedDateUTC"] = now_date()
+    out["StatusAttributeString"] = "OK"
+    out["HasErrors"] = False
+    if coll in ("Invoices", "CreditNotes"):
+        total = sum((dec(li.get("LineAmount")) for li in out.get("LineItems") or []),
+                    Decimal(0))
+        out["SubTotal"] = total
+        out["TotalTax"] = Decimal(0)
+        out["Total"] = total
+        out["AmountDue"] = total
+        out["AmountPaid"] = Decimal(0)
+        out.setdefault("Status", "DRAFT")
+        name = (out.get("Contact") or {}).get("Name")
+        c = org["contacts"].get(name) or add_contact(org, name)
+        out["Contact"] = {"ContactID": c["ContactID"], "Name": name}
+        if coll == "CreditNotes":
+            out["RemainingCredit"] = total
+            for a in out.get("Allocations") or []:
+                inv = find_doc(org, "Invoices", "InvoiceNumber",
+                               (a.get("Invoice") or {}).get("InvoiceNumber"))
+                amt = dec(a.get("Amount"))
+                inv["AmountDue"] -= amt
+                inv["AmountCredited"] = inv.get("AmountCredited", Decimal(0)) + amt
+                if inv["AmountDue"] == 0:
+                    inv["Status"] = "PAID"
+                out["RemainingCredit"] -= amt
+                a["AllocationID"] = str(uuid.uuid4())
+                a["Invoice"]["InvoiceID"] = inv["InvoiceID"]
+    elif coll == "Payments":
+        out["Status"] = "AUTHORISED"
+        amt = dec(out.get("Amount"))
+        doc_paid["AmountDue"] -= amt
+        doc_paid["AmountPaid"] = doc_paid.get("AmountPaid", Decimal(0)) + amt
+        if doc_paid["AmountDue"] == 0:
+            doc_paid["Status"] = "PAID"
+        key = "Invoice" if "Invoice" in out else "CreditNote"
+        out[key][DOC_KINDS["Invoices" if key == "Invoice" else "CreditNotes"][0]] = \
+            doc_paid[DOC_KINDS["Invoices" if key == "Invoice" else "CreditNotes"][0]]
+    elif coll == "ManualJournals":
+        out.setdefault("Status", "DRAFT")
+    out["ValidationErrors"] = []
+    org["docs"][coll].append(out)
+    STATS["created"] += 1
+    return out
+
+
+CHECKS = {"Invoices": check_invoice, "CreditNotes": check_credit,
+          "ManualJournals": check_journal, "BankTransfers": check_transfer}
+
+
+def put_documents(org, coll, doc, summarize, reject_idx):
+    """Returns (status, answer) for a PUT/POST of documents."""
+    els = doc.get(coll)
+    if not isinstance(els, list) or not els:
+        return 400, {"ErrorNumber": 14, "Type": "PostDataInvalidException",
+                     "Message": "The request body must hold a %s array" % coll}
+    results = []        # (errors, element, payment doc)
+    pending_numbers = set()
+    pending_paid = {}
+    for i, el in enumerate(els):
+        paid = None
+        if coll == "Payments":
+            errs, paid = check_payment(org, el, pending_paid)
+        else:
+            errs = CHECKS[coll](org, el, pending_numbers)
+        if i == reject_idx:
+            errs = errs + ["Account code '%s' has been archived, or has been deleted. Each "
+                           "line item must reference a valid account." % (
+                               first_code(el) or "?")]
+        if not errs:
+            num_field = DOC_KINDS[coll][1]
+            if num_field and el.get(num_field):
+                pending_numbers.add(el[num_field])
+            if paid is not None:
+                pending_paid[id(paid)] = pending_paid.get(id(paid), Decimal(0)) + \
+                    dec(el.get("Amount"))
+        results.append((errs, el, paid))
+    failed = [r for r in results if r[0]]
+    STATS["rejected"] += len(failed)
+    if failed and summarize:
+        return 400, {"ErrorNumber": 10, "Type": "ValidationException",
+                     "Message": "A validation exception occurred",
+                     "Elements": [dict(copy.deepcopy(el), ValidationErrors=[
+                         {"Message": m} for m in errs]) for errs, el, _ in failed]}
+    out = []
+    for errs, el, paid in results:
+        if errs:
+            e = copy.deepcopy(el)
+            e["StatusAttributeString"] = "ERROR"
+            e["HasErrors"] = True
+            e["ValidationErrors"] = [{"Message": m} for m in errs]
+            out.append(e)
+        else:
+            out.append(create(org, coll, el, paid))
+    return 200, {coll: out}
+
+
+def first_code(el):
+    for li in (el.get("LineItems") or el.get("JournalLines") or []):
+        if li.get("AccountCode"):
+            return li["AccountCode"]
+    return (el.get("Account") or {}).get("Code") or (el.get("FromBankAccount") or {}).get(
+        "Code")
+
+
+# --- the HTTP handler ---------------------------------------------------------------------------
+
+def envelope(extra):
+    d = {"Id": str(uuid.uuid4()), "Status": "OK", "ProviderName": "settlebook fake",
+         "DateTimeUTC": now_date()}
+    d.update(extra)
+    return d
+
+
+class Done(Exception):
+    pass
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    # -- plumbing --
+    def release(self):
+        """The request stops counting as in flight (before its answer leaves, so a client
+        that sends its next request the moment it reads this answer is not counted twice)."""
+        org = getattr(self, "org_in_flight", None)
+        if org is not None:
+            with LOCK:
+                org["in_flight"] -= 1
+            self.org_in_flight = None
+
+    def send_json(self, status, obj, headers=None, fault=None):
+        body = obj if isinstance(obj, bytes) else dumps(obj)
+        if fault == "stall":
+            time.sleep(ARGS.stall_s)
+        self.release()
+        if fault == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.close_connection = True
+            raise Done()
+        if fault == "truncate":
+            body = body[:max(1, len(body) // 2)]
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        if fault == "cut":
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if fault == "cut":
+            self.wfile.write(body[:len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            raise Done()
+        self.wfile.write(body)
+
+    def raw_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def route(self):
+        url = urllib.parse.urlsplit(self.path)
+        parts = [p for p in url.path.split("/") if p]
+        q = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+        return url, parts, q
+
+    # -- control --
+    def control(self, method, url, raw):
+        if url.path == "/__stats" and method == "GET":
+            with LOCK:
+                return self.send_json(200, STATS)
+        if url.path == "/__state" and method == "GET":
+            with LOCK:
+                return self.send_json(200, {"orgs": {t: {"docs": o["docs"],
+                                                         "lock_date": o["lock_date"]}
+                                                     for t, o in ORGS.items()},
+                                            "stats": STATS})
+        if url.path == "/__faults" and method == "POST":
+            with LOCK:
+                for k, v in json.loads(raw or b"{}").items():
+                    FAULTS[normalise_route(k)].extend(v)
+            return self.send_json(200, {"ok": True})
+        if url.path == "/__control" and method == "POST":
+            c = json.loads(raw or b"{}")
+            with LOCK:
+                for k in ("calls_per_minute", "concurrent", "day_limit"):
+                    if k in c:
+                        LIMITS[k] = int(c[k])
+                if "window_s" in c:
+                    LIMITS["window_s"] = float(c["window_s"])
+                if c.get("tenant"):
+                    if c["tenant"] not in ORGS:
+                        ORGS[c["tenant"]] = seed_org(c["tenant"])
+                    apply_control(ORGS[c["tenant"]], c)
+                else:
+                    SEED_CONTROLS.append(c)       # organisations seeded later get it too
+                    for org in ORGS.values():
+                        apply_control(org, c)
+            return self.send_json(200, {"ok": True})
+        return self.send_json(404, {"Message": "no such control endpoint"})
+
+    # -- API --
+    def handle_any(self, method):
+        raw = self.raw_body()
+        url, parts, q = self.route()
+        try:
+            if url.path.startswith("/__"):
+                return self.control(method, url, raw)
+            return self.api(method, url, parts, q, raw)
+        except Done:
+            return
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    def do_GET(self):
+        self.handle_any("GET")
+
+    def do_PUT(self):
+        self.handle_any("PUT")
+
+    def do_POST(self):
+        self.handle_any("POST")
+
+    def auth(self):
+        """The org of a valid token and tenant, or None after answering 401/403."""
+        h = self.headers.get("Authorization", "")
+        token = h[7:] if h.startswith("Bearer ") else ""
+        tenant = self.headers.get("Xero-tenant-id", "")
+        try:
+            with open(ARGS.tokens_file) as f:
+                toks = json.load(f).get("access_tokens", {})
+        except (OSError, ValueError):
+            toks = {}
+        a = toks.get(token)
+        if not a or a.get("expires_at", 0) <= time.time():
+            STATS["auth_failures"] += 1
+            self.send_json(401, {"Type": None, "Title": "Unauthorized", "Status": 401,
+                                 "Detail": "TokenExpired: token expired" if a else
+                                 "AuthenticationUnsuccessful"},
+                           {"WWW-Authenticate": "Bearer"})
+            return None
+        if not tenant or tenant not in a.get("tenants", []):
+            STATS["auth_failures"] += 1
+            self.send_json(403, {"Type": None, "Title": "Forbidden", "Status": 403,
+                                 "Detail": "AuthenticationUnsuccessful: tenant not authorised"})
+            return None
+        if tenant not in ORGS:
+            ORGS[tenant] = seed_org(tenant)
+        return ORGS[tenant]
+
+    def api(self, method, url, parts, q, raw):
+        coll = parts[-1] if parts else ""
+        ident = None
+        if len(parts) >= 2 and parts[-2] in DOC_KINDS:
+            coll, ident = parts[-2], parts[-1]
+        route = normalise_route("%s /%s" % (method, coll))
+        entry = {"method": method, "path": url.path, "query": url.query,
+                 "idempotency_key": self.headers.get("Idempotency-Key"),
+                 "if_modified_since": self.headers.get("If-Modified-Since"),
+                 "body": raw.decode("utf-8", "replace") if raw else None}
+        with LOCK:
+            org = self.auth()
+            if org is None:
+                log_request(entry, 401, None)
+                return
+            fault = FAULTS[route].popleft() if FAULTS[route] else "ok"
+            if fault != "ok":
+                STATS["faults"] += 1
+            limited = self.limits(org)
+            if limited:
+                status, headers, problem = limited
+                STATS["rate_limited"] += 1
+                log_request(entry, 429, "limit:" + problem)
+                if fault != "ok":        # the fault was not used: keep it for the next call
+                    FAULTS[route].appendleft(fault)
+                return self.send_json(429, {"Title": "Too Many Requests"}, headers)
+            STATS["calls"] += 1
+            STATS["by_route"][route] = STATS["by_route"].get(route, 0) + 1
+            org["calls"].append(time.monotonic())
+            org["day_calls"] += 1
+            org["in_flight"] += 1
+            STATS["max_concurrent"] = max(STATS["max_concurrent"], org["in_flight"])
+            STATS["max_in_window"] = max(STATS["max_in_window"], len(org["calls"]))
+            headers = self.limit_headers(org)
+            self.org_in_flight = org
+        try:
+            self.serve(method, org, coll, ident, q, raw, entry, fault, headers)
+        finally:
+            self.release()
+
+    def limits(self, org):
+        """(status, headers, problem) when the call is refused, else None. Holds LOCK."""
+        now = time.monotonic()
+        w = LIMITS["window_s"]
+        while org["calls"] and org["calls"][0] <= now - w:
+            org["calls"].popleft()
+        if org["in_flight"] >= LIMITS["concurrent"]:
+            return 429, dict(self.limit_headers(org), **{"Retry-After": "1",
+                             "X-Rate-Limit-Problem": "concurrent"}), "concurrent"
+        if org["day_calls"] >= LIMITS["day_limit"]:
+            return 429, dict(self.limit_headers(org), **{"Retry-After": "86400",
+                             "X-Rate-Limit-Problem": "day"}), "day"
+        if len(org["calls"]) >= LIMITS["calls_per_minute"]:
+            wait = max(1, int(org["calls"][0] + w - now + 0.999))
+            return 429, dict(self.limit_headers(org), **{"Retry-After": str(wait),
+                             "X-Rate-Limit-Problem": "minute"}), "minute"
+        return None
+
+    def limit_headers(self, org):
+        return {"X-MinLimit-Remaining": str(max(0, LIMITS["calls_per_minute"] -
+                                                len(org["calls"]))),
+                "X-DayLimit-Remaining": str(max(0, LIMITS["day_limit"] - org["day_calls"])),
+                "X-AppMinLimit-Remaining": "9999"}
+
+    def serve(self, method, org, coll, ident, q, raw, entry, fault, headers):
+        if fault in ("500", "503") or fault.startswith("429") or fault == "401":
+            status = 401 if fault == "401" else 429 if fault.startswith("429") else int(fault)
+            h = dict(headers)
+            if status == 429:
+                h["Retry-After"] = fault.split(":")[1] if ":" in fault else "1"
+                h["X-Rate-Limit-Problem"] = "minute"
+            body = {"Title": "Unauthorized", "Status": 401, "Detail": "TokenExpired: token "
+                    "expired"} if status == 401 else {"Title": "fault %s" % fault}
+            with LOCK:
+                log_request(entry, status, fault)
+            return self.send_json(status, body, h)
+        if method == "GET":
+            with LOCK:
+                status, answer = self.get(org, coll, ident, q)
+                log_request(entry, status, None if fault == "ok" else fault)
+            return self.send_json(status, answer, headers,
+                                  fault if fault in ("stall", "reset", "cut", "truncate")
+                                  else None)
+        if coll not in DOC_KINDS or ident is not None:
+            with LOCK:
+                log_request(entry, 404, None)
+            return self.send_json(404, {"Message": "The resource you're looking for cannot be "
+                                        "found"}, headers)
+        key = self.headers.get("Idempotency-Key")
+        sha = hashlib.sha256(raw).hexdigest()
+        reject = int(fault.split(":")[1]) if fault.startswith("reject") else -1
+        with LOCK:
+            prev = org["idem"].get(key) if key else None
+            if prev and time.time() - prev[3] > ARGS.idempotency_window_s:
+                prev = None
+            if prev and prev[0] != sha:
+                STATS["idempotency_conflicts"] += 1
+                log_request(entry, 400, "idempotency-conflict")
+                status, body = 400, dumps({"ErrorNumber": 10, "Type": "ValidationException",
+                                           "Message": "The Idempotency-Key has already been "
+                                           "used with a different request body."})
+            elif prev:
+                STATS["replays"] += 1
+                log_request(entry, prev[1], "replay")
+                status, body = prev[1], prev[2]
+            else:
+                try:
+                    doc = json.loads(raw, parse_float=Decimal)
+                    status, answer = put_documents(
+                        org, coll, doc, q.get("summarizeErrors", "true").lower() != "false",
+                        reject)
+                except ValueError as ex:
+                    status, answer = 400, {"ErrorNumber": 14, "Type":
+                                           "PostDataInvalidException",
+                                           "Message": "JSON does not parse: %s" % ex}
+                body = dumps(envelope(answer) if status == 200 else answer)
+                if key:
+                    org["idem"][key] = (sha, status, body, time.time())
+                log_request(entry, status, None if fault == "ok" else fault)
+        return self.send_json(status, body, headers,
+                              fault if fault in ("stall", "reset", "cut", "truncate") else None)
+
+    def get(self, org, coll, ident, q):
+        ims = parse_ims(self.headers.get("If-Modified-Since"))
+        where = q.get("where", "")
+        def filt(recs):
+            return [r for r in recs if (ims is None or updated_s(r) > ims) and
+                    where_match(where, r)]
+        try:
+            if coll == "Accounts":
+                return 200, envelope({"Accounts": filt(org["accounts"].values())})
+            if coll == "TaxRates":
+                return 200, envelope({"TaxRates": filt(org["tax_rates"].values())})
+            if coll == "Items":
+                return 200, envelope({"Items": filt(org["items"].values())})
+            if coll == "TrackingCategories":
+                return 200, envelope({"TrackingCategories": filt(org["tracking"])})
+            if coll == "Organisation":
+                o = {"OrganisationID": org["tenant"], "Name": "Demo Company (US)",
+                     "BaseCurrency": "USD", "Version": "US"}
+                if org["lock_date"]:
+                    t = datetime.datetime.strptime(org["lock_date"], "%Y-%m-%d").replace(
+                        tzinfo=datetime.timezone.utc).timestamp()
+                    o["PeriodLockDate"] = ms_date(t)
+                    o["EndOfYearLockDate"] = ms_date(t)
+                return 200, envelope({"Organisations": [o]})
+            if coll == "Contacts":
+                recs = filt(org["contacts"].values())
+                if q.get("includeArchived", "").lower() != "true":
+                    recs = [r for r in recs if r["ContactStatus"] == "ACTIVE"]
+                return 200, envelope({"Contacts": page(recs, q)})
+            if coll in DOC_KINDS:
+                recs = org["docs"][coll]
+                if ident:
+                    idf, numf = DOC_KINDS[coll]
+                    recs = [r for r in recs if r.get(idf) == ident or
+                            (numf and r.get(numf) == ident)]
+                    if not recs:
+                        return 404, {"Message": "The resource you're looking for cannot be "
+                                     "found"}
+                    return 200, envelope({coll: recs})
+                if coll == "Invoices" and q.get("InvoiceNumbers"):
+                    want = set(q["InvoiceNumbers"].split(","))
+                    recs = [r for r in recs if r.get("InvoiceNumber") in want]
+                recs = filt(recs)
+                return 200, envelope({coll: page(recs, q) if coll != "BankTransfers"
+                                      else recs})
+        except ValueError as ex:
+            return 400, {"ErrorNumber": 16, "Type": "QueryParseException", "Message": str(ex)}
+        return 404, {"Message": "The resource you're looking for cannot be found"}
+
+
+def page(recs, q):
+    """Xero pages lists of documents and contacts when page= is given: 100 a page."""
+    if "page" not in q:
+        return recs
+    n = max(1, int(q.get("page") or 1))
+    size = min(1000, max(1, int(q.get("pageSize") or 100)))
+    return recs[(n - 1) * size:n * size]
+
+
+def normalise_route(r):
+    m, _, p = r.strip().partition(" ")
+    p = p.strip().rstrip("/")
+    return "%s /%s" % (m.upper(), p.split("/")[-1])
+
+
+LOG_F = None
+
+
+def log_request(entry, status, fault):
+    """Holds LOCK."""
+    if LOG_F is None:
+        return
+    e = dict(entry, status=status, fault=fault, t=round(time.monotonic(), 3))
+    LOG_F.write(json.dumps(e) + "\n")
+    LOG_F.flush()
+
+
+def parse_faults(script):
+    for part in (script or "").split(";"):
+        if not part.strip():
+            continue
+        route, _, faults = part.partition(":")
+        FAULTS[normalise_route(route)].extend(f.strip() for f in faults.split(",") if f.strip())
+
+
+def main():
+    global ARGS, LOG_F
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--tokens-file", required=True)
+    p.add_argument("--log-file", default="")
+    p.add_argument("--calls-per-minute", type=int, default=60)
+    p.add_argument("--window-s", type=float, default=60.0)
+    p.add_argument("--concurrent", type=int, default=5)
+    p.add_argument("--day-limit", type=int, default=5000)
+    p.add_argument("--stall-s", type=float, default=3.0)
+    p.add_argument("--idempotency-window-s", type=float, default=86400.0)
+    p.add_argument("--faults", default="")
+    p.add_argument("--tenant", action="append", default=[],
+                   help="tenants to seed at start (others are seeded on first use)")
+    ARGS = p.parse_args()
+    LIMITS.update(calls_per_minute=ARGS.calls_per_minute, window_s=ARGS.window_s,
+                  concurrent=ARGS.concurrent, day_limit=ARGS.day_limit)
+    parse_faults(ARGS.faults)
+    for t in ARGS.tenant:
+        ORGS[t] = seed_org(t)
+    if ARGS.log_file:
+        LOG_F = open(ARGS.log_file, "a")
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    srv.request_queue_size = 64
+    tmp = ARGS.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % srv.server_address[1])
+    os.replace(tmp, ARGS.port_file)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""live_check — assertions of the live posting tests against the fake Xero and the ledger.
+
+  live_check.py once LEDGER STATE_URL
+      Every document of the ledger's outbox (all rows but superseded ones) is in the fake
+      exactly once, and the fake holds nothing else. Prints "ok" or what differs.
+  live_check.py bytes LEDGER REQUESTS.jsonl REPORTS_DIR
+      Every PUT the fake received that created documents carries exactly (byte for byte) the
+      body and Idempotency-Key of an outbox row (or, for a resend of the documents Xero lacked,
+      a subset of one), with summarizeErrors=false (but on /BankTransfers); and each request of the preview files
+      equals, after a decimal-exact JSON parse, the outbox row with its key. Prints "ok".
+  live_check.py count STATE_URL KIND        documents of a kind in the fake (Invoices, ...)
+Standard library only.
+"""
+import glob
+import json
+import os
+import sqlite3
+import sys
+import urllib.request
+from decimal import Decimal
+
+KEYS = {"Invoices": "InvoiceNumber", "CreditNotes": "CreditNoteNumber"}
+
+
+def ident(coll, d):
+    """What makes a document unique, as the renderers write them."""
+    if coll in KEYS:
+        return (coll, d.get("Type", ""), d.get(KEYS[coll]))
+    if coll == "Payments":
+        t = (d.get("Invoice") or {}).get("InvoiceNumber") or \
+            (d.get("CreditNote") or {}).get("CreditNoteNumber")
+        return (coll, d.get("Reference"), t)
+    if coll == "ManualJournals":
+        return (coll, d.get("Narration"))
+    return (coll, d.get("Reference"))
+
+
+def state(url):
+    with urllib.request.urlopen(url + "/__state") as r:
+        return json.load(r)
+
+
+def outbox(ledger):
+    db = sqlite3.connect(ledger)
+    rows = db.execute("SELECT id, idempotency_key, body, state FROM outbox WHERE state != "
+                      "'superseded' ORDER BY id").fetchall()
+    db.close()
+    return rows
+
+
+def once(ledger, url):
+    want = {}
+    for _, _, body, _ in outbox(ledger):
+        doc = json.loads(body, parse_float=Decimal)
+        for coll, els in doc.items():
+            for d in els:
+                want[ident(coll, d)] = 0
+    extra = []
+    for org in state(url)["orgs"].values():
+        for coll, docs in org["docs"].items():
+            for d in docs:
+                k = ident(coll, d)
+                if k in want:
+                    want[k] += 1
+                else:
+                    extra.append(k)
+    bad = ["%s x%d" % (k, n) for k, n in want.items() if n != 1]
+    if bad or extra:
+        print("not exactly once: %s; unexpected: %s" % ("; ".join(map(str, bad[:5])),
+                                                       "; ".join(map(str, extra[:5]))))
+        return 1
+    print("ok")
+    return 0
+
+
+def canon(s):
+    return json.loads(s, parse_float=Decimal) if isinstance(s, str) else s
+
+
+def _raw_subset(sent, full):
+    """sent (a resend of the documents Xero lacked) is made of pieces of full's text."""
+    return all(part in full for part in sent[sent.index("[") + 1:-2].split("},{"))
+
+
+def bytes_check(ledger, reqlog, reports):
+    rows = outbox(ledger)
+    by_key = {k: b for _, k, b, _ in rows}
+    bodies = [b for _, _, b, _ in rows]
+    problems = []
+    n = 0
+    with open(reqlog) as f:
+        for line in f:
+            e = json.loads(line)
+            if e["method"] not in ("PUT", "POST"):
+                continue
+            n += 1
+            # Xero's PUT /BankTransfers takes no summarizeErrors (it answers 400 for errors)
+            if "summarizeErrors=false" not in (e["query"] or "") and \
+                    not e["path"].endswith("/BankTransfers"):
+                problems.append("PUT %s without summarizeErrors=false" % e["path"])
+            key = e.get("idempotency_key")
+            if not key:
+                problems.append("PUT without Idempotency-Key")
+                continue
+            if key in by_key:
+                if e["body"] != by_key[key]:
+                    problems.append("body sent under %s differs from the outbox row" % key)
+            elif not any(_raw_subset(e["body"], b) for b in bodies):
+                problems.append("body sent under %s is not (part of) an outbox row" % key)
+    for path in glob.glob(os.path.join(reports, "*", "xero-preview.json")):
+        with open(path) as f:
+            prev = json.load(f, parse_float=Decimal)
+        for r in prev["requests"]:
+            b = by_key.get(r["idempotency_key"])
+            if b is None:
+                continue       # a resend of part of a row: checked above
+            if canon(b) != r["body"]:
+                problems.append("%s: preview body of %s differs from the outbox" %
+                                (path, r["idempotency_key"]))
+    if n == 0:
+        problems.append("no PUT was sent")
+    if problems:
+        print("; ".join(problems[:5]))
+        return 1
+    print("ok")
+    return 0
+
+
+def count(url, kind):
+    print(sum(len(o["docs"].get(kind, [])) for o in state(url)["orgs"].values()))
+    return 0
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "once":
+        return once(sys.argv[2], sys.argv[3])
+    if cmd == "bytes":
+        return bytes_check(sys.argv[2], sys.argv[3], sys.argv[4])
+    if cmd == "count":
+        return count(sys.argv[2], sys.argv[3])
+    print("usage: live_check.py once|bytes|count ...")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
