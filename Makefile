@@ -59,7 +59,7 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory settlebook
-	@sh tests/bench.sh
+	@sh tests/bench.sh; s1=$$?; sh tests/bench_post.sh; s2=$$?; [ $$s1 = 0 ] && [ $$s2 = 0 ]
 
 # The whole suite under AddressSanitizer and UBSan, in its own build folder.
 # The instrumented ./settlebook is removed afterwards so a plain `make` relinks a normal one.

@@ -59,6 +59,11 @@ int journal_lock_move(struct jctx *j, const char *month, money_t amount, int64_t
 /* 1 when the settlement's journals were built from exactly these inputs. */
 int journal_inputs_same(struct jctx *j, struct err *e);
 
+/* The journals stand as stored: an earlier POSTED_DOCUMENT_CHANGED (journal scope) of the
+ * settlement no longer holds and is deleted (live posting refuses settlements that have
+ * one). */
+int journal_clear_changed(struct jctx *j, struct err *e);
+
 /* Turns the merged entries into parts, compares with what the ledger holds, and writes the
  * journals (and PERIOD_LOCKED exceptions) when they changed. */
 int journal_store(struct jctx *j, struct err *e);

@@ -189,7 +189,7 @@ static int build_one(struct jctx *j, int64_t ref, struct err *e)
         return -1;
     if (same) {
         j->sum->unchanged++;
-        return 0;
+        return journal_clear_changed(j, e);
     }
     if (collect(j, e) < 0)
         return -1;

@@ -209,6 +209,12 @@ static int exec_ref(struct jctx *j, const char *sql, struct err *e, const char *
     return ok ? 0 : ledger_fail(j->lg, e, "journal cleanup");
 }
 
+int journal_clear_changed(struct jctx *j, struct err *e)
+{
+    return exec_ref(j, "DELETE FROM exception WHERE settlement_id = ?2 AND scope = 'journal' "
+                    "AND kind = 'POSTED_DOCUMENT_CHANGED' AND ?1 = ?1", e, NULL);
+}
+
 static int insert_exception(struct jctx *j, const char *kind, money_t expected, money_t actual,
                             const char *explanation, const char *action, struct err *e)
 {
@@ -332,6 +338,8 @@ int journal_store(struct jctx *j, struct err *e)
     if (strcmp(old, hash) == 0) {
         /* same journals from changed inputs (say, a config edit elsewhere) */
         j->sum->unchanged++;
+        if (journal_clear_changed(j, e) < 0)
+            return -1;
         return exec_ref(j, "UPDATE journal SET input_sha256 = ?2 WHERE settlement_ref = ?1",
                         e, j->s.input_sha256);
     }

@@ -33,14 +33,17 @@ static const char SETTLED[] =
     "  known AND price IS NOT NULL AND p = price, EXISTS (SELECT 1 FROM orders) FROM x "
     "ORDER BY cur, NOT (known AND price IS NOT NULL AND p = price), oid";
 
-/* Orders bought in the period (all when no period) that no settlement line pays. */
+/* Orders bought in the period (all when no period) that no settlement line pays. The
+ * settled ids are a subquery that is not correlated, so SQLite reads the lines once into a
+ * temporary index (settlement_line has no index on order_id). */
 static const char UNSETTLED[] =
     "SELECT o.amazon_order_id, coalesce(o.currency, (SELECT max(i.currency) FROM order_item i "
     "  WHERE i.amazon_order_id = o.amazon_order_id), ''), (SELECT SUM(i.item_price_minor) "
     "  FROM order_item i WHERE i.amazon_order_id = o.amazon_order_id), o.order_status, "
     "  o.purchase_utc FROM orders o WHERE (?1 = '' OR substr(o.purchase_utc, 1, 7) = ?1) AND "
-    "  NOT EXISTS (SELECT 1 FROM settlement_line l WHERE l.order_id = o.amazon_order_id AND "
-    "  l.transaction_type = 'Order') ORDER BY o.order_status = 'Cancelled', o.amazon_order_id";
+    "  o.amazon_order_id NOT IN (SELECT l.order_id FROM settlement_line l WHERE "
+    "  l.transaction_type = 'Order' AND l.order_id IS NOT NULL) "
+    "ORDER BY o.order_status = 'Cancelled', o.amazon_order_id";
 
 /* Orders counted in one row per currency: the matched ones, and every settled order when
  * no order history was ingested at all. */

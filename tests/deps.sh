@@ -2,7 +2,7 @@
 # Installs the Debian packages settlebook builds and tests with, when something is missing.
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 pkgs="build-essential pkg-config libcsv-dev libsqlite3-dev libjansson-dev libcurl4-openssl-dev
-libxlsxwriter-dev libssl-dev zlib1g-dev sqlite3 python3 python3-jsonschema python3-openpyxl
+libxlsxwriter-dev libssl-dev zlib1g-dev sqlite3 curl python3 python3-jsonschema python3-openpyxl
 python3-yaml clang libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do

@@ -106,8 +106,14 @@ ffault() { curl -s -X POST -d "$1" "$XU/__faults" >/dev/null; }
 canary_check() {
   found=0
   for f in "$ALL" $(find "$TOP" -name 'settlebook.db' -o -name 'xero-preview.json' \
-             -o -name 'requests.jsonl' -o -name '*.xlsx' -o -name 'x.log'); do
+             -o -name 'requests.jsonl' -o -name 'x.log'); do
     if grep -q -- "$CANARY" "$f" 2>/dev/null; then found=1; echo "canary in $f"; fi
+  done
+  for f in $(find "$TOP" -name '*.xlsx'); do   # zipped: look inside
+    if python3 -c 'import re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+sys.exit(0 if any(sys.argv[2].encode() in z.read(n) or re.search(rb"at-[0-9a-f]{32}", z.read(n))
+                  for n in z.namelist()) else 1)' "$f" "$CANARY"; then found=1; echo "secret in $f"; fi
   done
   for db in $(find "$TOP" -name settlebook.db); do
     if sqlite3 "$db" .dump | grep -q -- "$CANARY"; then found=1; echo "canary in $db"; fi

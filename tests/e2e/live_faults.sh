@@ -77,6 +77,17 @@ once reject
 sent_bytes reject
 eq "reject: the audit log has the rejection and the retry" "$(sq "select group_concat(event, ' ') from (select event from audit_log where event in ('xero.dead', 'xero.retry') order by seq)")" "xero.dead xero.retry"
 
+# a request Xero rejected whole may be rendered anew (nothing of it exists in Xero)
+FILES="$FX/settlements/v2-us.tsv" scenario rerender summary
+ffault '{"PUT /Invoices": ["reject:0"]}'
+sb 1 "rerender: first invoice rejected" post --live
+python3 -c 'import json; c=json.load(open("settlebook.json")); c["posting"]["status"]="DRAFT"; json.dump(c, open("settlebook.json","w"))'
+sb 0 "rerender: post --live with the fix" post --live
+eq "rerender: the dead row was replaced, the new ones sent" "$(sq "select group_concat(state) from outbox")" "confirmed,confirmed"
+eq "rerender: the replacement is audited with Xero's message" "$(sq "select count(*) from audit_log where event = 'xero.replaced' and detail like '%has been archived%'")" "1"
+eq "rerender: no rejection left" "$(sq "select count(*) from exception where scope = 'xero'")" "0"
+once rerender
+
 # a document rejected inside a batch: the others exist in Xero and are never sent again
 FILES="$FX/reconcile/clean-s1.tsv $FX/reconcile/clean-s2.tsv $FX/reconcile/clean-orders.tsv" \
   scenario batch orders
