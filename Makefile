@@ -26,22 +26,28 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 all: settlebook
 
+# V=1 shows the full compiler command lines.
+Q := $(if $(V),,@)
+
 settlebook: $(BUILD)/main.o $(OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
 $(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # Migrations are compiled into the binary so an installed settlebook needs no sql/ folder.
 $(BUILD)/sql_embed.c: $(SQL) tests/embed_sql.sh | $(BUILD)
-	sh tests/embed_sql.sh $(SQL) > $@.tmp && mv $@.tmp $@
+	$(Q)sh tests/embed_sql.sh $(SQL) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/sql_embed.o: $(BUILD)/sql_embed.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(OBJS) tests/unit/t.h | $(BUILD)
 	@mkdir -p $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(OBJS) $(PKG_LIBS) $(LDFLAGS)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(OBJS) $(PKG_LIBS) $(LDFLAGS)
 
 $(BUILD):
 	@mkdir -p $(BUILD)

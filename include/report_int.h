@@ -20,6 +20,7 @@
 #define REPORT_DOCS_LISTED_MAX 12  /* document numbers spelt out in one Summary cell */
 #define REPORT_COLS_MAX 640        /* columns of one sheet (Settlements: one per month) */
 #define REPORT_ROW_LINES_MAX 27    /* text lines of one row: Excel's 409-point row limit */
+#define REPORT_COMBOS_MAX 5000000  /* distinct line groups (type, amounts, marketplace, SKU) */
 
 /* Cell styles; each combines with a fill and (for money) the currency's exponent. */
 enum report_style {
@@ -37,6 +38,7 @@ struct report_combo {
     const struct mapping_rule *rule;          /* NULL when unmapped */
     int fee;                                  /* the rule books it to a fee account */
     int principal;                            /* ItemPrice / Principal */
+    uint64_t hash;                            /* of the six fields, while grouping */
 };
 
 struct report_ctx {

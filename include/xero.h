@@ -30,6 +30,7 @@ struct xero_req {
 struct xero_reqs {
     struct xero_req *v;
     size_t n, cap;
+    char blocked[256];        /* why this settlement cannot be rendered in this mode; "" ok */
 };
 
 void xero_reqs_free(struct xero_reqs *r);  /* frees bodies; the struct may be reused */

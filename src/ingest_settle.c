@@ -327,10 +327,30 @@ static int flag_mismatch(struct settle *s, struct err *e)
     return rc;
 }
 
+/* A settlement with no Amazon marketplace-name on any line (the older layout has only
+ * reserve and fee rows at times) gets the marketplace its currency belongs to, when only one
+ * does; euro settlements stay unnamed rather than guessed. */
+static void marketplace_from_currency(struct settle *s)
+{
+    static const struct { const char *cur, *name; } only[] = {
+        { "USD", "Amazon.com" }, { "CAD", "Amazon.ca" }, { "MXN", "Amazon.com.mx" },
+        { "BRL", "Amazon.com.br" }, { "GBP", "Amazon.co.uk" }, { "JPY", "Amazon.co.jp" },
+        { "AUD", "Amazon.com.au" }, { "INR", "Amazon.in" }, { "SEK", "Amazon.se" },
+        { "PLN", "Amazon.pl" }, { "TRY", "Amazon.com.tr" }, { "AED", "Amazon.ae" },
+        { "SAR", "Amazon.sa" }, { "SGD", "Amazon.sg" }, { "EGP", "Amazon.eg" },
+    };
+    if (s->marketplace[0])
+        return;
+    for (size_t i = 0; i < sizeof only / sizeof only[0]; i++)
+        if (strcmp(only[i].cur, s->currency) == 0)
+            snprintf(s->marketplace, sizeof s->marketplace, "%s", only[i].name);
+}
+
 int settle_end(struct settle *s, struct err *e)
 {
     sqlite3_stmt *st;
     struct ingest_result *res = s->c->res;
+    marketplace_from_currency(s);
     if (ledger_prepare(s->c->lg, &st, "UPDATE settlement SET lines_sum_minor = ?, line_count = ?,"
                        " marketplace = ? WHERE id = ?", e) < 0)
         return -1;

@@ -90,24 +90,34 @@ static int insert_rows(struct ledger *lg, const struct xero_reqs *reqs, struct e
     return ok ? 0 : ledger_fail(lg, e, "insert outbox row");
 }
 
-static int conflict(struct ledger *lg, const char *sid, struct err *e)
+/* Records an error exception of the post stage once (a rerun adds no duplicate). */
+static int post_exception(struct ledger *lg, const char *sid, const char *kind,
+                          const char *explanation, const char *action, struct err *e)
 {
     sqlite3_stmt *st;
     int64_t run;
     if (ledger_run_id(lg, &run, e) < 0 ||
         ledger_prepare(lg, &st, "INSERT INTO exception(scope, kind, severity, settlement_id, "
-                       "explanation, action, run_id) SELECT 'post', 'POSTED_DOCUMENT_CHANGED', "
-                       "'error', ?1, 'The documents for this settlement would differ from the "
-                       "ones already sent to Xero; nothing was re-sent.', 'Compare the preview "
-                       "with Xero and correct there (credit note or manual journal).', ?2 "
+                       "explanation, action, run_id) SELECT 'post', ?2, 'error', ?1, ?3, ?4, ?5 "
                        "WHERE NOT EXISTS (SELECT 1 FROM exception WHERE settlement_id = ?1 AND "
-                       "scope = 'post' AND kind = 'POSTED_DOCUMENT_CHANGED')", e) < 0)
+                       "scope = 'post' AND kind = ?2)", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, run);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, explanation, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, run);
     int ok = sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
     return ok ? 0 : ledger_fail(lg, e, "insert exception");
+}
+
+static int conflict(struct ledger *lg, const char *sid, struct err *e)
+{
+    return post_exception(lg, sid, "POSTED_DOCUMENT_CHANGED", "The documents for this "
+                          "settlement would differ from the ones already sent to Xero; nothing "
+                          "was re-sent.", "Compare the preview with Xero and correct there "
+                          "(credit note or manual journal).", e);
 }
 
 /* Runs sql binding ?1 = sid; -1 on error. */
@@ -158,6 +168,12 @@ static int one(struct ledger *lg, const struct config *cfg, int64_t ref, const c
     struct xero_reqs reqs = {0};
     int posted, same, rc = -1;
     if (xero_render(lg, cfg, ref, &reqs, e) < 0)
+        goto done;
+    if (reqs.blocked[0] ? post_exception(lg, sid, "CURRENCY_MISMATCH", reqs.blocked, "Post "
+                                         "this settlement in summary or orders mode, which "
+                                         "carry the currency on each document.", e) < 0
+                        : exec_sid(lg, "DELETE FROM exception WHERE settlement_id = ?1 AND "
+                                   "scope = 'post' AND kind = 'CURRENCY_MISMATCH'", sid, e) < 0)
         goto done;
     same = same_rows(lg, sid, &reqs, &posted, e);
     if (same < 0)

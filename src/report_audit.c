@@ -11,8 +11,8 @@
 #include "reconcile.h"
 
 static const struct report_col cols[] = {
-    { "Section", 12, 0 }, { "Item", 40, 0 }, { "Value", 34, 0 }, { "Detail", 60, 0 }, { "SHA-256", 66, 0 },
-    { "Rows", 10, 1 }, { "Bytes", 13, 1 },
+    { "Section", 12, 0 }, { "Item", 40, 0 }, { "Value", 34, 0 }, { "Detail", 60, 0 },
+    { "SHA-256", 66, 0 }, { "Rows", 10, 1 }, { "Bytes", 13, 1 },
 };
 enum { C_SEC, C_ITEM, C_VALUE, C_DETAIL, C_SHA, C_ROWS, C_BYTES };
 
@@ -76,8 +76,9 @@ static int about(struct report_ctx *r, struct report_sheet *s, struct err *e)
         return -1;
     line(s, "Workbook", "Settlements in scope", buf, "", 0);
     if (scalar(r, "SELECT coalesce(sum(x.severity = 'error'), 0) || ' error(s), ' || "
-               "coalesce(sum(x.severity = 'warning'), 0) || ' warning(s), ' || coalesce(sum(x.severity = 'info'), 0) "
-               "|| ' info' FROM exception x WHERE " RECONCILE_SCOPE_SQL, buf, sizeof buf, NULL,
+               "coalesce(sum(x.severity = 'warning'), 0) || ' warning(s), ' || "
+               "coalesce(sum(x.severity = 'info'), 0) || ' info' FROM exception x WHERE "
+               RECONCILE_SCOPE_SQL, buf, sizeof buf, NULL,
                e) < 0 ||
         scalar(r, "SELECT COUNT(*) FROM exception x WHERE " RECONCILE_SCOPE_SQL " AND "
                "x.severity = 'error'", detail, sizeof detail, &n, e) < 0)

@@ -333,7 +333,10 @@ void report_wrap(struct report_sheet *s, lxw_col_t c, const char *text)
 {
     int lines;
     write_text(s, c, text, RS_WRAP);
-    if (text && c < s->ncols && (lines = text_lines(text, s->widths[c], s->fill == RF_TOTAL)) > s->lines)
+    if (!text || c >= s->ncols)
+        return;
+    lines = text_lines(text, s->widths[c], s->fill == RF_TOTAL);
+    if (lines > s->lines)
         s->lines = lines;
 }
 

@@ -10,9 +10,10 @@
 #include <string.h>
 
 static const struct report_col cols[] = {
-    { "View", 9, 0 }, { "Currency", 9, 0 }, { "Transaction type", 18, 0 }, { "Amount type", 20, 0 },
-    { "Amount description", 30, 0 }, { "SKU", 20, 0 }, { "Category", 16, 0 }, { "Account code", 9, 0 },
-    { "Lines", 10, 1 }, { "Fees", 15, 1 }, { "Principal", 15, 1 }, { "Effective rate", 10, 1 },
+    { "View", 9, 0 }, { "Currency", 9, 0 }, { "Transaction type", 18, 0 },
+    { "Amount type", 20, 0 }, { "Amount description", 30, 0 }, { "SKU", 20, 0 },
+    { "Category", 16, 0 }, { "Account code", 9, 0 }, { "Lines", 10, 1 }, { "Fees", 15, 1 },
+    { "Principal", 15, 1 }, { "Effective rate", 10, 1 },
 };
 enum { C_VIEW, C_CUR, C_TT, C_AT, C_AD, C_SKU, C_CAT, C_CODE, C_LINES, C_FEES, C_PRIN,
        C_RATE };

@@ -19,14 +19,19 @@ static const struct report_col cols[] = {
 enum { C_STATUS, C_ORDER, C_CUR, C_N, C_SETTLED, C_ORDERED, C_DIFF, C_SIDS, C_OSTATUS,
        C_PURCHASE };
 
+/* CROSS JOIN keeps SQLite reading the settlements in scope first, then their lines by index
+ * (never every line of the ledger); x is materialized so each order's price is looked up
+ * once, not once per use. */
 static const char SETTLED[] =
     "WITH st AS (SELECT l.order_id AS oid, s.currency AS cur, SUM(l.amount_minor) AS p, "
-    "  group_concat(DISTINCT s.settlement_id) AS sids FROM settlement s JOIN settlement_line l "
+    "  group_concat(DISTINCT s.settlement_id) AS sids FROM settlement s CROSS JOIN "
+    "  settlement_line l"
     "  ON l.settlement_ref = s.id WHERE " PERIOD_SCOPE_SQL " AND l.transaction_type = 'Order' "
     "  AND l.amount_type = 'ItemPrice' AND l.amount_description = 'Principal' AND "
     "  coalesce(l.order_id, '') != '' GROUP BY l.order_id, s.currency), "
-    "x AS (SELECT st.oid, st.cur, st.p, (SELECT SUM(i.item_price_minor) FROM order_item i "
-    "  WHERE i.amazon_order_id = st.oid) AS price, o.amazon_order_id IS NOT NULL AS known, "
+    "x AS MATERIALIZED (SELECT st.oid, st.cur, st.p, (SELECT SUM(i.item_price_minor) FROM "
+    "  order_item i WHERE i.amazon_order_id = st.oid) AS price, "
+    "  o.amazon_order_id IS NOT NULL AS known, "
     "  o.order_status, o.purchase_utc, st.sids FROM st LEFT JOIN orders o ON "
     "  o.amazon_order_id = st.oid) "
     "SELECT oid, cur, p, price, known, order_status, purchase_utc, sids, "

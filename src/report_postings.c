@@ -11,10 +11,11 @@
 #include <string.h>
 
 static const struct report_col cols[] = {
-    { "Settlement ID", 14, 0 }, { "Request", 18, 0 }, { "Outbox state", 11, 0 }, { "Xero ID", 37, 0 },
-    { "Document type", 22, 0 }, { "Document number", 18, 0 }, { "Date", 11, 0 }, { "Contact", 16, 0 },
-    { "Status", 11, 0 }, { "Currency", 9, 0 }, { "Line", 6, 1 }, { "Description", 48, 0 },
-    { "Account code", 9, 0 }, { "Tax type", 12, 0 }, { "Amount", 14, 1 }, { "Settlement lines", 11, 1 },
+    { "Settlement ID", 14, 0 }, { "Request", 18, 0 }, { "Outbox state", 11, 0 },
+    { "Xero ID", 37, 0 }, { "Document type", 22, 0 }, { "Document number", 18, 0 },
+    { "Date", 11, 0 }, { "Contact", 16, 0 }, { "Status", 11, 0 }, { "Currency", 9, 0 },
+    { "Line", 6, 1 }, { "Description", 48, 0 }, { "Account code", 9, 0 }, { "Tax type", 12, 0 },
+    { "Amount", 14, 1 }, { "Settlement lines", 11, 1 },
 };
 enum { C_ID, C_REQ, C_STATE, C_XERO, C_TYPE, C_NUM, C_DATE, C_CONTACT, C_STATUS, C_CUR,
        C_LINE, C_DESC, C_CODE, C_TAX, C_AMOUNT, C_SOURCES };

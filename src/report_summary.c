@@ -10,10 +10,11 @@
 #include "period.h"
 
 static const struct report_col cols[] = {
-    { "Settlement ID", 16, 0 }, { "Marketplace", 16, 0 }, { "Currency", 9, 0 }, { "Start", 17, 0 },
-    { "End", 17, 0 }, { "Deposit date", 13, 0 }, { "Reported total", 16, 1 }, { "Sum of lines", 16, 1 },
-    { "Difference", 13, 1 }, { "Deposit matched", 26, 0 }, { "Documents", 40, 0 },
-    { "Exceptions", 12, 1 }, { "Status", 11, 0 },
+    { "Settlement ID", 16, 0 }, { "Marketplace", 16, 0 }, { "Currency", 9, 0 },
+    { "Start", 17, 0 }, { "End", 17, 0 }, { "Deposit date", 13, 0 },
+    { "Reported total", 16, 1 }, { "Sum of lines", 16, 1 }, { "Difference", 13, 1 },
+    { "Deposit matched", 26, 0 }, { "Documents", 40, 0 }, { "Exceptions", 12, 1 },
+    { "Status", 11, 0 },
 };
 enum { C_ID, C_MK, C_CUR, C_START, C_END, C_DEP, C_TOTAL, C_SUM, C_DIFF, C_DEPOSIT, C_DOCS,
        C_EXC, C_STATUS };

@@ -5,6 +5,14 @@
 
 #include "xero_int.h"
 
+static const char *amount_types(const struct xpart *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->lines[i].amount != 0 && strcmp(p->lines[i].tax, "NONE") != 0)
+            return "Inclusive";
+    return "NoTax";
+}
+
 static int manual_journal(const struct xsettle *s, const struct xpart *p,
                           struct xero_reqs *out, struct err *e)
 {
@@ -38,7 +46,7 @@ static int manual_journal(const struct xsettle *s, const struct xpart *p,
     jw_kstr(&w, "Narration", narration);
     jw_kstr(&w, "Date", p->date);
     jw_kstr(&w, "Status", strcmp(s->cfg->status, "AUTHORISED") == 0 ? "POSTED" : "DRAFT");
-    jw_kstr(&w, "LineAmountTypes", "NoTax");
+    jw_kstr(&w, "LineAmountTypes", amount_types(p));
     jw_key(&w, "JournalLines");
     jw_arr(&w);
     for (size_t i = 0; i < p->n; i++) {
@@ -67,6 +75,14 @@ static int manual_journal(const struct xsettle *s, const struct xpart *p,
 
 int xero_render_journal(const struct xsettle *s, struct xero_reqs *out, struct err *e)
 {
+    /* Xero's manual journals carry no currency: they post in the organisation's base
+     * currency, and converting would need an exchange rate settlebook does not have. */
+    if (strcmp(s->currency, s->cfg->base_currency) != 0) {
+        snprintf(out->blocked, sizeof out->blocked, "Journal mode posts manual journals, which "
+                 "Xero books in the base currency %s; this settlement is in %s.",
+                 s->cfg->base_currency, s->currency);
+        return 0;
+    }
     for (size_t k = 0; k < s->n; k++)
         if (manual_journal(s, &s->parts[k], out, e) < 0)
             return -1;

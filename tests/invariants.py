@@ -427,6 +427,18 @@ class Ledger:
         self.stats["deposits"] += 1
 
     def journal(self, sid, s, parts, rs, cur):
+        if cur != self.cfg.get("base_currency", "USD"):
+            # manual journals post in the base currency only: settlebook must refuse to render
+            # them and raise CURRENCY_MISMATCH instead of converting at no rate
+            if rs:
+                self.fail("settlement %s: %s manual journal(s) in %s, base currency %s"
+                          % (sid, len(rs), cur, self.cfg.get("base_currency", "USD")))
+            n = self.con.execute("SELECT COUNT(*) FROM exception WHERE settlement_id = ? AND "
+                                 "kind = 'CURRENCY_MISMATCH' AND scope = 'post'", (sid,)).fetchone()[0]
+            if n != 1:
+                self.fail("settlement %s: %d CURRENCY_MISMATCH exceptions, want 1" % (sid, n))
+            self.stats["journal_blocked"] = self.stats.get("journal_blocked", 0) + 1
+            return
         mjs = {}
         for r in rs:
             if r["path"] != "/ManualJournals":
