@@ -156,7 +156,7 @@ int report_sheet_begin(struct report_ctx *r, struct report_sheet *s, const char 
     char header[128];
     lxw_format *h = report_fmt(r, RS_HEADER, RF_NONE, 0);
     lxw_format *hn = report_fmt(r, RS_HEADER_NUM, RF_NONE, 0);
-    int lines = 1;
+    int lines = 2; /* headers get a two-line band, so a long name wraps instead of hiding */
     memset(s, 0, sizeof *s);
     s->r = r;
     s->ws = workbook_add_worksheet(r->wb, name);

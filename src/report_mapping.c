@@ -9,7 +9,7 @@
 static const struct report_col cols[] = {
     { "Source", 14, 0 }, { "Rule", 6, 1 }, { "Marketplace", 14, 0 },
     { "Transaction type", 30, 0 }, { "Amount type", 16, 0 }, { "Amount description", 30, 0 },
-    { "Account role", 18, 0 }, { "Account code", 9, 0 }, { "Tax category", 9, 0 },
+    { "Account role", 28, 0 }, { "Account code", 9, 0 }, { "Tax category", 10, 0 },
     { "Category", 22, 0 }, { "Specificity", 10, 1 }, { "Lines matched", 12, 1 },
 };
 enum { C_SRC, C_RULE, C_MK, C_TT, C_AT, C_AD, C_ROLE, C_CODE, C_TAX, C_CAT, C_SCORE,

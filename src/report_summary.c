@@ -11,7 +11,7 @@
 
 static const struct report_col cols[] = {
     { "Settlement ID", 16, 0 }, { "Marketplace", 16, 0 }, { "Currency", 9, 0 },
-    { "Start", 17, 0 }, { "End", 17, 0 }, { "Deposit date", 13, 0 },
+    { "Start", 17, 0 }, { "End", 17, 0 }, { "Deposit date", 14, 0 },
     { "Reported total", 16, 1 }, { "Sum of lines", 16, 1 }, { "Difference", 13, 1 },
     { "Deposit matched", 26, 0 }, { "Documents", 40, 0 }, { "Exceptions", 12, 1 },
     { "Status", 11, 0 },

@@ -46,6 +46,9 @@ xcheck "synthetic $P0 (first part)" "$T/reports/$P0/reconciliation.xlsx" --ledge
 "$SB" -q report >/dev/null 2>&1
 check "no --period: every settlement in reports/all" test -s "$T/reports/all/reconciliation.xlsx"
 xcheck "all periods" "$T/reports/all/reconciliation.xlsx" --ledger "$T/settlebook.db"
+status "a month with no settlement" 0 "$SB" report --period 2030-01
+xcheck "empty month" "$T/reports/2030-01/reconciliation.xlsx" --ledger "$T/settlebook.db" --period 2030-01
+eq "an empty workbook is dated 2000-01-01" "$(created "$T/reports/2030-01/reconciliation.xlsx")" "2000-01-01T00:00:00Z"
 status "bad period" 2 "$SB" report --period 2024-13
 status "unknown option" 2 "$SB" report --bogus
 status "missing ledger" 2 "$SB" --ledger "$T/nope.db" report --period "$P"
