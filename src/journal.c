@@ -25,20 +25,6 @@ static const struct config_marketplace *market_exact(const struct config *cfg, c
     return NULL;
 }
 
-static int add_entry(struct jbuild *b, const struct jentry *x, struct err *e)
-{
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        struct jentry *p = realloc(b->v, cap * sizeof *p);
-        if (!p)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        b->v = p;
-        b->cap = cap;
-    }
-    b->v[b->n++] = *x;
-    return 0;
-}
-
 /* Lines read in the order an accountant expects: revenue, its reductions, taxes, fees,
  * balances; categories from user rules come after the built-in ones. */
 static int category_rank(const char *c)
@@ -66,6 +52,27 @@ static int entry_cmp(const void *a, const void *b)
         (c = strcmp(x->tname, y->tname)) || (c = strcmp(x->topt, y->topt)))
         return c;
     return strcmp(x->sku, y->sku);
+}
+
+/* Appends an entry, or folds it into the previous one when the key is the same: grouped rows
+ * arrive sorted by combination and time, so consecutive rows mostly share a journal line and
+ * memory stays proportional to the journal, not to the file. */
+static int add_entry(struct jbuild *b, const struct jentry *x, struct err *e)
+{
+    if (b->n > 0 && entry_cmp(&b->v[b->n - 1], x) == 0) {
+        b->v[b->n - 1].count += x->count;
+        return money_add(&b->v[b->n - 1].amount, x->amount, e);
+    }
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 64;
+        struct jentry *p = realloc(b->v, cap * sizeof *p);
+        if (!p)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        b->v = p;
+        b->cap = cap;
+    }
+    b->v[b->n++] = *x;
+    return 0;
 }
 
 /* Sorts entries and merges equal keys. */
@@ -130,16 +137,17 @@ static int collect(struct jctx *j, struct err *e)
 {
     sqlite3_stmt *st;
     int rc = 0;
-    /* minute precision keeps half-hour zones exact while grouping a million lines into a
-     * few thousand rows */
+    /* In UTC the posted date decides the month; elsewhere minute precision keeps even
+     * half-hour zones exact. Either way a million lines group into a few thousand rows. */
     if (ledger_prepare(j->lg, &st, j->cfg->group_by_sku ?
             "SELECT transaction_type, amount_type, amount_description, COALESCE(marketplace,''),"
-            " substr(COALESCE(posted,''),1,16), COALESCE(sku,''), SUM(amount_minor), COUNT(*) "
-            "FROM settlement_line WHERE settlement_ref = ? GROUP BY 1,2,3,4,5,6" :
+            " substr(COALESCE(posted,''),1,?2), COALESCE(sku,''), SUM(amount_minor), COUNT(*) "
+            "FROM settlement_line WHERE settlement_ref = ?1 GROUP BY 1,2,3,4,6,5" :
             "SELECT transaction_type, amount_type, amount_description, COALESCE(marketplace,''),"
-            " substr(COALESCE(posted,''),1,16), '', SUM(amount_minor), COUNT(*) "
-            "FROM settlement_line WHERE settlement_ref = ? GROUP BY 1,2,3,4,5", e) < 0)
+            " substr(COALESCE(posted,''),1,?2), '', SUM(amount_minor), COUNT(*) "
+            "FROM settlement_line WHERE settlement_ref = ?1 GROUP BY 1,2,3,4,5", e) < 0)
         return -1;
+    sqlite3_bind_int(st, 2, tz_is_utc(j->zone) ? 10 : 16);
     sqlite3_bind_int64(st, 1, j->s.ref);
     while (rc == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
         rc = map_row(j, st, e) < 0 ? -1 : 0;

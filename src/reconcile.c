@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "period.h"
+#include "clock.h"
+#include "log.h"
 #include "reconcile_int.h"
 
 static const char SCRATCH[] =
@@ -259,9 +261,14 @@ static int apply(struct reconcile_ctx *c, struct err *e)
     return step_once(c, INSERT_FRESH, run, "insert exceptions", e);
 }
 
-static int (*const checks[])(struct reconcile_ctx *c, struct err *e) = {
-    reconcile_unmapped, reconcile_duplicates, reconcile_reserve, reconcile_deposit,
-    reconcile_orders,   reconcile_refunds,    reconcile_fees,
+static const struct {
+    const char *name;
+    int (*run)(struct reconcile_ctx *c, struct err *e);
+} checks[] = {
+    { "unmapped", reconcile_unmapped }, { "duplicates", reconcile_duplicates },
+    { "reserve", reconcile_reserve },   { "deposit", reconcile_deposit },
+    { "orders", reconcile_orders },     { "refunds", reconcile_refunds },
+    { "fees", reconcile_fees },
 };
 
 int reconcile_run(struct ledger *lg, const struct config *cfg, const char *period,
@@ -284,9 +291,13 @@ int reconcile_run(struct ledger *lg, const struct config *cfg, const char *perio
     c.has_history = history != 0;
     if (ledger_exec(lg, SCRATCH, e) < 0 || ledger_prepare(lg, &c.ins, INSERT_NEW, e) < 0)
         goto done;
-    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
-        if (checks[i](&c, e) < 0)
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+        int64_t t0 = clock_mono_ms();
+        if (checks[i].run(&c, e) < 0)
             goto done;
+        log_verbose("reconcile: %s checks took %lld ms", checks[i].name,
+                    (long long)(clock_mono_ms() - t0));
+    }
     if (match(&c, &same, e) < 0 || (!same && apply(&c, e) < 0))
         goto done;
     rc = 0;

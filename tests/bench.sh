@@ -114,14 +114,23 @@ r=$(measure "$SB" synth --rows "$SMALL" --seed 42 -o "$SMALLF")
 ok_run "settlebook synth" "$r"
 
 best_of "$BIG"
+# close on the ledger the last round ingested: reconcile, journals, preview and workbook of the
+# month the settlement starts in (it crosses into the next one)
+MONTH=$(sed -n 2p "$BIG" | cut -f2 | cut -c1-7)
+r=$(measure "$SB" --ledger "$B/ours.db" --config "$B/bench.json" --reports "$B/reports" --quiet \
+    close --period "$MONTH")
+case "${r##* }" in 0|1) ;; *) die "settlebook close failed" ;; esac
+CLOSE_T=${r%% *}; CLOSE_RSS=$(echo "$r" | awk '{ print $2 }')
 ours "$SMALLF" "$B/ours-small.db"
 SMALL_T=$T; SMALL_RSS=$RSS
-rm -f "$B"/ours*.db* "$B/sqlite.db" "$B/bench.json" "$B/settlements.json"
+rm -rf "$B"/ours*.db* "$B/sqlite.db" "$B/bench.json" "$B/settlements.json" "$B/reports"
 
 RATIO=$(echo "$OURS $SQ" | awk '{ printf "%.2f", $1 / $2 }')
 printf '  settlebook init + ingest: %8ss  (runs:%s)\n' "$OURS" "$OURS_ALL"
 printf '  sqlite3 .import:          %8ss  (runs:%s)  peak RSS %s\n' "$SQ" "$SQ_ALL" "$(mb "$SQ_RSS")"
 printf '  ratio ours/sqlite:        %8s   (target <= 1.00)\n' "$RATIO"
+printf '  settlebook close %s:   %8ss  (%.1fx the ingest time; reconcile, journals, preview, workbook)  peak RSS %s\n' \
+  "$MONTH" "$CLOSE_T" "$(echo "$CLOSE_T $OURS" | awk '{ print $1 / $2 }')" "$(mb "$CLOSE_RSS")"
 printf '  settlebook rows/s:        %8s\n' "$(echo "$ROWS $OURS" | awk '{ printf "%.0f", $1 / $2 }')"
 printf '  settlebook peak RSS:      %8s at %s lines (%ss), %s at %s lines (target <= 64 MB)\n' \
   "$(mb "$SMALL_RSS")" "$SMALL" "$SMALL_T" "$(mb "$OURS_RSS")" "$ROWS"
