@@ -23,6 +23,10 @@ size_t text_cp1252_to_utf8(const char *in, size_t n, char *out, size_t cap);
 /* Trims spaces, tabs, CR and LF at both ends in place; returns the new length. */
 size_t text_trim(char *s, size_t n);
 
+/* Length of s without a multi-byte UTF-8 sequence cut short at its end (what snprintf into a
+ * fixed buffer leaves when it truncates in the middle of a character). */
+size_t text_utf8_whole(const char *s);
+
 /* strlcpy-like copy that always NUL-terminates; returns 1 when it had to truncate. */
 int text_copy(char *dst, size_t cap, const char *src);
 

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "log.h"
 #include "reconcile_int.h"
+#include "text.h"
 
 static const char SCRATCH[] =
     "DROP TABLE IF EXISTS temp.reconcile_new;"
@@ -146,8 +147,10 @@ int reconcile_emit(struct reconcile_ctx *c, const struct reconcile_row *r, struc
                            "minor units", r->kind, r->settlement_id ? r->settlement_id : "");
         sqlite3_bind_int64(st, 9, diff);
     }
-    sqlite3_bind_text(st, 10, r->explanation, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 11, r->action, -1, SQLITE_TRANSIENT);
+    /* the texts were formatted into fixed buffers: never store half a character */
+    sqlite3_bind_text(st, 10, r->explanation, (int)text_utf8_whole(r->explanation),
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 11, r->action, (int)text_utf8_whole(r->action), SQLITE_TRANSIENT);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ledger_fail(c->lg, e, "reconcile emit");
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);

@@ -112,3 +112,18 @@ int text_copy(char *dst, size_t cap, const char *src)
     memcpy(dst, src, n + 1);
     return 0;
 }
+
+size_t text_utf8_whole(const char *s)
+{
+    size_t n = strlen(s), i = n, back = 0;
+    /* walk back over continuation bytes to the lead byte of the last character */
+    while (i > 0 && back < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+        i--;
+        back++;
+    }
+    if (i == 0 || back == 4)
+        return n;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t want = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+    return want > back ? i - 1 : n;
+}

@@ -79,5 +79,15 @@ int main(void)
         CHECK(n == strlen(trim[i].want) && strcmp(buf, trim[i].want) == 0,
               "trim case %zu: got '%s'", i, buf);
     }
+    {
+        static const struct { const char *in; size_t want; } whole[] = {
+            { "", 0 }, { "abc", 3 }, { "caf\xC3\xA9", 5 }, { "caf\xC3", 3 },
+            { "\xE2\x82\xAC", 3 }, { "x\xE2\x82", 1 }, { "x\xE2", 1 },
+            { "\xF0\x9F\x98\x80", 4 }, { "ab\xF0\x9F\x98", 2 },
+        };
+        for (size_t k = 0; k < sizeof whole / sizeof whole[0]; k++)
+            CHECK(text_utf8_whole(whole[k].in) == whole[k].want, "text_utf8_whole case %zu: %zu",
+                  k, text_utf8_whole(whole[k].in));
+    }
     return T_DONE();
 }
