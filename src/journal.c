@@ -79,7 +79,8 @@ static int add_entry(struct jbuild *b, const struct jentry *x, struct err *e)
 static int merge_entries(struct jbuild *b, struct err *e)
 {
     size_t o = 0;
-    qsort(b->v, b->n, sizeof *b->v, entry_cmp);
+    if (b->n > 1)
+        qsort(b->v, b->n, sizeof *b->v, entry_cmp);
     for (size_t i = 0; i < b->n; i++) {
         if (o > 0 && entry_cmp(&b->v[o - 1], &b->v[i]) == 0) {
             if (money_add(&b->v[o - 1].amount, b->v[i].amount, e) < 0)

@@ -78,37 +78,58 @@ static int render(struct ledger *lg, const struct config *cfg, const char *perio
     return 0;
 }
 
-/* Per settlement: its documents this month and the exceptions that concern it. */
+/* The requests of one settlement this month, one line each, as the outbox holds them. */
+static int print_requests(struct ledger *lg, const char *sid, const char *period,
+                          struct err *e)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    if (ledger_prepare(lg, &st, "SELECT method, path, doc_number, state FROM outbox WHERE "
+                       "settlement_id = ? AND month = ? AND state != 'superseded' ORDER BY seq",
+                       e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, period, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        printf("    %-4s %-16s %s%s%s\n", ledger_text(st, 0), ledger_text(st, 1),
+               ledger_text(st, 2), strcmp(ledger_text(st, 3), "pending") ? "  " : "",
+               strcmp(ledger_text(st, 3), "pending") ? ledger_text(st, 3) : "");
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (n == 0)
+        printf("    (no document this month: its lines net to zero or are blocked, see "
+               "exceptions)\n");
+    return 0;
+}
+
+/* Per settlement: its requests this month, the exceptions that concern it, then the month's
+ * totals per account. */
 static int print_summary(struct ledger *lg, const char *period, struct err *e)
 {
     sqlite3_stmt *st;
-    char amt[MONEY_FMT_MAX], last[64] = "";
-    if (ledger_prepare(lg, &st, "SELECT s.settlement_id, s.currency, s.total_minor, "
-                       "substr(s.start_utc,1,10), substr(s.end_utc,1,10), j.part, j.parts, "
-                       "j.date, -(SELECT COALESCE(SUM(amount_minor),0) FROM journal_line l "
-                       "WHERE l.journal_id = j.id AND l.role = 'clearing'), "
+    char amt[MONEY_FMT_MAX], sid[64];
+    if (ledger_prepare(lg, &st, "SELECT DISTINCT s.settlement_id, s.currency, s.total_minor, "
+                       "substr(s.start_utc,1,10), substr(s.end_utc,1,10), "
                        "(SELECT COUNT(*) FROM exception x WHERE x.settlement_id = s.settlement_id"
                        " AND x.severity = 'error'), (SELECT COUNT(*) FROM exception x WHERE "
-                       "x.settlement_id = s.settlement_id AND x.severity = 'warning') "
-                       "FROM journal j JOIN settlement s ON s.id = j.settlement_ref "
-                       "WHERE j.month = ? ORDER BY s.start_utc, s.settlement_id, j.part", e) < 0)
+                       "x.settlement_id = s.settlement_id AND x.severity = 'warning'), "
+                       "s.start_utc FROM journal j JOIN settlement s ON s.id = j.settlement_ref "
+                       "WHERE j.month = ? ORDER BY s.start_utc, s.settlement_id", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     printf("Xero preview for %s (the exact requests; a dry run sends nothing)\n", period);
     while (sqlite3_step(st) == SQLITE_ROW) {
         int exp = money_exponent(ledger_text(st, 1));
-        if (strcmp(last, ledger_text(st, 0)) != 0) {
-            snprintf(last, sizeof last, "%s", ledger_text(st, 0));
-            printf("  settlement %s %s %s..%s total %s: %d error(s), %d warning(s)\n",
-                   ledger_text(st, 0), ledger_text(st, 1), ledger_text(st, 3), ledger_text(st, 4),
-                   money_format(amt, sqlite3_column_int64(st, 2), exp),
-                   sqlite3_column_int(st, 9), sqlite3_column_int(st, 10));
+        snprintf(sid, sizeof sid, "%s", ledger_text(st, 0));
+        printf("  settlement %s %s %s..%s total %s: %d error(s), %d warning(s)\n", sid,
+               ledger_text(st, 1), ledger_text(st, 3), ledger_text(st, 4),
+               money_format(amt, sqlite3_column_int64(st, 2), exp), sqlite3_column_int(st, 5),
+               sqlite3_column_int(st, 6));
+        if (print_requests(lg, sid, period, e) < 0) {
+            sqlite3_finalize(st);
+            return -1;
         }
-        printf("    part %d of %d dated %s -> AMZ-%s-%d%s%s\n", sqlite3_column_int(st, 5),
-               sqlite3_column_int(st, 6), ledger_text(st, 7), ledger_text(st, 0), sqlite3_column_int(st, 5),
-               sqlite3_column_int(st, 5) == sqlite3_column_int(st, 6) ? ", payout " : "",
-               sqlite3_column_int(st, 5) == sqlite3_column_int(st, 6)
-                   ? money_format(amt, sqlite3_column_int64(st, 8), exp) : "");
     }
     sqlite3_finalize(st);
     if (ledger_prepare(lg, &st, "SELECT j.currency, l.account_code, l.category, "
@@ -119,7 +140,8 @@ static int print_summary(struct ledger *lg, const char *period, struct err *e)
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     printf("  accounts (credit +, debit -):\n");
     while (sqlite3_step(st) == SQLITE_ROW)
-        printf("    %s %-6s %-28s %14s  (%lld lines)\n", ledger_text(st, 0), ledger_text(st, 1), ledger_text(st, 2),
+        printf("    %s %-6s %-28s %14s  (%lld lines)\n", ledger_text(st, 0),
+               ledger_text(st, 1), ledger_text(st, 2),
                money_format(amt, sqlite3_column_int64(st, 3), money_exponent(ledger_text(st, 0))),
                (long long)sqlite3_column_int64(st, 4));
     sqlite3_finalize(st);

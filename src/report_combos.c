@@ -177,7 +177,8 @@ int report_combos_load(struct report_ctx *r, struct err *e)
     free(t.slot);
     if (rc < 0)
         return -1;
-    qsort(r->combos, r->n_combos, sizeof *r->combos, combo_cmp);
+    if (r->n_combos > 1) /* qsort(NULL, 0, ...) is undefined */
+        qsort(r->combos, r->n_combos, sizeof *r->combos, combo_cmp);
     for (size_t i = 0; i < r->n_combos; i++) {
         struct report_combo *c = &r->combos[i];
         /* sorted: map each (type, amount type, description, marketplace) once */

@@ -213,8 +213,10 @@ int report_fees(struct report_ctx *r, struct err *e)
         if (r->combos[i].fee || r->combos[i].principal)
             sku[ns++] = &r->combos[i];
     }
-    qsort(fee, nf, sizeof *fee, by_type);
-    qsort(sku, ns, sizeof *sku, by_sku);
+    if (nf > 1)
+        qsort(fee, nf, sizeof *fee, by_type);
+    if (ns > 1)
+        qsort(sku, ns, sizeof *sku, by_sku);
     if (types(r, &s, fee, nf, e) < 0 || skus(&s, sku, ns, e) < 0 ||
         totals(r, &s, fee, nf, e) < 0)
         goto done;

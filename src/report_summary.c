@@ -110,7 +110,8 @@ static int cmp_total(const void *a, const void *b)
 static void totals(struct report_sheet *s, struct ctotal *t, size_t n)
 {
     char label[64];
-    qsort(t, n, sizeof *t, cmp_total);
+    if (n > 1)
+        qsort(t, n, sizeof *t, cmp_total);
     report_sheet_table_end(s);
     if (n)
         report_next_row(s); /* one empty row between the table and its totals */

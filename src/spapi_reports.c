@@ -306,7 +306,8 @@ static int advance(struct spapi *sp, const struct replist *l, struct err *e)
 static int process(struct spapi *sp, struct replist *l, const char *dir, struct err *e)
 {
     int64_t refused = 0;
-    qsort(l->v, l->n, sizeof *l->v, by_created);
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof *l->v, by_created);
     sp->sum->reports_listed = (int64_t)l->n;
     for (size_t i = 0; i < l->n; i++) {
         const struct rep *r = &l->v[i];

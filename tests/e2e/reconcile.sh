@@ -117,7 +117,7 @@ contains "clean summary" "$T/.out" "2 settlements, 0 errors, 0 warnings, 0 infos
 eq "no exceptions" "$(q "select count(*) from exception")" "0"
 status "clean exceptions list" 0 "$SB" exceptions
 contains "empty list" "$T/.out" "(no exceptions)"
-status "ingest a mismatching settlement" 0 "$SB" ingest "$FX/settlements/v2-mismatch.tsv"
+status "ingest a mismatching settlement (exit 1: an error stands)" 1 "$SB" ingest "$FX/settlements/v2-mismatch.tsv"
 status "ingest error keeps exit 1" 1 "$SB" reconcile
 eq "mismatch once, still ingest's" "$(q "select count(*)||' '||min(scope) from exception where kind='SETTLEMENT_TOTAL_MISMATCH'")" "1 ingest"
 status "still there after a rerun" 1 "$SB" reconcile

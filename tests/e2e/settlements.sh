@@ -17,7 +17,7 @@ v2-multiline-field.tsv v2-reordered.tsv v2-negative.tsv v2-zero-reserve.tsv v1-3
 v2-mismatch.tsv v2-replace-a.tsv v2-jp-jpy.tsv"
 set --
 for f in $GOOD; do set -- "$@" "$F/$f"; done
-status "ingest every variant in one batch" 0 "$SB" --json ingest "$@"
+status "ingest every variant in one batch (mismatch fixtures: exit 1)" 1 "$SB" --json ingest "$@"
 cp "$T/.out" ingest.json
 eq "no sanitizer report" "$(grep -c 'Sanitizer\|runtime error' "$T/.err")" "0"
 eq "one settlement per file" "$(q "select count(*) from settlement")" "18"
