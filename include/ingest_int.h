@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dates.h"
 #include "delim.h"
 #include "ingest.h"
 #include "money.h"
@@ -34,6 +35,51 @@ int ingest_err_at(struct ingest_ctx *c, struct err *e, size_t line, int col, con
  * an error naming the first missing column whose required[i] is set. */
 int ingest_columns(struct ingest_ctx *c, const struct delim_row *hdr, const char *const *names,
                    const int *required, int *idx, size_t n, struct err *e);
+
+/* A settlement layout (V2 or the older flat file) for the shared reader below. Its column
+ * names must begin with the six summary-row columns, in this order: settlement-id,
+ * settlement-start-date, settlement-end-date, deposit-date, total-amount, currency. */
+#define SETTLE_COLS_MAX 48
+
+struct settle_reader;
+
+struct settle_layout {
+    const char *kind;                 /* source_file.kind: "settlement_v2" */
+    const char *format;               /* settlement.format: "v2" */
+    const char *const *names;
+    const int *required;
+    size_t ncols;
+    /* optional: refuses a header that has the required columns but is still not this layout */
+    int (*check)(struct ingest_ctx *c, const struct settle_reader *rd,
+                 const struct delim_row *hdr, struct err *e);
+    /* one detail row, after the shared checks (width, settlement-id) */
+    int (*line)(struct ingest_ctx *c, struct settle_reader *rd, const struct delim_row *r,
+                struct err *e);
+};
+
+struct settle_reader {
+    const struct settle_layout *layout;
+    int col[SETTLE_COLS_MAX];         /* header index of each layout column, -1 when absent */
+    size_t header_fields;
+    struct settle *s;                 /* after the summary row */
+    /* the lines of one order share their posted date: the last one parsed and its result
+     * ("" for none), so a repeat costs a strcmp */
+    char last_when[64], last_posted[DATES_ISO_MAX];
+    int have_last;
+};
+
+/* Column i of the layout in row r ("" when absent or past a ragged row's end). */
+#define SETTLE_F(r, rd, i) delim_get(r, (rd)->col[i])
+
+/* Installs the shared settlement reader for layout L on c. */
+int settle_reader_start(struct ingest_ctx *c, const struct delim_row *hdr,
+                        const struct settle_layout *L, struct err *e);
+
+/* The posted date of a row (from the first of the two columns that is filled), through the
+ * reader's cache. */
+int settle_reader_posted(struct ingest_ctx *c, struct settle_reader *rd,
+                         const struct delim_row *r, int col_time, int col_date,
+                         const char **out, struct err *e);
 
 /* Format readers: each checks the header and installs row/finish/free_state on c. */
 int ingest_v2_start(struct ingest_ctx *c, const struct delim_row *hdr, struct err *e);

@@ -1,11 +1,6 @@
 /* ingest_v1 — the older settlement flat file (33 or 36 columns): one row per item, where
  * each (type, amount) column pair that is filled becomes its own amount line, typed the way
  * V2 types it so mapping rules serve both layouts. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "dates.h"
 #include "ingest_int.h"
 
 enum {
@@ -52,117 +47,65 @@ static const struct pair {
     { C_OTHER_AMOUNT, C_TRANSACTION_TYPE, "other-transaction", NULL },
 };
 
-struct v1 {
-    int col[C_COUNT];
-    size_t header_fields;
-    struct settle *s;
-};
-
-#define F(r, st, c) delim_get(r, (st)->col[c])
-
-static int v1_head(struct ingest_ctx *c, struct v1 *v, const struct delim_row *r, struct err *e)
-{
-    struct settle_head h = {
-        .format = "v1", .id = F(r, v, C_SETTLEMENT_ID), .start = F(r, v, C_START),
-        .end = F(r, v, C_END), .deposit = F(r, v, C_DEPOSIT), .total = F(r, v, C_TOTAL),
-        .currency = F(r, v, C_CURRENCY), .line = r->line, .col_id = v->col[C_SETTLEMENT_ID],
-        .col_start = v->col[C_START], .col_end = v->col[C_END],
-        .col_deposit = v->col[C_DEPOSIT], .col_total = v->col[C_TOTAL],
-        .col_currency = v->col[C_CURRENCY],
-    };
-    return settle_begin(c, &h, &v->s, e);
-}
-
-static int v1_pair(struct ingest_ctx *c, struct v1 *v, const struct delim_row *r,
+static int v1_pair(struct ingest_ctx *c, struct settle_reader *rd, const struct delim_row *r,
                    const struct pair *p, struct settle_amount *a, struct err *e)
 {
-    const char *amount = F(r, v, p->amount);
-    const char *desc = p->type >= 0 ? F(r, v, p->type) : "";
+    const char *amount = SETTLE_F(r, rd, p->amount);
+    const char *desc = p->type >= 0 ? SETTLE_F(r, rd, p->type) : "";
     if (!*amount)
         return 0;
-    if (settle_parse_amount(v->s, amount, &a->amount, e) < 0)
-        return ingest_err_at(c, e, r->line, v->col[p->amount] + 1, names[p->amount]);
+    if (settle_parse_amount(rd->s, amount, &a->amount, e) < 0)
+        return ingest_err_at(c, e, r->line, rd->col[p->amount] + 1, names[p->amount]);
     a->amount_type = p->amount_type;
     a->amount_description = *desc ? desc : p->fixed_description ? p->fixed_description
                                                                  : p->amount_type;
-    return settle_add(v->s, a, e);
+    return settle_add(rd->s, a, e);
 }
 
-static int v1_line(struct ingest_ctx *c, struct v1 *v, const struct delim_row *r, struct err *e)
+/* One row, zero or more amounts. */
+static int v1_line(struct ingest_ctx *c, struct settle_reader *rd, const struct delim_row *r,
+                   struct err *e)
 {
     struct settle_amount a = { .line = r->line };
-    char posted[DATES_ISO_MAX];
 
-    if (strcmp(F(r, v, C_SETTLEMENT_ID), settle_id(v->s)) != 0)
-        return ingest_err(c, e, r->line, v->col[C_SETTLEMENT_ID] + 1, "settlement-id '%.40s' "
-                          "differs from the summary row's '%s': one file, one settlement",
-                          F(r, v, C_SETTLEMENT_ID), settle_id(v->s));
-    if (settle_posted(c, F(r, v, C_POSTED_DATE), r->line, v->col[C_POSTED_DATE] + 1,
-                      "posted-date", posted, &a.posted, e) < 0 ||
-        ingest_quantity(c, F(r, v, C_QUANTITY), r->line, v->col[C_QUANTITY], &a.quantity, e) < 0)
+    if (settle_reader_posted(c, rd, r, C_POSTED_DATE, C_POSTED_DATE, &a.posted, e) < 0 ||
+        ingest_quantity(c, SETTLE_F(r, rd, C_QUANTITY), r->line, rd->col[C_QUANTITY],
+                        &a.quantity, e) < 0)
         return -1;
-    a.transaction_type = F(r, v, C_TRANSACTION_TYPE);
-    a.order_id = F(r, v, C_ORDER_ID);
-    a.merchant_order_id = F(r, v, C_MERCHANT_ORDER_ID);
-    a.adjustment_id = F(r, v, C_ADJUSTMENT_ID);
-    a.shipment_id = F(r, v, C_SHIPMENT_ID);
-    a.marketplace = F(r, v, C_MARKETPLACE);
-    a.fulfillment_id = F(r, v, C_FULFILLMENT_ID);
-    a.order_item_code = F(r, v, C_ORDER_ITEM_CODE);
-    a.merchant_order_item_id = F(r, v, C_MERCHANT_ORDER_ITEM_ID);
-    a.merchant_adjustment_item_id = F(r, v, C_MERCHANT_ADJUSTMENT_ITEM_ID);
-    a.sku = F(r, v, C_SKU);
-    a.promotion_id = F(r, v, C_PROMOTION_ID);
+    a.transaction_type = SETTLE_F(r, rd, C_TRANSACTION_TYPE);
+    a.order_id = SETTLE_F(r, rd, C_ORDER_ID);
+    a.merchant_order_id = SETTLE_F(r, rd, C_MERCHANT_ORDER_ID);
+    a.adjustment_id = SETTLE_F(r, rd, C_ADJUSTMENT_ID);
+    a.shipment_id = SETTLE_F(r, rd, C_SHIPMENT_ID);
+    a.marketplace = SETTLE_F(r, rd, C_MARKETPLACE);
+    a.fulfillment_id = SETTLE_F(r, rd, C_FULFILLMENT_ID);
+    a.order_item_code = SETTLE_F(r, rd, C_ORDER_ITEM_CODE);
+    a.merchant_order_item_id = SETTLE_F(r, rd, C_MERCHANT_ORDER_ITEM_ID);
+    a.merchant_adjustment_item_id = SETTLE_F(r, rd, C_MERCHANT_ADJUSTMENT_ITEM_ID);
+    a.sku = SETTLE_F(r, rd, C_SKU);
+    a.promotion_id = SETTLE_F(r, rd, C_PROMOTION_ID);
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
-        if (v1_pair(c, v, r, &pairs[i], &a, e) < 0)
+        if (v1_pair(c, rd, r, &pairs[i], &a, e) < 0)
             return -1;
     return 0;
 }
 
-static int v1_row(struct ingest_ctx *c, const struct delim_row *r, struct err *e)
+static int v1_check(struct ingest_ctx *c, const struct settle_reader *rd,
+                    const struct delim_row *hdr, struct err *e)
 {
-    struct v1 *v = c->state;
-    if (ingest_check_width(c, r, v->header_fields, e) < 0)
-        return -1;
-    c->res->records++;
-    if (!v->s)
-        return v1_head(c, v, r, e);
-    return v1_line(c, v, r, e);
-}
-
-static int v1_finish(struct ingest_ctx *c, struct err *e)
-{
-    struct v1 *v = c->state;
-    if (!v->s)
-        return err_set(e, ERR_INPUT, "%s:2: the header has no rows: a settlement report needs "
-                       "its summary row; re-download the report", c->path);
-    return settle_end(v->s, e);
-}
-
-static void v1_free(void *state)
-{
-    struct v1 *v = state;
-    if (v)
-        settle_free(v->s);
-    free(v);
-}
-
-int ingest_v1_start(struct ingest_ctx *c, const struct delim_row *hdr, struct err *e)
-{
-    struct v1 *v = calloc(1, sizeof *v);
-    if (!v)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    c->state = v;
-    c->free_state = v1_free;
-    snprintf(c->res->kind, sizeof c->res->kind, "settlement_v1");
-    v->header_fields = hdr->n;
-    if (ingest_columns(c, hdr, names, required, v->col, C_COUNT, e) < 0)
-        return -1;
-    if (v->col[C_PRICE_AMOUNT] < 0 && v->col[C_FEE_AMOUNT] < 0 && v->col[C_OTHER_AMOUNT] < 0)
+    if (rd->col[C_PRICE_AMOUNT] < 0 && rd->col[C_FEE_AMOUNT] < 0 && rd->col[C_OTHER_AMOUNT] < 0)
         return ingest_err(c, e, hdr->line, 0, "a settlement header with neither 'amount' (V2) "
                           "nor 'price-amount'/'item-related-fee-amount'/'other-amount' (older "
                           "layout): unknown settlement layout");
-    c->row = v1_row;
-    c->finish = v1_finish;
     return 0;
+}
+
+static const struct settle_layout v1_layout = {
+    .kind = "settlement_v1", .format = "v1", .names = names, .required = required,
+    .ncols = C_COUNT, .check = v1_check, .line = v1_line,
+};
+
+int ingest_v1_start(struct ingest_ctx *c, const struct delim_row *hdr, struct err *e)
+{
+    return settle_reader_start(c, hdr, &v1_layout, e);
 }
