@@ -47,7 +47,7 @@ void ingest_bank_defaults(struct ingest_bank *b);
 void ingest_mask_buyer(const char *s, char out[20]);
 
 /* Loads one file inside the caller's open transaction (it takes a savepoint and rolls back
- * to it on error, so a failed file leaves no trace). Errors are ERR_INPUT and read
+ * to it on error, so a failed file leaves no trace) and names it in the audit log. Errors are ERR_INPUT and read
  * "FILE:LINE[:COLUMN]: what is wrong and what to do". */
 int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o,
                 struct ingest_result *res, struct err *e);

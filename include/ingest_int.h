@@ -36,12 +36,28 @@ int ingest_err_at(struct ingest_ctx *c, struct err *e, size_t line, int col, con
 int ingest_columns(struct ingest_ctx *c, const struct delim_row *hdr, const char *const *names,
                    const int *required, int *idx, size_t n, struct err *e);
 
-/* A settlement layout (V2 or the older flat file) for the shared reader below. Its column
- * names must begin with the six summary-row columns, in this order: settlement-id,
- * settlement-start-date, settlement-end-date, deposit-date, total-amount, currency. */
+/* The columns both settlement layouts share. A layout's column list begins with these, in
+ * this order (SETTLE_SHARED_NAMES), and numbers its own columns from SC_SHARED on. */
+enum settle_col {
+    SC_SETTLEMENT_ID, SC_START, SC_END, SC_DEPOSIT, SC_TOTAL, SC_CURRENCY,
+    SC_TRANSACTION_TYPE, SC_ORDER_ID, SC_MERCHANT_ORDER_ID, SC_ADJUSTMENT_ID, SC_SHIPMENT_ID,
+    SC_MARKETPLACE, SC_FULFILLMENT_ID, SC_POSTED_DATE, SC_ORDER_ITEM_CODE,
+    SC_MERCHANT_ORDER_ITEM_ID, SC_MERCHANT_ADJUSTMENT_ITEM_ID, SC_SKU, SC_QUANTITY,
+    SC_PROMOTION_ID, SC_SHARED
+};
+
+#define SETTLE_SHARED_NAMES                                                                   \
+    "settlement-id", "settlement-start-date", "settlement-end-date", "deposit-date",          \
+    "total-amount", "currency", "transaction-type", "order-id", "merchant-order-id",          \
+    "adjustment-id", "shipment-id", "marketplace-name", "fulfillment-id", "posted-date",      \
+    "order-item-code", "merchant-order-item-id", "merchant-adjustment-item-id", "sku",         \
+    "quantity-purchased", "promotion-id"
+
+/* A settlement layout (V2 or the older flat file) for the shared reader below. */
 #define SETTLE_COLS_MAX 48
 
 struct settle_reader;
+struct settle_amount;
 
 struct settle_layout {
     const char *kind;                 /* source_file.kind: "settlement_v2" */
@@ -75,11 +91,12 @@ struct settle_reader {
 int settle_reader_start(struct ingest_ctx *c, const struct delim_row *hdr,
                         const struct settle_layout *L, struct err *e);
 
-/* The posted date of a row (from the first of the two columns that is filled), through the
- * reader's cache. */
-int settle_reader_posted(struct ingest_ctx *c, struct settle_reader *rd,
-                         const struct delim_row *r, int col_time, int col_date,
-                         const char **out, struct err *e);
+/* Fills what every amount line of row r shares: transaction type, identifiers, SKU,
+ * quantity, and the posted date (from column col_time when filled, else posted-date), parsed
+ * through the reader's cache. */
+int settle_reader_fields(struct ingest_ctx *c, struct settle_reader *rd,
+                         const struct delim_row *r, int col_time, struct settle_amount *a,
+                         struct err *e);
 
 /* Format readers: each checks the header and installs row/finish/free_state on c. */
 int ingest_v2_start(struct ingest_ctx *c, const struct delim_row *hdr, struct err *e);

@@ -62,15 +62,6 @@ static void report(const char *path, const struct ingest_result *r, json_t *out)
     }
 }
 
-static int audit_file(struct ledger *lg, const char *path, const struct ingest_result *r,
-                      struct err *e)
-{
-    char detail[1024];
-    snprintf(detail, sizeof detail, "%s sha256=%s records=%lld path=%s", r->kind, r->sha256,
-             (long long)r->records, path);
-    return ledger_audit(lg, "ingest", detail, e);
-}
-
 /* Parses options; the files are left at argv[*first..argc-1]. */
 static int parse_args(struct cli *g, struct ingest_opts *o, int *first)
 {
@@ -124,8 +115,7 @@ static int ingest_all(struct cli *g, struct ledger *lg, const struct ingest_opts
     for (int i = first; i < g->argc; i++) {
         struct ingest_result r;
         struct err fe = {0};
-        if (ingest_file(lg, g->argv[i], o, &r, &fe) < 0 ||
-            (!r.skipped && audit_file(lg, g->argv[i], &r, &fe) < 0)) {
+        if (ingest_file(lg, g->argv[i], o, &r, &fe) < 0) {
             log_error("%s", fe.msg);
             if (fe.code != ERR_INPUT) {
                 *e = fe;

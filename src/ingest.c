@@ -266,6 +266,15 @@ static int load(struct ingest_ctx *c, const struct scan *s, struct err *e)
     return finish_source(c, e);
 }
 
+/* Every file that changes the ledger is named in the audit log, whichever command loaded it. */
+static int audit(struct ingest_ctx *c, struct err *e)
+{
+    char detail[1024];
+    snprintf(detail, sizeof detail, "%s sha256=%s records=%lld path=%s", c->res->kind,
+             c->res->sha256, (long long)c->res->records, c->path);
+    return ledger_audit(c->lg, "ingest", detail, e);
+}
+
 int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o,
                 struct ingest_result *res, struct err *e)
 {
@@ -285,6 +294,8 @@ int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o
     if (ledger_savepoint(lg, e) < 0)
         return -1;
     rc = load(&c, &s, e);
+    if (rc == 0)
+        rc = audit(&c, e);
     if (c.free_state)
         c.free_state(c.state);
     if (rc < 0) {

@@ -34,11 +34,10 @@ int ingest_check_width(struct ingest_ctx *c, const struct delim_row *r, size_t h
     return 0;
 }
 
-int settle_reader_posted(struct ingest_ctx *c, struct settle_reader *rd,
-                         const struct delim_row *r, int col_time, int col_date,
-                         const char **out, struct err *e)
+static int posted(struct ingest_ctx *c, struct settle_reader *rd, const struct delim_row *r,
+                  int col_time, int col_date, const char **out, struct err *e)
 {
-    char posted[DATES_ISO_MAX];
+    char buf[DATES_ISO_MAX];
     const char *when = delim_get(r, rd->col[col_time]);
     int col = rd->col[col_time];
     if (!*when) {
@@ -49,7 +48,7 @@ int settle_reader_posted(struct ingest_ctx *c, struct settle_reader *rd,
         *out = rd->last_posted[0] ? rd->last_posted : NULL;
         return 0;
     }
-    if (settle_posted(c, when, r->line, col + 1, "posted-date", posted, out, e) < 0)
+    if (settle_posted(c, when, r->line, col + 1, "posted-date", buf, out, e) < 0)
         return -1;
     rd->have_last = strlen(when) < sizeof rd->last_when;
     snprintf(rd->last_posted, sizeof rd->last_posted, "%s", *out ? *out : "");
@@ -59,15 +58,40 @@ int settle_reader_posted(struct ingest_ctx *c, struct settle_reader *rd,
     return 0;
 }
 
+int settle_reader_fields(struct ingest_ctx *c, struct settle_reader *rd,
+                         const struct delim_row *r, int col_time, struct settle_amount *a,
+                         struct err *e)
+{
+    if (posted(c, rd, r, col_time, SC_POSTED_DATE, &a->posted, e) < 0 ||
+        ingest_quantity(c, SETTLE_F(r, rd, SC_QUANTITY), r->line, rd->col[SC_QUANTITY],
+                        &a->quantity, e) < 0)
+        return -1;
+    a->transaction_type = SETTLE_F(r, rd, SC_TRANSACTION_TYPE);
+    a->order_id = SETTLE_F(r, rd, SC_ORDER_ID);
+    a->merchant_order_id = SETTLE_F(r, rd, SC_MERCHANT_ORDER_ID);
+    a->adjustment_id = SETTLE_F(r, rd, SC_ADJUSTMENT_ID);
+    a->shipment_id = SETTLE_F(r, rd, SC_SHIPMENT_ID);
+    a->marketplace = SETTLE_F(r, rd, SC_MARKETPLACE);
+    a->fulfillment_id = SETTLE_F(r, rd, SC_FULFILLMENT_ID);
+    a->order_item_code = SETTLE_F(r, rd, SC_ORDER_ITEM_CODE);
+    a->merchant_order_item_id = SETTLE_F(r, rd, SC_MERCHANT_ORDER_ITEM_ID);
+    a->merchant_adjustment_item_id = SETTLE_F(r, rd, SC_MERCHANT_ADJUSTMENT_ITEM_ID);
+    a->sku = SETTLE_F(r, rd, SC_SKU);
+    a->promotion_id = SETTLE_F(r, rd, SC_PROMOTION_ID);
+    return 0;
+}
+
 static int head(struct ingest_ctx *c, struct settle_reader *rd, const struct delim_row *r,
                 struct err *e)
 {
     struct settle_head h = {
-        .format = rd->layout->format, .id = SETTLE_F(r, rd, 0), .start = SETTLE_F(r, rd, 1),
-        .end = SETTLE_F(r, rd, 2), .deposit = SETTLE_F(r, rd, 3), .total = SETTLE_F(r, rd, 4),
-        .currency = SETTLE_F(r, rd, 5), .line = r->line, .col_id = rd->col[0],
-        .col_start = rd->col[1], .col_end = rd->col[2], .col_deposit = rd->col[3],
-        .col_total = rd->col[4], .col_currency = rd->col[5],
+        .format = rd->layout->format, .id = SETTLE_F(r, rd, SC_SETTLEMENT_ID),
+        .start = SETTLE_F(r, rd, SC_START), .end = SETTLE_F(r, rd, SC_END),
+        .deposit = SETTLE_F(r, rd, SC_DEPOSIT), .total = SETTLE_F(r, rd, SC_TOTAL),
+        .currency = SETTLE_F(r, rd, SC_CURRENCY), .line = r->line,
+        .col_id = rd->col[SC_SETTLEMENT_ID], .col_start = rd->col[SC_START],
+        .col_end = rd->col[SC_END], .col_deposit = rd->col[SC_DEPOSIT],
+        .col_total = rd->col[SC_TOTAL], .col_currency = rd->col[SC_CURRENCY],
     };
     return settle_begin(c, &h, &rd->s, e);
 }
@@ -80,10 +104,10 @@ static int row(struct ingest_ctx *c, const struct delim_row *r, struct err *e)
     c->res->records++;
     if (!rd->s)
         return head(c, rd, r, e);
-    if (strcmp(SETTLE_F(r, rd, 0), settle_id(rd->s)) != 0)
-        return ingest_err(c, e, r->line, rd->col[0] + 1, "settlement-id '%.40s' differs from "
+    if (strcmp(SETTLE_F(r, rd, SC_SETTLEMENT_ID), settle_id(rd->s)) != 0)
+        return ingest_err(c, e, r->line, rd->col[SC_SETTLEMENT_ID] + 1, "settlement-id '%.40s' differs from "
                           "the summary row's '%s': one file, one settlement",
-                          SETTLE_F(r, rd, 0), settle_id(rd->s));
+                          SETTLE_F(r, rd, SC_SETTLEMENT_ID), settle_id(rd->s));
     return rd->layout->line(c, rd, r, e);
 }
 

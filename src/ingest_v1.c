@@ -4,21 +4,14 @@
 #include "ingest_int.h"
 
 enum {
-    C_SETTLEMENT_ID, C_START, C_END, C_DEPOSIT, C_TOTAL, C_CURRENCY, C_TRANSACTION_TYPE,
-    C_ORDER_ID, C_MERCHANT_ORDER_ID, C_ADJUSTMENT_ID, C_SHIPMENT_ID, C_MARKETPLACE,
-    C_FULFILLMENT_ID, C_POSTED_DATE, C_ORDER_ITEM_CODE, C_MERCHANT_ORDER_ITEM_ID,
-    C_MERCHANT_ADJUSTMENT_ITEM_ID, C_SKU, C_QUANTITY, C_PROMOTION_ID,
-    C_PRICE_TYPE, C_PRICE_AMOUNT, C_FEE_TYPE, C_FEE_AMOUNT, C_SHIP_FEE_TYPE, C_SHIP_FEE_AMOUNT,
-    C_ORDER_FEE_TYPE, C_ORDER_FEE_AMOUNT, C_PROMO_TYPE, C_PROMO_AMOUNT, C_DIRECT_TYPE,
-    C_DIRECT_AMOUNT, C_MISC_FEE, C_OTHER_FEE, C_OTHER_FEE_REASON, C_OTHER_AMOUNT, C_COUNT
+    C_PRICE_TYPE = SC_SHARED, C_PRICE_AMOUNT, C_FEE_TYPE, C_FEE_AMOUNT, C_SHIP_FEE_TYPE,
+    C_SHIP_FEE_AMOUNT, C_ORDER_FEE_TYPE, C_ORDER_FEE_AMOUNT, C_PROMO_TYPE, C_PROMO_AMOUNT,
+    C_DIRECT_TYPE, C_DIRECT_AMOUNT, C_MISC_FEE, C_OTHER_FEE, C_OTHER_FEE_REASON, C_OTHER_AMOUNT,
+    C_COUNT
 };
 
 static const char *const names[C_COUNT] = {
-    "settlement-id", "settlement-start-date", "settlement-end-date", "deposit-date",
-    "total-amount", "currency", "transaction-type", "order-id", "merchant-order-id",
-    "adjustment-id", "shipment-id", "marketplace-name", "fulfillment-id", "posted-date",
-    "order-item-code", "merchant-order-item-id", "merchant-adjustment-item-id", "sku",
-    "quantity-purchased", "promotion-id",
+    SETTLE_SHARED_NAMES,
     "price-type", "price-amount", "item-related-fee-type", "item-related-fee-amount",
     "shipment-fee-type", "shipment-fee-amount", "order-fee-type", "order-fee-amount",
     "promotion-type", "promotion-amount", "direct-payment-type", "direct-payment-amount",
@@ -26,8 +19,8 @@ static const char *const names[C_COUNT] = {
 };
 
 static const int required[C_COUNT] = {
-    [C_SETTLEMENT_ID] = 1, [C_START] = 1, [C_END] = 1, [C_DEPOSIT] = 1, [C_TOTAL] = 1,
-    [C_CURRENCY] = 1, [C_TRANSACTION_TYPE] = 1, [C_POSTED_DATE] = 1,
+    [SC_SETTLEMENT_ID] = 1, [SC_START] = 1, [SC_END] = 1, [SC_DEPOSIT] = 1, [SC_TOTAL] = 1,
+    [SC_CURRENCY] = 1, [SC_TRANSACTION_TYPE] = 1, [SC_POSTED_DATE] = 1,
 };
 
 /* Each amount column, the V2 amount-type it becomes, and where its description comes from
@@ -44,7 +37,7 @@ static const struct pair {
     { C_DIRECT_AMOUNT, C_DIRECT_TYPE, "DirectPayment", NULL },
     { C_MISC_FEE, -1, "MiscFees", "MiscFee" },
     { C_OTHER_FEE, C_OTHER_FEE_REASON, "OtherFees", "OtherFee" },
-    { C_OTHER_AMOUNT, C_TRANSACTION_TYPE, "other-transaction", NULL },
+    { C_OTHER_AMOUNT, SC_TRANSACTION_TYPE, "other-transaction", NULL },
 };
 
 static int v1_pair(struct ingest_ctx *c, struct settle_reader *rd, const struct delim_row *r,
@@ -68,22 +61,8 @@ static int v1_line(struct ingest_ctx *c, struct settle_reader *rd, const struct 
 {
     struct settle_amount a = { .line = r->line };
 
-    if (settle_reader_posted(c, rd, r, C_POSTED_DATE, C_POSTED_DATE, &a.posted, e) < 0 ||
-        ingest_quantity(c, SETTLE_F(r, rd, C_QUANTITY), r->line, rd->col[C_QUANTITY],
-                        &a.quantity, e) < 0)
+    if (settle_reader_fields(c, rd, r, SC_POSTED_DATE, &a, e) < 0)
         return -1;
-    a.transaction_type = SETTLE_F(r, rd, C_TRANSACTION_TYPE);
-    a.order_id = SETTLE_F(r, rd, C_ORDER_ID);
-    a.merchant_order_id = SETTLE_F(r, rd, C_MERCHANT_ORDER_ID);
-    a.adjustment_id = SETTLE_F(r, rd, C_ADJUSTMENT_ID);
-    a.shipment_id = SETTLE_F(r, rd, C_SHIPMENT_ID);
-    a.marketplace = SETTLE_F(r, rd, C_MARKETPLACE);
-    a.fulfillment_id = SETTLE_F(r, rd, C_FULFILLMENT_ID);
-    a.order_item_code = SETTLE_F(r, rd, C_ORDER_ITEM_CODE);
-    a.merchant_order_item_id = SETTLE_F(r, rd, C_MERCHANT_ORDER_ITEM_ID);
-    a.merchant_adjustment_item_id = SETTLE_F(r, rd, C_MERCHANT_ADJUSTMENT_ITEM_ID);
-    a.sku = SETTLE_F(r, rd, C_SKU);
-    a.promotion_id = SETTLE_F(r, rd, C_PROMOTION_ID);
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
         if (v1_pair(c, rd, r, &pairs[i], &a, e) < 0)
             return -1;

@@ -153,14 +153,7 @@ int spapi_cursor_set(struct ledger *lg, const char *name, const char *value, int
 int spapi_ingest(struct spapi *sp, const char *path, struct ingest_result *res, struct err *e)
 {
     struct ingest_opts o = { .bank = &sp->cfg->bank };
-    char detail[1024];
-    if (ingest_file(sp->lg, path, &o, res, e) < 0)
-        return -1;
-    if (res->skipped)
-        return 0;
-    snprintf(detail, sizeof detail, "%s sha256=%s records=%lld path=%s", res->kind, res->sha256,
-             (long long)res->records, path);
-    return ledger_audit(sp->lg, "ingest", detail, e);
+    return ingest_file(sp->lg, path, &o, res, e);
 }
 
 void spapi_note_file(struct spapi *sp, const char *kind, const char *id, const char *path,

@@ -241,11 +241,12 @@ static void sync_parent(const char *path)
     }
 }
 
-int token_store_save_text(const char *path, const char *text, size_t len, struct err *e)
+/* Creates path.tmp afresh (0600, no symlink followed) after the token file's own checks;
+ * returns its descriptor, with the name in tmp. */
+static int open_tmp(const char *path, char tmp[PATH_CAP], const char *why, struct err *e)
 {
-    char tmp[PATH_CAP];
     int exists, fd;
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+    if (snprintf(tmp, PATH_CAP, "%s.tmp", path) >= PATH_CAP)
         return err_set(e, ERR_INPUT, "%s: path too long", path);
     if (token_store_check(path, &exists, e) < 0 || make_parents(path, e) < 0)
         return -1;
@@ -253,7 +254,16 @@ int token_store_save_text(const char *path, const char *text, size_t len, struct
         return err_set(e, ERR_IO, "%s: cannot remove stale temp file: %s", tmp, strerror(errno));
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
-        return err_set(e, ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+        return err_set(e, ERR_IO, "%s: cannot create: %s%s", tmp, strerror(errno), why);
+    return fd;
+}
+
+int token_store_save_text(const char *path, const char *text, size_t len, struct err *e)
+{
+    char tmp[PATH_CAP];
+    int fd = open_tmp(path, tmp, "", e);
+    if (fd < 0)
+        return -1;
     if (fchmod(fd, 0600) != 0 || write_all(fd, text, len) != 0 || fsync(fd) != 0) {
         close(fd);
         unlink(tmp);
@@ -270,17 +280,10 @@ int token_store_save_text(const char *path, const char *text, size_t len, struct
 int token_store_probe(const char *path, struct err *e)
 {
     char tmp[PATH_CAP];
-    int exists, fd;
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return err_set(e, ERR_INPUT, "%s: path too long", path);
-    if (token_store_check(path, &exists, e) < 0 || make_parents(path, e) < 0)
-        return -1;
-    if (unlink(tmp) != 0 && errno != ENOENT)
-        return err_set(e, ERR_IO, "%s: cannot remove stale temp file: %s", tmp, strerror(errno));
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int fd = open_tmp(path, tmp, "; the token file must be writable before its tokens are "
+                      "renewed", e);
     if (fd < 0)
-        return err_set(e, ERR_IO, "%s: cannot create: %s; the token file must be writable "
-                       "before its tokens are renewed", tmp, strerror(errno));
+        return -1;
     close(fd);
     unlink(tmp);
     return 0;
