@@ -15,9 +15,11 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLA
              -Iinclude -Ibuild $(PKG_CFLAGS)
 BUILD    ?= build
 
-SRCS     := $(sort $(wildcard src/*.c))
-LIB_SRCS := $(filter-out src/main.c,$(SRCS))
-OBJS     := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/sql_embed.o
+# One folder per subsystem under src/ (see README "Architecture"); main.c sits on top.
+SRC_DIRS := $(sort $(dir $(wildcard src/*/*.c)))
+LIB_SRCS := $(sort $(wildcard src/*/*.c))
+LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
+OBJS     := $(LIB_OBJS) $(BUILD)/sql_embed.o
 SQL      := $(sort $(wildcard sql/*.sql))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -33,21 +35,23 @@ settlebook: $(BUILD)/main.o $(OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
-$(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
+# -MMD -MP: each object depends on exactly the headers it includes.
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # Migrations are compiled into the binary so an installed settlebook needs no sql/ folder.
 $(BUILD)/sql_embed.c: $(SQL) tests/embed_sql.sh | $(BUILD)
 	$(Q)sh tests/embed_sql.sh $(SQL) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/sql_embed.o: $(BUILD)/sql_embed.c
-	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/ledger -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(OBJS) tests/unit/t.h | $(BUILD)
 	@mkdir -p $(BUILD)/tests
 	@echo "  TEST    $@"
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(OBJS) $(PKG_LIBS) $(LDFLAGS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(addprefix -I,$(SRC_DIRS)) -MMD -MP -o $@ $< $(OBJS) $(PKG_LIBS) $(LDFLAGS)
 
 $(BUILD):
 	@mkdir -p $(BUILD)
@@ -84,5 +88,11 @@ install: settlebook
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 settlebook $(DESTDIR)$(PREFIX)/bin/settlebook
 
+-include $(LIB_OBJS:.o=.d) $(BUILD)/main.d $(BUILD)/sql_embed.d $(UNIT_BINS:=.d)
+
 clean:
 	rm -rf build build-asan build-fuzz settlebook tests/out
+
+# For tests/fuzz.sh: the library objects of a build folder.
+print-lib-objs:
+	@echo $(LIB_OBJS)

@@ -4,7 +4,7 @@
 #ifndef SETTLEBOOK_CLI_H
 #define SETTLEBOOK_CLI_H
 
-#include "err.h"
+#include "base.h"
 
 struct cli {
     const char *ledger;   /* --ledger, default ./settlebook.db */
@@ -29,18 +29,6 @@ int cli_period(struct cli *g);
 int cli_close(struct cli *g);
 int cli_auth(struct cli *g);
 int cli_fetch(struct cli *g);
-
-/* The two-line summary of a fetch on stdout (fetch, close --fetch). */
-struct spapi_summary;
-void cli_fetch_print(const struct spapi_summary *s);
-
-/* Live posting after the preview (post --live, close --live): sends the period's outbox
- * to Xero and prints what happened; *status becomes 1 when something stopped (rejected,
- * blocked, preflight). -1 with e on a failure to reach Xero (exit 3). */
-struct ledger;
-struct config;
-int cli_post_live(struct cli *g, struct ledger *lg, const struct config *cfg,
-                  const char *period, int *status, struct err *e);
 
 /* Parses [--period P] [--dry-run|--live] for post and close. */
 int cli_period_args(struct cli *g, const char **period, int *live, const char *usage);

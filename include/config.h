@@ -5,8 +5,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
-#include "ingest.h"
+#include "base.h"
 
 #define CONFIG_CODE_MAX 32
 #define CONFIG_NAME_MAX 96
@@ -43,6 +42,15 @@ struct config_mapping {
     char category[32];                   /* report grouping: Sales, Refunds, Fees, ... */
 };
 
+/* How a bank statement CSV is laid out (config "bank"; read by ingest). Defaults: Xero's bank statement
+ * import template ("*Date", "*Amount", "Payee", "Description", "Reference"). */
+struct config_bank {
+    char date_col[64], amount_col[64], payee_col[64], description_col[64], reference_col[64];
+    char date_order[4];   /* "dmy", "mdy" or "ymd"; ISO dates are always accepted */
+    char currency[4];
+    char decimal;         /* '.' or ',' */
+};
+
 enum posting_mode { POST_SUMMARY, POST_ORDERS, POST_JOURNAL };
 
 struct config {
@@ -59,7 +67,7 @@ struct config {
     int record_payment;
     int order_days_unsettled;            /* ORDER_NOT_SETTLED after this many days */
     int fee_anomaly_pct;                 /* FEE_ANOMALY when a rate is this far off usual */
-    struct ingest_bank bank;
+    struct config_bank bank;
     struct {                             /* "xero": where and how to talk to Xero */
         char api_url[256], token_url[256], connections_url[256], authorize_url[256];
         char token_file[512];            /* "" = ~/.config/settlebook/xero-token.json */
@@ -79,6 +87,9 @@ struct config {
  * when must_exist is 0). Free with config_free. */
 int config_load(struct config *cfg, const char *path, int must_exist, struct err *e);
 void config_free(struct config *cfg);
+
+/* The bank layout of Xero's import template, the default of config "bank". */
+void config_bank_defaults(struct config_bank *b);
 
 /* The commented default settlebook.json written by `settlebook init`. */
 const char *config_default_text(void);

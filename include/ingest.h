@@ -6,24 +6,16 @@
 
 #include <stdint.h>
 
-#include "err.h"
+#include "base.h"
+#include "config.h"
 #include "ledger.h"
 
 #define INGEST_FILE_MAX ((int64_t)8 << 30) /* 8 GiB: far beyond any real report */
 #define INGEST_JSON_MAX (256 << 20)        /* SP-API pages are small; refuse giants */
 
-/* How a bank statement CSV is laid out (config "bank"). Defaults: Xero's bank statement
- * import template ("*Date", "*Amount", "Payee", "Description", "Reference"). */
-struct ingest_bank {
-    char date_col[64], amount_col[64], payee_col[64], description_col[64], reference_col[64];
-    char date_order[4];   /* "dmy", "mdy" or "ymd"; ISO dates are always accepted */
-    char currency[4];
-    char decimal;         /* '.' or ',' */
-};
-
 struct ingest_opts {
     int replace;                     /* supersede a settlement already in the ledger */
-    const struct ingest_bank *bank;
+    const struct config_bank *bank;
 };
 
 struct ingest_result {
@@ -39,8 +31,6 @@ struct ingest_result {
     int mismatch;                    /* lines do not sum to total-amount */
 };
 
-void ingest_bank_defaults(struct ingest_bank *b);
-
 /* Masks a buyer identifier (e-mail, name) as "buyer-" + 12 hex digits of the SHA-256 of its
  * lowercase form. A value that already is such a mask is kept as is, so masking twice (fetch
  * masks before writing to disk, ingest masks again) gives the same reference. */
@@ -51,5 +41,18 @@ void ingest_mask_buyer(const char *s, char out[20]);
  * "FILE:LINE[:COLUMN]: what is wrong and what to do". */
 int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o,
                 struct ingest_result *res, struct err *e);
+
+/* One stored settlement, for listings; strings valid during the callback only. */
+struct settlement_info {
+    const char *settlement_id, *format, *marketplace, *currency;
+    const char *start, *end, *deposit;     /* UTC, as stored */
+    int64_t total, lines_sum, lines;
+    const char *source_sha256;
+};
+
+/* Calls fn for each settlement by start date, then id; fn returns -1 to stop (ERR_IO). */
+int ingest_settlements_each(struct ledger *lg,
+                            int (*fn)(void *arg, const struct settlement_info *s), void *arg,
+                            struct err *e);
 
 #endif

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "err.h"
+#include "base.h"
 #include "ledger.h"
 
 struct journal_summary {
@@ -28,5 +28,54 @@ struct journal_summary {
  * changes nothing. */
 int journal_run(struct ledger *lg, const struct config *cfg, const char *period,
                 struct journal_summary *out, struct err *e);
+
+/* ---- the journals as plain data, for the Xero renderers (which touch no database) ---- */
+
+/* One final journal line. */
+struct jv_line {
+    char role[32], code[32], tax[32], tname[96], topt[96], category[32], sku[64];
+    char description[256];
+    int64_t amount;            /* credit positive */
+    int64_t sources;           /* settlement lines folded into it */
+};
+
+/* One month part of a settlement's journals. */
+struct jv_part {
+    int part, parts;
+    char month[8], date[11];
+    struct jv_line *lines;
+    size_t n;
+};
+
+/* The settlement's amounts grouped by order, transaction type, amount type, description,
+ * marketplace and SKU (ordered by order id), resolved through the mapping rules as the
+ * journal resolves them: what the orders posting mode renders document by document. */
+struct jv_amount {
+    char order_id[64], transaction_type[64];
+    char date[11];             /* local date of the group's first line (the settlement end when none) */
+    char code[32], tax[32], tname[96], topt[96], category[32], sku[64], description[96];
+    int64_t amount;            /* credit positive, as in the settlement */
+    int64_t quantity;          /* units on Principal lines */
+    int64_t sources;
+};
+
+struct journal_view {
+    int64_t ref;
+    char id[64], currency[4], marketplace[96], start[11], end[11], deposit[11];
+    int exp;
+    int64_t total;             /* sum of lines: what the clearing side carries */
+    struct jv_part *parts;
+    size_t n;
+    struct jv_amount *amounts; /* only when loaded with amounts */
+    size_t n_amounts;
+    const struct config *cfg;
+    const struct config_marketplace *mk;
+};
+
+/* Loads a settlement's final journals (and, with amounts set, its grouped amounts) into
+ * out. Read-only. Free with journal_view_free, also after a failure. */
+int journal_view_load(struct ledger *lg, const struct config *cfg, int64_t ref, int amounts,
+                      struct journal_view *out, struct err *e);
+void journal_view_free(struct journal_view *v);
 
 #endif

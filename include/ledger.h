@@ -1,12 +1,19 @@
-/* ledger — the SQLite system of record: opening, migrations, transactions, runs and the
- * hash-chained audit log. Stage modules run their own prepared statements on ledger_db(). */
+/* ledger — the SQLite system of record and the only subsystem that writes its tables: opening
+ * and migrations, transactions, runs and the hash-chained audit log, month locks (period), the
+ * outbox of Xero requests, exceptions, and the mapping rules. Stages above run their own
+ * read queries through ledger_prepare; every write to a shared table goes through here. */
 #ifndef SETTLEBOOK_LEDGER_H
 #define SETTLEBOOK_LEDGER_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "base.h"
+#include "config.h"
+
+/* ledger — the SQLite system of record: opening, migrations, transactions, runs and the
+ * hash-chained audit log. Stage modules run their own prepared statements on ledger_db(). */
 
 #define SETTLEBOOK_VERSION "0.1.0"
 
@@ -17,6 +24,9 @@ struct ledger;
  * it with ledger_close. */
 int ledger_open(struct ledger **out, const char *path, int create, struct err *e);
 void ledger_close(struct ledger *lg); /* NULL is a no-op */
+
+/* The number of compiled-in migrations: the schema version a current ledger has. */
+int ledger_schema_version(void);
 
 /* The connection, valid until ledger_close. */
 sqlite3 *ledger_db(struct ledger *lg);
@@ -53,5 +63,247 @@ int ledger_exec(struct ledger *lg, const char *sql, struct err *e);
 
 /* Fills e from the connection's last error, with a short context; returns -1. */
 int ledger_fail(struct ledger *lg, struct err *e, const char *what);
+
+/* period — calendar months (YYYY-MM) as the unit of closing, and their locks. */
+
+/* SQL condition selecting settlements `s` whose span touches the month bound to ?1 (or all
+ * settlements when ?1 is ''). */
+#define PERIOD_SCOPE_SQL \
+    "(?1 = '' OR (substr(s.start_utc, 1, 7) <= ?1 AND substr(s.end_utc, 1, 7) >= ?1))"
+
+/* Checks "YYYY-MM" (months 01..12, years 2000..2999). */
+int period_parse(const char *s, struct err *e);
+
+/* 1 when the month is locked, 0 when open. */
+int period_is_locked(struct ledger *lg, const char *month, struct err *e);
+
+/* The first open month at or after month (YYYY-MM) into out[8]. */
+int period_next_open(struct ledger *lg, const char *month, char out[8], struct err *e);
+
+/* Locks or unlocks a month (inside the caller's transaction; audited). */
+int period_set(struct ledger *lg, const char *month, int locked, struct err *e);
+
+/* The month after month, into out[8]. */
+void period_next(const char *month, char out[8]);
+
+/* Calls fn for each month with a lock record ("locked" or "open"), ascending. */
+int period_each(struct ledger *lg, int (*fn)(void *arg, const char *month, const char *state),
+                void *arg, struct err *e);
+
+/* outbox — the life of an outbox row (one Xero request) after the post stage queued it (outbox_replace_unposted):
+ *   pending -> sending      committed before the request leaves (outbox_mark_sending)
+ *   sending -> confirmed    every document created, with Xero's ids (outbox_record)
+ *   sending -> dead         Xero rejected a document: its message is kept, the settlement
+ *                           stops, nothing is resent until `outbox retry`
+ *   sending -> pending      retries ran out and Xero certainly did nothing
+ *   sending (stays)         retries ran out and Xero may have acted: the next run looks the
+ *                           documents up before sending anything
+ *   dead -> pending         `settlebook outbox retry ID`, under a new Idempotency-Key
+ * Every change is one transaction; confirmations, rejections and retries are audited. */
+
+struct outbox_row {
+    int64_t id;
+    char settlement_id[64], month[8], doc_number[96];
+    int seq, attempts, retries;
+    char method[8], path[128], query[64];
+    char key[136], sha[65], state[16];
+    char *body;                   /* owned; outbox_row_free */
+};
+
+/* Loads row id into out (ERR_INPUT when there is none). */
+int outbox_get(struct ledger *lg, int64_t id, struct outbox_row *out, struct err *e);
+void outbox_row_free(struct outbox_row *r);
+
+/* The key a row must carry: post_idempotency_key of its settlement, seq and body, plus
+ * "-r<retries>" after manual retries. -1 (ERR_INTERNAL) when the stored body or key differ
+ * from what they must be: a row changed outside settlebook is never sent. */
+int outbox_verify(const struct outbox_row *r, struct err *e);
+
+/* Which of the row's n documents Xero already has (confirmed[i] = 1). */
+int outbox_confirmed(struct ledger *lg, int64_t id, size_t n, unsigned char *confirmed,
+                     struct err *e);
+
+/* A request to be queued, as the post stage renders it; borrowed for the call. */
+struct outbox_new {
+    const char *settlement_id, *month, *doc_number, *method, *path, *query, *body;
+    int seq;
+};
+
+/* The Idempotency-Key of a request: "sb1-" + 60 hex digits of its SHA-256 identity. */
+void outbox_key(const char *settlement_id, int seq, const char *body, char out[72]);
+
+/* Compares the settlement's live rows with v: *same when equal seq by seq (body and month);
+ * *posted counts rows of which something may exist in Xero (view outbox_posted), which no
+ * new rendering may replace. Read-only. */
+int outbox_compare(struct ledger *lg, const char *sid, const struct outbox_new *v, size_t n,
+                   int *same, int *posted, struct err *e);
+
+/* Replaces the settlement's rows, none of which exists in Xero (pending rows, and dead rows
+ * Xero rejected whole, whose rejection goes to the audit log and whose XERO_REJECTED
+ * exceptions are cleared), by v. Inside the caller's transaction. */
+int outbox_replace_unposted(struct ledger *lg, const char *sid, const struct outbox_new *v,
+                            size_t n, struct err *e);
+
+/* Drops the settlement's pending rows (its journals are being rebuilt; nothing of them left
+ * for Xero). */
+int outbox_drop_pending(struct ledger *lg, const char *sid, struct err *e);
+
+/* pending|sending -> sending, attempts + 1, in its own transaction. ERR_INTERNAL when the
+ * row is in another state (another process took it). */
+int outbox_mark_sending(struct ledger *lg, int64_t id, struct err *e);
+
+/* sending -> pending (Xero did nothing) or stays sending (outcome unknown), noting why. */
+int outbox_release(struct ledger *lg, int64_t id, int unknown, const char *why,
+                   struct err *e);
+
+/* One document's answer, for outbox_record. */
+struct outbox_answer {
+    size_t idx;                   /* position in the stored body */
+    const char *label;
+    int ok;
+    const char *xero_id, *xero_status, *message;
+};
+
+/* Writes the documents' answers and moves the row to confirmed (when every document of it
+ * is confirmed) or dead (when one was rejected: an XERO_REJECTED exception names it); with
+ * some confirmed and none rejected (a lookup found part of a request) the state stays. One
+ * transaction, audited. *dead is set when the row went dead. */
+int outbox_record(struct ledger *lg, const struct outbox_row *r, size_t n_docs,
+                  const struct outbox_answer *a, size_t na, int *dead, struct err *e);
+
+/* dead -> pending with retries + 1 and the new key; the rejected answers and their
+ * exceptions are cleared (confirmed documents stay, and are not sent again). */
+int outbox_retry(struct ledger *lg, int64_t id, struct err *e);
+
+/* mapping — which account, tax type and report category each Amazon amount goes to.
+ * Rules: the user's (settlebook.json "mappings") first, then the built-in ones
+ * (sql/003_default_mappings.sql). The most specific rule wins, comparing marketplace, then
+ * transaction-type, amount-type, amount-description; literal beats pattern beats '*'. */
+
+struct mapping_rule {
+    char transaction_type[CONFIG_NAME_MAX], amount_type[CONFIG_NAME_MAX];
+    char amount_description[CONFIG_NAME_MAX], marketplace[CONFIG_NAME_MAX];
+    int role;                     /* enum account_role, or -1 for a literal code */
+    char code[CONFIG_CODE_MAX];   /* the account code this rule resolves to */
+    int tax;                      /* enum tax_category */
+    char category[32];
+    int user;                     /* 1 when from settlebook.json */
+    int index;                    /* position in its list, 1-based */
+    int score;                    /* specificity, for ties and the Mapping sheet */
+};
+
+struct mapping {
+    struct mapping_rule *rules;   /* owned */
+    size_t n;
+    const struct config *cfg;     /* borrowed; must outlive the mapping */
+};
+
+/* Loads user rules from cfg and built-in rules from the ledger. */
+int mapping_load(struct mapping *m, struct ledger *lg, const struct config *cfg, struct err *e);
+void mapping_free(struct mapping *m);
+
+/* The winning rule for one amount, or NULL when no rule matches (UNMAPPED). marketplace is
+ * the line's marketplace-name, or the settlement's when the line has none. */
+const struct mapping_rule *mapping_find(const struct mapping *m, const char *transaction_type,
+                                        const char *amount_type, const char *description,
+                                        const char *marketplace);
+
+/* The Xero tax type of a rule's tax category in a marketplace ("NONE" when unknown). */
+const char *mapping_tax_type(const struct mapping *m, const struct mapping_rule *r,
+                             const char *marketplace);
+
+/* A row and its documents, for listings; strings ("" for NULL) valid during the callback. */
+struct outbox_info {
+    int64_t id;
+    const char *settlement_id, *month, *method, *path, *doc_number, *state, *key;
+    const char *xero_id, *last_error;
+    int seq, attempts, retries;
+    int64_t confirmed, rejected;          /* documents Xero confirmed / rejected */
+};
+
+struct outbox_doc_info {
+    int64_t idx;
+    const char *label, *state, *xero_id, *xero_status, *message;
+};
+
+/* Calls fn for each row in state ("" = any) of month ("" = any), in sending order; fn
+ * returns -1 to stop (with e set, or an ERR_IO error). */
+int outbox_each(struct ledger *lg, const char *state, const char *period,
+                int (*fn)(void *arg, const struct outbox_info *r), void *arg, struct err *e);
+
+/* Calls fn for each answered document of row id, by position in the body. */
+int outbox_docs_each(struct ledger *lg, int64_t id,
+                     int (*fn)(void *arg, const struct outbox_doc_info *d), void *arg,
+                     struct err *e);
+
+/* ---- exception: the one writer of the exception table -------------------------------- */
+
+/* The SQL condition selecting exceptions `x` in scope of the month bound to ?1 ('' = all):
+ * those of settlements touching the month, plus those with no settlement. */
+#define EXCEPTION_SCOPE_SQL                                                                   \
+    "(?1 = '' OR x.settlement_id IS NULL OR x.settlement_id IN (SELECT s.settlement_id FROM " \
+    "settlement s WHERE " PERIOD_SCOPE_SQL "))"
+
+/* A batch that would hold more exceptions than this stops (fix the mappings first). */
+#define EXCEPTION_BATCH_MAX 2000000
+
+/* One exception. NULL or "" strings are stored as NULL; expected/actual only when has_* is
+ * set, and difference = actual - expected when both are. Borrowed for the call only. */
+struct exception_row {
+    const char *kind, *severity, *settlement_id, *order_id, *sku, *currency;
+    int has_expected, has_actual;
+    int64_t expected, actual;
+    const char *explanation, *action;
+};
+
+/* Appends r under scope ('ingest', 'journal', 'post', 'xero', ...) with this run's id, inside
+ * the caller's transaction. _once adds nothing when the settlement already has an exception
+ * of the same scope and kind, so a rerun adds no duplicate. */
+int exception_add(struct ledger *lg, const char *scope, const struct exception_row *r,
+                  struct err *e);
+int exception_add_once(struct ledger *lg, const char *scope, const struct exception_row *r,
+                       struct err *e);
+
+/* Deletes the exceptions matching every non-NULL filter (explanation_like is a LIKE
+ * pattern). */
+int exception_clear(struct ledger *lg, const char *scope, const char *kind,
+                    const char *settlement_id, const char *explanation_like, struct err *e);
+
+/* A stage that recomputes all its exceptions of a period (reconcile) fills a batch, then
+ * applies it: stored rows of that scope and period are matched to the fresh ones by content;
+ * matched rows stay as they are (id and run), the others are deleted or inserted, so a rerun
+ * writes nothing (*changed = 0). The batch lives in a temp table of the open transaction. */
+struct exception_batch;
+int exception_batch_begin(struct ledger *lg, struct exception_batch **out, struct err *e);
+int exception_batch_add(struct exception_batch *b, const struct exception_row *r,
+                        struct err *e);
+int exception_batch_apply(struct exception_batch *b, const char *scope, const char *period,
+                          int *changed, struct err *e);
+void exception_batch_free(struct exception_batch *b);   /* NULL is a no-op */
+
+/* Exceptions of every stage in scope of period (EXCEPTION_SCOPE_SQL), by severity. */
+int exception_counts(struct ledger *lg, const char *period, int64_t *errors,
+                     int64_t *warnings, int64_t *infos, struct err *e);
+
+/* Calls fn once per (severity, kind) in scope, errors first; fn returns -1 to stop. */
+int exception_kinds(struct ledger *lg, const char *period,
+                    int (*fn)(void *arg, const char *severity, const char *kind, int64_t n),
+                    void *arg, struct err *e);
+
+/* One stored exception, for listings; strings are NULL for SQL NULL and valid during the
+ * callback only. amount[] is expected, actual, difference; has[i] says which are set. */
+struct exception_info {
+    int64_t id;
+    const char *kind, *severity, *settlement_id, *order_id, *sku, *currency;
+    const char *explanation, *action, *scope;
+    int has[3];
+    int64_t amount[3];
+};
+
+/* Calls fn for each exception in scope of period, errors first, then by kind, settlement,
+ * order and SKU; fn returns -1 to stop (an ERR_IO error). */
+int exception_each(struct ledger *lg, const char *period,
+                   int (*fn)(void *arg, const struct exception_info *x), void *arg,
+                   struct err *e);
 
 #endif

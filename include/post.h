@@ -1,5 +1,5 @@
-/* post — keeps the outbox in step with the journals (one row per Xero request, written in
- * the caller's transaction) and writes the dry-run preview from those rows, so the preview
+/* post — the post stage: renders every settlement of a period through xero, keeps the outbox in
+ * step (one row per request) and writes the dry-run preview from those rows, so the preview
  * is byte for byte what live posting sends. */
 #ifndef SETTLEBOOK_POST_H
 #define SETTLEBOOK_POST_H
@@ -7,8 +7,13 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "err.h"
+#include "base.h"
 #include "ledger.h"
+#include "journal.h"
+
+/* post — keeps the outbox in step with the journals (one row per Xero request, written in
+ * the caller's transaction) and writes the dry-run preview from those rows, so the preview
+ * is byte for byte what live posting sends. */
 
 struct post_summary {
     int64_t settlements, requests, documents, written, unchanged, conflicts;
@@ -27,10 +32,26 @@ int post_outbox(struct ledger *lg, const struct config *cfg, const char *period,
 int post_preview(struct ledger *lg, const struct config *cfg, const char *period,
                  const char *dir, char *path_out, size_t path_cap, struct err *e);
 
-/* The Idempotency-Key of a request: "sb1-" + 60 hex digits of its SHA-256 identity. */
-void post_idempotency_key(const char *settlement_id, int seq, const char *body, char out[72]);
 
 /* Creates dir and dir/sub as needed (mode 0755). */
 int post_mkdirs(const char *dir, const char *sub, char *out, size_t cap, struct err *e);
+
+/* stages — runs the accounting stages in order inside one transaction, for `post` and
+ * `close`: journals, then the outbox. Each stage is re-runnable; a rerun changes nothing. */
+
+/* Journals then outbox for period ("" = all), in one transaction that is rolled back on
+ * error. */
+int stages_journal_post(struct ledger *lg, const struct config *cfg, const char *period,
+                        struct journal_summary *js, struct post_summary *ps, struct err *e);
+
+/* Months (YYYY-MM) that have journals, ascending; caller frees *out. */
+int stages_months(struct ledger *lg, char (**out)[8], size_t *n, struct err *e);
+
+/* Live posting of period after its preview (post --live, close --live): sends the outbox
+ * through xero_send_live (ledger_path names the lock file), prints the outcome (JSON on
+ * stdout with json, a line on stderr unless quiet); *status becomes 1 when something was
+ * rejected, blocked or missing in Xero. -1 with e when Xero stayed unreachable (exit 3). */
+int post_live(struct ledger *lg, const struct config *cfg, const char *ledger_path,
+              const char *period, int json, int *status, struct err *e);
 
 #endif

@@ -8,17 +8,14 @@
 #include <stdio.h>
 
 #include "config.h"
-#include "err.h"
+#include "base.h"
 #include "ledger.h"
-#include "period.h"
 
 /* Days after the deposit date (and before it) in which the bank line is looked for. */
 #define RECONCILE_DEPOSIT_DAYS_AFTER 5
 #define RECONCILE_DEPOSIT_DAYS_BEFORE 1
 /* FEE_ANOMALY needs at least this many commission samples of a SKU (per currency). */
 #define RECONCILE_FEE_SAMPLES_MIN 5
-/* A run that would write more exceptions than this stops (fix the mappings first). */
-#define RECONCILE_ROWS_MAX 2000000
 
 struct reconcile_summary {
     int64_t errors, warnings, infos; /* exceptions in scope after the run, every stage's */
@@ -47,10 +44,5 @@ int reconcile_counts(struct ledger *lg, const char *period, struct reconcile_sum
 /* Prints one line per (severity, kind) in scope, errors first: "  error    KIND  N".
  * Read-only. For `reconcile` and `close` summaries. */
 int reconcile_print_kinds(struct ledger *lg, const char *period, FILE *f, struct err *e);
-
-/* The SQL condition selecting exceptions `x` in scope of the month bound to ?1 ('' = all). */
-#define RECONCILE_SCOPE_SQL                                                                   \
-    "(?1 = '' OR x.settlement_id IS NULL OR x.settlement_id IN (SELECT s.settlement_id FROM " \
-    "settlement s WHERE " PERIOD_SCOPE_SQL "))"
 
 #endif

@@ -5,7 +5,7 @@
 #define SETTLEBOOK_REPORT_H
 
 #include "config.h"
-#include "err.h"
+#include "base.h"
 #include "ledger.h"
 
 /* Writes the workbook for the settlements touching period ("YYYY-MM", or "" for every

@@ -9,8 +9,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "dates.h"
-#include "err.h"
+#include "base.h"
 #include "ledger.h"
 
 /* Login with Amazon credentials come from these environment variables, never the config. */
@@ -48,5 +47,8 @@ struct spapi_summary {
  * cfg->spapi.max_retries (nothing of the failed request is ingested); ERR_IO, ERR_DB. */
 int spapi_fetch(struct ledger *lg, const struct config *cfg, const struct spapi_opts *o,
                 struct spapi_summary *out, struct err *e);
+
+/* The two-line summary of a fetch on stdout (fetch, close --fetch). */
+void spapi_summary_print(const struct spapi_summary *s);
 
 #endif

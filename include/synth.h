@@ -9,8 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "err.h"
-#include "money.h"
+#include "base.h"
 
 #define SYNTH_ROWS_MIN 3               /* previous reserve, one event, current reserve */
 #define SYNTH_ROWS_MAX 100000000       /* 100 million amount lines, about 17 GB of V2 text */

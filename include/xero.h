@@ -1,6 +1,6 @@
-/* xero — renders a settlement's journals as the exact Xero API requests (method, path,
- * query, body) for the configured posting mode. Pure: reads the ledger, writes nothing, and
- * renders identically for the dry run and for live posting. */
+/* xero — everything that speaks Xero: renders journals as the exact API requests of the
+ * configured posting mode (pure: no database, no network), signs in (OAuth 2.0 with PKCE or
+ * client credentials, token store), and sends the outbox live (preflight, exactly once). */
 #ifndef SETTLEBOOK_XERO_H
 #define SETTLEBOOK_XERO_H
 
@@ -8,10 +8,26 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "err.h"
+#include "journal.h"
+#include "base.h"
 #include "ledger.h"
 
+/* xero — everything that speaks Xero: renders journals as the exact API requests of the
+ * configured posting mode (pure: no database, no network), signs in (OAuth 2.0 with PKCE or
+ * client credentials, token store), and sends the outbox live (preflight, exactly once). */
+
+/* xero — renders a settlement's journals as the exact Xero API requests (method, path,
+ * query, body) for the configured posting mode. Pure: reads the ledger, writes nothing, and
+ * renders identically for the dry run and for live posting. */
+
 #define XERO_BATCH_MAX 50   /* documents per request */
+
+/* An outbox row's request as it goes out: the stored body and key, or, when some documents
+ * are already confirmed, only the others under a key derived from the stored one and that
+ * subset. *body_out is owned by the caller (free). The preview and live sending both use
+ * it, so they show and send the same bytes. */
+int xero_effective(struct ledger *lg, const struct outbox_row *r, char **body_out,
+                   char key_out[136], struct err *e);
 
 struct xero_req {
     char settlement_id[64];
@@ -36,11 +52,216 @@ struct xero_reqs {
 void xero_reqs_free(struct xero_reqs *r);  /* frees bodies; the struct may be reused */
 
 /* Renders every request for one settlement (by row id) in the configured mode. */
-int xero_render(struct ledger *lg, const struct config *cfg, int64_t settlement_ref,
-                struct xero_reqs *out, struct err *e);
+int xero_render(const struct journal_view *s, struct xero_reqs *out, struct err *e);
 
 /* Appends a request; takes ownership of body (a jw text copy). */
 int xero_reqs_add(struct xero_reqs *r, const struct xero_req *q, const char *body,
                   struct err *e);
+
+/* xero_auth — Xero OAuth 2.0 access tokens for the API client: client credentials (Custom
+ * Connection) or the stored refresh token (rotated, persisted before use), plus the tenant.
+ * Credentials come from the environment (SETTLEBOOK_XERO_CLIENT_ID, _CLIENT_SECRET,
+ * _TENANT_ID), tokens from the token file (token_store.h). Secrets never appear in logs,
+ * output or error messages. */
+
+/* What the API client needs for a request: "Authorization: Bearer <access_token>" and
+ * "xero-tenant-id: <tenant_id>". tenant_id is "" only for a Custom Connection whose
+ * organisation could not be listed: send no xero-tenant-id then (Xero does not need it for
+ * Custom Connections). Contains a secret: never log it, clear it when done. */
+struct xero_session {
+    char access_token[4096];
+    char tenant_id[64];
+    int64_t expires_at;   /* clock_now_s() seconds */
+};
+
+/* Gives a valid access token (valid for at least XERO_AUTH_MARGIN_S more seconds): client
+ * credentials when no refresh token is stored and a client secret is set (Custom Connection),
+ * else the stored refresh token (rotated and persisted before use). A still-valid token in the
+ * token file is reused without a network call. Tenant: SETTLEBOOK_XERO_TENANT_ID, else the one
+ * stored by `auth xero`/`auth tenant`, else the only connection (then stored; see above for
+ * Custom Connections). Holds the token file's lock
+ * while it reads, refreshes and writes, so concurrent runs refresh once.
+ * Errors: ERR_INPUT (missing credentials, refused token file, several tenants and none
+ * chosen), ERR_NET (Xero refused or unreachable after retries), ERR_IO. */
+int xero_auth_session(const struct config *cfg, struct xero_session *out, struct err *e);
+
+/* After a 401 from the API: forces a new access token into s (keeps s->tenant_id). When
+ * another process already refreshed since s was issued, its token is taken instead of
+ * refreshing again. The caller retries its request once with the new token. */
+int xero_auth_refresh(const struct config *cfg, struct xero_session *s, struct err *e);
+
+/* Overwrites the token in s. */
+void xero_session_clear(struct xero_session *s);
+
+/* Refuses a URL that secrets must not be sent to: anything but https://, except
+ * http:// to 127.0.0.1, [::1] or localhost (local fakes in tests). what names the setting. */
+int xero_auth_url_ok(const char *url, const char *what, struct err *e);
+
+#define XERO_AUTH_MARGIN_S 60   /* a token this close to expiry counts as expired */
+
+/* xero_send — live posting: sends the outbox rows of the settlements touching a period to
+ * Xero, exactly as the dry run previewed them, exactly once. Settlement by settlement, whole
+ * or not at all: a preflight checks every reference first; a rejected document stops its
+ * settlement (dead letter, never retried blindly); a request whose outcome is unknown is
+ * looked up in Xero before anything is resent. Within Xero's limits: at most
+ * xero.calls_per_minute calls in any 60 s, one at a time (Xero allows five), Retry-After and
+ * X-MinLimit-Remaining / X-DayLimit-Remaining honoured, bounded retries with backoff and
+ * jitter. One poster per ledger at a time (an advisory lock next to the ledger file). */
+
+struct xero_send_summary {
+    int64_t settlements;        /* settlements with something to send */
+    int64_t posted;             /* of which now wholly confirmed */
+    int64_t blocked;            /* skipped: a dead request or a changed document */
+    int64_t requests;           /* requests confirmed this run */
+    int64_t documents;          /* documents confirmed this run (sent or found) */
+    int64_t found;              /* of which found in Xero by a lookup, not sent again */
+    int64_t dead;               /* requests that went dead this run */
+    int64_t problems;           /* preflight exceptions: nothing was sent */
+    int64_t calls, retries;     /* HTTP calls made, of which retries */
+};
+
+/* Posts what is pending for period ("" = every settlement). Returns 0 when the run went
+ * through, even if some settlements stopped (dead, blocked, preflight problems: see out;
+ * the CLI exits 1 then); -1 with ERR_NET when Xero could not be reached or kept failing
+ * after retries (exit 3: rerun later, nothing is sent twice), ERR_INPUT for missing
+ * credentials. ledger_path names the advisory lock file (<ledger>.xero-lock). */
+int xero_send_live(struct ledger *lg, const struct config *cfg, const char *ledger_path,
+                   const char *period, struct xero_send_summary *out, struct err *e);
+
+/* token_store — the Xero token file: a small JSON file holding OAuth tokens, readable only by
+ * its owner. Every read refuses a symlink, a file owned by another user and a file group or
+ * others can access; every write goes to a 0600 temp file, is fsynced and renamed into place.
+ * A lock file ("<path>.lock", flock) serialises read-refresh-write across processes.
+ * Nothing here logs, and no error message ever contains a file's contents. */
+
+#define TOKEN_STORE_FILE_MAX (64u << 10)  /* larger token files are refused */
+#define TOKEN_STORE_VERSION 1
+
+/* One token set, as stored. Strings are NUL-terminated; "" means absent. */
+struct token_set {
+    char grant[24];            /* "authorization_code" or "client_credentials" */
+    char client_id[128];       /* the app the tokens belong to */
+    char access_token[4096];
+    int64_t expires_at;        /* access token expiry, clock_now_s() seconds; 0 unknown */
+    char refresh_token[2048];  /* authorization_code only; rotates on every refresh */
+    char tenant_id[64];        /* organisation chosen with `auth xero` / `auth tenant` */
+    char tenant_name[256];
+    int64_t updated_at;
+};
+
+/* The token file's path: cfg->xero.token_file with a leading "~/" expanded, or
+ * ~/.config/settlebook/xero-token.json when that is "". */
+int token_store_path(const struct config *cfg, char *out, size_t cap, struct err *e);
+
+/* Checks that path, when it exists, is a regular file (not a symlink) owned by the effective
+ * user with no group/other permission bits. *exists tells whether it exists. ERR_INPUT
+ * naming the file and the fix when it is refused. */
+int token_store_check(const char *path, int *exists, struct err *e);
+
+/* Takes the exclusive lock "<path>.lock" (created 0600, parent folders created 0700),
+ * waiting at most wait_ms. *out_fd is the lock's descriptor for token_store_unlock. */
+int token_store_lock(const char *path, long wait_ms, int *out_fd, struct err *e);
+void token_store_unlock(int fd);  /* releases and closes; -1 is a no-op */
+
+/* Reads path into out (zeroed first). *found = 0 and out empty when the file does not exist.
+ * Refused files (see token_store_check) and malformed JSON are errors. */
+int token_store_read(const char *path, struct token_set *out, int *found, struct err *e);
+
+/* Writes t to path atomically: "<path>.tmp" created 0600 with O_EXCL|O_NOFOLLOW, fsync,
+ * rename, fsync of the folder. Parent folders are created 0700. Refuses to replace a file
+ * token_store_check refuses. Sets nothing in t (updated_at is the caller's). */
+int token_store_write(const char *path, const struct token_set *t, struct err *e);
+
+/* Proves path can be written (creates and removes "<path>.tmp") without touching path: run
+ * before asking for tokens that invalidate the stored ones, so an unwritable file stops the
+ * run while the old refresh token still works. */
+int token_store_probe(const char *path, struct err *e);
+
+/* Generic JSON object files with the same checks (the PKCE "<path>.pkce" file).
+ * token_store_load_text gives a NUL-terminated copy the caller frees (after cleansing);
+ * *out = NULL when the file does not exist. */
+int token_store_load_text(const char *path, char **out, size_t *len, struct err *e);
+int token_store_save_text(const char *path, const char *text, size_t len, struct err *e);
+
+/* Removes path (no error when it is absent). */
+int token_store_remove(const char *path, struct err *e);
+
+/* Overwrites the secrets in t (OPENSSL_cleanse). */
+void token_set_clear(struct token_set *t);
+
+/* xero_auth_int — the pieces of Xero authentication shared by xero_auth.c, xero_auth_token.c,
+ * xero_pkce.c and the `auth` command: credentials, the token endpoint, the connections list
+ * and PKCE. Not for other modules: they use xero_auth.h. */
+
+#define XERO_TENANTS_MAX 100
+
+/* From the environment. client_id is required; client_secret is "" for a PKCE public app. */
+struct xero_creds {
+    char client_id[128];
+    char client_secret[512];
+    char tenant_id[64];       /* SETTLEBOOK_XERO_TENANT_ID, "" when unset */
+};
+
+int xero_creds_env(struct xero_creds *out, struct err *e);
+void xero_creds_clear(struct xero_creds *c);
+
+struct xero_tenant {
+    char id[64];
+    char name[256];
+    char type[32];
+};
+
+/* Token endpoint calls (POST xero.token_url, form body; HTTP Basic with the client secret
+ * when one is set, else client_id in the form). Retries 429/5xx/network failures up to
+ * xero.max_retries times. On success fills t's access_token, expires_at and (when given)
+ * refresh_token, grant and client_id; leaves tenant fields alone. */
+int xero_token_client_credentials(const struct config *cfg, const struct xero_creds *c,
+                                  struct token_set *t, struct err *e);
+int xero_token_refresh(const struct config *cfg, const struct xero_creds *c,
+                       struct token_set *t, struct err *e);
+int xero_token_code(const struct config *cfg, const struct xero_creds *c, const char *code,
+                    const char *verifier, struct token_set *t, struct err *e);
+
+/* GET xero.connections_url with the access token. *unauthorized = 1 (and -1 returned) on
+ * 401, so the caller can refresh once. */
+int xero_connections(const struct config *cfg, const char *access_token,
+                     struct xero_tenant *out, size_t cap, size_t *n, int *unauthorized,
+                     struct err *e);
+
+/* Locks the token file of cfg (path into path_out) for at most the time a refresh can take. */
+int xero_auth_lock(const struct config *cfg, char *path_out, size_t cap, int *fd,
+                   struct err *e);
+
+/* xero_auth_session without the tenant (for listing and choosing tenants), and
+ * xero_auth_refresh that fills the tenant only when want_tenant is set. */
+int xero_auth_token(const struct config *cfg, struct xero_session *out, struct err *e);
+int xero_auth_renew(const struct config *cfg, struct xero_session *s, int want_tenant,
+                    struct err *e);
+
+/* Stores the chosen tenant in the token file (which must exist). */
+int xero_auth_set_tenant(const struct config *cfg, const struct xero_tenant *t,
+                         struct err *e);
+
+/* PKCE (RFC 7636, S256) for `settlebook auth xero`. */
+struct xero_pkce {
+    char verifier[96];   /* base64url of 48 random bytes: 64 chars */
+    char challenge[48];  /* base64url(SHA-256(verifier)): 43 chars */
+    char state[48];      /* base64url of 24 random bytes */
+};
+
+int xero_pkce_new(struct xero_pkce *out, struct err *e);
+/* code_challenge = base64url(SHA-256(verifier)), 43 characters. */
+int xero_pkce_challenge(const char *verifier, char out[48], struct err *e);
+/* The authorize URL the user opens in a browser. */
+int xero_pkce_url(const struct config *cfg, const struct xero_creds *c,
+                  const struct xero_pkce *p, char *out, size_t cap, struct err *e);
+
+/* Parses what the user pasted: the redirect URL (code and state from its query; an "error"
+ * parameter is reported) or a bare code (*state = ""). */
+int xero_pkce_parse_redirect(const char *in, char *code, size_t code_cap, char *state,
+                             size_t state_cap, struct err *e);
+
+/* base64url without padding of n bytes into out (cap >= 4 * n / 3 + 2). */
+void xero_b64url(const unsigned char *p, size_t n, char *out);
 
 #endif

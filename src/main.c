@@ -5,7 +5,7 @@
 
 #include "cli.h"
 #include "ledger.h"
-#include "log.h"
+#include "base.h"
 
 static const char usage[] =
     "usage: settlebook [global options] <command> [options]\n"

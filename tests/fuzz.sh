@@ -16,7 +16,7 @@ FLAGS="-O1 -g $SAN -fsanitize=fuzzer-no-link -Wno-unknown-warning-option"
 command -v clang >/dev/null || { echo "fuzz: clang is missing (make deps)"; exit 4; }
 
 # The library objects, built by the Makefile's own rules with clang.
-objs=$(for f in src/*.c; do [ "$f" = src/main.c ] || echo "$B/$(basename "$f" .c).o"; done)
+objs=$(make --no-print-directory -s BUILD=$B print-lib-objs)
 mkdir -p $B
 make --no-print-directory BUILD=$B CC=clang CFLAGS="$FLAGS" $objs $B/sql_embed.o >$B/build.log 2>&1 ||
   { tail -n 30 $B/build.log; echo "fuzz: build failed"; exit 4; }

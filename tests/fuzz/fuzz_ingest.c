@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct ledger *lg;
 static char path[2][64];
-static struct ingest_bank bank;
+static struct config_bank bank;
 
 #define REQUIRE(cond, ...) do { if (!(cond)) { fprintf(stderr, "fuzz_ingest: " __VA_ARGS__); \
     fputc('\n', stderr); abort(); } } while (0)
@@ -40,7 +40,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         exit(1);
     }
     ledger_set_command(lg, "fuzz");
-    ingest_bank_defaults(&bank);
+    config_bank_defaults(&bank);
     snprintf(path[0], sizeof path[0], "/tmp/fuzz-ingest-%ld-a.tsv", (long)getpid());
     snprintf(path[1], sizeof path[1], "/tmp/fuzz-ingest-%ld-b.tsv", (long)getpid());
     atexit(cleanup);

@@ -8,10 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dates.h"
+#include "base.h"
 #include "ingest_int.h"
-#include "money.h"
-#include "text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /* test_dates — every timestamp layout of the real settlement files, and bad ones. */
 #include <string.h>
 
-#include "dates.h"
+#include "base.h"
 #include "t.h"
 
 static const struct { const char *in; int rc; const char *want; } cases[] = {

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "ingest_int.h"
-#include "money.h"
+#include "base.h"
 #include "t.h"
 
 static const struct { const char *in; int exp; int rc; money_t want; } plain[] = {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "money.h"
+#include "base.h"
 #include "synth.h"
 #include "synth_int.h"
 #include "t.h"

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "t.h"
-#include "text.h"
+#include "base.h"
 
 static const struct { const char *in; size_t n; int ok; } utf8[] = {
     { "plain ASCII", 11, 1 },

@@ -1,9 +1,8 @@
 /* test_tz — offsets for UTC, fixed offsets and IANA zones across DST changes. */
 #include <string.h>
 
-#include "dates.h"
+#include "base.h"
 #include "t.h"
-#include "tz.h"
 
 static int64_t at(int y, int m, int d, int hh, int mm)
 {

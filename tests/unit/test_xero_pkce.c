@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "t.h"
-#include "xero_auth_int.h"
+#include "xero.h"
 
 static const struct { const char *in; size_t n; const char *want; } b64[] = {
     { "", 0, "" }, { "f", 1, "Zg" }, { "fo", 2, "Zm8" }, { "foo", 3, "Zm9v" },

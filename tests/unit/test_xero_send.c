@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crash.h"
+#include "base.h"
 #include "t.h"
 #include "xero_send_int.h"
 

@@ -1,0 +1,180 @@
+/* cli_ingest — `settlebook ingest [--replace] FILE...`: loads every file in one transaction
+ * (a savepoint each). If any file is bad, nothing is committed and the exit status is 2. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "ingest.h"
+#include "ledger.h"
+#include "base.h"
+
+static const char usage[] =
+    "usage: settlebook ingest [--replace] FILE...\n"
+    "Loads settlement reports (flat file V2 or the older layout), All Orders reports,\n"
+    "SP-API Orders JSON and bank statement CSVs; the kind comes from each file's header.\n"
+    "The same bytes twice are skipped. A settlement already in the ledger from different\n"
+    "bytes is refused unless --replace is given (recorded in the audit log).\n"
+    "All files load together or not at all. Exit status 1 when a settlement's lines do not\n"
+    "sum to its total (it is ingested as it is and flagged SETTLEMENT_TOTAL_MISMATCH).\n";
+
+static void report(const char *path, const struct ingest_result *r, json_t *out)
+{
+    char a[MONEY_FMT_MAX], b[MONEY_FMT_MAX];
+    int exp = money_exponent(r->currency);
+    if (out) {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:I, s:I}", "file", path, "kind",
+                              r->kind, "sha256", r->sha256, "skipped", r->skipped,
+                              "replaced", r->replaced, "records", (json_int_t)r->records,
+                              "lines", (json_int_t)r->lines);
+        if (r->settlement_id[0] && !r->skipped) {
+            json_object_set_new(o, "settlement_id", json_string(r->settlement_id));
+            json_object_set_new(o, "total_minor", json_integer(r->total_minor));
+            json_object_set_new(o, "lines_sum_minor", json_integer(r->lines_sum_minor));
+            json_object_set_new(o, "mismatch", json_boolean(r->mismatch));
+        }
+        json_array_append_new(out, o);
+    }
+    if (r->skipped) {
+        log_info("%s: already ingested (same sha256 %.12s..., %s); nothing to do", path,
+                 r->sha256, r->kind);
+    } else if (r->settlement_id[0]) {
+        log_info("%s: %s settlement %s %s: %lld lines, total %s, lines sum %s%s%s", path,
+                 r->kind, r->settlement_id, r->currency, (long long)r->lines,
+                 money_format(a, r->total_minor, exp), money_format(b, r->lines_sum_minor, exp),
+                 r->mismatch ? " — MISMATCH (flagged SETTLEMENT_TOTAL_MISMATCH)" : "",
+                 r->replaced ? " (replaced the earlier version)" : "");
+    } else if (strcmp(r->kind, "bank_csv") == 0) {
+        if (r->records == r->lines)
+            log_info("%s: bank_csv %s: %lld lines, all new", path, r->currency,
+                     (long long)r->records);
+        else
+            log_info("%s: bank_csv %s: %lld lines, %lld new, %lld already in the ledger from "
+                     "an overlapping statement (skipped)", path, r->currency,
+                     (long long)r->records, (long long)r->lines,
+                     (long long)(r->records - r->lines));
+    } else {
+        log_info("%s: %s: %lld records, %lld stored", path, r->kind, (long long)r->records,
+                 (long long)r->lines);
+    }
+}
+
+/* Parses options; the files are left at argv[*first..argc-1]. */
+static int parse_args(struct cli *g, struct ingest_opts *o, int *first)
+{
+    int i = 1;
+    for (; i < g->argc && g->argv[i][0] == '-' && g->argv[i][1]; i++) {
+        if (strcmp(g->argv[i], "--replace") == 0) {
+            o->replace = 1;
+        } else if (strcmp(g->argv[i], "--") == 0) {
+            i++;
+            break;
+        } else {
+            fprintf(stderr, "settlebook ingest: unknown option %s\n%s", g->argv[i], usage);
+            return -1;
+        }
+    }
+    if (i >= g->argc) {
+        fputs(usage, stderr);
+        return -1;
+    }
+    *first = i;
+    return 0;
+}
+
+/* Whether each settlement ingested in this run ties out; a later file of the same settlement
+ * (--replace) overrides an earlier one. */
+struct tie {
+    char id[64];
+    int mismatch;
+};
+
+static void tie_note(struct tie *t, int *n, const struct ingest_result *r)
+{
+    int i = 0;
+    if (r->skipped || !r->settlement_id[0])
+        return;
+    while (i < *n && strcmp(t[i].id, r->settlement_id) != 0)
+        i++;
+    if (i == *n)
+        snprintf(t[(*n)++].id, sizeof t[0].id, "%s", r->settlement_id);
+    t[i].mismatch = r->mismatch;
+}
+
+/* Counts refused files in *failed and settlements left not tying out in *mismatched. */
+static int ingest_all(struct cli *g, struct ledger *lg, const struct ingest_opts *o, int first,
+                      json_t *out, int *failed, int *mismatched, struct err *e)
+{
+    struct tie *ties = calloc((size_t)g->argc, sizeof *ties);
+    int nties = 0;
+    if (!ties)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (int i = first; i < g->argc; i++) {
+        struct ingest_result r;
+        struct err fe = {0};
+        if (ingest_file(lg, g->argv[i], o, &r, &fe) < 0) {
+            log_error("%s", fe.msg);
+            if (fe.code != ERR_INPUT) {
+                *e = fe;
+                free(ties);
+                return -1;
+            }
+            (*failed)++;
+            continue;
+        }
+        report(g->argv[i], &r, out);
+        tie_note(ties, &nties, &r);
+    }
+    for (int i = 0; i < nties; i++)
+        *mismatched += ties[i].mismatch;
+    free(ties);
+    return 0;
+}
+
+int cli_ingest(struct cli *g)
+{
+    struct config cfg;
+    struct err e = {0};
+    struct ledger *lg = NULL;
+    struct ingest_opts o = {0};
+    json_t *out = g->json ? json_array() : NULL;
+    int first, failed = 0, mismatched = 0, status = 0;
+
+    if (cli_wants_help(g->argc, g->argv, usage))
+        return 0;
+    if (parse_args(g, &o, &first) < 0)
+        return 2;
+    if (config_load(&cfg, g->config, 0, &e) < 0 || ledger_open(&lg, g->ledger, 0, &e) < 0)
+        goto fail;
+    o.bank = &cfg.bank;
+    ledger_set_command(lg, "ingest");
+    if (ledger_begin(lg, &e) < 0 || ingest_all(g, lg, &o, first, out, &failed, &mismatched,
+                                                 &e) < 0)
+        goto fail;
+    if (failed) {
+        ledger_rollback(lg);
+        log_error("%d file(s) refused: nothing was ingested; fix them and run again", failed);
+        status = 2;
+    } else if (ledger_commit(lg, &e) < 0) {
+        goto fail;
+    } else if (mismatched) {
+        /* ingested as they are, but an error-severity exception now stands: exit 1 */
+        log_info("%d settlement(s) do not tie out to their total: see settlebook exceptions",
+                 mismatched);
+        status = 1;
+    }
+    if (out && !failed)
+        json_dumpf(out, stdout, JSON_INDENT(2)), fputc('\n', stdout);
+    goto done;
+fail:
+    ledger_rollback(lg);
+    log_error("%s", e.msg);
+    status = err_exit_code(&e);
+done:
+    json_decref(out);
+    ledger_close(lg);
+    config_free(&cfg);
+    return status;
+}

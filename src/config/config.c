@@ -1,0 +1,586 @@
+/* config — loads settlebook.json over the built-in defaults. Every key is known or refused:
+ * a typo in an account role must stop the run, not post to the wrong account. */
+#include "config.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base.h"
+
+static const char *const account_names[ACCT_COUNT] = {
+    "sales", "shipping", "gift_wrap", "promotions", "refunds", "fees_selling", "fees_fba",
+    "fees_storage", "fees_advertising", "fees_subscription", "fees_other", "sales_tax",
+    "marketplace_facilitator_tax", "reimbursements", "reserves", "carried_forward", "clearing",
+    "bank", "rounding", "suspense",
+};
+
+static const char *const tax_names[TAX_COUNT] = { "sales", "fees", "none" };
+
+const char *config_account_name(int role)
+{
+    return role >= 0 && role < ACCT_COUNT ? account_names[role] : "";
+}
+
+int config_account_role(const char *name)
+{
+    for (int i = 0; i < ACCT_COUNT; i++)
+        if (strcmp(account_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+static int tax_category(const char *name)
+{
+    for (int i = 0; i < TAX_COUNT; i++)
+        if (strcmp(tax_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+static int bad(struct err *e, const char *path, const char *key, const char *what)
+{
+    return err_set(e, ERR_INPUT, "%s: config key \"%s\": %s", path, key, what);
+}
+
+/* Copies a string value of at most cap-1 bytes. */
+static int get_str(json_t *v, char *out, size_t cap, const char *path, const char *key,
+                   struct err *e)
+{
+    if (!json_is_string(v))
+        return bad(e, path, key, "must be a string");
+    if (json_string_length(v) >= cap)
+        return bad(e, path, key, "is too long");
+    snprintf(out, cap, "%s", json_string_value(v));
+    return 0;
+}
+
+static int get_bool(json_t *v, int *out, const char *path, const char *key, struct err *e)
+{
+    if (!json_is_boolean(v))
+        return bad(e, path, key, "must be true or false");
+    *out = json_is_true(v);
+    return 0;
+}
+
+static int get_int(json_t *v, int *out, int lo, int hi, const char *path, const char *key,
+                   struct err *e)
+{
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return bad(e, path, key, "must be a whole number in range");
+    *out = (int)json_integer_value(v);
+    return 0;
+}
+
+static int is_comment(const char *k)
+{
+    return strcmp(k, "//") == 0;
+}
+
+static int load_accounts(struct config *c, json_t *o, const char *path, struct err *e)
+{
+    const char *k;
+    json_t *v;
+    char key[128];
+    if (!json_is_object(o))
+        return bad(e, path, "accounts", "must be an object");
+    json_object_foreach(o, k, v) {
+        int role = config_account_role(k);
+        snprintf(key, sizeof key, "accounts.%s", k);
+        if (is_comment(k))
+            continue;
+        if (role < 0)
+            return bad(e, path, key, "unknown account role (see README: accounts)");
+        if (get_str(v, c->accounts[role], CONFIG_CODE_MAX, path, key, e) < 0)
+            return -1;
+        if (!c->accounts[role][0])
+            return bad(e, path, key, "must not be empty");
+    }
+    return 0;
+}
+
+static int load_tax(struct config_marketplace *m, json_t *o, const char *path, const char *key,
+                    struct err *e)
+{
+    const char *k;
+    json_t *v;
+    char sub[192];
+    if (!json_is_object(o))
+        return bad(e, path, key, "must be an object of tax types");
+    json_object_foreach(o, k, v) {
+        int t = tax_category(k);
+        snprintf(sub, sizeof sub, "%s.%s", key, k);
+        if (is_comment(k))
+            continue;
+        if (t < 0)
+            return bad(e, path, sub, "unknown tax category (sales, fees, none)");
+        if (get_str(v, m->tax[t], CONFIG_CODE_MAX, path, sub, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int load_marketplace(struct config_marketplace *m, json_t *o, const char *path,
+                            const char *key, struct err *e)
+{
+    const char *k;
+    json_t *v;
+    char sub[192];
+    if (!json_is_object(o))
+        return bad(e, path, key, "must be an object");
+    json_object_foreach(o, k, v) {
+        int rc = 0;
+        snprintf(sub, sizeof sub, "%s.%s", key, k);
+        if (is_comment(k))
+            continue;
+        if (strcmp(k, "contact") == 0)
+            rc = get_str(v, m->contact, sizeof m->contact, path, sub, e);
+        else if (strcmp(k, "tax") == 0)
+            rc = load_tax(m, v, path, sub, e);
+        else if (strcmp(k, "tracking") == 0) {
+            json_t *n = json_object_get(v, "name"), *op = json_object_get(v, "option");
+            if (!json_is_object(v) || !n || !op || json_object_size(v) != 2)
+                return bad(e, path, sub, "must be {\"name\": ..., \"option\": ...}");
+            rc = get_str(n, m->tracking_name, sizeof m->tracking_name, path, sub, e);
+            if (rc == 0)
+                rc = get_str(op, m->tracking_option, sizeof m->tracking_option, path, sub, e);
+        } else
+            return bad(e, path, sub, "unknown key (contact, tax, tracking)");
+        if (rc < 0)
+            return -1;
+    }
+    if (!m->contact[0])
+        return bad(e, path, key, "needs a \"contact\"");
+    return 0;
+}
+
+static int load_marketplaces(struct config *c, json_t *o, const char *path, struct err *e)
+{
+    const char *k;
+    json_t *v;
+    char key[192];
+    if (!json_is_object(o))
+        return bad(e, path, "marketplaces", "must be an object");
+    c->n_marketplaces = 0; /* the file's list replaces the defaults */
+    json_object_foreach(o, k, v) {
+        struct config_marketplace *m;
+        if (is_comment(k))
+            continue;
+        snprintf(key, sizeof key, "marketplaces.%s", k);
+        if (c->n_marketplaces == CONFIG_MARKETPLACES_MAX)
+            return bad(e, path, key, "too many marketplaces");
+        if (strlen(k) >= CONFIG_NAME_MAX)
+            return bad(e, path, key, "name is too long");
+        m = &c->marketplaces[c->n_marketplaces++];
+        memset(m, 0, sizeof *m);
+        snprintf(m->name, sizeof m->name, "%s", k);
+        for (int t = 0; t < TAX_COUNT; t++)
+            snprintf(m->tax[t], sizeof m->tax[t], "NONE");
+        if (load_marketplace(m, v, path, key, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int load_rule(struct config_mapping *r, json_t *o, const char *path, const char *key,
+                     struct err *e)
+{
+    const char *k;
+    json_t *v;
+    char sub[192], acct[CONFIG_CODE_MAX] = "", tax[16] = "none";
+    if (!json_is_object(o))
+        return bad(e, path, key, "must be an object");
+    memset(r, 0, sizeof *r);
+    snprintf(r->category, sizeof r->category, "Other");
+    json_object_foreach(o, k, v) {
+        int rc;
+        snprintf(sub, sizeof sub, "%s.%s", key, k);
+        if (is_comment(k))
+            continue;
+        if (strcmp(k, "transaction_type") == 0)
+            rc = get_str(v, r->transaction_type, sizeof r->transaction_type, path, sub, e);
+        else if (strcmp(k, "amount_type") == 0)
+            rc = get_str(v, r->amount_type, sizeof r->amount_type, path, sub, e);
+        else if (strcmp(k, "amount_description") == 0)
+            rc = get_str(v, r->amount_description, sizeof r->amount_description, path, sub, e);
+        else if (strcmp(k, "marketplace") == 0)
+            rc = get_str(v, r->marketplace, sizeof r->marketplace, path, sub, e);
+        else if (strcmp(k, "account") == 0)
+            rc = get_str(v, acct, sizeof acct, path, sub, e);
+        else if (strcmp(k, "tax") == 0)
+            rc = get_str(v, tax, sizeof tax, path, sub, e);
+        else if (strcmp(k, "category") == 0)
+            rc = get_str(v, r->category, sizeof r->category, path, sub, e);
+        else
+            return bad(e, path, sub, "unknown key (transaction_type, amount_type, "
+                       "amount_description, marketplace, account, tax, category)");
+        if (rc < 0)
+            return -1;
+    }
+    if (!acct[0])
+        return bad(e, path, key, "needs an \"account\" (a role such as \"sales\" or a code)");
+    r->account = config_account_role(acct);
+    if (r->account < 0)
+        snprintf(r->code, sizeof r->code, "%s", acct);
+    r->tax = tax_category(tax);
+    if (r->tax < 0)
+        return bad(e, path, key, "\"tax\" must be sales, fees or none");
+    return 0;
+}
+
+static int load_mappings(struct config *c, json_t *a, const char *path, struct err *e)
+{
+    char key[64];
+    if (!json_is_array(a))
+        return bad(e, path, "mappings", "must be an array of rules");
+    if (json_array_size(a) > CONFIG_MAPPINGS_MAX)
+        return bad(e, path, "mappings", "too many rules");
+    c->mappings = calloc(json_array_size(a) + 1, sizeof *c->mappings);
+    if (!c->mappings)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        snprintf(key, sizeof key, "mappings[%zu]", i);
+        if (load_rule(&c->mappings[i], json_array_get(a, i), path, key, e) < 0)
+            return -1;
+        c->n_mappings++;
+    }
+    return 0;
+}
+
+static int load_posting(struct config *c, json_t *o, const char *path, struct err *e)
+{
+    const char *k;
+    json_t *v;
+    char key[64], mode[16];
+    if (!json_is_object(o))
+        return bad(e, path, "posting", "must be an object");
+    json_object_foreach(o, k, v) {
+        int rc;
+        snprintf(key, sizeof key, "posting.%s", k);
+        if (is_comment(k))
+            continue;
+        if (strcmp(k, "mode") == 0) {
+            rc = get_str(v, mode, sizeof mode, path, key, e);
+            if (rc == 0) {
+                if (strcmp(mode, "summary") == 0)
+                    c->mode = POST_SUMMARY;
+                else if (strcmp(mode, "orders") == 0)
+                    c->mode = POST_ORDERS;
+                else if (strcmp(mode, "journal") == 0)
+                    c->mode = POST_JOURNAL;
+                else
+                    return bad(e, path, key, "must be summary, orders or journal");
+            }
+        } else if (strcmp(k, "status") == 0) {
+            rc = get_str(v, c->status, sizeof c->status, path, key, e);
+            if (rc == 0 && strcmp(c->status, "DRAFT") != 0 && strcmp(c->status, "AUTHORISED"))
+                return bad(e, path, key, "must be DRAFT or AUTHORISED");
+        } else if (strcmp(k, "group_by_sku") == 0)
+            rc = get_bool(v, &c->group_by_sku, path, key, e);
+        else if (strcmp(k, "timezone") == 0)
+            rc = get_str(v, c->timezone, sizeof c->timezone, path, key, e);
+        else if (strcmp(k, "record_payment") == 0)
+            rc = get_bool(v, &c->record_payment, path, key, e);
+        else
+            return bad(e, path, key, "unknown key (mode, status, group_by_sku, timezone, "
+                       "record_payment)");
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int load_reconcile(struct config *c, json_t *o, const char *path, struct err *e)
+{
+    const char *k;
+    json_t *v;
+    char key[64];
+    if (!json_is_object(o))
+        return bad(e, path, "reconcile", "must be an object");
+    json_object_foreach(o, k, v) {
+        int rc;
+        snprintf(key, sizeof key, "reconcile.%s", k);
+        if (is_comment(k))
+            continue;
+        if (strcmp(k, "order_days_unsettled") == 0)
+            rc = get_int(v, &c->order_days_unsettled, 1, 3650, path, key, e);
+        else if (strcmp(k, "fee_anomaly_pct") == 0)
+            rc = get_int(v, &c->fee_anomaly_pct, 1, 1000, path, key, e);
+        else
+            return bad(e, path, key, "unknown key (order_days_unsettled, fee_anomaly_pct)");
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int load_bank(struct config *c, json_t *o, const char *path, struct err *e)
+{
+    static const struct { const char *key; size_t off; } cols[] = {
+        { "date_column", offsetof(struct config_bank, date_col) },
+        { "amount_column", offsetof(struct config_bank, amount_col) },
+        { "payee_column", offsetof(struct config_bank, payee_col) },
+        { "description_column", offsetof(struct config_bank, description_col) },
+        { "reference_column", offsetof(struct config_bank, reference_col) },
+    };
+    const char *k;
+    json_t *v;
+    char key[64], mark[4];
+    if (!json_is_object(o))
+        return bad(e, path, "bank", "must be an object");
+    json_object_foreach(o, k, v) {
+        int rc = 1;
+        snprintf(key, sizeof key, "bank.%s", k);
+        if (is_comment(k))
+            continue;
+        for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+            if (strcmp(k, cols[i].key) == 0)
+                rc = get_str(v, (char *)&c->bank + cols[i].off, 64, path, key, e);
+        if (rc == 1 && strcmp(k, "date_order") == 0) {
+            rc = get_str(v, c->bank.date_order, sizeof c->bank.date_order, path, key, e);
+            if (rc == 0 && strcmp(c->bank.date_order, "dmy") && strcmp(c->bank.date_order, "mdy")
+                && strcmp(c->bank.date_order, "ymd"))
+                return bad(e, path, key, "must be dmy, mdy or ymd");
+        } else if (rc == 1 && strcmp(k, "decimal_mark") == 0) {
+            rc = get_str(v, mark, sizeof mark, path, key, e);
+            if (rc == 0 && strcmp(mark, ".") != 0 && strcmp(mark, ",") != 0)
+                return bad(e, path, key, "must be \".\" or \",\"");
+            c->bank.decimal = mark[0];
+        } else if (rc == 1 && strcmp(k, "currency") == 0) {
+            rc = get_str(v, c->bank.currency, sizeof c->bank.currency, path, key, e);
+            if (rc == 0 && money_exponent(c->bank.currency) < 0)
+                return bad(e, path, key, "is not an ISO 4217 currency code settlebook knows");
+        } else if (rc == 1)
+            return bad(e, path, key, "unknown key");
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* A table-driven section of string and integer keys (xero, spapi). */
+struct keyspec {
+    const char *key;
+    size_t off, cap;   /* cap 0: an int, with lo..hi */
+    int lo, hi;
+};
+
+static int load_section(void *base, const struct keyspec *ks, size_t n, json_t *o,
+                        const char *path, const char *name, struct err *e)
+{
+    const char *k;
+    json_t *v;
+    char key[96];
+    if (!json_is_object(o))
+        return bad(e, path, name, "must be an object");
+    json_object_foreach(o, k, v) {
+        size_t i = 0;
+        snprintf(key, sizeof key, "%s.%s", name, k);
+        if (is_comment(k))
+            continue;
+        while (i < n && strcmp(ks[i].key, k) != 0)
+            i++;
+        if (i == n)
+            return bad(e, path, key, "unknown key");
+        if (ks[i].cap && get_str(v, (char *)base + ks[i].off, ks[i].cap, path, key, e) < 0)
+            return -1;
+        if (!ks[i].cap && get_int(v, (int *)(void *)((char *)base + ks[i].off), ks[i].lo,
+                                  ks[i].hi, path, key, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+#define S(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define I(f) offsetof(struct config, f), 0
+
+static const struct keyspec xero_keys[] = {
+    { "api_url", S(xero.api_url), 0, 0 },
+    { "token_url", S(xero.token_url), 0, 0 },
+    { "connections_url", S(xero.connections_url), 0, 0 },
+    { "authorize_url", S(xero.authorize_url), 0, 0 },
+    { "token_file", S(xero.token_file), 0, 0 },
+    { "redirect_uri", S(xero.redirect_uri), 0, 0 },
+    { "scopes", S(xero.scopes), 0, 0 },
+    { "timeout_ms", I(xero.timeout_ms), 100, 600000 },
+    { "max_retries", I(xero.max_retries), 0, 20 },
+    { "calls_per_minute", I(xero.calls_per_minute), 1, 60 },
+    { "concurrency", I(xero.concurrency), 1, 5 },
+};
+
+static const struct keyspec spapi_keys[] = {
+    { "endpoint", S(spapi.endpoint), 0, 0 },
+    { "token_url", S(spapi.token_url), 0, 0 },
+    { "marketplace_ids", S(spapi.marketplace_ids), 0, 0 },
+    { "data_dir", S(spapi.data_dir), 0, 0 },
+    { "timeout_ms", I(spapi.timeout_ms), 100, 600000 },
+    { "max_retries", I(spapi.max_retries), 0, 20 },
+};
+
+#undef S
+#undef I
+
+static void service_defaults(struct config *c)
+{
+    snprintf(c->xero.api_url, sizeof c->xero.api_url, "https://api.xero.com/api.xro/2.0");
+    snprintf(c->xero.token_url, sizeof c->xero.token_url,
+             "https://identity.xero.com/connect/token");
+    snprintf(c->xero.connections_url, sizeof c->xero.connections_url,
+             "https://api.xero.com/connections");
+    snprintf(c->xero.authorize_url, sizeof c->xero.authorize_url,
+             "https://login.xero.com/identity/connect/authorize");
+    snprintf(c->xero.redirect_uri, sizeof c->xero.redirect_uri,
+             "http://localhost:8723/callback");
+    snprintf(c->xero.scopes, sizeof c->xero.scopes, "offline_access accounting.transactions "
+             "accounting.settings.read accounting.contacts.read");
+    c->xero.timeout_ms = 30000;
+    c->xero.max_retries = 6;
+    c->xero.calls_per_minute = 60;
+    c->xero.concurrency = 5;
+    snprintf(c->spapi.endpoint, sizeof c->spapi.endpoint,
+             "https://sellingpartnerapi-na.amazon.com");
+    snprintf(c->spapi.token_url, sizeof c->spapi.token_url, "https://api.amazon.com/auth/o2/token");
+    snprintf(c->spapi.marketplace_ids, sizeof c->spapi.marketplace_ids, "ATVPDKIKX0DER");
+    snprintf(c->spapi.data_dir, sizeof c->spapi.data_dir, "data");
+    c->spapi.timeout_ms = 60000;
+    c->spapi.max_retries = 6;
+}
+
+static int load_root(struct config *c, json_t *root, const char *path, struct err *e)
+{
+    const char *k;
+    json_t *v;
+    if (!json_is_object(root))
+        return err_set(e, ERR_INPUT, "%s: the config must be a JSON object", path);
+    json_object_foreach(root, k, v) {
+        int rc;
+        if (is_comment(k))
+            continue;
+        if (strcmp(k, "base_currency") == 0) {
+            rc = get_str(v, c->base_currency, sizeof c->base_currency, path, k, e);
+            if (rc == 0 && money_exponent(c->base_currency) < 0)
+                return bad(e, path, k, "is not an ISO 4217 currency code settlebook knows");
+        } else if (strcmp(k, "accounts") == 0)
+            rc = load_accounts(c, v, path, e);
+        else if (strcmp(k, "marketplaces") == 0)
+            rc = load_marketplaces(c, v, path, e);
+        else if (strcmp(k, "mappings") == 0)
+            rc = load_mappings(c, v, path, e);
+        else if (strcmp(k, "posting") == 0)
+            rc = load_posting(c, v, path, e);
+        else if (strcmp(k, "reconcile") == 0)
+            rc = load_reconcile(c, v, path, e);
+        else if (strcmp(k, "bank") == 0)
+            rc = load_bank(c, v, path, e);
+        else if (strcmp(k, "xero") == 0)
+            rc = load_section(c, xero_keys, sizeof xero_keys / sizeof xero_keys[0], v, path,
+                              k, e);
+        else if (strcmp(k, "spapi") == 0)
+            rc = load_section(c, spapi_keys, sizeof spapi_keys / sizeof spapi_keys[0], v, path,
+                              k, e);
+        else
+            return bad(e, path, k, "unknown key (base_currency, accounts, marketplaces, "
+                       "mappings, posting, reconcile, bank, xero, spapi)");
+        if (rc < 0)
+            return -1;
+    }
+    if (!c->bank.currency[0])
+        snprintf(c->bank.currency, sizeof c->bank.currency, "%s", c->base_currency);
+    return 0;
+}
+
+static int parse_text(struct config *c, const char *text, size_t len, const char *path,
+                      struct err *e)
+{
+    json_error_t je;
+    json_t *root = json_loadb(text, len, 0, &je);
+    int rc;
+    if (!root)
+        return err_set(e, ERR_INPUT, "%s:%d:%d: invalid JSON: %s", path, je.line, je.column,
+                       je.text);
+    rc = load_root(c, root, path, e);
+    json_decref(root);
+    return rc;
+}
+
+int config_load(struct config *c, const char *path, int must_exist, struct err *e)
+{
+    const char *def = config_default_text();
+    FILE *f;
+    char *buf = NULL;
+    long n;
+    int rc;
+
+    memset(c, 0, sizeof *c);
+    config_bank_defaults(&c->bank);
+    snprintf(c->status, sizeof c->status, "AUTHORISED");
+    snprintf(c->timezone, sizeof c->timezone, "UTC");
+    c->record_payment = 1;
+    c->order_days_unsettled = 45;
+    c->fee_anomaly_pct = 50;
+    service_defaults(c);
+    if (parse_text(c, def, strlen(def), "(built-in defaults)", e) < 0)
+        return -1;
+    free(c->mappings); /* the default file's example rule is only an example */
+    c->mappings = NULL;
+    c->n_mappings = 0;
+    c->bank.currency[0] = '\0'; /* follows base_currency unless the config sets bank.currency */
+    hash_hex(def, strlen(def), c->hash);
+    if (access(path, F_OK) != 0) {
+        if (must_exist)
+            return err_set(e, ERR_INPUT, "%s: no such config: run `settlebook init` or pass "
+                           "--config PATH", path);
+        snprintf(c->bank.currency, sizeof c->bank.currency, "%s", c->base_currency);
+        return 0;
+    }
+    f = fopen(path, "rb");
+    if (!f)
+        return err_set(e, ERR_INPUT, "%s: cannot open the config", path);
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > (1 << 20) ||
+        fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return err_set(e, ERR_INPUT, "%s: unreadable, or larger than 1 MiB", path);
+    }
+    buf = malloc((size_t)n + 1);
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        fclose(f);
+        free(buf);
+        return err_set(e, ERR_INPUT, "%s: cannot read the config", path);
+    }
+    fclose(f);
+    hash_hex(buf, (size_t)n, c->hash);
+    rc = parse_text(c, buf, (size_t)n, path, e);
+    free(buf);
+    return rc;
+}
+
+void config_free(struct config *c)
+{
+    if (!c)
+        return;
+    free(c->mappings);
+    c->mappings = NULL;
+    c->n_mappings = 0;
+}
+
+const struct config_marketplace *config_marketplace(const struct config *c, const char *name)
+{
+    for (size_t i = 0; i < c->n_marketplaces; i++)
+        if (strcmp(c->marketplaces[i].name, name) == 0)
+            return &c->marketplaces[i];
+    return c->n_marketplaces ? &c->marketplaces[0] : NULL;
+}
+
+void config_bank_defaults(struct config_bank *b)
+{
+    memset(b, 0, sizeof *b);
+    snprintf(b->date_col, sizeof b->date_col, "Date");
+    snprintf(b->amount_col, sizeof b->amount_col, "Amount");
+    snprintf(b->payee_col, sizeof b->payee_col, "Payee");
+    snprintf(b->description_col, sizeof b->description_col, "Description");
+    snprintf(b->reference_col, sizeof b->reference_col, "Reference");
+    snprintf(b->date_order, sizeof b->date_order, "dmy");
+    b->decimal = '.';
+}

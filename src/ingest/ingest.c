@@ -1,0 +1,293 @@
+/* ingest — one file: fingerprint it (sha256, NUL bytes, encoding), skip it when the same
+ * bytes are already in, detect its kind from the header, and hand records to the format
+ * reader, all inside a savepoint so a bad file leaves nothing behind. */
+#include "ingest.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base.h"
+#include "ingest_int.h"
+
+struct scan {
+    char sha256[HASH_HEX_LEN];
+    int64_t bytes;
+    int utf8;                 /* the whole file is valid UTF-8 */
+    char first;               /* first non-blank byte after a BOM */
+    int64_t nul_line, nul_col;
+    unsigned char head[2];    /* the first two bytes, to recognise UTF-16 */
+};
+
+int ingest_err(struct ingest_ctx *c, struct err *e, size_t line, int col, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (col > 0)
+        return err_set(e, ERR_INPUT, "%s:%zu:%d: %s", c->path, line, col, msg);
+    return err_set(e, ERR_INPUT, "%s:%zu: %s", c->path, line, msg);
+}
+
+int ingest_err_at(struct ingest_ctx *c, struct err *e, size_t line, int col, const char *name)
+{
+    char inner[sizeof e->msg];
+    snprintf(inner, sizeof inner, "%s", e->msg);
+    return ingest_err(c, e, line, col, "%s: %s: fix the file or re-download it from Seller "
+                      "Central", name, inner);
+}
+
+int ingest_columns(struct ingest_ctx *c, const struct delim_row *hdr, const char *const *names,
+                   const int *required, int *idx, size_t n, struct err *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        idx[i] = delim_find(hdr, names[i]);
+        if (idx[i] < 0 && required[i])
+            return ingest_err(c, e, hdr->line, 0, "required column '%s' is missing from the "
+                              "header: this is not a complete report of its kind", names[i]);
+    }
+    return 0;
+}
+
+/* "buyer-" and 12 lowercase hex digits: already masked. */
+static int is_masked(const char *s)
+{
+    if (strncmp(s, "buyer-", 6) != 0 || strlen(s) != 18)
+        return 0;
+    for (s += 6; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+            return 0;
+    return 1;
+}
+
+void ingest_mask_buyer(const char *s, char out[20])
+{
+    char hex[HASH_HEX_LEN], low[256];
+    size_t n = 0;
+    if (is_masked(s)) {
+        snprintf(out, 20, "%s", s);
+        return;
+    }
+    for (; s[n] && n < sizeof low - 1; n++)
+        low[n] = (char)(s[n] >= 'A' && s[n] <= 'Z' ? s[n] + 32 : s[n]);
+    low[n] = '\0';
+    hash_hex(low, n, hex);
+    snprintf(out, 20, "buyer-%.12s", hex);
+}
+
+/* Advances line and col (bytes since the last line end) over p[0..n-1]. */
+static void count_lines(const unsigned char *p, size_t n, int64_t *line, int64_t *col)
+{
+    const unsigned char *end = p + n, *nl;
+    while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        (*line)++;
+        *col = 0;
+        p = nl + 1;
+    }
+    *col += end - p;
+}
+
+static int scan_file(const char *path, struct scan *s, struct err *e)
+{
+    unsigned char buf[65536];
+    struct hash_ctx *h;
+    struct text_utf8 u = {0};
+    int64_t line = 1, col = 0;
+    size_t n;
+    FILE *f = fopen(path, "rb");
+
+    memset(s, 0, sizeof *s);
+    if (!f)
+        return err_set(e, ERR_INPUT, "%s: cannot open: check the path", path);
+    if (hash_new(&h, e) < 0) {
+        fclose(f);
+        return -1;
+    }
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        size_t skip = s->bytes == 0 && n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+        hash_update(h, buf, n);
+        text_utf8_feed(&u, buf, n);
+        if (s->bytes == 0 && n >= 2)
+            memcpy(s->head, buf, 2);
+        for (size_t i = skip; i < n && !s->first; i++)
+            if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r' && buf[i] != '\n')
+                s->first = (char)buf[i];
+        /* lines are counted (with memchr) only up to the first NUL, which the error names */
+        if (!s->nul_line) {
+            const unsigned char *nul = memchr(buf, 0, n);
+            count_lines(buf, nul ? (size_t)(nul - buf) : n, &line, &col);
+            if (nul) {
+                s->nul_line = line;
+                s->nul_col = col + 1;
+            }
+        }
+        s->bytes += (int64_t)n;
+        if (s->bytes > INGEST_FILE_MAX)
+            break;
+    }
+    hash_final(h, s->sha256);
+    if (ferror(f)) {
+        fclose(f);
+        return err_set(e, ERR_INPUT, "%s: cannot read (a folder?): pass a report file", path);
+    }
+    fclose(f);
+    s->utf8 = text_utf8_ok(&u);
+    if (s->bytes > INGEST_FILE_MAX)
+        return err_set(e, ERR_INPUT, "%s: larger than 8 GiB: split it", path);
+    if (s->bytes == 0)
+        return err_set(e, ERR_INPUT, "%s:1: the file is empty: re-download the report", path);
+    if (s->nul_line && ((s->head[0] == 0xFF && s->head[1] == 0xFE) ||
+                        (s->head[0] == 0xFE && s->head[1] == 0xFF)))
+        return err_set(e, ERR_INPUT, "%s:1:1: UTF-16 text: save it as UTF-8 (or Windows-1252) "
+                       "text, or re-download the report from Seller Central", path);
+    if (s->nul_line)
+        return err_set(e, ERR_INPUT, "%s:%lld:%lld: NUL byte: this is a binary file, not an "
+                       "Amazon report or bank CSV", path, (long long)s->nul_line,
+                       (long long)s->nul_col);
+    if (!s->first)
+        return err_set(e, ERR_INPUT, "%s:1: the file holds only blank lines", path);
+    return 0;
+}
+
+/* The first record decides the kind; later records go to the chosen reader. */
+static int on_record(void *ctx, const struct delim_row *r, struct err *e)
+{
+    struct ingest_ctx *c = ctx;
+    if (c->row)
+        return c->row(c, r, e);
+    if (delim_find(r, "settlement-id") >= 0 && delim_find(r, "amount-description") >= 0)
+        return ingest_v2_start(c, r, e);
+    if (delim_find(r, "settlement-id") >= 0)
+        return ingest_v1_start(c, r, e);
+    if (delim_find(r, "amazon-order-id") >= 0)
+        return ingest_orders_start(c, r, e);
+    if (c->o->bank && delim_find(r, c->o->bank->date_col) >= 0 &&
+        delim_find(r, c->o->bank->amount_col) >= 0)
+        return ingest_bank_start(c, r, e);
+    return ingest_err(c, e, r->line, 0, "unknown kind of file: the header is not a settlement "
+                      "report (V2 or older flat file), an orders report or a bank statement "
+                      "with columns '%s' and '%s' (see config \"bank\")",
+                      c->o->bank ? c->o->bank->date_col : "Date",
+                      c->o->bank ? c->o->bank->amount_col : "Amount");
+}
+
+static int insert_source(struct ingest_ctx *c, const struct scan *s, struct err *e)
+{
+    sqlite3_stmt *st;
+    int64_t run;
+    if (ledger_run_id(c->lg, &run, e) < 0 ||
+        ledger_prepare(c->lg, &st, "INSERT INTO source_file(sha256, kind, path, bytes, rows, "
+                       "encoding, run_id) VALUES (?, 'bank_csv', ?, ?, 0, ?, ?)", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, s->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, c->path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, s->bytes);
+    sqlite3_bind_text(st, 4, s->utf8 ? "utf-8" : "windows-1252", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, run);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ledger_fail(c->lg, e, "insert source_file");
+    sqlite3_finalize(st);
+    c->source_id = sqlite3_last_insert_rowid(ledger_db(c->lg));
+    return rc;
+}
+
+static int finish_source(struct ingest_ctx *c, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (ledger_prepare(c->lg, &st, "UPDATE source_file SET kind = ?, rows = ? WHERE id = ?",
+                       e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, c->res->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, c->res->records);
+    sqlite3_bind_int64(st, 3, c->source_id);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ledger_fail(c->lg, e, "update source_file");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int already_ingested(struct ingest_ctx *c, const char *sha, struct err *e)
+{
+    sqlite3_stmt *st;
+    int found;
+    if (ledger_prepare(c->lg, &st, "SELECT kind FROM source_file WHERE sha256 = ?", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
+    found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        snprintf(c->res->kind, sizeof c->res->kind, "%s", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return found;
+}
+
+static int load(struct ingest_ctx *c, const struct scan *s, struct err *e)
+{
+    struct delim_opts o = { .sep = '\t', .cp1252 = !s->utf8 };
+    if (insert_source(c, s, e) < 0)
+        return -1;
+    if (s->first == '{' || s->first == '[') {
+        if (ingest_spapi(c, e) < 0)
+            return -1;
+    } else if (s->first == '<') {
+        return err_set(e, ERR_INPUT, "%s:1: XML settlement reports are not supported: request "
+                       "the flat file V2 (GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2) instead",
+                       c->path);
+    } else {
+        FILE *f = fopen(c->path, "rb");
+        char line[4096] = "";
+        if (f) {
+            if (!fgets(line, sizeof line, f))
+                line[0] = '\0';
+            fclose(f);
+        }
+        if (!strchr(line, '\t') && strchr(line, ','))
+            o.sep = ',';
+        if (delim_read(c->path, &o, on_record, c, e) < 0)
+            return -1;
+        if (!c->row)
+            return err_set(e, ERR_INPUT, "%s:1: no header found", c->path);
+        if (c->finish(c, e) < 0)
+            return -1;
+    }
+    return finish_source(c, e);
+}
+
+/* Every file that changes the ledger is named in the audit log, whichever command loaded it. */
+static int audit(struct ingest_ctx *c, struct err *e)
+{
+    char detail[1024];
+    snprintf(detail, sizeof detail, "%s sha256=%s records=%lld path=%s", c->res->kind,
+             c->res->sha256, (long long)c->res->records, c->path);
+    return ledger_audit(c->lg, "ingest", detail, e);
+}
+
+int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o,
+                struct ingest_result *res, struct err *e)
+{
+    struct ingest_ctx c = { .lg = lg, .path = path, .o = o, .res = res };
+    struct scan s;
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    if (scan_file(path, &s, e) < 0)
+        return -1;
+    snprintf(res->sha256, sizeof res->sha256, "%s", s.sha256);
+    rc = already_ingested(&c, s.sha256, e);
+    if (rc != 0) {
+        res->skipped = rc > 0;
+        return rc < 0 ? -1 : 0;
+    }
+    if (ledger_savepoint(lg, e) < 0)
+        return -1;
+    rc = load(&c, &s, e);
+    if (rc == 0)
+        rc = audit(&c, e);
+    if (c.free_state)
+        c.free_state(c.state);
+    if (rc < 0) {
+        ledger_rollback_to(lg);
+        return -1;
+    }
+    return ledger_release(lg, e);
+}

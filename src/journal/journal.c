@@ -1,0 +1,248 @@
+/* journal — builds the month parts of each settlement from grouped amount lines (SQL does
+ * the per-line work, C maps the few distinct combinations), adds carried-forward and
+ * clearing lines, and writes them only when their content changed. */
+#include "journal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "journal_int.h"
+#include "ledger.h"
+
+/* The config entry for a marketplace name, exactly; NULL when absent. */
+static const struct config_marketplace *market_exact(const struct config *cfg, const char *n)
+{
+    for (size_t i = 0; i < cfg->n_marketplaces; i++)
+        if (strcmp(cfg->marketplaces[i].name, n) == 0)
+            return &cfg->marketplaces[i];
+    return NULL;
+}
+
+/* Lines read in the order an accountant expects: revenue, its reductions, taxes, fees,
+ * balances; categories from user rules come after the built-in ones. */
+static int category_rank(const char *c)
+{
+    static const char *const order[] = {
+        "Sales", "Shipping", "Gift wrap", "Promotions", "Refunds", "Sales tax",
+        "Marketplace facilitator tax", "Reimbursements", "Liquidations", "Selling fees",
+        "FBA fees", "Storage fees", "Advertising", "Subscription", "Other fees", "Reserve",
+        "Amazon balance", "Unmapped",
+    };
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        if (strcmp(order[i], c) == 0)
+            return (int)i;
+    return 100;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    const struct jentry *x = a, *y = b;
+    int c;
+    if ((c = strcmp(x->month, y->month)) ||
+        (c = category_rank(x->category) - category_rank(y->category)) ||
+        (c = strcmp(x->category, y->category)) ||
+        (c = strcmp(x->code, y->code)) || (c = strcmp(x->tax, y->tax)) ||
+        (c = strcmp(x->tname, y->tname)) || (c = strcmp(x->topt, y->topt)))
+        return c;
+    return strcmp(x->sku, y->sku);
+}
+
+/* Appends an entry, or folds it into the previous one when the key is the same: grouped rows
+ * arrive sorted by combination and time, so consecutive rows mostly share a journal line and
+ * memory stays proportional to the journal, not to the file. */
+static int add_entry(struct jbuild *b, const struct jentry *x, struct err *e)
+{
+    if (b->n > 0 && entry_cmp(&b->v[b->n - 1], x) == 0) {
+        b->v[b->n - 1].count += x->count;
+        return money_add(&b->v[b->n - 1].amount, x->amount, e);
+    }
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 64;
+        struct jentry *p = realloc(b->v, cap * sizeof *p);
+        if (!p)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        b->v = p;
+        b->cap = cap;
+    }
+    b->v[b->n++] = *x;
+    return 0;
+}
+
+/* Sorts entries and merges equal keys. */
+static int merge_entries(struct jbuild *b, struct err *e)
+{
+    size_t o = 0;
+    if (b->n > 1)
+        qsort(b->v, b->n, sizeof *b->v, entry_cmp);
+    for (size_t i = 0; i < b->n; i++) {
+        if (o > 0 && entry_cmp(&b->v[o - 1], &b->v[i]) == 0) {
+            if (money_add(&b->v[o - 1].amount, b->v[i].amount, e) < 0)
+                return -1;
+            b->v[o - 1].count += b->v[i].count;
+        } else {
+            b->v[o++] = b->v[i];
+        }
+    }
+    b->n = o;
+    return 0;
+}
+
+/* Resolves one grouped row into an entry: month (after locks), account, tax, tracking. */
+static int map_row(struct jctx *j, sqlite3_stmt *st, struct err *e)
+{
+    struct jentry x;
+    const char *tt = ledger_text(st, 0), *at = ledger_text(st, 1), *desc = ledger_text(st, 2), *mk = ledger_text(st, 3);
+    const struct config_marketplace *m = market_exact(j->cfg, mk);
+    const struct mapping_rule *r;
+    char date[11], month[8];
+
+    memset(&x, 0, sizeof x);
+    if (!m)
+        m = config_marketplace(j->cfg, j->s.marketplace);
+    r = mapping_find(j->map, tt, at, desc, mk[0] ? mk : j->s.marketplace);
+    tz_local_date(j->zone, ledger_text(st, 4), j->s.end_date, date);
+    snprintf(month, sizeof month, "%.7s", date);
+    x.amount = sqlite3_column_int64(st, 6);
+    x.count = sqlite3_column_int64(st, 7);
+    if (journal_lock_move(j, month, x.amount, x.count, x.month, e) < 0)
+        return -1;
+    if (r) {
+        snprintf(x.role, sizeof x.role, "%s", r->role >= 0 ? config_account_name(r->role)
+                                                           : "code");
+        snprintf(x.code, sizeof x.code, "%s", r->code);
+        snprintf(x.tax, sizeof x.tax, "%s", mapping_tax_type(j->map, r, m ? m->name : ""));
+        snprintf(x.category, sizeof x.category, "%s", r->category);
+    } else {
+        snprintf(x.role, sizeof x.role, "suspense");
+        snprintf(x.code, sizeof x.code, "%s", j->cfg->accounts[ACCT_SUSPENSE]);
+        snprintf(x.tax, sizeof x.tax, "%s", m ? m->tax[TAX_NONE] : "NONE");
+        snprintf(x.category, sizeof x.category, "Unmapped");
+        j->sum->unmapped_lines += x.count;
+    }
+    if (m) {
+        snprintf(x.tname, sizeof x.tname, "%s", m->tracking_name);
+        snprintf(x.topt, sizeof x.topt, "%s", m->tracking_option);
+    }
+    snprintf(x.sku, sizeof x.sku, "%s", ledger_text(st, 5));
+    return add_entry(&j->b, &x, e);
+}
+
+static int collect(struct jctx *j, struct err *e)
+{
+    sqlite3_stmt *st;
+    int rc = 0;
+    /* In UTC the posted date decides the month; elsewhere minute precision keeps even
+     * half-hour zones exact. Either way a million lines group into a few thousand rows. */
+    if (ledger_prepare(j->lg, &st, j->cfg->group_by_sku ?
+            "SELECT transaction_type, amount_type, amount_description, COALESCE(marketplace,''),"
+            " substr(COALESCE(posted,''),1,?2), COALESCE(sku,''), SUM(amount_minor), COUNT(*) "
+            "FROM settlement_line WHERE settlement_ref = ?1 GROUP BY 1,2,3,4,6,5" :
+            "SELECT transaction_type, amount_type, amount_description, COALESCE(marketplace,''),"
+            " substr(COALESCE(posted,''),1,?2), '', SUM(amount_minor), COUNT(*) "
+            "FROM settlement_line WHERE settlement_ref = ?1 GROUP BY 1,2,3,4,5", e) < 0)
+        return -1;
+    sqlite3_bind_int(st, 2, tz_is_utc(j->zone) ? 10 : 16);
+    sqlite3_bind_int64(st, 1, j->s.ref);
+    while (rc == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        rc = map_row(j, st, e) < 0 ? -1 : 0;
+    if (rc != SQLITE_DONE && rc != -1)
+        rc = ledger_fail(j->lg, e, "group settlement lines");
+    else if (rc == SQLITE_DONE)
+        rc = 0;
+    sqlite3_finalize(st);
+    return rc < 0 ? -1 : merge_entries(&j->b, e);
+}
+
+static int load_settlement(struct jctx *j, int64_t ref, struct err *e)
+{
+    sqlite3_stmt *st;
+    char in[256];
+    if (ledger_prepare(j->lg, &st, "SELECT s.settlement_id, s.currency, s.marketplace, "
+                       "s.end_utc, s.deposit_utc, s.lines_sum_minor, f.sha256 FROM settlement s"
+                       " JOIN source_file f ON f.id = s.source_file_id WHERE s.id = ?", e) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, ref);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return err_set(e, ERR_INTERNAL, "settlement row %lld vanished", (long long)ref);
+    }
+    memset(&j->s, 0, sizeof j->s);
+    j->s.ref = ref;
+    snprintf(j->s.id, sizeof j->s.id, "%s", ledger_text(st, 0));
+    snprintf(j->s.currency, sizeof j->s.currency, "%s", ledger_text(st, 1));
+    snprintf(j->s.marketplace, sizeof j->s.marketplace, "%s", ledger_text(st, 2));
+    j->s.exp = money_exponent(j->s.currency);
+    j->s.lines_sum = sqlite3_column_int64(st, 5);
+    tz_local_date(j->zone, ledger_text(st, 3), ledger_text(st, 3), j->s.end_date);
+    tz_local_date(j->zone, ledger_text(st, 4), ledger_text(st, 4), j->s.deposit_date);
+    snprintf(in, sizeof in, "%s|%s|%d|%s", ledger_text(st, 6), j->cfg->hash, ledger_schema_version(),
+             SETTLEBOOK_VERSION);
+    hash_hex(in, strlen(in), j->s.input_sha256);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int build_one(struct jctx *j, int64_t ref, struct err *e)
+{
+    int same;
+    j->b.n = 0;
+    j->moves_n = 0;
+    if (load_settlement(j, ref, e) < 0 || (same = journal_inputs_same(j, e)) < 0)
+        return -1;
+    if (same) {
+        j->sum->unchanged++;
+        return journal_clear_changed(j, e);
+    }
+    if (collect(j, e) < 0)
+        return -1;
+    return journal_store(j, e);
+}
+
+int journal_run(struct ledger *lg, const struct config *cfg, const char *period,
+                struct journal_summary *out, struct err *e)
+{
+    struct jctx j = { .lg = lg, .cfg = cfg, .sum = out };
+    struct mapping map;
+    sqlite3_stmt *st = NULL;
+    int64_t *refs = NULL;
+    size_t n = 0, cap = 0;
+    int rc = -1;
+
+    memset(out, 0, sizeof *out);
+    if (mapping_load(&map, lg, cfg, e) < 0)
+        return -1;
+    j.map = &map;
+    if (tz_open(&j.zone, cfg->timezone, e) < 0)
+        goto done;
+    if (ledger_prepare(lg, &st, "SELECT s.id FROM settlement s WHERE " PERIOD_SCOPE_SQL
+                       " ORDER BY s.start_utc, s.settlement_id", e) < 0)
+        goto done;
+    sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) {
+            int64_t *p = realloc(refs, (cap = cap ? cap * 2 : 16) * sizeof *p);
+            if (!p) {
+                err_set(e, ERR_NOMEM, "out of memory");
+                goto done;
+            }
+            refs = p;
+        }
+        refs[n++] = sqlite3_column_int64(st, 0);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (build_one(&j, refs[i], e) < 0) {
+            err_prefix(e, "settlement %s: ", j.s.id);
+            goto done;
+        }
+    out->settlements = (int64_t)n;
+    rc = 0;
+done:
+    sqlite3_finalize(st);
+    free(refs);
+    free(j.b.v);
+    tz_free(j.zone);
+    mapping_free(&map);
+    return rc;
+}

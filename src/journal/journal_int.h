@@ -1,0 +1,70 @@
+/* journal_int — what src/journal*.c share. Private to the journal stage. */
+#ifndef SETTLEBOOK_JOURNAL_INT_H
+#define SETTLEBOOK_JOURNAL_INT_H
+
+#include "config.h"
+#include "journal.h"
+#include "ledger.h"
+#include "base.h"
+
+/* One journal line being accumulated; the key is everything but amount and count. */
+struct jentry {
+    char month[8];
+    char role[32];
+    char code[CONFIG_CODE_MAX];
+    char tax[CONFIG_CODE_MAX];
+    char tname[CONFIG_NAME_MAX], topt[CONFIG_NAME_MAX];
+    char category[32];
+    char sku[64];
+    money_t amount;
+    int64_t count;
+};
+
+struct jbuild {
+    struct jentry *v;
+    size_t n, cap;
+};
+
+/* Lines moved out of a locked month, per original month, for PERIOD_LOCKED. */
+struct jmove {
+    char from[8], to[8];
+    money_t amount;
+    int64_t count;
+};
+
+struct jctx {
+    struct ledger *lg;
+    const struct config *cfg;
+    const struct mapping *map;
+    struct tz *zone;
+    struct journal_summary *sum;
+    struct {
+        int64_t ref;
+        char id[64], currency[4], marketplace[CONFIG_NAME_MAX];
+        char end_date[11], deposit_date[11];
+        char input_sha256[65];    /* source file + config + built-in rules */
+        int exp;
+        money_t lines_sum;
+    } s;
+    struct jbuild b;
+    struct jmove moves[24];
+    size_t moves_n;
+};
+
+/* Moves a line's month to the first open month when its month is locked; records it. */
+int journal_lock_move(struct jctx *j, const char *month, money_t amount, int64_t count,
+                      char out[8], struct err *e);
+
+/* 1 when the settlement's journals were built from exactly these inputs. */
+int journal_inputs_same(struct jctx *j, struct err *e);
+
+/* The journals stand as stored: an earlier POSTED_DOCUMENT_CHANGED (journal scope) of the
+ * settlement no longer holds and is deleted (live posting refuses settlements that have
+ * one). */
+int journal_clear_changed(struct jctx *j, struct err *e);
+
+/* Turns the merged entries into parts, compares with what the ledger holds, and writes the
+ * journals (and PERIOD_LOCKED exceptions) when they changed. */
+int journal_store(struct jctx *j, struct err *e);
+
+#endif

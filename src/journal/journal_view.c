@@ -1,0 +1,213 @@
+/* journal_view — a settlement's final journals (and, for the orders mode, its amounts
+ * resolved through the mapping rules) as plain structs, so the Xero renderers never touch
+ * the ledger. Read-only. */
+#include "journal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "ledger.h"
+
+static int load_head(struct ledger *lg, int64_t ref, struct journal_view *s, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (ledger_prepare(lg, &st, "SELECT settlement_id, currency, marketplace, substr(start_utc,"
+                       "1,10), substr(end_utc,1,10), substr(deposit_utc,1,10), lines_sum_minor "
+                       "FROM settlement WHERE id = ?", e) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, ref);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return err_set(e, ERR_INTERNAL, "settlement row %lld not found", (long long)ref);
+    }
+    s->ref = ref;
+    snprintf(s->id, sizeof s->id, "%s", ledger_text(st, 0));
+    snprintf(s->currency, sizeof s->currency, "%s", ledger_text(st, 1));
+    snprintf(s->marketplace, sizeof s->marketplace, "%s", ledger_text(st, 2));
+    snprintf(s->start, sizeof s->start, "%s", ledger_text(st, 3));
+    snprintf(s->end, sizeof s->end, "%s", ledger_text(st, 4));
+    snprintf(s->deposit, sizeof s->deposit, "%s", ledger_text(st, 5));
+    s->total = sqlite3_column_int64(st, 6);
+    s->exp = money_exponent(s->currency);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int load_lines(struct ledger *lg, struct jv_part *p, int64_t journal_id, struct err *e)
+{
+    sqlite3_stmt *st;
+    size_t cap = 16;
+    p->lines = calloc(cap, sizeof *p->lines);
+    if (!p->lines || ledger_prepare(lg, &st, "SELECT role, account_code, tax_type, "
+                       "tracking_name, tracking_option, category, sku, description, amount_minor,"
+                       " source_lines FROM journal_line WHERE journal_id = ? ORDER BY line_no",
+                       e) < 0)
+        return p->lines ? -1 : err_set(e, ERR_NOMEM, "out of memory");
+    sqlite3_bind_int64(st, 1, journal_id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        struct jv_line *l;
+        if (p->n == cap) {
+            struct jv_line *q = realloc(p->lines, (cap *= 2) * sizeof *q);
+            if (!q) {
+                sqlite3_finalize(st);
+                return err_set(e, ERR_NOMEM, "out of memory");
+            }
+            p->lines = q;
+        }
+        l = &p->lines[p->n++];
+        memset(l, 0, sizeof *l);
+        snprintf(l->role, sizeof l->role, "%s", ledger_text(st, 0));
+        snprintf(l->code, sizeof l->code, "%s", ledger_text(st, 1));
+        snprintf(l->tax, sizeof l->tax, "%s", ledger_text(st, 2));
+        snprintf(l->tname, sizeof l->tname, "%s", ledger_text(st, 3));
+        snprintf(l->topt, sizeof l->topt, "%s", ledger_text(st, 4));
+        snprintf(l->category, sizeof l->category, "%s", ledger_text(st, 5));
+        snprintf(l->sku, sizeof l->sku, "%s", ledger_text(st, 6));
+        snprintf(l->description, sizeof l->description, "%s", ledger_text(st, 7));
+        l->amount = sqlite3_column_int64(st, 8);
+        l->sources = sqlite3_column_int64(st, 9);
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int load_parts(struct ledger *lg, const struct config *cfg, int64_t ref,
+                      struct journal_view *s, struct err *e)
+{
+    sqlite3_stmt *st;
+    int64_t ids[64];
+    memset(s, 0, sizeof *s);
+    s->cfg = cfg;
+    if (load_head(lg, ref, s, e) < 0)
+        return -1;
+    s->mk = config_marketplace(cfg, s->marketplace);
+    if (ledger_prepare(lg, &st, "SELECT id, part, parts, month, date FROM journal WHERE "
+                       "settlement_ref = ? AND state = 'final' ORDER BY part", e) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, ref);
+    s->parts = calloc(64, sizeof *s->parts);
+    while (s->parts && s->n < 64 && sqlite3_step(st) == SQLITE_ROW) {
+        struct jv_part *p = &s->parts[s->n];
+        ids[s->n++] = sqlite3_column_int64(st, 0);
+        p->part = sqlite3_column_int(st, 1);
+        p->parts = sqlite3_column_int(st, 2);
+        snprintf(p->month, sizeof p->month, "%s", ledger_text(st, 3));
+        snprintf(p->date, sizeof p->date, "%s", ledger_text(st, 4));
+    }
+    sqlite3_finalize(st);
+    if (!s->parts)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < s->n; i++)
+        if (load_lines(lg, &s->parts[i], ids[i], e) < 0)
+            return -1;
+    return 0;
+}
+
+
+/* The marketplace a line's tax type and tracking come from, as the journal resolves it: the
+ * line's own when configured, else the settlement's. */
+static const struct config_marketplace *line_market(const struct journal_view *s,
+                                                    const char *mk)
+{
+    const struct config *cfg = s->cfg;
+    for (size_t i = 0; i < cfg->n_marketplaces; i++)
+        if (strcmp(cfg->marketplaces[i].name, mk) == 0)
+            return &cfg->marketplaces[i];
+    return config_marketplace(cfg, s->marketplace);
+}
+
+static void resolve(const struct journal_view *s, const struct mapping *map, struct tz *zone,
+                    sqlite3_stmt *st, struct jv_amount *l)
+{
+    const char *mk = ledger_text(st, 4);
+    const struct mapping_rule *r = mapping_find(map, ledger_text(st, 1), ledger_text(st, 2),
+                                                ledger_text(st, 3), mk[0] ? mk : s->marketplace);
+    const struct config_marketplace *m = line_market(s, mk);
+    memset(l, 0, sizeof *l);
+    snprintf(l->order_id, sizeof l->order_id, "%s", ledger_text(st, 0));
+    snprintf(l->transaction_type, sizeof l->transaction_type, "%s", ledger_text(st, 1));
+    snprintf(l->code, sizeof l->code, "%s", r ? r->code : s->cfg->accounts[ACCT_SUSPENSE]);
+    snprintf(l->tax, sizeof l->tax, "%s", r ? mapping_tax_type(map, r, m ? m->name : "")
+             : m ? m->tax[TAX_NONE] : "NONE");
+    snprintf(l->category, sizeof l->category, "%s", r ? r->category : "Unmapped");
+    if (m) {
+        snprintf(l->tname, sizeof l->tname, "%s", m->tracking_name);
+        snprintf(l->topt, sizeof l->topt, "%s", m->tracking_option);
+    }
+    snprintf(l->sku, sizeof l->sku, "%s", ledger_text(st, 5));
+    snprintf(l->description, sizeof l->description, "%s", ledger_text(st, 3));
+    tz_local_date(zone, ledger_text(st, 6), s->end, l->date);
+    l->amount = sqlite3_column_int64(st, 7);
+    l->quantity = sqlite3_column_int64(st, 8);
+    l->sources = sqlite3_column_int64(st, 9);
+}
+
+static int load_amounts(struct ledger *lg, struct journal_view *s, const struct mapping *map,
+                        struct tz *zone, struct err *e)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int rc = 0, r;
+    if (ledger_prepare(lg, &st, "SELECT COALESCE(order_id,''), transaction_type, "
+                       "amount_type, amount_description, COALESCE(marketplace,''), "
+                       "COALESCE(sku,''), MIN(COALESCE(posted,'')), SUM(amount_minor), "
+                       "SUM(CASE WHEN amount_description = 'Principal' THEN "
+                       "COALESCE(quantity, 0) ELSE 0 END), COUNT(*) FROM settlement_line "
+                       "WHERE settlement_ref = ? GROUP BY 1, 2, 3, 4, 5, 6 "
+                       "ORDER BY 1, 2, 6, 3, 4, 5", e) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, s->ref);
+    while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (s->n_amounts == cap) {
+            size_t c = cap ? cap * 2 : 64;
+            struct jv_amount *p = realloc(s->amounts, c * sizeof *p);
+            if (!p) {
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+                break;
+            }
+            s->amounts = p;
+            cap = c;
+        }
+        resolve(s, map, zone, st, &s->amounts[s->n_amounts++]);
+    }
+    sqlite3_finalize(st);
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = ledger_fail(lg, e, "read settlement amounts");
+    return rc;
+}
+
+int journal_view_load(struct ledger *lg, const struct config *cfg, int64_t ref, int amounts,
+                      struct journal_view *s, struct err *e)
+{
+    struct mapping map;
+    struct tz *zone = NULL;
+    int rc;
+    if (load_parts(lg, cfg, ref, s, e) < 0)
+        return -1;
+    if (!amounts || s->n == 0)
+        return 0;
+    if (mapping_load(&map, lg, cfg, e) < 0)
+        return -1;
+    rc = tz_open(&zone, cfg->timezone, e);
+    if (rc == 0)
+        rc = load_amounts(lg, s, &map, zone, e);
+    tz_free(zone);
+    mapping_free(&map);
+    return rc;
+}
+
+void journal_view_free(struct journal_view *s)
+{
+    if (!s)
+        return;
+    if (s->parts)
+        for (size_t i = 0; i < s->n; i++)
+            free(s->parts[i].lines);
+    free(s->parts);
+    free(s->amounts);
+    s->parts = NULL;
+    s->amounts = NULL;
+    s->n = s->n_amounts = 0;
+}

@@ -1,0 +1,361 @@
+/* exception — the one writer of the exception table: single rows for the stages that raise
+ * one at a time (ingest, journal, post, xero), and the batch that reconcile fills and then
+ * applies by content, so a rerun on the same ledger writes nothing. Also the read queries
+ * the commands and the report use. Never decides what is an exception: callers do. */
+#include "ledger.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Binds r's columns as ?1..?11 in the order of EXC_COLS. */
+static int bind_row(sqlite3_stmt *st, const struct exception_row *r, struct err *e)
+{
+    int64_t diff;
+    sqlite3_bind_text(st, 1, r->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->severity, -1, SQLITE_STATIC);
+    bind_opt(st, 3, r->settlement_id);
+    bind_opt(st, 4, r->order_id);
+    bind_opt(st, 5, r->sku);
+    bind_opt(st, 6, r->currency);
+    sqlite3_bind_null(st, 7);
+    sqlite3_bind_null(st, 8);
+    sqlite3_bind_null(st, 9);
+    if (r->has_expected)
+        sqlite3_bind_int64(st, 7, r->expected);
+    if (r->has_actual)
+        sqlite3_bind_int64(st, 8, r->actual);
+    if (r->has_expected && r->has_actual) {
+        if (__builtin_sub_overflow(r->actual, r->expected, &diff))
+            return err_set(e, ERR_INPUT, "%s %s: the difference overflows 64-bit minor units",
+                           r->kind, r->settlement_id ? r->settlement_id : "");
+        sqlite3_bind_int64(st, 9, diff);
+    }
+    /* texts are formatted into fixed buffers by callers: never store half a character */
+    sqlite3_bind_text(st, 10, r->explanation, (int)text_utf8_whole(r->explanation),
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 11, r->action, (int)text_utf8_whole(r->action), SQLITE_TRANSIENT);
+    return 0;
+}
+
+#define EXC_COLS                                                                           \
+    "kind, severity, settlement_id, order_id, sku, currency, expected_minor, actual_minor, " \
+    "difference_minor, explanation, action"
+
+static int insert(struct ledger *lg, const char *scope, const struct exception_row *r,
+                  int once, struct err *e)
+{
+    sqlite3_stmt *st;
+    int64_t run;
+    int ok;
+    if (ledger_run_id(lg, &run, e) < 0 ||
+        ledger_prepare(lg, &st, once ?
+                       "INSERT INTO exception(" EXC_COLS ", scope, run_id) SELECT ?1, ?2, ?3, "
+                       "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 WHERE NOT EXISTS (SELECT 1 "
+                       "FROM exception WHERE settlement_id IS ?3 AND scope = ?12 AND kind = ?1)"
+                       : "INSERT INTO exception(" EXC_COLS ", scope, run_id) VALUES (?1, ?2, ?3,"
+                       " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", e) < 0)
+        return -1;
+    if (bind_row(st, r, e) < 0) {
+        sqlite3_finalize(st);
+        return -1;
+    }
+    sqlite3_bind_text(st, 12, scope, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 13, run);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok ? 0 : ledger_fail(lg, e, "insert exception");
+}
+
+int exception_add(struct ledger *lg, const char *scope, const struct exception_row *r,
+                  struct err *e)
+{
+    return insert(lg, scope, r, 0, e);
+}
+
+int exception_add_once(struct ledger *lg, const char *scope, const struct exception_row *r,
+                       struct err *e)
+{
+    return insert(lg, scope, r, 1, e);
+}
+
+int exception_clear(struct ledger *lg, const char *scope, const char *kind,
+                    const char *settlement_id, const char *explanation_like, struct err *e)
+{
+    sqlite3_stmt *st;
+    int ok;
+    if (ledger_prepare(lg, &st, "DELETE FROM exception WHERE (?1 IS NULL OR scope = ?1) AND "
+                       "(?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR settlement_id = ?3) AND "
+                       "(?4 IS NULL OR explanation LIKE ?4)", e) < 0)
+        return -1;
+    bind_opt(st, 1, scope);
+    bind_opt(st, 2, kind);
+    bind_opt(st, 3, settlement_id);
+    bind_opt(st, 4, explanation_like);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok ? 0 : ledger_fail(lg, e, "delete exceptions");
+}
+
+/* ---- the batch: fresh rows in a scratch table, then matched to the stored ones ---------- */
+
+struct exception_batch {
+    struct ledger *lg;
+    sqlite3_stmt *ins;
+    int64_t rows;
+};
+
+static const char SCRATCH[] =
+    "DROP TABLE IF EXISTS temp.exception_new;"
+    "CREATE TEMP TABLE exception_new ("
+    " seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, severity TEXT NOT NULL,"
+    " settlement_id TEXT, order_id TEXT, sku TEXT, currency TEXT, expected_minor INTEGER,"
+    " actual_minor INTEGER, difference_minor INTEGER, explanation TEXT NOT NULL,"
+    " action TEXT NOT NULL)";
+
+#define SAME(a, b)                                                                         \
+    a ".kind = " b ".kind AND " a ".rn = " b ".rn AND " a ".severity IS " b ".severity AND " \
+    a ".settlement_id IS " b ".settlement_id AND " a ".order_id IS " b ".order_id AND "    \
+    a ".sku IS " b ".sku AND " a ".currency IS " b ".currency AND " a ".expected_minor IS " \
+    b ".expected_minor AND " a ".actual_minor IS " b ".actual_minor AND " a                \
+    ".difference_minor IS " b ".difference_minor AND " a ".explanation IS " b              \
+    ".explanation AND " a ".action IS " b ".action"
+
+/* The stored rows of the scope are matched to the fresh ones as multisets: the n-th stored
+ * copy of a content (by id) pairs with the n-th fresh copy (by emit order). Matched rows stay
+ * as they are (id and run); only the unmatched stored rows are deleted and the unmatched
+ * fresh rows inserted. So months that share a settlement (one crossing a month end) or the
+ * ledger-wide rows agree whichever month ran last, and a rerun writes nothing. */
+static const char MATCH_TABLES[] =
+    "DROP TABLE IF EXISTS temp.exception_old;"
+    "DROP TABLE IF EXISTS temp.exception_match;"
+    "CREATE TEMP TABLE exception_old (id INTEGER PRIMARY KEY, kind TEXT, severity TEXT,"
+    " settlement_id TEXT, order_id TEXT, sku TEXT, currency TEXT, expected_minor INTEGER,"
+    " actual_minor INTEGER, difference_minor INTEGER, explanation TEXT, action TEXT,"
+    " rn INTEGER);"
+    "CREATE INDEX temp.exception_old_key ON exception_old(kind, rn, settlement_id);"
+    "CREATE TEMP TABLE exception_match (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL UNIQUE)";
+
+static const char LOAD_OLD[] =
+    "INSERT INTO temp.exception_old SELECT x.id, " EXC_COLS ", row_number() OVER "
+    "(PARTITION BY " EXC_COLS " ORDER BY x.id) FROM exception x "
+    "WHERE x.scope = ?2 AND " EXCEPTION_SCOPE_SQL;
+
+static const char MATCH[] =
+    "INSERT INTO temp.exception_match(id, seq) "
+    "WITH n AS (SELECT seq, " EXC_COLS ", row_number() OVER (PARTITION BY " EXC_COLS
+    " ORDER BY seq) AS rn FROM temp.exception_new) "
+    "SELECT o.id, n.seq FROM n JOIN temp.exception_old o ON " SAME("o", "n");
+
+static const char COUNTS[] =
+    "SELECT (SELECT count(*) FROM temp.exception_old), (SELECT count(*) FROM "
+    "temp.exception_new), (SELECT count(*) FROM temp.exception_match)";
+
+static const char DELETE_OLD[] =
+    "DELETE FROM exception WHERE id IN (SELECT id FROM temp.exception_old "
+    "WHERE id NOT IN (SELECT id FROM temp.exception_match))";
+
+static const char INSERT_FRESH[] =
+    "INSERT INTO exception(scope, " EXC_COLS ", run_id) "
+    "SELECT ?2, " EXC_COLS ", ?1 FROM temp.exception_new "
+    "WHERE seq NOT IN (SELECT seq FROM temp.exception_match) ORDER BY seq";
+
+static const char DROP_ALL[] =
+    "DROP TABLE IF EXISTS temp.exception_new;"
+    "DROP TABLE IF EXISTS temp.exception_old;"
+    "DROP TABLE IF EXISTS temp.exception_match";
+
+int exception_batch_begin(struct ledger *lg, struct exception_batch **out, struct err *e)
+{
+    struct exception_batch *b = calloc(1, sizeof *b);
+    *out = NULL;
+    if (!b)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    b->lg = lg;
+    if (ledger_exec(lg, SCRATCH, e) < 0 ||
+        ledger_prepare(lg, &b->ins, "INSERT INTO temp.exception_new(" EXC_COLS ") VALUES "
+                       "(?,?,?,?,?,?,?,?,?,?,?)", e) < 0) {
+        free(b);
+        return -1;
+    }
+    *out = b;
+    return 0;
+}
+
+int exception_batch_add(struct exception_batch *b, const struct exception_row *r,
+                        struct err *e)
+{
+    int rc;
+    if (b->rows >= EXCEPTION_BATCH_MAX)
+        return err_set(e, ERR_INPUT, "more than %d exceptions: fix the mapping rules and "
+                       "inputs behind the first ones, then rerun", EXCEPTION_BATCH_MAX);
+    rc = bind_row(b->ins, r, e);
+    if (rc == 0 && sqlite3_step(b->ins) != SQLITE_DONE)
+        rc = ledger_fail(b->lg, e, "store exception");
+    sqlite3_reset(b->ins);
+    sqlite3_clear_bindings(b->ins);
+    b->rows++;
+    return rc;
+}
+
+/* Steps sql once with ?1 and ?2 bound when the statement has them. */
+static int step_bound(struct ledger *lg, const char *sql, const char *p1, int64_t run,
+                      const char *scope, const char *what, struct err *e)
+{
+    sqlite3_stmt *st;
+    int ok, n;
+    if (ledger_prepare(lg, &st, sql, e) < 0)
+        return -1;
+    n = sqlite3_bind_parameter_count(st);
+    if (n >= 1) {
+        if (run)
+            sqlite3_bind_int64(st, 1, run);
+        else
+            sqlite3_bind_text(st, 1, p1, -1, SQLITE_STATIC);
+    }
+    if (n >= 2)
+        sqlite3_bind_text(st, 2, scope, -1, SQLITE_STATIC);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok ? 0 : ledger_fail(lg, e, what);
+}
+
+static int match(struct exception_batch *b, const char *scope, const char *period, int *same,
+                 struct err *e)
+{
+    sqlite3_stmt *st;
+    if (ledger_exec(b->lg, MATCH_TABLES, e) < 0 ||
+        step_bound(b->lg, LOAD_OLD, period, 0, scope, "load exceptions", e) < 0 ||
+        step_bound(b->lg, MATCH, period, 0, scope, "match exceptions", e) < 0 ||
+        ledger_prepare(b->lg, &st, COUNTS, e) < 0)
+        return -1;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return ledger_fail(b->lg, e, "count matches");
+    }
+    *same = sqlite3_column_int64(st, 0) == sqlite3_column_int64(st, 2) &&
+            sqlite3_column_int64(st, 1) == sqlite3_column_int64(st, 2);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int exception_batch_apply(struct exception_batch *b, const char *scope, const char *period,
+                          int *changed, struct err *e)
+{
+    int64_t run;
+    int same = 1;
+    *changed = 0;
+    sqlite3_finalize(b->ins);
+    b->ins = NULL;
+    if (match(b, scope, period, &same, e) < 0)
+        return -1;
+    if (!same) {
+        if (ledger_run_id(b->lg, &run, e) < 0 ||
+            step_bound(b->lg, DELETE_OLD, period, 0, scope, "delete exceptions", e) < 0 ||
+            step_bound(b->lg, INSERT_FRESH, NULL, run, scope, "insert exceptions", e) < 0)
+            return -1;
+        *changed = 1;
+    }
+    return ledger_exec(b->lg, DROP_ALL, e);
+}
+
+void exception_batch_free(struct exception_batch *b)
+{
+    if (!b)
+        return;
+    sqlite3_finalize(b->ins);
+    free(b);
+}
+
+/* ---- reading ------------------------------------------------------------------------- */
+
+int exception_counts(struct ledger *lg, const char *period, int64_t *errors,
+                     int64_t *warnings, int64_t *infos, struct err *e)
+{
+    sqlite3_stmt *st;
+    int s;
+    *errors = *warnings = *infos = 0;
+    if (ledger_prepare(lg, &st, "SELECT x.severity, count(*) FROM exception x WHERE "
+                       EXCEPTION_SCOPE_SQL " GROUP BY x.severity ORDER BY x.severity", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, period ? period : "", -1, SQLITE_STATIC);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *sev = (const char *)sqlite3_column_text(st, 0);
+        int64_t n = sqlite3_column_int64(st, 1);
+        if (strcmp(sev, "error") == 0)
+            *errors = n;
+        else if (strcmp(sev, "warning") == 0)
+            *warnings = n;
+        else
+            *infos += n;
+    }
+    sqlite3_finalize(st);
+    return s == SQLITE_DONE ? 0 : ledger_fail(lg, e, "count exceptions");
+}
+
+int exception_kinds(struct ledger *lg, const char *period,
+                    int (*fn)(void *arg, const char *severity, const char *kind, int64_t n),
+                    void *arg, struct err *e)
+{
+    sqlite3_stmt *st;
+    int s, rc = 0;
+    if (ledger_prepare(lg, &st, "SELECT x.severity, x.kind, count(*) FROM exception x WHERE "
+                       EXCEPTION_SCOPE_SQL " GROUP BY x.severity, x.kind ORDER BY CASE "
+                       "x.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, x.kind",
+                       e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, period ? period : "", -1, SQLITE_STATIC);
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+        rc = fn(arg, (const char *)sqlite3_column_text(st, 0),
+                (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2));
+    sqlite3_finalize(st);
+    if (rc < 0)
+        return err_set(e, ERR_IO, "cannot write the exception summary");
+    return s == SQLITE_DONE ? 0 : ledger_fail(lg, e, "list exception kinds");
+}
+
+static const char *opt_text(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+int exception_each(struct ledger *lg, const char *period,
+                   int (*fn)(void *arg, const struct exception_info *x), void *arg,
+                   struct err *e)
+{
+    sqlite3_stmt *st;
+    int s, rc = 0;
+    if (ledger_prepare(lg, &st, "SELECT x.kind, x.severity, x.settlement_id, x.order_id, x.sku,"
+                       " x.currency, x.expected_minor, x.actual_minor, x.difference_minor, "
+                       "x.explanation, x.action, x.scope, x.id FROM exception x WHERE "
+                       EXCEPTION_SCOPE_SQL " ORDER BY CASE x.severity WHEN 'error' THEN 0 WHEN "
+                       "'warning' THEN 1 ELSE 2 END, x.kind, coalesce(x.settlement_id, ''), "
+                       "coalesce(x.order_id, ''), coalesce(x.sku, ''), x.id", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, period ? period : "", -1, SQLITE_STATIC);
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct exception_info x = {
+            .kind = opt_text(st, 0), .severity = opt_text(st, 1),
+            .settlement_id = opt_text(st, 2), .order_id = opt_text(st, 3),
+            .sku = opt_text(st, 4), .currency = opt_text(st, 5),
+            .explanation = opt_text(st, 9), .action = opt_text(st, 10),
+            .scope = opt_text(st, 11), .id = sqlite3_column_int64(st, 12) };
+        for (int i = 0; i < 3; i++) {
+            x.has[i] = sqlite3_column_type(st, 6 + i) != SQLITE_NULL;
+            x.amount[i] = sqlite3_column_int64(st, 6 + i);
+        }
+        rc = fn(arg, &x);
+    }
+    sqlite3_finalize(st);
+    if (rc < 0)
+        return err_set(e, ERR_IO, "cannot write the exception list");
+    return s == SQLITE_DONE ? 0 : ledger_fail(lg, e, "list exceptions");
+}

@@ -1,0 +1,288 @@
+/* ledger — opens the SQLite ledger, applies the compiled-in migrations, and owns
+ * transactions, run rows and the audit chain. It never reads input files or the network. */
+#include "ledger.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base.h"
+#include "migrations.h"
+
+struct ledger {
+    sqlite3 *db;
+    int64_t run_id;       /* 0 until the first ledger_run_id in a transaction */
+    int in_tx;
+    int savepoints;
+    char command[128];
+};
+
+int ledger_fail(struct ledger *lg, struct err *e, const char *what)
+{
+    return err_set(e, ERR_DB, "ledger: %s: %s", what, sqlite3_errmsg(lg->db));
+}
+
+int ledger_exec(struct ledger *lg, const char *sql, struct err *e)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(lg->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        err_set(e, ERR_DB, "ledger: %s", msg ? msg : "error");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+int ledger_prepare(struct ledger *lg, sqlite3_stmt **out, const char *sql, struct err *e)
+{
+    if (sqlite3_prepare_v2(lg->db, sql, -1, out, NULL) != SQLITE_OK)
+        return ledger_fail(lg, e, "prepare");
+    return 0;
+}
+
+const char *ledger_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+static int user_version(struct ledger *lg, int *out, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (ledger_prepare(lg, &st, "PRAGMA user_version", e) < 0)
+        return -1;
+    *out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int migrate(struct ledger *lg, struct err *e)
+{
+    int v;
+    char sql[64];
+    if (user_version(lg, &v, e) < 0)
+        return -1;
+    if (v > migrations_count)
+        return err_set(e, ERR_INPUT, "ledger schema version %d is newer than this settlebook "
+                       "(%d): upgrade settlebook", v, migrations_count);
+    for (; v < migrations_count; v++) {
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+        if (ledger_begin(lg, e) < 0)
+            return -1;
+        if (ledger_exec(lg, migrations[v].sql, e) < 0 || ledger_exec(lg, sql, e) < 0) {
+            ledger_rollback(lg);
+            return err_prefix(e, "migration %s: ", migrations[v].name);
+        }
+        if (ledger_commit(lg, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int ledger_open(struct ledger **out, const char *path, int create, struct err *e)
+{
+    struct ledger *lg;
+    /* one connection per process, used by one thread: no per-call mutex */
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+
+    *out = NULL;
+    if (!create && access(path, F_OK) != 0)
+        return err_set(e, ERR_INPUT, "ledger %s does not exist: run `settlebook init` first "
+                       "(or pass --ledger PATH)", path);
+    /* Memory statistics cost a global mutex on every allocation; settlebook reads none.
+     * Only possible before SQLite initialises: later calls return SQLITE_MISUSE, harmlessly. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    lg = calloc(1, sizeof *lg);
+    if (!lg)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if (sqlite3_open_v2(path, &lg->db, flags, NULL) != SQLITE_OK) {
+        err_set(e, ERR_IO, "ledger %s: %s", path, lg->db ? sqlite3_errmsg(lg->db) : "cannot open");
+        ledger_close(lg);
+        return -1;
+    }
+    sqlite3_busy_timeout(lg->db, 10000);
+    /* page_size counts only when the file is new (before WAL and the first table): 16 KiB
+     * pages cut the system calls of a bulk ingest and of the WAL checkpoint four-fold. */
+    if (ledger_exec(lg, "PRAGMA page_size = 16384; PRAGMA foreign_keys = ON; "
+                        "PRAGMA journal_mode = WAL;"
+                        "PRAGMA synchronous = NORMAL;", e) < 0 || migrate(lg, e) < 0) {
+        err_prefix(e, "%s: ", path);
+        ledger_close(lg);
+        return -1;
+    }
+    *out = lg;
+    return 0;
+}
+
+void ledger_close(struct ledger *lg)
+{
+    if (!lg)
+        return;
+    sqlite3_close(lg->db);
+    free(lg);
+}
+
+sqlite3 *ledger_db(struct ledger *lg)
+{
+    return lg->db;
+}
+
+int ledger_begin(struct ledger *lg, struct err *e)
+{
+    if (ledger_exec(lg, "BEGIN IMMEDIATE", e) < 0)
+        return -1;
+    lg->in_tx = 1;
+    lg->run_id = 0;
+    return 0;
+}
+
+int ledger_commit(struct ledger *lg, struct err *e)
+{
+    if (ledger_exec(lg, "COMMIT", e) < 0) {
+        ledger_rollback(lg);
+        return -1;
+    }
+    lg->in_tx = 0;
+    return 0;
+}
+
+void ledger_rollback(struct ledger *lg)
+{
+    if (lg && lg->in_tx) {
+        sqlite3_exec(lg->db, "ROLLBACK", NULL, NULL, NULL);
+        lg->in_tx = 0;
+        lg->run_id = 0;
+        lg->savepoints = 0;
+    }
+}
+
+int ledger_savepoint(struct ledger *lg, struct err *e)
+{
+    if (ledger_exec(lg, "SAVEPOINT sp", e) < 0)
+        return -1;
+    lg->savepoints++;
+    return 0;
+}
+
+int ledger_release(struct ledger *lg, struct err *e)
+{
+    lg->savepoints--;
+    return ledger_exec(lg, "RELEASE sp", e);
+}
+
+void ledger_rollback_to(struct ledger *lg)
+{
+    sqlite3_exec(lg->db, "ROLLBACK TO sp; RELEASE sp", NULL, NULL, NULL);
+    lg->savepoints--;
+    /* the run row may have been inserted inside the savepoint */
+    lg->run_id = 0;
+}
+
+void ledger_set_command(struct ledger *lg, const char *command)
+{
+    snprintf(lg->command, sizeof lg->command, "%s", command);
+}
+
+int ledger_run_id(struct ledger *lg, int64_t *out, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (lg->run_id) {
+        *out = lg->run_id;
+        return 0;
+    }
+    if (ledger_prepare(lg, &st, "INSERT INTO run(command, version) VALUES (?, ?)", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, lg->command[0] ? lg->command : "unknown", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, SETTLEBOOK_VERSION, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        sqlite3_finalize(st);
+        return ledger_fail(lg, e, "insert run");
+    }
+    sqlite3_finalize(st);
+    lg->run_id = sqlite3_last_insert_rowid(lg->db);
+    *out = lg->run_id;
+    return 0;
+}
+
+static void chain_hash(const char *prev, int64_t seq, int64_t run, const char *event,
+                       const char *detail, char out[HASH_HEX_LEN])
+{
+    size_t n = strlen(prev) + strlen(event) + strlen(detail) + 64;
+    char *buf = malloc(n);
+    if (!buf) {
+        out[0] = '\0';
+        return;
+    }
+    int len = snprintf(buf, n, "%s|%lld|%lld|%s|%s", prev, (long long)seq, (long long)run,
+                       event, detail);
+    hash_hex(buf, (size_t)len, out);
+    free(buf);
+}
+
+int ledger_audit(struct ledger *lg, const char *event, const char *detail, struct err *e)
+{
+    sqlite3_stmt *st;
+    char prev[HASH_HEX_LEN] = "genesis", h[HASH_HEX_LEN];
+    int64_t seq = 1, run;
+
+    if (ledger_run_id(lg, &run, e) < 0)
+        return -1;
+    if (ledger_prepare(lg, &st, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                       e) < 0)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        seq = sqlite3_column_int64(st, 0) + 1;
+        snprintf(prev, sizeof prev, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    chain_hash(prev, seq, run, event, detail, h);
+    if (ledger_prepare(lg, &st, "INSERT INTO audit_log(seq, run_id, event, detail, prev_hash, "
+                                "hash) VALUES (?, ?, ?, ?, ?, ?)", e) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_int64(st, 2, run);
+    sqlite3_bind_text(st, 3, event, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, prev, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, h, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        sqlite3_finalize(st);
+        return ledger_fail(lg, e, "audit");
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int ledger_audit_verify(struct ledger *lg, int64_t *entries, struct err *e)
+{
+    sqlite3_stmt *st;
+    char prev[HASH_HEX_LEN] = "genesis", h[HASH_HEX_LEN];
+    int64_t n = 0;
+    int rc = 0;
+
+    if (ledger_prepare(lg, &st, "SELECT seq, run_id, event, detail, prev_hash, hash "
+                                "FROM audit_log ORDER BY seq", e) < 0)
+        return -1;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        int64_t seq = sqlite3_column_int64(st, 0);
+        const char *stored_prev = (const char *)sqlite3_column_text(st, 4);
+        const char *stored = (const char *)sqlite3_column_text(st, 5);
+        chain_hash(prev, seq, sqlite3_column_int64(st, 1),
+                   (const char *)sqlite3_column_text(st, 2),
+                   (const char *)sqlite3_column_text(st, 3), h);
+        if (seq != n + 1 || strcmp(stored_prev, prev) != 0 || strcmp(stored, h) != 0)
+            rc = err_set(e, ERR_INPUT, "audit log broken at entry %lld: it or an earlier "
+                         "entry was altered or removed", (long long)seq);
+        snprintf(prev, sizeof prev, "%s", stored);
+        n++;
+    }
+    sqlite3_finalize(st);
+    *entries = n;
+    return rc;
+}
+
+int ledger_schema_version(void)
+{
+    return migrations_count;
+}

@@ -1,0 +1,71 @@
+/* xero — dispatches a settlement's journals to the renderer of the configured posting mode.
+ * Pure: the journals come loaded (journal_view_load); nothing here reads the ledger. */
+#include "xero.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "xero_int.h"
+
+void xero_reqs_free(struct xero_reqs *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        free(r->v[i].body);
+    free(r->v);
+    memset(r, 0, sizeof *r);
+}
+
+int xero_reqs_add(struct xero_reqs *r, const struct xero_req *q, const char *body,
+                  struct err *e)
+{
+    if (!body)
+        return err_set(e, ERR_NOMEM, "out of memory rendering a request");
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 8;
+        struct xero_req *p = realloc(r->v, cap * sizeof *p);
+        if (!p)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        r->v = p;
+        r->cap = cap;
+    }
+    r->v[r->n] = *q;
+    r->v[r->n].body = strdup(body);
+    if (!r->v[r->n].body)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    r->v[r->n].seq = (int)r->n + 1;
+    r->n++;
+    return 0;
+}
+
+void xero_doc_number(const struct journal_view *s, int part, char *out, size_t cap)
+{
+    snprintf(out, cap, "AMZ-%s-%d", s->id, part);
+}
+
+void xero_tracking(struct jw *w, const char *name, const char *option)
+{
+    if (!name[0] || !option[0])
+        return;
+    jw_key(w, "Tracking");
+    jw_arr(w);
+    jw_obj(w);
+    jw_kstr(w, "Name", name);
+    jw_kstr(w, "Option", option);
+    jw_end_obj(w);
+    jw_end_arr(w);
+}
+
+int xero_render(const struct journal_view *s, struct xero_reqs *out, struct err *e)
+{
+    if (s->n == 0)
+        return 0; /* nothing journalled (no lines) */
+    if (s->cfg->mode == POST_JOURNAL)
+        return xero_render_journal(s, out, e);
+    if (s->cfg->mode == POST_ORDERS)
+        return xero_render_orders(s, out, e);
+    return xero_render_summary(s, out, e);
+}

@@ -1,0 +1,18 @@
+/* xero_int — what the renderers of the three posting modes share. */
+#ifndef SETTLEBOOK_XERO_INT_H
+#define SETTLEBOOK_XERO_INT_H
+
+#include "base.h"
+#include "xero.h"
+
+/* Document number of part k: AMZ-<settlement-id>-<k>. */
+void xero_doc_number(const struct journal_view *s, int part, char *out, size_t cap);
+
+/* Writes a LineItems/JournalLines "Tracking" array when name and option are both set. */
+void xero_tracking(struct jw *w, const char *name, const char *option);
+
+int xero_render_summary(const struct journal_view *s, struct xero_reqs *out, struct err *e);
+int xero_render_journal(const struct journal_view *s, struct xero_reqs *out, struct err *e);
+int xero_render_orders(const struct journal_view *s, struct xero_reqs *out, struct err *e);
+
+#endif

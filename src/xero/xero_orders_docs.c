@@ -1,0 +1,400 @@
+/* xero_orders_docs — the documents of orders posting, batched per kind and month, and the
+ * check that they carry exactly the journals' amounts per account. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xero_orders_int.h"
+
+/* Xero's PUT /BankTransfers declares no summarizeErrors parameter (only Idempotency-Key). */
+static const struct { const char *kind, *path, *key, *query; } kinds[K_COUNT] = {
+    { "invoice", "/Invoices", "Invoices", "summarizeErrors=false" },
+    { "credit-note", "/CreditNotes", "CreditNotes", "summarizeErrors=false" },
+    { "payment", "/Payments", "Payments", "summarizeErrors=false" },
+    { "refund", "/Payments", "Payments", "summarizeErrors=false" },
+    { "bill", "/Invoices", "Invoices", "summarizeErrors=false" },
+    { "supplier-credit", "/CreditNotes", "CreditNotes", "summarizeErrors=false" },
+    { "bill-payment", "/Payments", "Payments", "summarizeErrors=false" },
+    { "bank-transfer", "/BankTransfers", "BankTransfers", "" },
+};
+
+void xero_order_reset(struct order *o)
+{
+    free(o->sale);
+    free(o->refund);
+    memset(o, 0, sizeof *o);
+}
+
+static int acct_add(struct octx *o, const char *code, int64_t credit, struct err *e)
+{
+    for (size_t i = 0; i < o->nacct; i++)
+        if (strcmp(o->acct[i].code, code) == 0) {
+            o->acct[i].amount += credit;
+            return 0;
+        }
+    if (o->nacct == sizeof o->acct / sizeof o->acct[0])
+        return err_set(e, ERR_INTERNAL, "more than 64 accounts in one settlement");
+    snprintf(o->acct[o->nacct].code, sizeof o->acct[0].code, "%s", code);
+    o->acct[o->nacct++].amount = credit;
+    return 0;
+}
+
+static int close_batch(struct octx *o, struct obatch *b, int kind, struct err *e)
+{
+    struct xero_req q;
+    int rc;
+    if (!b->docs)
+        return 0;
+    jw_end_arr(&b->w);
+    jw_end_obj(&b->w);
+    memset(&q, 0, sizeof q);
+    snprintf(q.settlement_id, sizeof q.settlement_id, "%s", o->s->id);
+    snprintf(q.month, sizeof q.month, "%s", b->month);
+    snprintf(q.doc_number, sizeof q.doc_number, "%s", b->first);
+    snprintf(q.method, sizeof q.method, "PUT");
+    snprintf(q.path, sizeof q.path, "%s", kinds[kind].path);
+    snprintf(q.query, sizeof q.query, "%s", kinds[kind].query);
+    snprintf(q.kind, sizeof q.kind, "%s", kinds[kind].kind);
+    q.documents = b->docs;
+    q.total_minor = b->total;
+    rc = xero_reqs_add(&o->staged[kind], &q, jw_text(&b->w), e);
+    jw_free(&b->w);
+    b->docs = 0;
+    b->total = 0;
+    return rc;
+}
+
+/* The open batch for (kind, month), with its document array started. */
+static struct obatch *batch(struct octx *o, int kind, const char *month, const char *number,
+                            struct err *e)
+{
+    struct obatch *b = NULL;
+    for (size_t i = 0; i < o->nb; i++)
+        if (o->batches[i].kind == kind && !strcmp(o->batches[i].month, month))
+            b = &o->batches[i];
+    if (!b) {
+        if (o->nb == sizeof o->batches / sizeof o->batches[0]) {
+            err_set(e, ERR_INTERNAL, "too many document batches");
+            return NULL;
+        }
+        b = &o->batches[o->nb++];
+        memset(b, 0, sizeof *b);
+        b->kind = kind;
+        snprintf(b->month, sizeof b->month, "%s", month);
+    }
+    if (b->docs == 0) {
+        jw_init(&b->w, 0);
+        jw_obj(&b->w);
+        jw_key(&b->w, kinds[kind].key);
+        jw_arr(&b->w);
+        snprintf(b->first, sizeof b->first, "%s", number);
+    }
+    return b;
+}
+
+static int done_doc(struct octx *o, struct obatch *b, int kind, int64_t total, struct err *e)
+{
+    b->docs++;
+    b->total += total;
+    return b->docs == XERO_BATCH_MAX ? close_batch(o, b, kind, e) : 0;
+}
+
+static const char *amount_types(const struct oline *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].amount != 0 && strcmp(v[i].tax, "NONE") != 0)
+            return "Inclusive";
+    return "NoTax";
+}
+
+/* Line items; sign turns credit-positive amounts into document amounts. */
+static int items(struct octx *o, struct jw *w, const struct oline *v, size_t n, int sign,
+                 struct err *e)
+{
+    int exp = o->s->exp;
+    jw_key(w, "LineItems");
+    jw_arr(w);
+    for (size_t i = 0; i < n; i++) {
+        const struct oline *l = &v[i];
+        int64_t amt = sign * l->amount, q = l->quantity;
+        char desc[192];
+        if (l->amount == 0)
+            continue;
+        if (acct_add(o, l->code, l->amount, e) < 0)
+            return -1;
+        int per_unit = strcmp(l->description, "Principal") == 0 && l->sku[0] && q > 0 &&
+                       amt % q == 0;
+        snprintf(desc, sizeof desc, "%s%s%s", l->sku[0] ? l->sku : "", l->sku[0] ? " " : "",
+                 l->description[0] ? l->description : l->category);
+        jw_obj(w);
+        jw_kstr(w, "Description", desc);
+        if (per_unit)
+            jw_kstr(w, "ItemCode", l->sku);
+        jw_kint(w, "Quantity", per_unit ? q : 1);
+        jw_kmoney(w, "UnitAmount", per_unit ? amt / q : amt, exp);
+        jw_kstr(w, "AccountCode", l->code);
+        jw_kstr(w, "TaxType", l->tax);
+        jw_kmoney(w, "LineAmount", amt, exp);
+        xero_tracking(w, l->tname, l->topt);
+        jw_end_obj(w);
+    }
+    jw_end_arr(w);
+    return 0;
+}
+
+static int64_t sum(const struct oline *v, size_t n)
+{
+    int64_t t = 0;
+    for (size_t i = 0; i < n; i++)
+        t += v[i].amount;
+    return t;
+}
+
+static void doc_head(struct octx *o, struct jw *w, const char *type, const char *contact,
+                     const char *date, const char *numkey, const char *number, const char *ref)
+{
+    jw_obj(w);
+    jw_kstr(w, "Type", type);
+    jw_key(w, "Contact");
+    jw_obj(w);
+    jw_kstr(w, "Name", contact);
+    jw_end_obj(w);
+    jw_kstr(w, "Date", date);
+    if (strcmp(numkey, "InvoiceNumber") == 0)
+        jw_kstr(w, "DueDate", date);
+    jw_kstr(w, numkey, number);
+    jw_kstr(w, "Reference", ref);
+    jw_kstr(w, "CurrencyCode", o->s->currency);
+    jw_kstr(w, "Status", o->s->cfg->status);
+}
+
+static int payment(struct octx *o, int kind, const char *month, const char *doc_key,
+                   const char *number, const char *account, const char *date, int64_t amount,
+                   struct err *e)
+{
+    struct obatch *b;
+    char ref[96];
+    if (amount <= 0 || strcmp(o->s->cfg->status, "AUTHORISED") != 0)
+        return 0;
+    if (!(b = batch(o, kind, month, number, e)))
+        return -1;
+    snprintf(ref, sizeof ref, "Amazon settlement %s", o->s->id);
+    jw_obj(&b->w);
+    jw_key(&b->w, doc_key);
+    jw_obj(&b->w);
+    jw_kstr(&b->w, strcmp(doc_key, "Invoice") == 0 ? "InvoiceNumber" : "CreditNoteNumber",
+            number);
+    jw_end_obj(&b->w);
+    jw_key(&b->w, "Account");
+    jw_obj(&b->w);
+    jw_kstr(&b->w, "Code", account);
+    jw_end_obj(&b->w);
+    jw_kstr(&b->w, "Date", date);
+    jw_kmoney(&b->w, "Amount", amount, o->s->exp);
+    jw_kstr(&b->w, "Reference", ref);
+    jw_end_obj(&b->w);
+    return done_doc(o, b, kind, amount, e);
+}
+
+static void customer(const struct octx *o, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s Customers", o->s->mk ? o->s->mk->contact : o->s->marketplace);
+}
+
+static int invoice(struct octx *o, const struct order *d, int64_t total, const char *number,
+                   struct err *e)
+{
+    char month[8], ref[128], who[128];
+    struct obatch *b;
+    snprintf(month, sizeof month, "%.7s", d->sale_date);
+    if (!(b = batch(o, K_INVOICE, month, number, e)))
+        return -1;
+    snprintf(ref, sizeof ref, "Amazon order %s (settlement %s)", d->id, o->s->id);
+    customer(o, who, sizeof who);
+    doc_head(o, &b->w, "ACCREC", who, d->sale_date, "InvoiceNumber", number, ref);
+    jw_kstr(&b->w, "LineAmountTypes", amount_types(d->sale, d->sale_n));
+    if (items(o, &b->w, d->sale, d->sale_n, 1, e) < 0)
+        return -1;
+    jw_end_obj(&b->w);
+    return done_doc(o, b, K_INVOICE, total, e);
+}
+
+static int credit_note(struct octx *o, const struct order *d, int64_t total, const char *number,
+                       const char *invoice_number, const char *alloc_date, struct err *e)
+{
+    char month[8], ref[128], who[128];
+    struct obatch *b;
+    snprintf(month, sizeof month, "%.7s", d->refund_date);
+    if (!(b = batch(o, K_CREDIT, month, number, e)))
+        return -1;
+    snprintf(ref, sizeof ref, "Amazon refund of order %s (settlement %s)", d->id, o->s->id);
+    customer(o, who, sizeof who);
+    doc_head(o, &b->w, "ACCRECCREDIT", who, d->refund_date, "CreditNoteNumber", number, ref);
+    jw_kstr(&b->w, "LineAmountTypes", amount_types(d->refund, d->refund_n));
+    if (items(o, &b->w, d->refund, d->refund_n, -1, e) < 0)
+        return -1;
+    if (invoice_number) {
+        jw_key(&b->w, "Allocations");
+        jw_arr(&b->w);
+        jw_obj(&b->w);
+        jw_key(&b->w, "Invoice");
+        jw_obj(&b->w);
+        jw_kstr(&b->w, "InvoiceNumber", invoice_number);
+        jw_end_obj(&b->w);
+        jw_kmoney(&b->w, "Amount", total, o->s->exp);
+        jw_kstr(&b->w, "Date", alloc_date);
+        jw_end_obj(&b->w);
+        jw_end_arr(&b->w);
+    }
+    jw_end_obj(&b->w);
+    return done_doc(o, b, K_CREDIT, total, e);
+}
+
+/* Moves lines that cannot stand as their own document (a negative invoice, a positive
+ * refund) onto the settlement's bill. */
+static int to_bill(struct octx *o, const struct oline *v, size_t n, struct err *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct oline l = v[i];
+        l.sku[0] = '\0';
+        if (xero_orders_bill_add(o, &l, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int xero_orders_flush(struct octx *o, struct order *d, struct err *e)
+{
+    int64_t inv = sum(d->sale, d->sale_n), cn = -sum(d->refund, d->refund_n);
+    char inv_no[160], cn_no[160], month[8];
+    const char *clearing = o->s->cfg->accounts[ACCT_CLEARING];
+    int allocate;
+
+    snprintf(inv_no, sizeof inv_no, "AMZ-%s-%s", o->s->id, d->id);
+    snprintf(cn_no, sizeof cn_no, "AMZ-%s-%s-R", o->s->id, d->id);
+    if (d->sale_n && inv < 0 && to_bill(o, d->sale, d->sale_n, e) < 0)
+        return -1;
+    if (d->refund_n && cn < 0 && to_bill(o, d->refund, d->refund_n, e) < 0)
+        return -1;
+    int has_inv = d->sale_n && inv >= 0, has_cn = d->refund_n && cn > 0;
+    allocate = has_inv && has_cn && cn <= inv;
+    if (has_inv && invoice(o, d, inv, inv_no, e) < 0)
+        return -1;
+    if (has_cn && credit_note(o, d, cn, cn_no, allocate ? inv_no : NULL,
+                              strcmp(d->refund_date, d->sale_date) > 0 ? d->refund_date
+                                                                       : d->sale_date, e) < 0)
+        return -1;
+    if (has_inv) {
+        snprintf(month, sizeof month, "%.7s", d->sale_date);
+        if (payment(o, K_PAY, month, "Invoice", inv_no, clearing, allocate &&
+                    strcmp(d->refund_date, d->sale_date) > 0 ? d->refund_date : d->sale_date,
+                    inv - (allocate ? cn : 0), e) < 0)
+            return -1;
+    }
+    if (has_cn && !allocate) {
+        snprintf(month, sizeof month, "%.7s", d->refund_date);
+        if (payment(o, K_REFUND, month, "CreditNote", cn_no, clearing, d->refund_date, cn, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int bill(struct octx *o, const struct jv_part *last, struct err *e)
+{
+    int64_t total = -sum(o->bill, o->bill_n);
+    int credit = total < 0;
+    char number[96], ref[128];
+    struct obatch *b;
+    const char *contact = o->s->mk ? o->s->mk->contact : o->s->marketplace;
+    int nonzero = 0;
+    for (size_t i = 0; i < o->bill_n; i++)
+        nonzero |= o->bill[i].amount != 0;
+    if (!nonzero)
+        return 0;
+    snprintf(number, sizeof number, "AMZ-%s-FEES", o->s->id);
+    snprintf(ref, sizeof ref, "Amazon fees and other amounts, settlement %s", o->s->id);
+    if (!(b = batch(o, credit ? K_BILLCREDIT : K_BILL, last->month, number, e)))
+        return -1;
+    doc_head(o, &b->w, credit ? "ACCPAYCREDIT" : "ACCPAY", contact, last->date,
+             credit ? "CreditNoteNumber" : "InvoiceNumber", number, ref);
+    jw_kstr(&b->w, "LineAmountTypes", amount_types(o->bill, o->bill_n));
+    if (items(o, &b->w, o->bill, o->bill_n, credit ? 1 : -1, e) < 0)
+        return -1;
+    jw_end_obj(&b->w);
+    if (done_doc(o, b, credit ? K_BILLCREDIT : K_BILL, credit ? -total : total, e) < 0)
+        return -1;
+    return payment(o, K_BILLPAY, last->month, credit ? "CreditNote" : "Invoice", number,
+                   o->s->cfg->accounts[ACCT_CLEARING], last->date, credit ? -total : total, e);
+}
+
+static int transfer(struct octx *o, const struct jv_part *last, struct err *e)
+{
+    const struct config *cfg = o->s->cfg;
+    int64_t t = o->s->total;
+    struct obatch *b;
+    char number[96], ref[96];
+    if (t == 0)
+        return 0;
+    snprintf(number, sizeof number, "AMZ-%s-PAYOUT", o->s->id);
+    snprintf(ref, sizeof ref, "Amazon settlement %s payout", o->s->id);
+    if (!(b = batch(o, K_TRANSFER, last->month, number, e)))
+        return -1;
+    jw_obj(&b->w);
+    jw_key(&b->w, "FromBankAccount");
+    jw_obj(&b->w);
+    jw_kstr(&b->w, "Code", t > 0 ? cfg->accounts[ACCT_CLEARING] : cfg->accounts[ACCT_BANK]);
+    jw_end_obj(&b->w);
+    jw_key(&b->w, "ToBankAccount");
+    jw_obj(&b->w);
+    jw_kstr(&b->w, "Code", t > 0 ? cfg->accounts[ACCT_BANK] : cfg->accounts[ACCT_CLEARING]);
+    jw_end_obj(&b->w);
+    jw_kmoney(&b->w, "Amount", t > 0 ? t : -t, o->s->exp);
+    jw_kstr(&b->w, "Date", strcmp(o->s->deposit, last->date) > 0 ? o->s->deposit : last->date);
+    jw_kstr(&b->w, "Reference", ref);
+    jw_end_obj(&b->w);
+    return done_doc(o, b, K_TRANSFER, t > 0 ? t : -t, e);
+}
+
+int xero_orders_finish(struct octx *o, struct err *e)
+{
+    const struct jv_part *last = &o->s->parts[o->s->n - 1];
+    if (bill(o, last, e) < 0 || transfer(o, last, e) < 0)
+        return -1;
+    for (size_t i = 0; i < o->nb; i++)
+        if (close_batch(o, &o->batches[i], o->batches[i].kind, e) < 0)
+            return -1;
+    for (int k = 0; k < K_COUNT; k++)
+        for (size_t i = 0; i < o->staged[k].n; i++)
+            if (xero_reqs_add(o->out, &o->staged[k].v[i], o->staged[k].v[i].body, e) < 0)
+                return -1;
+    return 0;
+}
+
+/* The documents must carry, per account, exactly what the journals carry (everything but
+ * the carried-forward and clearing sides, which payments and the transfer stand for). */
+int xero_orders_check(struct octx *o, struct err *e)
+{
+    for (size_t k = 0; k < o->s->n; k++)
+        for (size_t i = 0; i < o->s->parts[k].n; i++) {
+            const struct jv_line *l = &o->s->parts[k].lines[i];
+            if (!strcmp(l->role, "carried_forward") || !strcmp(l->role, "clearing"))
+                continue;
+            if (acct_add(o, l->code, -l->amount, e) < 0)
+                return -1;
+        }
+    for (size_t i = 0; i < o->nacct; i++)
+        if (o->acct[i].amount != 0)
+            return err_set(e, ERR_INTERNAL, "orders documents differ from the journals on "
+                           "account %s by %lld minor units", o->acct[i].code,
+                           (long long)o->acct[i].amount);
+    return 0;
+}
+
+void xero_orders_free(struct octx *o)
+{
+    for (size_t i = 0; i < o->nb; i++)
+        jw_free(&o->batches[i].w);
+    for (int k = 0; k < K_COUNT; k++)
+        xero_reqs_free(&o->staged[k]);
+    free(o->bill);
+}
