@@ -78,4 +78,7 @@ int journal_view_load(struct ledger *lg, const struct config *cfg, int64_t ref, 
                       struct journal_view *out, struct err *e);
 void journal_view_free(struct journal_view *v);
 
+/* Months (YYYY-MM) that have journals, ascending; caller frees *out. */
+int journal_months(struct ledger *lg, char (**out)[8], size_t *n, struct err *e);
+
 #endif

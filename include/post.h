@@ -32,20 +32,13 @@ int post_outbox(struct ledger *lg, const struct config *cfg, const char *period,
 int post_preview(struct ledger *lg, const struct config *cfg, const char *period,
                  const char *dir, char *path_out, size_t path_cap, struct err *e);
 
-
 /* Creates dir and dir/sub as needed (mode 0755). */
 int post_mkdirs(const char *dir, const char *sub, char *out, size_t cap, struct err *e);
 
-/* stages — runs the accounting stages in order inside one transaction, for `post` and
- * `close`: journals, then the outbox. Each stage is re-runnable; a rerun changes nothing. */
-
 /* Journals then outbox for period ("" = all), in one transaction that is rolled back on
- * error. */
-int stages_journal_post(struct ledger *lg, const struct config *cfg, const char *period,
-                        struct journal_summary *js, struct post_summary *ps, struct err *e);
-
-/* Months (YYYY-MM) that have journals, ascending; caller frees *out. */
-int stages_months(struct ledger *lg, char (**out)[8], size_t *n, struct err *e);
+ * error: the accounting half of `post` and `close`. A rerun changes nothing. */
+int post_run(struct ledger *lg, const struct config *cfg, const char *period,
+             struct journal_summary *js, struct post_summary *ps, struct err *e);
 
 /* Live posting of period after its preview (post --live, close --live): sends the outbox
  * through xero_send_live (ledger_path names the lock file), prints the outcome (JSON on

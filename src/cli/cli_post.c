@@ -35,7 +35,7 @@ static int previews(struct ledger *lg, const struct config *cfg, struct cli *g,
         log_info("preview written to %s", path);
         return 0;
     }
-    if (stages_months(lg, &months, &n, e) < 0)
+    if (journal_months(lg, &months, &n, e) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         if (post_preview(lg, cfg, months[i], g->reports, path, sizeof path, e) < 0) {
@@ -67,7 +67,7 @@ int cli_post(struct cli *g)
     if (config_load(&cfg, g->config, 0, &e) < 0 || ledger_open(&lg, g->ledger, 0, &e) < 0)
         goto fail;
     ledger_set_command(lg, "post");
-    if (stages_journal_post(lg, &cfg, period, &js, &ps, &e) < 0 ||
+    if (post_run(lg, &cfg, period, &js, &ps, &e) < 0 ||
         previews(lg, &cfg, g, period, &e) < 0)
         goto fail;
     log_info("%lld settlement(s): %lld journal set(s) built, %lld unchanged; %lld request(s) "

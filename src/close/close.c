@@ -71,7 +71,7 @@ int close_run(struct ledger *lg, const struct config *cfg, const struct close_op
     memset(out, 0, sizeof *out);
     if ((o->fetch && fetch(lg, cfg, e) < 0) || ingest_files(lg, cfg, o, e) < 0 ||
         reconcile(lg, cfg, o->period, e) < 0 ||
-        stages_journal_post(lg, cfg, o->period, &out->journal, &out->post, e) < 0 ||
+        post_run(lg, cfg, o->period, &out->journal, &out->post, e) < 0 ||
         post_preview(lg, cfg, o->period, o->reports, out->preview, sizeof out->preview, e) < 0 ||
         (o->live && post_live(lg, cfg, o->ledger_path, o->period, o->json, &out->live_status,
                               e) < 0) ||

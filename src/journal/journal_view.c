@@ -211,3 +211,33 @@ void journal_view_free(struct journal_view *s)
     s->amounts = NULL;
     s->n = s->n_amounts = 0;
 }
+
+int journal_months(struct ledger *lg, char (**out)[8], size_t *n, struct err *e)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int s;
+    *out = NULL;
+    *n = 0;
+    if (ledger_prepare(lg, &st, "SELECT DISTINCT month FROM journal ORDER BY month", e) < 0)
+        return -1;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            char (*p)[8] = realloc(*out, (cap = cap ? cap * 2 : 8) * sizeof *p);
+            if (!p) {
+                sqlite3_finalize(st);
+                return err_set(e, ERR_NOMEM, "out of memory");
+            }
+            *out = p;
+        }
+        memcpy((*out)[(*n)++], sqlite3_column_text(st, 0), 8);
+    }
+    sqlite3_finalize(st);
+    if (s != SQLITE_DONE) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return ledger_fail(lg, e, "list journal months");
+    }
+    return 0;
+}
