@@ -27,6 +27,7 @@ int journal_lock_move(struct jctx *j, const char *month, money_t amount, int64_t
     }
     if (period_next_open(j->lg, month, out, e) < 0)
         return -1;
+    j->sum->moved_lines += count;   /* every moved line, not only a month's first group */
     for (size_t i = 0; i < j->moves_n; i++)
         if (strcmp(j->moves[i].from, month) == 0)
             return money_add(&j->moves[i].amount, amount, e) < 0 ? -1
@@ -38,7 +39,6 @@ int journal_lock_move(struct jctx *j, const char *month, money_t amount, int64_t
         m->amount = amount;
         m->count = count;
     }
-    j->sum->moved_lines += count;
     return 0;
 }
 
