@@ -90,6 +90,8 @@ static const struct {
     { "...never a sending one", "sx", NULL, { "sending", 1, 0, 0, 0, 0, 0, 0, "", 1, 1, 1 } },
     { "...nor a dead one", "sdx", NULL, { "dead", 1, 0, 1, 1, 1, 1, 1, "inv-1", 1, 1, 1 } },
     /* crashes: the child dies at the point; the reopened ledger is what the next run sees */
+    { "crash after_ref_fetch: nothing marked", "!s", "after_ref_fetch",
+      { "pending", 0, 0, 0, 0, 0, 0, 0, "", 1, 1, 0 } },
     { "crash after_preflight: nothing marked", "!s", "after_preflight",
       { "pending", 0, 0, 0, 0, 0, 0, 0, "", 1, 1, 0 } },
     { "crash between_requests: the next row untouched", "!s", "between_requests",
