@@ -45,6 +45,17 @@ static int bad(struct err *e, const char *path, const char *key, const char *wha
     return err_set(e, ERR_INPUT, "%s: config key \"%s\": %s", path, key, what);
 }
 
+/* A zone the journal could not open later is refused now, naming the key. */
+static int check_zone(const char *name, const char *path, const char *key, struct err *e)
+{
+    struct tz *z;
+    struct err te = {0};
+    if (tz_open(&z, name, &te) < 0)
+        return bad(e, path, key, te.msg);
+    tz_free(z);
+    return 0;
+}
+
 /* Copies a string value of at most cap-1 bytes. */
 static int get_str(json_t *v, char *out, size_t cap, const char *path, const char *key,
                    struct err *e)
@@ -279,8 +290,11 @@ static int load_posting(struct config *c, json_t *o, const char *path, struct er
                 return bad(e, path, key, "must be DRAFT or AUTHORISED");
         } else if (strcmp(k, "group_by_sku") == 0)
             rc = get_bool(v, &c->group_by_sku, path, key, e);
-        else if (strcmp(k, "timezone") == 0)
+        else if (strcmp(k, "timezone") == 0) {
             rc = get_str(v, c->timezone, sizeof c->timezone, path, key, e);
+            if (rc == 0 && check_zone(c->timezone, path, key, e) < 0)
+                return -1;
+        }
         else if (strcmp(k, "record_payment") == 0)
             rc = get_bool(v, &c->record_payment, path, key, e);
         else
@@ -347,7 +361,8 @@ static int load_bank(struct config *c, json_t *o, const char *path, struct err *
             rc = get_str(v, mark, sizeof mark, path, key, e);
             if (rc == 0 && strcmp(mark, ".") != 0 && strcmp(mark, ",") != 0)
                 return bad(e, path, key, "must be \".\" or \",\"");
-            c->bank.decimal = mark[0];
+            if (rc == 0)
+                c->bank.decimal = mark[0];
         } else if (rc == 1 && strcmp(k, "currency") == 0) {
             rc = get_str(v, c->bank.currency, sizeof c->bank.currency, path, key, e);
             if (rc == 0 && money_exponent(c->bank.currency) < 0)

@@ -32,13 +32,15 @@ int journal_lock_move(struct jctx *j, const char *month, money_t amount, int64_t
         if (strcmp(j->moves[i].from, month) == 0)
             return money_add(&j->moves[i].amount, amount, e) < 0 ? -1
                  : (j->moves[i].count += count, 0);
-    if (j->moves_n < sizeof j->moves / sizeof j->moves[0]) {
-        struct jmove *m = &j->moves[j->moves_n++];
-        snprintf(m->from, sizeof m->from, "%s", month);
-        snprintf(m->to, sizeof m->to, "%s", out);
-        m->amount = amount;
-        m->count = count;
-    }
+    if (j->moves_n == sizeof j->moves / sizeof j->moves[0])
+        return err_set(e, ERR_INPUT, "settlement %s has lines in more than %zu locked months: "
+                       "unlock the months it belongs to, or split the report", j->s.id,
+                       sizeof j->moves / sizeof j->moves[0]);
+    struct jmove *m = &j->moves[j->moves_n++];
+    snprintf(m->from, sizeof m->from, "%s", month);
+    snprintf(m->to, sizeof m->to, "%s", out);
+    m->amount = amount;
+    m->count = count;
     return 0;
 }
 

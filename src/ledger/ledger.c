@@ -52,9 +52,10 @@ static int user_version(struct ledger *lg, int *out, struct err *e)
     sqlite3_stmt *st;
     if (ledger_prepare(lg, &st, "PRAGMA user_version", e) < 0)
         return -1;
-    *out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    int s = sqlite3_step(st);
+    *out = s == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_finalize(st);
-    return 0;
+    return s == SQLITE_ROW ? 0 : ledger_fail(lg, e, "read the schema version");
 }
 
 static int migrate(struct ledger *lg, struct err *e)
@@ -259,12 +260,12 @@ int ledger_audit_verify(struct ledger *lg, int64_t *entries, struct err *e)
     sqlite3_stmt *st;
     char prev[HASH_HEX_LEN] = "genesis", h[HASH_HEX_LEN];
     int64_t n = 0;
-    int rc = 0;
+    int rc = 0, s = SQLITE_DONE;
 
     if (ledger_prepare(lg, &st, "SELECT seq, run_id, event, detail, prev_hash, hash "
                                 "FROM audit_log ORDER BY seq", e) < 0)
         return -1;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t seq = sqlite3_column_int64(st, 0);
         const char *stored_prev = (const char *)sqlite3_column_text(st, 4);
         const char *stored = (const char *)sqlite3_column_text(st, 5);
@@ -279,6 +280,8 @@ int ledger_audit_verify(struct ledger *lg, int64_t *entries, struct err *e)
     }
     sqlite3_finalize(st);
     *entries = n;
+    if (rc == 0 && s != SQLITE_DONE)
+        return ledger_fail(lg, e, "read the audit log");
     return rc;
 }
 

@@ -36,9 +36,10 @@ static const struct keyspec keys[] = {
     { "posting.status", 's', O(status), 's', 16, 0, 0, { "DRAFT", "AUTHORISED", NULL },
       { "draft", "AUTHORIZED", "SUBMITTED" } },
     { "posting.group_by_sku", 'b', O(group_by_sku), 'i', 0, 0, 0, { NULL }, { NULL } },
-    /* no bad_enum: config_load does not check the zone (see tz_open); only its type */
+    /* the zone is opened at load time, so a typo is refused naming the key */
     { "posting.timezone", 's', O(timezone), 's', 64, 0, 0,
-      { "UTC", "+10:00", "-03:30", "America/Los_Angeles", "Europe/London", NULL }, { NULL } },
+      { "UTC", "+10:00", "-03:30", "America/Los_Angeles", "Europe/London", NULL },
+      { "Mars/Olympus", "+25:00", "Europe/Nowhere" } },
     { "posting.record_payment", 'b', O(record_payment), 'i', 0, 0, 0, { NULL }, { NULL } },
     { "reconcile.order_days_unsettled", 'i', O(order_days_unsettled), 'i', 0, 1, 3650,
       { NULL }, { NULL } },
