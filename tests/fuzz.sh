@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/fuzz.sh — `make fuzz`: builds the libFuzzer targets in tests/fuzz/ with clang and
 # ASan+UBSan in build-fuzz/, then runs each for FUZZ_SECONDS (default 60). The corpus grows in
-# build-fuzz/corpus/<target> (not committed), seeded from fixtures/ and ../shared/samples.
+# build-fuzz/corpus/<target> (not committed), seeded from fixtures/ (public samples included).
 # Anything that crashes lands in tests/fuzz/crashers/<target>-...; commit it once fixed:
 # tests/e2e/fuzz_replay.sh replays those files in `make test`.
 # FUZZ_TARGETS="ingest" limits the run; FUZZ_JOBS=N fuzzes with N processes (-fork=N).
@@ -37,7 +37,7 @@ for t in $TARGETS; do
   seeds=$B/seeds/$t
   mkdir -p "$corpus" "$seeds"
   if [ "$t" = ingest ]; then
-    find fixtures ../shared/samples tests/fuzz/crashers -type f ! -name '*.md' ! -name '*.py' \
+    find fixtures tests/fuzz/crashers -type f ! -name '*.md' ! -name '*.py' \
       -size -256k 2>/dev/null | while read -r f; do cp "$f" "$seeds/$(echo "$f" | tr / _)"; done
     extra="-dict=tests/fuzz/ingest.dict -max_len=16384"
   else

@@ -4,7 +4,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SB="$ROOT/settlebook"
 FX="$ROOT/fixtures"
-SAMPLES="$ROOT/../shared/samples"
+SAMPLES="$FX/samples"   # public third-party samples, see fixtures/samples/README.md
 NAME=$(basename "$0" .sh)
 T="$ROOT/tests/out/$NAME"
 rm -rf "$T" && mkdir -p "$T" && cd "$T" || exit 1
