@@ -18,22 +18,23 @@ SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-poin
 FLAGS="-O1 -g $SAN -fsanitize=fuzzer-no-link -Wno-unknown-warning-option"
 command -v clang >/dev/null || { echo "fuzz: clang is missing (make deps)"; exit 4; }
 
-# The library objects, built by the Makefile's own rules with clang.
-objs=$(for f in src/*.c; do [ "$f" = src/main.c ] || echo "$B/$(basename "$f" .c).o"; done)
-mkdir -p $B
-make --no-print-directory BUILD=$B CC=clang CFLAGS="$FLAGS" $objs $B/sql_embed.o >$B/build.log 2>&1 ||
-  { tail -n 30 $B/build.log; echo "fuzz: build failed"; exit 4; }
-# The same flags and libraries as the Makefile (read from it, so they never drift).
+# The same objects, flags and libraries as the Makefile (read from it, so they never drift,
+# wherever the sources live).
 mkvar() { printf 'print:\n\t@echo $(%s)\n' "$1" |
   make --no-print-directory -s -f Makefile -f - BUILD=$B CC=clang CFLAGS="$FLAGS" print; }
+objs=$(mkvar OBJS)
 CFLAGS_ALL=$(mkvar ALL_CFLAGS)
 LIBS=$(mkvar PKG_LIBS)
+# The library objects (sql_embed.o included), built by the Makefile's own rules with clang.
+mkdir -p $B
+make --no-print-directory BUILD=$B CC=clang CFLAGS="$FLAGS" $objs >$B/build.log 2>&1 ||
+  { tail -n 30 $B/build.log; echo "fuzz: build failed"; exit 4; }
 
 status=0
 for t in $TARGETS; do
   bin=$B/fuzz_$t
   # shellcheck disable=SC2086
-  clang $CFLAGS_ALL -fsanitize=fuzzer -o "$bin" "tests/fuzz/fuzz_$t.c" $objs $B/sql_embed.o \
+  clang $CFLAGS_ALL -fsanitize=fuzzer -o "$bin" "tests/fuzz/fuzz_$t.c" $objs \
     $LIBS -fsanitize=fuzzer $SAN || { echo "fuzz: cannot link $bin"; exit 4; }
   corpus=$B/corpus/$t
   seeds=tests/fuzz/corpus/$t
