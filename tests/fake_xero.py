@@ -54,9 +54,34 @@ Control and inspection (no auth):
   GET  /__state         every tenant's documents and the counters (JSON)
   GET  /__stats         counters: calls, by_route, rate_limited, replays, faults,
                         max_concurrent, max_in_window (most accepted calls in any window),
-                        created (documents), rejected (elements)
+                        max_arrivals_in_window (most calls that arrived in any window,
+                        refused ones included: what the client sent, not what the fake let
+                        through), early_calls (calls that arrived before the Retry-After the
+                        fake last gave that organisation had passed), created (documents),
+                        rejected (elements)
 The request log (--log-file, JSON lines) holds method, path, query, Idempotency-Key, the raw
 body, status and fault of every API request; never a header value that carries a secret.
+
+Which Xero documentation each behaviour follows:
+  - Limits and their headers: "API rate limits" (developer.xero.com/documentation/guides/
+    oauth2/limits/, summarised in developer.xero.com/faq/limits): per organisation 5 calls in
+    progress, 60 calls a minute, 5000 a day (and 10,000 a minute per app: hence the constant
+    X-AppMinLimit-Remaining); every answer carries X-DayLimit-Remaining, X-MinLimit-Remaining
+    and X-AppMinLimit-Remaining; a call over a limit gets 429 with Retry-After (seconds) and
+    X-Rate-Limit-Problem (minute, day, concurrent). Xero's minute window is 60 s, the default
+    of --window-s; a shorter --window-s is a test device only (tests/e2e/live_faults.sh pairs
+    it with settlebook's loopback-only SETTLEBOOK_XERO_RATE_WINDOW_MS, so a "minute" passes in
+    a few seconds of wall time).
+  - Idempotency-Key: the idempotencyKey header parameter of Xero's OpenAPI spec
+    (tests/spec/xero/xero_accounting.yaml: "safely retry requests without the risk of
+    duplicate processing. 128 character max.") and Xero's idempotent-requests guide.
+  - summarizeErrors=false, per-element ValidationErrors and StatusAttributeString: the
+    summarizeErrors parameter and the response schemas of the same spec, and Xero's Invoices
+    page (developer.xero.com/documentation/api/invoices#post).
+  - Error answers (400 ValidationException, 401 TokenExpired/TokenInvalid, 403, 404, 429):
+    developer.xero.com/documentation/api/http-response-codes.
+  - Paging (100 a page) and If-Modified-Since: Xero's Accounting API "Requests and responses"
+    guide and the page and If-Modified-Since parameters of the spec.
 """
 import argparse
 import collections
@@ -83,7 +108,8 @@ SEED_TIME = 1577836800          # 2020-01-01: seeded reference data was last cha
 ORGS = {}                       # tenant id -> organisation state
 FAULTS = collections.defaultdict(collections.deque)   # "PUT /Invoices" -> deque of faults
 STATS = {"calls": 0, "by_route": {}, "rate_limited": 0, "replays": 0, "faults": 0,
-         "max_concurrent": 0, "max_in_window": 0, "created": 0, "rejected": 0,
+         "max_concurrent": 0, "max_in_window": 0, "max_arrivals_in_window": 0,
+         "early_calls": 0, "created": 0, "rejected": 0,
          "auth_failures": 0, "idempotency_conflicts": 0}
 LIMITS = {"calls_per_minute": 60, "window_s": 60.0, "concurrent": 5, "day_limit": 5000}
 
@@ -667,6 +693,7 @@ class Handler(BaseHTTPRequestHandler):
             if org is None:
                 log_request(entry, 401, None)
                 return
+            self.arrival(org)
             fault = FAULTS[route].popleft() if FAULTS[route] else "ok"
             if fault != "ok":
                 STATS["faults"] += 1
@@ -674,6 +701,7 @@ class Handler(BaseHTTPRequestHandler):
             if limited:
                 status, headers, problem = limited
                 STATS["rate_limited"] += 1
+                self.told_to_wait(org, headers["Retry-After"])
                 log_request(entry, 429, "limit:" + problem)
                 if fault != "ok":        # the fault was not used: keep it for the next call
                     FAULTS[route].appendleft(fault)
@@ -691,6 +719,22 @@ class Handler(BaseHTTPRequestHandler):
             self.serve(method, org, coll, ident, q, raw, entry, fault, headers)
         finally:
             self.release()
+
+    def arrival(self, org):
+        """Counts every call that reaches the organisation, refused or not. Holds LOCK."""
+        now = time.monotonic()
+        arr = org.setdefault("arrivals", collections.deque())
+        arr.append(now)
+        while arr and arr[0] <= now - LIMITS["window_s"]:
+            arr.popleft()
+        STATS["max_arrivals_in_window"] = max(STATS["max_arrivals_in_window"], len(arr))
+        if now < org.get("retry_after_until", 0.0):
+            STATS["early_calls"] += 1
+
+    def told_to_wait(self, org, retry_after):
+        """A 429 with Retry-After: calls before it has passed count as early. Holds LOCK."""
+        until = time.monotonic() + float(retry_after)
+        org["retry_after_until"] = max(org.get("retry_after_until", 0.0), until)
 
     def limits(self, org):
         """(status, headers, problem) when the call is refused, else None. Holds LOCK."""
@@ -723,6 +767,8 @@ class Handler(BaseHTTPRequestHandler):
             if status == 429:
                 h["Retry-After"] = fault.split(":")[1] if ":" in fault else "1"
                 h["X-Rate-Limit-Problem"] = "minute"
+                with LOCK:
+                    self.told_to_wait(org, h["Retry-After"])
             body = {"Title": "Unauthorized", "Status": 401, "Detail": "TokenExpired: token "
                     "expired"} if status == 401 else {"Title": "fault %s" % fault}
             with LOCK:

@@ -16,7 +16,7 @@ ALL="$T/all-output.log"
 ID_PID=""
 X_PID=""
 TOP="$T"
-trap 'kill $ID_PID $X_PID 2>/dev/null' EXIT INT TERM
+trap 'kill $ID_PID $X_PID 2>/dev/null' EXIT
 
 # waitfile FILE: until FILE is non-empty (10 s at most)
 waitfile() { i=0; while [ ! -s "$1" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; }

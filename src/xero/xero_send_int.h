@@ -25,6 +25,7 @@
 struct xrate {
     int64_t start[XRATE_SLOTS];     /* start times of the last `limit` calls, a ring */
     int n, head, limit;
+    int64_t window_ms;              /* XRATE_WINDOW_MS (shorter only for the test fakes) */
     int64_t not_before;             /* no call before this (Retry-After, minute limit hit) */
     uint64_t prng;                  /* jitter only: it changes timing, never output */
 };

@@ -11,7 +11,7 @@ TB=bbbbbbbb-2222-4222-8222-bbbbbbbbbbbb
 ALL="$T/all-output.log"
 : >"$ALL"
 PIDS=""
-trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done' EXIT INT TERM
+trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done' EXIT
 
 # run DESCRIPTION WANT ARGS...: settlebook with the test config; output kept in .out/.err and
 # appended to $ALL for the canary check at the end.

@@ -108,6 +108,21 @@ int main(void)
     xrate_note_answer(&r, 0, "", "0");
     CHECK(xrate_wait_ms(&r, 0) == 60000 + XRATE_MARGIN_MS, "no record: a whole window");
 
+    /* the window is Xero's 60 s unless the loopback test hook shortens it; the arithmetic is
+     * the same at 2 s (what tests/e2e/live_faults.sh relies on) */
+    xrate_init(&r, 5, 1);
+    CHECK(r.window_ms == 60000, "default window %lld ms", (long long)r.window_ms);
+    r.window_ms = 2000;
+    for (int k = 0; k < 5; k++)
+        xrate_note_call(&r, 100 * k);
+    CHECK(xrate_wait_ms(&r, 450) == 2000 + XRATE_MARGIN_MS - 450, "5 per 2 s: waits %lld",
+          (long long)xrate_wait_ms(&r, 450));
+    xrate_note_answer(&r, 450, "", "0");
+    CHECK(xrate_wait_ms(&r, 450) == 2000 + XRATE_MARGIN_MS - 450,
+          "X-MinLimit-Remaining: 0 waits for the short window: %lld",
+          (long long)xrate_wait_ms(&r, 450));
+    CHECK(xrate_wait_ms(&r, 2000 + XRATE_MARGIN_MS) == 0, "then free");
+
     /* backoff: doubles, capped, jittered within [d/2, d] */
     xrate_init(&r, 60, 12345);
     for (int a = 1; a <= 12; a++) {
