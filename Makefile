@@ -14,6 +14,8 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
              -Iinclude -Ibuild $(PKG_CFLAGS)
 BUILD    ?= build
+# Unit tests and fuzz targets may reach a subsystem's internal headers.
+TEST_CFLAGS = $(ALL_CFLAGS) $(addprefix -I,$(SRC_DIRS))
 
 # One folder per subsystem under src/ (see README "Architecture"); main.c sits on top.
 SRC_DIRS := $(sort $(dir $(wildcard src/*/*.c)))
@@ -56,7 +58,7 @@ $(BUILD)/sql_embed.o: $(BUILD)/sql_embed.c
 $(BUILD)/tests/%: tests/unit/%.c $(OBJS) tests/unit/t.h | $(BUILD)
 	@mkdir -p $(BUILD)/tests
 	@echo "  TEST    $@"
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(addprefix -I,$(SRC_DIRS)) -MMD -MP -o $@ $< $(OBJS) $(PKG_LIBS) $(LDFLAGS)
+	$(Q)$(CC) $(TEST_CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(OBJS) $(PKG_LIBS) $(LDFLAGS)
 
 $(BUILD):
 	@mkdir -p $(BUILD)

@@ -125,6 +125,9 @@ struct tz;
 int tz_open(struct tz **out, const char *name, struct err *e);
 void tz_free(struct tz *z); /* NULL is a no-op */
 
+/* A zone from the bytes of a TZif file (version 2 or later), as tz_open reads them. */
+int tz_parse(struct tz **out, const unsigned char *b, size_t n, struct err *e);
+
 /* Offset east of UTC, in seconds, at UTC instant t. */
 int32_t tz_offset(const struct tz *z, int64_t t);
 

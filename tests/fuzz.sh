@@ -23,7 +23,7 @@ command -v clang >/dev/null || { echo "fuzz: clang is missing (make deps)"; exit
 mkvar() { printf 'print:\n\t@echo $(%s)\n' "$1" |
   make --no-print-directory -s -f Makefile -f - BUILD=$B CC=clang CFLAGS="$FLAGS" print; }
 objs=$(mkvar OBJS)
-CFLAGS_ALL=$(mkvar ALL_CFLAGS)
+CFLAGS_ALL=$(mkvar TEST_CFLAGS)
 LIBS=$(mkvar PKG_LIBS)
 # The library objects (sql_embed.o included), built by the Makefile's own rules with clang.
 mkdir -p $B

@@ -202,6 +202,20 @@ static int open_named(struct tz *z, const char *name, struct err *e)
     return 0;
 }
 
+int tz_parse(struct tz **out, const unsigned char *b, size_t n, struct err *e)
+{
+    struct tz *z = calloc(1, sizeof *z);
+    *out = NULL;
+    if (!z)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if (load_tzif(z, b, n) < 0) {
+        tz_free(z);
+        return err_set(e, ERR_INPUT, "not a TZif file (version 2 or later)");
+    }
+    *out = z;
+    return 0;
+}
+
 int tz_open(struct tz **out, const char *name, struct err *e)
 {
     struct tz *z = calloc(1, sizeof *z);

@@ -17,7 +17,7 @@ C="$FZ/corpus"
 mkvar() { printf 'print:\n\t@echo $(%s)\n' "$1" |
   make --no-print-directory -s -C "$ROOT" -f Makefile -f - print 2>/dev/null; }
 CC_=$(mkvar CC)
-CFLAGS_=$(mkvar ALL_CFLAGS)
+CFLAGS_=$(mkvar TEST_CFLAGS)
 OBJS_=$(mkvar OBJS)
 LIBS_=$(mkvar PKG_LIBS)
 LDFLAGS_=$(mkvar LDFLAGS)
