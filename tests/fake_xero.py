@@ -264,6 +264,13 @@ def line_errors(org, line):
     errs = []
     if "AccountCode" in line:
         errs += account_errors(org, line["AccountCode"])
+        # Xero: a bank account cannot be used on an invoice, bill, credit note or manual
+        # journal line (money moves through bank accounts only by payments, transfers and
+        # bank transactions); Xero answers the "not a valid code for this document" message
+        a = org["accounts"].get(line["AccountCode"])
+        if not errs and a is not None and a["Type"] == "BANK":
+            errs.append("Account code '%s' is not a valid code for this document."
+                        % line["AccountCode"])
     tt = line.get("TaxType")
     if tt and (tt not in org["tax_rates"] or org["tax_rates"][tt]["Status"] != "ACTIVE"):
         errs.append("The TaxType code '%s' does not exist or cannot be used for this type of "

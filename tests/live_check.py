@@ -9,6 +9,10 @@
       body and Idempotency-Key of an outbox row (or, for a resend of the documents Xero lacked,
       a subset of one), with summarizeErrors=false (but on /BankTransfers); and each request of the preview files
       equals, after a decimal-exact JSON parse, the outbox row with its key. Prints "ok".
+  live_check.py contract PREVIEW.json REQUESTS.jsonl FROM_LINE
+      The PUTs the fake logged after line FROM_LINE are exactly the preview's requests that
+      carry no "blocked", in the preview's order: same method, path, query, Idempotency-Key
+      and (decimal-exact) body. Prints "ok" or the first difference.
   live_check.py count STATE_URL KIND        documents of a kind in the fake (Invoices, ...)
 Standard library only.
 """
@@ -127,6 +131,31 @@ def bytes_check(ledger, reqlog, reports):
     return 0
 
 
+def contract(preview, reqlog, from_line):
+    with open(preview) as f:
+        want = [r for r in json.load(f, parse_float=Decimal)["requests"] if "blocked" not in r]
+    got = []
+    with open(reqlog) as f:
+        for i, line in enumerate(f):
+            e = json.loads(line)
+            if i >= from_line and e["method"] in ("PUT", "POST"):
+                got.append(e)
+    if len(got) != len(want):
+        print("%d request(s) sent, the preview has %d unblocked" % (len(got), len(want)))
+        return 1
+    for n, (w, g) in enumerate(zip(want, got)):
+        for k, a, b in (("method", w["method"], g["method"]),
+                        ("path", True, g["path"].endswith(w["path"])),
+                        ("query", w["query"], g["query"] or ""),
+                        ("key", w["idempotency_key"], g["idempotency_key"]),
+                        ("body", w["body"], canon(g["body"]))):
+            if a != b:
+                print("request %d (%s %s): %s differs" % (n + 1, w["method"], w["path"], k))
+                return 1
+    print("ok")
+    return 0
+
+
 def count(url, kind):
     print(sum(len(o["docs"].get(kind, [])) for o in state(url)["orgs"].values()))
     return 0
@@ -138,6 +167,8 @@ def main():
         return once(sys.argv[2], sys.argv[3])
     if cmd == "bytes":
         return bytes_check(sys.argv[2], sys.argv[3], sys.argv[4])
+    if cmd == "contract":
+        return contract(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     if cmd == "count":
         return count(sys.argv[2], sys.argv[3])
     print("usage: live_check.py once|bytes|count ...")

@@ -102,6 +102,11 @@ int ledger_open(struct ledger **out, const char *path, int create, struct err *e
         return -1;
     }
     sqlite3_busy_timeout(lg->db, 10000);
+    if (exception_register(lg->db) != SQLITE_OK) {
+        err_set(e, ERR_DB, "ledger %s: %s", path, sqlite3_errmsg(lg->db));
+        ledger_close(lg);
+        return -1;
+    }
     /* page_size counts only when the file is new (before WAL and the first table): 16 KiB
      * pages cut the system calls of a bulk ingest and of the WAL checkpoint four-fold. */
     if (ledger_exec(lg, "PRAGMA page_size = 16384; PRAGMA foreign_keys = ON; "
@@ -113,6 +118,14 @@ int ledger_open(struct ledger **out, const char *path, int create, struct err *e
     }
     *out = lg;
     return 0;
+}
+
+int ledger_durable(struct ledger *lg, struct err *e)
+{
+    /* In WAL mode NORMAL syncs only at checkpoints: a power loss may undo the last commits.
+     * FULL syncs the WAL at every commit, so a row committed as 'sending' is on disk before
+     * its request leaves (live posting makes few commits: the cost does not show). */
+    return ledger_exec(lg, "PRAGMA synchronous = FULL", e);
 }
 
 void ledger_close(struct ledger *lg)

@@ -91,13 +91,13 @@ int post_outbox(struct ledger *lg, const struct config *cfg, const char *period,
                 struct post_summary *out, struct err *e)
 {
     sqlite3_stmt *st;
-    int rc = 0;
+    int rc = 0, s = SQLITE_DONE;
     memset(out, 0, sizeof *out);
     if (ledger_prepare(lg, &st, "SELECT s.id, s.settlement_id FROM settlement s WHERE "
                        PERIOD_SCOPE_SQL " ORDER BY s.start_utc, s.settlement_id", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         char sid[64];
         snprintf(sid, sizeof sid, "%s", (const char *)sqlite3_column_text(st, 1));
         out->settlements++;
@@ -105,6 +105,8 @@ int post_outbox(struct ledger *lg, const struct config *cfg, const char *period,
         if (rc < 0)
             err_prefix(e, "settlement %s: ", sid);
     }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = ledger_fail(lg, e, "read the settlements to post");
     sqlite3_finalize(st);
     return rc;
 }

@@ -21,10 +21,12 @@ struct preflight_summary {
     int64_t calls;          /* GETs made to refresh the cache */
 };
 
-/* Checks the pending and unknown-outcome outbox rows of the settlements sids[0..n), after
+/* Checks the pending and unknown-outcome outbox rows of period ("" = all) of the settlements
+ * sids[0..n), after
  * refreshing the cache through c. Replaces the earlier preflight exceptions of those
  * settlements, in one transaction with the cache. Prints each problem on stderr. */
-int preflight_run(struct ledger *lg, struct xclient *c, char (*sids)[64], size_t n,
+int preflight_run(struct ledger *lg, struct xclient *c, const char *period,
+                  char (*sids)[64], size_t n,
                   struct preflight_summary *out, struct err *e);
 
 #endif
