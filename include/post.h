@@ -38,8 +38,10 @@ int post_preview(struct ledger *lg, const struct config *cfg, const char *period
 
 /* Before any work of a live run: the Xero credentials and a usable token (refreshed when
  * due, as posting will), so a missing sign-in stops the run at once (ERR_INPUT, exit 2) or
- * an unreachable Xero (ERR_NET, exit 3). */
-int post_live_ready(const struct config *cfg, struct err *e);
+ * an unreachable Xero (ERR_NET, exit 3); then the organisation's contacts are read into the
+ * ledger (xero_send_prepare) for post_outbox. x counts the calls (post_live adds its own). */
+int post_live_ready(struct ledger *lg, const struct config *cfg,
+                    struct xero_send_summary *x, struct err *e);
 
 /* Creates dir and dir/sub as needed (mode 0755). */
 int post_mkdirs(const char *dir, const char *sub, char *out, size_t cap, struct err *e);

@@ -139,9 +139,12 @@ struct xero_send_summary {
 int xero_held_back(struct ledger *lg, const char *sid, char *out, size_t cap,
                    struct err *e);
 
-/* The credentials and a usable token (xero_auth_session), checked before a live run does
- * any work; nothing is kept. */
-int xero_send_ready(const struct config *cfg, struct err *e);
+/* Before a live run does any work: the credentials and a usable token (xero_auth_session),
+ * then the organisation's contacts read into the ledger's cache (preflight_contacts), so the
+ * post stage queues a PUT /Contacts for each contact the documents need and Xero lacks.
+ * Fills out's calls, retries and bytes (xero_send_live adds to them). */
+int xero_send_prepare(struct ledger *lg, const struct config *cfg,
+                      struct xero_send_summary *out, struct err *e);
 
 /* Posts what is pending for period ("" = every settlement). Returns 0 when the run went
  * through, even if some settlements stopped (dead, blocked, preflight problems: see out;

@@ -3,7 +3,8 @@
 
   live_check.py once LEDGER STATE_URL
       Every document of the ledger's outbox (all rows but superseded ones) is in the fake
-      exactly once, and the fake holds nothing else. Prints "ok" or what differs.
+      exactly once, and the fake holds nothing else; every contact the outbox creates was
+      created by PUT /Contacts exactly once, and no other. Prints "ok" or what differs.
   live_check.py bytes LEDGER REQUESTS.jsonl REPORTS_DIR
       Every PUT the fake received that created documents carries exactly (byte for byte) the
       body and Idempotency-Key of an outbox row (or, for a resend of the documents Xero lacked,
@@ -55,11 +56,15 @@ def outbox(ledger):
 
 def once(ledger, url):
     want = {}
+    contacts = {}
     for _, _, body, _ in outbox(ledger):
         doc = json.loads(body, parse_float=Decimal)
         for coll, els in doc.items():
             for d in els:
-                want[ident(coll, d)] = 0
+                if coll == "Contacts":
+                    contacts[d["Name"]] = 0
+                else:
+                    want[ident(coll, d)] = 0
     extra = []
     for org in state(url)["orgs"].values():
         for coll, docs in org["docs"].items():
@@ -69,7 +74,14 @@ def once(ledger, url):
                     want[k] += 1
                 else:
                     extra.append(k)
+    for org in state(url)["orgs"].values():
+        for name in org.get("created_contacts", []):
+            if name in contacts:
+                contacts[name] += 1
+            else:
+                extra.append(("Contacts", name))
     bad = ["%s x%d" % (k, n) for k, n in want.items() if n != 1]
+    bad += ["contact %s x%d" % (k, n) for k, n in contacts.items() if n != 1]
     if bad or extra:
         print("not exactly once: %s; unexpected: %s" % ("; ".join(map(str, bad[:5])),
                                                        "; ".join(map(str, extra[:5]))))

@@ -69,10 +69,11 @@ int cli_post(struct cli *g)
         return 2;
     if (period[0] && period_parse(period, &e) < 0)
         goto fail;
-    if (config_load(&cfg, g->config, 0, &e) < 0 || ledger_open(&lg, g->ledger, 0, &e) < 0 ||
-        (live && post_live_ready(&cfg, &e) < 0))
+    if (config_load(&cfg, g->config, 0, &e) < 0 || ledger_open(&lg, g->ledger, 0, &e) < 0)
         goto fail;
     ledger_set_command(lg, "post");
+    if (live && post_live_ready(lg, &cfg, &xs, &e) < 0)
+        goto fail;
     if (post_run(lg, &cfg, period, &js, &ps, &e) < 0 ||
         previews(lg, &cfg, g, period, live, &e) < 0)
         goto fail;

@@ -69,7 +69,7 @@ int close_run(struct ledger *lg, const struct config *cfg, const struct close_op
 {
     struct reconcile_summary rs;
     memset(out, 0, sizeof *out);
-    if (o->live && post_live_ready(cfg, e) < 0)
+    if (o->live && post_live_ready(lg, cfg, &out->live, e) < 0)
         return -1;
     if ((o->fetch && fetch(lg, cfg, e) < 0) || ingest_files(lg, cfg, o, e) < 0 ||
         reconcile(lg, cfg, o->period, e) < 0 ||

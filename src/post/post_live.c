@@ -32,9 +32,10 @@ static void report(const char *period, const struct xero_send_summary *x, int ok
                 x->retries == 1 ? "y" : "ies", (long long)x->dead);
 }
 
-int post_live_ready(const struct config *cfg, struct err *e)
+int post_live_ready(struct ledger *lg, const struct config *cfg,
+                    struct xero_send_summary *x, struct err *e)
 {
-    return xero_send_ready(cfg, e);
+    return xero_send_prepare(lg, cfg, x, e);
 }
 
 int post_live(struct ledger *lg, const struct config *cfg, const char *ledger_path,

@@ -132,7 +132,9 @@ static int collect_body(struct pf *p, const char *body, struct err *e)
         if (xbody_doc(body, b, i, &d, e) < 0)
             goto done;
         p->label = d.label;
-        if (walk(p, json_array_get(arr, i), 0, e) < 0)
+        /* a contact this run creates (before the documents that use it) */
+        if (!strcmp(b->collection, "Contacts") ? need(p, "contact_new", d.reference, "", e) < 0
+                                               : walk(p, json_array_get(arr, i), 0, e) < 0)
             goto done;
     }
     rc = 0;
@@ -421,7 +423,12 @@ static int exception(struct pf *p, const char *sid, const char *kind, const char
 static const char MISSING[] =
     "SELECT n.settlement_id, n.kind, n.key, n.what, min(n.label), count(DISTINCT n.label), "
     "r.status, r.detail FROM temp.preflight_need n LEFT JOIN xero_ref r ON r.kind = n.kind "
-    "AND r.key = n.key WHERE n.kind != 'date' AND (r.key IS NULL OR r.status != 'ACTIVE' OR "
+    "AND r.key = n.key WHERE n.kind NOT IN ('date', 'contact_new') "
+    /* a missing contact is no problem when this run creates it, or settlebook did */
+    "AND NOT (n.kind = 'contact' AND r.key IS NULL AND (EXISTS (SELECT 1 FROM "
+    "temp.preflight_need c WHERE c.kind = 'contact_new' AND c.key = n.key) OR EXISTS (SELECT 1 "
+    "FROM outbox o WHERE o.path = '/Contacts' AND o.state = 'confirmed' AND o.doc_number = "
+    "n.key))) AND (r.key IS NULL OR r.status != 'ACTIVE' OR "
     "(n.what = 'bank' AND r.detail NOT LIKE 'BANK%') OR (n.what = 'payments' AND r.detail NOT "
     "LIKE 'BANK%' AND r.detail NOT LIKE '% payments')) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
 
@@ -455,6 +462,12 @@ static void describe(const char *kind, const char *key, const char *what, const 
         }
     if (uses > 1)
         snprintf(more, sizeof more, " and %d more document(s)", uses - 1);
+    if (status && !strcmp(kind, "contact") && !strcmp(status, "ARCHIVED"))
+        act = "Restore the contact in Xero (Contacts, filter Archived, Restore), or set the "
+              "marketplace's contact in settlebook.json to an active one";
+    else if (!status && !strcmp(kind, "contact"))
+        act = "settlebook creates the contacts it needs with the month that first uses them: "
+              "post that month first, or create the contact in Xero (exactly this name)";
     if (!status)
         snprintf(why, sizeof why, "does not exist in the Xero organisation");
     else if (strcmp(status, "ACTIVE") != 0)
@@ -514,6 +527,33 @@ static int judge(struct pf *p, char (*sids)[64], size_t n, struct err *e)
     if (rc == 0 && s != SQLITE_DONE)
         rc = ledger_fail(p->lg, e, "preflight");
     sqlite3_finalize(st);
+    return rc;
+}
+
+int preflight_contacts(struct ledger *lg, struct xclient *c, struct err *e)
+{
+    struct preflight_summary sum;
+    struct pf p;
+    size_t k = 0;
+    int rc = -1;
+    memset(&p, 0, sizeof p);
+    memset(&sum, 0, sizeof sum);
+    p.lg = lg;
+    p.c = c;
+    p.out = &sum;
+    while (strcmp(endpoints[k].kind, "contact") != 0)
+        k++;
+    if (fetch(&p, k, e) < 0)
+        goto done;
+    if (ledger_begin(lg, e) < 0)
+        goto done;
+    if (same_tenant(&p, e) < 0 || store(&p, e) < 0) {
+        ledger_rollback(lg);
+        goto done;
+    }
+    rc = ledger_commit(lg, e);
+done:
+    json_decref(p.fetched[k]);
     return rc;
 }
 

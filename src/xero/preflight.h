@@ -15,6 +15,11 @@
 #include "ledger.h"
 #include "xero_send_int.h"
 
+/* Refreshes the cache's copy of the organisation's contacts (GET /Contacts with
+ * If-Modified-Since, archived ones included), so the post stage knows which contacts
+ * settlebook must create. One transaction. */
+int preflight_contacts(struct ledger *lg, struct xclient *c, struct err *e);
+
 struct preflight_summary {
     int64_t references;     /* distinct references checked (with dates) */
     int64_t problems;       /* exceptions written: nothing may be sent when > 0 */

@@ -414,11 +414,21 @@ static int settle(struct run *r, const char *sid, struct err *e)
     return 0;
 }
 
-int xero_send_ready(const struct config *cfg, struct err *e)
+int xero_send_prepare(struct ledger *lg, const struct config *cfg,
+                      struct xero_send_summary *out, struct err *e)
 {
-    struct xero_session s;
-    int rc = xero_auth_session(cfg, &s, e);
-    xero_session_clear(&s);
+    struct xclient c;
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (xclient_open(&c, cfg, e) < 0) {
+        xclient_close(&c);
+        return -1;
+    }
+    rc = preflight_contacts(lg, &c, e);
+    out->calls = c.calls;
+    out->retries = c.retries;
+    out->bytes_in = c.bytes_in;
+    xclient_close(&c);
     return rc;
 }
 
@@ -432,6 +442,8 @@ int xero_send_live(struct ledger *lg, const struct config *cfg, const char *ledg
     size_t nok = 0;
     int fd = -1, rc = -1, opened = 0;
 
+    /* the calls of xero_send_prepare count in this run's totals */
+    int64_t calls0 = out->calls, retries0 = out->retries, bytes0 = out->bytes_in;
     memset(out, 0, sizeof *out);
     memset(&r, 0, sizeof r);
     memset(&p, 0, sizeof p);
@@ -489,9 +501,9 @@ int xero_send_live(struct ledger *lg, const struct config *cfg, const char *ledg
 done:
     if (r.progress)
         fputc('\n', stderr);
-    out->calls = r.c.calls;
-    out->retries = r.c.retries;
-    out->bytes_in = r.c.bytes_in;
+    out->calls = calls0 + r.c.calls;
+    out->retries = retries0 + r.c.retries;
+    out->bytes_in = bytes0 + r.c.bytes_in;
     if (opened)
         xclient_close(&r.c);
     pick_free(&p);

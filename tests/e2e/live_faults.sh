@@ -183,7 +183,7 @@ once retry-after
 
 # the daily limit: X-DayLimit-Remaining: 0 stops the run before the next request (exit 3);
 # the next day's run goes on where it stopped
-scenario day summary --day-limit 6
+scenario day summary --day-limit 7
 sb 3 "day limit: post --live" post --live
 contains "day limit: says so" "$S/.err" "daily call limit for this organisation is used up"
 eq "day limit: two requests went out, the rest wait" "$(sq "select state, count(*) from outbox group by 1 order by 1")" "confirmed|2

@@ -39,8 +39,8 @@ eq "period: October sent exactly its preview: the final part, then the deposit p
 eq "period: the payment went out with its own month" "$($CHECK count "$XU" Payments)" "1"
 n=$(lines)
 sb 0 "period: September again sends nothing" post --live --period 2024-09
-eq "period: no call at all" "$(lines)" "$n"
-contains "period: and downloads nothing" "$S/.err" "0 call(s), 0 byte(s) downloaded"
+eq "period: one call only, the contacts (If-Modified-Since)" "$(lines) $(tail -n 1 requests.jsonl | python3 -c 'import json,sys; e=json.loads(sys.stdin.read()); print(e["method"], e["path"], e["if_modified_since"] is not None)')" "$((n + 1)) GET /api.xro/2.0/Contacts True"
+contains "period: counted in the final line" "$S/.err" " 1 call(s), "
 # on a terminal: a progress line of requests sent of the total, on stderr
 script -qec "$SB post --live --period 2025-10" /dev/null >"$S/tty.out" 2>&1
 contains "period: progress on a terminal" "$S/tty.out" "4 of 4 request(s) sent"
@@ -183,6 +183,53 @@ config journal
 python3 -c 'import json; c=json.load(open("settlebook.json")); c["accounts"]["clearing"]="091"; json.dump(c, open("settlebook.json","w"))'
 sb 1 "bankline: a manual journal line on bank account 091 is rejected" post --live
 contains "bankline: with Xero's message" "$S/.err" "Account code '091' is not a valid code for this document."
+
+# --- 8. contacts: created by settlebook through the outbox, once, before their documents -------
+# created: the names the fake created by PUT /Contacts
+created() { curl -s "$XU/__state" | python3 -c 'import json,sys; print(" ".join(n for o in json.load(sys.stdin)["orgs"].values() for n in o["created_contacts"]))'; }
+scenario contacts summary
+fctl '{"delete_contact": "Amazon.com"}'
+sb 0 "contacts: a dry run before any live run" post
+eq "contacts: none queued before settlebook has read Xero's contacts" "$(sq "select count(*) from outbox where path = '/Contacts'")" "0"
+sb 0 "contacts: post --live --period 2024-09" post --live --period 2024-09
+eq "contacts: the preview creates the contact before the first document" "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["requests"]; print(r[0]["method"], r[0]["path"], json.dumps(r[0]["body"]), r[0]["idempotency_key"][:4], r[1]["path"])' reports/2024-09/xero-preview.json)" 'PUT /Contacts {"Contacts": [{"Name": "Amazon.com"}]} sb1- /Invoices'
+eq "contacts: live sent exactly that preview" "$($CHECK contract reports/2024-09/xero-preview.json requests.jsonl 0)" "ok"
+eq "contacts: queued once, in the first settlement that needs it" "$(sq "select settlement_id||' '||seq||' '||month||' '||state from outbox where path = '/Contacts'")" "11223344551 0 2024-09 confirmed"
+eq "contacts: Xero's ContactID kept" "$(sq "select length(xero_id) from outbox where path = '/Contacts'")" "36"
+eq "contacts: created once" "$(created)" "Amazon.com"
+sb 0 "contacts: the other months" post --live
+eq "contacts: still created once" "$(created)" "Amazon.com"
+sb 0 "contacts: dry run after live" post
+eq "contacts: the request stays in the outbox as sent" "$(sq "select count(*)||' '||min(state) from outbox where path = '/Contacts'")" "1 confirmed"
+once contacts
+
+# kill -9 between the contact and its first document (and around the contact's own request)
+for p in after_confirm:1 after_http_before_commit:1 after_mark_sending:1 before_confirm_commit:1; do
+  scenario "contacts-crash-${p%%:*}" summary
+  fctl '{"delete_contact": "Amazon.com"}'
+  crash "$p"
+  sb 0 "contacts: rerun after $p" post --live
+  eq "contacts: after $p all confirmed" "$(sq "select count(*) from outbox where state != 'confirmed'")" "0"
+  eq "contacts: after $p the contact was created once" "$(created)" "Amazon.com"
+  once "contacts after $p"
+done
+S="$TOP/contacts-crash-after_http_before_commit"
+contains "contacts: the unknown outcome was looked up by name" "$S/.err" "1 found already in Xero"
+
+# an archived contact is an error with advice; nothing is sent, nothing created
+scenario contacts-archived summary
+fctl '{"archive_contact": "Amazon.com"}'
+sb 1 "contacts: archived contact" post --live
+contains "contacts: archived named" "$S/.err" "Contact 'Amazon.com' (used by AMZ-3001-1) is ARCHIVED in the Xero organisation"
+eq "contacts: with advice" "$(sq "select count(*) from exception where kind = 'XERO_REFERENCE_MISSING' and action like 'Restore the contact in Xero%'")" "3"
+eq "contacts: nothing sent, no contact queued" "$(puts) $(sq "select count(*) from outbox where path = '/Contacts'")" "0 0"
+
+# missing accounts are still the user's to create: refused by the preflight
+scenario contacts-account summary
+fctl '{"delete_contact": "Amazon.com", "archive_account": "429"}'
+sb 1 "contacts: a missing account still stops the run" post --live
+contains "contacts: the account is named" "$S/.err" "Account code '429' (used by AMZ-3001-1) is ARCHIVED"
+eq "contacts: nothing sent, not even the contact" "$(puts)" "0"
 
 canary_check
 finish
