@@ -58,10 +58,12 @@ static int send(const char *url, const char *json, struct err *e)
     rq.body = json;
     rq.body_len = strlen(json);
     rq.timeout_ms = NOTIFY_TIMEOUT_MS;
-    if (xero_auth_url_ok(url, "the alert URL", e) < 0 || http_do(&rq, &r, e) < 0)
+    if (xero_auth_url_ok(url, "the alert URL", e) < 0)
         return -1;
-    rc = r.status >= 200 && r.status < 300 ? 0
-         : err_set(e, ERR_NET, "answered HTTP %ld", r.status);
+    /* http_do fills r even when it fails: it is freed either way */
+    rc = http_do(&rq, &r, e);
+    if (rc == 0 && (r.status < 200 || r.status >= 300))
+        rc = err_set(e, ERR_NET, "answered HTTP %ld", r.status);
     http_resp_free(&r);
     return rc;
 }

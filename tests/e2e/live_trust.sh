@@ -113,6 +113,12 @@ for code in invalid_scope unauthorized_client; do
   SETTLEBOOK_XERO_CLIENT_SECRET= sb 2 "scopes: $code from the sign-in" auth xero --redirect "http://localhost:8723/callback?error=$code&state=x"
   contains "scopes: $code says which scopes to enable" "$S/.err" "enable accounting.invoices, accounting.payments, accounting.banktransactions, accounting.manualjournals, accounting.contacts and accounting.settings.read on the app"
 done
+# the token endpoint refuses the scopes (a Custom Connection without them)
+rm -f "$TOP/xero-token.json"
+curl -s -X POST -d '{"invalid_scope": 1}' "$IU/_control" >/dev/null
+sb 3 "scopes: invalid_scope from the token endpoint" post --live
+contains "scopes: the token refusal says which scopes to enable" "$S/.err" "refused the client_credentials grant: invalid_scope; the app does not allow the scopes asked for (xero.scopes). Apps created from 2 March 2026 need Xero's granular scopes: enable accounting.invoices"
+eq "scopes: nothing done" "$(sq "select count(*) from journal") $(puts)" "0 0"
 config summary '"scopes": "offline_access accounting.transactions accounting.settings.read accounting.contacts"'
 SETTLEBOOK_XERO_CLIENT_SECRET= sb 0 "scopes: xero.scopes overrides for older apps" auth xero --print-url
 contains "scopes: the override is asked for" "$S/.out" "scope=offline_access%20accounting.transactions%20accounting.settings.read%20accounting.contacts&"
