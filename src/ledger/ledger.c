@@ -125,7 +125,19 @@ int ledger_durable(struct ledger *lg, struct err *e)
     /* In WAL mode NORMAL syncs only at checkpoints: a power loss may undo the last commits.
      * FULL syncs the WAL at every commit, so a row committed as 'sending' is on disk before
      * its request leaves (live posting makes few commits: the cost does not show). */
-    return ledger_exec(lg, "PRAGMA synchronous = FULL", e);
+    sqlite3_stmt *st;
+    int level = -1;
+    if (ledger_exec(lg, "PRAGMA synchronous = FULL", e) < 0 ||
+        ledger_prepare(lg, &st, "PRAGMA synchronous", e) < 0)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        level = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (level != 2)         /* 2 = FULL */
+        return err_set(e, ERR_DB, "ledger: cannot make commits durable (synchronous is %d)",
+                       level);
+    log_verbose("ledger: synchronous = FULL: every commit is on disk before the next request");
+    return 0;
 }
 
 void ledger_close(struct ledger *lg)

@@ -41,6 +41,9 @@ n=$(lines)
 sb 0 "period: September again sends nothing" post --live --period 2024-09
 eq "period: one call only, the contacts (If-Modified-Since)" "$(lines) $(tail -n 1 requests.jsonl | python3 -c 'import json,sys; e=json.loads(sys.stdin.read()); print(e["method"], e["path"], e["if_modified_since"] is not None)')" "$((n + 1)) GET /api.xro/2.0/Contacts True"
 contains "period: counted in the final line" "$S/.err" " 1 call(s), "
+n=$(lines)
+sb 0 "period: --verbose" --verbose post --live --period 2024-10
+contains "period: commits are durable before any request leaves" "$S/.err" "ledger: synchronous = FULL: every commit is on disk before the next request"
 # on a terminal: a progress line of requests sent of the total, on stderr
 script -qec "$SB post --live --period 2025-10" /dev/null >"$S/tty.out" 2>&1
 contains "period: progress on a terminal" "$S/tty.out" "4 of 4 request(s) sent"
