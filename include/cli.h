@@ -31,7 +31,8 @@ int cli_auth(struct cli *g);
 int cli_fetch(struct cli *g);
 
 /* Parses [--period P] [--dry-run|--live] for post and close. */
-int cli_period_args(struct cli *g, const char **period, int *live, const char *usage);
+int cli_period_args(struct cli *g, const char **period, int *live, const char **notify,
+                    const char *usage);
 
 
 /* True when argv holds -h or --help; then prints usage and the caller returns 0. */

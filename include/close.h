@@ -26,6 +26,7 @@ struct close_result {
     struct journal_summary journal;
     struct post_summary post;
     int live_status;           /* 1 when live posting left something rejected or blocked */
+    struct xero_send_summary live;  /* what live posting did (zero when it did not run) */
     int64_t errors;            /* error-severity exceptions in scope at the end */
     char preview[4200], workbook[4200];
 };

@@ -80,6 +80,9 @@ struct config {
         char data_dir[512];
         int timeout_ms, max_retries;
     } spapi;
+    struct {                             /* "alerts": who hears about live runs */
+        char webhook_url[512];           /* "" = none; a secret (Slack's are): never shown */
+    } alerts;
     char hash[65];                       /* sha256 of the file's bytes, for the audit sheet */
 };
 

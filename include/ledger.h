@@ -58,6 +58,10 @@ int ledger_prepare(struct ledger *lg, sqlite3_stmt **out, const char *sql, struc
 /* Column i of the current row as text; "" for NULL. Valid until the next step/reset. */
 const char *ledger_text(sqlite3_stmt *st, int i);
 
+/* From now on every commit is synced to disk before it returns (synchronous = FULL): live
+ * posting calls it so an outbox transition survives a power loss before the HTTP call. */
+int ledger_durable(struct ledger *lg, struct err *e);
+
 /* Runs SQL with no result rows. */
 int ledger_exec(struct ledger *lg, const char *sql, struct err *e);
 
@@ -244,6 +248,11 @@ int outbox_docs_each(struct ledger *lg, int64_t id,
     "(?1 = '' OR x.settlement_id IS NULL OR x.settlement_id IN (SELECT s.settlement_id FROM " \
     "settlement s WHERE " PERIOD_SCOPE_SQL "))"
 
+/* The SQL condition: exception `x` is an error nobody accepted (exception_accept), the
+ * errors that hold a settlement back and that exit statuses and workbook counts report. */
+#define EXCEPTION_OPEN_ERROR_SQL \
+    "(x.severity = 'error' AND x.uid NOT IN (SELECT a.uid FROM exception_accept a))"
+
 /* A batch that would hold more exceptions than this stops (fix the mappings first). */
 #define EXCEPTION_BATCH_MAX 2000000
 
@@ -281,7 +290,8 @@ int exception_batch_apply(struct exception_batch *b, const char *scope, const ch
                           int *changed, struct err *e);
 void exception_batch_free(struct exception_batch *b);   /* NULL is a no-op */
 
-/* Exceptions of every stage in scope of period (EXCEPTION_SCOPE_SQL), by severity. */
+/* Exceptions of every stage in scope of period (EXCEPTION_SCOPE_SQL), by severity; an
+ * accepted error counts in none of them. */
 int exception_counts(struct ledger *lg, const char *period, int64_t *errors,
                      int64_t *warnings, int64_t *infos, struct err *e);
 
@@ -294,6 +304,8 @@ int exception_kinds(struct ledger *lg, const char *period,
  * callback only. amount[] is expected, actual, difference; has[i] says which are set. */
 struct exception_info {
     int64_t id;
+    const char *uid;              /* the stable id ("X-" + 10 hex digits) */
+    const char *accepted;         /* the reason it was accepted, NULL when it was not */
     const char *kind, *severity, *settlement_id, *order_id, *sku, *currency;
     const char *explanation, *action, *scope;
     int has[3];
@@ -305,5 +317,27 @@ struct exception_info {
 int exception_each(struct ledger *lg, const char *period,
                    int (*fn)(void *arg, const struct exception_info *x), void *arg,
                    struct err *e);
+
+/* ---- stable ids, acceptance, blocking ---------------------------------------------- */
+
+#define EXCEPTION_UID_MAX 16      /* "X-" + 10 hex digits + NUL, with room */
+
+/* Registers the SQL function exception_uid() on db (ledger_open does, before migrations). */
+int exception_register(sqlite3 *db);
+
+/* Accepts the error with stable id (any case) deliberately, for reason: recorded in
+ * exception_accept and the audit log (inside the caller's transaction). From then on it
+ * neither holds its settlement back nor counts as an error; no amount changes. ERR_INPUT
+ * for an unknown id, an empty reason, a warning or info, or a kind about Xero's side
+ * (XERO_*, POSTED_DOCUMENT_CHANGED). *already = 1 (and nothing written) when it was. */
+int exception_accept(struct ledger *lg, const char *id, const char *reason, int *already,
+                     struct err *e);
+
+/* Whether the settlement is held back from Xero: 1 with out = "<KIND>: <explanation's first
+ * line>" of its first open (not accepted) error, the preflight's own findings aside (live
+ * posting judges those again before sending); 0 when nothing holds it back. The preview and
+ * live posting both ask here, so they agree on what is blocked. */
+int exception_blocking(struct ledger *lg, const char *sid, char *out, size_t cap,
+                       struct err *e);
 
 #endif

@@ -10,6 +10,7 @@
 #include "base.h"
 #include "ledger.h"
 #include "journal.h"
+#include "xero.h"
 
 /* post — keeps the outbox in step with the journals (one row per Xero request, written in
  * the caller's transaction) and writes the dry-run preview from those rows, so the preview
@@ -28,9 +29,19 @@ int post_outbox(struct ledger *lg, const struct config *cfg, const char *period,
                 struct post_summary *out, struct err *e);
 
 /* Writes <dir>/<period>/xero-preview.json (temporary file, then rename) from the outbox
- * rows of that month, and prints the human summary on stdout unless quiet. */
+ * rows of that month, and prints the human summary on stdout unless quiet (worded for a
+ * live run when live). Each request not yet in Xero of a settlement that live posting holds
+ * back (xero_held_back) carries "blocked": "<KIND>: <one line>"; live sends exactly the
+ * others, in this order. */
 int post_preview(struct ledger *lg, const struct config *cfg, const char *period,
-                 const char *dir, char *path_out, size_t path_cap, struct err *e);
+                 const char *dir, int live, char *path_out, size_t path_cap, struct err *e);
+
+/* Before any work of a live run: the Xero credentials and a usable token (refreshed when
+ * due, as posting will), so a missing sign-in stops the run at once (ERR_INPUT, exit 2) or
+ * an unreachable Xero (ERR_NET, exit 3); then the organisation's contacts are read into the
+ * ledger (xero_send_prepare) for post_outbox. x counts the calls (post_live adds its own). */
+int post_live_ready(struct ledger *lg, const struct config *cfg,
+                    struct xero_send_summary *x, struct err *e);
 
 /* Creates dir and dir/sub as needed (mode 0755). */
 int post_mkdirs(const char *dir, const char *sub, char *out, size_t cap, struct err *e);
@@ -41,10 +52,20 @@ int post_run(struct ledger *lg, const struct config *cfg, const char *period,
              struct journal_summary *js, struct post_summary *ps, struct err *e);
 
 /* Live posting of period after its preview (post --live, close --live): sends the outbox
- * through xero_send_live (ledger_path names the lock file), prints the outcome (JSON on
- * stdout with json, a line on stderr unless quiet); *status becomes 1 when something was
- * rejected, blocked or missing in Xero. -1 with e when Xero stayed unreachable (exit 3). */
+ * through xero_send_live (ledger_path names the lock file) and prints the outcome (JSON on
+ * stdout with json; unless quiet a last line on stderr: settlements posted and held back,
+ * requests confirmed, calls, bytes downloaded, retries, dead). *status becomes 1 when
+ * something was rejected, held back or missing in Xero; *x is filled even on error. -1
+ * with e when Xero stayed unreachable (exit 3). */
 int post_live(struct ledger *lg, const struct config *cfg, const char *ledger_path,
-              const char *period, int json, int *status, struct err *e);
+              const char *period, int json, int *status, struct xero_send_summary *x,
+              struct err *e);
+
+/* After a live run that ended with exit status status: POSTs {"text", "period",
+ * "exit_status", "posted", "blocked", "dead"} to url, or to alerts.webhook_url when url is
+ * NULL or "" (nothing when neither is set). Counts only, no secret or PII. A failure is
+ * reported on stderr and never changes the run's outcome. */
+void post_notify(const struct config *cfg, const char *url, const char *period, int status,
+                 const struct xero_send_summary *x);
 
 #endif

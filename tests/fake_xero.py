@@ -16,6 +16,7 @@ must be a key of the identity fake's --tokens-file "access_tokens" with expires_
 API (under any prefix, e.g. /api.xro/2.0):
   GET  /Accounts /TaxRates /Contacts /Items /TrackingCategories /Organisation
        If-Modified-Since filters by UpdatedDateUTC; Contacts page=N (100 a page), where=.
+  PUT|POST /Contacts     creates contacts; Name required and unique (Xero's message)
   PUT|POST /Invoices /CreditNotes /Payments /ManualJournals /BankTransfers
        summarizeErrors=false: 200 with per-element StatusAttributeString, HasErrors and
        ValidationErrors (the valid elements are created); otherwise any error rejects the
@@ -48,6 +49,7 @@ Control and inspection (no auth):
   POST /__faults        add faults (see above)
   POST /__control       {"lock_date": "YYYY-MM-DD" | null, "archive_account": "200",
                          "delete_contact": "Amazon.com", "add_contact": "Amazon.com",
+                         "archive_contact": "Amazon.com",
                          "add_account": {"Code": ..., "Type": ...}, "add_items": [...],
                          "calls_per_minute": N, "window_s": S, "concurrent": N,
                          "tenant": ID (default: every organisation, now and later)}
@@ -152,6 +154,7 @@ def seed_org(tenant):
                                       ("OUTPUT", "Tax on Sales", "8.5000"),
                                       ("EXEMPTOUTPUT", "Exempt Sales", "0.0000")]},
         "contacts": {},
+        "created_contacts": [],     # names created by PUT /Contacts, in order
         "items": {},
         "tracking": [],
         "lock_date": None,
@@ -190,6 +193,10 @@ def apply_control(org, c):
         org["accounts"][a["Code"]] = a
     if c.get("delete_contact"):
         org["contacts"].pop(c["delete_contact"], None)
+    if c.get("archive_contact"):
+        ct = org["contacts"][c["archive_contact"]]
+        ct["ContactStatus"] = "ARCHIVED"
+        ct["UpdatedDateUTC"] = now_date()
     if c.get("add_contact"):
         add_contact(org, c["add_contact"])
     for code in c.get("add_items") or []:
@@ -290,6 +297,13 @@ def line_errors(org, line):
     errs = []
     if "AccountCode" in line:
         errs += account_errors(org, line["AccountCode"])
+        # Xero: a bank account cannot be used on an invoice, bill, credit note or manual
+        # journal line (money moves through bank accounts only by payments, transfers and
+        # bank transactions); Xero answers the "not a valid code for this document" message
+        a = org["accounts"].get(line["AccountCode"])
+        if not errs and a is not None and a["Type"] == "BANK":
+            errs.append("Account code '%s' is not a valid code for this document."
+                        % line["AccountCode"])
     tt = line.get("TaxType")
     if tt and (tt not in org["tax_rates"] or org["tax_rates"][tt]["Status"] != "ACTIVE"):
         errs.append("The TaxType code '%s' does not exist or cannot be used for this type of "
@@ -320,13 +334,36 @@ def find_doc(org, coll, number_field, number):
     return None
 
 
+def contact_errors(org, el):
+    name = (el.get("Contact") or {}).get("Name")
+    if not name:
+        return ["The Contact must contain at least 1 of the following elements to identify "
+                "the contact: Name, ContactID, ContactNumber"]
+    # Xero: an archived contact cannot be used on new transactions until it is restored
+    # (Xero Central, "Archive or restore a contact"); the wording here is the fake's
+    c = org["contacts"].get(name)
+    if c is not None and c["ContactStatus"] == "ARCHIVED":
+        return ["The contact '%s' is archived and cannot be used; restore it first." % name]
+    return []
+
+
+def check_contact(org, el, pending):
+    """PUT /Contacts (Xero API: Contacts, "Create contacts"): Name is required and must be
+    unique across the organisation's contacts."""
+    name = el.get("Name")
+    if not name:
+        return ["Contact Name cannot be empty."]
+    if name in org["contacts"] or name in pending:
+        return ["The contact name %s is already assigned to another contact. The contact "
+                "name must be unique across all active contacts." % name]
+    return []
+
+
 def check_invoice(org, el, pending):
     errs = []
     if el.get("Type") not in ("ACCREC", "ACCPAY"):
         errs.append("Invoice Type must be ACCREC or ACCPAY.")
-    if not (el.get("Contact") or {}).get("Name"):
-        errs.append("The Contact must contain at least 1 of the following elements to identify "
-                    "the contact: Name, ContactID, ContactNumber")
+    errs += contact_errors(org, el)
     num = el.get("InvoiceNumber")
     if el.get("Type") == "ACCREC" and num and (
             find_doc(org, "Invoices", "InvoiceNumber", num) or num in pending):
@@ -341,6 +378,7 @@ def check_credit(org, el, pending):
     errs = []
     if el.get("Type") not in ("ACCRECCREDIT", "ACCPAYCREDIT"):
         errs.append("CreditNote Type must be ACCRECCREDIT or ACCPAYCREDIT.")
+    errs += contact_errors(org, el)
     num = el.get("CreditNoteNumber")
     if el.get("Type") == "ACCRECCREDIT" and num and (
             find_doc(org, "CreditNotes", "CreditNoteNumber", num) or num in pending):
@@ -420,6 +458,12 @@ def check_transfer(org, el, pending):
 
 def create(org, coll, el, doc_paid=None):
     """Stores element el of collection coll; returns the answer element."""
+    if coll == "Contacts":
+        c = add_contact(org, el["Name"])
+        org["created_contacts"].append(el["Name"])
+        STATS["created"] += 1
+        return dict(copy.deepcopy(c), StatusAttributeString="OK", HasErrors=False,
+                    ValidationErrors=[])
     out = copy.deepcopy(el)
     idf = DOC_KINDS[coll][0]
     out[idf] = str(uuid.uuid4())
@@ -469,7 +513,7 @@ def create(org, coll, el, doc_paid=None):
     return out
 
 
-CHECKS = {"Invoices": check_invoice, "CreditNotes": check_credit,
+CHECKS = {"Invoices": check_invoice, "CreditNotes": check_credit, "Contacts": check_contact,
           "ManualJournals": check_journal, "BankTransfers": check_transfer}
 
 
@@ -493,7 +537,7 @@ def put_documents(org, coll, doc, summarize, reject_idx):
                            "line item must reference a valid account." % (
                                first_code(el) or "?")]
         if not errs:
-            num_field = DOC_KINDS[coll][1]
+            num_field = DOC_KINDS[coll][1] if coll in DOC_KINDS else "Name"
             if num_field and el.get(num_field):
                 pending_numbers.add(el[num_field])
             if paid is not None:
@@ -602,7 +646,11 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/__state" and method == "GET":
             with LOCK:
                 return self.send_json(200, {"orgs": {t: {"docs": o["docs"],
-                                                         "lock_date": o["lock_date"]}
+                                                         "lock_date": o["lock_date"],
+                                                         "created_contacts":
+                                                             o["created_contacts"],
+                                                         "contacts": list(
+                                                             o["contacts"].values())}
                                                      for t, o in ORGS.items()},
                                             "stats": STATS})
         if url.path == "/__faults" and method == "POST":
@@ -781,7 +829,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(status, answer, headers,
                                   fault if fault in ("stall", "reset", "cut", "truncate")
                                   else None)
-        if coll not in DOC_KINDS or ident is not None:
+        if (coll not in DOC_KINDS and coll != "Contacts") or ident is not None:
             with LOCK:
                 log_request(entry, 404, None)
             return self.send_json(404, {"Message": "The resource you're looking for cannot be "

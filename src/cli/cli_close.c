@@ -9,20 +9,24 @@
 #include "close.h"
 #include "config.h"
 #include "ledger.h"
+#include "post.h"
 #include "reconcile.h"
 
 static const char usage[] =
-    "usage: settlebook close --period YYYY-MM [--dry-run | --live] [--fetch] [FILE...]\n"
+    "usage: settlebook close --period YYYY-MM [--dry-run | --live [--notify URL]] [--fetch]\n"
+    "                        [FILE...]\n"
     "Closes a month: ingests the FILEs given (as `ingest` would), reconciles, builds the\n"
     "journals, writes the Xero preview (<reports>/<period>/xero-preview.json) and the\n"
     "reconciliation workbook (<reports>/<period>/reconciliation.xlsx), then prints one\n"
     "summary. Exit status 1 when error-severity exceptions remain for the period.\n"
     "  --live    after the preview, sends the period's requests to Xero exactly once (as\n"
     "            `settlebook post --live`), before the workbook is written\n"
+    "  --notify URL  after a live run, POST a JSON summary to URL (default: the config's\n"
+    "            alerts.webhook_url)\n"
     "  --fetch   first fetch new settlement reports and orders from Amazon's SP-API\n"
     "            (as `settlebook fetch` does; exit 3 when Amazon stays unavailable)\n";
 
-static int parse(struct cli *g, struct close_opts *a)
+static int parse(struct cli *g, struct close_opts *a, const char **notify)
 {
     memset(a, 0, sizeof *a);
     a->period = "";
@@ -34,6 +38,8 @@ static int parse(struct cli *g, struct close_opts *a)
             a->period = g->argv[++i];
         else if (strcmp(g->argv[i], "--live") == 0)
             a->live = 1;
+        else if (strcmp(g->argv[i], "--notify") == 0 && i + 1 < g->argc)
+            *notify = g->argv[++i];
         else if (strcmp(g->argv[i], "--fetch") == 0)
             a->fetch = 1;
         else if (strcmp(g->argv[i], "--dry-run") == 0)
@@ -76,11 +82,14 @@ int cli_close(struct cli *g)
     struct ledger *lg = NULL;
     struct close_opts a;
     struct close_result r;
+    const char *notify = NULL;
     int status = 0;
 
+    memset(&r, 0, sizeof r);
+    memset(&cfg, 0, sizeof cfg);
     if (cli_wants_help(g->argc, g->argv, usage))
         return 0;
-    if (parse(g, &a) < 0)
+    if (parse(g, &a, &notify) < 0)
         return 2;
     if (period_parse(a.period, &e) < 0)
         goto fail;
@@ -97,6 +106,8 @@ fail:
     log_error("%s", e.msg);
     status = err_exit_code(&e);
 done:
+    if (a.live)
+        post_notify(&cfg, notify, a.period, status, &r.live);
     ledger_close(lg);
     config_free(&cfg);
     return status;

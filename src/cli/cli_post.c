@@ -11,7 +11,7 @@
 #include "post.h"
 
 static const char usage[] =
-    "usage: settlebook post [--period YYYY-MM] [--dry-run | --live]\n"
+    "usage: settlebook post [--period YYYY-MM] [--dry-run | --live [--notify URL]]\n"
     "Builds balanced journals for the settlements touching the period, renders them as Xero\n"
     "requests in the configured posting mode, and writes <reports>/<period>/xero-preview.json\n"
     "with each request exactly as live mode would send it (dry run, the default). Without\n"
@@ -21,28 +21,30 @@ static const char usage[] =
     "           and lock date first; a rejected document stops its settlement (see\n"
     "           `settlebook outbox dead`). Needs Xero credentials (`settlebook auth`).\n"
     "           Exit 1 when something was rejected or is missing in Xero, 3 when Xero\n"
-    "           stayed unreachable (run again: nothing is sent twice).\n";
+    "           stayed unreachable (run again: nothing is sent twice).\n"
+    "  --notify URL  after a live run, POST a JSON summary to URL (default: the config's\n"
+    "           alerts.webhook_url; Slack incoming webhooks understand it).\n";
 
 static int previews(struct ledger *lg, const struct config *cfg, struct cli *g,
-                    const char *period, struct err *e)
+                    const char *period, int live, struct err *e)
 {
     char path[4200];
     char (*months)[8] = NULL;
     size_t n = 0;
     if (period[0]) {
-        if (post_preview(lg, cfg, period, g->reports, path, sizeof path, e) < 0)
+        if (post_preview(lg, cfg, period, g->reports, live, path, sizeof path, e) < 0)
             return -1;
-        log_info("preview written to %s", path);
+        log_info("%s written to %s", live ? "requests" : "preview", path);
         return 0;
     }
     if (journal_months(lg, &months, &n, e) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        if (post_preview(lg, cfg, months[i], g->reports, path, sizeof path, e) < 0) {
+        if (post_preview(lg, cfg, months[i], g->reports, live, path, sizeof path, e) < 0) {
             free(months);
             return -1;
         }
-        log_info("preview written to %s", path);
+        log_info("%s written to %s", live ? "requests" : "preview", path);
     }
     free(months);
     return 0;
@@ -55,32 +57,39 @@ int cli_post(struct cli *g)
     struct ledger *lg = NULL;
     struct journal_summary js;
     struct post_summary ps;
-    const char *period;
+    struct xero_send_summary xs;
+    const char *period, *notify;
     int live, status = 0;
 
     if (cli_wants_help(g->argc, g->argv, usage))
         return 0;
-    if (cli_period_args(g, &period, &live, usage) < 0)
+    memset(&xs, 0, sizeof xs);
+    memset(&cfg, 0, sizeof cfg);
+    if (cli_period_args(g, &period, &live, &notify, usage) < 0)
         return 2;
     if (period[0] && period_parse(period, &e) < 0)
         goto fail;
     if (config_load(&cfg, g->config, 0, &e) < 0 || ledger_open(&lg, g->ledger, 0, &e) < 0)
         goto fail;
     ledger_set_command(lg, "post");
+    if (live && post_live_ready(lg, &cfg, &xs, &e) < 0)
+        goto fail;
     if (post_run(lg, &cfg, period, &js, &ps, &e) < 0 ||
-        previews(lg, &cfg, g, period, &e) < 0)
+        previews(lg, &cfg, g, period, live, &e) < 0)
         goto fail;
     log_info("%lld settlement(s): %lld journal set(s) built, %lld unchanged; %lld request(s) "
              "for %lld document(s); %lld unmapped line(s)", (long long)js.settlements,
              (long long)js.built, (long long)js.unchanged, (long long)ps.requests,
              (long long)ps.documents, (long long)js.unmapped_lines);
-    if (live && post_live(lg, &cfg, g->ledger, period, g->json, &status, &e) < 0)
+    if (live && post_live(lg, &cfg, g->ledger, period, g->json, &status, &xs, &e) < 0)
         goto fail;
     goto done;
 fail:
     log_error("%s", e.msg);
     status = err_exit_code(&e);
 done:
+    if (live)
+        post_notify(&cfg, notify, period, status, &xs);
     ledger_close(lg);
     config_free(&cfg);
     return status;

@@ -123,9 +123,14 @@ done:
 
 static const char list_usage[] =
     "usage: settlebook exceptions [--period YYYY-MM] [--json]\n"
+    "       settlebook exceptions accept ID --reason TEXT\n"
     "Lists the exceptions of every stage for the settlements touching the period (all without\n"
     "--period) and those tied to no settlement, errors first, then warnings and infos, each\n"
-    "sorted by kind, settlement, order, SKU. Read-only.\n";
+    "sorted by kind, settlement, order, SKU, with its stable id (X-...). Read-only.\n"
+    "An open error holds its settlement back from Xero. `accept ID --reason TEXT` accepts\n"
+    "one deliberately: recorded with the reason in the audit log and on the workbook's\n"
+    "Exceptions sheet; it no longer holds anything back or counts as an error. No amount\n"
+    "changes. Errors about Xero itself (XERO_*, POSTED_DOCUMENT_CHANGED) cannot be accepted.\n";
 
 static json_t *text_or_null(const char *t)
 {
@@ -140,6 +145,7 @@ static json_t *int_or_null(const struct exception_info *x, int i)
 static int row_json(void *arg, const struct exception_info *x)
 {
     json_t *o = json_object();
+    json_object_set_new(o, "id", text_or_null(x->uid));
     json_object_set_new(o, "kind", text_or_null(x->kind));
     json_object_set_new(o, "severity", text_or_null(x->severity));
     json_object_set_new(o, "settlement_id", text_or_null(x->settlement_id));
@@ -152,6 +158,8 @@ static int row_json(void *arg, const struct exception_info *x)
     json_object_set_new(o, "explanation", text_or_null(x->explanation));
     json_object_set_new(o, "action", text_or_null(x->action));
     json_object_set_new(o, "scope", text_or_null(x->scope));
+    json_object_set_new(o, "accepted", x->accepted ? json_true() : json_false());
+    json_object_set_new(o, "accepted_reason", text_or_null(x->accepted));
     return json_array_append_new((json_t *)arg, o);
 }
 
@@ -172,10 +180,12 @@ static int row_text(void *arg, const struct exception_info *x)
     (void)arg;
     if (exp < 0)
         exp = 2;
-    printf("%-7s %-25s %-14s %-20s %-14s %-3s %12s %12s %12s\n", dash(x->severity),
-           dash(x->kind), dash(x->settlement_id), dash(x->order_id), dash(x->sku),
+    printf("%-12s %-7s %-25s %-14s %-20s %-14s %-3s %12s %12s %12s\n", dash(x->uid),
+           dash(x->severity), dash(x->kind), dash(x->settlement_id), dash(x->order_id), dash(x->sku),
            dash(x->currency), amount_or_dash(a, x, 0, exp), amount_or_dash(b, x, 1, exp),
            amount_or_dash(d, x, 2, exp));
+    if (x->accepted && printf("        accepted: %s\n", x->accepted) < 0)
+        return -1;
     return printf("        %s\n        -> %s\n", dash(x->explanation), dash(x->action)) < 0
                ? -1 : 0;
 }
@@ -185,6 +195,51 @@ static int count_row(void *arg, const struct exception_info *x)
     int *n = arg;
     (*n)++;
     return row_text(NULL, x);
+}
+
+/* `exceptions accept ID --reason TEXT` */
+static int accept(struct cli *g)
+{
+    struct err e = {0};
+    struct ledger *lg = NULL;
+    const char *id = NULL, *reason = NULL;
+    int already = 0;
+    for (int i = 2; i < g->argc; i++) {
+        if (!strcmp(g->argv[i], "--reason") && i + 1 < g->argc)
+            reason = g->argv[++i];
+        else if (g->argv[i][0] != '-' && !id)
+            id = g->argv[i];
+        else {
+            fprintf(stderr, "settlebook exceptions accept: unexpected %s\n%s", g->argv[i],
+                    list_usage);
+            return 2;
+        }
+    }
+    if (!id || !reason) {
+        fprintf(stderr, "settlebook exceptions accept: needs ID and --reason TEXT\n%s",
+                list_usage);
+        return 2;
+    }
+    if (ledger_open(&lg, g->ledger, 0, &e) < 0)
+        goto fail;
+    ledger_set_command(lg, "exceptions accept");
+    if (ledger_begin(lg, &e) < 0)
+        goto fail;
+    if (exception_accept(lg, id, reason, &already, &e) < 0 || ledger_commit(lg, &e) < 0) {
+        ledger_rollback(lg);
+        goto fail;
+    }
+    if (already)
+        log_info("%s was already accepted: nothing changed", id);
+    else
+        log_info("%s accepted (audit log: exception.accept); it no longer holds its settlement "
+                 "back", id);
+    ledger_close(lg);
+    return 0;
+fail:
+    log_error("%s", e.msg);
+    ledger_close(lg);
+    return err_exit_code(&e);
 }
 
 int cli_exceptions(struct cli *g)
@@ -197,6 +252,8 @@ int cli_exceptions(struct cli *g)
 
     if (cli_wants_help(g->argc, g->argv, list_usage))
         return 0;
+    if (g->argc >= 2 && !strcmp(g->argv[1], "accept"))
+        return accept(g);
     if (period_args(g, &period, list_usage) < 0)
         return 2;
     if (ledger_open(&lg, g->ledger, 0, &e) < 0) {
@@ -208,7 +265,7 @@ int cli_exceptions(struct cli *g)
         rc = exception_each(lg, period, row_json, arr, &e);
         n = (int)json_array_size(arr);
     } else {
-        printf("%-7s %-25s %-14s %-20s %-14s %-3s %12s %12s %12s\n", "sev", "kind",
+        printf("%-12s %-7s %-25s %-14s %-20s %-14s %-3s %12s %12s %12s\n", "id", "sev", "kind",
                "settlement", "order", "sku", "cur", "expected", "actual", "difference");
         rc = exception_each(lg, period, count_row, &n, &e);
     }

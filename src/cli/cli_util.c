@@ -14,14 +14,18 @@ int cli_wants_help(int argc, char **argv, const char *usage)
     return 0;
 }
 
-/* Parses --period/--dry-run/--live; *live is set for --live. */
-int cli_period_args(struct cli *g, const char **period, int *live, const char *use)
+/* Parses --period/--dry-run/--live/--notify URL; *live is set for --live. */
+int cli_period_args(struct cli *g, const char **period, int *live, const char **notify,
+                    const char *use)
 {
     *period = "";
     *live = 0;
+    *notify = NULL;
     for (int i = 1; i < g->argc; i++) {
         if (strcmp(g->argv[i], "--period") == 0 && i + 1 < g->argc)
             *period = g->argv[++i];
+        else if (strcmp(g->argv[i], "--notify") == 0 && i + 1 < g->argc)
+            *notify = g->argv[++i];
         else if (strcmp(g->argv[i], "--dry-run") == 0)
             *live = 0;
         else if (strcmp(g->argv[i], "--live") == 0)

@@ -69,12 +69,14 @@ int close_run(struct ledger *lg, const struct config *cfg, const struct close_op
 {
     struct reconcile_summary rs;
     memset(out, 0, sizeof *out);
+    if (o->live && post_live_ready(lg, cfg, &out->live, e) < 0)
+        return -1;
     if ((o->fetch && fetch(lg, cfg, e) < 0) || ingest_files(lg, cfg, o, e) < 0 ||
         reconcile(lg, cfg, o->period, e) < 0 ||
         post_run(lg, cfg, o->period, &out->journal, &out->post, e) < 0 ||
-        post_preview(lg, cfg, o->period, o->reports, out->preview, sizeof out->preview, e) < 0 ||
+        post_preview(lg, cfg, o->period, o->reports, o->live, out->preview, sizeof out->preview, e) < 0 ||
         (o->live && post_live(lg, cfg, o->ledger_path, o->period, o->json, &out->live_status,
-                              e) < 0) ||
+                              &out->live, e) < 0) ||
         workbook(lg, cfg, o, out->workbook, sizeof out->workbook, e) < 0 ||
         reconcile_counts(lg, o->period, &rs, e) < 0)
         return -1;

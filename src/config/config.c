@@ -434,6 +434,10 @@ static const struct keyspec spapi_keys[] = {
     { "max_retries", I(spapi.max_retries), 0, 20 },
 };
 
+static const struct keyspec alerts_keys[] = {
+    { "webhook_url", S(alerts.webhook_url), 0, 0 },
+};
+
 #undef S
 #undef I
 
@@ -448,8 +452,13 @@ static void service_defaults(struct config *c)
              "https://login.xero.com/identity/connect/authorize");
     snprintf(c->xero.redirect_uri, sizeof c->xero.redirect_uri,
              "http://localhost:8723/callback");
-    snprintf(c->xero.scopes, sizeof c->xero.scopes, "offline_access accounting.transactions "
-             "accounting.settings.read accounting.contacts.read");
+    /* Xero's granular scopes: apps created on or after 2 March 2026 get no other (older apps
+     * may set the broad accounting.transactions in xero.scopes until September 2027).
+     * Write scopes for what is posted and for the contacts settlebook creates; the
+     * organisation's settings are only read. */
+    snprintf(c->xero.scopes, sizeof c->xero.scopes, "offline_access accounting.invoices "
+             "accounting.payments accounting.banktransactions accounting.manualjournals "
+             "accounting.contacts accounting.settings.read");
     c->xero.timeout_ms = 30000;
     c->xero.max_retries = 6;
     c->xero.calls_per_minute = 60;
@@ -495,9 +504,12 @@ static int load_root(struct config *c, json_t *root, const char *path, struct er
         else if (strcmp(k, "spapi") == 0)
             rc = load_section(c, spapi_keys, sizeof spapi_keys / sizeof spapi_keys[0], v, path,
                               k, e);
+        else if (strcmp(k, "alerts") == 0)
+            rc = load_section(c, alerts_keys, sizeof alerts_keys / sizeof alerts_keys[0], v,
+                              path, k, e);
         else
             return bad(e, path, k, "unknown key (base_currency, accounts, marketplaces, "
-                       "mappings, posting, reconcile, bank, xero, spapi)");
+                       "mappings, posting, reconcile, bank, xero, spapi, alerts)");
         if (rc < 0)
             return -1;
     }

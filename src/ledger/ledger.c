@@ -103,6 +103,11 @@ int ledger_open(struct ledger **out, const char *path, int create, struct err *e
         return -1;
     }
     sqlite3_busy_timeout(lg->db, 10000);
+    if (exception_register(lg->db) != SQLITE_OK) {
+        err_set(e, ERR_DB, "ledger %s: %s", path, sqlite3_errmsg(lg->db));
+        ledger_close(lg);
+        return -1;
+    }
     /* page_size counts only when the file is new (before WAL and the first table): 16 KiB
      * pages cut the system calls of a bulk ingest and of the WAL checkpoint four-fold. */
     if (ledger_exec(lg, "PRAGMA page_size = 16384; PRAGMA foreign_keys = ON; "
@@ -113,6 +118,26 @@ int ledger_open(struct ledger **out, const char *path, int create, struct err *e
         return -1;
     }
     *out = lg;
+    return 0;
+}
+
+int ledger_durable(struct ledger *lg, struct err *e)
+{
+    /* In WAL mode NORMAL syncs only at checkpoints: a power loss may undo the last commits.
+     * FULL syncs the WAL at every commit, so a row committed as 'sending' is on disk before
+     * its request leaves (live posting makes few commits: the cost does not show). */
+    sqlite3_stmt *st;
+    int level = -1;
+    if (ledger_exec(lg, "PRAGMA synchronous = FULL", e) < 0 ||
+        ledger_prepare(lg, &st, "PRAGMA synchronous", e) < 0)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        level = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (level != 2)         /* 2 = FULL */
+        return err_set(e, ERR_DB, "ledger: cannot make commits durable (synchronous is %d)",
+                       level);
+    log_verbose("ledger: synchronous = FULL: every commit is on disk before the next request");
     return 0;
 }
 

@@ -28,7 +28,7 @@ static const char ROWS[] =
     "EXISTS (SELECT 1 FROM bank_line b WHERE b.currency = s.currency), "
     "(SELECT COUNT(*) FROM exception x WHERE x.settlement_id = s.settlement_id), "
     "(SELECT COUNT(*) FROM exception x WHERE x.settlement_id = s.settlement_id AND "
-    "  x.severity = 'error'), "
+    EXCEPTION_OPEN_ERROR_SQL "), "
     "(SELECT COUNT(*) FROM outbox o WHERE o.settlement_id = s.settlement_id AND "
     "  o.state != 'superseded'), "
     "(SELECT COUNT(*) FROM outbox o WHERE o.settlement_id = s.settlement_id AND "

@@ -178,6 +178,9 @@ int xbody_doc(const char *body, const struct xbody *b, size_t i, struct xdoc *ou
         size_t k = strcspn(n, ":");
         snprintf(out->reference, sizeof out->reference, "%s", n);
         snprintf(out->label, sizeof out->label, "%.*s", (int)(k < 80 ? k : 80), n);
+    } else if (strcmp(c, "Contacts") == 0) {
+        snprintf(out->reference, sizeof out->reference, "%s", str(d, "Name"));
+        snprintf(out->label, sizeof out->label, "contact %.150s", out->reference);
     } else if (strcmp(c, "BankTransfers") == 0) {
         snprintf(out->reference, sizeof out->reference, "%s", str(d, "Reference"));
         snprintf(out->label, sizeof out->label, "transfer %s", out->reference);

@@ -93,6 +93,8 @@ static int attempt(struct xclient *c, const struct xcall *q, struct http_resp *r
     c->calls++;
     int rc = http_do(&rq, r, e);
     memset(auth, 0, sizeof auth);
+    if (rc == 0)
+        c->bytes_in += (int64_t)r->len;
     return rc;
 }
 

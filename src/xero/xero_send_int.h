@@ -58,6 +58,7 @@ struct xclient {
     struct xrate rate;
     int64_t calls;                  /* HTTP calls made this run */
     int64_t retries;                /* of which retries */
+    int64_t bytes_in;               /* answer bytes downloaded (Xero bills data egress) */
     int day_exhausted;              /* X-DayLimit-Remaining reached 0 */
 };
 

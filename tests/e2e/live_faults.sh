@@ -55,7 +55,7 @@ contains "outbox dead says how to retry" "$S/.out" "settlebook outbox retry 1"
 n=$(puts)
 sb 1 "reject: a rerun does not retry blindly" post --live
 eq "reject: nothing sent by the rerun" "$(puts)" "$n"
-contains "reject: the blocked settlement is named" "$S/.err" "settlement 11223344551: not sent"
+contains "reject: the blocked settlement is named" "$S/.err" "settlement 11223344551: held back, nothing of it sent: XERO_REJECTED: Xero rejected AMZ-11223344551-1"
 old=$(sq "select idempotency_key from outbox where id = 1")
 sb 0 "reject: outbox retry 1" outbox retry 1
 eq "reject: pending again under a new key" "$(sq "select state||' '||retries||' '||(idempotency_key = '$old-r1') from outbox where id = 1")" "pending 1 1"
@@ -121,7 +121,7 @@ n=$(puts)
 sb 1 "changed: post --live with another status" post --live
 eq "changed: nothing re-sent" "$(puts)" "$n"
 eq "changed: reported" "$(sq "select kind from exception where scope = 'post'")" "POSTED_DOCUMENT_CHANGED"
-contains "changed: the settlement is named" "$S/.err" "its documents changed after some were posted"
+contains "changed: the settlement is named" "$S/.err" "settlement 11223344551: held back, nothing of it sent: POSTED_DOCUMENT_CHANGED: The documents for this settlement would differ"
 python3 -c 'import json; c=json.load(open("settlebook.json")); c["posting"]["status"]="AUTHORISED"; json.dump(c, open("settlebook.json","w"))'
 sb 0 "changed: back to what was posted" post --live
 eq "changed: the exception is resolved" "$(sq "select count(*) from exception where scope = 'post'")" "0"
@@ -174,7 +174,7 @@ once retry-after
 
 # the daily limit: X-DayLimit-Remaining: 0 stops the run before the next request (exit 3);
 # the next day's run goes on where it stopped
-scenario day summary --day-limit 6
+scenario day summary --day-limit 7
 sb 3 "day limit: post --live" post --live
 contains "day limit: says so" "$S/.err" "daily call limit for this organisation is used up"
 eq "day limit: two requests went out, the rest wait" "$(sq "select state, count(*) from outbox group by 1 order by 1")" "confirmed|2

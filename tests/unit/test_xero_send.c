@@ -185,6 +185,24 @@ int main(void)
               e.msg);
         free(b);
     }
+    {   /* a contact settlebook creates: found again by its name; answers carry ContactID */
+        const char *body = "{\"Contacts\":[{\"Name\":\"Amazon.ca\"}]}";
+        const char *answer = "{\"Contacts\":[{\"ContactID\":\"c1\",\"Name\":\"Amazon.ca\","
+                             "\"ContactStatus\":\"ACTIVE\",\"HasValidationErrors\":false}]}";
+        struct xbody *b = malloc(sizeof *b);
+        struct xresult res[1];
+        struct xdoc d;
+        json_t *root = json_loads(answer, 0, NULL);
+        CHECK(xbody_split(body, b, &e) == 0 && !strcmp(b->collection, "Contacts") &&
+              xbody_doc(body, b, 0, &d, &e) == 0 && !strcmp(d.reference, "Amazon.ca") &&
+              !strcmp(d.label, "contact Amazon.ca"), "contact identity: %s", e.msg);
+        CHECK(!strcmp(xbody_id_field("Contacts"), "ContactID"), "contact id field");
+        memset(res, 0, sizeof res);
+        CHECK(xparse_answer(root, 200, "Contacts", 1, res, &e) == 0 && res[0].ok &&
+              !strcmp(res[0].id, "c1"), "contact answer: %s id %s", e.msg, res[0].id);
+        json_decref(root);
+        free(b);
+    }
     /* the kill points are inert unless the API is on a loopback address */
     setenv("SETTLEBOOK_CRASH_AT", "unit_point", 1);
     crash_arm("https://api.xero.com/api.xro/2.0");
