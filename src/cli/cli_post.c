@@ -23,8 +23,14 @@ static const char usage[] =
     "           Exit 1 when something was rejected or is missing in Xero, 3 when Xero\n"
     "           stayed unreachable (run again: nothing is sent twice).\n";
 
+static const struct cli_opt opts[] = {
+    { "--period", NULL, "YYYY-MM" }, { "--live", NULL, NULL }, { "--dry-run", NULL, NULL },
+    { NULL, NULL, NULL },
+};
+
+/* The previews written, as a JSON array for --json. */
 static int previews(struct ledger *lg, const struct config *cfg, struct cli *g,
-                    const char *period, struct err *e)
+                    const char *period, struct jw *w, struct err *e)
 {
     char path[4200];
     char (*months)[8] = NULL;
@@ -33,6 +39,7 @@ static int previews(struct ledger *lg, const struct config *cfg, struct cli *g,
         if (post_preview(lg, cfg, period, g->reports, path, sizeof path, e) < 0)
             return -1;
         log_info("preview written to %s", path);
+        jw_str(w, path);
         return 0;
     }
     if (journal_months(lg, &months, &n, e) < 0)
@@ -43,9 +50,23 @@ static int previews(struct ledger *lg, const struct config *cfg, struct cli *g,
             return -1;
         }
         log_info("preview written to %s", path);
+        jw_str(w, path);
     }
     free(months);
     return 0;
+}
+
+static void summary_json(const char *period, const struct journal_summary *js,
+                         const struct post_summary *ps, struct jw *w)
+{
+    jw_kstr(w, "period", period);
+    jw_kint(w, "settlements", js->settlements);
+    jw_kint(w, "journals_built", js->built);
+    jw_kint(w, "journals_unchanged", js->unchanged);
+    jw_kint(w, "journal_parts", js->parts);
+    jw_kint(w, "unmapped_lines", js->unmapped_lines);
+    jw_kint(w, "requests", ps->requests);
+    jw_kint(w, "documents", ps->documents);
 }
 
 int cli_post(struct cli *g)
@@ -55,32 +76,51 @@ int cli_post(struct cli *g)
     struct ledger *lg = NULL;
     struct journal_summary js;
     struct post_summary ps;
+    struct cli_args a;
+    struct jw w;
     const char *period;
     int live, status = 0;
 
-    if (cli_wants_help(g->argc, g->argv, usage))
-        return 0;
-    if (cli_period_args(g, &period, &live, usage) < 0)
+    memset(&cfg, 0, sizeof cfg);
+    if (cli_args_parse(g, opts, &a, usage) != 0)
+        return a.status;
+    if (cli_no_operands(g, &a, 0) < 0)
         return 2;
-    if (period[0] && period_parse(period, &e) < 0)
+    period = cli_arg(&a, "--period") ? cli_arg(&a, "--period") : "";
+    live = cli_arg(&a, "--live") != NULL;
+    if (live && cli_arg(&a, "--dry-run"))
+        return cli_usage_error(g->cmd, "--live and --dry-run: give one of them"), 2;
+    jw_init(&w, 2);
+    if ((period[0] && period_parse(period, &e) < 0) ||
+        fileio_check_dest(g->reports, FILEIO_DIR, "--reports", &e) < 0)
         goto fail;
-    if (config_load(&cfg, g->config, 0, &e) < 0 || ledger_open(&lg, g->ledger, 0, &e) < 0)
+    if (cli_config_load(g, &cfg, &e) < 0 || cli_ledger_open(g, &lg, 0, &e) < 0)
         goto fail;
     ledger_set_command(lg, "post");
-    if (post_run(lg, &cfg, period, &js, &ps, &e) < 0 ||
-        previews(lg, &cfg, g, period, &e) < 0)
+    if (post_run(lg, &cfg, period, &js, &ps, &e) < 0)
         goto fail;
+    jw_obj(&w);
+    summary_json(period, &js, &ps, &w);
+    jw_key(&w, "previews");
+    jw_arr(&w);
+    if (previews(lg, &cfg, g, period, &w, &e) < 0)
+        goto fail;
+    jw_end_arr(&w);
+    jw_end_obj(&w);
     log_info("%lld settlement(s): %lld journal set(s) built, %lld unchanged; %lld request(s) "
              "for %lld document(s); %lld unmapped line(s)", (long long)js.settlements,
              (long long)js.built, (long long)js.unchanged, (long long)ps.requests,
              (long long)ps.documents, (long long)js.unmapped_lines);
+    /* live posting prints its own report, the one JSON document under --json */
+    if (g->json && !live)
+        cli_json_out(jw_text(&w));
     if (live && post_live(lg, &cfg, g->ledger, period, g->json, &status, &e) < 0)
         goto fail;
     goto done;
 fail:
-    log_error("%s", e.msg);
-    status = err_exit_code(&e);
+    status = cli_fail(&e);
 done:
+    jw_free(&w);
     ledger_close(lg);
     config_free(&cfg);
     return status;

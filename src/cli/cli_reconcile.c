@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -18,29 +19,21 @@ static const char usage[] =
     "the reconcile exceptions of the settlements touching the period (all without --period).\n"
     "List them with `settlebook exceptions`. Exit status 1 when error exceptions remain.\n";
 
-/* --period P / --period=P, and --json; -1 on anything else. */
+static const struct cli_opt opts[] = { { "--period", NULL, "YYYY-MM" }, { NULL, NULL, NULL } };
+
+/* --period P; returns 0, 1 after --help, -1 on a usage error. */
 static int period_args(struct cli *g, const char **period, const char *usage_text)
 {
-    *period = "";
-    for (int i = 1; i < g->argc; i++) {
-        const char *a = g->argv[i];
-        if (strcmp(a, "--period") == 0 && i + 1 < g->argc) {
-            *period = g->argv[++i];
-        } else if (strncmp(a, "--period=", 9) == 0) {
-            *period = a + 9;
-        } else if (strcmp(a, "--json") == 0) {
-            g->json = 1;
-        } else {
-            fputs(usage_text, stderr);
-            return -1;
-        }
-    }
-    if ((*period)[0]) {
-        struct err e = {0};
-        if (period_parse(*period, &e) < 0) {
-            log_error("%s", e.msg);
-            return -1;
-        }
+    struct cli_args a;
+    struct err e = {0};
+    if (cli_args_parse(g, opts, &a, usage_text) != 0)
+        return a.status == 0 ? 1 : -1;
+    if (cli_no_operands(g, &a, 0) < 0)
+        return -1;
+    *period = cli_arg(&a, "--period") ? cli_arg(&a, "--period") : "";
+    if ((*period)[0] && period_parse(*period, &e) < 0) {
+        log_error("%s", e.msg);
+        return -1;
     }
     return 0;
 }
@@ -89,11 +82,11 @@ int cli_reconcile(struct cli *g)
     char detail[160];
     int status;
 
-    if (cli_wants_help(g->argc, g->argv, usage))
-        return 0;
-    if (period_args(g, &period, usage) < 0)
-        return 2;
-    if (config_load(&cfg, g->config, 0, &e) < 0 || ledger_open(&lg, g->ledger, 0, &e) < 0)
+    int p = period_args(g, &period, usage);
+    memset(&cfg, 0, sizeof cfg);
+    if (p != 0)
+        return p > 0 ? 0 : 2;
+    if (cli_config_load(g, &cfg, &e) < 0 || cli_ledger_open(g, &lg, 0, &e) < 0)
         goto fail;
     ledger_set_command(lg, "reconcile");
     if (ledger_begin(lg, &e) < 0 || reconcile_run(lg, &cfg, period, &sum, &e) < 0)
@@ -125,7 +118,8 @@ static const char list_usage[] =
     "usage: settlebook exceptions [--period YYYY-MM] [--json]\n"
     "Lists the exceptions of every stage for the settlements touching the period (all without\n"
     "--period) and those tied to no settlement, errors first, then warnings and infos, each\n"
-    "sorted by kind, settlement, order, SKU. Read-only.\n";
+    "sorted by kind, settlement, order, SKU. Read-only. Exit status 1 while error-severity\n"
+    "exceptions remain.\n";
 
 static json_t *text_or_null(const char *t)
 {
@@ -195,14 +189,12 @@ int cli_exceptions(struct cli *g)
     json_t *arr = NULL;
     int n = 0, rc;
 
-    if (cli_wants_help(g->argc, g->argv, list_usage))
-        return 0;
-    if (period_args(g, &period, list_usage) < 0)
-        return 2;
-    if (ledger_open(&lg, g->ledger, 0, &e) < 0) {
-        log_error("%s", e.msg);
-        return err_exit_code(&e);
-    }
+    int64_t errors = 0, warnings = 0, infos = 0;
+    int p = period_args(g, &period, list_usage);
+    if (p != 0)
+        return p > 0 ? 0 : 2;
+    if (cli_ledger_open(g, &lg, 0, &e) < 0)
+        return cli_fail(&e);
     if (g->json) {
         arr = json_array();
         rc = exception_each(lg, period, row_json, arr, &e);
@@ -212,19 +204,22 @@ int cli_exceptions(struct cli *g)
                "settlement", "order", "sku", "cur", "expected", "actual", "difference");
         rc = exception_each(lg, period, count_row, &n, &e);
     }
+    if (rc == 0)
+        rc = exception_counts(lg, period, &errors, &warnings, &infos, &e);
     if (rc < 0) {
-        log_error("%s", e.msg);
         json_decref(arr);
         ledger_close(lg);
-        return err_exit_code(&e);
+        return cli_fail(&e);
     }
     if (arr) {
-        json_dumpf(arr, stdout, JSON_INDENT(2));
-        fputc('\n', stdout);
+        char *text = json_dumps(arr, JSON_INDENT(2));
+        cli_json_out(text);
+        free(text);
         json_decref(arr);
     } else if (n == 0) {
         printf("(no exceptions%s%s)\n", period[0] ? " in " : "", period);
     }
     ledger_close(lg);
-    return 0;
+    /* as reconcile and close: exit 1 while error-severity exceptions remain */
+    return errors > 0 ? 1 : 0;
 }
