@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 pkgs="build-essential pkg-config libcsv-dev libsqlite3-dev libjansson-dev libcurl4-openssl-dev
 libxlsxwriter-dev libssl-dev zlib1g-dev sqlite3 curl python3 python3-jsonschema python3-openpyxl
-python3-yaml clang libclang-rt-14-dev"
+python3-yaml clang libclang-rt-14-dev groff-base man-db"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
