@@ -88,28 +88,25 @@ def rows(ws):
     return out
 
 
-def after_table(ws):
-    """The block of rows after the table's first empty row, up to the next empty row."""
+def by_blanks(ws):
+    """Each non-empty row after the header with the number of empty rows above it."""
     blanks, out = 0, []
     for r in ws.iter_rows(min_row=2):
         if all(c.value is None for c in r):
             blanks += 1
-            continue
-        if blanks == 1:
-            out.append(r)
+        else:
+            out.append((blanks, r))
     return out
+
+
+def after_table(ws):
+    """The block of rows after the table's first empty row, up to the next empty row."""
+    return [r for b, r in by_blanks(ws) if b == 1]
 
 
 def legend(ws):
     """The rows after the second empty row of the sheet (the Summary's legend)."""
-    blanks, out = 0, []
-    for r in ws.iter_rows(min_row=2):
-        if all(c.value is None for c in r):
-            blanks += 1
-            continue
-        if blanks >= 2:
-            out.append([c.value for c in r])
-    return out
+    return [[c.value for c in r] for b, r in by_blanks(ws) if b >= 2]
 
 
 def col(ws, name):

@@ -2,6 +2,8 @@
  * (so a bad --ledger, -o or --reports is exit 2 with advice, never a late internal error). */
 #include "base.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -69,6 +71,21 @@ static int check_folder(const char *path, const char *dir, const char *flag, str
     return 0;
 }
 
+/* Creating a file is the only sure test (root passes access(), a read-only or virtual file
+ * system refuses at open): an empty probe is created and removed at once. */
+static int probe_file(const char *path, const char *shown, const char *flag, struct err *e)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 && errno == EEXIST)
+        return 0;
+    if (fd < 0)
+        return err_set(e, ERR_INPUT, "%s: cannot create a file there (%s): pass another %s",
+                       shown, strerror(errno), flag);
+    close(fd);
+    unlink(path);
+    return 0;
+}
+
 int fileio_check_dest(const char *path, int kind, const char *flag, struct err *e)
 {
     struct stat sb;
@@ -88,8 +105,13 @@ int fileio_check_dest(const char *path, int kind, const char *flag, struct err *
         if (kind == FILEIO_DIR && !S_ISDIR(sb.st_mode))
             return err_set(e, ERR_INPUT, "%s: is a file, %s wants a folder: pass a folder",
                            path, flag);
-        if (kind == FILEIO_DIR)
-            return check_folder(path, path, flag, e);
+        if (kind == FILEIO_DIR) {
+            char probe[4200];
+            if (check_folder(path, path, flag, e) < 0)
+                return -1;
+            snprintf(probe, sizeof probe, "%s/.settlebook-probe-%ld", path, (long)getpid());
+            return probe_file(probe, path, flag, e);
+        }
         if (S_ISREG(sb.st_mode) && access(path, W_OK) != 0)
             return err_set(e, ERR_INPUT, "%s: not writable (permission denied): fix its "
                            "permissions or pass another %s", path, flag);
@@ -97,5 +119,17 @@ int fileio_check_dest(const char *path, int kind, const char *flag, struct err *
             return 0; /* a device or FIFO (/dev/null) is written in place */
     }
     parent_of(path, dir, sizeof dir);
-    return check_folder(path, dir, flag, e);
+    if (check_folder(path, dir, flag, e) < 0)
+        return -1;
+    if (kind == FILEIO_FILE) {
+        struct stat now;
+        if (stat(path, &now) == 0)
+            return 0; /* it exists: writable was checked above */
+        return probe_file(path, path, flag, e);
+    }
+    {
+        char probe[4200];
+        snprintf(probe, sizeof probe, "%s/.settlebook-probe-%ld", dir, (long)getpid());
+        return probe_file(probe, path, flag, e);
+    }
 }

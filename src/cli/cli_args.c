@@ -111,6 +111,8 @@ static int unknown(const char *cmd, const char *arg, const struct cli_opt *opts)
     const char *best;
     snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
     best = nearest_opt(name, opts);
+    if (best && strcmp(best, name) == 0) /* --version: a global that stands alone */
+        return cli_usage_error(cmd, "%s goes before the command: settlebook %s", name, name);
     if (best)
         return cli_usage_error(cmd, "unknown option %s; did you mean %s?", name, best);
     return cli_usage_error(cmd, "unknown option %s", name);

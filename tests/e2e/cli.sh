@@ -43,6 +43,7 @@ usage_error "period lock without a month" "period lock YYYY-MM" period lock
 usage_error "ingest without files" "which files?" ingest --replace
 usage_error "flag given a value" "--live takes no value" close --period 2025-09 --live=yes
 usage_error "synth --rows x" "--rows x: a whole number" synth --rows x
+usage_error "--version after a command" "--version goes before the command: settlebook --version" close --version
 usage_error "unknown option far from any name" "unknown option --zzzzzzzz" settlements --zzzzzzzz
 status "--help after other words" 0 "$SB" close --period 2025-09 --help
 contains "close usage on stdout" "$T/.out" "usage: settlebook close"
@@ -65,6 +66,10 @@ path_error "--reports a file" "afile: is a file, --reports wants a folder" --rep
 path_error "--reports in a missing folder" "/missing/r: folder /missing does not exist" --reports /missing/r report --period 2025-09
 path_error "--config that does not exist" "/tmp/settlebook-nope.json: no such config file" --config /tmp/settlebook-nope.json close --period 2025-09
 path_error "--config a folder" "is a folder, --config wants the settlebook.json file" --config "$T" close --period 2025-09
+# a place nobody can create a file in, root included (/proc refuses new files)
+path_error "--ledger where no file can be created" "/proc/settlebook.db: cannot create a file there" --ledger /proc/settlebook.db init
+path_error "-o where no file can be created" "/proc/x.xlsx: cannot create a file there" report --period 2025-09 -o /proc/x.xlsx
+path_error "--reports where no folder can be created" "/proc/r: cannot create a file there" --reports /proc/r close --period 2025-09
 path_error "synth -o in a missing folder" "/missing/s.tsv: folder /missing does not exist" synth --rows 10 -o /missing/s.tsv
 eq "no stray file from the refused commands" "$(ls /missing 2>&1 | grep -c 'No such file')" "1"
 mkdir -p empty && cd empty || exit 1
