@@ -48,7 +48,8 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));    /*
 void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* verbose */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* always */
 /* Under --json stdout carries one JSON document only: the readable reports stages print
- * (preview summary, fetch summary) go to log_report_file(), stdout normally, stderr then. */
+ * (preview summary, fetch summary) go to log_report_file(), stdout normally, stderr then.
+ * It first erases a progress line, so a report never starts at the end of one. */
 void log_set_json(int on);
 FILE *log_report_file(void);
 
@@ -315,10 +316,10 @@ int progress_enabled(void);
 /* Starts a stage; total 0 means unknown (then only the count is shown). unit: "lines",
  * "requests", "steps", ... */
 void progress_begin(const char *stage, int64_t total, const char *unit);
+/* The same, starting at done (a stage of a few big steps: "close 2025-09: workbook"). */
+void progress_begin_at(const char *stage, int64_t done, int64_t total, const char *unit);
 /* done of total so far; cheap enough to call once per line (redraws at most 10 times/s). */
 void progress_update(int64_t done);
-/* done of total, drawn at once (for stages of a few big steps). */
-void progress_at(int64_t done);
 /* Shows the stage finished, then erases the line. */
 void progress_end(void);
 /* Erases the line and stops the stage without showing it finished (on failure). */

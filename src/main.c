@@ -35,7 +35,8 @@ static const char usage[] =
     "  --quiet, --verbose   fewer or more messages on stderr\n"
     "  --version            print the version\n"
     "\n"
-    "Every command has --help. Exit status: 0 ok, 1 exceptions remain, 2 bad input or usage\n"
+    "Options and files mix in any order; -- ends the options. Every command has --help\n"
+    "(and man settlebook). Exit status: 0 ok, 1 exceptions remain, 2 bad input or usage\n"
     "(nothing changed), 3 network/Xero/Amazon failure, 4 internal error.\n";
 
 static const struct {

@@ -14,6 +14,7 @@ void log_set_json(int on)
 
 FILE *log_report_file(void)
 {
+    progress_clear();
     return json_mode ? stderr : stdout;
 }
 

@@ -46,7 +46,7 @@ static void draw(void)
     p.last_ms = clock_mono_ms();
 }
 
-void progress_begin(const char *stage, int64_t total, const char *unit)
+void progress_begin_at(const char *stage, int64_t done, int64_t total, const char *unit)
 {
     if (!progress_enabled()) {
         p.on = 0;
@@ -56,8 +56,13 @@ void progress_begin(const char *stage, int64_t total, const char *unit)
     text_copy(p.stage, sizeof p.stage, stage);
     text_copy(p.unit, sizeof p.unit, unit);
     p.total = total > 0 ? total : 0;
-    p.done = 0;
+    p.done = done;
     draw();
+}
+
+void progress_begin(const char *stage, int64_t total, const char *unit)
+{
+    progress_begin_at(stage, 0, total, unit);
 }
 
 void progress_update(int64_t done)
@@ -68,14 +73,6 @@ void progress_update(int64_t done)
     /* the clock is read once in 256 calls: stages call this once per line */
     if ((done & 0xff) == 0 && clock_mono_ms() - p.last_ms >= PROGRESS_REDRAW_MS)
         draw();
-}
-
-void progress_at(int64_t done)
-{
-    if (!p.on)
-        return;
-    p.done = done;
-    draw();
 }
 
 void progress_clear(void)

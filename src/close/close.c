@@ -126,8 +126,7 @@ static void step(const struct close_opts *o, int i, const char *what)
 {
     char stage[64];
     snprintf(stage, sizeof stage, "close %s: %s", o->period, what);
-    progress_begin(stage, CLOSE_STEPS, "steps");
-    progress_at(i);
+    progress_begin_at(stage, i, CLOSE_STEPS, "steps");
 }
 
 int close_run(struct ledger *lg, const struct config *cfg, const struct close_opts *o,

@@ -311,8 +311,7 @@ static int process(struct spapi *sp, struct replist *l, const char *dir, struct 
         const struct rep *r = &l->v[i];
         int known = 0, bad = 0;
         /* again each report: ingesting one shows its own lines in between */
-        progress_begin("fetch settlement reports", (int64_t)l->n, "reports");
-        progress_at((int64_t)i);
+        progress_begin_at("fetch settlement reports", (int64_t)i, (int64_t)l->n, "reports");
         if (r->state == REP_PENDING) {
             sp->sum->reports_pending++;
             log_info("report %s: still being prepared by Amazon; a later fetch takes it", r->id);
@@ -336,7 +335,7 @@ static int process(struct spapi *sp, struct replist *l, const char *dir, struct 
         refused += bad;
     }
     if (l->n) {
-        progress_begin("fetch settlement reports", (int64_t)l->n, "reports");
+        progress_begin_at("fetch settlement reports", (int64_t)l->n, (int64_t)l->n, "reports");
         progress_end();
     }
     sp->sum->reports_refused = refused;
