@@ -31,7 +31,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BIN      ?= settlebook
 
 .PHONY: all deps deps-build deps-test deps-asan test unit e2e check demo bench asan fuzz \
-        install clean
+        install uninstall clean
 
 all: $(BIN)
 
@@ -104,9 +104,21 @@ asan: deps-asan
 fuzz: deps-asan
 	@sh tests/fuzz.sh
 
+# The stripped binary, the man page and the bash completion; DESTDIR stages a package.
+MANDIR  ?= $(PREFIX)/share/man/man1
+COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+STRIP   ?= strip
+
 install: settlebook
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR)
 	install -m 0755 settlebook $(DESTDIR)$(PREFIX)/bin/settlebook
+	$(STRIP) $(DESTDIR)$(PREFIX)/bin/settlebook
+	install -m 0644 doc/settlebook.1 $(DESTDIR)$(MANDIR)/settlebook.1
+	install -m 0644 contrib/bash-completion/settlebook $(DESTDIR)$(COMPDIR)/settlebook
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/settlebook $(DESTDIR)$(MANDIR)/settlebook.1 \
+	  $(DESTDIR)$(COMPDIR)/settlebook
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/main.d $(BUILD)/sql_embed.d $(UNIT_BINS:=.d)
 

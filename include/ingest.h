@@ -55,4 +55,9 @@ int ingest_settlements_each(struct ledger *lg,
                             int (*fn)(void *arg, const struct settlement_info *s), void *arg,
                             struct err *e);
 
+/* The months (YYYY-MM, UTC) the settlements in the ledger span, ascending and distinct, into
+ * a malloc'ed array the caller frees: what `period list` and PERIOD_EMPTY call "months with
+ * data". */
+int ingest_months(struct ledger *lg, char (**out)[8], size_t *n, struct err *e);
+
 #endif

@@ -273,6 +273,11 @@ int exception_add(struct ledger *lg, const char *scope, const struct exception_r
 int exception_add_once(struct ledger *lg, const char *scope, const struct exception_row *r,
                        struct err *e);
 
+/* Makes r the only exception of its scope and kind: an identical stored one stays as it is
+ * (same id and run, so a rerun writes nothing), any other of that scope and kind goes. */
+int exception_put_only(struct ledger *lg, const char *scope, const struct exception_row *r,
+                       struct err *e);
+
 /* Deletes the exceptions matching every non-NULL filter (explanation_like is a LIKE
  * pattern). */
 int exception_clear(struct ledger *lg, const char *scope, const char *kind,

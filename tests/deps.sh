@@ -1,13 +1,15 @@
 #!/bin/sh
 # tests/deps.sh [build|test|asan|fuzz] — installs the Debian packages that set needs, when
 # something is missing: `build` compiles settlebook (make, make demo), `test` adds what the
-# suite runs (sqlite3, python3 with jsonschema/openpyxl/yaml, curl, time zone data), `asan`
+# suite runs (sqlite3, python3 with jsonschema/openpyxl/yaml, curl, time zone data, man
+# to render the man page), `asan`
 # and `fuzz` add clang and its sanitizer runtime. As root it runs apt-get; otherwise it prints
 # the exact command and stops.
 set -u
 build="build-essential pkg-config libcsv-dev libsqlite3-dev libjansson-dev libcurl4-openssl-dev
 libxlsxwriter-dev libssl-dev zlib1g-dev"
-test="$build sqlite3 curl python3 python3-jsonschema python3-openpyxl python3-yaml tzdata"
+test="$build sqlite3 curl python3 python3-jsonschema python3-openpyxl python3-yaml tzdata
+groff-base man-db"
 sanit="$test clang libclang-rt-14-dev"
 case "${1:-test}" in
   build) pkgs=$build ;;

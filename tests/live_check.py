@@ -46,18 +46,21 @@ def state(url):
         return json.load(r)
 
 
-def outbox(ledger):
+def outbox(ledger, through=None):
+    """The live rows; with through (YYYY-MM), only those of that month and earlier: what
+    posting those months must have sent."""
     db = sqlite3.connect(ledger)
     rows = db.execute("SELECT id, idempotency_key, body, state FROM outbox WHERE state != "
-                      "'superseded' ORDER BY id").fetchall()
+                      "'superseded' AND (?1 IS NULL OR month <= ?1) ORDER BY id",
+                      (through,)).fetchall()
     db.close()
     return rows
 
 
-def once(ledger, url):
+def once(ledger, url, through=None):
     want = {}
     contacts = {}
-    for _, _, body, _ in outbox(ledger):
+    for _, _, body, _ in outbox(ledger, through):
         doc = json.loads(body, parse_float=Decimal)
         for coll, els in doc.items():
             for d in els:
@@ -176,7 +179,7 @@ def count(url, kind):
 def main():
     cmd = sys.argv[1]
     if cmd == "once":
-        return once(sys.argv[2], sys.argv[3])
+        return once(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
     if cmd == "bytes":
         return bytes_check(sys.argv[2], sys.argv[3], sys.argv[4])
     if cmd == "contract":

@@ -88,7 +88,9 @@ crash() { SETTLEBOOK_CRASH_AT=$1 "$SB" post --live >"$S/.out" 2>"$S/.err"; st=$?
 sq() { sqlite3 "$S/settlebook.db" "$1"; }
 
 # once: the fake holds every outbox document exactly once and nothing else
-once() { r=$($CHECK once "$S/settlebook.db" "$XU"); eq "$1: exactly once" "$r" "ok"; }
+# once DESC [YYYY-MM]: every document of the outbox (of that month and earlier) is in Xero
+# exactly once, and nothing else is
+once() { r=$($CHECK once "$S/settlebook.db" "$XU" ${2:-}); eq "$1: exactly once" "$r" "ok"; }
 
 # sent_bytes: what was PUT equals the outbox rows and the preview
 sent_bytes() { r=$($CHECK bytes "$S/settlebook.db" "$S/requests.jsonl" "$S/reports"); eq "$1: bytes sent = preview" "$r" "ok"; }

@@ -43,7 +43,7 @@ static const char text[] =
 "      \"tax\": { \"sales\": \"NONE\", \"fees\": \"NONE\", \"none\": \"NONE\" } }\n"
 "  },\n"
 "  \"mappings\": [\n"
-"    { \"//\": \"Your own rules come before the built-in ones (settlebook mappings).\",\n"
+"    { \"//\": \"Your rules come before the built-in ones; the Mapping sheet lists both.\",\n"
 "      \"transaction_type\": \"Order\", \"amount_type\": \"ItemPrice\",\n"
 "      \"amount_description\": \"GiftWrap\", \"account\": \"gift_wrap\", \"tax\": \"sales\",\n"
 "      \"category\": \"Sales\" }\n"

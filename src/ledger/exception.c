@@ -147,6 +147,40 @@ int exception_clear(struct ledger *lg, const char *scope, const char *kind,
     return ok ? 0 : ledger_fail(lg, e, "delete exceptions");
 }
 
+/* Runs sql with r bound as ?1..?11 and scope as ?12; *found (when given) is its one value. */
+static int step_row(struct ledger *lg, const char *sql, const char *scope,
+                    const struct exception_row *r, int64_t *found, struct err *e)
+{
+    sqlite3_stmt *st;
+    int rc;
+    if (ledger_prepare(lg, &st, sql, e) < 0)
+        return -1;
+    if (bind_row(st, r, e) < 0) {
+        sqlite3_finalize(st);
+        return -1;
+    }
+    sqlite3_bind_text(st, 12, scope, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (found && rc == SQLITE_ROW)
+        *found = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == (found ? SQLITE_ROW : SQLITE_DONE) ? 0 : ledger_fail(lg, e, "exception");
+}
+
+#define SAME_ROW "settlement_id IS ?3 AND severity = ?2 AND explanation = ?10 AND action = ?11"
+
+int exception_put_only(struct ledger *lg, const char *scope, const struct exception_row *r,
+                       struct err *e)
+{
+    int64_t found = 0;
+    if (step_row(lg, "DELETE FROM exception WHERE scope = ?12 AND kind = ?1 AND NOT (" SAME_ROW
+                 ")", scope, r, NULL, e) < 0 ||
+        step_row(lg, "SELECT EXISTS (SELECT 1 FROM exception WHERE scope = ?12 AND kind = ?1 "
+                 "AND " SAME_ROW ")", scope, r, &found, e) < 0)
+        return -1;
+    return found ? 0 : insert(lg, scope, r, 0, e);
+}
+
 /* ---- the batch: fresh rows in a scratch table, then matched to the stored ones ---------- */
 
 struct exception_batch {

@@ -104,6 +104,7 @@ static int render(struct ledger *lg, const struct config *cfg, const char *perio
 static int print_requests(struct ledger *lg, const char *sid, const char *period,
                           struct err *e)
 {
+    FILE *out = log_report_file();
     sqlite3_stmt *st;
     int n = 0, s;
     if (ledger_prepare(lg, &st, "SELECT method, path, doc_number, state FROM outbox WHERE "
@@ -113,9 +114,9 @@ static int print_requests(struct ledger *lg, const char *sid, const char *period
     sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, period, -1, SQLITE_STATIC);
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        printf("    %-4s %-16s %s%s%s\n", ledger_text(st, 0), ledger_text(st, 1),
-               ledger_text(st, 2), strcmp(ledger_text(st, 3), "pending") ? "  " : "",
-               strcmp(ledger_text(st, 3), "pending") ? ledger_text(st, 3) : "");
+        fprintf(out, "    %-4s %-16s %s%s%s\n", ledger_text(st, 0), ledger_text(st, 1),
+                ledger_text(st, 2), strcmp(ledger_text(st, 3), "pending") ? "  " : "",
+                strcmp(ledger_text(st, 3), "pending") ? ledger_text(st, 3) : "");
         n++;
     }
     if (s != SQLITE_DONE) {
@@ -125,8 +126,8 @@ static int print_requests(struct ledger *lg, const char *sid, const char *period
     }
     sqlite3_finalize(st);
     if (n == 0)
-        printf("    (no document this month: its lines net to zero or are blocked, see "
-               "exceptions)\n");
+        fprintf(out, "    (no document this month: its lines net to zero or are blocked, see "
+                "exceptions)\n");
     return 0;
 }
 
@@ -134,6 +135,7 @@ static int print_requests(struct ledger *lg, const char *sid, const char *period
  * totals per account. */
 static int print_summary(struct ledger *lg, const char *period, int live, struct err *e)
 {
+    FILE *out = log_report_file();
     sqlite3_stmt *st;
     char amt[MONEY_FMT_MAX], sid[64], held[320];
     int s, rc = 0;
@@ -147,20 +149,21 @@ static int print_summary(struct ledger *lg, const char *period, int live, struct
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     if (live)
-        printf("Xero requests for %s (sent now, in this order, but those held back)\n",
-               period);
+        fprintf(out, "Xero requests for %s (sent now, in this order, but those held back)\n",
+                period);
     else
-        printf("Xero preview for %s (the exact requests; a dry run sends nothing)\n", period);
+        fprintf(out, "Xero preview for %s (the exact requests; a dry run sends nothing)\n",
+                period);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         int exp = money_exponent(ledger_text(st, 1));
         snprintf(sid, sizeof sid, "%s", ledger_text(st, 0));
-        printf("  settlement %s %s %s..%s total %s: %d error(s), %d warning(s)\n", sid,
-               ledger_text(st, 1), ledger_text(st, 3), ledger_text(st, 4),
-               money_format(amt, sqlite3_column_int64(st, 2), exp), sqlite3_column_int(st, 5),
-               sqlite3_column_int(st, 6));
+        fprintf(out, "  settlement %s %s %s..%s total %s: %d error(s), %d warning(s)\n", sid,
+                ledger_text(st, 1), ledger_text(st, 3), ledger_text(st, 4),
+                money_format(amt, sqlite3_column_int64(st, 2), exp), sqlite3_column_int(st, 5),
+                sqlite3_column_int(st, 6));
         rc = xero_held_back(lg, sid, held, sizeof held, e);
         if (rc > 0)
-            printf("    held back from Xero: %s\n", held);
+            fprintf(out, "    held back from Xero: %s\n", held);
         if (rc >= 0)
             rc = print_requests(lg, sid, period, e);
     }
@@ -175,12 +178,15 @@ static int print_summary(struct ledger *lg, const char *period, int live, struct
                        "ORDER BY 1, 2, 3", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
-    printf("  accounts (credit +, debit -):\n");
-    while ((s = sqlite3_step(st)) == SQLITE_ROW)
-        printf("    %s %-6s %-28s %14s  (%lld lines)\n", ledger_text(st, 0),
-               ledger_text(st, 1), ledger_text(st, 2),
-               money_format(amt, sqlite3_column_int64(st, 3), money_exponent(ledger_text(st, 0))),
-               (long long)sqlite3_column_int64(st, 4));
+    fprintf(out, "  accounts (credit +, debit -):\n");
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_int64(st, 4);
+        fprintf(out, "    %s %-6s %-28s %14s  (%lld %s)\n", ledger_text(st, 0),
+                ledger_text(st, 1), ledger_text(st, 2),
+                money_format(amt, sqlite3_column_int64(st, 3),
+                             money_exponent(ledger_text(st, 0))),
+                (long long)n, n == 1 ? "line" : "lines");
+    }
     if (s != SQLITE_DONE)
         rc = ledger_fail(lg, e, "read the account totals");
     sqlite3_finalize(st);

@@ -110,12 +110,13 @@ done:
 
 void spapi_summary_print(const struct spapi_summary *s)
 {
-    printf("fetch: %lld settlement report(s) listed: %lld fetched, %lld fetched before, "
-           "%lld still being prepared%s\n", (long long)s->reports_listed,
-           (long long)s->reports_fetched, (long long)s->reports_known,
-           (long long)s->reports_pending, s->reports_refused ? ", some refused" : "");
-    printf("orders: %lld order(s) in %lld page(s), %lld item(s), updated after %s; high-water "
-           "mark %s\n", (long long)s->orders, (long long)s->order_pages,
-           (long long)s->order_items, s->orders_since[0] ? s->orders_since : "-",
-           s->orders_hwm[0] ? s->orders_hwm : "none");
+    FILE *out = log_report_file();
+    fprintf(out, "fetch: %lld settlement report(s) listed: %lld fetched, %lld fetched before, "
+            "%lld still being prepared%s\n", (long long)s->reports_listed,
+            (long long)s->reports_fetched, (long long)s->reports_known,
+            (long long)s->reports_pending, s->reports_refused ? ", some refused" : "");
+    fprintf(out, "orders: %lld order(s) in %lld page(s), %lld item(s), updated after %s; "
+            "high-water mark %s\n", (long long)s->orders, (long long)s->order_pages,
+            (long long)s->order_items, s->orders_since[0] ? s->orders_since : "-",
+            s->orders_hwm[0] ? s->orders_hwm : "none");
 }

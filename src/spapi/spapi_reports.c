@@ -310,6 +310,8 @@ static int process(struct spapi *sp, struct replist *l, const char *dir, struct 
     for (size_t i = 0; i < l->n; i++) {
         const struct rep *r = &l->v[i];
         int known = 0, bad = 0;
+        /* again each report: ingesting one shows its own lines in between */
+        progress_begin_at("fetch settlement reports", (int64_t)i, (int64_t)l->n, "reports");
         if (r->state == REP_PENDING) {
             sp->sum->reports_pending++;
             log_info("report %s: still being prepared by Amazon; a later fetch takes it", r->id);
@@ -317,16 +319,24 @@ static int process(struct spapi *sp, struct replist *l, const char *dir, struct 
         }
         if (r->state == REP_DEAD)
             continue;
-        if (spapi_report_known(sp->lg, r->id, &known, e) < 0)
+        if (spapi_report_known(sp->lg, r->id, &known, e) < 0) {
+            progress_cancel();
             return -1;
+        }
         if (known) {
             sp->sum->reports_known++;
             log_verbose("report %s: fetched before; skipped", r->id);
             continue;
         }
-        if (spapi_mkdirs(dir, e) < 0 || fetch_one(sp, r, dir, &bad, e) < 0)
+        if (spapi_mkdirs(dir, e) < 0 || fetch_one(sp, r, dir, &bad, e) < 0) {
+            progress_cancel();
             return -1;
+        }
         refused += bad;
+    }
+    if (l->n) {
+        progress_begin_at("fetch settlement reports", (int64_t)l->n, (int64_t)l->n, "reports");
+        progress_end();
     }
     sp->sum->reports_refused = refused;
     return refused ? 0 : advance(sp, l, e);

@@ -88,7 +88,7 @@ XERO_REFERENCE_MISSING 3002"
 contains "preflight names the archived account" "$S/.err" "Account code '429' (used by AMZ-3001-1) is ARCHIVED"
 contains "preflight: the missing contact is to be created first, not a problem" "$S/.out" "PUT  /Contacts        Amazon.com"
 contains "preflight names the locked document" "$S/.err" "AMZ-11223344551-1 is dated 2024-09-30, on or before the organisation's lock date 2024-09-30"
-sb 0 "preflight: exceptions listed" exceptions --json
+sb 1 "preflight: exceptions listed (exit 1: errors remain)" exceptions --json
 contains "exceptions list carries the action" "$S/.out" "then run \`settlebook post --live\` again"
 fctl '{"add_account": {"Code": "429", "Name": "General Expenses", "Type": "EXPENSE"}, "add_contact": "Amazon.com", "lock_date": null}'
 sb 0 "preflight: after the fixes in Xero" post --live

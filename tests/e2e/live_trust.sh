@@ -62,13 +62,13 @@ contains "blocked: counted in the final line" "$S/.err" "1 posted, 1 held back"
 eq "blocked: nothing of it sent" "$(grep -c 17171717171 requests.jsonl)" "0"
 eq "blocked: the other settlement went through" "$(sq "select group_concat(distinct state) from outbox where settlement_id = '3001'")" "confirmed"
 eq "blocked: live sent exactly the unblocked requests of the preview" "$($CHECK contract reports/2025-10/xero-preview.json requests.jsonl 0)" "ok"
-sb 0 "blocked: exceptions --json" --json exceptions
+sb 1 "blocked: exceptions --json (exit 1: an error is open)" --json exceptions
 id=$(python3 -c 'import json,sys; print([x["id"] for x in json.load(open(sys.argv[1])) if x["kind"] == "SETTLEMENT_TOTAL_MISMATCH"][0])' "$S/.out")
 check "blocked: the id is X- and 10 hex digits ($id)" sh -c "echo '$id' | grep -qx 'X-[0-9A-F]\{10\}'"
-sb 0 "blocked: exceptions (text)" exceptions
+sb 1 "blocked: exceptions (text)" exceptions
 contains "blocked: the text listing shows the id" "$S/.out" "$id error   SETTLEMENT_TOTAL_MISMATCH"
 sb 1 "blocked: reconcile" reconcile
-sb 0 "blocked: exceptions after reconcile" --json exceptions
+sb 1 "blocked: exceptions after reconcile" --json exceptions
 eq "blocked: the id is stable across reruns" "$(python3 -c 'import json,sys; print([x["id"] for x in json.load(open(sys.argv[1])) if x["kind"] == "SETTLEMENT_TOTAL_MISMATCH"][0])' "$S/.out")" "$id"
 sb 2 "blocked: accept needs a reason" exceptions accept "$id"
 sb 2 "blocked: accept of an unknown id" exceptions accept X-0000000000 --reason "x"

@@ -76,7 +76,7 @@ eq "json fields" "$(python3 -c 'import json;x=[x for x in json.load(open("all.js
 eq "json null for no expected" "$(python3 -c 'import json;x=[x for x in json.load(open("all.json")) if x["kind"]=="UNMAPPED"][0];print(x["expected_minor"], x["difference_minor"], x["order_id"])')" "None None None"
 "$SB" exceptions --period 2025-09 --json > sep.json
 eq "--period 2025-09 lists 1003, 1004, 2001 and the ledger-wide row" "$(python3 -c 'import json;print(" ".join(sorted(set(x["settlement_id"] or "-" for x in json.load(open("sep.json"))))), len(json.load(open("sep.json"))))')" "- 1003 1004 2001 8"
-status "exceptions text" 0 "$SB" exceptions --period 2025-08
+status "exceptions text (exit 1: errors remain)" 1 "$SB" exceptions --period 2025-08
 contains "text row" "$T/.out" "PRICE_MISMATCH            1002           111-0000007-0000007  SKU-B          USD        25.00        20.00        -5.00"
 contains "text action" "$T/.out" "        -> Add {\"transaction_type\":\"other-transaction\""
 
