@@ -32,6 +32,10 @@ int post_outbox(struct ledger *lg, const struct config *cfg, const char *period,
 int post_preview(struct ledger *lg, const struct config *cfg, const char *period,
                  const char *dir, char *path_out, size_t path_cap, struct err *e);
 
+/* The human summary post_preview prints (nothing when quiet), for a close that found the
+ * preview file unchanged and did not render it again. */
+int post_preview_summary(struct ledger *lg, const char *period, struct err *e);
+
 /* Creates dir and dir/sub as needed (mode 0755). */
 int post_mkdirs(const char *dir, const char *sub, char *out, size_t cap, struct err *e);
 

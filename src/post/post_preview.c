@@ -168,3 +168,8 @@ int post_preview(struct ledger *lg, const struct config *cfg, const char *period
         rc = print_summary(lg, period, e);
     return rc;
 }
+
+int post_preview_summary(struct ledger *lg, const char *period, struct err *e)
+{
+    return log_level() >= LOG_NORMAL ? print_summary(lg, period, e) : 0;
+}
