@@ -24,7 +24,7 @@ SQL      := $(sort $(wildcard sql/*.sql))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps test unit e2e demo bench asan fuzz install clean
+.PHONY: all deps test unit e2e demo bench bench-fanout asan fuzz install clean
 
 all: settlebook
 
@@ -70,6 +70,11 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory settlebook
 	@sh tests/bench.sh; s1=$$?; sh tests/bench_post.sh; s2=$$?; [ $$s1 = 0 ] && [ $$s2 = 0 ]
+
+# 200 synthetic sellers closed as independent jobs, xargs -P $(nproc) at a time.
+bench-fanout: deps
+	@$(MAKE) --no-print-directory settlebook
+	@sh tests/bench_fanout.sh
 
 # The whole suite under AddressSanitizer and UBSan, in its own build folder.
 # The instrumented ./settlebook is removed afterwards so a plain `make` relinks a normal one.
