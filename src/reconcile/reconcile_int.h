@@ -79,7 +79,7 @@ void rtab_free(struct rtab *t);
 
 /* A settlement in scope; strings valid during the callback. */
 struct rsettlement {
-    int64_t ref;
+    int64_t ref, lines;
     const char *id, *currency, *marketplace;
 };
 /* Calls fn per settlement in scope, ORDER BY start_utc, settlement_id. */

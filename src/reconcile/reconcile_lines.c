@@ -321,14 +321,26 @@ int reconcile_unmapped(struct reconcile_ctx *c, struct err *e)
     return rc;
 }
 
-/* DUPLICATE_LINE within a settlement: a 64-bit fingerprint of each line's whole key (pass
- * 1, 8 bytes a line); only the lines whose fingerprint repeats are read again with their
- * texts (pass 2), grouped exactly and sorted as SAME_SETTLEMENT orders them. A fingerprint
- * collision only costs a second look, never a wrong row. */
+/* DUPLICATE_LINE within a settlement: a 64-bit fingerprint of each line's whole key; only the
+ * lines whose fingerprint repeats are kept with their texts, grouped exactly and sorted as
+ * SAME_SETTLEMENT orders them (a collision costs a second look, never a wrong row). Memory
+ * stays flat: at most DUP_FP_CHUNK fingerprints are held at once, so a settlement of more
+ * lines is done in k = lines / DUP_FP_CHUNK partitions (fingerprint mod k), one scan each;
+ * each scan also keeps the lines of the previous partition's repeats, so k + 1 scans in all. */
 #define DUP_COLS                                                                           \
     "order_id, sku, transaction_type, amount_type, amount_description, amount_minor, "     \
     "posted, order_item_code, adjustment_id, shipment_id"
 enum { DUP_NFIELDS = 10, DUP_AMOUNT = 5 };
+#define DUP_FP_CHUNK ((int64_t)1 << 21) /* 16 MiB of fingerprints */
+
+/* DUP_FP_CHUNK, or SETTLEBOOK_RECONCILE_FP_CHUNK (a test hook: small chunks make the
+ * equivalence test run the partitioned passes on small files). */
+static int64_t dup_fp_chunk(void)
+{
+    const char *v = getenv("SETTLEBOOK_RECONCILE_FP_CHUNK");
+    long long n = v ? atoll(v) : 0;
+    return n > 0 ? (int64_t)n : DUP_FP_CHUNK;
+}
 
 struct dup_line {
     char *f[DUP_NFIELDS]; /* NULL for SQL NULL; f[DUP_AMOUNT] unused */
@@ -337,7 +349,8 @@ struct dup_line {
 
 struct dup_pass {
     struct rkey k;
-    uint64_t *fp, *cand;
+    uint64_t parts, part;  /* this scan fingerprints partition `part` (parts = none left) */
+    uint64_t *fp, *cand;   /* fingerprints of `part`; repeats of the previous partition */
     size_t n, cap, ncand;
     struct dup_line *lines;
     size_t nlines, caplines;
@@ -357,21 +370,12 @@ static int grow(void **v, size_t *cap, size_t need, size_t size, struct err *e)
 {
     if (need <= *cap)
         return 0;
-    size_t n = *cap ? *cap * 2 : 1024;
+    size_t n = *cap ? *cap + *cap / 2 : 1024;
     void *x = realloc(*v, n * size);
     if (!x)
         return err_set(e, ERR_NOMEM, "out of memory");
     *v = x;
     *cap = n;
-    return 0;
-}
-
-static int dup_fp_line(void *arg, sqlite3_stmt *st, struct err *e)
-{
-    struct dup_pass *p = arg;
-    if (dup_key(p, st, e) < 0 || grow((void **)&p->fp, &p->cap, p->n + 1, sizeof *p->fp, e) < 0)
-        return -1;
-    p->fp[p->n++] = reconcile_fp(p->k.buf, p->k.len);
     return 0;
 }
 
@@ -381,27 +385,8 @@ static int u64_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Keeps in p->cand each fingerprint that occurs more than once. */
-static void dup_candidates(struct dup_pass *p)
+static int dup_keep_line(struct dup_pass *p, sqlite3_stmt *st, struct err *e)
 {
-    if (p->n > 1)
-        qsort(p->fp, p->n, sizeof *p->fp, u64_cmp);
-    p->ncand = 0;
-    for (size_t i = 1; i < p->n; i++)
-        if (p->fp[i] == p->fp[i - 1] && (p->ncand == 0 || p->fp[p->ncand - 1] != p->fp[i]))
-            p->fp[p->ncand++] = p->fp[i]; /* in place: ncand < i always */
-    p->cand = p->fp;
-}
-
-static int dup_collect_line(void *arg, sqlite3_stmt *st, struct err *e)
-{
-    struct dup_pass *p = arg;
-    uint64_t h;
-    if (dup_key(p, st, e) < 0)
-        return -1;
-    h = reconcile_fp(p->k.buf, p->k.len);
-    if (!bsearch(&h, p->cand, p->ncand, sizeof h, u64_cmp))
-        return 0;
     if (grow((void **)&p->lines, &p->caplines, p->nlines + 1, sizeof *p->lines, e) < 0)
         return -1;
     struct dup_line *l = &p->lines[p->nlines++];
@@ -412,6 +397,44 @@ static int dup_collect_line(void *arg, sqlite3_stmt *st, struct err *e)
         if (t && !(l->f[i] = strdup(t)))
             return err_set(e, ERR_NOMEM, "out of memory");
     }
+    return 0;
+}
+
+static int dup_scan_line(void *arg, sqlite3_stmt *st, struct err *e)
+{
+    struct dup_pass *p = arg;
+    uint64_t h;
+    if (dup_key(p, st, e) < 0)
+        return -1;
+    h = reconcile_fp(p->k.buf, p->k.len);
+    if (p->ncand && bsearch(&h, p->cand, p->ncand, sizeof h, u64_cmp) &&
+        dup_keep_line(p, st, e) < 0)
+        return -1;
+    if (p->part >= p->parts || h % p->parts != p->part)
+        return 0;
+    if (grow((void **)&p->fp, &p->cap, p->n + 1, sizeof *p->fp, e) < 0)
+        return -1;
+    p->fp[p->n++] = h;
+    return 0;
+}
+
+/* Moves the fingerprints of the partition just scanned that occur more than once to cand. */
+static int dup_candidates(struct dup_pass *p, struct err *e)
+{
+    size_t k = 0;
+    if (p->n > 1)
+        qsort(p->fp, p->n, sizeof *p->fp, u64_cmp);
+    for (size_t i = 1; i < p->n; i++)
+        if (p->fp[i] == p->fp[i - 1] && (k == 0 || p->fp[k - 1] != p->fp[i]))
+            p->fp[k++] = p->fp[i]; /* in place: k < i always */
+    free(p->cand);
+    p->cand = NULL;
+    p->ncand = k;
+    p->n = 0;
+    if (k && !(p->cand = malloc(k * sizeof *p->cand)))
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if (k)
+        memcpy(p->cand, p->fp, k * sizeof *p->cand);
     return 0;
 }
 
@@ -456,17 +479,22 @@ static void dup_free(struct dup_pass *p)
             free(p->lines[i].f[j]);
     free(p->lines);
     free(p->fp);
+    free(p->cand);
     rkey_free(&p->k);
 }
 
 static int dup_settlement(struct reconcile_ctx *c, const struct rsettlement *s, struct err *e)
 {
     struct dup_pass p = {0};
-    int rc = reconcile_lines_each(c, DUP_COLS, s->ref, dup_fp_line, &p, e);
-    if (rc == 0) {
-        dup_candidates(&p);
-        if (p.ncand > 0)
-            rc = reconcile_lines_each(c, DUP_COLS, s->ref, dup_collect_line, &p, e);
+    int rc = 0;
+    int64_t chunk = dup_fp_chunk();
+    p.parts = (uint64_t)((s->lines + chunk - 1) / chunk);
+    if (p.parts == 0)
+        p.parts = 1;
+    for (p.part = 0; rc == 0 && (p.part < p.parts || p.ncand > 0); p.part++) {
+        rc = reconcile_lines_each(c, DUP_COLS, s->ref, dup_scan_line, &p, e);
+        if (rc == 0)
+            rc = dup_candidates(&p, e);
     }
     if (rc == 0)
         rc = dup_emit_groups(c, s, &p, e);

@@ -184,7 +184,7 @@ void rtab_free(struct rtab *t)
 /* ---- settlements and their lines ------------------------------------------------------ */
 
 static const char SCOPE[] =
-    "SELECT s.id, s.settlement_id, s.currency, s.marketplace FROM settlement s "
+    "SELECT s.id, s.settlement_id, s.currency, s.marketplace, s.line_count FROM settlement s "
     "WHERE " PERIOD_SCOPE_SQL " ORDER BY s.start_utc, s.settlement_id";
 
 int reconcile_settlements(struct reconcile_ctx *c,
@@ -200,7 +200,8 @@ int reconcile_settlements(struct reconcile_ctx *c,
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         struct rsettlement x = {
             .ref = sqlite3_column_int64(st, 0), .id = reconcile_str(st, 1),
-            .currency = reconcile_str(st, 2), .marketplace = reconcile_str(st, 3) };
+            .currency = reconcile_str(st, 2), .marketplace = reconcile_str(st, 3),
+            .lines = sqlite3_column_int64(st, 4) };
         rc = fn(c, &x, e);
     }
     if (rc == 0 && s != SQLITE_DONE)

@@ -74,6 +74,12 @@ for spec in "1 300 us" "2 3000 eu" "3 20000 uk" "4 5000 us"; do
 done
 check "synth-dup: duplicates and unmapped lines were found" test \
   "$(sqlite3 "$T/synth-dup-seed3-20000/stream/settlebook.db" "select count(distinct kind) from exception where kind in ('UNMAPPED', 'DUPLICATE_LINE')")" = 2
+# the in-settlement duplicate check in partitions of 1,500 fingerprints (14 partitions)
+export SETTLEBOOK_RECONCILE_FP_CHUNK=1500
+same "synth-dup-partitioned" "$T/data/dup3.tsv" "$T/data/o3.tsv"
+unset SETTLEBOOK_RECONCILE_FP_CHUNK
+check "partitioned: duplicates were found" test \
+  "$(sqlite3 "$T/synth-dup-partitioned/stream/settlebook.db" "select count(*) from exception where kind = 'DUPLICATE_LINE'")" -gt 10
 # two sellers' settlements in one ledger: the cross-settlement checks have something to compare
 same two-settlements "$T/data/s1.tsv" "$T/data/dup4.tsv" "$T/data/o1.tsv"
 finish
