@@ -31,7 +31,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BIN      ?= settlebook
 
 .PHONY: all deps deps-build deps-test deps-asan test unit e2e check demo bench asan fuzz \
-        install uninstall clean
+        bench-fanout install uninstall clean
 
 all: $(BIN)
 
@@ -92,6 +92,11 @@ demo: deps-build
 bench: deps-test
 	@$(MAKE) --no-print-directory settlebook
 	@sh tests/bench.sh; s1=$$?; sh tests/bench_post.sh; s2=$$?; [ $$s1 = 0 ] && [ $$s2 = 0 ]
+
+# 200 synthetic sellers closed as independent jobs, xargs -P $(nproc) at a time.
+bench-fanout: deps-test
+	@$(MAKE) --no-print-directory settlebook
+	@sh tests/bench_fanout.sh
 
 # The whole suite under AddressSanitizer and UBSan, built in build-asan/ with its own binary
 # build-asan/settlebook; ./settlebook is left as it is.

@@ -345,4 +345,28 @@ int exception_accept(struct ledger *lg, const char *id, const char *reason, int 
 int exception_blocking(struct ledger *lg, const char *sid, char *out, size_t cap,
                        struct err *e);
 
+/* stage — what each stage last ran on (table stage_input), so an unchanged rerun skips it. */
+
+/* The SHA-256 (hex) of a stage's inputs for scope: settlebook's version and schema, stage,
+ * scope, the config file's sha256 and every source file's (id, sha256, kind, rows,
+ * superseded_by), which covers every raw row ingest wrote. With whole = 1 also every other
+ * table in full (journals, outbox, exceptions, runs, audit log, periods, Xero references,
+ * and any table a later migration adds), except the rows covered otherwise (raw tables,
+ * journal lines via journal.content_sha256) and stage_input itself. Read-only. */
+int stage_digest(struct ledger *lg, const struct config *cfg, const char *stage,
+                 const char *scope, int whole, char hex[HASH_HEX_LEN], struct err *e);
+
+/* The SHA-256 of the exceptions of scope (e.g. 'reconcile') in scope of period, every column,
+ * by id: a stage's recorded output, so a row another run changed since is noticed. */
+int stage_exceptions_digest(struct ledger *lg, const char *scope, const char *period,
+                            char hex[HASH_HEX_LEN], struct err *e);
+
+/* The stored input and output digests of (stage, scope), or "" and "" when none. */
+int stage_get(struct ledger *lg, const char *stage, const char *scope,
+              char in[HASH_HEX_LEN], char out[HASH_HEX_LEN], struct err *e);
+
+/* Records (stage, scope) as run on in (output out, or NULL); writes nothing when unchanged. */
+int stage_put(struct ledger *lg, const char *stage, const char *scope, const char *in,
+              const char *out, struct err *e);
+
 #endif

@@ -43,6 +43,10 @@ int post_preview(struct ledger *lg, const struct config *cfg, const char *period
 int post_live_ready(struct ledger *lg, const struct config *cfg,
                     struct xero_send_summary *x, struct err *e);
 
+/* The human summary post_preview prints (nothing when quiet), for a close that found the
+ * preview file unchanged and did not render it again. */
+int post_preview_summary(struct ledger *lg, const char *period, int live, struct err *e);
+
 /* Creates dir and dir/sub as needed (mode 0755). */
 int post_mkdirs(const char *dir, const char *sub, char *out, size_t cap, struct err *e);
 

@@ -91,10 +91,36 @@ static void count_lines(const unsigned char *p, size_t n, int64_t *line, int64_t
     *col += end - p;
 }
 
-static int scan_file(const char *path, struct scan *s, struct err *e)
+/* The file's sha256 alone: a rerun's files are usually in the ledger already, and hashing
+ * is several times faster than the full scan, which is then not needed. */
+static int file_sha256(const char *path, char hex[HASH_HEX_LEN], struct err *e)
 {
     unsigned char buf[65536];
     struct hash_ctx *h;
+    size_t n;
+    int64_t bytes = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(e, ERR_INPUT, "%s: cannot open: check the path", path);
+    if (hash_new(&h, e) < 0) {
+        fclose(f);
+        return -1;
+    }
+    while (bytes <= INGEST_FILE_MAX && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+        hash_update(h, buf, n);
+        bytes += (int64_t)n;
+    }
+    hash_final(h, hex);
+    n = (size_t)ferror(f);
+    fclose(f);
+    return n ? err_set(e, ERR_INPUT, "%s: cannot read (a folder?): pass a report file", path)
+             : 0;
+}
+
+/* Everything but the sha256, which the caller has (file_sha256) and passes as sha. */
+static int scan_file(const char *path, const char *sha, struct scan *s, struct err *e)
+{
+    unsigned char buf[65536];
     struct text_utf8 u = {0};
     int64_t line = 1, col = 0;
     size_t n;
@@ -103,13 +129,8 @@ static int scan_file(const char *path, struct scan *s, struct err *e)
     memset(s, 0, sizeof *s);
     if (!f)
         return err_set(e, ERR_INPUT, "%s: cannot open: check the path", path);
-    if (hash_new(&h, e) < 0) {
-        fclose(f);
-        return -1;
-    }
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
         size_t skip = s->bytes == 0 && n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-        hash_update(h, buf, n);
         text_utf8_feed(&u, buf, n);
         if (s->bytes == 0 && n >= 2)
             memcpy(s->head, buf, 2);
@@ -129,7 +150,7 @@ static int scan_file(const char *path, struct scan *s, struct err *e)
         if (s->bytes > INGEST_FILE_MAX)
             break;
     }
-    hash_final(h, s->sha256);
+    snprintf(s->sha256, sizeof s->sha256, "%s", sha);
     if (ferror(f)) {
         fclose(f);
         return err_set(e, ERR_INPUT, "%s: cannot read (a folder?): pass a report file", path);
@@ -282,14 +303,15 @@ int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o
     int rc;
 
     memset(res, 0, sizeof *res);
-    if (scan_file(path, &s, e) < 0)
+    if (file_sha256(path, res->sha256, e) < 0)
         return -1;
-    snprintf(res->sha256, sizeof res->sha256, "%s", s.sha256);
-    rc = already_ingested(&c, s.sha256, e);
+    rc = already_ingested(&c, res->sha256, e);
     if (rc != 0) {
         res->skipped = rc > 0;
         return rc < 0 ? -1 : 0;
     }
+    if (scan_file(path, res->sha256, &s, e) < 0)
+        return -1;
     if (ledger_savepoint(lg, e) < 0)
         return -1;
     progress_file(path, s.lines);

@@ -214,3 +214,8 @@ int post_preview(struct ledger *lg, const struct config *cfg, const char *period
         rc = print_summary(lg, period, live, e);
     return rc;
 }
+
+int post_preview_summary(struct ledger *lg, const char *period, int live, struct err *e)
+{
+    return log_level() >= LOG_NORMAL ? print_summary(lg, period, live, e) : 0;
+}
