@@ -17,6 +17,8 @@
 
 struct post_summary {
     int64_t settlements, requests, documents, written, unchanged, conflicts;
+    int64_t cogs_journals;     /* cost-of-goods journals queued or kept */
+    int64_t cogs_held;         /* cost-of-goods journals held back (MISSING_COST) */
 };
 
 /* Renders every settlement touching period ("" = all) and reconciles the outbox: identical
@@ -26,6 +28,16 @@ struct post_summary {
  * POSTED_DOCUMENT_CHANGED exception. */
 int post_outbox(struct ledger *lg, const struct config *cfg, const char *period,
                 struct post_summary *out, struct err *e);
+
+/* Queues the cost-of-goods journal of period ("" = every month that has one) under the
+ * outbox settlement "COGS-<month>", or drops its pending row while it is blocked or empty.
+ * Inside the caller's transaction; counts into out (which it does not reset). */
+int post_cogs(struct ledger *lg, const struct config *cfg, const char *period,
+              struct post_summary *out, struct err *e);
+
+/* Prints the month's cost-of-goods line of the preview summary on stdout. */
+int post_cogs_print(struct ledger *lg, const struct config *cfg, const char *period,
+                    struct err *e);
 
 /* Writes <dir>/<period>/xero-preview.json (temporary file, then rename) from the outbox
  * rows of that month, and prints the human summary on stdout unless quiet. */

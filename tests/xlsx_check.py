@@ -16,7 +16,8 @@ from decimal import Decimal
 
 import openpyxl
 
-SHEETS = ["Summary", "Exceptions", "Settlements", "Postings", "Orders", "Fees", "Mapping", "Audit"]
+SHEETS = ["Summary", "Exceptions", "Settlements", "Postings", "Orders", "Fees", "Inventory", "Mapping",
+          "Audit"]
 SUMMARY = ["Settlement ID", "Marketplace", "Currency", "Start", "End", "Deposit date",
            "Reported total", "Sum of lines", "Difference", "Deposit matched", "Documents",
            "Exceptions", "Status"]

@@ -149,6 +149,7 @@ int cli_ingest(struct cli *g)
     if (config_load(&cfg, g->config, 0, &e) < 0 || ledger_open(&lg, g->ledger, 0, &e) < 0)
         goto fail;
     o.bank = &cfg.bank;
+    o.base_currency = cfg.base_currency;
     ledger_set_command(lg, "ingest");
     if (ledger_begin(lg, &e) < 0 || ingest_all(g, lg, &o, first, out, &failed, &mismatched,
                                                  &e) < 0)

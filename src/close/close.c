@@ -13,7 +13,7 @@
 static int ingest_files(struct ledger *lg, const struct config *cfg,
                         const struct close_opts *o, struct err *e)
 {
-    struct ingest_opts io = { .bank = &cfg->bank };
+    struct ingest_opts io = { .bank = &cfg->bank, .base_currency = cfg->base_currency };
     if (o->nfiles == 0)
         return 0;
     if (ledger_begin(lg, e) < 0)

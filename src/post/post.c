@@ -10,6 +10,7 @@
 #include "ledger.h"
 #include "journal.h"
 #include "xero.h"
+#include "post_int.h"
 
 /* Records an error exception of the post stage once (a rerun adds no duplicate). */
 static int post_exception(struct ledger *lg, const char *sid, const char *kind,
@@ -44,27 +45,17 @@ static int as_rows(const struct xero_reqs *reqs, struct outbox_new **out, struct
     return 0;
 }
 
-static int one(struct ledger *lg, const struct config *cfg, int64_t ref, const char *sid,
+int post_queue(struct ledger *lg, const char *sid, const struct xero_reqs *reqs,
                struct post_summary *out, struct err *e)
 {
-    struct journal_view view = {0};
-    struct xero_reqs reqs = {0};
     struct outbox_new *rows = NULL;
     int posted, same, rc = -1;
-    if (journal_view_load(lg, cfg, ref, cfg->mode == POST_ORDERS, &view, e) < 0 ||
-        xero_render(&view, &reqs, e) < 0)
+    if (as_rows(reqs, &rows, e) < 0 ||
+        outbox_compare(lg, sid, rows, reqs->n, &same, &posted, e) < 0)
         goto done;
-    if (reqs.blocked[0] ? post_exception(lg, sid, "CURRENCY_MISMATCH", reqs.blocked, "Post "
-                                         "this settlement in summary or orders mode, which "
-                                         "carry the currency on each document.", e) < 0
-                        : exception_clear(lg, "post", "CURRENCY_MISMATCH", sid, NULL, e) < 0)
-        goto done;
-    if (as_rows(&reqs, &rows, e) < 0 ||
-        outbox_compare(lg, sid, rows, reqs.n, &same, &posted, e) < 0)
-        goto done;
-    out->requests += (int64_t)reqs.n;
-    for (size_t i = 0; i < reqs.n; i++)
-        out->documents += reqs.v[i].documents;
+    out->requests += (int64_t)reqs->n;
+    for (size_t i = 0; i < reqs->n; i++)
+        out->documents += reqs->v[i].documents;
     if (same) {
         out->unchanged++;
         /* back to what was sent: an earlier difference is resolved */
@@ -76,12 +67,31 @@ static int one(struct ledger *lg, const struct config *cfg, int64_t ref, const c
             goto done;
     } else {
         out->written++;
-        if (outbox_replace_unposted(lg, sid, rows, reqs.n, e) < 0)
+        if (outbox_replace_unposted(lg, sid, rows, reqs->n, e) < 0)
             goto done;
     }
     rc = 0;
 done:
     free(rows);
+    return rc;
+}
+
+static int one(struct ledger *lg, const struct config *cfg, int64_t ref, const char *sid,
+               struct post_summary *out, struct err *e)
+{
+    struct journal_view view = {0};
+    struct xero_reqs reqs = {0};
+    int rc = -1;
+    if (journal_view_load(lg, cfg, ref, cfg->mode == POST_ORDERS, &view, e) < 0 ||
+        xero_render(&view, &reqs, e) < 0)
+        goto done;
+    if (reqs.blocked[0] ? post_exception(lg, sid, "CURRENCY_MISMATCH", reqs.blocked, "Post "
+                                         "this settlement in summary or orders mode, which "
+                                         "carry the currency on each document.", e) < 0
+                        : exception_clear(lg, "post", "CURRENCY_MISMATCH", sid, NULL, e) < 0)
+        goto done;
+    rc = post_queue(lg, sid, &reqs, out, e);
+done:
     xero_reqs_free(&reqs);
     journal_view_free(&view);
     return rc;

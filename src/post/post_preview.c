@@ -12,6 +12,7 @@
 #include "base.h"
 #include "ledger.h"
 #include "xero.h"
+#include "journal.h"
 
 static const char *mode_name(int mode)
 {
@@ -43,9 +44,11 @@ static int render(struct ledger *lg, const struct config *cfg, const char *perio
     if (ledger_prepare(lg, &st, "SELECT o.settlement_id, o.month, o.method, o.path, o.query, "
                        "o.idempotency_key, o.body, o.id, o.state != 'confirmed' AND EXISTS "
                        "(SELECT 1 FROM outbox_doc d WHERE d.outbox_id = o.id AND d.state = "
-                       "'confirmed') FROM outbox o JOIN settlement s ON "
+                       "'confirmed') FROM outbox o LEFT JOIN settlement s ON "
                        "s.settlement_id = o.settlement_id WHERE o.month = ? AND o.state != "
-                       "'superseded' ORDER BY s.start_utc, s.settlement_id, o.seq", e) < 0)
+                       "'superseded' AND (s.id IS NOT NULL OR o.settlement_id GLOB '"
+                       COGS_SID_PREFIX "*') ORDER BY s.id IS NULL, s.start_utc, "
+                       "o.settlement_id, o.seq", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -104,7 +107,8 @@ static int print_requests(struct ledger *lg, const char *sid, const char *period
 
 /* Per settlement: its requests this month, the exceptions that concern it, then the month's
  * totals per account. */
-static int print_summary(struct ledger *lg, const char *period, struct err *e)
+static int print_summary(struct ledger *lg, const struct config *cfg, const char *period,
+                         struct err *e)
 {
     sqlite3_stmt *st;
     char amt[MONEY_FMT_MAX], sid[64];
@@ -137,6 +141,8 @@ static int print_summary(struct ledger *lg, const char *period, struct err *e)
                        "ORDER BY 1, 2, 3", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
+    if (post_cogs_print(lg, cfg, period, e) < 0)
+        return -1;
     printf("  accounts (credit +, debit -):\n");
     while (sqlite3_step(st) == SQLITE_ROW)
         printf("    %s %-6s %-28s %14s  (%lld lines)\n", ledger_text(st, 0),
@@ -165,6 +171,6 @@ int post_preview(struct ledger *lg, const struct config *cfg, const char *period
         rc = fileio_write_atomic(path_out, jw_text(&w), strlen(jw_text(&w)), e);
     jw_free(&w);
     if (rc == 0 && log_level() >= LOG_NORMAL)
-        rc = print_summary(lg, period, e);
+        rc = print_summary(lg, cfg, period, e);
     return rc;
 }

@@ -309,8 +309,17 @@ static int store_one(struct pf *p, sqlite3_stmt *st, const char *kind, json_t *r
         return put_ref(p, st, kind, str(r, "TaxType"), str(r, "Status"), "", e);
     if (!strcmp(kind, "contact"))
         return put_ref(p, st, kind, str(r, "Name"), str(r, "ContactStatus"), "", e);
-    if (!strcmp(kind, "item"))
-        return put_ref(p, st, kind, str(r, "Code"), "ACTIVE", "", e);
+    if (!strcmp(kind, "item")) {
+        /* a tracked item's cost is booked by Xero itself (cost of goods left to it), and
+         * its QuantityOnHand is what reconcile compares with Amazon's ending balance */
+        json_t *qty = json_object_get(r, "QuantityOnHand");
+        detail[0] = '\0';
+        if (json_is_true(json_object_get(r, "IsTrackedAsInventory")))
+            snprintf(detail, sizeof detail, "tracked qty=%lld", json_is_integer(qty)
+                     ? (long long)json_integer_value(qty)
+                     : (long long)json_number_value(qty)); /* units, never money */
+        return put_ref(p, st, kind, str(r, "Code"), "ACTIVE", detail, e);
+    }
     if (!strcmp(kind, "tracking")) {
         json_array_foreach(json_object_get(r, "Options"), i, o) {
             char key[200];

@@ -54,13 +54,17 @@ static int pick(struct ledger *lg, const char *period, struct pick *p, struct er
     sqlite3_stmt *st;
     size_t cap = 0;
     memset(p, 0, sizeof *p);
-    if (ledger_prepare(lg, &st, "SELECT s.settlement_id, CASE WHEN EXISTS (SELECT 1 FROM "
-                       "outbox o WHERE o.settlement_id = s.settlement_id AND o.state = 'dead') "
-                       "THEN 1 WHEN EXISTS (SELECT 1 FROM exception x WHERE x.settlement_id = "
-                       "s.settlement_id AND x.kind = 'POSTED_DOCUMENT_CHANGED') THEN 2 ELSE 0 "
-                       "END FROM settlement s WHERE " PERIOD_SCOPE_SQL " AND EXISTS (SELECT 1 "
-                       "FROM outbox o WHERE o.settlement_id = s.settlement_id AND o.state IN "
-                       "('pending', 'sending')) ORDER BY s.start_utc, s.settlement_id", e) < 0)
+    /* the settlements, then the months' cost-of-goods journals ("COGS-<month>") */
+    if (ledger_prepare(lg, &st, "SELECT pick_id, CASE WHEN EXISTS (SELECT 1 FROM outbox o "
+                       "WHERE o.settlement_id = pick_id AND o.state = 'dead') THEN 1 WHEN "
+                       "EXISTS (SELECT 1 FROM exception x WHERE x.settlement_id = pick_id AND "
+                       "x.kind = 'POSTED_DOCUMENT_CHANGED') THEN 2 ELSE 0 END FROM (SELECT "
+                       "s.settlement_id AS pick_id, 0 AS k, s.start_utc AS o1 FROM settlement s "
+                       "WHERE " PERIOD_SCOPE_SQL " UNION SELECT o.settlement_id, 1, o.month "
+                       "FROM outbox o WHERE o.settlement_id GLOB '" COGS_SID_PREFIX "*' AND "
+                       "(?1 = '' OR o.month = ?1)) WHERE EXISTS (SELECT 1 FROM outbox o WHERE "
+                       "o.settlement_id = pick_id AND o.state IN ('pending', 'sending')) ORDER "
+                       "BY k, o1, pick_id", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
