@@ -106,7 +106,8 @@ mb() { echo "$1" | awk '{ printf "%.1f MB", $1 / 1024 }'; }
 BIG="$B/settlement-$ROWS.tsv"
 SMALLF="$B/settlement-$SMALL.tsv"
 echo "settlebook bench: $ROWS amount lines (flat file V2, us), best of $RUNS rounds"
-r=$(measure "$SB" synth --rows "$ROWS" --seed 42 -o "$BIG")
+r=$(measure "$SB" synth --rows "$ROWS" --seed 42 -o "$BIG" --inventory "$B/inventory.tsv" \
+    --costs "$B/costs.csv")
 ok_run "settlebook synth" "$r"
 printf '  synth %-9s lines: %8ss  %s  peak RSS %s\n' "$ROWS" "${r%% *}" \
   "$(wc -c < "$BIG" | awk '{ printf "%.0f MB", $1 / 1048576 }')" "$(mb "$(echo "$r" | awk '{ print $2 }')")"
@@ -115,10 +116,11 @@ ok_run "settlebook synth" "$r"
 
 best_of "$BIG"
 # close on the ledger the last round ingested: reconcile, journals, preview and workbook of the
-# month the settlement starts in (it crosses into the next one)
+# month the settlement starts in (it crosses into the next one), with synth's inventory ledger
+# and unit costs, so it includes cost of goods and the inventory checks
 MONTH=$(sed -n 2p "$BIG" | cut -f2 | cut -c1-7)
 r=$(measure "$SB" --ledger "$B/ours.db" --config "$B/bench.json" --reports "$B/reports" --quiet \
-    close --period "$MONTH")
+    close --period "$MONTH" "$B/inventory.tsv" "$B/costs.csv")
 case "${r##* }" in 0|1) ;; *) die "settlebook close failed" ;; esac
 CLOSE_T=${r%% *}; CLOSE_RSS=$(echo "$r" | awk '{ print $2 }')
 ours "$SMALLF" "$B/ours-small.db"

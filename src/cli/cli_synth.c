@@ -15,7 +15,8 @@
 
 static const char usage[] =
     "usage: settlebook synth [--rows N] [--seed S] [--format v2|v1] [--locale us|eu|uk]\n"
-    "                        [--orders FILE] [--bank FILE] [-o FILE]\n"
+    "                        [--orders FILE] [--bank FILE] [--inventory FILE] [--costs FILE]\n"
+    "                        [-o FILE]\n"
     "Writes a realistic Amazon settlement report of N amount lines (default 1000) to FILE\n"
     "(default stdout): orders, refunds, promotions, service fees, reimbursements, reserves,\n"
     "over a period that crosses a month end. The lines sum exactly to total-amount.\n"
@@ -28,7 +29,9 @@ static const char usage[] =
     "  --orders FILE    also write the matching All Orders report (plus a few shipped orders\n"
     "                   that this settlement does not pay)\n"
     "  --bank FILE      also write a bank statement CSV (Xero's import layout, dd/mm/yyyy)\n"
-    "                   with the settlement's deposit and a few unrelated lines\n";
+    "                   with the settlement's deposit and a few unrelated lines\n"
+    "  --inventory FILE also write the matching FBA Inventory Ledger (summary view, monthly)\n"
+    "  --costs FILE     also write a unit-cost CSV (sku,unit_cost,currency,effective_from)\n";
 
 typedef int (*writer_fn)(const struct synth_plan *p, FILE *f, struct err *e);
 
@@ -102,7 +105,7 @@ static int whole(const char *s, uint64_t max, uint64_t *out)
 
 struct args {
     struct synth_opts o;
-    const char *out, *orders, *bank;
+    const char *out, *orders, *bank, *inventory, *costs;
 };
 
 static int parse_args(struct cli *g, struct args *a)
@@ -131,6 +134,10 @@ static int parse_args(struct cli *g, struct args *a)
             a->orders = v;
         } else if (strcmp(k, "--bank") == 0) {
             a->bank = v;
+        } else if (strcmp(k, "--inventory") == 0) {
+            a->inventory = v;
+        } else if (strcmp(k, "--costs") == 0) {
+            a->costs = v;
         } else {
             fprintf(stderr, "settlebook synth: bad option %s %s\n%s", k, v, usage);
             return -1;
@@ -153,7 +160,9 @@ int cli_synth(struct cli *g)
     if (synth_plan(&p, &a.o, &e) < 0 ||
         write_file(a.out, synth_write_settlement, &p, &e) < 0 ||
         (a.orders && write_file(a.orders, synth_write_orders, &p, &e) < 0) ||
-        (a.bank && write_file(a.bank, synth_write_bank, &p, &e) < 0)) {
+        (a.bank && write_file(a.bank, synth_write_bank, &p, &e) < 0) ||
+        (a.inventory && write_file(a.inventory, synth_write_inventory, &p, &e) < 0) ||
+        (a.costs && write_file(a.costs, synth_write_costs, &p, &e) < 0)) {
         log_error("synth: %s", e.msg);
         return err_exit_code(&e);
     }

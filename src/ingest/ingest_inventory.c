@@ -186,9 +186,7 @@ static int inv_row(struct ingest_ctx *c, const struct delim_row *r, struct err *
 static int inv_finish(struct ingest_ctx *c, struct err *e)
 {
     struct inv *v = c->state;
-    if (c->res->records == 0)
-        return ingest_err(c, e, 1, 0, "no rows after the header: request the report for a "
-                          "period with inventory");
+    (void)e;   /* a month without inventory is a header alone, and that is fine */
     if (v->broken)
         log_info("%s: %lld row(s) do not add up to their ending balance "
                  "(INVENTORY_LEDGER_BROKEN): kept as they are", c->path, (long long)v->broken);

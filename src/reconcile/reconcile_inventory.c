@@ -64,27 +64,38 @@ static int reimburse_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *
     return reconcile_emit(c, &r, e);
 }
 
-/* Units settled: the order items' quantities of Order lines posted in the month (UTC). */
+/* Units settled: the order items' quantities of Order lines posted in the month (UTC), in
+ * the country of the inventory ledger's Location (from the line's or the settlement's
+ * marketplace; a ledger without Location compares with every marketplace). */
 static const char SHIPPED[] =
-    "WITH shipped AS (SELECT month, msku, sum(-customer_shipments) AS units FROM " INV_ROWS " "
-    "GROUP BY 1, 2), "
-    "settled AS (SELECT substr(posted, 1, 7) AS month, sku, sum(q) AS units FROM (SELECT "
-    "min(posted) AS posted, sku, max(quantity) AS q FROM settlement_line WHERE "
-    "transaction_type = 'Order' AND quantity IS NOT NULL AND posted IS NOT NULL GROUP BY "
-    "settlement_ref, order_id, order_item_code, sku) GROUP BY 1, 2) "
-    "SELECT s.month, s.msku, s.units, coalesce(t.units, 0) FROM shipped s LEFT JOIN settled t "
-    "ON t.month = s.month AND t.sku = s.msku WHERE ?1 = ?1 AND s.units != coalesce(t.units, 0) "
-    "AND EXISTS (SELECT 1 FROM settlement_line x WHERE x.posted >= s.month || '-01' AND "
-    "x.posted < date(s.month || '-01', '+1 month')) ORDER BY 1, 2";
+    "WITH shipped AS (SELECT month, msku, location, sum(-customer_shipments) AS units FROM "
+    INV_ROWS " GROUP BY 1, 2, 3), "
+    "settled AS (SELECT substr(posted, 1, 7) AS month, sku, CASE mk WHEN 'Amazon.com' THEN 'US' "
+    "WHEN 'Amazon.ca' THEN 'CA' WHEN 'Amazon.com.mx' THEN 'MX' WHEN 'Amazon.co.uk' THEN 'GB' "
+    "WHEN 'Amazon.de' THEN 'DE' WHEN 'Amazon.fr' THEN 'FR' WHEN 'Amazon.it' THEN 'IT' WHEN "
+    "'Amazon.es' THEN 'ES' WHEN 'Amazon.nl' THEN 'NL' WHEN 'Amazon.co.jp' THEN 'JP' WHEN "
+    "'Amazon.com.au' THEN 'AU' ELSE '' END AS country, sum(q) AS units FROM (SELECT "
+    "min(l.posted) AS posted, l.sku, coalesce(max(l.marketplace), max(s.marketplace)) AS mk, "
+    "max(l.quantity) AS q FROM settlement_line l JOIN settlement s ON s.id = l.settlement_ref "
+    "WHERE l.transaction_type = 'Order' AND l.quantity IS NOT NULL AND l.posted IS NOT NULL "
+    "GROUP BY l.settlement_ref, l.order_id, l.order_item_code, l.sku) GROUP BY 1, 2, 3) "
+    "SELECT month, msku, location, units, paid FROM (SELECT s.month, s.msku, s.location, "
+    "s.units, (SELECT coalesce(sum(t.units), 0) FROM settled t WHERE t.month = s.month AND "
+    "t.sku = s.msku AND (s.location = '' OR t.country = s.location)) AS paid FROM shipped s "
+    "WHERE ?1 = ?1 AND EXISTS (SELECT 1 FROM settlement_line x WHERE x.posted >= s.month || "
+    "'-01' AND x.posted < date(s.month || '-01', '+1 month'))) WHERE units != paid "
+    "ORDER BY 1, 2, 3";
 
 static int shipped_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
 {
     const char *month = reconcile_str(st, 0), *sku = reconcile_str(st, 1);
-    int64_t shipped = sqlite3_column_int64(st, 2), settled = sqlite3_column_int64(st, 3);
+    const char *where = reconcile_str(st, 2);
+    int64_t shipped = sqlite3_column_int64(st, 3), settled = sqlite3_column_int64(st, 4);
     char expl[512];
-    snprintf(expl, sizeof expl, "%s: Amazon shipped %lld unit(s) of SKU %s to customers, the "
-             "settlements paid for %lld posted in the month (%+lld)", month, (long long)shipped,
-             sku, (long long)settled, (long long)(settled - shipped));
+    snprintf(expl, sizeof expl, "%s: Amazon shipped %lld unit(s) of SKU %s to customers%s%s, "
+             "the settlements paid for %lld posted in the month (%+lld)", month,
+             (long long)shipped, sku, where[0] ? " in " : "", where, (long long)settled,
+             (long long)(settled - shipped));
     struct exception_row r = {
         .kind = "UNITS_NOT_SETTLED", .severity = "info", .sku = sku, .has_expected = 1,
         .expected = shipped, .has_actual = 1, .actual = settled, .explanation = expl,

@@ -129,4 +129,90 @@ eq "MISSING_COST resolved" "$(q "select count(*) from exception where kind='MISS
 eq "queued once" "$(q "select count(*)||' '||min(state) from outbox where settlement_id='COGS-2025-09'")" "1 pending"
 eq "booked" "$(q "select total_minor||' '||blocked from cogs_journal where month='2025-09'")" "680 "
 
+# ---- fetch: the FBA Inventory Ledger per missing month, through the fake SP-API -------------
+# createReport with the month's dataStartTime/dataEndTime, getReport until DONE (the fake says
+# IN_PROGRESS once) or FATAL (a month it has no file for), download (gzip), ingest.
+mkdir -p "$T/fetch/fake" && cd "$T/fetch" || exit 1
+F="$T/fetch/fake"
+M2=$(date -u -d "$(date -u +%Y-%m-01) -2 month" +%Y-%m)   # complete months before this one
+M1=$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m)
+MM="$(echo "$M2" | cut -c6-7)/$(echo "$M2" | cut -c1-4)"
+sed "s#09/2025#$MM#" "$I/ledger-2025-09.tsv" > "$F/inv.tsv"
+export SETTLEBOOK_LWA_CLIENT_ID='amzn1.application-oa2-client.CANARYCLIENT'
+export SETTLEBOOK_LWA_CLIENT_SECRET='amzn1.oa2-cs.v1.CANARYSECRET'
+export SETTLEBOOK_LWA_REFRESH_TOKEN='Atzr|CANARY-REFRESH-0123456789'
+cat > "$F/state.json" <<JSON
+{ "client_id": "amzn1.application-oa2-client.CANARYCLIENT",
+  "client_secret": "amzn1.oa2-cs.v1.CANARYSECRET", "refresh_token": "Atzr|CANARY-REFRESH-0123456789",
+  "rate_limit": "20", "reports": [], "orders": [], "inventory": {"$M2": "inv.tsv"},
+  "inventory_polls": 1 }
+JSON
+python3 "$ROOT/tests/fake_spapi.py" "$F" &
+FAKE=$!
+trap 'kill $FAKE 2>/dev/null' EXIT
+i=0; while [ ! -s "$F/port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+PORT=$(cat "$F/port")
+"$SB" --ledger fetch.db init >/dev/null 2>&1
+python3 - "$PORT" <<'PY'
+import json, sys
+c = json.load(open("settlebook.json"))
+url = "http://127.0.0.1:%s" % sys.argv[1]
+c["spapi"] = {"endpoint": url, "token_url": url + "/auth/o2/token", "marketplace_ids":
+              "ATVPDKIKX0DER", "data_dir": "data", "max_retries": 2, "timeout_ms": 5000}
+json.dump(c, open("settlebook.json", "w"), indent=1)
+PY
+fq() { sqlite3 fetch.db "$1"; }
+status "fetch without inventory in the ledger" 0 "$SB" --ledger fetch.db fetch --since "$M2-01"
+eq "no report asked for" "$(cat "$F/created.log" 2>/dev/null | wc -l)" "0"
+"$SB" --ledger fetch.db ingest "$I/costs.csv" >/dev/null 2>&1
+status "fetch with unit costs in the ledger" 0 "$SB" --ledger fetch.db fetch --since "$M2-01"
+contains "summary" "$T/.out" "inventory: 1 month(s) of the FBA Inventory Ledger fetched"
+E2=$(date -u -d "$M1-01 -1 day" +%Y-%m-%d); E1=$(date -u -d "$(date -u +%Y-%m-01) -1 day" +%Y-%m-%d)
+eq "createReport per missing month, the month's bounds" "$(awk '{printf "%s..%s ", $2, $3}' "$F/created.log")" "${M2}-01T00:00:00Z..${E2}T23:59:59Z ${M1}-01T00:00:00Z..${E1}T23:59:59Z "
+eq "polled until DONE, then downloaded" "$(grep -c "GET /reports/2021-06-30/reports/INV1 " "$F/requests.log")" "2"
+eq "ingested" "$(fq "select count(*)||' '||min(month) from inventory_ledger")" "4 $M2"
+eq "kept and recorded" "$(fq "select report_type||' '||compression||' '||state||' '||path from fetched_report")" "GET_LEDGER_SUMMARY_VIEW_DATA gzip ingested data/inventory/$M2.tsv"
+eq "broken row raised" "$(fq "select count(*) from exception where kind='INVENTORY_LEDGER_BROKEN'")" "1"
+status "fetch again" 0 "$SB" --ledger fetch.db fetch --since "$M2-01"
+eq "only the FATAL month is asked for again" "$(cut -d' ' -f2 "$F/created.log" | cut -c1-7 | sort | uniq -c | tr -s ' ' | tr '\n' '|')" " 1 $M2| 2 $M1|"
+kill $FAKE 2>/dev/null
+cd "$T" || exit 1
+
+# ---- synth: a matching inventory ledger and cost file ----------------------------------------
+mkdir -p "$T/synth" && cd "$T/synth" || exit 1
+sq() { sqlite3 "$T/synth/settlebook.db" "$1"; }
+"$SB" synth --rows 3000 --seed 7 -o s.tsv --inventory inv.tsv --costs costs.csv >/dev/null 2>&1
+"$SB" synth --rows 3000 --seed 7 -o s2.tsv --inventory inv2.tsv --costs costs2.csv >/dev/null 2>&1
+eq "same options, same bytes" "$(cat inv.tsv costs.csv | sha256sum)" "$(cat inv2.tsv costs2.csv | sha256sum)"
+"$SB" init >/dev/null 2>&1
+status "ingest the synthetic seller" 0 "$SB" ingest s.tsv inv.tsv costs.csv
+eq "every inventory row adds up" "$(sq "select count(*) from inventory_ledger where broken = 1")" "0"
+eq "50 SKUs, two months" "$(sq "select count(distinct msku)||' '||count(distinct month) from inventory_ledger")" "50 2"
+# cost of goods worked out again from the files, independently of settlebook
+want=$(python3 - <<'PY'
+import csv
+cost = {r["sku"]: round(float(r["unit_cost"]) * 100) for r in csv.DictReader(open("costs.csv"))}
+rows = list(csv.DictReader(open("s.tsv"), delimiter="\t"))[1:]
+qty, tot = {}, {}
+for r in rows:
+    if r["transaction-type"] == "Order" and r["quantity-purchased"]:
+        qty[(r["order-id"], r["order-item-code"])] = int(r["quantity-purchased"])
+seen = set()
+for r in rows:
+    m, k = r["posted-date"][:7], (r["order-id"], r["order-item-code"])
+    if r["transaction-type"] == "Order" and r["quantity-purchased"]:
+        tot[m] = tot.get(m, 0) + int(r["quantity-purchased"]) * cost[r["sku"]]
+    elif r["transaction-type"] == "Refund" and k not in seen:
+        seen.add(k)
+        tot[m] = tot.get(m, 0) - qty.get(k, 1) * cost[r["sku"]]
+print(" ".join("%s=%d" % (m, tot[m]) for m in sorted(tot)))
+PY
+)
+status "post" 0 "$SB" post
+eq "COGS per month = units x cost" "$(sq "select group_concat(month||'='||total_minor, ' ') from (select * from cogs_journal order by month)")" "$want"
+eq "no MISSING_COST" "$(sq "select count(*) from exception where kind='MISSING_COST'")" "0"
+"$SB" reconcile >/dev/null 2>&1
+eq "the unreimbursed lost unit of each month" "$(sq "select group_concat(sku||' '||substr(explanation,1,7), '|') from (select * from exception where kind='REIMBURSEMENT_DUE' order by explanation)")" "SB-BCB-BLK-01 $(cut -f1 inv.tsv | sed -n 2p | awk -F/ '{print $2"-"$1}')|SB-BCB-BLK-01 $(cut -f1 inv.tsv | sed -n 3p | awk -F/ '{print $2"-"$1}')"
+cd "$T" || exit 1
+
 finish
