@@ -19,6 +19,7 @@ struct post_summary {
     int64_t settlements, requests, documents, written, unchanged, conflicts;
     int64_t cogs_journals;     /* cost-of-goods journals queued or kept */
     int64_t cogs_held;         /* cost-of-goods journals held back (MISSING_COST) */
+    int64_t items;             /* Xero Items to create (orders mode with unit costs) */
 };
 
 /* Renders every settlement touching period ("" = all) and reconciles the outbox: identical
@@ -34,6 +35,12 @@ int post_outbox(struct ledger *lg, const struct config *cfg, const char *period,
  * Inside the caller's transaction; counts into out (which it does not reset). */
 int post_cogs(struct ledger *lg, const struct config *cfg, const char *period,
               struct post_summary *out, struct err *e);
+
+/* Orders mode with unit costs in the ledger: queues PUT /Items for the ItemCodes the
+ * month's requests use that Xero lacks (cache) and no other month creates, under
+ * "ITEMS-<month>"; otherwise drops its pending rows. Inside the caller's transaction. */
+int post_items(struct ledger *lg, const struct config *cfg, const char *period,
+               struct post_summary *out, struct err *e);
 
 /* Prints the month's cost-of-goods line of the preview summary on stdout. */
 int post_cogs_print(struct ledger *lg, const struct config *cfg, const char *period,

@@ -16,7 +16,7 @@ must be a key of the identity fake's --tokens-file "access_tokens" with expires_
 API (under any prefix, e.g. /api.xro/2.0):
   GET  /Accounts /TaxRates /Contacts /Items /TrackingCategories /Organisation
        If-Modified-Since filters by UpdatedDateUTC; Contacts page=N (100 a page), where=.
-  PUT|POST /Invoices /CreditNotes /Payments /ManualJournals /BankTransfers
+  PUT|POST /Invoices /CreditNotes /Payments /ManualJournals /BankTransfers /Items
        summarizeErrors=false: 200 with per-element StatusAttributeString, HasErrors and
        ValidationErrors (the valid elements are created); otherwise any error rejects the
        whole request with 400 ValidationException. Checked: accounts (active; bank accounts
@@ -93,6 +93,7 @@ DOC_KINDS = {   # collection -> (id field, number field or None)
     "Payments": ("PaymentID", None),
     "ManualJournals": ("ManualJournalID", None),
     "BankTransfers": ("BankTransferID", None),
+    "Items": ("ItemID", "Code"),
 }
 
 
@@ -437,13 +438,34 @@ def create(org, coll, el, doc_paid=None):
             doc_paid[DOC_KINDS["Invoices" if key == "Invoice" else "CreditNotes"][0]]
     elif coll == "ManualJournals":
         out.setdefault("Status", "DRAFT")
+    elif coll == "Items":
+        org["items"][out["Code"]] = out
     out["ValidationErrors"] = []
     org["docs"][coll].append(out)
     STATS["created"] += 1
     return out
 
 
-CHECKS = {"Invoices": check_invoice, "CreditNotes": check_credit,
+def check_item(org, el, pending):
+    """PUT /Items (Xero's Items endpoint): Code required, at most 30 characters and unique in
+    the organisation; Name at most 50; a sales account must exist and be active."""
+    errs = []
+    code = el.get("Code") or ""
+    if not code:
+        errs.append("Item Code must be supplied.")
+    elif len(code) > 30:
+        errs.append("The Item Code must not be more than 30 characters long.")
+    elif code in org["items"] or code in pending:
+        errs.append("Item code '%s' already exists" % code)
+    if len(el.get("Name") or "") > 50:
+        errs.append("The Item Name must not be more than 50 characters long.")
+    acct = (el.get("SalesDetails") or {}).get("AccountCode")
+    if acct and (acct not in org["accounts"] or org["accounts"][acct]["Status"] != "ACTIVE"):
+        errs.append("Account code '%s' is not a valid code for this document." % acct)
+    return errs
+
+
+CHECKS = {"Invoices": check_invoice, "CreditNotes": check_credit, "Items": check_item,
           "ManualJournals": check_journal, "BankTransfers": check_transfer}
 
 
@@ -576,6 +598,7 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/__state" and method == "GET":
             with LOCK:
                 return self.send_json(200, {"orgs": {t: {"docs": o["docs"],
+                                                         "items": sorted(o["items"]),
                                                          "lock_date": o["lock_date"]}
                                                      for t, o in ORGS.items()},
                                             "stats": STATS})

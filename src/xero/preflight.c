@@ -134,6 +134,10 @@ static int collect_body(struct pf *p, const char *body, struct err *e)
         p->label = d.label;
         if (walk(p, json_array_get(arr, i), 0, e) < 0)
             goto done;
+        /* an item this run creates (PUT /Items) is no missing reference for the documents
+         * sent after it */
+        if (!strcmp(b->collection, "Items") && need(p, "item_created", d.reference, "", e) < 0)
+            goto done;
     }
     rc = 0;
 done:
@@ -417,7 +421,9 @@ static int exception(struct pf *p, const char *sid, const char *kind, const char
 static const char MISSING[] =
     "SELECT n.settlement_id, n.kind, n.key, n.what, min(n.label), count(DISTINCT n.label), "
     "r.status, r.detail FROM temp.preflight_need n LEFT JOIN xero_ref r ON r.kind = n.kind "
-    "AND r.key = n.key WHERE n.kind != 'date' AND (r.key IS NULL OR r.status != 'ACTIVE' OR "
+    "AND r.key = n.key WHERE n.kind NOT IN ('date', 'item_created') AND NOT (n.kind = 'item' "
+    "AND EXISTS (SELECT 1 FROM temp.preflight_need c WHERE c.kind = 'item_created' AND c.key "
+    "= n.key)) AND (r.key IS NULL OR r.status != 'ACTIVE' OR "
     "(n.what = 'bank' AND r.detail NOT LIKE 'BANK%') OR (n.what = 'payments' AND r.detail NOT "
     "LIKE 'BANK%' AND r.detail NOT LIKE '% payments')) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
 

@@ -54,15 +54,18 @@ static int pick(struct ledger *lg, const char *period, struct pick *p, struct er
     sqlite3_stmt *st;
     size_t cap = 0;
     memset(p, 0, sizeof *p);
-    /* the settlements, then the months' cost-of-goods journals ("COGS-<month>") */
+    /* the items to create first ("ITEMS-<month>"), then the settlements, then the months'
+     * cost-of-goods journals ("COGS-<month>") */
     if (ledger_prepare(lg, &st, "SELECT pick_id, CASE WHEN EXISTS (SELECT 1 FROM outbox o "
                        "WHERE o.settlement_id = pick_id AND o.state = 'dead') THEN 1 WHEN "
                        "EXISTS (SELECT 1 FROM exception x WHERE x.settlement_id = pick_id AND "
                        "x.kind = 'POSTED_DOCUMENT_CHANGED') THEN 2 ELSE 0 END FROM (SELECT "
                        "s.settlement_id AS pick_id, 0 AS k, s.start_utc AS o1 FROM settlement s "
-                       "WHERE " PERIOD_SCOPE_SQL " UNION SELECT o.settlement_id, 1, o.month "
-                       "FROM outbox o WHERE o.settlement_id GLOB '" COGS_SID_PREFIX "*' AND "
-                       "(?1 = '' OR o.month = ?1)) WHERE EXISTS (SELECT 1 FROM outbox o WHERE "
+                       "WHERE " PERIOD_SCOPE_SQL " UNION SELECT o.settlement_id, CASE WHEN "
+                       "o.settlement_id GLOB '" XERO_ITEMS_PREFIX "*' THEN -1 ELSE 1 END, "
+                       "o.month FROM outbox o WHERE (o.settlement_id GLOB '" COGS_SID_PREFIX
+                       "*' OR o.settlement_id GLOB '" XERO_ITEMS_PREFIX "*') AND (?1 = '' OR "
+                       "o.month = ?1)) WHERE EXISTS (SELECT 1 FROM outbox o WHERE "
                        "o.settlement_id = pick_id AND o.state IN ('pending', 'sending')) ORDER "
                        "BY k, o1, pick_id", e) < 0)
         return -1;
@@ -281,7 +284,10 @@ static int row_go(struct run *r, int64_t id, int *dead, struct err *e)
     }
     if (outbox_confirmed(r->lg, id, b->n, confirmed, e) < 0)
         goto done;
-    if (!strcmp(row.state, "sending") && look_up(r, &row, b, confirmed, e) < 0)
+    /* an item may exist in Xero already (made by hand, or by an earlier run): it is looked
+     * up by Code before anything is sent, so each is created once */
+    if ((!strcmp(row.state, "sending") || !strcmp(b->collection, "Items")) &&
+        look_up(r, &row, b, confirmed, e) < 0)
         goto done;
     for (size_t i = 0; i < b->n; i++)
         have += confirmed[i];
