@@ -48,7 +48,8 @@ Control and inspection (no auth):
   POST /__faults        add faults (see above)
   POST /__control       {"lock_date": "YYYY-MM-DD" | null, "archive_account": "200",
                          "delete_contact": "Amazon.com", "add_contact": "Amazon.com",
-                         "add_account": {"Code": ..., "Type": ...}, "add_items": [...],
+                         "add_account": {"Code": ..., "Type": ...}, "add_items": [code or
+                         {"Code", "IsTrackedAsInventory", "QuantityOnHand"}, ...],
                          "calls_per_minute": N, "window_s": S, "concurrent": N,
                          "tenant": ID (default: every organisation, now and later)}
   GET  /__state         every tenant's documents and the counters (JSON)
@@ -168,8 +169,11 @@ def apply_control(org, c):
     if c.get("add_contact"):
         add_contact(org, c["add_contact"])
     for code in c.get("add_items") or []:
-        org["items"][code] = {"ItemID": str(uuid.uuid4()), "Code": code,
-                              "UpdatedDateUTC": now_date()}
+        # a code, or an Item object (e.g. {"Code", "IsTrackedAsInventory": true,
+        # "QuantityOnHand": 7} as GET /Items shows a tracked inventory item)
+        item = dict(code) if isinstance(code, dict) else {"Code": code}
+        item.update(ItemID=str(uuid.uuid4()), UpdatedDateUTC=now_date())
+        org["items"][item["Code"]] = item
 
 
 def add_contact(org, name, t=None):

@@ -226,7 +226,7 @@ P=reports/2025-10/xero-preview.json
 eq "items: PUT /Items first, both codes" "$(python3 -c "
 import json; r=json.load(open('$P'))['requests']
 print(r[0]['settlement_id'], r[0]['path'], [i['Code'] for i in r[0]['body']['Items']], sum(x['path'] == '/Items' for x in r))")" "ITEMS-2025-10 /Items ['SKU-K', 'SKU-L'] 1"
-fctl '{"add_items": ["SKU-K"]}' >/dev/null
+fctl '{"add_items": [{"Code": "SKU-K", "IsTrackedAsInventory": true, "QuantityOnHand": 7}]}' >/dev/null
 # the accounts of Xero's demo company that cost of goods uses (310 Cost of Goods Sold, 630
 # Inventory); the fake's seed chart holds only what the other tests need
 fctl '{"add_account": {"Code": "310", "Type": "DIRECTCOSTS"}}' >/dev/null
@@ -248,6 +248,13 @@ sb 0 "items: rerun" post --live --period 2025-10
 eq "items: rerun makes no call" "$(wc -l < requests.jsonl)" "$n"
 sb 0 "items: dry run after live" post --period 2025-10
 eq "items: no new item request" "$(sq "select count(*) from outbox where path = '/Items'")" "1"
+# INVENTORY_MISMATCH from what the preflight cached: SKU-K is a tracked item with 7 on hand in
+# Xero; Amazon's ledger ends October with 10 sellable units
+printf 'Date\tFNSKU\tMSKU\tDisposition\tStarting Warehouse Balance\tReceipts\tCustomer Shipments\tCustomer Returns\tVendor Returns\tWarehouse Transfer In/Out\tFound\tLost\tDamaged\tDisposed\tOther Events\tEnding Warehouse Balance\n10/2025\tX0K\tSKU-K\tSELLABLE\t12\t0\t-2\t0\t0\t0\t0\t0\t0\t0\t0\t10\n' > inv.tsv
+sb 0 "items: an inventory ledger without the optional columns" ingest inv.tsv
+eq "items: the preflight cached the tracked item" "$(sq "select detail from xero_ref where kind = 'item' and key = 'SKU-K'")" "tracked qty=7"
+sb 0 "items: reconcile" reconcile --period 2025-10
+eq "INVENTORY_MISMATCH" "$(sq "select sku||' '||expected_minor||' '||actual_minor||' '||difference_minor from exception where kind = 'INVENTORY_MISMATCH'")" "SKU-K 10 7 -3"
 cd "$T" || exit 1
 
 # the cost-of-goods journal (summary mode) and the item request (orders mode) against Xero's
