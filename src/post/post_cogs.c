@@ -58,24 +58,27 @@ int post_cogs_print(struct ledger *lg, const struct config *cfg, const char *per
     struct cogs_view v;
     sqlite3_stmt *st;
     char amt[MONEY_FMT_MAX];
-    int64_t tracked = 0;
+    int64_t tracked = 0, costs = 0;
     if (journal_cogs_load(lg, cfg, period, &v, e) < 0)
         return -1;
-    if (ledger_prepare(lg, &st, "SELECT count(*) FROM xero_ref WHERE kind = 'item' AND detail "
-                       "LIKE 'tracked%'", e) < 0) {
+    if (ledger_prepare(lg, &st, "SELECT (SELECT count(*) FROM xero_ref WHERE kind = 'item' AND "
+                       "detail LIKE 'tracked%'), EXISTS (SELECT 1 FROM unit_cost)", e) < 0) {
         journal_cogs_free(&v);
         return -1;
     }
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if (sqlite3_step(st) == SQLITE_ROW) {
         tracked = sqlite3_column_int64(st, 0);
+        costs = sqlite3_column_int64(st, 1);
+    }
     sqlite3_finalize(st);
-    if (!v.found)
+    /* nothing at all while cost of goods is not in use (no unit costs) */
+    if (!v.found && costs)
         printf("  cost of goods sold %s: nothing to book (no units sold at a known cost)\n",
                period);
-    else if (v.blocked[0])
+    else if (v.found && v.blocked[0])
         printf("  cost of goods sold %s: HELD BACK, not queued: %s (see settlebook "
                "exceptions)\n", period, v.blocked);
-    else
+    else if (v.found)
         printf("  cost of goods sold %s: %s PUT /ManualJournals, %s %s, %zu line(s), debit %s "
                "credit %s\n", period, v.sid, money_format(amt, v.total, v.exp), v.currency, v.n,
                cfg->accounts[ACCT_COGS], cfg->accounts[ACCT_INVENTORY]);

@@ -185,6 +185,10 @@ sq() { sqlite3 "$T/synth/settlebook.db" "$1"; }
 "$SB" synth --rows 3000 --seed 7 -o s2.tsv --inventory inv2.tsv --costs costs2.csv >/dev/null 2>&1
 eq "same options, same bytes" "$(cat inv.tsv costs.csv | sha256sum)" "$(cat inv2.tsv costs2.csv | sha256sum)"
 "$SB" init >/dev/null 2>&1
+"$SB" --ledger nocost.db init >/dev/null 2>&1
+"$SB" --ledger nocost.db ingest s.tsv >/dev/null 2>&1
+status "post without unit costs" 0 "$SB" --ledger nocost.db --reports nocost post
+eq "no cost-of-goods line, journal or exception" "$(grep -c 'cost of goods' "$T/.out") $(sqlite3 nocost.db "select count(*) from cogs_journal") $(sqlite3 nocost.db "select count(*) from exception where kind = 'MISSING_COST'")" "0 0 0"
 status "ingest the synthetic seller" 0 "$SB" ingest s.tsv inv.tsv costs.csv
 eq "every inventory row adds up" "$(sq "select count(*) from inventory_ledger where broken = 1")" "0"
 eq "50 SKUs, two months" "$(sq "select count(distinct msku)||' '||count(distinct month) from inventory_ledger")" "50 2"
