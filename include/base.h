@@ -172,6 +172,12 @@ size_t text_utf8_whole(const char *s);
 /* strlcpy-like copy that always NUL-terminates; returns 1 when it had to truncate. */
 int text_copy(char *dst, size_t cap, const char *src);
 
+/* Xero Item codes hold 30 characters: a SKU that fits is its own code; a longer one becomes
+ * its first 21 characters, '~' and 8 hex digits of its SHA-256, so the mapping is
+ * deterministic and two long SKUs sharing a prefix get different codes. */
+#define TEXT_ITEM_CODE_MAX 31
+void text_item_code(const char *sku, char out[TEXT_ITEM_CODE_MAX]);
+
 /* hash — SHA-256 (OpenSSL EVP) as lowercase hex, streaming or one-shot. */
 
 #define HASH_HEX_LEN 65 /* 64 hex digits and NUL */

@@ -16,6 +16,7 @@
 struct ingest_opts {
     int replace;                     /* supersede a settlement already in the ledger */
     const struct config_bank *bank;
+    const char *base_currency;       /* unit costs must be in it; NULL reads as USD */
 };
 
 struct ingest_result {

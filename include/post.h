@@ -18,6 +18,9 @@
 
 struct post_summary {
     int64_t settlements, requests, documents, written, unchanged, conflicts;
+    int64_t cogs_journals;     /* cost-of-goods journals queued or kept */
+    int64_t cogs_held;         /* cost-of-goods journals held back (MISSING_COST) */
+    int64_t items;             /* Xero Items to create (orders mode with unit costs) */
 };
 
 /* Renders every settlement touching period ("" = all) and reconciles the outbox: identical
@@ -27,6 +30,22 @@ struct post_summary {
  * POSTED_DOCUMENT_CHANGED exception. */
 int post_outbox(struct ledger *lg, const struct config *cfg, const char *period,
                 struct post_summary *out, struct err *e);
+
+/* Queues the cost-of-goods journal of period ("" = every month that has one) under the
+ * outbox settlement "COGS-<month>", or drops its pending row while it is blocked or empty.
+ * Inside the caller's transaction; counts into out (which it does not reset). */
+int post_cogs(struct ledger *lg, const struct config *cfg, const char *period,
+              struct post_summary *out, struct err *e);
+
+/* Orders mode with unit costs in the ledger: queues PUT /Items for the ItemCodes the
+ * month's requests use that Xero lacks (cache) and no other month creates, under
+ * "ITEMS-<month>"; otherwise drops its pending rows. Inside the caller's transaction. */
+int post_items(struct ledger *lg, const struct config *cfg, const char *period,
+               struct post_summary *out, struct err *e);
+
+/* Prints the month's cost-of-goods line of the preview summary on stdout. */
+int post_cogs_print(struct ledger *lg, const struct config *cfg, const char *period,
+                    struct err *e);
 
 /* Writes <dir>/<period>/xero-preview.json (temporary file, then rename) from the outbox
  * rows of that month, and prints the human summary on stdout unless quiet (worded for a
@@ -45,7 +64,8 @@ int post_live_ready(struct ledger *lg, const struct config *cfg,
 
 /* The human summary post_preview prints (nothing when quiet), for a close that found the
  * preview file unchanged and did not render it again. */
-int post_preview_summary(struct ledger *lg, const char *period, int live, struct err *e);
+int post_preview_summary(struct ledger *lg, const struct config *cfg, const char *period,
+                         int live, struct err *e);
 
 /* Creates dir and dir/sub as needed (mode 0755). */
 int post_mkdirs(const char *dir, const char *sub, char *out, size_t cap, struct err *e);

@@ -54,6 +54,20 @@ void xero_reqs_free(struct xero_reqs *r);  /* frees bodies; the struct may be re
 /* Renders every request for one settlement (by row id) in the configured mode. */
 int xero_render(const struct journal_view *s, struct xero_reqs *out, struct err *e);
 
+/* Renders month's cost-of-goods journal as one ManualJournal request (none when the
+ * journal is empty or blocked). Pure. */
+int xero_render_cogs(const struct cogs_view *v, struct xero_reqs *out, struct err *e);
+
+/* Items: the outbox settlement of month P's item creations is "ITEMS-<P>". */
+#define XERO_ITEMS_PREFIX "ITEMS-"
+#define XERO_ITEM_NAME_MAX 51   /* Xero item names hold 50 characters */
+
+/* Renders PUT /Items requests creating codes[0..n) (names[i] as Name, sold to
+ * accounts.sales), XERO_BATCH_MAX a request. Pure. */
+int xero_render_items(const char *month, const char (*codes)[TEXT_ITEM_CODE_MAX],
+                      const char (*names)[XERO_ITEM_NAME_MAX], size_t n,
+                      const struct config *cfg, struct xero_reqs *out, struct err *e);
+
 /* Appends a request; takes ownership of body (a jw text copy). */
 int xero_reqs_add(struct xero_reqs *r, const struct xero_req *q, const char *body,
                   struct err *e);

@@ -79,9 +79,9 @@ ingest() { LEDGER=$2; sb_init "$2"; r=$(measure "$SB" --ledger "$LEDGER" --confi
   add_init "$r"; }
 # close FILE LEDGER: from nothing; the verbose log (stage split) goes to $B/close.log
 close() { LEDGER=$2; sb_init "$2"; rm -f "$B/close.log"
-  r=$(MLOG="$B/close.log" measure "$SB" --ledger "$LEDGER" --config "$B/bench.json" --reports "$B/reports" --verbose close --period "$MONTH" "$1"); ok_run close "$r" "0 1"
+  r=$(MLOG="$B/close.log" measure "$SB" --ledger "$LEDGER" --config "$B/bench.json" --reports "$B/reports" --verbose close --period "$MONTH" "$1" "$1.inventory.tsv" "$1.costs.csv"); ok_run close "$r" "0 1"
   add_init "$r"; }
-rerun() { LEDGER=$2; r=$(MLOG="$B/rerun.log" measure "$SB" --ledger "$LEDGER" --config "$B/bench.json" --reports "$B/reports" --verbose close --period "$MONTH" "$1")
+rerun() { LEDGER=$2; r=$(MLOG="$B/rerun.log" measure "$SB" --ledger "$LEDGER" --config "$B/bench.json" --reports "$B/reports" --verbose close --period "$MONTH" "$1" "$1.inventory.tsv" "$1.costs.csv")
   ok_run "close (rerun)" "$r" "0 1"; T=${r%% *}; RSS=$(echo "$r" | awk '{ print $2 }'); }
 report() { LEDGER=$2; r=$(measure "$SB" --ledger "$LEDGER" --config "$B/bench.json" --reports "$B/reports" --quiet report --period "$MONTH"); ok_run report "$r" "0 1"
   T=${r%% *}; RSS=$(echo "$r" | awk '{ print $2 }'); }
@@ -118,13 +118,16 @@ mb() { echo "$1" | awk '{ printf "%.1f MB", $1 / 1024 }'; }
 ratio() { echo "$1 $import_T" | awk '{ printf "%.3f", $1 / $2 }'; }
 stage() { sed -n "s/.*close: $1 took \([0-9]*\) ms.*/\1/p" "$2" | tail -n 1; }
 
+# synth N FILE: the settlement, with its FBA Inventory Ledger and unit costs beside it, so a
+# close also books cost of goods and runs the inventory checks
 synth() {
-  r=$(measure "$SB" synth --rows "$1" --seed 42 -o "$2")
+  r=$(measure "$SB" synth --rows "$1" --seed 42 -o "$2" --inventory "$2.inventory.tsv" \
+      --costs "$2.costs.csv")
   ok_run "settlebook synth" "$r"
 }
 BIG="$B/settlement-$ROWS.tsv"
 echo "settlebook bench: $ROWS amount lines (flat file V2, us), best of $RUNS rounds"
-[ -s "$BIG" ] || synth "$ROWS" "$BIG"
+[ -s "$BIG" ] && [ -s "$BIG.costs.csv" ] || synth "$ROWS" "$BIG"
 MONTH=$(sed -n 2p "$BIG" | cut -f2 | cut -c1-7)
 
 i=0
@@ -169,7 +172,7 @@ printf '  close peak RSS:           %s at %s lines' "$(mb "$close_RSS")" "$ROWS"
 for n in $SMALL $LARGE; do
   [ "$n" = 0 ] && continue
   f="$B/settlement-$n.tsv"
-  [ -s "$f" ] || synth "$n" "$f"
+  [ -s "$f" ] && [ -s "$f.costs.csv" ] || synth "$n" "$f"
   close "$f" "$B/ours-rss.db"
   printf ', %s at %s lines (%ss)' "$(mb "$RSS")" "$n" "$T"
   [ "$RSS" -gt "$RSS_MAX" ] && RSS_MAX=$RSS

@@ -17,7 +17,7 @@ API (under any prefix, e.g. /api.xro/2.0):
   GET  /Accounts /TaxRates /Contacts /Items /TrackingCategories /Organisation
        If-Modified-Since filters by UpdatedDateUTC; Contacts page=N (100 a page), where=.
   PUT|POST /Contacts     creates contacts; Name required and unique (Xero's message)
-  PUT|POST /Invoices /CreditNotes /Payments /ManualJournals /BankTransfers
+  PUT|POST /Invoices /CreditNotes /Payments /ManualJournals /BankTransfers /Items
        summarizeErrors=false: 200 with per-element StatusAttributeString, HasErrors and
        ValidationErrors (the valid elements are created); otherwise any error rejects the
        whole request with 400 ValidationException. Checked: accounts (active; bank accounts
@@ -50,7 +50,8 @@ Control and inspection (no auth):
   POST /__control       {"lock_date": "YYYY-MM-DD" | null, "archive_account": "200",
                          "delete_contact": "Amazon.com", "add_contact": "Amazon.com",
                          "archive_contact": "Amazon.com",
-                         "add_account": {"Code": ..., "Type": ...}, "add_items": [...],
+                         "add_account": {"Code": ..., "Type": ...}, "add_items": [code or
+                         {"Code", "IsTrackedAsInventory", "QuantityOnHand"}, ...],
                          "calls_per_minute": N, "window_s": S, "concurrent": N,
                          "tenant": ID (default: every organisation, now and later)}
   GET  /__state         every tenant's documents and the counters (JSON)
@@ -121,6 +122,7 @@ DOC_KINDS = {   # collection -> (id field, number field or None)
     "Payments": ("PaymentID", None),
     "ManualJournals": ("ManualJournalID", None),
     "BankTransfers": ("BankTransferID", None),
+    "Items": ("ItemID", "Code"),
 }
 
 
@@ -200,8 +202,11 @@ def apply_control(org, c):
     if c.get("add_contact"):
         add_contact(org, c["add_contact"])
     for code in c.get("add_items") or []:
-        org["items"][code] = {"ItemID": str(uuid.uuid4()), "Code": code,
-                              "UpdatedDateUTC": now_date()}
+        # a code, or an Item object (e.g. {"Code", "IsTrackedAsInventory": true,
+        # "QuantityOnHand": 7} as GET /Items shows a tracked inventory item)
+        item = dict(code) if isinstance(code, dict) else {"Code": code}
+        item.update(ItemID=str(uuid.uuid4()), UpdatedDateUTC=now_date())
+        org["items"][item["Code"]] = item
 
 
 def add_contact(org, name, t=None):
@@ -507,13 +512,35 @@ def create(org, coll, el, doc_paid=None):
             doc_paid[DOC_KINDS["Invoices" if key == "Invoice" else "CreditNotes"][0]]
     elif coll == "ManualJournals":
         out.setdefault("Status", "DRAFT")
+    elif coll == "Items":
+        org["items"][out["Code"]] = out
     out["ValidationErrors"] = []
     org["docs"][coll].append(out)
     STATS["created"] += 1
     return out
 
 
-CHECKS = {"Invoices": check_invoice, "CreditNotes": check_credit, "Contacts": check_contact,
+def check_item(org, el, pending):
+    """PUT /Items (Xero's Items endpoint): Code required, at most 30 characters and unique in
+    the organisation; Name at most 50; a sales account must exist and be active."""
+    errs = []
+    code = el.get("Code") or ""
+    if not code:
+        errs.append("Item Code must be supplied.")
+    elif len(code) > 30:
+        errs.append("The Item Code must not be more than 30 characters long.")
+    elif code in org["items"] or code in pending:
+        errs.append("Item code '%s' already exists" % code)
+    if len(el.get("Name") or "") > 50:
+        errs.append("The Item Name must not be more than 50 characters long.")
+    acct = (el.get("SalesDetails") or {}).get("AccountCode")
+    if acct and (acct not in org["accounts"] or org["accounts"][acct]["Status"] != "ACTIVE"):
+        errs.append("Account code '%s' is not a valid code for this document." % acct)
+    return errs
+
+
+CHECKS = {"Invoices": check_invoice, "CreditNotes": check_credit, "Items": check_item,
+          "Contacts": check_contact,
           "ManualJournals": check_journal, "BankTransfers": check_transfer}
 
 
@@ -647,6 +674,7 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 return self.send_json(200, {"orgs": {t: {"docs": o["docs"],
                                                          "lock_date": o["lock_date"],
+                                                         "items": sorted(o["items"]),
                                                          "created_contacts":
                                                              o["created_contacts"],
                                                          "contacts": list(

@@ -38,6 +38,8 @@ def ident(coll, d):
         return (coll, d.get("Reference"), t)
     if coll == "ManualJournals":
         return (coll, d.get("Narration"))
+    if coll == "Items":
+        return (coll, d.get("Code"))
     return (coll, d.get("Reference"))
 
 

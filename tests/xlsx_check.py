@@ -17,7 +17,7 @@ from decimal import Decimal
 import openpyxl
 
 SHEETS = ["Summary", "Charts", "Exceptions", "Settlements", "Postings", "Orders", "Fees",
-          "Mapping", "Audit"]
+          "Inventory", "Mapping", "Audit"]
 SUMMARY = ["Settlement ID", "Marketplace", "Currency", "Start", "Start time (UTC)", "End",
            "End time (UTC)", "Deposit date", "Reported total", "Sum of lines", "Difference",
            "Deposit matched", "Documents", "Exceptions", "Status"]

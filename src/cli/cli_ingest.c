@@ -153,6 +153,7 @@ int cli_ingest(struct cli *g)
     if (cli_config_load(g, &cfg, &e) < 0 || cli_ledger_open(g, &lg, 0, &e) < 0)
         goto fail;
     o.bank = &cfg.bank;
+    o.base_currency = cfg.base_currency;
     ledger_set_command(lg, "ingest");
     res = calloc((size_t)g->argc, sizeof *res);
     if (!res) {

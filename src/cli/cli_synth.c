@@ -16,6 +16,7 @@
 static const char usage[] =
     "usage: settlebook synth [--rows N] [--seed S] [--format v2|v1] [--locale us|eu|uk]\n"
     "                        [-o|--output FILE] [--orders FILE] [--bank FILE]\n"
+    "                        [--inventory FILE] [--costs FILE]\n"
     "Writes a realistic Amazon settlement report of N amount lines (default 1000) to FILE\n"
     "(default stdout): orders, refunds, promotions, service fees, reimbursements, reserves,\n"
     "over a 14-day period that crosses a month end. The lines sum exactly to total-amount.\n"
@@ -31,6 +32,8 @@ static const char usage[] =
     "                   that this settlement does not pay)\n"
     "  --bank FILE      also write a bank statement CSV (Xero's import layout, dd/mm/yyyy)\n"
     "                   with the settlement's deposit and a few unrelated lines\n"
+    "  --inventory FILE also write the matching FBA Inventory Ledger (summary view, monthly)\n"
+    "  --costs FILE     also write a unit-cost CSV (sku,unit_cost,currency,effective_from)\n"
     "examples (the files of fixtures/demo, byte for byte):\n"
     "  settlebook synth --rows 400 --seed 41 --locale us -o settlement-us-2025-09.tsv\n"
     "                   --orders orders-us.tsv --bank bank-us.csv\n"
@@ -111,13 +114,14 @@ static int whole(const char *s, uint64_t max, uint64_t *out)
 
 struct args {
     struct synth_opts o;
-    const char *out, *orders, *bank;
+    const char *out, *orders, *bank, *inventory, *costs;
 };
 
 static const struct cli_opt opts[] = {
     { "--rows", NULL, "N" }, { "--seed", NULL, "S" }, { "--format", NULL, "v2|v1" },
     { "--locale", NULL, "us|eu|uk" }, { "-o", "--output", "FILE" },
-    { "--orders", NULL, "FILE" }, { "--bank", NULL, "FILE" }, { NULL, NULL, NULL },
+    { "--orders", NULL, "FILE" }, { "--bank", NULL, "FILE" }, { "--inventory", NULL, "FILE" },
+    { "--costs", NULL, "FILE" }, { NULL, NULL, NULL },
 };
 
 /* Checks an output path given to synth ("-" is stdout). */
@@ -161,8 +165,11 @@ static int parse_args(struct cli *g, struct args *a)
     a->out = cli_arg(&p, "-o");
     a->orders = cli_arg(&p, "--orders");
     a->bank = cli_arg(&p, "--bank");
+    a->inventory = cli_arg(&p, "--inventory");
+    a->costs = cli_arg(&p, "--costs");
     if (dest_ok(a->out, "-o", &e) < 0 || dest_ok(a->orders, "--orders", &e) < 0 ||
-        dest_ok(a->bank, "--bank", &e) < 0) {
+        dest_ok(a->bank, "--bank", &e) < 0 || dest_ok(a->inventory, "--inventory", &e) < 0 ||
+        dest_ok(a->costs, "--costs", &e) < 0) {
         log_error("%s", e.msg);
         return -1;
     }
@@ -182,7 +189,9 @@ int cli_synth(struct cli *g)
     if (synth_plan(&p, &a.o, &e) < 0 ||
         write_file(a.out, synth_write_settlement, &p, &e) < 0 ||
         (a.orders && write_file(a.orders, synth_write_orders, &p, &e) < 0) ||
-        (a.bank && write_file(a.bank, synth_write_bank, &p, &e) < 0)) {
+        (a.bank && write_file(a.bank, synth_write_bank, &p, &e) < 0) ||
+        (a.inventory && write_file(a.inventory, synth_write_inventory, &p, &e) < 0) ||
+        (a.costs && write_file(a.costs, synth_write_costs, &p, &e) < 0)) {
         log_error("synth: %s", e.msg);
         return err_exit_code(&e);
     }

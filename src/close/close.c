@@ -70,7 +70,7 @@ fail:
 static int ingest_files(struct ledger *lg, const struct config *cfg,
                         const struct close_opts *o, struct err *e)
 {
-    struct ingest_opts io = { .bank = &cfg->bank };
+    struct ingest_opts io = { .bank = &cfg->bank, .base_currency = cfg->base_currency };
     if (o->nfiles == 0)
         return 0;
     if (ledger_begin(lg, e) < 0)
@@ -194,7 +194,7 @@ static int file_stage(struct ledger *lg, const struct config *cfg, const struct 
     if (stage_unchanged(lg, cfg, o->period, &fs, &same, e) < 0)
         return -1;
     if (same)
-        return preview ? post_preview_summary(lg, o->period, o->live, e) : 0;
+        return preview ? post_preview_summary(lg, cfg, o->period, o->live, e) : 0;
     rc = preview ? post_preview(lg, cfg, o->period, o->reports, o->live, path, cap, e)
                  : report_write(lg, cfg, o->period, path, e);
     return rc < 0 ? -1 : stage_done(lg, &fs, e);

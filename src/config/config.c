@@ -14,7 +14,7 @@ static const char *const account_names[ACCT_COUNT] = {
     "sales", "shipping", "gift_wrap", "promotions", "refunds", "fees_selling", "fees_fba",
     "fees_storage", "fees_advertising", "fees_subscription", "fees_other", "sales_tax",
     "marketplace_facilitator_tax", "reimbursements", "reserves", "carried_forward", "clearing",
-    "bank", "rounding", "suspense",
+    "bank", "rounding", "suspense", "cogs", "inventory",
 };
 
 static const char *const tax_names[TAX_COUNT] = { "sales", "fees", "none" };
@@ -330,6 +330,30 @@ static int load_reconcile(struct config *c, json_t *o, const char *path, struct 
     return 0;
 }
 
+static int load_cogs(struct config *c, json_t *o, const char *path, struct err *e)
+{
+    const char *k;
+    json_t *v;
+    char key[64];
+    if (!json_is_object(o))
+        return bad(e, path, "cogs", "must be an object");
+    json_object_foreach(o, k, v) {
+        int rc;
+        snprintf(key, sizeof key, "cogs.%s", k);
+        if (is_comment(k))
+            continue;
+        if (strcmp(k, "refund_restock") == 0)
+            rc = get_bool(v, &c->cogs.refund_restock, path, key, e);
+        else if (strcmp(k, "group_by_sku") == 0)
+            rc = get_bool(v, &c->cogs.group_by_sku, path, key, e);
+        else
+            return bad(e, path, key, "unknown key (refund_restock, group_by_sku)");
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int load_bank(struct config *c, json_t *o, const char *path, struct err *e)
 {
     static const struct { const char *key; size_t off; } cols[] = {
@@ -498,6 +522,8 @@ static int load_root(struct config *c, json_t *root, const char *path, struct er
             rc = load_reconcile(c, v, path, e);
         else if (strcmp(k, "bank") == 0)
             rc = load_bank(c, v, path, e);
+        else if (strcmp(k, "cogs") == 0)
+            rc = load_cogs(c, v, path, e);
         else if (strcmp(k, "xero") == 0)
             rc = load_section(c, xero_keys, sizeof xero_keys / sizeof xero_keys[0], v, path,
                               k, e);
@@ -509,7 +535,7 @@ static int load_root(struct config *c, json_t *root, const char *path, struct er
                               path, k, e);
         else
             return bad(e, path, k, "unknown key (base_currency, accounts, marketplaces, "
-                       "mappings, posting, reconcile, bank, xero, spapi, alerts)");
+                       "mappings, posting, reconcile, bank, cogs, xero, spapi, alerts)");
         if (rc < 0)
             return -1;
     }
@@ -547,6 +573,8 @@ int config_load(struct config *c, const char *path, int must_exist, struct err *
     c->record_payment = 1;
     c->order_days_unsettled = 45;
     c->fee_anomaly_pct = 50;
+    c->cogs.refund_restock = 1;
+    c->cogs.group_by_sku = 1;
     service_defaults(c);
     if (parse_text(c, def, strlen(def), "(built-in defaults)", e) < 0)
         return -1;

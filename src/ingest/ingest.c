@@ -187,12 +187,16 @@ static int on_record(void *ctx, const struct delim_row *r, struct err *e)
         return ingest_v1_start(c, r, e);
     if (delim_find(r, "amazon-order-id") >= 0)
         return ingest_orders_start(c, r, e);
+    if (delim_find(r, "unit_cost") >= 0 && delim_find(r, "sku") >= 0)
+        return ingest_costs_start(c, r, e);
+    if (delim_find(r, "FNSKU") >= 0 && delim_find(r, "Ending Warehouse Balance") >= 0)
+        return ingest_inventory_start(c, r, e);
     if (c->o->bank && delim_find(r, c->o->bank->date_col) >= 0 &&
         delim_find(r, c->o->bank->amount_col) >= 0)
         return ingest_bank_start(c, r, e);
     return ingest_err(c, e, r->line, 0, "unknown kind of file: the header is not a settlement "
-                      "report (V2 or older flat file), an orders report or a bank statement "
-                      "with columns '%s' and '%s' (see config \"bank\")",
+                      "report (V2 or older flat file), an orders report, a unit-cost file, an FBA "
+                      "inventory ledger or a bank statement with columns '%s' and '%s' (see config \"bank\")",
                       c->o->bank ? c->o->bank->date_col : "Date",
                       c->o->bank ? c->o->bank->amount_col : "Amount");
 }

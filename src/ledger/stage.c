@@ -97,8 +97,12 @@ int stage_digest(struct ledger *lg, const struct config *cfg, const char *stage,
     put_str(h, stage);
     put_str(h, scope);
     put_str(h, cfg->hash);
+    /* besides the raw rows, what Xero told the preflight (tracked items and their quantity
+     * on hand, for INVENTORY_MISMATCH) is an input of reconcile */
     if (hash_rows(lg, h, "SELECT id, sha256, kind, rows, superseded_by FROM source_file "
                   "ORDER BY id", e) < 0 ||
+        (!whole && hash_rows(lg, h, "SELECT kind, key, status, detail FROM xero_ref ORDER BY "
+                             "kind, key", e) < 0) ||
         (whole && hash_tables(lg, h, e) < 0)) {
         hash_free(h);
         return -1;

@@ -11,6 +11,7 @@
 #include "ledger.h"
 #include "journal.h"
 #include "xero.h"
+#include "post_int.h"
 
 /* Records an error exception of the post stage once (a rerun adds no duplicate). */
 static int post_exception(struct ledger *lg, const char *sid, const char *kind,
@@ -172,31 +173,21 @@ static int as_rows(const char *sid, const struct xero_reqs *reqs, const struct c
     return 0;
 }
 
-static int one(struct ledger *lg, const struct config *cfg, int64_t ref, const char *sid,
+int post_queue(struct ledger *lg, const char *sid, const struct xero_reqs *reqs,
                struct post_summary *out, struct err *e)
 {
-    struct journal_view view = {0};
-    struct xero_reqs reqs = {0};
     struct outbox_new *rows = NULL;
     struct contacts *c = calloc(1, sizeof *c);
     size_t nrows = 0;
     int posted, same, rc = -1;
     if (!c)
         return err_set(e, ERR_NOMEM, "out of memory");
-    if (journal_view_load(lg, cfg, ref, cfg->mode == POST_ORDERS, &view, e) < 0 ||
-        xero_render(&view, &reqs, e) < 0)
-        goto done;
-    if (reqs.blocked[0] ? post_exception(lg, sid, "CURRENCY_MISMATCH", reqs.blocked, "Post "
-                                         "this settlement in summary or orders mode, which "
-                                         "carry the currency on each document.", e) < 0
-                        : exception_clear(lg, "post", "CURRENCY_MISMATCH", sid, NULL, e) < 0)
-        goto done;
-    if (contacts_of(lg, sid, &reqs, c, e) < 0 || as_rows(sid, &reqs, c, &rows, &nrows, e) < 0 ||
+    if (contacts_of(lg, sid, reqs, c, e) < 0 || as_rows(sid, reqs, c, &rows, &nrows, e) < 0 ||
         outbox_compare(lg, sid, rows, nrows, &same, &posted, e) < 0)
         goto done;
     out->requests += (int64_t)nrows;
-    for (size_t i = 0; i < reqs.n; i++)
-        out->documents += reqs.v[i].documents;
+    for (size_t i = 0; i < reqs->n; i++)
+        out->documents += reqs->v[i].documents;
     if (same) {
         out->unchanged++;
         /* back to what was sent: an earlier difference is resolved */
@@ -216,6 +207,25 @@ done:
     free(rows);
     contacts_free(c);
     free(c);
+    return rc;
+}
+
+static int one(struct ledger *lg, const struct config *cfg, int64_t ref, const char *sid,
+               struct post_summary *out, struct err *e)
+{
+    struct journal_view view = {0};
+    struct xero_reqs reqs = {0};
+    int rc = -1;
+    if (journal_view_load(lg, cfg, ref, cfg->mode == POST_ORDERS, &view, e) < 0 ||
+        xero_render(&view, &reqs, e) < 0)
+        goto done;
+    if (reqs.blocked[0] ? post_exception(lg, sid, "CURRENCY_MISMATCH", reqs.blocked, "Post "
+                                         "this settlement in summary or orders mode, which "
+                                         "carry the currency on each document.", e) < 0
+                        : exception_clear(lg, "post", "CURRENCY_MISMATCH", sid, NULL, e) < 0)
+        goto done;
+    rc = post_queue(lg, sid, &reqs, out, e);
+done:
     xero_reqs_free(&reqs);
     journal_view_free(&view);
     return rc;

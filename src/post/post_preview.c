@@ -13,6 +13,7 @@
 #include "base.h"
 #include "ledger.h"
 #include "xero.h"
+#include "journal.h"
 
 static const char *mode_name(int mode)
 {
@@ -75,9 +76,12 @@ static int render(struct ledger *lg, const struct config *cfg, const char *perio
     if (ledger_prepare(lg, &st, "SELECT o.settlement_id, o.month, o.method, o.path, o.query, "
                        "o.idempotency_key, o.body, o.id, o.state != 'confirmed' AND EXISTS "
                        "(SELECT 1 FROM outbox_doc d WHERE d.outbox_id = o.id AND d.state = "
-                       "'confirmed'), o.state FROM outbox o JOIN settlement s ON "
+                       "'confirmed'), o.state FROM outbox o LEFT JOIN settlement s ON "
                        "s.settlement_id = o.settlement_id WHERE o.month = ? AND o.state != "
-                       "'superseded' ORDER BY s.start_utc, s.settlement_id, o.seq", e) < 0)
+                       "'superseded' AND (s.id IS NOT NULL OR o.settlement_id GLOB '"
+                       COGS_SID_PREFIX "*' OR o.settlement_id GLOB '" XERO_ITEMS_PREFIX "*') "
+                       "ORDER BY o.settlement_id GLOB '" XERO_ITEMS_PREFIX "*' DESC, s.id IS "
+                       "NULL, s.start_utc, o.settlement_id, o.seq", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -133,7 +137,8 @@ static int print_requests(struct ledger *lg, const char *sid, const char *period
 
 /* Per settlement: its requests this month, the exceptions that concern it, then the month's
  * totals per account. */
-static int print_summary(struct ledger *lg, const char *period, int live, struct err *e)
+static int print_summary(struct ledger *lg, const struct config *cfg, const char *period,
+                         int live, struct err *e)
 {
     FILE *out = log_report_file();
     sqlite3_stmt *st;
@@ -178,6 +183,10 @@ static int print_summary(struct ledger *lg, const char *period, int live, struct
                        "ORDER BY 1, 2, 3", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
+    if (post_cogs_print(lg, cfg, period, e) < 0) {
+        sqlite3_finalize(st);
+        return -1;
+    }
     fprintf(out, "  accounts (credit +, debit -):\n");
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t n = sqlite3_column_int64(st, 4);
@@ -211,11 +220,12 @@ int post_preview(struct ledger *lg, const struct config *cfg, const char *period
         rc = fileio_write_atomic(path_out, jw_text(&w), strlen(jw_text(&w)), e);
     jw_free(&w);
     if (rc == 0 && log_level() >= LOG_NORMAL)
-        rc = print_summary(lg, period, live, e);
+        rc = print_summary(lg, cfg, period, live, e);
     return rc;
 }
 
-int post_preview_summary(struct ledger *lg, const char *period, int live, struct err *e)
+int post_preview_summary(struct ledger *lg, const struct config *cfg, const char *period,
+                         int live, struct err *e)
 {
-    return log_level() >= LOG_NORMAL ? print_summary(lg, period, live, e) : 0;
+    return log_level() >= LOG_NORMAL ? print_summary(lg, cfg, period, live, e) : 0;
 }

@@ -98,7 +98,7 @@ static const struct {
     { "unmapped", reconcile_unmapped }, { "duplicates", reconcile_duplicates },
     { "reserve", reconcile_reserve },   { "deposit", reconcile_deposit },
     { "orders", reconcile_orders },     { "refunds", reconcile_refunds },
-    { "fees", reconcile_fees },
+    { "fees", reconcile_fees },         { "inventory", reconcile_inventory },
 };
 
 /* Skipping an unchanged rerun. Reconcile reads the settlements, their lines, the order

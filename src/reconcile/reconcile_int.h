@@ -107,7 +107,8 @@ int reconcile_add(int64_t *sum, int64_t v, struct err *e);
  *   reserve     RESERVE_DISCONTINUITY        deposit     DEPOSIT_*, bank CURRENCY_MISMATCH
  *   orders      ORDER_*, PRICE_MISMATCH, the order side of CURRENCY_MISMATCH
  *   refunds     REFUND_WITHOUT_ORDER, REFUND_EXCEEDS_CHARGE
- *   fees        FEE_ANOMALY */
+ *   fees        FEE_ANOMALY
+ *   inventory   REIMBURSEMENT_DUE, UNITS_NOT_SETTLED, INVENTORY_MISMATCH */
 int reconcile_unmapped(struct reconcile_ctx *c, struct err *e);
 int reconcile_duplicates(struct reconcile_ctx *c, struct err *e);
 int reconcile_reserve(struct reconcile_ctx *c, struct err *e);
@@ -115,5 +116,6 @@ int reconcile_deposit(struct reconcile_ctx *c, struct err *e);
 int reconcile_orders(struct reconcile_ctx *c, struct err *e);
 int reconcile_refunds(struct reconcile_ctx *c, struct err *e);
 int reconcile_fees(struct reconcile_ctx *c, struct err *e);
+int reconcile_inventory(struct reconcile_ctx *c, struct err *e);
 
 #endif

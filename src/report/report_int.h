@@ -125,6 +125,7 @@ int report_settlements(struct report_ctx *r, struct err *e);
 int report_postings(struct report_ctx *r, struct err *e);
 int report_orders(struct report_ctx *r, struct err *e);
 int report_fees(struct report_ctx *r, struct err *e);
+int report_inventory(struct report_ctx *r, struct err *e);
 int report_mapping(struct report_ctx *r, struct err *e);
 int report_audit(struct report_ctx *r, struct err *e);
 

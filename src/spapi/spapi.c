@@ -94,7 +94,8 @@ int spapi_fetch(struct ledger *lg, const struct config *cfg, const struct spapi_
     sp->lg = lg;
     sp->o = o;
     sp->sum = out;
-    if (setup(sp, e) < 0 || spapi_reports(sp, e) < 0 || spapi_orders(sp, e) < 0)
+    if (setup(sp, e) < 0 || spapi_reports(sp, e) < 0 || spapi_orders(sp, e) < 0 ||
+        spapi_inventory(sp, e) < 0)
         goto done;
     if (out->reports_refused) {
         err_set(e, ERR_INPUT, "%lld settlement report(s) were downloaded but refused by ingest "
@@ -119,4 +120,7 @@ void spapi_summary_print(const struct spapi_summary *s)
             "high-water mark %s\n", (long long)s->orders, (long long)s->order_pages,
             (long long)s->order_items, s->orders_since[0] ? s->orders_since : "-",
             s->orders_hwm[0] ? s->orders_hwm : "none");
+    if (s->inventory_fetched)
+        fprintf(out, "inventory: %lld month(s) of the FBA Inventory Ledger fetched\n",
+                (long long)s->inventory_fetched);
 }

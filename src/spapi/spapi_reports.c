@@ -342,6 +342,16 @@ static int process(struct spapi *sp, struct replist *l, const char *dir, struct 
     return refused ? 0 : advance(sp, l, e);
 }
 
+int spapi_report_download(struct spapi *sp, const char *report_id, const char *doc_id,
+                          const char *dir, const char *final, int *gzip, struct err *e)
+{
+    struct rep r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.id, sizeof r.id, "%s", report_id);
+    snprintf(r.doc, sizeof r.doc, "%s", doc_id);
+    return download(sp, &r, dir, final, gzip, e);
+}
+
 int spapi_reports(struct spapi *sp, struct err *e)
 {
     char since[DATES_ISO_MAX], dir[4096];

@@ -136,6 +136,10 @@ static int collect_body(struct pf *p, const char *body, struct err *e)
         if (!strcmp(b->collection, "Contacts") ? need(p, "contact_new", d.reference, "", e) < 0
                                                : walk(p, json_array_get(arr, i), 0, e) < 0)
             goto done;
+        /* an item this run creates (PUT /Items) is no missing reference for the documents
+         * sent after it */
+        if (!strcmp(b->collection, "Items") && need(p, "item_created", d.reference, "", e) < 0)
+            goto done;
     }
     rc = 0;
 done:
@@ -322,8 +326,17 @@ static int store_one(struct pf *p, sqlite3_stmt *st, const char *kind, json_t *r
         return put_ref(p, st, kind, str(r, "TaxType"), str(r, "Status"), "", e);
     if (!strcmp(kind, "contact"))
         return put_ref(p, st, kind, str(r, "Name"), str(r, "ContactStatus"), "", e);
-    if (!strcmp(kind, "item"))
-        return put_ref(p, st, kind, str(r, "Code"), "ACTIVE", "", e);
+    if (!strcmp(kind, "item")) {
+        /* a tracked item's cost is booked by Xero itself (cost of goods left to it), and
+         * its QuantityOnHand is what reconcile compares with Amazon's ending balance */
+        json_t *qty = json_object_get(r, "QuantityOnHand");
+        detail[0] = '\0';
+        if (json_is_true(json_object_get(r, "IsTrackedAsInventory")))
+            snprintf(detail, sizeof detail, "tracked qty=%lld", json_is_integer(qty)
+                     ? (long long)json_integer_value(qty)
+                     : (long long)json_number_value(qty)); /* units, never money */
+        return put_ref(p, st, kind, str(r, "Code"), "ACTIVE", detail, e);
+    }
     if (!strcmp(kind, "tracking")) {
         json_array_foreach(json_object_get(r, "Options"), i, o) {
             char key[200];
@@ -423,12 +436,14 @@ static int exception(struct pf *p, const char *sid, const char *kind, const char
 static const char MISSING[] =
     "SELECT n.settlement_id, n.kind, n.key, n.what, min(n.label), count(DISTINCT n.label), "
     "r.status, r.detail FROM temp.preflight_need n LEFT JOIN xero_ref r ON r.kind = n.kind "
-    "AND r.key = n.key WHERE n.kind NOT IN ('date', 'contact_new') "
-    /* a missing contact is no problem when this run creates it, or settlebook did */
+    "AND r.key = n.key WHERE n.kind NOT IN ('date', 'contact_new', 'item_created') "
+    /* a missing contact is no problem when this run creates it, or settlebook did; an item
+     * likewise when this run creates it */
     "AND NOT (n.kind = 'contact' AND r.key IS NULL AND (EXISTS (SELECT 1 FROM "
     "temp.preflight_need c WHERE c.kind = 'contact_new' AND c.key = n.key) OR EXISTS (SELECT 1 "
     "FROM outbox o WHERE o.path = '/Contacts' AND o.state = 'confirmed' AND o.doc_number = "
-    "n.key))) AND (r.key IS NULL OR r.status != 'ACTIVE' OR "
+    "n.key))) AND NOT (n.kind = 'item' AND EXISTS (SELECT 1 FROM temp.preflight_need c WHERE "
+    "c.kind = 'item_created' AND c.key = n.key)) AND (r.key IS NULL OR r.status != 'ACTIVE' OR "
     "(n.what = 'bank' AND r.detail NOT LIKE 'BANK%') OR (n.what = 'payments' AND r.detail NOT "
     "LIKE 'BANK%' AND r.detail NOT LIKE '% payments')) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
 

@@ -128,12 +128,19 @@ static int pick(struct ledger *lg, const char *period, struct pick *p, struct er
     size_t cap = 0;
     int s, rc = 0;
     memset(p, 0, sizeof *p);
-    /* only the period's own rows: a settlement across a month end sends its later part (and
-     * its deposit payment) when that month is posted, exactly as that month's preview shows */
-    if (ledger_prepare(lg, &st, "SELECT s.settlement_id FROM settlement s WHERE " PERIOD_SCOPE_SQL " AND EXISTS (SELECT 1 FROM "
-                       "outbox o WHERE o.settlement_id = s.settlement_id AND o.state IN "
-                       "('pending', 'sending') AND (?1 = '' OR o.month = ?1)) ORDER BY "
-                       "s.start_utc, s.settlement_id", e) < 0)
+    /* the items to create first ("ITEMS-<month>"), then the settlements, then the months'
+     * cost-of-goods journals ("COGS-<month>"); only the period's own rows: a settlement
+     * across a month end sends its later part (and its deposit payment) when that month is
+     * posted, exactly as that month's preview shows */
+    if (ledger_prepare(lg, &st, "SELECT pick_id FROM (SELECT s.settlement_id AS pick_id, 0 AS "
+                       "k, s.start_utc AS o1 FROM settlement s WHERE " PERIOD_SCOPE_SQL
+                       " UNION SELECT o.settlement_id, CASE WHEN o.settlement_id GLOB '"
+                       XERO_ITEMS_PREFIX "*' THEN -1 ELSE 1 END, o.month FROM outbox o WHERE "
+                       "(o.settlement_id GLOB '" COGS_SID_PREFIX "*' OR o.settlement_id GLOB '"
+                       XERO_ITEMS_PREFIX "*') AND (?1 = '' OR o.month = ?1)) WHERE EXISTS "
+                       "(SELECT 1 FROM outbox o WHERE o.settlement_id = pick_id AND o.state IN "
+                       "('pending', 'sending') AND (?1 = '' OR o.month = ?1)) ORDER BY k, o1, "
+                       "pick_id", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -347,7 +354,10 @@ static int row_go(struct run *r, int64_t id, int *dead, struct err *e)
     }
     if (outbox_confirmed(r->lg, id, b->n, confirmed, e) < 0)
         goto done;
-    if (!strcmp(row.state, "sending") && look_up(r, &row, b, confirmed, e) < 0)
+    /* an item may exist in Xero already (made by hand, or by an earlier run): it is looked
+     * up by Code before anything is sent, so each is created once */
+    if ((!strcmp(row.state, "sending") || !strcmp(b->collection, "Items")) &&
+        look_up(r, &row, b, confirmed, e) < 0)
         goto done;
     for (size_t i = 0; i < b->n; i++)
         have += confirmed[i];

@@ -1,0 +1,14 @@
+/* post_int — what the post stage's files share. Private to src/post/. */
+#ifndef SETTLEBOOK_POST_INT_H
+#define SETTLEBOOK_POST_INT_H
+
+#include "post.h"
+#include "xero.h"
+
+/* Brings the outbox rows of sid to reqs: identical rows stay, unposted ones are replaced, and
+ * a difference from something already in Xero becomes POSTED_DOCUMENT_CHANGED. Counts into
+ * out. Inside the caller's transaction. */
+int post_queue(struct ledger *lg, const char *sid, const struct xero_reqs *reqs,
+               struct post_summary *out, struct err *e);
+
+#endif
