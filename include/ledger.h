@@ -256,6 +256,10 @@ int outbox_docs_each(struct ledger *lg, int64_t id,
 /* A batch that would hold more exceptions than this stops (fix the mappings first). */
 #define EXCEPTION_BATCH_MAX 2000000
 
+/* The currency of an exception whose amounts count units, not money (UNITS_NOT_SETTLED,
+ * INVENTORY_MISMATCH): listings show them as whole numbers. */
+#define EXCEPTION_UNITS "units"
+
 /* One exception. NULL or "" strings are stored as NULL; expected/actual only when has_* is
  * set, and difference = actual - expected when both are. Borrowed for the call only. */
 struct exception_row {

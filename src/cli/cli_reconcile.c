@@ -170,7 +170,8 @@ static const char *dash(const char *t)
 static int row_text(void *arg, const struct exception_info *x)
 {
     char a[MONEY_FMT_MAX], b[MONEY_FMT_MAX], d[MONEY_FMT_MAX];
-    int exp = money_exponent(dash(x->currency));
+    int exp = x->currency && strcmp(x->currency, EXCEPTION_UNITS) == 0
+                  ? 0 : money_exponent(dash(x->currency));
     (void)arg;
     if (exp < 0)
         exp = 2;

@@ -97,7 +97,8 @@ static int shipped_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
              (long long)shipped, sku, where[0] ? " in " : "", where, (long long)settled,
              (long long)(settled - shipped));
     struct exception_row r = {
-        .kind = "UNITS_NOT_SETTLED", .severity = "info", .sku = sku, .has_expected = 1,
+        .kind = "UNITS_NOT_SETTLED", .severity = "info", .sku = sku, .currency = EXCEPTION_UNITS,
+        .has_expected = 1,
         .expected = shipped, .has_actual = 1, .actual = settled, .explanation = expl,
         .action = "Usually timing: orders shipped at a month end settle in the next "
                   "settlement. A gap that persists means units shipped and never paid for: "
@@ -126,7 +127,8 @@ static int tracked_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
              "(%s), Xero's quantity on hand is %lld (%+lld)", sku, (long long)amazon, month,
              (long long)xero, (long long)(xero - amazon));
     struct exception_row r = {
-        .kind = "INVENTORY_MISMATCH", .severity = "warning", .sku = sku, .has_expected = 1,
+        .kind = "INVENTORY_MISMATCH", .severity = "warning", .sku = sku,
+        .currency = EXCEPTION_UNITS, .has_expected = 1,
         .expected = amazon, .has_actual = 1, .actual = xero, .explanation = expl,
         .action = "Post the missing stock movements (receipts, adjustments for lost or "
                   "damaged units) to the tracked item in Xero, or check stock held outside "

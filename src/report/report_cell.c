@@ -12,6 +12,8 @@ static const lxw_color_t fill_rgb[RF_COUNT] = { 0, 0xFFC7CE, 0xFFEB9C, 0xDDEBF7,
 int report_exp(const char *currency)
 {
     int exp = money_exponent(currency ? currency : "");
+    if (currency && strcmp(currency, EXCEPTION_UNITS) == 0)
+        return 0;   /* counts of units: whole numbers */
     return exp < 0 ? 2 : exp;
 }
 
