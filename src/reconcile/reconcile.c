@@ -99,6 +99,7 @@ static const struct {
     { "reserve", reconcile_reserve },   { "deposit", reconcile_deposit },
     { "orders", reconcile_orders },     { "refunds", reconcile_refunds },
     { "fees", reconcile_fees },
+    { "newtypes", reconcile_newtypes },
 };
 
 int reconcile_run(struct ledger *lg, const struct config *cfg, const char *period,
