@@ -30,6 +30,7 @@ int cli_close(struct cli *g);
 int cli_auth(struct cli *g);
 int cli_fetch(struct cli *g);
 int cli_mappings(struct cli *g);
+int cli_post_diff(struct cli *g);   /* post --diff (cli_post_diff.c) */
 
 /* Parses [--period P] [--dry-run|--live] for post and close. */
 int cli_period_args(struct cli *g, const char **period, int *live, const char *usage);

@@ -21,7 +21,8 @@ static const char usage[] =
     "           and lock date first; a rejected document stops its settlement (see\n"
     "           `settlebook outbox dead`). Needs Xero credentials (`settlebook auth`).\n"
     "           Exit 1 when something was rejected or is missing in Xero, 3 when Xero\n"
-    "           stayed unreachable (run again: nothing is sent twice).\n";
+    "           stayed unreachable (run again: nothing is sent twice).\n"
+    "  --diff   compares the period's preview with what Xero holds (`post --diff --help`).\n";
 
 static int previews(struct ledger *lg, const struct config *cfg, struct cli *g,
                     const char *period, struct err *e)
@@ -58,6 +59,9 @@ int cli_post(struct cli *g)
     const char *period;
     int live, status = 0;
 
+    for (int i = 1; i < g->argc; i++)
+        if (strcmp(g->argv[i], "--diff") == 0)
+            return cli_post_diff(g);   /* read-only comparison with Xero */
     if (cli_wants_help(g->argc, g->argv, usage))
         return 0;
     if (cli_period_args(g, &period, &live, usage) < 0)
