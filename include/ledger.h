@@ -208,6 +208,11 @@ const struct mapping_rule *mapping_find(const struct mapping *m, const char *tra
                                         const char *amount_type, const char *description,
                                         const char *marketplace);
 
+/* 1 when rule r matches the combination (whether or not it is the most specific). */
+int mapping_find_rule_matches(const struct mapping_rule *r, const char *transaction_type,
+                              const char *amount_type, const char *description,
+                              const char *marketplace);
+
 /* The Xero tax type of a rule's tax category in a marketplace ("NONE" when unknown). */
 const char *mapping_tax_type(const struct mapping *m, const struct mapping_rule *r,
                              const char *marketplace);
@@ -246,10 +251,11 @@ int mapping_rule_wildcard(const struct mapping_rule *r);
  * Seller Central help): those are never asked about even under a wildcard rule. */
 int mapping_known(const char *amount_type, const char *description);
 
-/* 1 when the combination needs a human: no rule, or only a wildcard rule for a description
- * that is not in the known vocabulary. A literal rule (the user's after --accept) ends it. */
-int mapping_needs_review(const struct mapping_rule *r, const char *amount_type,
-                         const char *description);
+/* 1 when the combination needs a human: no rule, or only wildcard rules (r the winning
+ * one) for a description that is not in the known vocabulary and that no matching rule names
+ * literally. A literal rule (the user's after --accept) ends it. */
+int mapping_needs_review(const struct mapping *m, const struct mapping_rule *r,
+                         const char *tt, const char *at, const char *ad, const char *mk);
 
 /* The stable key of a combination: 10 hex digits of SHA-256 over its four fields. */
 void mapping_key(const char *tt, const char *at, const char *ad, const char *mk,

@@ -53,7 +53,10 @@ static const char *const known[][2] = {
     { "FBA Inventory Reimbursement", "FREE_REPLACEMENT_REFUND_ITEMS" },
     { "FBA Inventory Reimbursement", "MISSING_FROM_INBOUND" },
     { "FBA Inventory Reimbursement", "COMPENSATED_CLAWBACK" },
-    { "Subscription Fee", "Subscription Fee" },
+    { "Subscription Fee", "Subscription Fee" }, { "MiscFees", "MiscFee" },
+    { "other-transaction", "REVERSAL_REIMBURSEMENT" }, { "other-transaction", "WAREHOUSE_DAMAGE" },
+    { "other-transaction", "WAREHOUSE_LOST" }, { "other-transaction", "WAREHOUSE_LOST_MANUAL" },
+    { "other-transaction", "CUSTOMER_RETURN" }, { "other-transaction", "MISSING_FROM_INBOUND" },
 };
 
 int mapping_known(const char *amount_type, const char *description)
@@ -70,10 +73,27 @@ int mapping_rule_wildcard(const struct mapping_rule *r)
     return !d[0] || strpbrk(d, "*?[") != NULL;
 }
 
-int mapping_needs_review(const struct mapping_rule *r, const char *amount_type,
-                         const char *description)
+/* 1 when some rule that matches the combination names its description literally (a rule
+ * with a more specific transaction type may still win: the description is known). */
+static int named_literally(const struct mapping *m, const char *tt, const char *at,
+                           const char *ad, const char *mk)
 {
-    return !r || (mapping_rule_wildcard(r) && !mapping_known(amount_type, description));
+    for (size_t i = 0; i < m->n; i++) {
+        const struct mapping_rule *r = &m->rules[i];
+        if (!mapping_rule_wildcard(r) && strcmp(r->amount_description, ad) == 0 &&
+            mapping_find_rule_matches(r, tt, at, ad, mk))
+            return 1;
+    }
+    return 0;
+}
+
+int mapping_needs_review(const struct mapping *m, const struct mapping_rule *r,
+                         const char *tt, const char *at, const char *ad, const char *mk)
+{
+    if (!r)
+        return 1;
+    return mapping_rule_wildcard(r) && !mapping_known(at, ad) &&
+           !named_literally(m, tt, at, ad, mk);
 }
 
 void mapping_key(const char *tt, const char *at, const char *ad, const char *mk,
@@ -124,7 +144,7 @@ static int add(struct mapping_usage *u, size_t *cap, const struct mapping *m,
     c->lines = sqlite3_column_int64(st, 5);
     c->sum = sqlite3_column_int64(st, 6);
     c->rule = mapping_find(m, c->tt, c->at, c->ad, c->mk);
-    c->review = mapping_needs_review(c->rule, c->at, c->ad);
+    c->review = mapping_needs_review(m, c->rule, c->tt, c->at, c->ad, c->mk);
     mapping_key(c->tt, c->at, c->ad, c->mk, c->key);
     return 0;
 }

@@ -35,7 +35,7 @@ static int newtype_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
     int64_t n = sqlite3_column_int64(st, 6), sum = sqlite3_column_int64(st, 7);
     char amt[RECONCILE_AMOUNT_MAX], key[16], expl[768], action[256];
 
-    if (!r || !mapping_needs_review(r, at, ad))
+    if (!r || !mapping_needs_review(m, r, tt, at, ad, mk))
         return 0;   /* unmapped is UNMAPPED's; specific or known kinds are fine */
     mapping_key(tt, at, ad, mk, key);
     snprintf(expl, sizeof expl, "New kind of amount %s / %s / %s (%s): %lld line%s of %s in "

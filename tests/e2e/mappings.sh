@@ -98,6 +98,15 @@ status "help" 0 "$SB" mappings --help
 check "config untouched" cmp before2.json settlebook.json
 eq "no audit entry" "$(q "select count(*) from audit_log")" "$AUDIT1"
 
+# Known kinds are never listed, even when a wildcard rule wins: a description some matching
+# rule names literally (Payable to Amazon), or one of Amazon's known ones (MiscFee).
+rm -f settlebook.db && "$SB" init >/dev/null 2>&1
+status "ingest known kinds" 0 "$SB" ingest "$M/known-s3.tsv"
+status "review of known kinds" 0 "$SB" mappings --review --json
+eq "nothing to review" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["reviews"])' "$T/.out")" "[]"
+"$SB" reconcile >/dev/null 2>&1
+eq "no NEW_AMOUNT_TYPE" "$(q "select count(*) from exception where kind='NEW_AMOUNT_TYPE'")" "0"
+
 # A hand-written config: several "//" keys in one object, no "mappings" key. The rule array
 # is added at the end; nothing else moves. A missing config is refused, ledger unchanged.
 rm -f settlebook.db && "$SB" init >/dev/null 2>&1 && rm settlebook.json
