@@ -145,4 +145,15 @@ PY
 )" "user NewMysteryFee2026 2
 UNMAPPED Amazon Growth Credit 1 reimbursements, tax none, Reimbursements 0.2 1 line, 7.00 USD. Nothing the ledger kno
 ACCEPTED NewMysteryFee2026 None suggested fees_selling None accepted by tester in audit entry 2 (run 2), when the ledger's data ran to 2025-09-14"
+# An empty "mappings": [] gets the rule on its own line; the bracket stays where it was.
+printf '{ "base_currency": "USD", "mappings": [ ], "//": "after" }\n' > empty.json
+status "accept into an empty array" 0 "$SB" --config empty.json mappings --accept "$KEY"
+eq "empty array filled" "$(python3 - <<'PY'
+import json
+b = open("empty.json").read()
+print(b.startswith('{ "base_currency": "USD", "mappings": [\n    {"//": "accepted review'), b.endswith('}\n   ], "//": "after" }\n'),
+      [r["amount_description"] for r in json.loads(b)["mappings"]])
+PY
+)" "True True ['NewMysteryFee2026']"
+
 finish
