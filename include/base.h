@@ -231,6 +231,13 @@ void jw_kmoney(struct jw *w, const char *k, money_t v, int exp);
 /* The text so far (NUL-terminated), or NULL when memory ran out. Owned by w. */
 const char *jw_text(const struct jw *w);
 
+/* jnum — reading JSON numbers exactly (jnum.c). jnum_quote returns a copy of JSON text in
+ * which every bare number is a string (caller frees; NULL when out of memory); jnum_scaled
+ * reads such a decimal ("-12.3", "4.0000") as an integer in units of 0.0001 (-1 when it is
+ * not a plain decimal, has more than 4 significant decimals or does not fit). */
+char *jnum_quote(const char *in, size_t n, size_t *out_len);
+int jnum_scaled(const char *s, int64_t *out);
+
 /* fileio — output files are written to a temporary name, flushed to disk and renamed, so a
  * crash never leaves half a file and readers see the old or the new one. */
 

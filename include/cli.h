@@ -98,6 +98,8 @@ int cli_period(struct cli *g);
 int cli_close(struct cli *g);
 int cli_auth(struct cli *g);
 int cli_fetch(struct cli *g);
+int cli_mappings(struct cli *g);
+int cli_post_diff(struct cli *g);   /* post --diff (cli_post_diff.c) */
 
 
 #endif

@@ -108,4 +108,18 @@ int config_account_role(const char *name);
 /* The marketplace entry for name, or the first one ("default") when none matches. */
 const struct config_marketplace *config_marketplace(const struct config *cfg, const char *name);
 
+/* A mapping rule as written into settlebook.json (NULL or "" optional fields are left
+ * out): `settlebook mappings --accept`. */
+struct config_rule_text {
+    const char *comment;                 /* a "//" key first, e.g. what was accepted */
+    const char *transaction_type, *amount_type, *amount_description, *marketplace;
+    const char *account, *tax, *category;
+};
+
+/* Appends r to the "mappings" array of the config at path (adding the array when there is
+ * none) by inserting its text: every other byte of the file stays as it was, "//" comment
+ * keys and key order included. The result must load with config_load, else the file is left
+ * unchanged (ERR_INPUT). Written to "<path>.new", then renamed over path. */
+int config_add_rule(const char *path, const struct config_rule_text *r, struct err *e);
+
 #endif

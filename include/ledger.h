@@ -212,9 +212,93 @@ const struct mapping_rule *mapping_find(const struct mapping *m, const char *tra
                                         const char *amount_type, const char *description,
                                         const char *marketplace);
 
+/* 1 when rule r matches the combination (whether or not it is the most specific). */
+int mapping_find_rule_matches(const struct mapping_rule *r, const char *transaction_type,
+                              const char *amount_type, const char *description,
+                              const char *marketplace);
+
 /* The Xero tax type of a rule's tax category in a marketplace ("NONE" when unknown). */
 const char *mapping_tax_type(const struct mapping *m, const struct mapping_rule *r,
                              const char *marketplace);
+
+/* ---- mapping usage and review (mapping_usage.c, mapping_review.c) ---------------------- */
+
+/* One distinct (transaction type, amount type, description, marketplace, currency) of the
+ * settlement lines, with the rule that maps it (NULL: unmapped). */
+struct mapping_combo {
+    char *tt, *at, *ad, *mk;      /* owned */
+    char cur[4];
+    int64_t lines;
+    int64_t sum;                  /* minor units of cur */
+    const struct mapping_rule *rule;
+    int review;                   /* unmapped, or mapped only by a wildcard rule and not
+                                     Amazon's known vocabulary: see mapping_needs_review */
+    char key[16];                 /* mapping_key of the combination */
+};
+
+struct mapping_usage {
+    struct mapping_combo *v;      /* owned, sorted by tt, at, ad, mk, cur (byte order) */
+    size_t n;
+};
+
+/* Groups the settlement lines of the settlements touching period ("" = all) and maps each
+ * group with m (which must outlive u). Read-only. */
+int mapping_usage_load(struct ledger *lg, const struct mapping *m, const char *period,
+                       struct mapping_usage *out, struct err *e);
+void mapping_usage_free(struct mapping_usage *u);   /* NULL is a no-op */
+
+/* 1 when the rule's amount description is a pattern or '*' (it maps descriptions it does not
+ * name: a new kind of amount would fall into it silently). */
+int mapping_rule_wildcard(const struct mapping_rule *r);
+
+/* 1 when (amount type, description) is in Amazon's common vocabulary (public samples,
+ * Seller Central help): those are never asked about even under a wildcard rule. */
+int mapping_known(const char *amount_type, const char *description);
+
+/* 1 when the combination needs a human: no rule, or only wildcard rules (r the winning
+ * one) for a description that is not in the known vocabulary and that no matching rule names
+ * literally. A literal rule (the user's after --accept) ends it. */
+int mapping_needs_review(const struct mapping *m, const struct mapping_rule *r,
+                         const char *tt, const char *at, const char *ad, const char *mk);
+
+/* The stable key of a combination: 10 hex digits of SHA-256 over its four fields. */
+void mapping_key(const char *tt, const char *at, const char *ad, const char *mk,
+                 char out[16]);
+
+/* What a reviewed combination should probably map to, and why. confidence_pct 0..100. */
+struct mapping_suggestion {
+    int role;                     /* enum account_role */
+    int tax;                      /* enum tax_category */
+    char category[32];
+    int confidence_pct;
+    char explanation[640];
+};
+
+/* Suggests from the combinations of u that need no review and from the literal rules of m:
+ * the one most alike by description words, amount type, transaction type and amount sign.
+ * Deterministic (ties go to more lines, then byte order); no network. */
+void mapping_suggest(const struct mapping_usage *u, const struct mapping *m,
+                     const struct mapping_combo *c, struct mapping_suggestion *out);
+
+/* An accepted review, for the audit log. */
+struct mapping_accept {
+    const char *account, *tax, *category;   /* the rule written to settlebook.json */
+    const char *suggested;                  /* the suggested role */
+    int suggested_pct;                      /* its confidence */
+    const char *by;                         /* the user who accepted it */
+};
+
+/* Appends the "mapping accept" audit entry of c (inside the open transaction): the
+ * combination, the rule, the suggestion, who, and the latest settlement end in the ledger as
+ * its date (the ledger records no wall clock). Its detail is compact JSON. */
+int mapping_accept_audit(struct ledger *lg, const struct mapping_combo *c,
+                         const struct mapping_accept *a, struct err *e);
+
+/* Calls fn for each accepted review in the audit log (event "mapping accept"), oldest first:
+ * its detail text, audit sequence and run id. Read-only. */
+int mapping_accepted_each(struct ledger *lg,
+                          int (*fn)(void *arg, const char *detail, int64_t seq, int64_t run),
+                          void *arg, struct err *e);
 
 /* A row and its documents, for listings; strings ("" for NULL) valid during the callback. */
 struct outbox_info {

@@ -304,4 +304,32 @@ int xero_pkce_parse_redirect(const char *in, char *code, size_t code_cap, char *
 /* base64url without padding of n bytes into out (cap >= 4 * n / 3 + 2). */
 void xero_b64url(const unsigned char *p, size_t n, char *out);
 
+/* xero_diff — `post --diff`: what Xero holds for each document of a period's preview, read
+ * with batched GETs only (never a write). */
+
+struct xdiff_doc {
+    char collection[24];          /* "Invoices", ... */
+    char number[160];             /* number, narration head, or what a payment pays */
+    char type[24];                /* ACCREC, ACCPAY, ACCRECCREDIT, MANUALJOURNAL, PAYMENT... */
+    const char *status;           /* "new", "identical", "differs", "xero_only" */
+    char **diffs;                 /* owned: "line 2 AccountCode: ours 429, Xero 400" */
+    size_t n_diffs;
+};
+
+struct xero_diff {
+    struct xdiff_doc *v;          /* owned: the preview's documents in order, then xero_only */
+    size_t n;
+    int64_t calls;                /* HTTP calls made */
+};
+
+/* Compares every document of period's outbox (its preview) with Xero: new (Xero has nothing
+ * under its number or reference), identical, differs (field by field), and xero_only
+ * (documents numbered AMZ- dated in the period that the preview does not have). GETs only:
+ * the period's numbered documents by a date-range where filter (100 a page), then the rest
+ * by number in batches (InvoiceNumbers=a,b,c; where filters for the others). ERR_NET when
+ * Xero cannot be read, ERR_INPUT for missing credentials. */
+int xero_diff_period(struct ledger *lg, const struct config *cfg, const char *period,
+                     struct xero_diff *out, struct err *e);
+void xero_diff_free(struct xero_diff *d);   /* NULL is a no-op */
+
 #endif

@@ -18,6 +18,7 @@ static const char usage[] =
     "  settlements          list the settlements in the ledger (--json for machines)\n"
     "  reconcile            tie settlements to bank, orders and mappings; record exceptions\n"
     "  exceptions           list the exceptions (--period P, --json)\n"
+    "  mappings             the mapping rules and what they map; --review, --accept KEY\n"
     "  post                 build journals and preview (or post) the Xero documents\n"
     "  report               write the reconciliation workbook (xlsx) for a period\n"
     "  close --period P     close a month: reconcile, journals, preview, workbook\n"
@@ -50,6 +51,7 @@ static const struct {
     { "synth", cli_synth },
     { "reconcile", cli_reconcile },
     { "exceptions", cli_exceptions },
+    { "mappings", cli_mappings },
     { "audit", cli_audit },
     { "post", cli_post },
     { "outbox", cli_outbox },

@@ -25,7 +25,9 @@ API (under any prefix, e.g. /api.xro/2.0):
        InvoiceNumber uniqueness, payments against existing authorised documents and not above
        the amount due, balanced manual journals.
   GET  /Invoices?InvoiceNumbers=A,B&page=N, /Invoices/{id or number}, and where= filters
-       (Field=="value" joined by OR/AND, dotted fields) on every document collection.
+       (Field=="value", Field.StartsWith("v"), Date >= DateTime(y, m, d), joined by
+       OR/||/AND/&&, dotted fields) on every document collection; 100 a page with page=N,
+       line items only when paged; dates in Xero's "/Date(ms+0000)/" form plus DateString.
   Idempotency-Key: the same key and body within --idempotency-window-s replays the first
   answer (no new document); the same key with another body is a 400.
   Limits per tenant: --calls-per-minute calls in any --window-s seconds (429, Retry-After,
@@ -53,6 +55,9 @@ Control and inspection (no auth):
                          "add_account": {"Code": ..., "Type": ...}, "add_items": [code or
                          {"Code", "IsTrackedAsInventory", "QuantityOnHand"}, ...],
                          "calls_per_minute": N, "window_s": S, "concurrent": N,
+                         "edit_doc": {"collection", "number" (prefix), "set": {...},
+                                      "line": N, "line_set": {...}},
+                         "add_doc": {"collection", "doc": {...}},
                          "tenant": ID (default: every organisation, now and later)}
   GET  /__state         every tenant's documents and the counters (JSON)
   GET  /__stats         counters: calls, by_route, rate_limited, replays, faults,
@@ -201,6 +206,25 @@ def apply_control(org, c):
         ct["UpdatedDateUTC"] = now_date()
     if c.get("add_contact"):
         add_contact(org, c["add_contact"])
+    if c.get("edit_doc"):
+        # what someone changing a posted document in Xero's UI leaves behind
+        ed = c["edit_doc"]
+        numf = DOC_KINDS[ed["collection"]][1] or ed.get("field", "Reference")
+        for d in org["docs"][ed["collection"]]:
+            if str(d.get(numf, "")).startswith(ed["number"]):
+                d.update(ed.get("set") or {})
+                if "line" in ed:
+                    key = "JournalLines" if ed["collection"] == "ManualJournals" else \
+                        "LineItems"
+                    d[key][ed["line"]].update(ed.get("line_set") or {})
+                d["UpdatedDateUTC"] = now_date()
+    if c.get("add_doc"):
+        # a document created outside settlebook (or by an earlier run) under our numbering
+        ad = c["add_doc"]
+        doc = json.loads(json.dumps(ad["doc"]), parse_float=Decimal)
+        doc[DOC_KINDS[ad["collection"]][0]] = str(uuid.uuid4())
+        doc["UpdatedDateUTC"] = now_date()
+        org["docs"][ad["collection"]].append(doc)
     for code in c.get("add_items") or []:
         # a code, or an Item object (e.g. {"Code", "IsTrackedAsInventory": true,
         # "QuantityOnHand": 7} as GET /Items shows a tracked inventory item)
@@ -267,24 +291,63 @@ def get_path(d, dotted):
 
 
 WHERE_RE = re.compile(r'\s*([A-Za-z0-9_.]+)\s*==\s*"([^"]*)"\s*')
+# Xero's where filter (developer.xero.com/documentation/api/accounting/requests-and-responses
+# "Optimised use of the where filter"): strings compare with == or .StartsWith("..."),
+# .Contains, .EndsWith; dates with DateTime(yyyy, mm, dd) and >, >=, <, <=, ==; clauses join
+# with AND / && and OR / || (AND binds tighter).
+CALL_RE = re.compile(r'\s*([A-Za-z0-9_.]+)\.(StartsWith|EndsWith|Contains)\("([^"]*)"\)\s*')
+DATE_RE = re.compile(r'\s*([A-Za-z0-9_.]+)\s*(>=|<=|==|>|<)\s*DateTime\(\s*(\d{4})\s*,\s*'
+                     r'(\d{1,2})\s*,\s*(\d{1,2})\s*\)\s*')
+
+
+def clause_match(clause, rec):
+    m = WHERE_RE.fullmatch(clause)
+    if m:
+        return str(get_path(rec, m.group(1))) == m.group(2)
+    m = CALL_RE.fullmatch(clause)
+    if m:
+        v = get_path(rec, m.group(1))
+        if not isinstance(v, str):
+            return False
+        return {"StartsWith": v.startswith, "EndsWith": v.endswith,
+                "Contains": lambda x: x in v}[m.group(2)](m.group(3))
+    m = DATE_RE.fullmatch(clause)
+    if m:
+        v = str(get_path(rec, m.group(1)) or "")[:10]
+        if not v:
+            return False
+        want = "%04d-%02d-%02d" % (int(m.group(3)), int(m.group(4)), int(m.group(5)))
+        return {">=": v >= want, "<=": v <= want, "==": v == want, ">": v > want,
+                "<": v < want}[m.group(2)]
+    raise ValueError("cannot parse where clause: " + clause)
 
 
 def where_match(where, rec):
-    """Field=="v" clauses joined by OR / AND (AND binds tighter)."""
+    """Clauses joined by OR / || and AND / && (AND binds tighter)."""
     if not where:
         return True
-    for alt in re.split(r"\s+OR\s+", where):
-        ok = True
-        for clause in re.split(r"\s+AND\s+", alt):
-            m = WHERE_RE.fullmatch(clause)
-            if not m:
-                raise ValueError("cannot parse where clause: " + clause)
-            if str(get_path(rec, m.group(1))) != m.group(2):
-                ok = False
-                break
-        if ok:
+    for alt in re.split(r"\s+OR\s+|\s*\|\|\s*", where):
+        if all(clause_match(c, rec) for c in re.split(r"\s+AND\s+|\s*&&\s*", alt)):
             return True
     return False
+
+
+def xero_form(coll, rec, with_lines):
+    """A stored document as Xero's GET answers show it: dates as "/Date(ms+0000)/" with a
+    "DateString" beside them (the JSON form of the Accounting API's answers); lists of
+    invoices and credit notes carry their LineItems only when paged (page=N), as Xero's
+    GET /Invoices documents ("paging ... returns line items")."""
+    out = copy.deepcopy(rec)
+    for k in ("Date", "DueDate"):
+        v = out.get(k)
+        if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", v):
+            d = datetime.datetime.strptime(v[:10], "%Y-%m-%d").replace(
+                tzinfo=datetime.timezone.utc)
+            out[k] = ms_date(d.timestamp())
+            out[k + "String"] = v[:10] + "T00:00:00"
+    if not with_lines and coll in ("Invoices", "CreditNotes"):
+        out.pop("LineItems", None)
+    return out
 
 
 # --- validation and creation of documents ----------------------------------------------------
@@ -934,13 +997,13 @@ class Handler(BaseHTTPRequestHandler):
                     if not recs:
                         return 404, {"Message": "The resource you're looking for cannot be "
                                      "found"}
-                    return 200, envelope({coll: recs})
+                    return 200, envelope({coll: [xero_form(coll, r, True) for r in recs]})
                 if coll == "Invoices" and q.get("InvoiceNumbers"):
                     want = set(q["InvoiceNumbers"].split(","))
                     recs = [r for r in recs if r.get("InvoiceNumber") in want]
                 recs = filt(recs)
-                return 200, envelope({coll: page(recs, q) if coll != "BankTransfers"
-                                      else recs})
+                recs = page(recs, q) if coll != "BankTransfers" else recs
+                return 200, envelope({coll: [xero_form(coll, r, "page" in q) for r in recs]})
         except ValueError as ex:
             return 400, {"ErrorNumber": 16, "Type": "QueryParseException", "Message": str(ex)}
         return 404, {"Message": "The resource you're looking for cannot be found"}

@@ -23,7 +23,8 @@ static const char usage[] =
     "           Exit 1 when something was rejected or is missing in Xero, 3 when Xero\n"
     "           stayed unreachable (run again: nothing is sent twice).\n"
     "  --notify URL  after a live run, POST a JSON summary to URL (default: the config's\n"
-    "           alerts.webhook_url; Slack incoming webhooks understand it).\n";
+    "           alerts.webhook_url; Slack incoming webhooks understand it).\n"
+    "  --diff   compares the period's preview with what Xero holds (`post --diff --help`).\n";
 
 static const struct cli_opt opts[] = {
     { "--period", NULL, "YYYY-MM" }, { "--live", NULL, NULL }, { "--dry-run", NULL, NULL },
@@ -84,6 +85,9 @@ int cli_post(struct cli *g)
     const char *period, *notify;
     int live, status = 0;
 
+    for (int i = 1; i < g->argc; i++)
+        if (strcmp(g->argv[i], "--diff") == 0)
+            return cli_post_diff(g);   /* read-only comparison with Xero */
     memset(&xs, 0, sizeof xs);
     memset(&cfg, 0, sizeof cfg);
     if (cli_args_parse(g, opts, &a, usage) != 0)

@@ -114,6 +114,16 @@ void mapping_free(struct mapping *m)
     m->n = 0;
 }
 
+int mapping_find_rule_matches(const struct mapping_rule *r, const char *transaction_type,
+                              const char *amount_type, const char *description,
+                              const char *marketplace)
+{
+    return field_match(r->marketplace, marketplace) &&
+           field_match(r->transaction_type, transaction_type) &&
+           field_match(r->amount_type, amount_type) &&
+           field_match(r->amount_description, description);
+}
+
 const struct mapping_rule *mapping_find(const struct mapping *m, const char *transaction_type,
                                         const char *amount_type, const char *description,
                                         const char *marketplace)
@@ -123,10 +133,8 @@ const struct mapping_rule *mapping_find(const struct mapping *m, const char *tra
         const struct mapping_rule *r = &m->rules[i];
         if (best && r->score <= best->score)
             continue;
-        if (field_match(r->marketplace, marketplace) &&
-            field_match(r->transaction_type, transaction_type) &&
-            field_match(r->amount_type, amount_type) &&
-            field_match(r->amount_description, description))
+        if (mapping_find_rule_matches(r, transaction_type, amount_type, description,
+                                      marketplace))
             best = r;
     }
     return best;

@@ -99,6 +99,7 @@ static const struct {
     { "reserve", reconcile_reserve },   { "deposit", reconcile_deposit },
     { "orders", reconcile_orders },     { "refunds", reconcile_refunds },
     { "fees", reconcile_fees },         { "inventory", reconcile_inventory },
+    { "newtypes", reconcile_newtypes },
 };
 
 /* Skipping an unchanged rerun. Reconcile reads the settlements, their lines, the order

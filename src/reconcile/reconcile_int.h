@@ -117,5 +117,7 @@ int reconcile_orders(struct reconcile_ctx *c, struct err *e);
 int reconcile_refunds(struct reconcile_ctx *c, struct err *e);
 int reconcile_fees(struct reconcile_ctx *c, struct err *e);
 int reconcile_inventory(struct reconcile_ctx *c, struct err *e);
+/*   newtypes    NEW_AMOUNT_TYPE (reconcile_newtypes.c) */
+int reconcile_newtypes(struct reconcile_ctx *c, struct err *e);
 
 #endif

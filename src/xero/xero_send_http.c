@@ -168,7 +168,16 @@ int xclient_call(struct xclient *c, const struct xcall *q, long *status, json_t 
                            "run `settlebook auth xero` again");
         }
         json_error_t je;
-        json_t *j = r.len ? json_loadb(r.body, r.len, 0, &je) : NULL;
+        json_t *j = NULL;
+        memset(&je, 0, sizeof je);
+        if (r.len && c->exact_numbers) {
+            size_t qn;
+            char *qt = jnum_quote(r.body, r.len, &qn);   /* no double ever holds an amount */
+            j = qt ? json_loadb(qt, qn, 0, &je) : NULL;
+            free(qt);
+        } else if (r.len) {
+            j = json_loadb(r.body, r.len, 0, &je);
+        }
         if (!j && r.status >= 200 && r.status < 300) {
             /* a 2xx whose body is cut or garbled: the outcome is unknown, ask again */
             if (is_put)

@@ -60,6 +60,8 @@ struct xclient {
     int64_t retries;                /* of which retries */
     int64_t bytes_in;               /* answer bytes downloaded (Xero bills data egress) */
     int day_exhausted;              /* X-DayLimit-Remaining reached 0 */
+    int exact_numbers;              /* answers' numbers parsed as strings (jnum_quote): set
+                                       by readers that compare amounts (post --diff) */
 };
 
 struct xcall {
@@ -131,6 +133,13 @@ int xparse_answer(json_t *root, long status, const char *collection, size_t n,
                   struct xresult *out, struct err *e);
 
 /* ---- lookups of unknown outcomes -------------------------------------------------------- */
+
+#define XLOOKUP_PAGE_SIZE 100       /* Xero's documents per page (page=N) */
+
+/* GETs path?query&page=N for every page (until one holds fewer than 100), appending the
+ * elements of collection coll to the array all. Only reads. */
+int xlookup_fetch(struct xclient *c, const char *path, const char *query, const char *coll,
+                  json_t *all, struct err *e);
 
 /* Looks up in Xero every document of body with todo[i] set, by number (invoices, credit
  * notes), narration (manual journals) or reference and target (payments, transfers). Sets

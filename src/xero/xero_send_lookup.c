@@ -19,8 +19,7 @@ static const char *str(json_t *o, const char *k)
     return s ? s : "";
 }
 
-/* GETs path?query&page=N for every page, appending the collection's elements to all. */
-static int fetch(struct xclient *c, const char *path, const char *query, const char *coll,
+int xlookup_fetch(struct xclient *c, const char *path, const char *query, const char *coll,
                  json_t *all, struct err *e)
 {
     for (int page = 1; page <= LOOKUP_PAGES_MAX; page++) {
@@ -46,7 +45,7 @@ static int fetch(struct xclient *c, const char *path, const char *query, const c
         got = json_array_size(arr);
         json_array_extend(all, arr);
         json_decref(root);
-        if (got < 100 || strcmp(coll, "BankTransfers") == 0)
+        if (got < XLOOKUP_PAGE_SIZE || strcmp(coll, "BankTransfers") == 0)
             return 0;
     }
     return err_set(e, ERR_NET, "Xero GET %s: more than %d pages of matches", path,
@@ -185,7 +184,7 @@ int xlookup_docs(struct xclient *c, const char *body, const struct xbody *b,
             err_set(e, ERR_NOMEM, "out of memory");
             goto done;
         }
-        if (fetch(c, path, q, b->collection, found, e) < 0) {
+        if (xlookup_fetch(c, path, q, b->collection, found, e) < 0) {
             json_decref(found);
             goto done;
         }

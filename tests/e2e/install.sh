@@ -35,7 +35,7 @@ done
 # every command, and every option of every command's --help, is in the man page
 "$BIN" --help > "$T/usage.txt"
 cmds=$(awk '/^commands:/{f=1;next} /^$/{f=0} f{print $1}' "$T/usage.txt")
-eq "usage lists 14 commands" "$(echo $cmds | wc -w | tr -d ' ')" "14"
+eq "usage lists 15 commands" "$(echo $cmds | wc -w | tr -d ' ')" "15"
 for c in $cmds; do
   contains "man page describes $c" "$T/man.txt" "$c"
   "$BIN" $c --help > "$T/help-$c.txt" 2>&1
@@ -60,7 +60,7 @@ complete_words() {  # complete_words WORD... : what bash would offer for the las
 }
 eq "commands" "$(complete_words settlebook c)" "close "
 eq "close's options" "$(complete_words settlebook close --)" \
-  "--config --dry-run --fetch --help --json --ledger --live --period --quiet --reports --verbose --version "
+  "--config --dry-run --fetch --help --json --ledger --live --notify --period --quiet --reports --verbose --version "
 eq "periods found in the ledger" "$(complete_words settlebook close --period '')" "2025-09 2025-10 "
 eq "periods of another --ledger" "$(complete_words settlebook --ledger "$T/elsewhere/settlebook.db" period lock 2025-1)" "2025-10 "
 eq "no periods in an empty ledger" "$(complete_words settlebook --ledger "$T/none.db" close --period '')" ""
