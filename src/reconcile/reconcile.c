@@ -96,9 +96,9 @@ static const struct {
     int (*run)(struct reconcile_ctx *c, struct err *e);
 } checks[] = {
     { "unmapped", reconcile_unmapped }, { "duplicates", reconcile_duplicates },
-    { "reserve", reconcile_reserve },   { "deposit", reconcile_deposit },
-    { "orders", reconcile_orders },     { "refunds", reconcile_refunds },
-    { "fees", reconcile_fees },
+    { "reserve", reconcile_reserve },   { "payable", reconcile_payable },
+    { "deposit", reconcile_deposit },   { "orders", reconcile_orders },
+    { "refunds", reconcile_refunds },   { "fees", reconcile_fees },
 };
 
 int reconcile_run(struct ledger *lg, const struct config *cfg, const char *period,

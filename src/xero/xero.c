@@ -46,6 +46,11 @@ void xero_doc_number(const struct journal_view *s, int part, char *out, size_t c
     snprintf(out, cap, "AMZ-%s-%d", s->id, part);
 }
 
+const char *xero_bank_account(const struct journal_view *s)
+{
+    return config_bank_account(s->cfg, s->currency);
+}
+
 void xero_tracking(struct jw *w, const char *name, const char *option)
 {
     if (!name[0] || !option[0])

@@ -8,6 +8,9 @@
 /* Document number of part k: AMZ-<settlement-id>-<k>. */
 void xero_doc_number(const struct journal_view *s, int part, char *out, size_t cap);
 
+/* The bank account of the settlement's currency (config_bank_account). */
+const char *xero_bank_account(const struct journal_view *s);
+
 /* Writes a LineItems/JournalLines "Tracking" array when name and option are both set. */
 void xero_tracking(struct jw *w, const char *name, const char *option);
 

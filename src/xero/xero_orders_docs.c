@@ -6,7 +6,6 @@
 
 #include "xero_orders_int.h"
 
-/* Xero's PUT /BankTransfers declares no summarizeErrors parameter (only Idempotency-Key). */
 static const struct { const char *kind, *path, *key, *query; } kinds[K_COUNT] = {
     { "invoice", "/Invoices", "Invoices", "summarizeErrors=false" },
     { "credit-note", "/CreditNotes", "CreditNotes", "summarizeErrors=false" },
@@ -15,7 +14,7 @@ static const struct { const char *kind, *path, *key, *query; } kinds[K_COUNT] = 
     { "bill", "/Invoices", "Invoices", "summarizeErrors=false" },
     { "supplier-credit", "/CreditNotes", "CreditNotes", "summarizeErrors=false" },
     { "bill-payment", "/Payments", "Payments", "summarizeErrors=false" },
-    { "bank-transfer", "/BankTransfers", "BankTransfers", "" },
+    { "bank-transaction", "/BankTransactions", "BankTransactions", "summarizeErrors=false" },
 };
 
 void xero_order_reset(struct order *o)
@@ -327,38 +326,58 @@ static int bill(struct octx *o, const struct jv_part *last, struct err *e)
                    o->s->cfg->accounts[ACCT_CLEARING], last->date, credit ? -total : total, e);
 }
 
-static int transfer(struct octx *o, const struct jv_part *last, struct err *e)
+/* The payout as a receive-money BankTransaction into the bank account of the settlement's
+ * currency, coded to the clearing account the documents were paid from (a BankTransfer
+ * needs two bank accounts, and clearing is not one). Dated as posting.record_payment says;
+ * a negative settlement pays out nothing (the next settlement collects it). */
+static int receive(struct octx *o, const struct jv_part *last, struct err *e)
 {
-    const struct config *cfg = o->s->cfg;
-    int64_t t = o->s->total;
+    const struct journal_view *s = o->s;
+    const char *bank = xero_bank_account(s);
+    const char *date = s->cfg->record_payment == PAY_STATEMENT ? s->statement_date : s->deposit;
     struct obatch *b;
     char number[96], ref[96];
-    if (t == 0)
+    if (s->total <= 0 || !bank || s->cfg->record_payment == PAY_NEVER || !date[0])
         return 0;
-    snprintf(number, sizeof number, "AMZ-%s-PAYOUT", o->s->id);
-    snprintf(ref, sizeof ref, "Amazon settlement %s payout", o->s->id);
+    if (strcmp(date, last->date) < 0)
+        date = last->date;
+    snprintf(number, sizeof number, "AMZ-%s-PAYOUT", s->id);
+    snprintf(ref, sizeof ref, "Amazon settlement %s payout", s->id);
     if (!(b = batch(o, K_TRANSFER, last->month, number, e)))
         return -1;
     jw_obj(&b->w);
-    jw_key(&b->w, "FromBankAccount");
+    jw_kstr(&b->w, "Type", "RECEIVE");
+    jw_key(&b->w, "Contact");
     jw_obj(&b->w);
-    jw_kstr(&b->w, "Code", t > 0 ? cfg->accounts[ACCT_CLEARING] : cfg->accounts[ACCT_BANK]);
+    jw_kstr(&b->w, "Name", s->mk ? s->mk->contact : s->marketplace);
     jw_end_obj(&b->w);
-    jw_key(&b->w, "ToBankAccount");
+    jw_key(&b->w, "BankAccount");
     jw_obj(&b->w);
-    jw_kstr(&b->w, "Code", t > 0 ? cfg->accounts[ACCT_BANK] : cfg->accounts[ACCT_CLEARING]);
+    jw_kstr(&b->w, "Code", bank);
     jw_end_obj(&b->w);
-    jw_kmoney(&b->w, "Amount", t > 0 ? t : -t, o->s->exp);
-    jw_kstr(&b->w, "Date", strcmp(o->s->deposit, last->date) > 0 ? o->s->deposit : last->date);
+    jw_kstr(&b->w, "Date", date);
     jw_kstr(&b->w, "Reference", ref);
+    jw_kstr(&b->w, "CurrencyCode", s->currency);
+    jw_kstr(&b->w, "LineAmountTypes", "NoTax");
+    jw_key(&b->w, "LineItems");
+    jw_arr(&b->w);
+    jw_obj(&b->w);
+    jw_kstr(&b->w, "Description", ref);
+    jw_kmoney(&b->w, "Quantity", 1, 0);
+    jw_kmoney(&b->w, "UnitAmount", s->total, s->exp);
+    jw_kstr(&b->w, "AccountCode", s->cfg->accounts[ACCT_CLEARING]);
+    jw_kstr(&b->w, "TaxType", "NONE");
+    jw_kmoney(&b->w, "LineAmount", s->total, s->exp);
     jw_end_obj(&b->w);
-    return done_doc(o, b, K_TRANSFER, t > 0 ? t : -t, e);
+    jw_end_arr(&b->w);
+    jw_end_obj(&b->w);
+    return done_doc(o, b, K_TRANSFER, s->total, e);
 }
 
 int xero_orders_finish(struct octx *o, struct err *e)
 {
     const struct jv_part *last = &o->s->parts[o->s->n - 1];
-    if (bill(o, last, e) < 0 || transfer(o, last, e) < 0)
+    if (bill(o, last, e) < 0 || receive(o, last, e) < 0)
         return -1;
     for (size_t i = 0; i < o->nb; i++)
         if (close_batch(o, &o->batches[i], o->batches[i].kind, e) < 0)

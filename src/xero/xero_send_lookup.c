@@ -84,7 +84,7 @@ static void match(const char *coll, json_t *found, struct xdoc *docs, size_t n,
                 hit = !strcmp(str(el, "CreditNoteNumber"), docs[i].number);
             else if (!strcmp(coll, "ManualJournals"))
                 hit = !strcmp(str(el, "Narration"), docs[i].reference);
-            else if (!strcmp(coll, "BankTransfers"))
+            else if (!strcmp(coll, "BankTransfers") || !strcmp(coll, "BankTransactions"))
                 hit = !strcmp(str(el, "Reference"), docs[i].reference);
             else if (!strcmp(coll, "Payments")) {
                 json_t *inv = json_object_get(el, "Invoice");
