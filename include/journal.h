@@ -71,6 +71,9 @@ struct journal_view {
     const struct config *cfg;
     const struct config_marketplace *mk;
     char statement_date[11];   /* the bank-statement line showing the payout ("" = none yet) */
+    int converted;             /* accounts.bank has no account in the settlement's currency:
+                                  the payout arrives converted in the base currency's */
+    int64_t statement_base;    /* then the statement line's amount, in the base currency */
     struct {                   /* the previous settlement, same marketplace and currency */
         char id[64];
         int64_t total;
@@ -87,6 +90,16 @@ struct journal_view {
     "b.amount_minor = ?2 AND substr(b.date, 1, 10) BETWEEN date(?3, '-1 days') AND "       \
     "date(?3, '+5 days') ORDER BY abs(julianday(substr(b.date, 1, 10)) - julianday(?3)), " \
     "b.date, b.id LIMIT 1"
+
+/* The statement line of a foreign settlement paid into the base currency's bank account:
+ * base currency ?1, a credit that names Amazon, in the same window as above. */
+#define JOURNAL_STATEMENT_BASE_SQL                                                         \
+    "SELECT substr(b.date, 1, 10), b.amount_minor FROM bank_line b WHERE b.currency = ?1 " \
+    "AND b.amount_minor > 0 AND substr(b.date, 1, 10) BETWEEN date(?3, '-1 days') AND "    \
+    "date(?3, '+5 days') AND (b.payee LIKE '%amazon%' OR b.description LIKE '%amazon%' OR " \
+    "b.reference LIKE '%amazon%' OR b.payee LIKE '%amzn%' OR b.description LIKE '%amzn%' " \
+    "OR b.reference LIKE '%amzn%') ORDER BY abs(julianday(substr(b.date, 1, 10)) - "       \
+    "julianday(?3)), b.date, b.id LIMIT 1"
 
 /* The settlement before ?1 (row id), as reconcile's RESERVE/PAYABLE checks find it. */
 #define JOURNAL_PREVIOUS_SQL                                                               \

@@ -380,15 +380,34 @@ class Ledger:
         t = (l.get("Tracking") or [{}])[0]
         return (l["AccountCode"], l["TaxType"], t.get("Name", ""), t.get("Option", ""))
 
-    def statement_date(self, s, cur):
-        """The bank line showing the payout, found independently of settlebook's query."""
+    def converted(self, cur):
+        """accounts.bank has no account in cur: the payout arrives in the base currency's."""
+        bank = self.cfg["accounts"].get("bank", "")
+        base = self.cfg.get("base_currency", "USD")
+        return cur != base and not (isinstance(bank, dict) and cur in bank)
+
+    def statement_line(self, s, cur):
+        """The bank line showing the payout, found independently of settlebook's query:
+        (date, amount) or ("", 0)."""
         dep = s["deposit"][:10]
-        rows = self.con.execute(
-            "SELECT substr(date,1,10) FROM bank_line WHERE currency = ? AND amount_minor = ? "
-            "AND substr(date,1,10) BETWEEN date(?, '-1 days') AND date(?, '+5 days') "
-            "ORDER BY abs(julianday(substr(date,1,10)) - julianday(?)), date, id LIMIT 1",
-            (cur, s["lsum"], dep, dep, dep)).fetchall()
-        return rows[0][0] if rows else ""
+        if self.converted(cur):
+            rows = self.con.execute(
+                "SELECT substr(date,1,10), amount_minor FROM bank_line WHERE currency = ? AND "
+                "amount_minor > 0 AND substr(date,1,10) BETWEEN date(?, '-1 days') AND "
+                "date(?, '+5 days') AND (lower(payee || description || reference) LIKE "
+                "'%amazon%' OR lower(payee || description || reference) LIKE '%amzn%') "
+                "ORDER BY abs(julianday(substr(date,1,10)) - julianday(?)), date, id LIMIT 1",
+                (self.cfg.get("base_currency", "USD"), dep, dep, dep)).fetchall()
+        else:
+            rows = self.con.execute(
+                "SELECT substr(date,1,10), amount_minor FROM bank_line WHERE currency = ? AND "
+                "amount_minor = ? AND substr(date,1,10) BETWEEN date(?, '-1 days') AND "
+                "date(?, '+5 days') ORDER BY abs(julianday(substr(date,1,10)) - "
+                "julianday(?)), date, id LIMIT 1", (cur, s["lsum"], dep, dep, dep)).fetchall()
+        return rows[0] if rows else ("", 0)
+
+    def statement_date(self, s, cur):
+        return self.statement_line(s, cur)[0]
 
     def summary(self, sid, s, parts, rs, cur, status, acc):
         invoices = [r for r in rs if r["path"] == "/Invoices"]
@@ -546,9 +565,11 @@ class Ledger:
                 cash += a if types.get(num) in ("ACCREC", "ACCPAYCREDIT") else -a
         for t in transfers:
             # the payout: receive money into the bank, coded to clearing
-            a = sum(minor(l["LineAmount"], cur) for l in t["LineItems"]
+            a = sum(minor(l["LineAmount"], t["CurrencyCode"]) for l in t["LineItems"]
                     if l["AccountCode"] == clearing)
-            cash -= a
+            # a converted payout arrives in the base currency; what it leaves in clearing
+            # against the settlement currency is Xero's FX difference, not a gap
+            cash -= s["lsum"] if self.converted(cur) else a
         if nz(got) != want:
             keys = sorted(set(nz(got)) | set(want))
             diff = ["%s: documents %d, journals %d" % ("/".join(k), got.get(k, 0),
@@ -560,10 +581,12 @@ class Ledger:
         how = self.cfg["posting"].get("record_payment", "statement")
         how = {True: "statement", False: "never"}.get(how, how)
         date = self.statement_date(s, cur) if how == "statement" else s["deposit"][:10]
-        want = 1 if t > 0 and how != "never" and date else 0
+        base_amount = self.statement_line(s, cur)[1] if self.converted(cur) else t
+        want = 1 if t > 0 and how != "never" and date and base_amount > 0 else 0
         if len(transfers) != want or (want and (
                 transfers[0]["Type"] != "RECEIVE" or transfers[0]["BankAccount"]["Code"] != bank
-                or sum(minor(l["LineAmount"], cur) for l in transfers[0]["LineItems"]) != t)):
+                or sum(minor(l["LineAmount"], transfers[0]["CurrencyCode"])
+                       for l in transfers[0]["LineItems"]) != base_amount)):
             self.fail("settlement %s: payout %s for %d (%s)" % (sid, transfers, t, how))
         if not want:
             cash -= t  # the payout is matched in Xero's bank reconciliation, or none

@@ -159,10 +159,13 @@ static int load_amounts(struct ledger *lg, struct journal_view *s, const struct 
                        "COALESCE(sku,''), MIN(COALESCE(posted,'')), SUM(amount_minor), "
                        "SUM(CASE WHEN amount_description = 'Principal' THEN "
                        "COALESCE(quantity, 0) ELSE 0 END), COUNT(*) FROM settlement_line "
-                       "WHERE settlement_ref = ? GROUP BY 1, 2, 3, 4, 5, 6 "
-                       "ORDER BY 1, 2, 6, 3, 4, 5", e) < 0)
+                       "WHERE settlement_ref = ?1 GROUP BY 1, 2, 3, 4, 5, 6, "
+                       "substr(COALESCE(posted,''), 1, ?2) ORDER BY 1, 2, 6, 3, 4, 5, 7", e) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, s->ref);
+    /* per day (per minute outside UTC, as the journal groups), so the renderer can give
+     * each month's documents exactly that month's lines */
+    sqlite3_bind_int(st, 2, tz_is_utc(zone) ? 10 : 16);
     while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
         if (s->n_amounts == cap) {
             size_t c = cap ? cap * 2 : 64;
@@ -182,20 +185,39 @@ static int load_amounts(struct ledger *lg, struct journal_view *s, const struct 
     return rc;
 }
 
-/* The statement line showing the payout; for a negative settlement nothing arrives. */
+/* 1 when accounts.bank names no account of the settlement's own currency, so its payout
+ * arrives converted in the base currency's account. */
+static int converted(const struct journal_view *s)
+{
+    const struct config *cfg = s->cfg;
+    if (strcmp(s->currency, cfg->base_currency) == 0)
+        return 0;
+    for (size_t i = 0; i < cfg->n_banks; i++)
+        if (strcmp(cfg->banks[i].currency, s->currency) == 0)
+            return 0;
+    return 1;
+}
+
+/* The statement line showing the payout; for a negative settlement nothing arrives. A
+ * foreign settlement paid into the base currency's account is found by Amazon's name and
+ * the window (its amount is the converted one). */
 static int load_statement(struct ledger *lg, struct journal_view *s, struct err *e)
 {
     sqlite3_stmt *st;
-    int r;
+    int r, base = s->converted = converted(s);
     if (s->total <= 0)
         return 0;
-    if (ledger_prepare(lg, &st, JOURNAL_STATEMENT_SQL, e) < 0)
+    if (ledger_prepare(lg, &st, base ? JOURNAL_STATEMENT_BASE_SQL : JOURNAL_STATEMENT_SQL,
+                       e) < 0)
         return -1;
-    sqlite3_bind_text(st, 1, s->currency, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, s->total);
+    sqlite3_bind_text(st, 1, base ? s->cfg->base_currency : s->currency, -1, SQLITE_STATIC);
+    if (!base)
+        sqlite3_bind_int64(st, 2, s->total);
     sqlite3_bind_text(st, 3, s->deposit, -1, SQLITE_STATIC);
-    if ((r = sqlite3_step(st)) == SQLITE_ROW)
+    if ((r = sqlite3_step(st)) == SQLITE_ROW) {
         snprintf(s->statement_date, sizeof s->statement_date, "%s", ledger_text(st, 0));
+        s->statement_base = base ? sqlite3_column_int64(st, 1) : 0;
+    }
     sqlite3_finalize(st);
     return r == SQLITE_ROW || r == SQLITE_DONE ? 0 : ledger_fail(lg, e, "find statement line");
 }

@@ -107,8 +107,8 @@ static int invoice(const struct journal_view *s, const struct jv_part *p, struct
 
 /* One Payment against document num from account code. */
 static int put_payment(const struct journal_view *s, const char *month, const char *num,
-                       const char *code, const char *date, int64_t amount, const char *ref,
-                       struct xero_reqs *out, struct err *e)
+                       const char *code, const char *date, int64_t amount, int64_t rate,
+                       const char *ref, struct xero_reqs *out, struct err *e)
 {
     struct jw w;
     struct xero_req q;
@@ -138,6 +138,8 @@ static int put_payment(const struct journal_view *s, const char *month, const ch
     jw_end_obj(&w);
     jw_kstr(&w, "Date", date);
     jw_kmoney(&w, "Amount", amount, s->exp);
+    if (rate > 0)
+        jw_kmoney(&w, "CurrencyRate", rate, 6);
     jw_kstr(&w, "Reference", ref);
     jw_end_obj(&w);
     jw_end_arr(&w);
@@ -160,6 +162,7 @@ static int payment(const struct journal_view *s, const struct jv_part *p, struct
     const char *bank = xero_bank_account(s);
     const char *date;
     char num[96], ref[96];
+    int64_t rate;
 
     if (total <= 0 || s->cfg->record_payment == PAY_NEVER || !bank ||
         strcmp(s->cfg->status, "AUTHORISED") != 0)
@@ -169,9 +172,13 @@ static int payment(const struct journal_view *s, const struct jv_part *p, struct
     date = s->cfg->record_payment == PAY_STATEMENT ? s->statement_date : s->deposit;
     if (strcmp(date, p->date) < 0)
         date = p->date;
+    /* a payout the statement shows converted into the base currency's account: the
+     * CurrencyRate is the statement's, so Xero books exactly the amount that arrived */
+    if (s->cfg->record_payment != PAY_STATEMENT || xero_currency_rate(s, &rate) < 0)
+        rate = 0;
     xero_doc_number(s, p->part, num, sizeof num);
     snprintf(ref, sizeof ref, "Amazon settlement %s deposit", s->id);
-    return put_payment(s, p->month, num, bank, date, total, ref, out, e);
+    return put_payment(s, p->month, num, bank, date, total, rate, ref, out, e);
 }
 
 /* A previous negative settlement that this one carries as "Payable to Amazon": its bill is
@@ -193,7 +200,7 @@ static int chain_payment(const struct journal_view *s, struct xero_reqs *out, st
     snprintf(num, sizeof num, "AMZ-%s-%d", s->prev.id, s->prev.parts);
     snprintf(ref, sizeof ref, "Payable to Amazon, settlement %s", s->id);
     return put_payment(s, month, num, s->cfg->accounts[ACCT_CLEARING], s->payable_date, amount,
-                       ref, out, e);
+                       0, ref, out, e);
 }
 
 int xero_render_summary(const struct journal_view *s, struct xero_reqs *out, struct err *e)

@@ -222,6 +222,27 @@ eq "orders payout: receive money into 090 coded to clearing 615, on the statemen
    "$(docs | grep '^/BankTransactions')" "/BankTransactions RECEIVE 090 2024-10-13 615:74.50"
 eq "orders payout: no BankTransfer any more" "$(docs | grep -c '^/BankTransfers')" "0"
 
+# a EUR settlement paid into the USD (base) account: the statement shows 1,100.00 USD
+printf '*Date,*Amount,Payee,Description,Reference\n16/09/2024,1100.00,Amazon Payments,AMAZON EU SETTLEMENT,\n16/09/2024,1009.64,Someone Else,not Amazon,\n' >"$T/usd-bank.csv"
+for mode in summary orders; do
+  fresh "fx-$mode" "$mode" ''
+  "$SB" ingest "$FX/settlements/v2-de-eur.tsv" "$T/usd-bank.csv" >/dev/null 2>&1
+  status "fx $mode: post" 0 "$SB" post
+done
+cd "$T/fx-summary"
+eq "fx: the Payment from 090 on the statement's day, CurrencyRate from it (1009.64 / 1100.00)" \
+   "$(python3 -c 'import json; from decimal import Decimal as D; d=json.load(open("reports/2024-09/xero-preview.json"), parse_float=D); p=[x for r in d["requests"] for x in r["body"].get("Payments", [])][0]; print(p["Account"]["Code"], p["Date"], p["Amount"], p["CurrencyRate"])')" \
+   "090 2024-09-16 1009.64 0.917855"
+cd "$T/fx-orders"
+eq "fx orders: the payout received in USD as the statement shows it, coded to clearing" \
+   "$(python3 -c 'import json; from decimal import Decimal as D; d=json.load(open("reports/2024-09/xero-preview.json"), parse_float=D); t=[x for r in d["requests"] for x in r["body"].get("BankTransactions", [])][0]; print(t["CurrencyCode"], t["BankAccount"]["Code"], t["Date"], t["LineItems"][0]["AccountCode"], t["LineItems"][0]["LineAmount"])')" \
+   "USD 090 2024-09-16 615 1100.00"
+fresh fx-own summary 'c["accounts"]["bank"] = {"USD": "090", "EUR": "094"}'
+"$SB" ingest "$FX/settlements/v2-de-eur.tsv" "$T/usd-bank.csv" >/dev/null 2>&1
+status "fx own account: post" 0 "$SB" post
+eq "fx own account: no EUR statement, so no Payment into 094 yet, and no rate" \
+   "$(docs | grep -c '^/Payments')" "0"
+
 # --- 6. no bank account on a document line ----------------------------------------------------
 for mode in summary orders journal; do
   fresh "nobank-$mode" "$mode" 'c["posting"]["record_payment"] = "deposit"'
@@ -252,6 +273,66 @@ contains "preflight: says why" "$T/.err" "Account code '091'"
 contains "preflight: and what to do" "$T/.err" "is a bank account, and Xero refuses bank accounts on invoice, credit note, bank transaction and manual journal lines"
 eq "preflight: nothing was sent" "$(grep -c '"method": "PUT"' "$S/requests.jsonl")" "0"
 fake_stop
+
+# --- 8. orders mode posts and cuts off --------------------------------------------------------
+# the UK settlement with one order's promotion and the advertising moved into October, a
+# liquidation (12.00 with a 1.80 fee) and an MCF order (principal 0.00, fee -3.00)
+python3 - "$UK" "$T/uk-orders.tsv" <<'EOF'
+import sys
+rows = open(sys.argv[1]).read().rstrip("\n").split("\n")
+out = []
+for r in rows:
+    f = r.split("\t")
+    if len(f) > 16 and (("206-2222222" in r and f[12] == "Promotion") or f[6] == "ServiceFee"):
+        f[16] = "02.10.2025"
+    out.append("\t".join(f))
+def row(tt, oid, mk, at, ad, amt, sku, qty):
+    f = [""] * 24
+    f[0], f[6], f[7], f[11], f[12], f[13], f[14], f[16], f[21], f[22] = \
+        "44556677881", tt, oid, mk, at, ad, amt, "11.09.2025", sku, qty
+    return "\t".join(f)
+out += [row("Liquidations", "", "Amazon.co.uk", "ItemPrice", "Principal", "12.00", "B00ASIN123", "4"),
+        row("Liquidations", "", "Amazon.co.uk", "ItemFees", "LiquidationsBrokerageFee", "-1.80", "B00ASIN123", "4"),
+        row("Order", "S02-4444444-4444444", "Non-Amazon UK", "ItemPrice", "Principal", "0.00", "TEA-40", "1"),
+        row("Order", "S02-4444444-4444444", "Non-Amazon UK", "ItemFees", "FBAPerUnitFulfillmentFee", "-3.00", "TEA-40", "1")]
+h = out[1].split("\t"); h[4] = "27.73"; out[1] = "\t".join(h)
+open(sys.argv[2], "w").write("\n".join(out) + "\n")
+EOF
+fresh orders-cut orders 'c["base_currency"] = "GBP"'
+status "orders cut-off: ingest (lines tie to 27.73)" 0 "$SB" ingest "$T/uk-orders.tsv"
+status "orders cut-off: post" 0 "$SB" post
+eq "orders cut-off: two previews, one per month" "$(ls reports | tr '\n' ' ')" "2025-09 2025-10 "
+eq "orders: an MCF order (no principal) gets no invoice; its fee is on the bill" \
+   "$(docs | grep -c 'S02-4444444')" "0"
+eq "orders: the order's September lines on its September invoice only" \
+   "$(docs | grep '^/Invoices ACCREC AMZ-44556677881-206-2222222')" \
+   "/Invoices ACCREC AMZ-44556677881-206-2222222-2222222 2025-09-07 NoTax 200:NONE:41.65 820:NONE:8.33"
+# its October promotion (-4.17, tax -0.83) is negative on its own: October's bill carries it
+eq "orders: the October promotion and its tax on October's bill" \
+   "$(docs | grep 'ACCPAY AMZ-44556677881-FEES ' | tr ' ' '\n' | grep -E '^(200|820):' | tr '\n' ' ')" \
+   "820:NONE:4.00 200:NONE:4.17 820:NONE:0.83 "
+eq "orders: fee bills split by month, each with its month's fees" \
+   "$(docs | grep '^/Invoices ACCPAY' | awk '{print $3, $4}' | tr '\n' ' ')" \
+   "AMZ-44556677881-FEES-2025-09 2025-09-30 AMZ-44556677881-FEES 2025-10-01 "
+eq "orders: the October bill carries the advertising, September's does not" \
+   "$(docs | grep 'ACCPAY AMZ-44556677881-FEES' | grep -c '400:NONE:20.00')" "1"
+eq "orders: ... and it is October's" "$(docs | grep 'FEES-2025-09' | grep -c '400:')" "0"
+eq "orders: liquidation proceeds are income on an invoice, no ItemCode" \
+   "$(docs | grep 'AMZ-44556677881-LIQ')" \
+   "/Invoices ACCREC AMZ-44556677881-LIQ-2025-09 2025-09-30 NoTax 200:NONE:12.00
+/Payments AMZ-44556677881-LIQ-2025-09 2025-09-30 615 12.00"
+eq "orders: its brokerage fee on September's bill" \
+   "$(docs | grep 'FEES-2025-09' | grep -c '425:NONE:')" "1"
+python3 - reports/*/xero-preview.json <<'EOF' >"$T/itemcodes"
+import json, sys
+for f in sys.argv[1:]:
+    for r in json.load(open(f))["requests"]:
+        for d in r["body"].get("Invoices", []):
+            for l in d["LineItems"]:
+                if "ItemCode" in l:
+                    print(l["ItemCode"])
+EOF
+eq "orders: no ASIN as ItemCode" "$(grep -c ASIN "$T/itemcodes")" "0"
 
 # --- 7. defaults and the workbook ---------------------------------------------------------------
 fresh defaults summary ''
