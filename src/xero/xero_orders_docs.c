@@ -360,7 +360,7 @@ int xero_orders_flush(struct octx *o, struct order *d, struct err *e)
             m.sale_n = pick_month(d->sale, d->sale_n, months[k], m.sale, m.sale_date);
             m.refund_n = pick_month(d->refund, d->refund_n, months[k], m.refund,
                                     m.refund_date);
-            snprintf(suffix, sizeof suffix, k == 0 ? "" : "-%s", months[k]);
+            snprintf(suffix, sizeof suffix, "%s%s", k == 0 ? "" : "-", k == 0 ? "" : months[k]);
             rc = flush_month(o, &m, suffix, e);
         }
         free(m.sale);

@@ -334,6 +334,43 @@ for f in sys.argv[1:]:
 EOF
 eq "orders: no ASIN as ItemCode" "$(grep -c ASIN "$T/itemcodes")" "0"
 
+# V1 quantities: the older layout gives an item's quantity on a row of its own, after or
+# before the item's price rows (which leave quantity-purchased empty)
+python3 - "$CA" "$T/v1-qty.tsv" <<'EOF'
+import sys
+hdr = open(sys.argv[1]).read().split("\n")[0].split("\t")
+def row(**kw):
+    f = [""] * len(hdr)
+    for k, v in kw.items():
+        f[hdr.index(k)] = v
+    return "\t".join(f)
+S = "12900000001"
+base = {"settlement-id": S, "transaction-type": "Order", "marketplace-name": "Amazon.ca",
+        "posted-date": "2020-06-10T10:00:00+00:00"}
+rows = ["\t".join(hdr),
+        row(**{"settlement-id": S, "settlement-start-date": "2020-06-05T07:52:49+00:00",
+               "settlement-end-date": "2020-06-19T07:52:49+00:00",
+               "deposit-date": "2020-06-21T07:52:49+00:00", "total-amount": "80.00",
+               "currency": "CAD"}),
+        row(**base, **{"order-id": "701-0000002-0000002", "sku": "MUG-2", "price-type": "Principal",
+                       "price-amount": "50.00"}),
+        row(**base, **{"order-id": "701-0000002-0000002", "sku": "MUG-2",
+                       "quantity-purchased": "2"}),
+        row(**base, **{"order-id": "701-0000003-0000003", "sku": "MUG-3",
+                       "quantity-purchased": "3"}),
+        row(**base, **{"order-id": "701-0000003-0000003", "sku": "MUG-3", "price-type": "Principal",
+                       "price-amount": "30.00"})]
+open(sys.argv[2], "w").write("\n".join(rows) + "\n")
+EOF
+fresh v1-qty orders 'c["base_currency"] = "CAD"'
+status "v1 quantities: ingest" 0 "$SB" ingest "$T/v1-qty.tsv"
+eq "v1 quantities: the Principal lines carry the quantity rows' quantities" \
+   "$(qq "select sku||'='||quantity from settlement_line order by line_no" | tr '\n' ' ')" "MUG-2=2 MUG-3=3 "
+status "v1 quantities: post" 0 "$SB" post
+eq "v1 quantities: invoices of 2 x 25.00 and 3 x 10.00" \
+   "$(python3 -c 'import json; from decimal import Decimal as D; d=json.load(open("reports/2020-06/xero-preview.json"), parse_float=D); print(" ".join("%s:%s:%s" % (l["ItemCode"], l["Quantity"], l["UnitAmount"]) for r in d["requests"] for x in r["body"].get("Invoices", []) if x["Type"] == "ACCREC" for l in x["LineItems"]))')" \
+   "MUG-2:2:25.00 MUG-3:3:10.00"
+
 # --- 7. defaults and the workbook ---------------------------------------------------------------
 fresh defaults summary ''
 eq "defaults: rollover, suspense, reserves, clearing, card all distinct" \
