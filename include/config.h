@@ -18,8 +18,14 @@ enum account_role {
     ACCT_FEES_SELLING, ACCT_FEES_FBA, ACCT_FEES_STORAGE, ACCT_FEES_ADVERTISING,
     ACCT_FEES_SUBSCRIPTION, ACCT_FEES_OTHER, ACCT_SALES_TAX, ACCT_MF_TAX,
     ACCT_REIMBURSEMENTS, ACCT_RESERVES, ACCT_CARRIED_FORWARD, ACCT_CLEARING, ACCT_BANK,
-    ACCT_ROUNDING, ACCT_SUSPENSE, ACCT_COGS, ACCT_INVENTORY, ACCT_COUNT
+    ACCT_ROUNDING, ACCT_SUSPENSE, ACCT_COGS, ACCT_INVENTORY, ACCT_FEES_TAX, ACCT_CARD,
+    ACCT_COUNT
 };
+
+#define CONFIG_BANKS_MAX 16
+
+/* posting.record_payment: when the deposit Payment is recorded. */
+enum record_payment { PAY_STATEMENT, PAY_DEPOSIT, PAY_NEVER };
 
 /* Tax categories a mapping rule names; each marketplace gives each a Xero tax type. */
 enum tax_category { TAX_SALES, TAX_FEES, TAX_NONE, TAX_COUNT };
@@ -29,6 +35,7 @@ struct config_marketplace {
     char contact[CONFIG_NAME_MAX];       /* Xero contact name */
     char tax[TAX_COUNT][CONFIG_CODE_MAX];
     char tracking_name[CONFIG_NAME_MAX], tracking_option[CONFIG_NAME_MAX];
+    int vat_rate_bp;                     /* vat_rate in hundredths of a percent; 0 = unset */
 };
 
 /* A mapping rule; "*" (or an absent key) matches anything. More non-wildcard keys win;
@@ -55,7 +62,9 @@ enum posting_mode { POST_SUMMARY, POST_ORDERS, POST_JOURNAL };
 
 struct config {
     char base_currency[4];
-    char accounts[ACCT_COUNT][CONFIG_CODE_MAX];
+    char accounts[ACCT_COUNT][CONFIG_CODE_MAX];   /* [ACCT_BANK]: the single or fallback code */
+    struct { char currency[4]; char code[CONFIG_CODE_MAX]; } banks[CONFIG_BANKS_MAX];
+    size_t n_banks;                      /* accounts.bank given as {"USD": "090", ...} */
     struct config_marketplace marketplaces[CONFIG_MARKETPLACES_MAX];
     size_t n_marketplaces;
     struct config_mapping *mappings;     /* owned; user rules, before the defaults */
@@ -64,7 +73,7 @@ struct config {
     char status[16];                     /* DRAFT or AUTHORISED */
     int group_by_sku;
     char timezone[64];
-    int record_payment;
+    int record_payment;                  /* enum record_payment */
     int order_days_unsettled;            /* ORDER_NOT_SETTLED after this many days */
     int fee_anomaly_pct;                 /* FEE_ANOMALY when a rate is this far off usual */
     struct config_bank bank;
@@ -104,6 +113,10 @@ const char *config_default_text(void);
 /* Role name ("sales") of an account role, and back (-1 when unknown). */
 const char *config_account_name(int role);
 int config_account_role(const char *name);
+
+/* The bank account of a currency: accounts.bank's entry for it when bank is a map (else the
+ * base currency's entry, else the map's first), or the single code. Never NULL. */
+const char *config_bank_account(const struct config *cfg, const char *currency);
 
 /* The marketplace entry for name, or the first one ("default") when none matches. */
 const struct config_marketplace *config_marketplace(const struct config *cfg, const char *name);

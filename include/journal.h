@@ -70,7 +70,48 @@ struct journal_view {
     size_t n_amounts;
     const struct config *cfg;
     const struct config_marketplace *mk;
+    char statement_date[11];   /* the bank-statement line showing the payout ("" = none yet) */
+    int converted;             /* accounts.bank has no account in the settlement's currency:
+                                  the payout arrives converted in the base currency's */
+    int64_t statement_base;    /* then the statement line's amount, in the base currency */
+    struct {                   /* the previous settlement, same marketplace and currency */
+        char id[64];
+        int64_t total;
+        int parts;             /* its final journal part (0 = no journals) */
+    } prev;
+    int64_t payable;           /* this settlement's "Payable to Amazon" lines (credit +) */
+    char payable_date[11];     /* local date of the first of them */
 };
+
+/* The bank line that shows a settlement's payout: the settlement's currency and amount,
+ * from RECONCILE's window (1 day before to 5 days after the deposit date), nearest first. */
+#define JOURNAL_STATEMENT_SQL                                                              \
+    "SELECT substr(b.date, 1, 10) FROM bank_line b WHERE b.currency = ?1 AND "             \
+    "b.amount_minor = ?2 AND substr(b.date, 1, 10) BETWEEN date(?3, '-1 days') AND "       \
+    "date(?3, '+5 days') ORDER BY abs(julianday(substr(b.date, 1, 10)) - julianday(?3)), " \
+    "b.date, b.id LIMIT 1"
+
+/* The statement line of a foreign settlement paid into the base currency's bank account:
+ * base currency ?1, a credit that names Amazon, in the same window as above. */
+#define JOURNAL_STATEMENT_BASE_SQL                                                         \
+    "SELECT substr(b.date, 1, 10), b.amount_minor FROM bank_line b WHERE b.currency = ?1 " \
+    "AND b.amount_minor > 0 AND substr(b.date, 1, 10) BETWEEN date(?3, '-1 days') AND "    \
+    "date(?3, '+5 days') AND (b.payee LIKE '%amazon%' OR b.description LIKE '%amazon%' OR " \
+    "b.reference LIKE '%amazon%' OR b.payee LIKE '%amzn%' OR b.description LIKE '%amzn%' " \
+    "OR b.reference LIKE '%amzn%') ORDER BY abs(julianday(substr(b.date, 1, 10)) - "       \
+    "julianday(?3)), b.date, b.id LIMIT 1"
+
+/* The settlement before ?1 (row id), as reconcile's RESERVE/PAYABLE checks find it. */
+#define JOURNAL_PREVIOUS_SQL                                                               \
+    "SELECT p.id, p.settlement_id, p.lines_sum_minor FROM settlement s "                   \
+    PREVIOUS_SETTLEMENT_JOIN "WHERE s.id = ?1"
+
+/* The "Payable to Amazon" lines of settlement ?1: sum, first posted date, count. */
+#define JOURNAL_PAYABLE_SQL                                                                \
+    "SELECT COALESCE(SUM(amount_minor), 0), MIN(COALESCE(posted,'')), COUNT(*) FROM "      \
+    "settlement_line WHERE settlement_ref = ?1 AND (transaction_type = 'Payable to Amazon' "\
+    "OR amount_description = 'Payable to Amazon')"
+
 
 /* Loads a settlement's final journals (and, with amounts set, its grouped amounts) into
  * out. Read-only. Free with journal_view_free, also after a failure. */

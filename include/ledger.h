@@ -75,6 +75,22 @@ int ledger_fail(struct ledger *lg, struct err *e, const char *what);
 #define PERIOD_SCOPE_SQL \
     "(?1 = '' OR (substr(s.start_utc, 1, 7) <= ?1 AND substr(s.end_utc, 1, 7) >= ?1))"
 
+/* SQL joining settlement `p`, the settlement before `s` in Amazon's chain: same currency,
+ * marketplace equal (or unknown on either side), the latest end on or before s's start; ties
+ * broken by the higher settlement-id. Used by the reserve and payable checks and the
+ * summary mode's negative-settlement payment, so all three agree on "previous". */
+#define PREVIOUS_SETTLEMENT_JOIN                                                           \
+    "JOIN settlement p ON p.id = (SELECT q.id FROM settlement q "                          \
+    "  WHERE q.currency = s.currency AND q.id != s.id AND q.end_utc <= s.start_utc "      \
+    "  AND (q.marketplace = s.marketplace OR q.marketplace = '' OR s.marketplace = '') "  \
+    "  ORDER BY q.end_utc DESC, q.settlement_id DESC LIMIT 1) "
+
+/* SQL: the sum of settlement `ref`'s lines whose description or type is `text`. */
+#define SETTLEMENT_LINES_SUM(ref, text)                                                    \
+    "(SELECT coalesce(sum(r.amount_minor), 0) FROM settlement_line r WHERE "               \
+    "r.settlement_ref = " ref " AND (r.amount_description = '" text "' OR "               \
+    "r.transaction_type = '" text "'))"
+
 /* Checks "YYYY-MM" (months 01..12, years 2000..2999). */
 int period_parse(const char *s, struct err *e);
 
@@ -216,6 +232,13 @@ const struct mapping_rule *mapping_find(const struct mapping *m, const char *tra
 int mapping_find_rule_matches(const struct mapping_rule *r, const char *transaction_type,
                               const char *amount_type, const char *description,
                               const char *marketplace);
+/* The rule a sales or fee tax amount folds into when marketplace m names a tax type for its
+ * category (Tax -> the Principal's rule, ShippingTax -> Shipping's, a fee's TaxAmount -> the
+ * fee's), so the line is posted tax-inclusive; NULL when the amount stays on its own rule r.
+ * tt, at, desc: the amount's types and description; mk: its marketplace. */
+const struct mapping_rule *mapping_fold(const struct mapping *map, const struct mapping_rule *r,
+                                        const struct config_marketplace *m, const char *tt,
+                                        const char *at, const char *desc, const char *mk);
 
 /* The Xero tax type of a rule's tax category in a marketplace ("NONE" when unknown). */
 const char *mapping_tax_type(const struct mapping *m, const struct mapping_rule *r,

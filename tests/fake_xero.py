@@ -17,7 +17,8 @@ API (under any prefix, e.g. /api.xro/2.0):
   GET  /Accounts /TaxRates /Contacts /Items /TrackingCategories /Organisation
        If-Modified-Since filters by UpdatedDateUTC; Contacts page=N (100 a page), where=.
   PUT|POST /Contacts     creates contacts; Name required and unique (Xero's message)
-  PUT|POST /Invoices /CreditNotes /Payments /ManualJournals /BankTransfers /Items
+  PUT|POST /Invoices /CreditNotes /Payments /ManualJournals /BankTransfers /BankTransactions
+           /Items
        summarizeErrors=false: 200 with per-element StatusAttributeString, HasErrors and
        ValidationErrors (the valid elements are created); otherwise any error rejects the
        whole request with 400 ValidationException. Checked: accounts (active; bank accounts
@@ -128,6 +129,7 @@ DOC_KINDS = {   # collection -> (id field, number field or None)
     "ManualJournals": ("ManualJournalID", None),
     "BankTransfers": ("BankTransferID", None),
     "Items": ("ItemID", "Code"),
+    "BankTransactions": ("BankTransactionID", None),
 }
 
 
@@ -147,6 +149,11 @@ def seed_org(tenant):
         ("400", "Advertising", "EXPENSE", False), ("425", "Freight & Courier", "EXPENSE", False),
         ("429", "General Expenses", "EXPENSE", False), ("485", "Subscriptions", "EXPENSE", False),
         ("620", "Prepayments", "CURRENT", True), ("820", "Sales Tax", "CURRLIAB", False),
+        # the accounts settlebook's default config asks the user to create (README)
+        ("615", "Amazon Clearing", "CURRENT", True),
+        ("616", "Amazon Reserved Balances", "CURRENT", False),
+        ("617", "Amazon Split Month Rollovers", "CURRENT", False),
+        ("815", "Amazon Card Charges", "CURRLIAB", False),
         ("850", "Suspense", "CURRLIAB", False), ("860", "Rounding", "CURRLIAB", False),
     ]
     org = {
@@ -365,11 +372,12 @@ def line_errors(org, line):
     errs = []
     if "AccountCode" in line:
         errs += account_errors(org, line["AccountCode"])
-        # Xero: a bank account cannot be used on an invoice, bill, credit note or manual
-        # journal line (money moves through bank accounts only by payments, transfers and
-        # bank transactions); Xero answers the "not a valid code for this document" message
         a = org["accounts"].get(line["AccountCode"])
         if not errs and a is not None and a["Type"] == "BANK":
+            # Xero refuses bank accounts on invoice, credit note, bank transaction and
+            # manual journal lines (money reaches a bank account only by payments,
+            # bank transactions and transfers); it answers with its "not a valid code for
+            # this document" validation message
             errs.append("Account code '%s' is not a valid code for this document."
                         % line["AccountCode"])
     tt = line.get("TaxType")
@@ -602,9 +610,33 @@ def check_item(org, el, pending):
     return errs
 
 
+def check_bank_transaction(org, el, pending):
+    """Xero's BankTransactions: Type RECEIVE or SPEND, a contact, a bank-type BankAccount,
+    line items on accounts that are not bank accounts (Xero: "You cannot use a bank account
+    as a line item account"), and a positive total."""
+    errs = []
+    if el.get("Type") not in ("RECEIVE", "SPEND"):
+        errs.append("Type must be RECEIVE or SPEND.")
+    if not (el.get("Contact") or {}).get("Name"):
+        errs.append("A Contact must be specified for this type of transaction.")
+    code = (el.get("BankAccount") or {}).get("Code")
+    a = org["accounts"].get(code)
+    if a is None or a["Status"] != "ACTIVE" or a["Type"] != "BANK":
+        errs.append("BankAccount '%s' must be an active bank account." % code)
+    lines = el.get("LineItems") or []
+    if not lines:
+        errs.append("At least one line item is required.")
+    for li in lines:
+        errs += line_errors(org, li)
+    if sum((dec(li.get("LineAmount")) for li in lines), Decimal(0)) <= 0:
+        errs.append("The total must be positive.")
+    errs += date_errors(org, el.get("Date"))
+    return errs
+
+
 CHECKS = {"Invoices": check_invoice, "CreditNotes": check_credit, "Items": check_item,
-          "Contacts": check_contact,
-          "ManualJournals": check_journal, "BankTransfers": check_transfer}
+          "Contacts": check_contact, "ManualJournals": check_journal,
+          "BankTransfers": check_transfer, "BankTransactions": check_bank_transaction}
 
 
 def put_documents(org, coll, doc, summarize, reject_idx):

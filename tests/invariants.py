@@ -84,7 +84,7 @@ class Mapping:
         score = field_score(mk) * 27 + field_score(tt) * 9 + field_score(at) * 3 + \
             field_score(desc)
         code = self.cfg["accounts"].get(account, account) if account != "//" else account
-        self.rules.append((score, mk, tt, at, desc, code, tax, category))
+        self.rules.append((score, mk, tt, at, desc, code, tax, category, account))
 
     def find(self, tt, at, desc, mk):
         best = None
@@ -95,6 +95,16 @@ class Mapping:
                     field_match(r[4], desc):
                 best = r
         return best
+
+    def fold(self, r, m, tt, at, desc, mk):
+        """A2X's folding, read from the README: with a tax type for the rule's tax category,
+        a sales_tax / fees_tax amount joins the rule of its description without "Tax"."""
+        cat = {"sales_tax": "sales", "fees_tax": "fees"}.get(r[8]) if r else None
+        if not cat or (m or {}).get("tax", {}).get(cat, "NONE") in ("", "NONE") or \
+                "Tax" not in desc:
+            return r
+        f = self.find(tt, at, desc.replace("Tax", "", 1) or "Principal", mk)
+        return f if f and f[6] == cat and f[8] not in ("sales_tax", "fees_tax") else r
 
 
 class Ledger:
@@ -299,6 +309,7 @@ class Ledger:
                     (s["ref"],)):
                 m = market(mk) or m_set
                 r = mapping.find(tt, at, desc, mk or s["marketplace"])
+                r = mapping.fold(r, m, tt, at, desc, mk or s["marketplace"])
                 if r:
                     code, tax, cat = r[5], (m or {}).get("tax", {}).get(r[6], "") or "NONE", r[7]
                 else:
@@ -369,6 +380,35 @@ class Ledger:
         t = (l.get("Tracking") or [{}])[0]
         return (l["AccountCode"], l["TaxType"], t.get("Name", ""), t.get("Option", ""))
 
+    def converted(self, cur):
+        """accounts.bank has no account in cur: the payout arrives in the base currency's."""
+        bank = self.cfg["accounts"].get("bank", "")
+        base = self.cfg.get("base_currency", "USD")
+        return cur != base and not (isinstance(bank, dict) and cur in bank)
+
+    def statement_line(self, s, cur):
+        """The bank line showing the payout, found independently of settlebook's query:
+        (date, amount) or ("", 0)."""
+        dep = s["deposit"][:10]
+        if self.converted(cur):
+            rows = self.con.execute(
+                "SELECT substr(date,1,10), amount_minor FROM bank_line WHERE currency = ? AND "
+                "amount_minor > 0 AND substr(date,1,10) BETWEEN date(?, '-1 days') AND "
+                "date(?, '+5 days') AND (lower(payee || description || reference) LIKE "
+                "'%amazon%' OR lower(payee || description || reference) LIKE '%amzn%') "
+                "ORDER BY abs(julianday(substr(date,1,10)) - julianday(?)), date, id LIMIT 1",
+                (self.cfg.get("base_currency", "USD"), dep, dep, dep)).fetchall()
+        else:
+            rows = self.con.execute(
+                "SELECT substr(date,1,10), amount_minor FROM bank_line WHERE currency = ? AND "
+                "amount_minor = ? AND substr(date,1,10) BETWEEN date(?, '-1 days') AND "
+                "date(?, '+5 days') ORDER BY abs(julianday(substr(date,1,10)) - "
+                "julianday(?)), date, id LIMIT 1", (cur, s["lsum"], dep, dep, dep)).fetchall()
+        return rows[0] if rows else ("", 0)
+
+    def statement_date(self, s, cur):
+        return self.statement_line(s, cur)[0]
+
     def summary(self, sid, s, parts, rs, cur, status, acc):
         invoices = [r for r in rs if r["path"] == "/Invoices"]
         payments = [r for r in rs if r["path"] == "/Payments"]
@@ -408,22 +448,29 @@ class Ledger:
                 self.fail("%s: final part totals %d, settlement %d" % (number, total, s["lsum"]))
         if docs:
             self.fail("settlement %s: invoices without a journal: %s" % (sid, sorted(docs)))
-        pays = [p for r in payments for p in r["body"]["Payments"]]
+        pays = [p for r in payments for p in r["body"]["Payments"]
+                if p["Invoice"]["InvoiceNumber"] == "AMZ-%s-%d" % (sid, len(parts))]
         final = "AMZ-%s-%d" % (sid, len(parts))
-        want_pay = status == "AUTHORISED" and self.cfg["posting"].get("record_payment", True) \
-            and s["lsum"] != 0
+        # posting.record_payment: statement (default; true in older configs) dates the deposit
+        # on the bank line showing it, deposit on Amazon's deposit date, never leaves it to
+        # Xero's bank reconciliation; a negative settlement is never paid from the bank.
+        how = self.cfg["posting"].get("record_payment", "statement")
+        how = {True: "statement", False: "never"}.get(how, how)
+        date = self.statement_date(s, cur) if how == "statement" else s["deposit"][:10]
+        want_pay = status == "AUTHORISED" and how != "never" and s["lsum"] > 0 and date
         if not want_pay:
             if pays:
-                self.fail("settlement %s: payments %s in %s" % (sid, pays, status))
+                self.fail("settlement %s: payments %s in %s (%s)" % (sid, pays, status, how))
             return
         if len(pays) != 1:
             self.fail("settlement %s: %d deposit payments" % (sid, len(pays)))
             return
         p = pays[0]
+        bank = acc["bank"] if isinstance(acc["bank"], str) else acc["bank"].get(cur)
         if minor(p["Amount"], cur) != abs(s["lsum"]) or p["Invoice"]["InvoiceNumber"] != final \
-                or p["Account"]["Code"] != acc["bank"]:
-            self.fail("settlement %s: deposit payment %s, want %d to %s from %s"
-                      % (sid, p, abs(s["lsum"]), final, acc["bank"]))
+                or p["Account"]["Code"] != bank or p["Date"] < date:
+            self.fail("settlement %s: deposit payment %s, want %d to %s from %s on %s"
+                      % (sid, p, abs(s["lsum"]), final, bank, date))
         self.stats["deposits"] += 1
 
     def journal(self, sid, s, parts, rs, cur):
@@ -505,7 +552,7 @@ class Ledger:
                     due[num] -= a
                     inv = al["Invoice"]["InvoiceNumber"]
                     due[inv] = due.get(inv, 0) - a
-            transfers += b.get("BankTransfers", [])
+            transfers += b.get("BankTransactions", [])
         for r in rs:
             for p in r["body"].get("Payments", []):
                 if p["Account"]["Code"] != clearing:
@@ -517,8 +564,12 @@ class Ledger:
                 # customers' invoices and Amazon's credit notes pay into clearing
                 cash += a if types.get(num) in ("ACCREC", "ACCPAYCREDIT") else -a
         for t in transfers:
-            a = minor(t["Amount"], cur)
-            cash += -a if t["FromBankAccount"]["Code"] == clearing else a
+            # the payout: receive money into the bank, coded to clearing
+            a = sum(minor(l["LineAmount"], t["CurrencyCode"]) for l in t["LineItems"]
+                    if l["AccountCode"] == clearing)
+            # a converted payout arrives in the base currency; what it leaves in clearing
+            # against the settlement currency is Xero's FX difference, not a gap
+            cash -= s["lsum"] if self.converted(cur) else a
         if nz(got) != want:
             keys = sorted(set(nz(got)) | set(want))
             diff = ["%s: documents %d, journals %d" % ("/".join(k), got.get(k, 0),
@@ -527,10 +578,18 @@ class Ledger:
             self.fail("settlement %s: documents differ from journals: %s"
                       % (sid, "; ".join(diff[:4])))
         t = s["lsum"]
-        if t != 0 and (len(transfers) != 1 or minor(transfers[0]["Amount"], cur) != abs(t) or
-                       transfers[0]["FromBankAccount"]["Code"] != (clearing if t > 0 else bank)
-                       or transfers[0]["ToBankAccount"]["Code"] != (bank if t > 0 else clearing)):
-            self.fail("settlement %s: payout transfers %s for %d" % (sid, transfers, t))
+        how = self.cfg["posting"].get("record_payment", "statement")
+        how = {True: "statement", False: "never"}.get(how, how)
+        date = self.statement_date(s, cur) if how == "statement" else s["deposit"][:10]
+        base_amount = self.statement_line(s, cur)[1] if self.converted(cur) else t
+        want = 1 if t > 0 and how != "never" and date and base_amount > 0 else 0
+        if len(transfers) != want or (want and (
+                transfers[0]["Type"] != "RECEIVE" or transfers[0]["BankAccount"]["Code"] != bank
+                or sum(minor(l["LineAmount"], transfers[0]["CurrencyCode"])
+                       for l in transfers[0]["LineItems"]) != base_amount)):
+            self.fail("settlement %s: payout %s for %d (%s)" % (sid, transfers, t, how))
+        if not want:
+            cash -= t  # the payout is matched in Xero's bank reconciliation, or none
         if status == "AUTHORISED":
             open_docs = {k: v for k, v in due.items() if v != 0}
             if open_docs:

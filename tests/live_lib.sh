@@ -46,11 +46,8 @@ import json, sys
 mode, xu, iu, tok, extra = sys.argv[1:6]
 c = json.load(open("settlebook.json"))
 c["posting"]["mode"] = mode
-if mode == "journal":
-    # Xero refuses a bank account on a manual journal line (tests/fake_xero.py does too), and
-    # the default clearing account 091 is a bank account: journal mode needs a non-bank
-    # clearing account, here the demo chart's 620 (a current asset taking payments)
-    c.setdefault("accounts", {})["clearing"] = "620"
+# the scenarios hold no bank statement: date the deposit on Amazon's deposit date
+c["posting"]["record_payment"] = "deposit"
 c["xero"] = {"api_url": xu + "/api.xro/2.0", "token_url": iu + "/connect/token",
              "connections_url": iu + "/connections", "token_file": tok,
              "timeout_ms": 1500, "max_retries": 4}

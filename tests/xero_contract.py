@@ -48,6 +48,7 @@ EXTRA_REQUIRED = {
     "ManualJournals": ["Narration", "Date", "JournalLines"],
     "Payments": ["Account", "Date", "Amount"],
     "BankTransfers": ["FromBankAccount", "ToBankAccount", "Amount", "Date"],
+    "BankTransactions": ["Type", "Contact", "BankAccount", "Date", "LineItems"],
 }
 LINE_REQUIRED = {"LineItems": ["Description", "AccountCode", "LineAmount"],
                  "JournalLines": ["LineAmount", "AccountCode"]}

@@ -14,7 +14,7 @@ static const char *const account_names[ACCT_COUNT] = {
     "sales", "shipping", "gift_wrap", "promotions", "refunds", "fees_selling", "fees_fba",
     "fees_storage", "fees_advertising", "fees_subscription", "fees_other", "sales_tax",
     "marketplace_facilitator_tax", "reimbursements", "reserves", "carried_forward", "clearing",
-    "bank", "rounding", "suspense", "cogs", "inventory",
+    "bank", "rounding", "suspense", "cogs", "inventory", "fees_tax", "card",
 };
 
 static const char *const tax_names[TAX_COUNT] = { "sales", "fees", "none" };
@@ -90,6 +90,46 @@ static int is_comment(const char *k)
     return strcmp(k, "//") == 0;
 }
 
+/* accounts.bank as {"USD": "090", "EUR": "094"}: one bank account per currency. The first
+ * entry is also the fallback code (accounts[ACCT_BANK]) for what has no currency. */
+static int load_banks(struct config *c, json_t *o, const char *path, struct err *e)
+{
+    const char *k;
+    json_t *v;
+    char key[128];
+    c->n_banks = 0;
+    json_object_foreach(o, k, v) {
+        snprintf(key, sizeof key, "accounts.bank.%s", k);
+        if (is_comment(k))
+            continue;
+        if (strlen(k) != 3 || money_exponent(k) < 0)
+            return bad(e, path, key, "is not an ISO 4217 currency code settlebook knows");
+        if (c->n_banks == CONFIG_BANKS_MAX)
+            return bad(e, path, key, "too many bank accounts");
+        snprintf(c->banks[c->n_banks].currency, 4, "%s", k);
+        if (get_str(v, c->banks[c->n_banks].code, CONFIG_CODE_MAX, path, key, e) < 0)
+            return -1;
+        if (!c->banks[c->n_banks].code[0])
+            return bad(e, path, key, "must not be empty");
+        c->n_banks++;
+    }
+    if (c->n_banks == 0)
+        return bad(e, path, "accounts.bank", "needs at least one currency");
+    snprintf(c->accounts[ACCT_BANK], CONFIG_CODE_MAX, "%s", c->banks[0].code);
+    return 0;
+}
+
+const char *config_bank_account(const struct config *c, const char *currency)
+{
+    for (size_t i = 0; i < c->n_banks; i++)
+        if (strcmp(c->banks[i].currency, currency) == 0)
+            return c->banks[i].code;
+    for (size_t i = 0; i < c->n_banks; i++)
+        if (strcmp(c->banks[i].currency, c->base_currency) == 0)
+            return c->banks[i].code;
+    return c->accounts[ACCT_BANK];
+}
+
 static int load_accounts(struct config *c, json_t *o, const char *path, struct err *e)
 {
     const char *k;
@@ -104,6 +144,13 @@ static int load_accounts(struct config *c, json_t *o, const char *path, struct e
             continue;
         if (role < 0)
             return bad(e, path, key, "unknown account role (see README: accounts)");
+        if (role == ACCT_BANK && json_is_object(v)) {
+            if (load_banks(c, v, path, e) < 0)
+                return -1;
+            continue;
+        }
+        if (role == ACCT_BANK)
+            c->n_banks = 0;
         if (get_str(v, c->accounts[role], CONFIG_CODE_MAX, path, key, e) < 0)
             return -1;
         if (!c->accounts[role][0])
@@ -133,6 +180,35 @@ static int load_tax(struct config_marketplace *m, json_t *o, const char *path, c
     return 0;
 }
 
+/* A percentage such as 20 or 5.5, kept in hundredths of a percent. The text of the number
+ * is read digit by digit, so no floating point decides the rate. */
+static int get_rate(json_t *v, int *out, const char *path, const char *key, struct err *e)
+{
+    char buf[64];
+    const char *p;
+    int whole = 0, frac = 0, digits = 0;
+    if (json_is_integer(v))
+        snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(buf, sizeof buf, "%.6g", json_real_value(v));
+    else if (json_is_string(v) && json_string_length(v) < sizeof buf)
+        snprintf(buf, sizeof buf, "%s", json_string_value(v));
+    else
+        return bad(e, path, key, "must be a percentage such as 20 or 5.5");
+    for (p = buf; *p >= '0' && *p <= '9' && whole < 1000; p++)
+        whole = whole * 10 + (*p - '0');
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9' && digits < 2; p++, digits++)
+            frac = frac * 10 + (*p - '0');
+    for (; digits < 2; digits++)
+        frac *= 10;
+    if (*p || p == buf || whole > 100 || (whole == 0 && frac == 0) || whole * 100 + frac > 10000)
+        return bad(e, path, key, "must be a percentage above 0 and at most 100, "
+                   "with at most two decimals");
+    *out = whole * 100 + frac;
+    return 0;
+}
+
 static int load_marketplace(struct config_marketplace *m, json_t *o, const char *path,
                             const char *key, struct err *e)
 {
@@ -150,6 +226,8 @@ static int load_marketplace(struct config_marketplace *m, json_t *o, const char 
             rc = get_str(v, m->contact, sizeof m->contact, path, sub, e);
         else if (strcmp(k, "tax") == 0)
             rc = load_tax(m, v, path, sub, e);
+        else if (strcmp(k, "vat_rate") == 0)
+            rc = get_rate(v, &m->vat_rate_bp, path, sub, e);
         else if (strcmp(k, "tracking") == 0) {
             json_t *n = json_object_get(v, "name"), *op = json_object_get(v, "option");
             if (!json_is_object(v) || !n || !op || json_object_size(v) != 2)
@@ -158,7 +236,7 @@ static int load_marketplace(struct config_marketplace *m, json_t *o, const char 
             if (rc == 0)
                 rc = get_str(op, m->tracking_option, sizeof m->tracking_option, path, sub, e);
         } else
-            return bad(e, path, sub, "unknown key (contact, tax, tracking)");
+            return bad(e, path, sub, "unknown key (contact, tax, vat_rate, tracking)");
         if (rc < 0)
             return -1;
     }
@@ -260,6 +338,26 @@ static int load_mappings(struct config *c, json_t *a, const char *path, struct e
     return 0;
 }
 
+/* statement (default): the deposit Payment is dated on the bank-statement line that shows
+ * the payout, once the ledger holds it; deposit: on Amazon's deposit date; never: left to
+ * Xero's bank reconciliation. true and false (older configs) mean statement and never. */
+static int get_record_payment(json_t *v, int *out, const char *path, const char *key,
+                              struct err *e)
+{
+    const char *s = json_string_value(v);
+    if (json_is_boolean(v))
+        *out = json_is_true(v) ? PAY_STATEMENT : PAY_NEVER;
+    else if (s && strcmp(s, "statement") == 0)
+        *out = PAY_STATEMENT;
+    else if (s && strcmp(s, "deposit") == 0)
+        *out = PAY_DEPOSIT;
+    else if (s && strcmp(s, "never") == 0)
+        *out = PAY_NEVER;
+    else
+        return bad(e, path, key, "must be statement, deposit or never");
+    return 0;
+}
+
 static int load_posting(struct config *c, json_t *o, const char *path, struct err *e)
 {
     const char *k;
@@ -296,7 +394,7 @@ static int load_posting(struct config *c, json_t *o, const char *path, struct er
                 return -1;
         }
         else if (strcmp(k, "record_payment") == 0)
-            rc = get_bool(v, &c->record_payment, path, key, e);
+            rc = get_record_payment(v, &c->record_payment, path, key, e);
         else
             return bad(e, path, key, "unknown key (mode, status, group_by_sku, timezone, "
                        "record_payment)");
@@ -496,6 +594,25 @@ static void service_defaults(struct config *c)
     c->spapi.max_retries = 6;
 }
 
+/* Every role but bank lands on document lines, and Xero refuses a bank account there: a
+ * role sharing a code with accounts.bank is a chart Xero would reject line by line. */
+static int check_no_bank_lines(const struct config *c, const char *path, struct err *e)
+{
+    char key[64];
+    for (int r = 0; r < ACCT_COUNT; r++) {
+        int hit = r != ACCT_BANK && strcmp(c->accounts[r], c->accounts[ACCT_BANK]) == 0;
+        for (size_t i = 0; r != ACCT_BANK && i < c->n_banks; i++)
+            hit |= strcmp(c->accounts[r], c->banks[i].code) == 0;
+        if (!hit)
+            continue;
+        snprintf(key, sizeof key, "accounts.%s", account_names[r]);
+        return bad(e, path, key, "is a bank account (accounts.bank), and Xero refuses bank "
+                   "accounts on document and journal lines: use a non-bank account (for "
+                   "clearing, a current asset with payments enabled)");
+    }
+    return 0;
+}
+
 static int load_root(struct config *c, json_t *root, const char *path, struct err *e)
 {
     const char *k;
@@ -541,7 +658,7 @@ static int load_root(struct config *c, json_t *root, const char *path, struct er
     }
     if (!c->bank.currency[0])
         snprintf(c->bank.currency, sizeof c->bank.currency, "%s", c->base_currency);
-    return 0;
+    return check_no_bank_lines(c, path, e);
 }
 
 static int parse_text(struct config *c, const char *text, size_t len, const char *path,
@@ -570,7 +687,7 @@ int config_load(struct config *c, const char *path, int must_exist, struct err *
     config_bank_defaults(&c->bank);
     snprintf(c->status, sizeof c->status, "AUTHORISED");
     snprintf(c->timezone, sizeof c->timezone, "UTC");
-    c->record_payment = 1;
+    c->record_payment = PAY_STATEMENT;
     c->order_days_unsettled = 45;
     c->fee_anomaly_pct = 50;
     c->cogs.refund_restock = 1;

@@ -80,6 +80,10 @@ struct settle_reader {
      * ("" for none), so a repeat costs a strcmp */
     char last_when[64], last_posted[DATES_ISO_MAX];
     int have_last;
+    /* the older layout gives an item's quantity on a row of its own, without amounts: the
+     * last such row, for the item's amount rows that follow it */
+    char qty_order[64], qty_sku[64];
+    int64_t qty;
 };
 
 /* Column i of the layout in row r ("" when absent or past a ragged row's end). */
@@ -141,6 +145,11 @@ struct settle;
 int settle_begin(struct ingest_ctx *c, const struct settle_head *h, struct settle **out,
                  struct err *e);
 const char *settle_id(const struct settle *s);
+
+/* Sets the quantity of the Principal lines of order_id and sku already added without one
+ * (the older layout's quantity row came after them). */
+int settle_quantity(struct settle *s, const char *order_id, const char *sku, int64_t qty,
+                    struct err *e);
 int settle_exponent(const struct settle *s);
 
 /* Parses an amount in either convention ("1.234,56", "-1,50", "29.99    "): the last

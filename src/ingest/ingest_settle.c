@@ -255,6 +255,24 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
+int settle_quantity(struct settle *s, const char *order_id, const char *sku, int64_t qty,
+                    struct err *e)
+{
+    sqlite3_stmt *st;
+    int rc;
+    if (ledger_prepare(s->c->lg, &st, "UPDATE settlement_line SET quantity = ?3 WHERE "
+                       "settlement_ref = ?1 AND order_id = ?2 AND sku = ?4 AND "
+                       "amount_description = 'Principal' AND quantity IS NULL", e) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, s->ref);
+    sqlite3_bind_text(st, 2, order_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, qty);
+    sqlite3_bind_text(st, 4, sku, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ledger_fail(s->c->lg, e, "set quantity");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int settle_add(struct settle *s, const struct settle_amount *a, struct err *e)
 {
     sqlite3_stmt *st = s->ins;

@@ -3,6 +3,9 @@
  * V2 types it so mapping rules serve both layouts. */
 #include "ingest_int.h"
 
+#include <stdio.h>
+#include <string.h>
+
 enum {
     C_PRICE_TYPE = SC_SHARED, C_PRICE_AMOUNT, C_FEE_TYPE, C_FEE_AMOUNT, C_SHIP_FEE_TYPE,
     C_SHIP_FEE_AMOUNT, C_ORDER_FEE_TYPE, C_ORDER_FEE_AMOUNT, C_PROMO_TYPE, C_PROMO_AMOUNT,
@@ -61,8 +64,21 @@ static int v1_line(struct ingest_ctx *c, struct settle_reader *rd, const struct 
 {
     struct settle_amount a = { .line = r->line };
 
+    int amounts = 0;
     if (settle_reader_fields(c, rd, r, SC_POSTED_DATE, &a, e) < 0)
         return -1;
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        amounts |= *SETTLE_F(r, rd, pairs[i].amount) != '\0';
+    if (!amounts && a.quantity > 0 && *a.order_id && *a.sku) {
+        /* an item's quantity row: its Principal lines take the quantity, before or after */
+        snprintf(rd->qty_order, sizeof rd->qty_order, "%s", a.order_id);
+        snprintf(rd->qty_sku, sizeof rd->qty_sku, "%s", a.sku);
+        rd->qty = a.quantity;
+        return settle_quantity(rd->s, a.order_id, a.sku, a.quantity, e);
+    }
+    if (a.quantity < 0 && rd->qty > 0 && !strcmp(a.order_id, rd->qty_order) &&
+        !strcmp(a.sku, rd->qty_sku))
+        a.quantity = rd->qty;
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
         if (v1_pair(c, rd, r, &pairs[i], &a, e) < 0)
             return -1;

@@ -27,8 +27,8 @@ static int category_rank(const char *c)
     static const char *const order[] = {
         "Sales", "Shipping", "Gift wrap", "Promotions", "Refunds", "Sales tax",
         "Marketplace facilitator tax", "Reimbursements", "Liquidations", "Selling fees",
-        "FBA fees", "Storage fees", "Advertising", "Subscription", "Other fees", "Reserve",
-        "Amazon balance", "Unmapped",
+        "FBA fees", "Storage fees", "Advertising", "Subscription", "Other fees", "Fee tax",
+        "Reserve", "Payable to Amazon", "Card charge", "Amazon balance", "Unmapped",
     };
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
         if (strcmp(order[i], c) == 0)
@@ -56,7 +56,8 @@ static int add_entry(struct jbuild *b, const struct jentry *x, struct err *e)
 {
     if (b->n > 0 && entry_cmp(&b->v[b->n - 1], x) == 0) {
         b->v[b->n - 1].count += x->count;
-        return money_add(&b->v[b->n - 1].amount, x->amount, e);
+        return money_add(&b->v[b->n - 1].vat, x->vat, e) < 0 ? -1
+             : money_add(&b->v[b->n - 1].amount, x->amount, e);
     }
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 64;
@@ -78,7 +79,8 @@ static int merge_entries(struct jbuild *b, struct err *e)
         qsort(b->v, b->n, sizeof *b->v, entry_cmp);
     for (size_t i = 0; i < b->n; i++) {
         if (o > 0 && entry_cmp(&b->v[o - 1], &b->v[i]) == 0) {
-            if (money_add(&b->v[o - 1].amount, b->v[i].amount, e) < 0)
+            if (money_add(&b->v[o - 1].amount, b->v[i].amount, e) < 0 ||
+                money_add(&b->v[o - 1].vat, b->v[i].vat, e) < 0)
                 return -1;
             b->v[o - 1].count += b->v[i].count;
         } else {
@@ -89,28 +91,44 @@ static int merge_entries(struct jbuild *b, struct err *e)
     return 0;
 }
 
+/* A configured tax type of category t ("" and NONE are none). */
+static int taxed(const struct config_marketplace *m, int t)
+{
+    return m && m->tax[t][0] && strcmp(m->tax[t], "NONE") != 0;
+}
+
 /* Resolves one grouped row into an entry: month (after locks), account, tax, tracking. */
 static int map_row(struct jctx *j, sqlite3_stmt *st, struct err *e)
 {
     struct jentry x;
     const char *tt = ledger_text(st, 0), *at = ledger_text(st, 1), *desc = ledger_text(st, 2), *mk = ledger_text(st, 3);
     const struct config_marketplace *m = market_exact(j->cfg, mk);
-    const struct mapping_rule *r;
+    const struct mapping_rule *r, *f;
     char date[11], month[8];
 
     memset(&x, 0, sizeof x);
     if (!m)
         m = config_marketplace(j->cfg, j->s.marketplace);
     r = mapping_find(j->map, tt, at, desc, mk[0] ? mk : j->s.marketplace);
+    f = mapping_fold(j->map, r, m, tt, at, desc, mk[0] ? mk : j->s.marketplace);
     tz_local_date(j->zone, ledger_text(st, 4), j->s.end_date, date);
     snprintf(month, sizeof month, "%.7s", date);
     x.amount = sqlite3_column_int64(st, 6);
     x.count = sqlite3_column_int64(st, 7);
     if (journal_lock_move(j, month, x.amount, x.count, x.month, e) < 0)
         return -1;
+    if (f) {
+        x.vat = x.amount;
+        r = f;
+    }
+    if (r && r->tax == TAX_SALES && taxed(m, TAX_SALES))
+        x.vat_rate_bp = m->vat_rate_bp;
     if (r) {
-        snprintf(x.role, sizeof x.role, "%s", r->role >= 0 ? config_account_name(r->role)
-                                                           : "code");
+        /* A line mapped to the clearing or carried-forward account ("Payable to Amazon")
+         * is an ordinary document line, never the part's own payout or rollover line. */
+        int own = r->role == ACCT_CLEARING || r->role == ACCT_CARRIED_FORWARD;
+        snprintf(x.role, sizeof x.role, "%s", r->role >= 0 && !own
+                                              ? config_account_name(r->role) : "code");
         snprintf(x.code, sizeof x.code, "%s", r->code);
         snprintf(x.tax, sizeof x.tax, "%s", mapping_tax_type(j->map, r, m ? m->name : ""));
         snprintf(x.category, sizeof x.category, "%s", r->category);
@@ -195,9 +213,9 @@ static int build_one(struct jctx *j, int64_t ref, struct err *e)
         j->sum->unchanged++;
         return journal_clear_changed(j, e);
     }
-    if (collect(j, e) < 0)
+    if (collect(j, e) < 0 || journal_store(j, e) < 0)
         return -1;
-    return journal_store(j, e);
+    return journal_vat_check(j, e);
 }
 
 int journal_run(struct ledger *lg, const struct config *cfg, const char *period,

@@ -18,6 +18,8 @@ struct jentry {
     char sku[64];
     money_t amount;
     int64_t count;
+    money_t vat;          /* Amazon's tax folded into this line (tax-inclusive lines) */
+    int vat_rate_bp;      /* the marketplace's vat_rate when the line is VAT-inclusive */
 };
 
 struct jbuild {
@@ -50,6 +52,9 @@ struct jctx {
     struct jmove moves[24];
     size_t moves_n;
 };
+
+/* VAT_MISMATCH: per VAT-inclusive line, the VAT Xero will compute against Amazon's tax. */
+int journal_vat_check(struct jctx *j, struct err *e);
 
 /* Moves a line's month to the first open month when its month is locked; records it. */
 int journal_lock_move(struct jctx *j, const char *month, money_t amount, int64_t count,

@@ -139,6 +139,10 @@ static void resolve(const struct journal_view *s, const struct mapping *map, str
     const struct mapping_rule *r = mapping_find(map, ledger_text(st, 1), ledger_text(st, 2),
                                                 ledger_text(st, 3), mk[0] ? mk : s->marketplace);
     const struct config_marketplace *m = line_market(s, mk);
+    const struct mapping_rule *f = mapping_fold(map, r, m, ledger_text(st, 1), ledger_text(st, 2),
+                                                ledger_text(st, 3), mk[0] ? mk : s->marketplace);
+    if (f)
+        r = f; /* folded tax, as the journal folds it */
     memset(l, 0, sizeof *l);
     snprintf(l->order_id, sizeof l->order_id, "%s", ledger_text(st, 0));
     snprintf(l->transaction_type, sizeof l->transaction_type, "%s", ledger_text(st, 1));
@@ -169,10 +173,13 @@ static int load_amounts(struct ledger *lg, struct journal_view *s, const struct 
                        "COALESCE(sku,''), MIN(COALESCE(posted,'')), SUM(amount_minor), "
                        "SUM(CASE WHEN amount_description = 'Principal' THEN "
                        "COALESCE(quantity, 0) ELSE 0 END), COUNT(*) FROM settlement_line "
-                       "WHERE settlement_ref = ? GROUP BY 1, 2, 3, 4, 5, 6 "
-                       "ORDER BY 1, 2, 6, 3, 4, 5", e) < 0)
+                       "WHERE settlement_ref = ?1 GROUP BY 1, 2, 3, 4, 5, 6, "
+                       "substr(COALESCE(posted,''), 1, ?2) ORDER BY 1, 2, 6, 3, 4, 5, 7", e) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, s->ref);
+    /* per day (per minute outside UTC, as the journal groups), so the renderer can give
+     * each month's documents exactly that month's lines */
+    sqlite3_bind_int(st, 2, tz_is_utc(zone) ? 10 : 16);
     while (rc == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
         if (s->n_amounts == cap) {
             size_t c = cap ? cap * 2 : 64;
@@ -192,13 +199,98 @@ static int load_amounts(struct ledger *lg, struct journal_view *s, const struct 
     return rc;
 }
 
+/* 1 when accounts.bank names no account of the settlement's own currency, so its payout
+ * arrives converted in the base currency's account. */
+static int converted(const struct journal_view *s)
+{
+    const struct config *cfg = s->cfg;
+    if (strcmp(s->currency, cfg->base_currency) == 0)
+        return 0;
+    for (size_t i = 0; i < cfg->n_banks; i++)
+        if (strcmp(cfg->banks[i].currency, s->currency) == 0)
+            return 0;
+    return 1;
+}
+
+/* The statement line showing the payout; for a negative settlement nothing arrives. A
+ * foreign settlement paid into the base currency's account is found by Amazon's name and
+ * the window (its amount is the converted one). */
+static int load_statement(struct ledger *lg, struct journal_view *s, struct err *e)
+{
+    sqlite3_stmt *st;
+    int r, base = s->converted = converted(s);
+    if (s->total <= 0)
+        return 0;
+    if (ledger_prepare(lg, &st, base ? JOURNAL_STATEMENT_BASE_SQL : JOURNAL_STATEMENT_SQL,
+                       e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, base ? s->cfg->base_currency : s->currency, -1, SQLITE_STATIC);
+    if (!base)
+        sqlite3_bind_int64(st, 2, s->total);
+    sqlite3_bind_text(st, 3, s->deposit, -1, SQLITE_STATIC);
+    if ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        snprintf(s->statement_date, sizeof s->statement_date, "%s", ledger_text(st, 0));
+        s->statement_base = base ? sqlite3_column_int64(st, 1) : 0;
+    }
+    sqlite3_finalize(st);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? 0 : ledger_fail(lg, e, "find statement line");
+}
+
+/* The previous settlement of the chain and this one's "Payable to Amazon" lines: what the
+ * summary mode needs to pay a negative settlement's bill from the clearing account. */
+static int load_chain(struct ledger *lg, struct journal_view *s, struct tz *zone,
+                      struct err *e)
+{
+    sqlite3_stmt *st;
+    int64_t pref = 0;
+    int r;
+    if (ledger_prepare(lg, &st, JOURNAL_PAYABLE_SQL, e) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, s->ref);
+    if ((r = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_int64(st, 2) > 0) {
+        s->payable = sqlite3_column_int64(st, 0);
+        tz_local_date(zone, ledger_text(st, 1), s->start, s->payable_date);
+    }
+    sqlite3_finalize(st);
+    if (r != SQLITE_ROW)
+        return ledger_fail(lg, e, "read Payable to Amazon lines");
+    if (ledger_prepare(lg, &st, JOURNAL_PREVIOUS_SQL, e) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, s->ref);
+    if ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        pref = sqlite3_column_int64(st, 0);
+        snprintf(s->prev.id, sizeof s->prev.id, "%s", ledger_text(st, 1));
+        s->prev.total = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return ledger_fail(lg, e, "find the previous settlement");
+    if (!pref)
+        return 0;
+    if (ledger_prepare(lg, &st, "SELECT COALESCE(MAX(parts), 0) FROM journal WHERE "
+                       "settlement_ref = ? AND state = 'final'", e) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, pref);
+    if ((r = sqlite3_step(st)) == SQLITE_ROW)
+        s->prev.parts = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return r == SQLITE_ROW ? 0 : ledger_fail(lg, e, "read the previous settlement's parts");
+}
+
 int journal_view_load(struct ledger *lg, const struct config *cfg, int64_t ref, int amounts,
                       struct journal_view *s, struct err *e)
 {
     struct mapping map;
     struct tz *zone = NULL;
     int rc;
-    if (load_parts(lg, cfg, ref, s, e) < 0)
+    if (load_parts(lg, cfg, ref, s, e) < 0 || load_statement(lg, s, e) < 0)
+        return -1;
+    if (tz_open(&zone, cfg->timezone, e) < 0)
+        return -1;
+    rc = load_chain(lg, s, zone, e);
+    tz_free(zone);
+    zone = NULL;
+    if (rc < 0)
         return -1;
     if (!amounts || s->n == 0)
         return 0;

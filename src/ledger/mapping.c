@@ -148,3 +148,29 @@ const char *mapping_tax_type(const struct mapping *m, const struct mapping_rule 
         return "NONE";
     return mk->tax[r->tax];
 }
+
+/* Tax folding, as A2X does it: when the marketplace names a tax type for sales (fees),
+ * Amazon's separate tax amounts (Tax, ShippingTax, GiftWrapTax, TaxDiscount; a fee's
+ * TaxAmount) join the line they belong to, found by the description without "Tax"
+ * (Tax -> Principal, ShippingTax -> Shipping, TaxDiscount -> the promotion), and that line
+ * is posted tax-inclusive, so Xero's VAT return gets the tax once. Facilitator tax has its
+ * own role and keeps netting to zero. NULL when the row stays as it is. */
+const struct mapping_rule *mapping_fold(const struct mapping *map, const struct mapping_rule *r,
+                                        const struct config_marketplace *m, const char *tt,
+                                        const char *at, const char *desc, const char *mk)
+{
+    int t = r && r->role == ACCT_SALES_TAX ? TAX_SALES
+          : r && r->role == ACCT_FEES_TAX ? TAX_FEES : -1;
+    char base[CONFIG_NAME_MAX];
+    const char *p;
+    const struct mapping_rule *f;
+    if (t < 0 || !m || !m->tax[t][0] || strcmp(m->tax[t], "NONE") == 0 ||
+        !(p = strstr(desc, "Tax")))
+        return NULL;
+    snprintf(base, sizeof base, "%.*s%s", (int)(p - desc), desc, p + 3);
+    if (!base[0])
+        snprintf(base, sizeof base, "Principal");
+    f = mapping_find(map, tt, at, base, mk);
+    return f && f->tax == t && f->role != ACCT_SALES_TAX && f->role != ACCT_FEES_TAX ? f : NULL;
+}
+

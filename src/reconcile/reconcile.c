@@ -96,10 +96,10 @@ static const struct {
     int (*run)(struct reconcile_ctx *c, struct err *e);
 } checks[] = {
     { "unmapped", reconcile_unmapped }, { "duplicates", reconcile_duplicates },
-    { "reserve", reconcile_reserve },   { "deposit", reconcile_deposit },
-    { "orders", reconcile_orders },     { "refunds", reconcile_refunds },
-    { "fees", reconcile_fees },         { "inventory", reconcile_inventory },
-    { "newtypes", reconcile_newtypes },
+    { "reserve", reconcile_reserve },   { "payable", reconcile_payable },
+    { "deposit", reconcile_deposit },   { "orders", reconcile_orders },
+    { "refunds", reconcile_refunds },   { "fees", reconcile_fees },
+    { "inventory", reconcile_inventory }, { "newtypes", reconcile_newtypes },
 };
 
 /* Skipping an unchanged rerun. Reconcile reads the settlements, their lines, the order

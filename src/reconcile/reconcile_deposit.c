@@ -2,7 +2,9 @@
  * DEPOSIT_NOT_FOUND, DEPOSIT_AMOUNT_MISMATCH, the bank side of CURRENCY_MISMATCH, and
  * DEPOSIT_NOT_CHECKED when no statement covers the deposit date. Each bank line pays at most
  * one settlement. Matching runs over the whole ledger (so a period's result does not depend
- * on which period runs first); only settlements in scope get exceptions. Reads only. */
+ * on which period runs first); only settlements in scope get exceptions. A negative
+ * settlement expects no bank line: Amazon collects it from the next settlement ("Payable to
+ * Amazon") or charges the card on file. Reads only. */
 #include "reconcile_int.h"
 
 #include <stdio.h>
@@ -38,7 +40,7 @@ static const char SETTLEMENTS[] =
     "SELECT s.id, s.currency, s.total_minor, substr(s.deposit_utc, 1, 10), "
     "  coalesce(substr(s.deposit_utc, 1, 10) BETWEEN cov.lo AND cov.hi, 0) "
     "FROM settlement s LEFT JOIN cov ON cov.currency = s.currency "
-    "WHERE s.total_minor != 0 ORDER BY substr(s.deposit_utc, 1, 10), s.settlement_id";
+    "WHERE s.total_minor > 0 ORDER BY substr(s.deposit_utc, 1, 10), s.settlement_id";
 
 static const char EXACT[] =
     "SELECT b.id FROM bank_line b WHERE b.currency = ?1 AND b.amount_minor = ?2 AND " IN_WINDOW
@@ -66,7 +68,7 @@ static const char EMIT[] =
     "  date(substr(s.deposit_utc, 1, 10), '+" STR(RECONCILE_DEPOSIT_DAYS_AFTER) " days') "
     "FROM settlement s LEFT JOIN temp.reconcile_claim c ON c.settlement_ref = s.id "
     "LEFT JOIN bank_line b ON b.id = c.bank_id LEFT JOIN cov ON cov.currency = s.currency "
-    "WHERE s.total_minor != 0 AND " PERIOD_SCOPE_SQL " "
+    "WHERE s.total_minor > 0 AND " PERIOD_SCOPE_SQL " "
     "ORDER BY s.start_utc, s.settlement_id";
 
 struct want {

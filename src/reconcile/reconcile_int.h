@@ -104,7 +104,8 @@ int reconcile_add(int64_t *sum, int64_t v, struct err *e);
 
 /* The checks, run in this order by reconcile_run:
  *   unmapped    UNMAPPED                     duplicates  DUPLICATE_LINE
- *   reserve     RESERVE_DISCONTINUITY        deposit     DEPOSIT_*, bank CURRENCY_MISMATCH
+ *   reserve     RESERVE_DISCONTINUITY        payable     PAYABLE_DISCONTINUITY
+ *   deposit     DEPOSIT_*, bank CURRENCY_MISMATCH
  *   orders      ORDER_*, PRICE_MISMATCH, the order side of CURRENCY_MISMATCH
  *   refunds     REFUND_WITHOUT_ORDER, REFUND_EXCEEDS_CHARGE
  *   fees        FEE_ANOMALY
@@ -112,6 +113,7 @@ int reconcile_add(int64_t *sum, int64_t v, struct err *e);
 int reconcile_unmapped(struct reconcile_ctx *c, struct err *e);
 int reconcile_duplicates(struct reconcile_ctx *c, struct err *e);
 int reconcile_reserve(struct reconcile_ctx *c, struct err *e);
+int reconcile_payable(struct reconcile_ctx *c, struct err *e);
 int reconcile_deposit(struct reconcile_ctx *c, struct err *e);
 int reconcile_orders(struct reconcile_ctx *c, struct err *e);
 int reconcile_refunds(struct reconcile_ctx *c, struct err *e);

@@ -7,20 +7,11 @@
 #include <stdio.h>
 
 
-#define RESERVE_SUM(ref, text)                                                             \
-    "(SELECT coalesce(sum(r.amount_minor), 0) FROM settlement_line r WHERE r.settlement_ref = " \
-    ref " AND (r.amount_description = '" text "' OR r.transaction_type = '" text "'))"
-
-/* The previous settlement: same currency, marketplace equal (or unknown on either side),
- * the latest end on or before this one's start; ties broken by the higher settlement-id. */
 static const char QUERY[] =
     "SELECT s.settlement_id, s.currency, p.settlement_id, "
-    RESERVE_SUM("s.id", "Previous Reserve Amount Balance") ", "
-    RESERVE_SUM("p.id", "Current Reserve Amount") " "
-    "FROM settlement s JOIN settlement p ON p.id = (SELECT q.id FROM settlement q "
-    "  WHERE q.currency = s.currency AND q.id != s.id AND q.end_utc <= s.start_utc "
-    "  AND (q.marketplace = s.marketplace OR q.marketplace = '' OR s.marketplace = '') "
-    "  ORDER BY q.end_utc DESC, q.settlement_id DESC LIMIT 1) "
+    SETTLEMENT_LINES_SUM("s.id", "Previous Reserve Amount Balance") ", "
+    SETTLEMENT_LINES_SUM("p.id", "Current Reserve Amount") " "
+    "FROM settlement s " PREVIOUS_SETTLEMENT_JOIN
     "WHERE " PERIOD_SCOPE_SQL " "
     "ORDER BY s.start_utc, s.settlement_id";
 

@@ -110,7 +110,11 @@ static void flush(struct report_ctx *r, struct sheet *t)
     report_text(s, 0, w->id);
     report_text(s, 1, w->cur);
     report_text(s, 2, w->category);
-    report_text(s, 3, w->code);
+    /* the account the preview sends: summary mode pays a positive settlement's deposit (a
+     * debit on the clearing side) into
+     * the bank account of its currency, not the journal's clearing side */
+    report_text(s, 3, r->cfg->mode == POST_SUMMARY && strcmp(w->role, "clearing") == 0 &&
+                w->total < 0 ? config_bank_account(r->cfg, w->cur) : w->code);
     report_text(s, 4, w->tax);
     if (strcmp(w->role, "clearing") == 0 || strcmp(w->role, "carried_forward") == 0)
         report_blank(s, 5);

@@ -82,7 +82,7 @@ static int walk(struct pf *p, json_t *v, int depth, struct err *e)
     json_object_foreach(v, k, x) {
         int rc = 0;
         if (!strcmp(k, "AccountCode"))
-            rc = need(p, "account", json_string_value(x), "", e);
+            rc = need(p, "account", json_string_value(x), "line", e);
         else if (!strcmp(k, "TaxType"))
             rc = need(p, "tax_rate", json_string_value(x), "", e);
         else if (!strcmp(k, "ItemCode"))
@@ -93,7 +93,8 @@ static int walk(struct pf *p, json_t *v, int depth, struct err *e)
             rc = need(p, "contact", str(x, "Name"), "", e);
         else if (!strcmp(k, "Account"))
             rc = need(p, "account", str(x, "Code"), "payments", e);
-        else if (!strcmp(k, "FromBankAccount") || !strcmp(k, "ToBankAccount"))
+        else if (!strcmp(k, "FromBankAccount") || !strcmp(k, "ToBankAccount") ||
+                 !strcmp(k, "BankAccount"))
             rc = need(p, "account", str(x, "Code"), "bank", e);
         else if (!strcmp(k, "Tracking") && json_is_array(x)) {
             json_t *t;
@@ -445,7 +446,8 @@ static const char MISSING[] =
     "n.key))) AND NOT (n.kind = 'item' AND EXISTS (SELECT 1 FROM temp.preflight_need c WHERE "
     "c.kind = 'item_created' AND c.key = n.key)) AND (r.key IS NULL OR r.status != 'ACTIVE' OR "
     "(n.what = 'bank' AND r.detail NOT LIKE 'BANK%') OR (n.what = 'payments' AND r.detail NOT "
-    "LIKE 'BANK%' AND r.detail NOT LIKE '% payments')) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
+    "LIKE 'BANK%' AND r.detail NOT LIKE '% payments') OR (n.what = 'line' AND r.detail LIKE "
+    "'BANK%')) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
 
 static const char LOCKED[] =
     "SELECT n.settlement_id, n.key, min(n.label), count(DISTINCT n.label), l.lock FROM "
@@ -487,9 +489,15 @@ static void describe(const char *kind, const char *key, const char *what, const 
         snprintf(why, sizeof why, "does not exist in the Xero organisation");
     else if (strcmp(status, "ACTIVE") != 0)
         snprintf(why, sizeof why, "is %s in the Xero organisation", status);
-    else
+    else if (!strcmp(what, "line")) {
+        snprintf(why, sizeof why, "is a bank account, and Xero refuses bank accounts on "
+                 "invoice, credit note, bank transaction and manual journal lines");
+        act = "Map the role to a non-bank account in settlebook.json (accounts.clearing: a "
+              "current asset with payments enabled; money reaches the bank only by payments "
+              "and receive-money transactions)";
+    } else
         snprintf(why, sizeof why, "is a %s account, but %s", detail[0] ? detail : "non-bank",
-                 !strcmp(what, "bank") ? "bank transfers need bank accounts"
+                 !strcmp(what, "bank") ? "bank accounts are needed there"
                  : "payments need a bank account or one with payments enabled");
     snprintf(expl, cap, "%s '%s' (used by %s%s) %s; nothing of this run was sent", name, key,
              label, more, why);

@@ -46,6 +46,29 @@ void xero_doc_number(const struct journal_view *s, int part, char *out, size_t c
     snprintf(out, cap, "AMZ-%s-%d", s->id, part);
 }
 
+const char *xero_bank_account(const struct journal_view *s)
+{
+    return config_bank_account(s->cfg, s->currency);
+}
+
+int xero_currency_rate(const struct journal_view *s, int64_t *out)
+{
+    int eb = money_exponent(s->cfg->base_currency), shift;
+    int64_t num = s->total, den = s->statement_base;
+    if (den <= 0 || num <= 0 || eb < 0)
+        return -1;
+    /* rate = (total / 10^exp) / (base / 10^eb), kept with 6 decimals */
+    for (shift = 6 + eb - s->exp; shift > 0; shift--)
+        if (__builtin_mul_overflow(num, (int64_t)10, &num))
+            return -1;
+    for (; shift < 0; shift++)
+        den *= 10; /* a base currency with fewer decimals than 6 less: never overflows here */
+    if (__builtin_mul_overflow(num, (int64_t)2, &num) || __builtin_add_overflow(num, den, &num))
+        return -1;
+    *out = num / (2 * den);
+    return *out > 0 ? 0 : -1;
+}
+
 void xero_tracking(struct jw *w, const char *name, const char *option)
 {
     if (!name[0] || !option[0])

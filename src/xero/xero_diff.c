@@ -19,7 +19,7 @@
 #define DOCS_MAX 200000
 
 static const char *const collections[] = { "Invoices", "CreditNotes", "ManualJournals",
-                                           "Payments", "BankTransfers" };
+                                           "Payments", "BankTransfers", "BankTransactions" };
 
 /* One document of the preview: what we would send, and what Xero has for it. */
 struct pdoc {
@@ -201,7 +201,7 @@ static int by_period(struct xclient *cl, const char *period, json_t *found[3], s
 static int batch_query(struct run *r, int c, size_t *from, char *q, size_t cap, struct err *e)
 {
     static const char *const field[] = { "", "CreditNoteNumber", "Narration.StartsWith",
-                                         "Reference", "Reference" };
+                                         "Reference", "Reference", "Reference" };
     char list[3000] = "", esc[6000];
     size_t len = 0;
     int taken = 0, per = c == 0 ? NUMBERS_PER_CALL : WHERE_PER_CALL;
@@ -346,7 +346,7 @@ int xero_diff_period(struct ledger *lg, const struct config *cfg, const char *pe
         goto done;
     for (int c = 0; c < 3; c++)
         match(&r, c, found[c]);
-    for (int c = 0; c < 5; c++)
+    for (int c = 0; c < (int)(sizeof collections / sizeof collections[0]); c++)
         if (by_number(&cl, &r, c, e) < 0)
             goto done;
     rc = classify(&r, found, out, e);

@@ -120,6 +120,9 @@ static const char *const payment_fields[] = {
     "CreditNote.CreditNoteNumber", NULL };
 static const char *const transfer_fields[] = {
     "FromBankAccount.Code", "ToBankAccount.Code", "Amount", "Date", "Reference", NULL };
+static const char *const bank_transaction_fields[] = {
+    "Type", "Contact.Name", "BankAccount.Code", "Date", "Reference", "CurrencyCode",
+    "CurrencyRate", "Status", NULL };
 static const char *const line_fields[] = {
     "Description", "ItemCode", "Quantity", "UnitAmount", "AccountCode", "TaxType",
     "LineAmount", NULL };
@@ -175,5 +178,8 @@ int xdiff_compare(const char *collection, json_t *ours, json_t *theirs, struct x
                : lines(d, ours, theirs, "JournalLines");
     if (strcmp(collection, "Payments") == 0)
         return fields(d, ours, theirs, payment_fields, "");
+    if (strcmp(collection, "BankTransactions") == 0)
+        return fields(d, ours, theirs, bank_transaction_fields, "") < 0 ? -1
+               : lines(d, ours, theirs, "LineItems");
     return fields(d, ours, theirs, transfer_fields, "");
 }

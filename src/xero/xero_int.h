@@ -8,6 +8,14 @@
 /* Document number of part k: AMZ-<settlement-id>-<k>. */
 void xero_doc_number(const struct journal_view *s, int part, char *out, size_t cap);
 
+/* The bank account of the settlement's currency (config_bank_account). */
+const char *xero_bank_account(const struct journal_view *s);
+
+/* Xero's CurrencyRate (settlement currency per unit of base currency, 6 decimals) of a
+ * payout that the bank statement shows converted: the settlement total over the statement
+ * amount. -1 when there is none. */
+int xero_currency_rate(const struct journal_view *s, int64_t *out);
+
 /* Writes a LineItems/JournalLines "Tracking" array when name and option are both set. */
 void xero_tracking(struct jw *w, const char *name, const char *option);
 

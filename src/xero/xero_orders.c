@@ -11,8 +11,9 @@
 #include "base.h"
 #include "xero_orders_int.h"
 
-/* Customer-facing amounts of an Order or Refund go on the order's documents; everything
- * else (fees, withheld tax, reserves, reimbursements) goes on the settlement's bill. */
+/* Customer-facing amounts of an Order or Refund go on the order's documents; liquidation
+ * proceeds on an income invoice of their own; everything else (fees, withheld tax, reserves,
+ * reimbursements) goes on the settlement's bill. */
 static int on_order_document(const char *tt, const char *category)
 {
     static const char *const cats[] = { "Sales", "Shipping", "Gift wrap", "Promotions",
@@ -40,24 +41,44 @@ static int add_line(struct oline **v, size_t *n, size_t *cap, const struct oline
     return 0;
 }
 
-/* Adds l to the bill lines, merging by account, tax, tracking and category. A merged line
- * keeps a SKU or description only when all its parts share it (else the category names it). */
+/* Adds l to v, merged into a line of the same month, account, tax, tracking and category.
+ * With same_item (an order's lines) the SKU and description must match too and quantities
+ * add up; otherwise (Amazon's documents) a merged line keeps a SKU or description only when
+ * all its parts share it (else the category names it). The merged line keeps the earliest
+ * date. */
+static int merge_add(struct oline **v, size_t *n, size_t *cap, const struct oline *l,
+                     int same_item, struct err *e)
+{
+    for (size_t i = 0; i < *n; i++) {
+        struct oline *b = &(*v)[i];
+        if (strcmp(b->code, l->code) || strcmp(b->tax, l->tax) || strcmp(b->tname, l->tname) ||
+            strcmp(b->topt, l->topt) || strcmp(b->category, l->category) ||
+            strncmp(b->date, l->date, 7) || (same_item && (strcmp(b->sku, l->sku) ||
+                                                           strcmp(b->description, l->description))))
+            continue;
+        b->amount += l->amount;
+        b->sources += l->sources;
+        if (same_item)
+            b->quantity += l->quantity;
+        if (strcmp(b->sku, l->sku) != 0)
+            b->sku[0] = '\0';
+        if (strcmp(b->description, l->description) != 0)
+            b->description[0] = '\0';
+        if (strcmp(l->date, b->date) < 0)
+            snprintf(b->date, sizeof b->date, "%s", l->date);
+        return 0;
+    }
+    return add_line(v, n, cap, l, e);
+}
+
 int xero_orders_bill_add(struct octx *o, const struct oline *l, struct err *e)
 {
-    for (size_t i = 0; i < o->bill_n; i++) {
-        struct oline *b = &o->bill[i];
-        if (!strcmp(b->code, l->code) && !strcmp(b->tax, l->tax) && !strcmp(b->tname, l->tname)
-            && !strcmp(b->topt, l->topt) && !strcmp(b->category, l->category)) {
-            b->amount += l->amount;
-            b->sources += l->sources;
-            if (strcmp(b->sku, l->sku) != 0)
-                b->sku[0] = '\0';
-            if (strcmp(b->description, l->description) != 0)
-                b->description[0] = '\0';
-            return 0;
-        }
-    }
-    return add_line(&o->bill, &o->bill_n, &o->bill_cap, l, e);
+    return merge_add(&o->bill, &o->bill_n, &o->bill_cap, l, 0, e);
+}
+
+int xero_orders_liq_add(struct octx *o, const struct oline *l, struct err *e)
+{
+    return merge_add(&o->liq, &o->liq_n, &o->liq_cap, l, 0, e);
 }
 
 /* The line as a document line. */
@@ -71,6 +92,7 @@ static void as_line(const struct jv_amount *a, struct oline *l)
     snprintf(l->category, sizeof l->category, "%s", a->category);
     snprintf(l->sku, sizeof l->sku, "%s", a->sku);
     snprintf(l->description, sizeof l->description, "%s", a->description);
+    snprintf(l->date, sizeof l->date, "%s", a->date);
     l->amount = a->amount;
     l->quantity = a->quantity;
     l->sources = a->sources;
@@ -86,6 +108,11 @@ static int collect(struct octx *o, struct err *e)
         const struct jv_amount *a = &o->s->amounts[i];
         struct oline l;
         as_line(a, &l);
+        if (strcmp(l.category, "Liquidations") == 0 && l.amount > 0) {
+            l.sku[0] = '\0'; /* an ASIN or SKU of written-off stock is no Xero item */
+            rc = xero_orders_liq_add(o, &l, e);
+            continue;
+        }
         if (!a->order_id[0] || !on_order_document(a->transaction_type, l.category)) {
             rc = xero_orders_bill_add(o, &l, e);
             continue;
@@ -99,11 +126,11 @@ static int collect(struct octx *o, struct err *e)
         if (strcmp(a->transaction_type, "Refund") == 0) {
             if (!cur.refund_date[0] || strcmp(a->date, cur.refund_date) < 0)
                 snprintf(cur.refund_date, sizeof cur.refund_date, "%s", a->date);
-            rc = add_line(&cur.refund, &cur.refund_n, &cur.refund_cap, &l, e);
+            rc = merge_add(&cur.refund, &cur.refund_n, &cur.refund_cap, &l, 1, e);
         } else {
             if (!cur.sale_date[0] || strcmp(a->date, cur.sale_date) < 0)
                 snprintf(cur.sale_date, sizeof cur.sale_date, "%s", a->date);
-            rc = add_line(&cur.sale, &cur.sale_n, &cur.sale_cap, &l, e);
+            rc = merge_add(&cur.sale, &cur.sale_n, &cur.sale_cap, &l, 1, e);
         }
     }
     if (rc == 0 && cur.id[0])

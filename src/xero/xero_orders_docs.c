@@ -6,7 +6,6 @@
 
 #include "xero_orders_int.h"
 
-/* Xero's PUT /BankTransfers declares no summarizeErrors parameter (only Idempotency-Key). */
 static const struct { const char *kind, *path, *key, *query; } kinds[K_COUNT] = {
     { "invoice", "/Invoices", "Invoices", "summarizeErrors=false" },
     { "credit-note", "/CreditNotes", "CreditNotes", "summarizeErrors=false" },
@@ -15,7 +14,7 @@ static const struct { const char *kind, *path, *key, *query; } kinds[K_COUNT] = 
     { "bill", "/Invoices", "Invoices", "summarizeErrors=false" },
     { "supplier-credit", "/CreditNotes", "CreditNotes", "summarizeErrors=false" },
     { "bill-payment", "/Payments", "Payments", "summarizeErrors=false" },
-    { "bank-transfer", "/BankTransfers", "BankTransfers", "" },
+    { "bank-transaction", "/BankTransactions", "BankTransactions", "summarizeErrors=false" },
 };
 
 void xero_order_reset(struct order *o)
@@ -266,20 +265,32 @@ static int to_bill(struct octx *o, const struct oline *v, size_t n, struct err *
     return 0;
 }
 
-int xero_orders_flush(struct octx *o, struct order *d, struct err *e)
+static int any_nonzero(const struct oline *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].amount != 0)
+            return 1;
+    return 0;
+}
+
+/* The documents of one order within one month. An order with no customer amount (an MCF
+ * order: principal 0.00, its fees on the bill) gets no invoice: Xero refuses one without
+ * lines. */
+static int flush_month(struct octx *o, struct order *d, const char *suffix, struct err *e)
 {
     int64_t inv = sum(d->sale, d->sale_n), cn = -sum(d->refund, d->refund_n);
-    char inv_no[160], cn_no[160], month[8];
+    char inv_no[180], cn_no[180], month[8];
     const char *clearing = o->s->cfg->accounts[ACCT_CLEARING];
     int allocate;
 
-    snprintf(inv_no, sizeof inv_no, "AMZ-%s-%s", o->s->id, d->id);
-    snprintf(cn_no, sizeof cn_no, "AMZ-%s-%s-R", o->s->id, d->id);
+    snprintf(inv_no, sizeof inv_no, "AMZ-%s-%s%s", o->s->id, d->id, suffix);
+    snprintf(cn_no, sizeof cn_no, "AMZ-%s-%s%s-R", o->s->id, d->id, suffix);
     if (d->sale_n && inv < 0 && to_bill(o, d->sale, d->sale_n, e) < 0)
         return -1;
     if (d->refund_n && cn < 0 && to_bill(o, d->refund, d->refund_n, e) < 0)
         return -1;
-    int has_inv = d->sale_n && inv >= 0, has_cn = d->refund_n && cn > 0;
+    int has_inv = d->sale_n && inv >= 0 && any_nonzero(d->sale, d->sale_n);
+    int has_cn = d->refund_n && cn > 0;
     allocate = has_inv && has_cn && cn <= inv;
     if (has_inv && invoice(o, d, inv, inv_no, e) < 0)
         return -1;
@@ -302,66 +313,196 @@ int xero_orders_flush(struct octx *o, struct order *d, struct err *e)
     return 0;
 }
 
-static int bill(struct octx *o, const struct jv_part *last, struct err *e)
+/* Copies the lines of v in month m into out (a view: the lines are copied by value). */
+static size_t pick_month(const struct oline *v, size_t n, const char *m, struct oline *out,
+                         char date[11])
 {
-    int64_t total = -sum(o->bill, o->bill_n);
-    int credit = total < 0;
-    char number[96], ref[128];
-    struct obatch *b;
-    const char *contact = o->s->mk ? o->s->mk->contact : o->s->marketplace;
-    int nonzero = 0;
-    for (size_t i = 0; i < o->bill_n; i++)
-        nonzero |= o->bill[i].amount != 0;
-    if (!nonzero)
-        return 0;
-    snprintf(number, sizeof number, "AMZ-%s-FEES", o->s->id);
-    snprintf(ref, sizeof ref, "Amazon fees and other amounts, settlement %s", o->s->id);
-    if (!(b = batch(o, credit ? K_BILLCREDIT : K_BILL, last->month, number, e)))
-        return -1;
-    doc_head(o, &b->w, credit ? "ACCPAYCREDIT" : "ACCPAY", contact, last->date,
-             credit ? "CreditNoteNumber" : "InvoiceNumber", number, ref);
-    jw_kstr(&b->w, "LineAmountTypes", amount_types(o->bill, o->bill_n));
-    if (items(o, &b->w, o->bill, o->bill_n, credit ? 1 : -1, e) < 0)
-        return -1;
-    jw_end_obj(&b->w);
-    if (done_doc(o, b, credit ? K_BILLCREDIT : K_BILL, credit ? -total : total, e) < 0)
-        return -1;
-    return payment(o, K_BILLPAY, last->month, credit ? "CreditNote" : "Invoice", number,
-                   o->s->cfg->accounts[ACCT_CLEARING], last->date, credit ? -total : total, e);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strncmp(v[i].date, m, 7)) {
+            out[k++] = v[i];
+            if (!date[0] || strcmp(v[i].date, date) < 0)
+                snprintf(date, 11, "%s", v[i].date);
+        }
+    return k;
 }
 
-static int transfer(struct octx *o, const struct jv_part *last, struct err *e)
+static int month_cmp(const void *a, const void *b)
 {
-    const struct config *cfg = o->s->cfg;
-    int64_t t = o->s->total;
+    return strcmp(a, b);
+}
+
+/* An order's documents, one set per month its lines fall in, so each month's documents
+ * carry exactly that month's lines: AMZ-<settlement>-<order> for its first month,
+ * AMZ-<settlement>-<order>-<YYYY-MM> for each later one. */
+int xero_orders_flush(struct octx *o, struct order *d, struct err *e)
+{
+    char months[8][8], suffix[16];
+    size_t nm = 0;
+    int rc = 0;
+    for (size_t i = 0; i < d->sale_n + d->refund_n; i++) {
+        const struct oline *l = i < d->sale_n ? &d->sale[i] : &d->refund[i - d->sale_n];
+        size_t k = 0;
+        while (k < nm && strncmp(months[k], l->date, 7) != 0)
+            k++;
+        if (k == nm && nm < sizeof months / sizeof months[0])
+            snprintf(months[nm++], 8, "%.7s", l->date);
+    }
+    if (nm <= 1)
+        return flush_month(o, d, "", e);
+    qsort(months, nm, sizeof months[0], month_cmp);
+    for (size_t k = 0; rc == 0 && k < nm; k++) {
+        struct order m;
+        memset(&m, 0, sizeof m);
+        snprintf(m.id, sizeof m.id, "%s", d->id);
+        m.sale = d->sale_n ? malloc(d->sale_n * sizeof *m.sale) : NULL;
+        m.refund = d->refund_n ? malloc(d->refund_n * sizeof *m.refund) : NULL;
+        if ((d->sale_n && !m.sale) || (d->refund_n && !m.refund))
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+        else {
+            m.sale_n = pick_month(d->sale, d->sale_n, months[k], m.sale, m.sale_date);
+            m.refund_n = pick_month(d->refund, d->refund_n, months[k], m.refund,
+                                    m.refund_date);
+            snprintf(suffix, sizeof suffix, "%s%s", k == 0 ? "" : "-", k == 0 ? "" : months[k]);
+            rc = flush_month(o, &m, suffix, e);
+        }
+        free(m.sale);
+        free(m.refund);
+    }
+    return rc;
+}
+
+/* The date of month m's document: the settlement's part date for that month (month end for
+ * an earlier part, the settlement's end for the final one). */
+static const char *part_date(const struct journal_view *s, const char *m)
+{
+    for (size_t k = 0; k < s->n; k++)
+        if (!strcmp(s->parts[k].month, m))
+            return s->parts[k].date;
+    return s->parts[s->n - 1].date;
+}
+
+/* One document of Amazon's amounts for month m: a bill of fees and other amounts (a supplier
+ * credit when Amazon owes), or with income set an invoice of liquidation proceeds, paid from
+ * clearing. The final month keeps the plain number (AMZ-<id>-FEES, AMZ-<id>-LIQ), earlier
+ * months add -<YYYY-MM>. */
+static int amazon_doc(struct octx *o, const struct oline *all, size_t n, const char *m,
+                      int income, const char *last_month, struct err *e)
+{
+    struct oline *v = malloc((n ? n : 1) * sizeof *v);
+    char number[120], ref[160], first[11] = "";
+    const char *contact = o->s->mk ? o->s->mk->contact : o->s->marketplace;
+    const char *date = part_date(o->s, m);
+    size_t k;
+    int64_t total;
+    int credit, kind, pay, rc = -1;
+    struct obatch *b;
+    if (!v)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    k = pick_month(all, n, m, v, first);
+    total = income ? sum(v, k) : -sum(v, k);
+    credit = total < 0;
+    kind = income ? K_INVOICE : credit ? K_BILLCREDIT : K_BILL;
+    pay = income ? K_PAY : K_BILLPAY;
+    if (!any_nonzero(v, k) || (income && credit)) {
+        rc = income && credit ? to_bill(o, v, k, e) : 0;
+        goto done;
+    }
+    snprintf(number, sizeof number, "AMZ-%s-%s%s%s", o->s->id, income ? "LIQ" : "FEES",
+             strcmp(m, last_month) ? "-" : "", strcmp(m, last_month) ? m : "");
+    snprintf(ref, sizeof ref, income ? "Amazon liquidation proceeds, settlement %s"
+             : "Amazon fees and other amounts, settlement %s", o->s->id);
+    if (!(b = batch(o, kind, m, number, e)))
+        goto done;
+    doc_head(o, &b->w, income ? "ACCREC" : credit ? "ACCPAYCREDIT" : "ACCPAY", contact, date,
+             credit ? "CreditNoteNumber" : "InvoiceNumber", number, ref);
+    jw_kstr(&b->w, "LineAmountTypes", amount_types(v, k));
+    if (items(o, &b->w, v, k, income || credit ? 1 : -1, e) < 0)
+        goto done;
+    jw_end_obj(&b->w);
+    if (done_doc(o, b, kind, credit ? -total : total, e) < 0)
+        goto done;
+    rc = payment(o, pay, m, credit ? "CreditNote" : "Invoice", number,
+                 o->s->cfg->accounts[ACCT_CLEARING], date, credit ? -total : total, e);
+done:
+    free(v);
+    return rc;
+}
+
+/* Amazon's documents for every month the lines of v fall in, earliest first. */
+static int amazon_docs(struct octx *o, const struct oline *v, size_t n, int income,
+                       const struct jv_part *last, struct err *e)
+{
+    for (size_t k = 0; k < o->s->n; k++) {
+        const char *m = o->s->parts[k].month;
+        int used = 0;
+        for (size_t i = 0; i < n && !used; i++)
+            used = !strncmp(v[i].date, m, 7);
+        if (used && amazon_doc(o, v, n, m, income, last->month, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The payout as a receive-money BankTransaction into the bank account of the settlement's
+ * currency, coded to the clearing account the documents were paid from (a BankTransfer
+ * needs two bank accounts, and clearing is not one). Dated as posting.record_payment says;
+ * a negative settlement pays out nothing (the next settlement collects it). */
+static int receive(struct octx *o, const struct jv_part *last, struct err *e)
+{
+    const struct journal_view *s = o->s;
+    const char *bank = xero_bank_account(s);
+    const char *date = s->cfg->record_payment == PAY_STATEMENT ? s->statement_date : s->deposit;
     struct obatch *b;
     char number[96], ref[96];
-    if (t == 0)
+    /* a BankTransaction is in its bank account's currency: a payout converted into the base
+     * currency's account is received as the statement shows it, or left to reconciliation */
+    int64_t amount = s->converted ? s->statement_base : s->total;
+    int exp = s->converted ? money_exponent(s->cfg->base_currency) : s->exp;
+    if (s->total <= 0 || !bank || s->cfg->record_payment == PAY_NEVER || !date[0] ||
+        amount <= 0)
         return 0;
-    snprintf(number, sizeof number, "AMZ-%s-PAYOUT", o->s->id);
-    snprintf(ref, sizeof ref, "Amazon settlement %s payout", o->s->id);
+    if (strcmp(date, last->date) < 0)
+        date = last->date;
+    snprintf(number, sizeof number, "AMZ-%s-PAYOUT", s->id);
+    snprintf(ref, sizeof ref, "Amazon settlement %s payout", s->id);
     if (!(b = batch(o, K_TRANSFER, last->month, number, e)))
         return -1;
     jw_obj(&b->w);
-    jw_key(&b->w, "FromBankAccount");
+    jw_kstr(&b->w, "Type", "RECEIVE");
+    jw_key(&b->w, "Contact");
     jw_obj(&b->w);
-    jw_kstr(&b->w, "Code", t > 0 ? cfg->accounts[ACCT_CLEARING] : cfg->accounts[ACCT_BANK]);
+    jw_kstr(&b->w, "Name", s->mk ? s->mk->contact : s->marketplace);
     jw_end_obj(&b->w);
-    jw_key(&b->w, "ToBankAccount");
+    jw_key(&b->w, "BankAccount");
     jw_obj(&b->w);
-    jw_kstr(&b->w, "Code", t > 0 ? cfg->accounts[ACCT_BANK] : cfg->accounts[ACCT_CLEARING]);
+    jw_kstr(&b->w, "Code", bank);
     jw_end_obj(&b->w);
-    jw_kmoney(&b->w, "Amount", t > 0 ? t : -t, o->s->exp);
-    jw_kstr(&b->w, "Date", strcmp(o->s->deposit, last->date) > 0 ? o->s->deposit : last->date);
+    jw_kstr(&b->w, "Date", date);
     jw_kstr(&b->w, "Reference", ref);
+    jw_kstr(&b->w, "CurrencyCode", s->converted ? s->cfg->base_currency : s->currency);
+    jw_kstr(&b->w, "LineAmountTypes", "NoTax");
+    jw_key(&b->w, "LineItems");
+    jw_arr(&b->w);
+    jw_obj(&b->w);
+    jw_kstr(&b->w, "Description", ref);
+    jw_kmoney(&b->w, "Quantity", 1, 0);
+    jw_kmoney(&b->w, "UnitAmount", amount, exp);
+    jw_kstr(&b->w, "AccountCode", s->cfg->accounts[ACCT_CLEARING]);
+    jw_kstr(&b->w, "TaxType", "NONE");
+    jw_kmoney(&b->w, "LineAmount", amount, exp);
     jw_end_obj(&b->w);
-    return done_doc(o, b, K_TRANSFER, t > 0 ? t : -t, e);
+    jw_end_arr(&b->w);
+    jw_end_obj(&b->w);
+    return done_doc(o, b, K_TRANSFER, amount, e);
 }
 
 int xero_orders_finish(struct octx *o, struct err *e)
 {
     const struct jv_part *last = &o->s->parts[o->s->n - 1];
-    if (bill(o, last, e) < 0 || transfer(o, last, e) < 0)
+    /* liquidation income first: a negative one moves to the bill */
+    if (amazon_docs(o, o->liq, o->liq_n, 1, last, e) < 0 ||
+        amazon_docs(o, o->bill, o->bill_n, 0, last, e) < 0 || receive(o, last, e) < 0)
         return -1;
     for (size_t i = 0; i < o->nb; i++)
         if (close_batch(o, &o->batches[i], o->batches[i].kind, e) < 0)
@@ -400,4 +541,5 @@ void xero_orders_free(struct octx *o)
     for (int k = 0; k < K_COUNT; k++)
         xero_reqs_free(&o->staged[k]);
     free(o->bill);
+    free(o->liq);
 }

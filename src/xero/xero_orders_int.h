@@ -6,6 +6,8 @@
 
 struct oline {
     char code[32], tax[32], tname[96], topt[96], category[32], sku[64], description[96];
+    char date[11];           /* local date of its first settlement line: its month decides
+                                which month's document carries it */
     int64_t amount;          /* credit positive, as in the settlement */
     int64_t quantity;        /* units on Principal lines */
     int64_t sources;
@@ -37,6 +39,8 @@ struct octx {
     struct xero_reqs *out;
     struct oline *bill;
     size_t bill_n, bill_cap;
+    struct oline *liq;       /* liquidation proceeds: income, on their own invoice */
+    size_t liq_n, liq_cap;
     struct obatch batches[32];
     size_t nb;
     struct { char code[32]; int64_t amount; } acct[64];  /* per-account totals rendered */
@@ -46,6 +50,7 @@ struct octx {
 
 void xero_order_reset(struct order *o);
 int xero_orders_bill_add(struct octx *o, const struct oline *l, struct err *e);
+int xero_orders_liq_add(struct octx *o, const struct oline *l, struct err *e);
 int xero_orders_flush(struct octx *o, struct order *ord, struct err *e);
 int xero_orders_finish(struct octx *o, struct err *e);
 int xero_orders_check(struct octx *o, struct err *e);

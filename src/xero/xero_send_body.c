@@ -136,6 +136,7 @@ const char *xbody_id_field(const char *collection)
         { "Payments", "PaymentID" }, { "ManualJournals", "ManualJournalID" },
         { "BankTransfers", "BankTransferID" }, { "Contacts", "ContactID" },
         { "Items", "ItemID" },
+        { "BankTransactions", "BankTransactionID" },
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(collection, map[i][0]) == 0)
@@ -185,9 +186,10 @@ int xbody_doc(const char *body, const struct xbody *b, size_t i, struct xdoc *ou
     } else if (strcmp(c, "Items") == 0) {
         snprintf(out->reference, sizeof out->reference, "%s", str(d, "Code"));
         snprintf(out->label, sizeof out->label, "item %s", out->reference);
-    } else if (strcmp(c, "BankTransfers") == 0) {
+    } else if (strcmp(c, "BankTransfers") == 0 || strcmp(c, "BankTransactions") == 0) {
         snprintf(out->reference, sizeof out->reference, "%s", str(d, "Reference"));
-        snprintf(out->label, sizeof out->label, "transfer %s", out->reference);
+        snprintf(out->label, sizeof out->label, "%s %s", c[4] == 'T' && c[8] == 'f' ?
+                 "transfer" : "bank transaction", out->reference);
     } else {
         json_decref(d);
         return err_set(e, ERR_INTERNAL, "live posting does not know Xero's %s", c);

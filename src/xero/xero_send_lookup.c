@@ -85,7 +85,7 @@ static void match(const char *coll, json_t *found, struct xdoc *docs, size_t n,
                 hit = !strcmp(str(el, "Narration"), docs[i].reference);
             else if (!strcmp(coll, "Contacts"))
                 hit = !strcmp(str(el, "Name"), docs[i].reference);
-            else if (!strcmp(coll, "BankTransfers"))
+            else if (!strcmp(coll, "BankTransfers") || !strcmp(coll, "BankTransactions"))
                 hit = !strcmp(str(el, "Reference"), docs[i].reference);
             else if (!strcmp(coll, "Items"))
                 hit = !strcmp(str(el, "Code"), docs[i].reference);

@@ -105,31 +105,24 @@ static int invoice(const struct journal_view *s, const struct jv_part *p, struct
     return rc;
 }
 
-/* The deposit, paid from the bank account against the final document. Xero takes payments
- * only on AUTHORISED documents, so DRAFT mode leaves the payment to the user. */
-static int payment(const struct journal_view *s, const struct jv_part *p, struct xero_reqs *out,
-                   struct err *e)
+/* One Payment against document num from account code. */
+static int put_payment(const struct journal_view *s, const char *month, const char *num,
+                       const char *code, const char *date, int64_t amount, int64_t rate,
+                       const char *ref, struct xero_reqs *out, struct err *e)
 {
     struct jw w;
     struct xero_req q;
-    int64_t total = doc_total(p);
-    char num[96], ref[96];
     int rc;
-
-    if (!s->cfg->record_payment || total == 0 || strcmp(s->cfg->status, "AUTHORISED") != 0)
-        return 0;
     memset(&q, 0, sizeof q);
-    xero_doc_number(s, p->part, num, sizeof num);
     snprintf(q.settlement_id, sizeof q.settlement_id, "%s", s->id);
-    snprintf(q.month, sizeof q.month, "%s", p->month);
+    snprintf(q.month, sizeof q.month, "%s", month);
     snprintf(q.doc_number, sizeof q.doc_number, "%s", num);
     snprintf(q.method, sizeof q.method, "PUT");
     snprintf(q.path, sizeof q.path, "/Payments");
     snprintf(q.query, sizeof q.query, "summarizeErrors=false");
     snprintf(q.kind, sizeof q.kind, "payment");
     q.documents = 1;
-    q.total_minor = total < 0 ? -total : total;
-    snprintf(ref, sizeof ref, "Amazon settlement %s deposit", s->id);
+    q.total_minor = amount;
     jw_init(&w, 0);
     jw_obj(&w);
     jw_key(&w, "Payments");
@@ -141,10 +134,12 @@ static int payment(const struct journal_view *s, const struct jv_part *p, struct
     jw_end_obj(&w);
     jw_key(&w, "Account");
     jw_obj(&w);
-    jw_kstr(&w, "Code", s->cfg->accounts[ACCT_BANK]);
+    jw_kstr(&w, "Code", code);
     jw_end_obj(&w);
-    jw_kstr(&w, "Date", strcmp(s->deposit, p->date) > 0 ? s->deposit : p->date);
-    jw_kmoney(&w, "Amount", q.total_minor, s->exp);
+    jw_kstr(&w, "Date", date);
+    jw_kmoney(&w, "Amount", amount, s->exp);
+    if (rate > 0)
+        jw_kmoney(&w, "CurrencyRate", rate, 6);
     jw_kstr(&w, "Reference", ref);
     jw_end_obj(&w);
     jw_end_arr(&w);
@@ -154,10 +149,66 @@ static int payment(const struct journal_view *s, const struct jv_part *p, struct
     return rc;
 }
 
+/* The deposit, paid from the bank account of the settlement's currency against the final
+ * invoice (posting.record_payment): dated on the bank-statement line that shows it
+ * (statement, once the ledger holds that line), on the deposit date (deposit), or left to
+ * Xero's bank reconciliation (never). A negative settlement's bill is never paid from the
+ * bank: nothing left it; the next settlement collects it (chain_payment). Xero takes
+ * payments only on AUTHORISED documents, so DRAFT leaves the payment to the user. */
+static int payment(const struct journal_view *s, const struct jv_part *p, struct xero_reqs *out,
+                   struct err *e)
+{
+    int64_t total = doc_total(p);
+    const char *bank = xero_bank_account(s);
+    const char *date;
+    char num[96], ref[96];
+    int64_t rate;
+
+    if (total <= 0 || s->cfg->record_payment == PAY_NEVER || !bank ||
+        strcmp(s->cfg->status, "AUTHORISED") != 0)
+        return 0;
+    if (s->cfg->record_payment == PAY_STATEMENT && !s->statement_date[0])
+        return 0;
+    date = s->cfg->record_payment == PAY_STATEMENT ? s->statement_date : s->deposit;
+    if (strcmp(date, p->date) < 0)
+        date = p->date;
+    /* a payout the statement shows converted into the base currency's account: the
+     * CurrencyRate is the statement's, so Xero books exactly the amount that arrived */
+    if (s->cfg->record_payment != PAY_STATEMENT || xero_currency_rate(s, &rate) < 0)
+        rate = 0;
+    xero_doc_number(s, p->part, num, sizeof num);
+    snprintf(ref, sizeof ref, "Amazon settlement %s deposit", s->id);
+    return put_payment(s, p->month, num, bank, date, total, rate, ref, out, e);
+}
+
+/* A previous negative settlement that this one carries as "Payable to Amazon": its bill is
+ * paid from the clearing account (a non-bank account with payments enabled), dated on the
+ * Payable line, which lands on the same account, so the two offset (Link My Books' way). */
+static int chain_payment(const struct journal_view *s, struct xero_reqs *out, struct err *e)
+{
+    int64_t amount = -s->payable;
+    const char *month = s->parts[0].month;
+    char num[96], ref[128];
+    if (s->payable >= 0 || s->prev.total >= 0 || s->prev.parts == 0 ||
+        strcmp(s->cfg->status, "AUTHORISED") != 0)
+        return 0;
+    if (amount > -s->prev.total)
+        amount = -s->prev.total;  /* never more than the bill (PAYABLE_DISCONTINUITY says why) */
+    for (size_t k = 0; k < s->n; k++)
+        if (strncmp(s->parts[k].month, s->payable_date, 7) == 0)
+            month = s->parts[k].month;
+    snprintf(num, sizeof num, "AMZ-%s-%d", s->prev.id, s->prev.parts);
+    snprintf(ref, sizeof ref, "Payable to Amazon, settlement %s", s->id);
+    return put_payment(s, month, num, s->cfg->accounts[ACCT_CLEARING], s->payable_date, amount,
+                       0, ref, out, e);
+}
+
 int xero_render_summary(const struct journal_view *s, struct xero_reqs *out, struct err *e)
 {
     for (size_t k = 0; k < s->n; k++)
         if (invoice(s, &s->parts[k], out, e) < 0)
             return -1;
+    if (chain_payment(s, out, e) < 0)
+        return -1;
     return payment(s, &s->parts[s->n - 1], out, e);
 }

@@ -114,7 +114,8 @@ contains "close's preview summary went to stderr" "$T/.err" "Xero preview for 20
 json_ok "close of an empty month" 0 close --period 2019-02
 eq "empty close json" "$(python3 -c 'import json;d=json.load(open(".out"));print(d["empty"], d["months_with_data"], [k["kind"] for k in d["kinds"]])')" "True 2025-09, 2025-10 ['PERIOD_EMPTY']"
 json_ok "post" 0 post --period 2025-09
-eq "post json" "$(python3 -c 'import json;d=json.load(open(".out"));print(d["requests"], d["previews"])')" "8 ['reports/2025-09/xero-preview.json']"
+# (no deposit payments: record_payment statement waits for the bank statement, issue 11/17)
+eq "post json" "$(python3 -c 'import json;d=json.load(open(".out"));print(d["requests"], d["previews"])')" "5 ['reports/2025-09/xero-preview.json']"
 json_ok "report" 0 report --period 2025-09
 json_ok "exceptions" 0 exceptions --period 2025-09
 json_ok "settlements" 0 settlements

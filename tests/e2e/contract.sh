@@ -95,7 +95,7 @@ EOF
 for want in "summary PUT /Invoices" "summary PUT /Payments" "summary ACCREC AUTHORISED" \
     "summary ACCPAY AUTHORISED" "summary ACCREC DRAFT" "summary ACCPAY DRAFT" \
     "orders PUT /Invoices" "orders PUT /CreditNotes" "orders PUT /Payments" \
-    "orders PUT /BankTransfers" "orders ACCREC AUTHORISED" "orders ACCRECCREDIT AUTHORISED" \
+    "orders PUT /BankTransactions" "orders ACCREC AUTHORISED" "orders ACCRECCREDIT AUTHORISED" \
     "orders ACCPAY AUTHORISED" "orders ACCREC DRAFT" "journal PUT /ManualJournals" \
     "journal POSTED" "journal DRAFT" "LineAmountTypes Inclusive" "LineAmountTypes NoTax" \
     "ItemCode" "Tracking" "JournalTracking" "Allocations" "pays Invoice" "pays CreditNote"; do

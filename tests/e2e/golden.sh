@@ -6,12 +6,32 @@
 . "$(dirname "$0")/../lib.sh"
 G="$ROOT/tests/golden"
 
-# name and input: a V2 settlement crossing a month end (Sep/Oct), a negative one, an EU one
-# (decimal commas, EUR), and Amazon's public V1 sample (negative, CAD).
-set -- us-month-crossing "$FX/settlements/v2-us.tsv" \
+# golden_config NAME: the fixture's own settings over the default settlebook.json
+golden_config() {
+  python3 - "$1" <<'EOF'
+import json, sys
+c = json.load(open("settlebook.json"))
+if sys.argv[1] == "ca-chain":
+    c["base_currency"] = "CAD"
+if sys.argv[1] == "uk-vat":
+    c["base_currency"] = "GBP"
+    c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2",
+                                                "none": "NONE"}
+    c["marketplaces"]["Amazon.co.uk"]["vat_rate"] = 20
+json.dump(c, open("settlebook.json", "w"), indent=1)
+EOF
+}
+
+# name and inputs: a V2 settlement crossing a month end (Sep/Oct) with the bank statement
+# showing its payout, a negative one, an EU one (decimal commas, EUR), Amazon's public V1
+# sample (negative, CAD), that sample between the negative settlement before it and the one
+# collecting it ("Payable to Amazon"), and a UK settlement with VAT folded (OUTPUT2).
+set -- us-month-crossing "$FX/settlements/v2-us.tsv $FX/bank/statement-golden-us.csv" \
        negative "$FX/settlements/v2-negative.tsv" \
        eu-eur "$FX/settlements/v2-de-eur.tsv" \
-       v1-ca-sample "$SAMPLES/settlement-v1-ca-negative.txt"
+       v1-ca-sample "$SAMPLES/settlement-v1-ca-negative.txt" \
+       ca-chain "$FX/settlements/v1-ca-chain-before.tsv $SAMPLES/settlement-v1-ca-negative.txt $FX/settlements/v1-ca-chain-after.tsv" \
+       uk-vat "$FX/settlements/v2-uk-vat.tsv"
 while [ $# -ge 2 ]; do
   name=$1 file=$2
   shift 2
@@ -20,7 +40,7 @@ while [ $# -ge 2 ]; do
     mkdir -p "$dir"
     (cd "$dir" && "$SB" init >/dev/null 2>&1 &&
      sed "s/\"mode\": \"summary\"/\"mode\": \"$mode\"/" settlebook.json >c.json &&
-     mv c.json settlebook.json && "$SB" ingest "$file" >/dev/null 2>&1 &&
+     mv c.json settlebook.json && golden_config "$name" && "$SB" ingest $file >/dev/null 2>&1 &&
      "$SB" post >post.out 2>post.err)
     eq "$name $mode: post exits 0" "$?" "0"
     n=0

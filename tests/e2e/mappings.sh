@@ -20,11 +20,11 @@ eq "every line counted once" "$(python3 -c '
 import json; d = json.load(open("rules.json")); print(sum(r["lines"] for r in d["rules"]))')" "11"
 eq "user rule first, never matched listed" "$(python3 -c '
 import json; d = json.load(open("rules.json"))
-print(d["rules"][0]["source"], len(d["rules"]), len(d["never_matched"]), {"source": "settlebook.json", "index": 1} in d["never_matched"])')" "settlebook.json 66 62 True"
+print(d["rules"][0]["source"], len(d["rules"]), len(d["never_matched"]), {"source": "settlebook.json", "index": 1} in d["never_matched"])')" "settlebook.json 73 69 True"
 status "mappings text" 0 "$SB" mappings
 contains "text rule" "$T/.out" "built-in          1  *                            ItemPrice            Principal                        -> sales (200), tax sales, Sales"
 contains "text amounts" "$T/.out" "6 lines, -15.00 USD"
-contains "text never matched" "$T/.out" "Never matched a ledger line (62): u1 2 3 5 6"
+contains "text never matched" "$T/.out" "Never matched a ledger line (69): u1 2 3 5 6"
 
 # The review list: the new fee (wildcard) and the unmapped credit, with suggestions.
 status "review --json" 0 "$SB" mappings --review --json

@@ -40,7 +40,10 @@ static const struct keyspec keys[] = {
     { "posting.timezone", 's', O(timezone), 's', 64, 0, 0,
       { "UTC", "+10:00", "-03:30", "America/Los_Angeles", "Europe/London", NULL },
       { "Mars/Olympus", "+25:00", "Europe/Nowhere" } },
-    { "posting.record_payment", 'b', O(record_payment), 'i', 0, 0, 0, { NULL }, { NULL } },
+    /* statement, deposit, never (enum record_payment); true/false are read as the older
+     * boolean (statement/never), checked below */
+    { "posting.record_payment", 's', O(record_payment), 'x', 16, 0, 0,
+      { "statement", "deposit", "never", NULL }, { "yes", "Statement", "payment" } },
     { "reconcile.order_days_unsettled", 'i', O(order_days_unsettled), 'i', 0, 1, 3650,
       { NULL }, { NULL } },
     { "reconcile.fee_anomaly_pct", 'i', O(fee_anomaly_pct), 'i', 0, 1, 1000, { NULL },
@@ -278,9 +281,13 @@ static void check_key(const struct keyspec *k)
     }
     if (k->type == 's') {
         nest(json, sizeof json, k->key, "7");
-        refused(json, k->key, "must be a string");
-        nest(json, sizeof json, k->key, "false");
-        refused(json, k->key, "must be a string");
+        if (strcmp(k->key, "posting.record_payment") == 0) {   /* booleans: the older form */
+            refused(json, k->key, "must be statement, deposit or never");
+        } else {
+            refused(json, k->key, "must be a string");
+            nest(json, sizeof json, k->key, "false");
+            refused(json, k->key, "must be a string");
+        }
     }
 }
 
@@ -335,12 +342,12 @@ static void check_stored(void)
     /* defaults: a missing file is fine unless it must exist */
     CHECK(config_load(&c, tdir_path(path, sizeof path, "absent.json"), 0, &e) == 0 &&
           strcmp(c.base_currency, "USD") == 0 && c.mode == POST_SUMMARY &&
-          strcmp(c.status, "AUTHORISED") == 0 && c.record_payment == 1 &&
+          strcmp(c.status, "AUTHORISED") == 0 && c.record_payment == PAY_STATEMENT &&
           c.group_by_sku == 0 && strcmp(c.timezone, "UTC") == 0 &&
           c.order_days_unsettled == 45 && c.fee_anomaly_pct == 50 &&
           strcmp(c.bank.currency, "USD") == 0 && c.n_mappings == 0 &&
           c.xero.calls_per_minute == 60 && c.spapi.max_retries == 6 &&
-          strcmp(c.accounts[ACCT_CLEARING], "091") == 0, "defaults without a file: %s", e.msg);
+          strcmp(c.accounts[ACCT_CLEARING], "615") == 0, "defaults without a file: %s", e.msg);
     config_free(&c);
     CHECK(config_load(&c, path, 1, &e) == -1 && strstr(e.msg, "no such config") != NULL,
           "a config that must exist: %s", e.msg);
@@ -355,8 +362,15 @@ static void check_stored(void)
     config_free(&c);
     /* a key set leaves its neighbours at their defaults */
     CHECK(load("{\"posting\": {\"mode\": \"orders\"}}", &c, &e, path, sizeof path) == 0 &&
-          c.mode == POST_ORDERS && strcmp(c.status, "AUTHORISED") == 0 && c.record_payment,
-          "posting.mode alone");
+          c.mode == POST_ORDERS && strcmp(c.status, "AUTHORISED") == 0 &&
+          c.record_payment == PAY_STATEMENT, "posting.mode alone");
+    config_free(&c);
+    /* record_payment as the older boolean */
+    CHECK(load("{\"posting\": {\"record_payment\": true}}", &c, &e, path, sizeof path) == 0 &&
+          c.record_payment == PAY_STATEMENT, "record_payment true is statement");
+    config_free(&c);
+    CHECK(load("{\"posting\": {\"record_payment\": false}}", &c, &e, path, sizeof path) == 0 &&
+          c.record_payment == PAY_NEVER, "record_payment false is never");
     config_free(&c);
 }
 

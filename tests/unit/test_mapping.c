@@ -237,7 +237,7 @@ static void check_load(void)
         ledger_close(lg);
         return;
     }
-    CHECK(m.n == 3 + 65, "3 user + 65 built-in rules, got %zu", m.n);
+    CHECK(m.n == 3 + 72, "3 user + 72 built-in rules (003 and 007), got %zu", m.n);
     for (size_t i = 0; i < m.n; i++)
         CHECK(m.rules[i].user == (i < 3) && m.rules[i].index == (int)(i < 3 ? i + 1 : i - 2),
               "rule %zu: user %d index %d", i, m.rules[i].user, m.rules[i].index);

@@ -31,6 +31,8 @@ struct tcase {
     struct tamount amounts[LINES_MAX];
     const char *blocked;           /* expected substring of reqs.blocked, or NULL */
     struct treq want[REQS_MAX];
+    int pay;                       /* posting.record_payment (PAY_STATEMENT when 0) */
+    const char *statement;         /* the bank line showing the payout, or NULL */
 };
 
 /* A settlement of 1-15 Sep 2025, deposited 17 Sep; credit-positive journal lines. */
@@ -53,7 +55,45 @@ static const struct tcase cases[] = {
         { "2025-09", "payment", "/Payments",
           "{\"Payments\":[{\"Invoice\":{\"InvoiceNumber\":\"AMZ-S1-1\"},\"Account\":"
           "{\"Code\":\"090\"},\"Date\":\"2025-09-17\",\"Amount\":85.00,\"Reference\":"
-          "\"Amazon settlement S1 deposit\"}]}" } } },
+          "\"Amazon settlement S1 deposit\"}]}" } }, PAY_DEPOSIT, NULL },
+
+    { "summary: record_payment statement, the payout on the bank statement", POST_SUMMARY,
+      "AUTHORISED", "USD",
+      { { "2025-09", "2025-09-15", {
+          { "sales", "200", "NONE", "Sales", "Sales", 10000 },
+          { "fees_selling", "404", "NONE", "Fees", "Selling fees", -1500 },
+          { "clearing", "615", "NONE", "Clearing", "Amazon clearing", -8500 } } } },
+      { { 0 } }, NULL,
+      { { "2025-09", "invoice", "/Invoices",
+          "{\"Invoices\":[{\"Type\":\"ACCREC\",\"Contact\":{\"Name\":\"Amazon.com\"},\"Date\":\"20"
+          "25-09-15\",\"DueDate\":\"2025-09-17\",\"InvoiceNumber\":\"AMZ-S1-1\",\"Reference\":"
+          "\"Amazon settlement S1 (2025-09-01 to 2025-09-15) part 1 of 1\",\"CurrencyC"
+          "ode\":\"USD\",\"Status\":\"AUTHORISED\",\"LineAmountTypes\":\"NoTax\",\"LineItems\":["
+          "{\"Description\":\"Sales\",\"Quantity\":1,\"UnitAmount\":100.00,\"AccountCode\":\"2"
+          "00\",\"TaxType\":\"NONE\",\"LineAmount\":100.00},{\"Description\":\"Selling fees\","
+          "\"Quantity\":1,\"UnitAmount\":-15.00,\"AccountCode\":\"404\",\"TaxType\":\"NONE\",\"L"
+          "ineAmount\":-15.00}]}]}" },
+        { "2025-09", "payment", "/Payments",
+          "{\"Payments\":[{\"Invoice\":{\"InvoiceNumber\":\"AMZ-S1-1\"},\"Account\":{\"Code\":\""
+          "090\"},\"Date\":\"2025-09-18\",\"Amount\":85.00,\"Reference\":\"Amazon settlement "
+          "S1 deposit\"}]}" } }, PAY_STATEMENT, "2025-09-18" },
+
+    { "summary: record_payment statement, no statement yet: no payment", POST_SUMMARY,
+      "AUTHORISED", "USD",
+      { { "2025-09", "2025-09-15", {
+          { "sales", "200", "NONE", "Sales", "Sales", 10000 },
+          { "fees_selling", "404", "NONE", "Fees", "Selling fees", -1500 },
+          { "clearing", "615", "NONE", "Clearing", "Amazon clearing", -8500 } } } },
+      { { 0 } }, NULL,
+      { { "2025-09", "invoice", "/Invoices",
+          "{\"Invoices\":[{\"Type\":\"ACCREC\",\"Contact\":{\"Name\":\"Amazon.com\"},\"Date\":\"20"
+          "25-09-15\",\"DueDate\":\"2025-09-17\",\"InvoiceNumber\":\"AMZ-S1-1\",\"Reference\":"
+          "\"Amazon settlement S1 (2025-09-01 to 2025-09-15) part 1 of 1\",\"CurrencyC"
+          "ode\":\"USD\",\"Status\":\"AUTHORISED\",\"LineAmountTypes\":\"NoTax\",\"LineItems\":["
+          "{\"Description\":\"Sales\",\"Quantity\":1,\"UnitAmount\":100.00,\"AccountCode\":\"2"
+          "00\",\"TaxType\":\"NONE\",\"LineAmount\":100.00},{\"Description\":\"Selling fees\","
+          "\"Quantity\":1,\"UnitAmount\":-15.00,\"AccountCode\":\"404\",\"TaxType\":\"NONE\",\"L"
+          "ineAmount\":-15.00}]}]}" } }, PAY_STATEMENT, NULL },
 
     { "summary: a negative part becomes a bill with the signs turned", POST_SUMMARY, "DRAFT",
       "USD",
@@ -70,13 +110,13 @@ static const struct tcase cases[] = {
           "\"LineItems\":[{\"Description\":\"Sales\",\"Quantity\":1,\"UnitAmount\":-10.00,"
           "\"AccountCode\":\"200\",\"TaxType\":\"NONE\",\"LineAmount\":-10.00},"
           "{\"Description\":\"FBA fees\",\"Quantity\":1,\"UnitAmount\":30.00,"
-          "\"AccountCode\":\"405\",\"TaxType\":\"NONE\",\"LineAmount\":30.00}]}]}" } } },
+          "\"AccountCode\":\"405\",\"TaxType\":\"NONE\",\"LineAmount\":30.00}]}]}" } }, PAY_DEPOSIT, NULL },
 
     { "summary: a part whose lines net to nothing sends no document", POST_SUMMARY, "DRAFT",
       "USD",
       { { "2025-09", "2025-09-15", {
           { "clearing", "091", "NONE", "Clearing", "Amazon clearing", 0 } } } },
-      { { 0 } }, NULL, { { 0 } } },
+      { { 0 } }, NULL, { { 0 } }, PAY_DEPOSIT, NULL },
 
     { "summary: a month-crossing settlement, carried forward and back", POST_SUMMARY,
       "AUTHORISED", "USD",
@@ -111,7 +151,7 @@ static const struct tcase cases[] = {
         { "2025-10", "payment", "/Payments",
           "{\"Payments\":[{\"Invoice\":{\"InvoiceNumber\":\"AMZ-S1-2\"},\"Account\":{\"Code\":\""
           "090\"},\"Date\":\"2025-10-05\",\"Amount\":75.00,\"Reference\":\"Amazon settlement "
-          "S1 deposit\"}]}" } } },
+          "S1 deposit\"}]}" } }, PAY_DEPOSIT, NULL },
 
     { "orders: an order invoice, a refund credit note, the fee bill and the payout",
       POST_ORDERS, "AUTHORISED", "USD",
@@ -143,11 +183,11 @@ static const struct tcase cases[] = {
           "1\",\"TaxType\":\"NONE\",\"LineAmount\":10.00}]}]}" },
         { "2025-09", "payment", "/Payments",
           "{\"Payments\":[{\"Invoice\":{\"InvoiceNumber\":\"AMZ-S1-111-1\"},\"Account\":{\"Cod"
-          "e\":\"091\"},\"Date\":\"2025-09-03\",\"Amount\":40.00,\"Reference\":\"Amazon settlem"
+          "e\":\"615\"},\"Date\":\"2025-09-03\",\"Amount\":40.00,\"Reference\":\"Amazon settlem"
           "ent S1\"}]}" },
         { "2025-09", "refund", "/Payments",
           "{\"Payments\":[{\"CreditNote\":{\"CreditNoteNumber\":\"AMZ-S1-222-2-R\"},\"Accoun"
-          "t\":{\"Code\":\"091\"},\"Date\":\"2025-09-10\",\"Amount\":10.00,\"Reference\":\"Amazon"
+          "t\":{\"Code\":\"615\"},\"Date\":\"2025-09-10\",\"Amount\":10.00,\"Reference\":\"Amazon"
           " settlement S1\"}]}" },
         { "2025-09", "bill", "/Invoices",
           "{\"Invoices\":[{\"Type\":\"ACCPAY\",\"Contact\":{\"Name\":\"Amazon.com\"},\"Date\":\"20"
@@ -160,12 +200,14 @@ static const struct tcase cases[] = {
           "t\":4.00}]}]}" },
         { "2025-09", "bill-payment", "/Payments",
           "{\"Payments\":[{\"Invoice\":{\"InvoiceNumber\":\"AMZ-S1-FEES\"},\"Account\":{\"Code"
-          "\":\"091\"},\"Date\":\"2025-09-15\",\"Amount\":10.00,\"Reference\":\"Amazon settleme"
+          "\":\"615\"},\"Date\":\"2025-09-15\",\"Amount\":10.00,\"Reference\":\"Amazon settleme"
           "nt S1\"}]}" },
-        { "2025-09", "bank-transfer", "/BankTransfers",
-          "{\"BankTransfers\":[{\"FromBankAccount\":{\"Code\":\"091\"},\"ToBankAccount\":{\"Co"
-          "de\":\"090\"},\"Amount\":20.00,\"Date\":\"2025-09-17\",\"Reference\":\"Amazon settle"
-          "ment S1 payout\"}]}" } } },
+        { "2025-09", "bank-transaction", "/BankTransactions",
+          "{\"BankTransactions\":[{\"Type\":\"RECEIVE\",\"Contact\":{\"Name\":\"Amazon.com\"},\""
+          "BankAccount\":{\"Code\":\"090\"},\"Date\":\"2025-09-17\",\"Reference\":\"Amazon sett"
+          "lement S1 payout\",\"CurrencyCode\":\"USD\",\"LineAmountTypes\":\"NoTax\",\"LineIt"
+          "ems\":[{\"Description\":\"Amazon settlement S1 payout\",\"Quantity\":1,\"UnitAmo"
+          "unt\":20.00,\"AccountCode\":\"615\",\"TaxType\":\"NONE\",\"LineAmount\":20.00}]}]}" } }, PAY_DEPOSIT, NULL },
 
     { "journal: one manual journal, debit-positive", POST_JOURNAL, "AUTHORISED", "USD",
       { { "2025-09", "2025-09-15", {
@@ -180,14 +222,14 @@ static const struct tcase cases[] = {
           "\"AccountCode\":\"200\",\"Description\":\"Sales\",\"TaxType\":\"NONE\"},"
           "{\"LineAmount\":15.00,\"AccountCode\":\"404\",\"Description\":\"Selling fees\","
           "\"TaxType\":\"NONE\"},{\"LineAmount\":85.00,\"AccountCode\":\"091\","
-          "\"Description\":\"Amazon clearing\",\"TaxType\":\"NONE\"}]}]}" } } },
+          "\"Description\":\"Amazon clearing\",\"TaxType\":\"NONE\"}]}]}" } }, PAY_DEPOSIT, NULL },
 
     { "journal: another currency than the base is held back, not converted", POST_JOURNAL,
       "AUTHORISED", "EUR",
       { { "2025-09", "2025-09-15", {
           { "sales", "200", "NONE", "Sales", "Sales", 10000 },
           { "clearing", "091", "NONE", "Clearing", "Amazon clearing", -10000 } } } },
-      { { 0 } }, "this settlement is in EUR", { { 0 } } },
+      { { 0 } }, "this settlement is in EUR", { { 0 } }, PAY_DEPOSIT, NULL },
 };
 
 static void fill(const struct tcase *c, const struct config *cfg, struct journal_view *v)
@@ -259,8 +301,11 @@ static void run(const struct tcase *c, struct config *cfg, int dump)
     struct err e = {0};
     size_t want_n = 0;
     cfg->mode = c->mode;
+    cfg->record_payment = c->pay;
     snprintf(cfg->status, sizeof cfg->status, "%s", c->status);
     fill(c, cfg, &v);
+    if (c->statement)
+        snprintf(v.statement_date, sizeof v.statement_date, "%s", c->statement);
     int rc = xero_render(&v, &reqs, &e);
     CHECK(rc == 0, "%s: render failed: %s", c->name, e.msg);
     while (want_n < REQS_MAX && c->want[want_n].body)

@@ -1,0 +1,390 @@
+# accounting — the treatments an accountant signs (issue 17) and the deposit as bookkeepers
+# reconcile it: VAT folded into tax-inclusive lines and VAT_MISMATCH, tax on Amazon's fees,
+# the negative-settlement chain (bill paid from clearing on "Payable to Amazon", card charges,
+# PAYABLE_DISCONTINUITY, clearing netting to zero), posting.record_payment, bank accounts
+# per currency, orders-mode payouts, no bank account on any document line, the defaults, and
+# the workbook naming the account the preview sends. Every number is read from the preview.
+. "$(dirname "$0")/../lib.sh"
+. "$ROOT/tests/live_lib.sh"
+
+UK="$FX/settlements/v2-uk-vat.tsv"
+US="$FX/settlements/v2-us.tsv"
+BANK_US="$FX/bank/statement-golden-us.csv"
+BEFORE="$FX/settlements/v1-ca-chain-before.tsv"
+CA="$SAMPLES/settlement-v1-ca-negative.txt"
+AFTER="$FX/settlements/v1-ca-chain-after.tsv"
+
+# fresh DIR MODE PYTHON: a folder with a default config, mode set, PYTHON run on dict c
+fresh() {
+  D="$T/$1"
+  rm -rf "$D" && mkdir -p "$D" && cd "$D" && "$SB" init >/dev/null 2>&1
+  python3 - "$2" "$3" <<'EOF'
+import json, sys
+c = json.load(open("settlebook.json"))
+c["posting"]["mode"] = sys.argv[1]
+exec(sys.argv[2])
+json.dump(c, open("settlebook.json", "w"), indent=1)
+EOF
+}
+
+# qq SQL: one value from the current folder's ledger
+qq() { sqlite3 "$D/settlebook.db" "$1"; }
+
+# docs: every document of every preview in the folder, one line each, in preview order:
+#   PATH TYPE NUMBER DATE account:tax:amount ...   (lines; amounts as sent)
+#   /Payments NUMBER DATE account amount           (payments)
+docs() {
+  python3 - reports/*/xero-preview.json <<'EOF'
+import json, sys
+from decimal import Decimal
+for f in sys.argv[1:]:
+    for r in json.load(open(f), parse_float=Decimal)["requests"]:
+        for coll, els in r["body"].items():
+            for d in els:
+                if coll == "Payments":
+                    print(r["path"], (d.get("Invoice") or {}).get("InvoiceNumber") or
+                          d["CreditNote"]["CreditNoteNumber"], d["Date"],
+                          d["Account"]["Code"], d["Amount"])
+                elif coll == "BankTransactions":
+                    print(r["path"], d["Type"], d["BankAccount"]["Code"], d["Date"],
+                          " ".join("%s:%s" % (l["AccountCode"], l["LineAmount"])
+                                   for l in d["LineItems"]))
+                elif coll == "ManualJournals":
+                    print(r["path"], d["Date"], " ".join("%s:%s" % (l["AccountCode"],
+                          l["LineAmount"]) for l in d["JournalLines"]))
+                else:
+                    print(r["path"], d["Type"], d.get("InvoiceNumber") or
+                          d.get("CreditNoteNumber"), d["Date"], d.get("LineAmountTypes"),
+                          " ".join("%s:%s:%s" % (l["AccountCode"], l["TaxType"],
+                                   l["LineAmount"]) for l in d["LineItems"]))
+EOF
+}
+
+# --- 1. VAT folded, tax-inclusive, checked ----------------------------------------------------
+fresh uk-vat summary 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "NONE", "none": "NONE"}
+c["marketplaces"]["Amazon.co.uk"]["vat_rate"] = 20'
+status "uk vat: ingest" 0 "$SB" ingest "$UK"
+status "uk vat: post" 0 "$SB" post
+# Tax 4.17+8.33 into Sales (20.82+41.65+10.00 zero-rated book), ShippingTax 0.50 into
+# Shipping, TaxDiscount -0.83 into Promotions, refund Tax -4.17 into Refunds
+eq "uk vat: one inclusive invoice, tax folded into its lines, no VAT line on 820" "$(docs)" \
+   "/Invoices ACCREC AMZ-44556677881-1 2025-09-15 Inclusive 200:OUTPUT2:84.97 200:OUTPUT2:3.00 200:OUTPUT2:-5.00 200:OUTPUT2:-24.99 429:NONE:-11.25 425:NONE:-2.20 400:NONE:-20.00 820:NONE:-4.00"
+# Xero: 84.97 x 20/120 = 14.16; Amazon charged 12.50 (the 10.00 book carried none)
+eq "uk vat: VAT_MISMATCH on the sales line only" \
+   "$(qq "select kind||' '||severity||' '||expected_minor||' '||actual_minor from exception where kind = 'VAT_MISMATCH'")" \
+   "VAT_MISMATCH warning 1250 1416"
+status "uk vat: exceptions" 0 "$SB" exceptions
+contains "uk vat: explained" "$T/.out" "Xero will compute VAT 14.16, Amazon charged 12.50"
+# without the zero-rated book, every line ties: remove its row
+grep -v 206-3333333 "$UK" | sed 's/\t20\.53\tGBP/\t10.53\tGBP/' >"$T/uk-vat-tied.tsv"
+fresh uk-vat-tied summary 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "NONE", "none": "NONE"}
+c["marketplaces"]["Amazon.co.uk"]["vat_rate"] = "20.00"'
+status "uk vat tied: ingest" 0 "$SB" ingest "$T/uk-vat-tied.tsv"
+status "uk vat tied: post" 0 "$SB" post
+eq "uk vat tied: no VAT_MISMATCH (74.97 -> 12.50 on 12.50)" "$(qq "select count(*) from exception where kind = 'VAT_MISMATCH'")" "0"
+# with NONE the tax stays on sales_tax, promotion tax included, and nothing is checked
+fresh uk-none summary 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["vat_rate"] = 20'
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "uk none: post" 0 "$SB" post
+eq "uk none: Tax, ShippingTax, TaxDiscount and refund Tax on 820 (12.50+0.50-0.83-4.17)" "$(docs)" \
+   "/Invoices ACCREC AMZ-44556677881-1 2025-09-15 NoTax 200:NONE:72.47 200:NONE:2.50 200:NONE:-4.17 200:NONE:-20.82 820:NONE:8.00 429:NONE:-11.25 425:NONE:-2.20 400:NONE:-20.00 820:NONE:-4.00"
+eq "uk none: no VAT check without a tax type" "$(qq "select count(*) from exception where kind = 'VAT_MISMATCH'")" "0"
+
+# --- 2. tax on Amazon's fees ------------------------------------------------------------------
+fresh uk-fees summary 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}'
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "uk fees: post" 0 "$SB" post
+eq "uk fees: TaxAmount -4.00 folded into advertising -20.00, INPUT2 inclusive" \
+   "$(docs | tr ' ' '\n' | grep '^400:')" "400:INPUT2:-24.00"
+eq "uk fees: no Fee tax line left" "$(docs | tr ' ' '\n' | grep -c '^820:')" "0"
+fresh uk-feestax summary 'c["base_currency"] = "GBP"
+c["accounts"]["fees_tax"] = "821"'
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "fees_tax: post" 0 "$SB" post
+eq "fees_tax: the fee's TaxAmount on accounts.fees_tax, not the expense" \
+   "$(docs | tr ' ' '\n' | grep -E '^(400|821):' | tr '\n' ' ')" "400:NONE:-20.00 821:NONE:-4.00 "
+
+# --- 3. the negative-settlement chain ---------------------------------------------------------
+fresh chain summary 'c["base_currency"] = "CAD"'
+status "chain: ingest three settlements" 0 "$SB" ingest "$BEFORE" "$CA" "$AFTER"
+status "chain: reconcile" 0 "$SB" reconcile
+status "chain: post" 0 "$SB" post
+eq "chain: bills paid from clearing on the Payable to Amazon line; card charge on 815" "$(docs)" \
+"/Invoices ACCPAY AMZ-12700000001-1 2020-04-24 NoTax 485:NONE:29.99
+/Invoices ACCREC AMZ-12746358451-1 2020-04-30 NoTax 615:NONE:-29.99 815:NONE:29.99
+/Payments AMZ-12700000001-1 2020-04-24 615 29.99
+/Invoices ACCPAY AMZ-12746358451-2 2020-05-22 NoTax 485:NONE:29.99
+/Invoices ACCREC AMZ-12800000001-1 2020-05-31 NoTax 200:NONE:100.00 615:NONE:-29.99
+/Payments AMZ-12746358451-2 2020-05-22 615 29.99"
+eq "chain: nothing paid from the bank for a negative settlement" \
+   "$(docs | grep -c '^/Payments AMZ-127.* 090 ')" "0"
+# clearing (615), debit +: ACCREC line -L debits, ACCPAY line +L debits, a payment from it
+# against a bill credits; the three settlements net to zero there
+net() {
+  python3 - "$1" reports/*/xero-preview.json <<'EOF'
+import json, sys
+from decimal import Decimal as D
+acct, net, types = sys.argv[1], D(0), {}
+for f in sys.argv[2:]:
+    for r in json.load(open(f), parse_float=D)["requests"]:
+        for coll, els in r["body"].items():
+            for d in els:
+                if coll == "Invoices":
+                    types[d["InvoiceNumber"]] = d["Type"]
+                    for l in d["LineItems"]:
+                        if l["AccountCode"] == acct:
+                            net += (-1 if d["Type"] == "ACCREC" else 1) * D(l["LineAmount"])
+                if coll == "Payments" and d["Account"]["Code"] == acct:
+                    bill = types.get((d.get("Invoice") or {}).get("InvoiceNumber")) == "ACCPAY"
+                    net += (-1 if bill else 1) * D(d["Amount"])
+print(net)
+EOF
+}
+eq "chain: the clearing account nets to zero" "$(net 615)" "0.00"
+eq "chain: the card account holds the charge (coded from the card statement in Xero)" "$(net 815)" "-29.99"
+eq "chain: no reserve account used by Amazon balances" "$(docs | grep -c ' 616:')" "0"
+eq "chain: no PAYABLE_DISCONTINUITY when the chain ties" "$(qq "select count(*) from exception where kind = 'PAYABLE_DISCONTINUITY'")" "0"
+eq "chain: no deposit expected for negative settlements" "$(qq "select count(*) from exception where kind like 'DEPOSIT_%' and settlement_id like '127%'")" "0"
+eq "chain: the positive one is not checked without a statement" "$(qq "select group_concat(kind) from exception where kind like 'DEPOSIT_%'")" "DEPOSIT_NOT_CHECKED"
+# a statement covering the dates: the negative ones expect nothing, the positive one is found
+printf '*Date,*Amount,Payee,Description,Reference\n20/04/2020,-5.00,Cafe,,\n07/06/2020,70.01,Amazon,AMAZON CA,\n' >"$T/ca-bank.csv"
+python3 - <<'EOF'
+import json
+c = json.load(open("settlebook.json")); c["bank"] = {"currency": "CAD"}
+json.dump(c, open("settlebook.json", "w"))
+EOF
+status "chain: ingest a statement" 0 "$SB" ingest "$T/ca-bank.csv"
+status "chain: reconcile with it" 0 "$SB" reconcile
+eq "chain: no deposit exception at all with a statement" "$(qq "select count(*) from exception where kind like 'DEPOSIT_%'")" "0"
+# Payable to Amazon different from the previous negative total
+sed 's/\t-29\.99$/\t-19.99/; s/\t70\.01\tCAD/\t80.01\tCAD/' "$AFTER" >"$T/after-off.tsv"
+fresh chain-off summary 'c["base_currency"] = "CAD"'
+"$SB" ingest "$BEFORE" "$CA" "$T/after-off.tsv" >/dev/null 2>&1
+status "chain off: reconcile (warnings only)" 0 "$SB" reconcile
+eq "chain off: PAYABLE_DISCONTINUITY expected -29.99, Payable -19.99" \
+   "$(qq "select settlement_id||' '||severity||' '||expected_minor||' '||actual_minor from exception where kind = 'PAYABLE_DISCONTINUITY'")" \
+   "12800000001 warning -2999 -1999"
+status "chain off: post" 0 "$SB" post
+eq "chain off: the bill is paid only what the next settlement collected" \
+   "$(docs | grep '^/Payments AMZ-12746358451-2')" "/Payments AMZ-12746358451-2 2020-05-22 615 19.99"
+
+# --- 4. posting.record_payment --------------------------------------------------------------
+for how in statement deposit never; do
+  fresh "pay-$how" summary "c['posting']['record_payment'] = '$how'"
+  "$SB" ingest "$US" "$BANK_US" >/dev/null 2>&1
+  status "$how: post" 0 "$SB" post
+done
+cd "$T/pay-statement"
+eq "statement: the Payment dated on the statement line (13 Oct), into 090" \
+   "$(docs | grep '^/Payments')" "/Payments AMZ-11223344551-2 2024-10-13 090 74.50"
+cd "$T/pay-deposit"
+eq "deposit: dated on Amazon's deposit date" "$(docs | grep '^/Payments')" \
+   "/Payments AMZ-11223344551-2 2024-10-11 090 74.50"
+cd "$T/pay-never"
+eq "never: no Payment (matched in Xero's bank reconciliation)" "$(docs | grep -c '^/Payments')" "0"
+fresh pay-nostatement summary ''
+"$SB" ingest "$US" >/dev/null 2>&1
+status "statement without a statement: post" 0 "$SB" post
+eq "statement without a statement: no Payment yet" "$(docs | grep -c '^/Payments')" "0"
+"$SB" ingest "$BANK_US" >/dev/null 2>&1
+status "statement arrives: post" 0 "$SB" post
+eq "statement arrives: the Payment is added, dated on it" "$(docs | grep '^/Payments')" \
+   "/Payments AMZ-11223344551-2 2024-10-13 090 74.50"
+fresh cfg-bad summary 'c["posting"]["record_payment"] = "sometimes"'
+status "record_payment: a bad value is refused" 2 "$SB" post
+contains "record_payment: named" "$T/.err" 'config key "posting.record_payment": must be statement, deposit or never'
+
+# --- 5. bank account per currency; orders-mode payout ------------------------------------------
+fresh banks summary 'c["posting"]["record_payment"] = "deposit"
+c["accounts"]["bank"] = {"USD": "090", "EUR": "094"}'
+"$SB" ingest "$US" "$FX/settlements/v2-de-eur.tsv" >/dev/null 2>&1
+status "banks: post" 0 "$SB" post
+eq "banks: each settlement paid into the account of its currency" \
+   "$(docs | grep '^/Payments' | awk '{print $2, $4}' | sort | tr '\n' ' ')" \
+   "AMZ-11223344551-2 090 AMZ-22334455661-1 094 "
+fresh banks-fallback summary 'c["posting"]["record_payment"] = "deposit"
+c["accounts"]["bank"] = {"USD": "090", "CAD": "093"}'
+"$SB" ingest "$FX/settlements/v2-de-eur.tsv" >/dev/null 2>&1
+status "banks fallback: post" 0 "$SB" post
+eq "banks fallback: a currency without an account uses the base currency's" \
+   "$(docs | grep '^/Payments' | awk '{print $4}')" "090"
+fresh banks-bad summary 'c["accounts"]["bank"] = {"US": "090"}'
+status "banks: a bad currency is refused" 2 "$SB" post
+contains "banks: named" "$T/.err" 'config key "accounts.bank.US"'
+fresh orders-payout orders ''
+"$SB" ingest "$US" "$BANK_US" >/dev/null 2>&1
+status "orders payout: post" 0 "$SB" post
+eq "orders payout: receive money into 090 coded to clearing 615, on the statement line" \
+   "$(docs | grep '^/BankTransactions')" "/BankTransactions RECEIVE 090 2024-10-13 615:74.50"
+eq "orders payout: no BankTransfer any more" "$(docs | grep -c '^/BankTransfers')" "0"
+
+# a EUR settlement paid into the USD (base) account: the statement shows 1,100.00 USD
+printf '*Date,*Amount,Payee,Description,Reference\n16/09/2024,1100.00,Amazon Payments,AMAZON EU SETTLEMENT,\n16/09/2024,1009.64,Someone Else,not Amazon,\n' >"$T/usd-bank.csv"
+for mode in summary orders; do
+  fresh "fx-$mode" "$mode" ''
+  "$SB" ingest "$FX/settlements/v2-de-eur.tsv" "$T/usd-bank.csv" >/dev/null 2>&1
+  status "fx $mode: post" 0 "$SB" post
+done
+cd "$T/fx-summary"
+eq "fx: the Payment from 090 on the statement's day, CurrencyRate from it (1009.64 / 1100.00)" \
+   "$(python3 -c 'import json; from decimal import Decimal as D; d=json.load(open("reports/2024-09/xero-preview.json"), parse_float=D); p=[x for r in d["requests"] for x in r["body"].get("Payments", [])][0]; print(p["Account"]["Code"], p["Date"], p["Amount"], p["CurrencyRate"])')" \
+   "090 2024-09-16 1009.64 0.917855"
+cd "$T/fx-orders"
+eq "fx orders: the payout received in USD as the statement shows it, coded to clearing" \
+   "$(python3 -c 'import json; from decimal import Decimal as D; d=json.load(open("reports/2024-09/xero-preview.json"), parse_float=D); t=[x for r in d["requests"] for x in r["body"].get("BankTransactions", [])][0]; print(t["CurrencyCode"], t["BankAccount"]["Code"], t["Date"], t["LineItems"][0]["AccountCode"], t["LineItems"][0]["LineAmount"])')" \
+   "USD 090 2024-09-16 615 1100.00"
+fresh fx-own summary 'c["accounts"]["bank"] = {"USD": "090", "EUR": "094"}'
+"$SB" ingest "$FX/settlements/v2-de-eur.tsv" "$T/usd-bank.csv" >/dev/null 2>&1
+status "fx own account: post" 0 "$SB" post
+eq "fx own account: no EUR statement, so no Payment into 094 yet, and no rate" \
+   "$(docs | grep -c '^/Payments')" "0"
+
+# --- 6. no bank account on a document line ----------------------------------------------------
+for mode in summary orders journal; do
+  fresh "nobank-$mode" "$mode" 'c["posting"]["record_payment"] = "deposit"'
+  "$SB" ingest "$US" "$FX/settlements/v2-negative.tsv" "$BEFORE" "$CA" "$AFTER" >/dev/null 2>&1
+  "$SB" post >/dev/null 2>&1
+  eq "$mode: no line of any document on the bank account 090" \
+     "$(docs | grep -v '^/Payments' | grep -v '^/BankTransactions' | grep -c '090')" "0"
+done
+cd "$T/nobank-journal"
+eq "journal: the payout side is the non-bank clearing account" \
+   "$(docs | grep -c '615:74.50')" "1"
+fresh clearing-bank journal 'c["accounts"]["clearing"] = "090"'
+status "a role on the bank account is refused before any work" 2 "$SB" post
+contains "with advice" "$T/.err" 'config key "accounts.clearing": is a bank account (accounts.bank), and Xero refuses bank accounts on document and journal lines'
+# preflight: a role on another bank-type account of the organisation (091 in the fake)
+S="$T/preflight-bank"
+rm -rf "$S" && mkdir -p "$S" && cd "$S" && "$SB" init >/dev/null 2>&1
+fake_start
+config journal
+python3 - <<'EOF'
+import json
+c = json.load(open("settlebook.json")); c["accounts"]["clearing"] = "091"
+json.dump(c, open("settlebook.json", "w"))
+EOF
+"$SB" ingest "$US" >/dev/null 2>&1
+status "preflight: a bank account on a journal line stops the run" 1 "$SB" post --live
+contains "preflight: says why" "$T/.err" "Account code '091'"
+contains "preflight: and what to do" "$T/.err" "is a bank account, and Xero refuses bank accounts on invoice, credit note, bank transaction and manual journal lines"
+eq "preflight: nothing was sent" "$(grep -c '"method": "PUT"' "$S/requests.jsonl")" "0"
+fake_stop
+
+# --- 8. orders mode posts and cuts off --------------------------------------------------------
+# the UK settlement with one order's promotion and the advertising moved into October, a
+# liquidation (12.00 with a 1.80 fee) and an MCF order (principal 0.00, fee -3.00)
+python3 - "$UK" "$T/uk-orders.tsv" <<'EOF'
+import sys
+rows = open(sys.argv[1]).read().rstrip("\n").split("\n")
+out = []
+for r in rows:
+    f = r.split("\t")
+    if len(f) > 16 and (("206-2222222" in r and f[12] == "Promotion") or f[6] == "ServiceFee"):
+        f[16] = "02.10.2025"
+    out.append("\t".join(f))
+def row(tt, oid, mk, at, ad, amt, sku, qty):
+    f = [""] * 24
+    f[0], f[6], f[7], f[11], f[12], f[13], f[14], f[16], f[21], f[22] = \
+        "44556677881", tt, oid, mk, at, ad, amt, "11.09.2025", sku, qty
+    return "\t".join(f)
+out += [row("Liquidations", "", "Amazon.co.uk", "ItemPrice", "Principal", "12.00", "B00ASIN123", "4"),
+        row("Liquidations", "", "Amazon.co.uk", "ItemFees", "LiquidationsBrokerageFee", "-1.80", "B00ASIN123", "4"),
+        row("Order", "S02-4444444-4444444", "Non-Amazon UK", "ItemPrice", "Principal", "0.00", "TEA-40", "1"),
+        row("Order", "S02-4444444-4444444", "Non-Amazon UK", "ItemFees", "FBAPerUnitFulfillmentFee", "-3.00", "TEA-40", "1")]
+h = out[1].split("\t"); h[4] = "27.73"; out[1] = "\t".join(h)
+open(sys.argv[2], "w").write("\n".join(out) + "\n")
+EOF
+fresh orders-cut orders 'c["base_currency"] = "GBP"'
+status "orders cut-off: ingest (lines tie to 27.73)" 0 "$SB" ingest "$T/uk-orders.tsv"
+status "orders cut-off: post" 0 "$SB" post
+eq "orders cut-off: two previews, one per month" "$(ls reports | tr '\n' ' ')" "2025-09 2025-10 "
+eq "orders: an MCF order (no principal) gets no invoice; its fee is on the bill" \
+   "$(docs | grep -c 'S02-4444444')" "0"
+eq "orders: the order's September lines on its September invoice only" \
+   "$(docs | grep '^/Invoices ACCREC AMZ-44556677881-206-2222222')" \
+   "/Invoices ACCREC AMZ-44556677881-206-2222222-2222222 2025-09-07 NoTax 200:NONE:41.65 820:NONE:8.33"
+# its October promotion (-4.17, tax -0.83) is negative on its own: October's bill carries it
+eq "orders: the October promotion and its tax on October's bill" \
+   "$(docs | grep 'ACCPAY AMZ-44556677881-FEES ' | tr ' ' '\n' | grep -E '^(200|820):' | tr '\n' ' ')" \
+   "820:NONE:4.00 200:NONE:4.17 820:NONE:0.83 "
+eq "orders: fee bills split by month, each with its month's fees" \
+   "$(docs | grep '^/Invoices ACCPAY' | awk '{print $3, $4}' | tr '\n' ' ')" \
+   "AMZ-44556677881-FEES-2025-09 2025-09-30 AMZ-44556677881-FEES 2025-10-01 "
+eq "orders: the October bill carries the advertising, September's does not" \
+   "$(docs | grep 'ACCPAY AMZ-44556677881-FEES' | grep -c '400:NONE:20.00')" "1"
+eq "orders: ... and it is October's" "$(docs | grep 'FEES-2025-09' | grep -c '400:')" "0"
+eq "orders: liquidation proceeds are income on an invoice, no ItemCode" \
+   "$(docs | grep 'AMZ-44556677881-LIQ')" \
+   "/Invoices ACCREC AMZ-44556677881-LIQ-2025-09 2025-09-30 NoTax 200:NONE:12.00
+/Payments AMZ-44556677881-LIQ-2025-09 2025-09-30 615 12.00"
+eq "orders: its brokerage fee on September's bill" \
+   "$(docs | grep 'FEES-2025-09' | grep -c '425:NONE:')" "1"
+python3 - reports/*/xero-preview.json <<'EOF' >"$T/itemcodes"
+import json, sys
+for f in sys.argv[1:]:
+    for r in json.load(open(f))["requests"]:
+        for d in r["body"].get("Invoices", []):
+            for l in d["LineItems"]:
+                if "ItemCode" in l:
+                    print(l["ItemCode"])
+EOF
+eq "orders: no ASIN as ItemCode" "$(grep -c ASIN "$T/itemcodes")" "0"
+
+# V1 quantities: the older layout gives an item's quantity on a row of its own, after or
+# before the item's price rows (which leave quantity-purchased empty)
+python3 - "$CA" "$T/v1-qty.tsv" <<'EOF'
+import sys
+hdr = open(sys.argv[1]).read().split("\n")[0].split("\t")
+def row(**kw):
+    f = [""] * len(hdr)
+    for k, v in kw.items():
+        f[hdr.index(k)] = v
+    return "\t".join(f)
+S = "12900000001"
+base = {"settlement-id": S, "transaction-type": "Order", "marketplace-name": "Amazon.ca",
+        "posted-date": "2020-06-10T10:00:00+00:00"}
+rows = ["\t".join(hdr),
+        row(**{"settlement-id": S, "settlement-start-date": "2020-06-05T07:52:49+00:00",
+               "settlement-end-date": "2020-06-19T07:52:49+00:00",
+               "deposit-date": "2020-06-21T07:52:49+00:00", "total-amount": "80.00",
+               "currency": "CAD"}),
+        row(**base, **{"order-id": "701-0000002-0000002", "sku": "MUG-2", "price-type": "Principal",
+                       "price-amount": "50.00"}),
+        row(**base, **{"order-id": "701-0000002-0000002", "sku": "MUG-2",
+                       "quantity-purchased": "2"}),
+        row(**base, **{"order-id": "701-0000003-0000003", "sku": "MUG-3",
+                       "quantity-purchased": "3"}),
+        row(**base, **{"order-id": "701-0000003-0000003", "sku": "MUG-3", "price-type": "Principal",
+                       "price-amount": "30.00"})]
+open(sys.argv[2], "w").write("\n".join(rows) + "\n")
+EOF
+fresh v1-qty orders 'c["base_currency"] = "CAD"'
+status "v1 quantities: ingest" 0 "$SB" ingest "$T/v1-qty.tsv"
+eq "v1 quantities: the Principal lines carry the quantity rows' quantities" \
+   "$(qq "select sku||'='||quantity from settlement_line order by line_no" | tr '\n' ' ')" "MUG-2=2 MUG-3=3 "
+status "v1 quantities: post" 0 "$SB" post
+eq "v1 quantities: invoices of 2 x 25.00 and 3 x 10.00" \
+   "$(python3 -c 'import json; from decimal import Decimal as D; d=json.load(open("reports/2020-06/xero-preview.json"), parse_float=D); print(" ".join("%s:%s:%s" % (l["ItemCode"], l["Quantity"], l["UnitAmount"]) for r in d["requests"] for x in r["body"].get("Invoices", []) if x["Type"] == "ACCREC" for l in x["LineItems"]))')" \
+   "MUG-2:2:25.00 MUG-3:3:10.00"
+
+# --- 7. defaults and the workbook ---------------------------------------------------------------
+fresh defaults summary ''
+eq "defaults: rollover, suspense, reserves, clearing, card all distinct" \
+   "$(python3 -c 'import json; a=json.load(open("settlebook.json"))["accounts"]; print(a["carried_forward"], a["suspense"], a["reserves"], a["clearing"], a["card"], a["fees_tax"], a["bank"])')" \
+   "617 850 616 615 815 820 090"
+"$SB" ingest "$US" "$BANK_US" >/dev/null 2>&1
+status "workbook: post" 0 "$SB" post
+status "workbook: report" 0 "$SB" report --period 2024-10
+eq "workbook: the Settlements sheet names the account of the Payment (090), not clearing" \
+   "$(python3 - reports/2024-10/reconciliation.xlsx <<'EOF'
+import sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1])["Settlements"]
+print(" ".join(str(r[3]) for r in ws.iter_rows(min_row=2, values_only=True)
+               if r[2] == "Amazon clearing"))
+EOF
+)" "090"
+finish
