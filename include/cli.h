@@ -29,6 +29,7 @@ int cli_period(struct cli *g);
 int cli_close(struct cli *g);
 int cli_auth(struct cli *g);
 int cli_fetch(struct cli *g);
+int cli_balance(struct cli *g);
 
 /* Parses [--period P] [--dry-run|--live] for post and close. */
 int cli_period_args(struct cli *g, const char **period, int *live, const char *usage);

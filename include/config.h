@@ -18,7 +18,7 @@ enum account_role {
     ACCT_FEES_SELLING, ACCT_FEES_FBA, ACCT_FEES_STORAGE, ACCT_FEES_ADVERTISING,
     ACCT_FEES_SUBSCRIPTION, ACCT_FEES_OTHER, ACCT_SALES_TAX, ACCT_MF_TAX,
     ACCT_REIMBURSEMENTS, ACCT_RESERVES, ACCT_CARRIED_FORWARD, ACCT_CLEARING, ACCT_BANK,
-    ACCT_ROUNDING, ACCT_SUSPENSE, ACCT_COUNT
+    ACCT_ROUNDING, ACCT_SUSPENSE, ACCT_UNSETTLED, ACCT_COUNT
 };
 
 /* Tax categories a mapping rule names; each marketplace gives each a Xero tax type. */
@@ -65,6 +65,7 @@ struct config {
     int group_by_sku;
     char timezone[64];
     int record_payment;
+    int accrue_unsettled;                /* month-end accrual of unsettled Finances events */
     int order_days_unsettled;            /* ORDER_NOT_SETTLED after this many days */
     int fee_anomaly_pct;                 /* FEE_ANOMALY when a rate is this far off usual */
     struct config_bank bank;

@@ -27,6 +27,12 @@ struct post_summary {
 int post_outbox(struct ledger *lg, const struct config *cfg, const char *period,
                 struct post_summary *out, struct err *e);
 
+/* The month-end accrual of period and its reversal (post_accrual.c), after the settlements'
+ * requests: one pair per base currency while posting.accrue_unsettled is on; nothing for
+ * period "" or a locked month; a pair already (partly) in Xero is left as it is. */
+int post_accruals(struct ledger *lg, const struct config *cfg, const char *period,
+                  struct post_summary *out, struct err *e);
+
 /* Writes <dir>/<period>/xero-preview.json (temporary file, then rename) from the outbox
  * rows of that month, and prints the human summary on stdout unless quiet. */
 int post_preview(struct ledger *lg, const struct config *cfg, const char *period,

@@ -273,6 +273,9 @@ int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o
     if (scan_file(path, &s, e) < 0)
         return -1;
     snprintf(res->sha256, sizeof res->sha256, "%s", s.sha256);
+    /* Finances API pages go to their own tables (ingest_events.c) */
+    if (s.first == '{' && (rc = ingest_events_file(lg, path, s.sha256, s.bytes, res, e)) != 1)
+        return rc;
     rc = already_ingested(&c, s.sha256, e);
     if (rc != 0) {
         res->skipped = rc > 0;

@@ -10,6 +10,7 @@
 #include "ledger.h"
 #include "journal.h"
 #include "xero.h"
+#include "post_int.h"
 
 /* Records an error exception of the post stage once (a rerun adds no duplicate). */
 static int post_exception(struct ledger *lg, const char *sid, const char *kind,
@@ -28,10 +29,10 @@ static int conflict(struct ledger *lg, const char *sid, struct err *e)
                           "(credit note or manual journal).", e);
 }
 
-/* The rendered requests as outbox rows (borrowing their strings); caller frees *out. */
-static int as_rows(const struct xero_reqs *reqs, struct outbox_new **out, struct err *e)
+int post_rows(const struct xero_reqs *reqs, struct outbox_new **out, struct err *e)
 {
-    *out = calloc(reqs->n ? reqs->n : 1, sizeof **out);
+    /* room for two rows at least: post_accrual.c fills an accrual pair in place */
+    *out = calloc(reqs->n > 2 ? reqs->n : 2, sizeof **out);
     if (!*out)
         return err_set(e, ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < reqs->n; i++) {
@@ -59,7 +60,7 @@ static int one(struct ledger *lg, const struct config *cfg, int64_t ref, const c
                                          "carry the currency on each document.", e) < 0
                         : exception_clear(lg, "post", "CURRENCY_MISMATCH", sid, NULL, e) < 0)
         goto done;
-    if (as_rows(&reqs, &rows, e) < 0 ||
+    if (post_rows(&reqs, &rows, e) < 0 ||
         outbox_compare(lg, sid, rows, reqs.n, &same, &posted, e) < 0)
         goto done;
     out->requests += (int64_t)reqs.n;
@@ -106,5 +107,5 @@ int post_outbox(struct ledger *lg, const struct config *cfg, const char *period,
             err_prefix(e, "settlement %s: ", sid);
     }
     sqlite3_finalize(st);
-    return rc;
+    return rc < 0 ? -1 : post_accruals(lg, cfg, period, out, e);
 }

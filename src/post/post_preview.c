@@ -43,9 +43,11 @@ static int render(struct ledger *lg, const struct config *cfg, const char *perio
     if (ledger_prepare(lg, &st, "SELECT o.settlement_id, o.month, o.method, o.path, o.query, "
                        "o.idempotency_key, o.body, o.id, o.state != 'confirmed' AND EXISTS "
                        "(SELECT 1 FROM outbox_doc d WHERE d.outbox_id = o.id AND d.state = "
-                       "'confirmed') FROM outbox o JOIN settlement s ON "
+                       "'confirmed') FROM outbox o LEFT JOIN settlement s ON "
                        "s.settlement_id = o.settlement_id WHERE o.month = ? AND o.state != "
-                       "'superseded' ORDER BY s.start_utc, s.settlement_id, o.seq", e) < 0)
+                       "'superseded' AND (s.id IS NOT NULL OR o.settlement_id GLOB "
+                       "'ACCRUAL-*') ORDER BY s.id IS NULL, s.start_utc, o.settlement_id, "
+                       "o.seq", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {

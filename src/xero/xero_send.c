@@ -58,9 +58,15 @@ static int pick(struct ledger *lg, const char *period, struct pick *p, struct er
                        "outbox o WHERE o.settlement_id = s.settlement_id AND o.state = 'dead') "
                        "THEN 1 WHEN EXISTS (SELECT 1 FROM exception x WHERE x.settlement_id = "
                        "s.settlement_id AND x.kind = 'POSTED_DOCUMENT_CHANGED') THEN 2 ELSE 0 "
-                       "END FROM settlement s WHERE " PERIOD_SCOPE_SQL " AND EXISTS (SELECT 1 "
+                       "END, s.start_utc FROM settlement s WHERE " PERIOD_SCOPE_SQL " AND EXISTS (SELECT 1 "
                        "FROM outbox o WHERE o.settlement_id = s.settlement_id AND o.state IN "
-                       "('pending', 'sending')) ORDER BY s.start_utc, s.settlement_id", e) < 0)
+                       "('pending', 'sending')) "
+                       /* month-end accruals (post_accrual.c): after the settlements */
+                       "UNION ALL SELECT o.settlement_id, max(EXISTS (SELECT 1 FROM outbox d "
+                       "WHERE d.settlement_id = o.settlement_id AND d.state = 'dead')), "
+                       "'~' FROM outbox o WHERE o.settlement_id GLOB 'ACCRUAL-*' AND (?1 = '' "
+                       "OR o.month = ?1) AND o.state IN ('pending', 'sending') GROUP BY "
+                       "o.settlement_id ORDER BY 3, 1", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
