@@ -49,25 +49,6 @@ int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o
 int ingest_events_file(struct ledger *lg, const char *path, const char *sha256, int64_t bytes,
                        struct ingest_result *res, struct err *e);
 
-/* What Amazon owes, per marketplace and currency (ingest_balance.c); strings valid during
- * the callback only. */
-struct balance_info {
-    const char *marketplace, *currency;
-    int64_t unsettled;            /* Finances API amounts no settlement holds yet */
-    int64_t lines;                /* how many */
-    int64_t deferred;             /* of which Amazon still defers (listTransactions) */
-    int64_t reserve_held;         /* the latest settlement's Current Reserve Amount, held + */
-    const char *last_settlement_id, *last_settlement_end;   /* "" without one */
-    const char *last_event;       /* latest posted unsettled amount, "" without one */
-    char next_deposit[11];        /* expected: last deposit + 14 days; "" when unknown */
-};
-
-/* Calls fn per (marketplace, currency), by name, counting only what was posted (and
- * settlements that ended) before `before` ("YYYY-MM-DD", "" = everything). Reads only. */
-int ingest_balance_each(struct ledger *lg, const char *before,
-                        int (*fn)(void *arg, const struct balance_info *b), void *arg,
-                        struct err *e);
-
 /* One stored settlement, for listings; strings valid during the callback only. */
 struct settlement_info {
     const char *settlement_id, *format, *marketplace, *currency;

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "ingest.h"
 #include "ledger.h"
 #include "base.h"
 
@@ -77,12 +76,12 @@ int cli_balance(struct cli *g)
     }
     if (g->json) {
         arr = json_array();
-        rc = ingest_balance_each(lg, "", row_json, arr, &e);
+        rc = ledger_balance_each(lg, "", row_json, arr, &e);
     } else {
         printf("%-16s %-3s %14s %6s %14s %14s  %-14s %-10s %s\n", "marketplace", "cur",
                "unsettled", "lines", "reserve held", "total owed", "last settlement", "ended",
                "next deposit");
-        rc = ingest_balance_each(lg, "", row_text, NULL, &e);
+        rc = ledger_balance_each(lg, "", row_text, NULL, &e);
     }
     ledger_close(lg);
     if (rc < 0) {

@@ -80,7 +80,7 @@ struct attempt {
 
 /* Sends once and sorts the answer. */
 static void send_once(struct spapi *sp, int op, const char *url, const char *path,
-                      int *renewed, json_t **out, struct attempt *a, struct err *e)
+                      int *renewed, json_t **out, char **raw, struct attempt *a, struct err *e)
 {
     char hdr[SPAPI_TOKEN_MAX + 32], desc[400];
     struct http_req rq = { .method = "GET", .url = url, .timeout_ms = sp->cfg->spapi.timeout_ms };
@@ -106,7 +106,16 @@ static void send_once(struct spapi *sp, int op, const char *url, const char *pat
     } else if (r.status == 200) {
         json_error_t je;
         *out = json_loadb(r.body, r.len, JSON_REJECT_DUPLICATES, &je);
-        if (json_is_object(*out)) {
+        if (json_is_object(*out) && raw && !(*raw = malloc(r.len + 1))) {
+            json_decref(*out);
+            *out = NULL;
+            err_set(e, ERR_NOMEM, "out of memory");
+            a->done = -1;
+        } else if (json_is_object(*out)) {
+            if (raw) {
+                memcpy(*raw, r.body, r.len);
+                (*raw)[r.len] = '\0';
+            }
             a->done = 1;
         } else {
             json_decref(*out);
@@ -140,7 +149,8 @@ static void send_once(struct spapi *sp, int op, const char *url, const char *pat
     http_resp_free(&r);
 }
 
-int spapi_get(struct spapi *sp, int op, const char *path_query, json_t **out, struct err *e)
+static int get(struct spapi *sp, int op, const char *path_query, json_t **out, char **raw,
+               struct err *e)
 {
     char url[8192], path[256];
     const char *base = sp->cfg->spapi.endpoint;
@@ -155,7 +165,7 @@ int spapi_get(struct spapi *sp, int op, const char *path_query, json_t **out, st
         return err_set(e, ERR_INTERNAL, "GET %s: URL longer than %zu bytes", path, sizeof url);
     for (;;) {
         struct attempt a;
-        send_once(sp, op, url, path, &renewed, out, &a, e);
+        send_once(sp, op, url, path, &renewed, out, raw, &a, e);
         if (a.done)
             return a.done > 0 ? 0 : -1;
         if (a.wait_ms < 0)
@@ -173,4 +183,16 @@ int spapi_get(struct spapi *sp, int op, const char *path_query, json_t **out, st
         clock_sleep_ms(wait);
         attempt++;
     }
+}
+
+int spapi_get(struct spapi *sp, int op, const char *path_query, json_t **out, struct err *e)
+{
+    return get(sp, op, path_query, out, NULL, e);
+}
+
+int spapi_get_raw(struct spapi *sp, int op, const char *path_query, json_t **out, char **raw,
+                  struct err *e)
+{
+    *raw = NULL;
+    return get(sp, op, path_query, out, raw, e);
 }

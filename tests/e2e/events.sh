@@ -127,6 +127,26 @@ eq "Amazon unsettled nets to zero over the three months" "$(SKIP=ACCRUAL-2025-11
 eq "settlement 29.18 to clearing, E (8.49) nowhere yet" "$(SKIP=ACCRUAL-2025-11-USD sums $P9 $P10 $P11 | tr ' ' '\n' | grep '^091=')" "091=29.18"
 eq "no request is in two previews" "$(cat $P9 $P10 $P11 | grep -o '"idempotency_key": *"[^"]*"' | sort | uniq -d | wc -l)" "0"
 
+# ---- what Amazon owes --------------------------------------------------------------------
+status "balance" 0 "$SB" balance
+contains "balance table, USD" "$T/.out" "Amazon.com       USD           8.49      2          10.00          18.49  88002          2025-10-10 2025-10-26"
+status "balance --json" 0 "$SB" balance --json
+eq "balance --json" "$(python3 -c "
+import json; b = json.load(open('$T/.out'))['balances']
+print([(x['marketplace'], x['currency'], x['unsettled_minor'], x['reserve_held_minor'], x['total_owed_minor'], x['expected_deposit_date']) for x in b])")" \
+   "[('Amazon.com', 'USD', 849, 1000, 1849, '2025-10-26'), ('Amazon.de', 'EUR', 2415, 0, 2415, '')]"
+owes() { /usr/bin/python3 - "$1" <<'PY'
+import openpyxl, sys
+ws = openpyxl.load_workbook(sys.argv[1])["Summary"]
+print(" ".join("%s:%s:%.2f" % (r[1], r[2], r[6]) for r in ws.iter_rows(values_only=True)
+               if r[0] and str(r[0]).startswith("Amazon owes")))
+PY
+}
+"$SB" report --period 2025-09 -o sep.xlsx >/dev/null 2>&1
+eq "Summary at end of September: what the September accrual booked (16.22)" "$(owes sep.xlsx)" "Amazon.com:USD:16.22 Amazon.de:EUR:24.15"
+"$SB" report --period 2025-10 -o oct.xlsx >/dev/null 2>&1
+eq "Summary at end of October: 8.49 unsettled + 10.00 reserve" "$(owes oct.xlsx)" "Amazon.com:USD:18.49 Amazon.de:EUR:24.15"
+
 # ---- summary mode: the accrual is a manual journal there too --------------------------
 python3 - <<'PY'
 import json
@@ -147,6 +167,30 @@ status "post October without accruals" 0 "$SB" post --period 2025-10
 status "post November without accruals" 0 "$SB" post --period 2025-11
 eq "October and November accruals withdrawn, the locked September pair kept" "$(q "SELECT group_concat(settlement_id, ' ') FROM (SELECT DISTINCT settlement_id FROM outbox WHERE settlement_id GLOB 'ACCRUAL-*' ORDER BY 1)")" \
    "ACCRUAL-2025-09-USD ACCRUAL-2025-09-USD-R"
+# ---- ambiguity: one event for two identical lines, two identical events for one line, and
+# a settlement line of a known order that settles nothing --------------------------------
+"$SB" --ledger amb.db --config amb.json init >/dev/null 2>&1
+cat > amb-events.json <<'JSON'
+{"payload": {"FinancialEvents": {"ShipmentEventList": [
+ {"AmazonOrderId": "111-9000009-0000009", "MarketplaceName": "Amazon.com", "PostedDate": "2025-11-03T09:00:00Z",
+  "ShipmentItemList": [{"SellerSKU": "SKU-9", "OrderItemId": "90000000000009",
+   "ItemChargeList": [{"ChargeType": "Principal", "ChargeAmount": {"CurrencyCode": "USD", "CurrencyAmount": 10.00}}],
+   "ItemFeeList": [{"FeeType": "Commission", "FeeAmount": {"CurrencyCode": "USD", "CurrencyAmount": -1.50}},
+                   {"FeeType": "Commission", "FeeAmount": {"CurrencyCode": "USD", "CurrencyAmount": -1.50}}]}]}]}}}
+JSON
+H='settlement-id	settlement-start-date	settlement-end-date	deposit-date	total-amount	currency	transaction-type	order-id	marketplace-name	amount-type	amount-description	amount	posted-date-time	order-item-code	sku'
+{ echo "$H"
+  printf '99003\t2025-11-01 00:00:00 UTC\t2025-11-15 00:00:00 UTC\t2025-11-17 00:00:00 UTC\t20.50\tUSD\t\t\t\t\t\t\t\t\t\n'
+  for l in 'ItemPrice	Principal	10.00' 'ItemPrice	Principal	10.00' 'ItemFees	Commission	-1.50' 'ItemPrice	Shipping	2.00'; do
+    printf '99003\t\t\t\t\t\tOrder\t111-9000009-0000009\tAmazon.com\t%s\t2025-11-03 10:00:00 UTC\t90000000000009\tSKU-9\n' "$l"
+  done; } > amb-settlement.tsv
+status "ingest the ambiguous pair" 0 "$SB" --ledger amb.db --config amb.json ingest amb-events.json amb-settlement.tsv
+status "post November" 0 "$SB" --ledger amb.db --config amb.json post --period 2025-11
+eq "one Principal and one Commission paired" "$(sqlite3 amb.db "SELECT group_concat(u.amount_description, ' ') FROM event_match m JOIN unsettled_line u ON u.id = m.unsettled_id")" "Principal Commission"
+eq "EVENT_MATCH_AMBIGUOUS: event on 2 lines, line with 2 events, 2 lines left over" "$(sqlite3 amb.db "SELECT count(*), sum(explanation LIKE '%matches 2 settlement lines%'), sum(explanation LIKE '%matches 2 Finances API events%'), sum(explanation LIKE '%settles no Finances API event%') FROM exception WHERE kind = 'EVENT_MATCH_AMBIGUOUS' AND severity = 'warning'")" "4|1|1|2"
+eq "the left-over line names the order's unsettled event" "$(sqlite3 amb.db "SELECT count(*) FROM exception WHERE explanation LIKE '%Shipping 2.00 USD%ItemFees/Commission -150%'")" "1"
+eq "the second Commission stays unsettled and is accrued" "$(sqlite3 amb.db "SELECT body LIKE '%\"LineAmount\":-1.50%' FROM outbox WHERE settlement_id = 'ACCRUAL-2025-11-USD'")" "1"
+
 printf '{"posting": {"accrue_unsettled": "yes"}}' > badcfg.json
 status "a non-boolean accrue_unsettled is refused" 2 "$SB" --config badcfg.json post --period 2025-10
 contains "the error names the key" "$T/.err" "posting.accrue_unsettled"
