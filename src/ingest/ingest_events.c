@@ -783,6 +783,40 @@ static int store(struct ledger *lg, struct ev *s, const char *kind, const char *
     return rc;
 }
 
+/* The two APIs list the same money: a page whose dates and currency the other API's pages
+ * already cover is refused rather than counted twice. */
+static int other_api(struct ledger *lg, struct ev *s, const char *kind, struct err *e)
+{
+    sqlite3_stmt *st;
+    int rc = 0;
+    if (ledger_prepare(lg, &st, "SELECT f.path FROM unsettled_line u JOIN event_file f ON "
+                       "f.id = u.event_file_id WHERE u.posted >= substr(?3, 1, 10) AND u.posted < "
+                       "date(substr(?3, 1, 10), '+1 day') AND f.kind != ?1 AND u.currency = ?2 "
+                       "LIMIT 1", e) < 0)
+        return -1;
+    for (size_t i = 0; i < s->n && rc == 0; i++) {
+        int step;
+        /* the amounts of a page come day by day: ask once per currency and day */
+        if (i > 0 && !strcmp(s->v[i].currency, s->v[i - 1].currency) &&
+            !strncmp(s->v[i].posted, s->v[i - 1].posted, 10))
+            continue;
+        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, s->v[i].currency, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, s->v[i].posted, -1, SQLITE_STATIC);
+        step = sqlite3_step(st);
+        if (step == SQLITE_ROW)
+            rc = err_set(e, ERR_INPUT, "%s: %s amounts posted on %.10s are already in the "
+                         "ledger from the other Finances API (%s): listFinancialEvents and "
+                         "listTransactions list the same money; load one of them per period",
+                         s->path, s->v[i].currency, s->v[i].posted, ledger_text(st, 0));
+        else if (step != SQLITE_DONE)
+            rc = ledger_fail(lg, e, "look for the other Finances API");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int known(struct ledger *lg, const char *sha, struct err *e)
 {
     sqlite3_stmt *st;
@@ -878,6 +912,8 @@ int ingest_events_file(struct ledger *lg, const char *path, const char *sha256, 
     rc = json_is_object(fe) ? financial_events(&s, fe, e) : transactions(&s, tx, e);
     if (rc == 0)
         rc = assign_keys(&s, e);
+    if (rc == 0)
+        rc = other_api(lg, &s, kind, e);
     if (rc == 0 && (rc = ledger_savepoint(lg, e)) == 0) {
         char detail[1024];
         snprintf(detail, sizeof detail, "%s sha256=%s records=%zu path=%s", kind, sha256, s.n,

@@ -74,6 +74,9 @@ printf '{"payload":{"FinancialEvents":{"ShipmentEventList":[{"AmazonOrderId":"1"
 status "an exponent is refused, never read through a double" 2 "$SB" ingest exp.json
 printf '{"payload":{"FinancialEvents":{"ShipmentEventList":[{"AmazonOrderId":"1","PostedDate":"yesterday"}]}}}' > date.json
 status "a bad PostedDate is refused" 2 "$SB" ingest date.json
+sed 's/302-4000006-0000006/111-4000001-0000001/; s/EUR/USD/g; s/2025-09-29T07:30:00Z/2025-09-27T10:00:00Z/' "$EV/transactions-2025-09-eur.json" > other-api.json
+status "the other API for the same days is refused (the same money twice)" 2 "$SB" ingest other-api.json
+contains "says to load one of the two" "$T/.err" "load one of them per period"
 q "SELECT * FROM unsettled_line ORDER BY id" > after.txt
 check "refused pages changed nothing" cmp before.txt after.txt
 
