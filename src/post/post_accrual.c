@@ -90,6 +90,54 @@ static int drop_stale(struct ledger *lg, const char *period, const struct accrua
     return rc;
 }
 
+/* Months whose accrual is (partly) in Xero, not locked, and whose settlement journals now
+ * book amounts that accrual held: the month counts them twice. (Months by UTC date.) */
+static const char DOUBLE[] =
+    "SELECT p, count(*), sum(amt) FROM (SELECT substr(o.settlement_id, 9, 7) AS p, "
+    "  u.amount_minor AS amt FROM (SELECT DISTINCT settlement_id FROM outbox_posted WHERE "
+    "  settlement_id GLOB 'ACCRUAL-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[A-Z][A-Z][A-Z]') o "
+    "  JOIN unsettled_line u ON u.currency = substr(o.settlement_id, 17, 3) "
+    "  AND substr(u.posted, 1, 7) <= substr(o.settlement_id, 9, 7) "
+    "  JOIN event_match m ON m.unsettled_id = u.id "
+    "  JOIN settlement_line sl ON sl.id = m.settlement_line_id "
+    "  AND substr(sl.posted, 1, 7) = substr(o.settlement_id, 9, 7) "
+    "  WHERE NOT EXISTS (SELECT 1 FROM period pe WHERE pe.month = substr(o.settlement_id, 9, 7) "
+    "  AND pe.state = 'locked') AND EXISTS (SELECT 1 FROM journal j WHERE j.settlement_ref = "
+    "  sl.settlement_ref AND j.month = substr(o.settlement_id, 9, 7))) GROUP BY p ORDER BY p";
+
+static int double_counted(struct ledger *lg, struct err *e)
+{
+    struct exception_batch *b = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = -1, step, changed;
+    if (exception_batch_begin(lg, &b, e) < 0 || ledger_prepare(lg, &st, DOUBLE, e) < 0)
+        goto done;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        char expl[400], action[300];
+        const char *p = ledger_text(st, 0);
+        snprintf(expl, sizeof expl, "The accrual already sent for %s holds %lld amount(s) that "
+                 "settlement journals now also book in %s, which is not locked: the month "
+                 "counts them twice.", p, (long long)sqlite3_column_int64(st, 1), p);
+        snprintf(action, sizeof action, "Lock %s before posting the settlement (settlebook "
+                 "period lock %s: its lines then go to the next open month, where the reversal "
+                 "is), or correct %s in Xero.", p, p, p);
+        struct exception_row r = { .kind = "POSTED_DOCUMENT_CHANGED", .severity = "error",
+                                   .has_actual = 1, .actual = sqlite3_column_int64(st, 2),
+                                   .explanation = expl, .action = action };
+        if (exception_batch_add(b, &r, e) < 0)
+            goto done;
+    }
+    if (step != SQLITE_DONE) {
+        ledger_fail(lg, e, "check posted accruals");
+        goto done;
+    }
+    rc = exception_batch_apply(b, "accrual-check", "", &changed, e);
+done:
+    sqlite3_finalize(st);
+    exception_batch_free(b);
+    return rc;
+}
+
 int post_accruals(struct ledger *lg, const struct config *cfg, const char *period,
                   struct post_summary *out, struct err *e)
 {
@@ -99,6 +147,8 @@ int post_accruals(struct ledger *lg, const struct config *cfg, const char *perio
     size_t n = 0;
     int locked, changed, rc = -1;
 
+    if (double_counted(lg, e) < 0)
+        return -1;
     if (!period[0])
         return 0; /* accruals belong to the close of one month */
     if ((locked = period_is_locked(lg, period, e)) < 0)

@@ -29,5 +29,15 @@ n=$(puts)
 sb 0 "rerun October" post --live --period 2025-10
 eq "rerun sends nothing" "$(puts)" "$n"
 eq "November's reversal waits for November" "$(sq "select state from outbox where settlement_id = 'ACCRUAL-2025-10-USD-R'")" "pending"
+# the same without locking September: the settlement's September lines land in September,
+# where the accrual already sent holds them too; that is raised, never silent
+FILES="$EV/events-2025-09-page1.json $EV/events-2025-09-page2.json" scenario unlocked journal
+sb 0 "unlocked: post --live September" post --live --period 2025-09
+sb 0 "unlocked: the settlement arrives" ingest "$EV/settlement-us-88002.tsv"
+"$SB" post --period 2025-10 >"$S/.out" 2>"$S/.err"
+eq "unlocked: September counted twice is an error naming the month" "$(sq "select kind || ' ' || severity || ' ' || actual_minor from exception where scope = 'accrual-check' and explanation like '%sent for 2025-09 holds 14 amount(s)%'")" "POSTED_DOCUMENT_CHANGED error 773"
+sb 0 "unlocked: the September accrual is not rebuilt" post --period 2025-09
+eq "unlocked: September's accrual row still the one sent" "$(sq "select count(*) from outbox where settlement_id = 'ACCRUAL-2025-09-USD' and state = 'confirmed'")" "1"
+
 canary_check
 finish
