@@ -14,6 +14,8 @@ CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
              -Iinclude -Ibuild $(PKG_CFLAGS)
 BUILD    ?= build
+# Unit tests and fuzz targets may reach a subsystem's internal headers.
+TEST_CFLAGS = $(ALL_CFLAGS) $(addprefix -I,$(SRC_DIRS))
 
 # One folder per subsystem under src/ (see README "Architecture"); main.c sits on top.
 SRC_DIRS := $(sort $(dir $(wildcard src/*/*.c)))
@@ -24,14 +26,19 @@ SQL      := $(sort $(wildcard sql/*.sql))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps test unit e2e demo bench asan fuzz install clean
+# The binary this build folder links: ./settlebook for the normal build, build-asan/settlebook
+# for the sanitizer build (which never replaces ./settlebook).
+BIN      ?= settlebook
 
-all: settlebook
+.PHONY: all deps deps-build deps-test deps-asan test unit e2e check demo bench asan fuzz \
+        bench-fanout install uninstall clean
+
+all: $(BIN)
 
 # V=1 shows the full compiler command lines.
 Q := $(if $(V),,@)
 
-settlebook: $(BUILD)/main.o $(OBJS)
+$(BIN): $(BUILD)/main.o $(OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
@@ -51,48 +58,75 @@ $(BUILD)/sql_embed.o: $(BUILD)/sql_embed.c
 $(BUILD)/tests/%: tests/unit/%.c $(OBJS) tests/unit/t.h | $(BUILD)
 	@mkdir -p $(BUILD)/tests
 	@echo "  TEST    $@"
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(addprefix -I,$(SRC_DIRS)) -MMD -MP -o $@ $< $(OBJS) $(PKG_LIBS) $(LDFLAGS)
+	$(Q)$(CC) $(TEST_CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(OBJS) $(PKG_LIBS) $(LDFLAGS)
 
 $(BUILD):
 	@mkdir -p $(BUILD)
 
-deps:
-	@sh tests/deps.sh
+# Each purpose installs only what it needs (tests/deps.sh build|test|asan).
+deps deps-test:
+	@sh tests/deps.sh test
+deps-build:
+	@sh tests/deps.sh build
+deps-asan:
+	@sh tests/deps.sh asan
 
-test: deps
-	@$(MAKE) --no-print-directory settlebook $(UNIT_BINS)
-	@sh tests/run.sh $(UNIT_BINS)
+# test = check = unit + e2e; `unit` and `e2e` run one half (tests/run.sh: in parallel, one
+# line per test, the total last).
+test check: deps-test
+	@$(MAKE) --no-print-directory $(BIN) $(UNIT_BINS)
+	@SETTLEBOOK_BIN=$(BIN) sh tests/run.sh $(UNIT_BINS)
 
-demo: deps
+unit: deps-test
+	@$(MAKE) --no-print-directory $(BIN) $(UNIT_BINS)
+	@E2E=0 sh tests/run.sh $(UNIT_BINS)
+
+e2e: deps-test
+	@$(MAKE) --no-print-directory $(BIN)
+	@SETTLEBOOK_BIN=$(BIN) sh tests/run.sh
+
+demo: deps-build
 	@$(MAKE) --no-print-directory settlebook
 	@sh tests/demo.sh
 
-bench: deps
+bench: deps-test
 	@$(MAKE) --no-print-directory settlebook
 	@sh tests/bench.sh; s1=$$?; sh tests/bench_post.sh; s2=$$?; [ $$s1 = 0 ] && [ $$s2 = 0 ]
 
-# The whole suite under AddressSanitizer and UBSan, in its own build folder.
-# The instrumented ./settlebook is removed afterwards so a plain `make` relinks a normal one.
-asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
-	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -Wno-unknown-warning-option" \
-	  LDFLAGS="-fsanitize=address,undefined" clean-bin test; st=$$?; rm -f settlebook; exit $$st
+# 200 synthetic sellers closed as independent jobs, xargs -P $(nproc) at a time.
+bench-fanout: deps-test
+	@$(MAKE) --no-print-directory settlebook
+	@sh tests/bench_fanout.sh
 
-clean-bin:
-	@rm -f settlebook
+# The whole suite under AddressSanitizer and UBSan, built in build-asan/ with its own binary
+# build-asan/settlebook; ./settlebook is left as it is.
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all -Wno-unknown-warning-option
+asan: deps-asan
+	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/settlebook CC=clang \
+	  CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" check
 
-fuzz: deps
+fuzz: deps-asan
 	@sh tests/fuzz.sh
 
+# The stripped binary, the man page and the bash completion; DESTDIR stages a package.
+MANDIR  ?= $(PREFIX)/share/man/man1
+COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+STRIP   ?= strip
+
 install: settlebook
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR)
 	install -m 0755 settlebook $(DESTDIR)$(PREFIX)/bin/settlebook
+	$(STRIP) $(DESTDIR)$(PREFIX)/bin/settlebook
+	install -m 0644 doc/settlebook.1 $(DESTDIR)$(MANDIR)/settlebook.1
+	install -m 0644 contrib/bash-completion/settlebook $(DESTDIR)$(COMPDIR)/settlebook
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/settlebook $(DESTDIR)$(MANDIR)/settlebook.1 \
+	  $(DESTDIR)$(COMPDIR)/settlebook
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/main.d $(BUILD)/sql_embed.d $(UNIT_BINS:=.d)
 
 clean:
 	rm -rf build build-asan build-fuzz settlebook tests/out
 
-# For tests/fuzz.sh: the library objects of a build folder.
-print-lib-objs:
-	@echo $(LIB_OBJS)

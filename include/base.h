@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* err — the one error channel: functions return 0 or -1 and fill a caller-owned struct err.
  * The message says where and what ("file.tsv:17:15: amount '1e3' is not a number"). */
@@ -46,6 +47,11 @@ int log_level(void);
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));    /* normal+ */
 void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* verbose */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* always */
+/* Under --json stdout carries one JSON document only: the readable reports stages print
+ * (preview summary, fetch summary) go to log_report_file(), stdout normally, stderr then.
+ * It first erases a progress line, so a report never starts at the end of one. */
+void log_set_json(int on);
+FILE *log_report_file(void);
 
 /* clock — the only module that reads the time or sleeps. Everything else asks here, so tests
  * and reviews know where time enters the program. */
@@ -125,6 +131,9 @@ struct tz;
 int tz_open(struct tz **out, const char *name, struct err *e);
 void tz_free(struct tz *z); /* NULL is a no-op */
 
+/* A zone from the bytes of a TZif file (version 2 or later), as tz_open reads them. */
+int tz_parse(struct tz **out, const unsigned char *b, size_t n, struct err *e);
+
 /* Offset east of UTC, in seconds, at UTC instant t. */
 int32_t tz_offset(const struct tz *z, int64_t t);
 
@@ -162,6 +171,12 @@ size_t text_utf8_whole(const char *s);
 
 /* strlcpy-like copy that always NUL-terminates; returns 1 when it had to truncate. */
 int text_copy(char *dst, size_t cap, const char *src);
+
+/* Xero Item codes hold 30 characters: a SKU that fits is its own code; a longer one becomes
+ * its first 21 characters, '~' and 8 hex digits of its SHA-256, so the mapping is
+ * deterministic and two long SKUs sharing a prefix get different codes. */
+#define TEXT_ITEM_CODE_MAX 31
+void text_item_code(const char *sku, char out[TEXT_ITEM_CODE_MAX]);
 
 /* hash — SHA-256 (OpenSSL EVP) as lowercase hex, streaming or one-shot. */
 
@@ -221,6 +236,12 @@ const char *jw_text(const struct jw *w);
 
 /* Writes len bytes of data to path atomically (path.tmp, fsync, rename). */
 int fileio_write_atomic(const char *path, const void *data, size_t len, struct err *e);
+/* Checks before any work that path can be written: FILEIO_FILE, a file (not a folder; its
+ * folder exists and is writable; an existing file is writable), or FILEIO_DIR, a folder that
+ * exists and is writable or whose parent is (it will be created). flag names the option for
+ * the advice ("--ledger"). ERR_INPUT "PATH: what is wrong and what to do". */
+enum { FILEIO_FILE, FILEIO_DIR };
+int fileio_check_dest(const char *path, int kind, const char *flag, struct err *e);
 
 /* http — the one place that talks HTTP (libcurl). TLS verification is always on for https;
  * curl's verbose output is never enabled, so headers carrying secrets never reach a log.
@@ -294,6 +315,26 @@ int delim_find(const struct delim_row *hdr, const char *name);
 
 /* Field i of r, or "" when the record is shorter (ragged rows). */
 const char *delim_get(const struct delim_row *r, int i);
+
+/* progress — how far a long stage is, on one line of stderr redrawn in place: "settlebook:
+ * ingest big.tsv: 120000 of 300000 lines (40%)". Shown only when stderr is a terminal and
+ * --quiet is off; SETTLEBOOK_PROGRESS=always forces it (tests), =never turns it off. One line
+ * at a time: a new progress_begin replaces the previous stage. Log messages clear the line
+ * first, so they never mix with it. */
+int progress_enabled(void);
+/* Starts a stage; total 0 means unknown (then only the count is shown). unit: "lines",
+ * "requests", "steps", ... */
+void progress_begin(const char *stage, int64_t total, const char *unit);
+/* The same, starting at done (a stage of a few big steps: "close 2025-09: workbook"). */
+void progress_begin_at(const char *stage, int64_t done, int64_t total, const char *unit);
+/* done of total so far; cheap enough to call once per line (redraws at most 10 times/s). */
+void progress_update(int64_t done);
+/* Shows the stage finished, then erases the line. */
+void progress_end(void);
+/* Erases the line and stops the stage without showing it finished (on failure). */
+void progress_cancel(void);
+/* Erases the line if one is shown (log.c calls it before each message). */
+void progress_clear(void);
 
 /* crash — named kill points for the crash tests of live posting. With
  * SETTLEBOOK_CRASH_AT=<name>[:<n>] in the environment, the n-th time (default the first)

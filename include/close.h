@@ -13,6 +13,8 @@
 #include "ledger.h"
 #include "post.h"
 
+#define CLOSE_MONTHS_TEXT_MAX 256
+
 struct close_opts {
     const char *period;        /* YYYY-MM, checked by the caller */
     const char *ledger_path;   /* for live posting's lock file */
@@ -26,8 +28,11 @@ struct close_result {
     struct journal_summary journal;
     struct post_summary post;
     int live_status;           /* 1 when live posting left something rejected or blocked */
+    struct xero_send_summary live;  /* what live posting did (zero when it did not run) */
     int64_t errors;            /* error-severity exceptions in scope at the end */
     char preview[4200], workbook[4200];
+    int empty;                 /* no settlement touches the period: PERIOD_EMPTY raised */
+    char months_with_data[CLOSE_MONTHS_TEXT_MAX]; /* "2025-08, 2025-09": months spanned */
 };
 
 int close_run(struct ledger *lg, const struct config *cfg, const struct close_opts *o,

@@ -18,7 +18,7 @@ enum account_role {
     ACCT_FEES_SELLING, ACCT_FEES_FBA, ACCT_FEES_STORAGE, ACCT_FEES_ADVERTISING,
     ACCT_FEES_SUBSCRIPTION, ACCT_FEES_OTHER, ACCT_SALES_TAX, ACCT_MF_TAX,
     ACCT_REIMBURSEMENTS, ACCT_RESERVES, ACCT_CARRIED_FORWARD, ACCT_CLEARING, ACCT_BANK,
-    ACCT_ROUNDING, ACCT_SUSPENSE, ACCT_UNSETTLED, ACCT_COUNT
+    ACCT_ROUNDING, ACCT_SUSPENSE, ACCT_COGS, ACCT_INVENTORY, ACCT_UNSETTLED, ACCT_COUNT
 };
 
 /* Tax categories a mapping rule names; each marketplace gives each a Xero tax type. */
@@ -69,6 +69,10 @@ struct config {
     int order_days_unsettled;            /* ORDER_NOT_SETTLED after this many days */
     int fee_anomaly_pct;                 /* FEE_ANOMALY when a rate is this far off usual */
     struct config_bank bank;
+    struct {                             /* "cogs": cost of goods sold (journal_cogs) */
+        int refund_restock;              /* refunded units go back to inventory */
+        int group_by_sku;                /* one line pair per SKU, else one in total */
+    } cogs;
     struct {                             /* "xero": where and how to talk to Xero */
         char api_url[256], token_url[256], connections_url[256], authorize_url[256];
         char token_file[512];            /* "" = ~/.config/settlebook/xero-token.json */
@@ -81,6 +85,9 @@ struct config {
         char data_dir[512];
         int timeout_ms, max_retries;
     } spapi;
+    struct {                             /* "alerts": who hears about live runs */
+        char webhook_url[512];           /* "" = none; a secret (Slack's are): never shown */
+    } alerts;
     char hash[65];                       /* sha256 of the file's bytes, for the audit sheet */
 };
 

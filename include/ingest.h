@@ -16,6 +16,7 @@
 struct ingest_opts {
     int replace;                     /* supersede a settlement already in the ledger */
     const struct config_bank *bank;
+    const char *base_currency;       /* unit costs must be in it; NULL reads as USD */
 };
 
 struct ingest_result {
@@ -61,5 +62,10 @@ struct settlement_info {
 int ingest_settlements_each(struct ledger *lg,
                             int (*fn)(void *arg, const struct settlement_info *s), void *arg,
                             struct err *e);
+
+/* The months (YYYY-MM, UTC) the settlements in the ledger span, ascending and distinct, into
+ * a malloc'ed array the caller frees: what `period list` and PERIOD_EMPTY call "months with
+ * data". */
+int ingest_months(struct ledger *lg, char (**out)[8], size_t *n, struct err *e);
 
 #endif

@@ -111,4 +111,54 @@ void journal_accruals_free(struct accrual *v, size_t n);
 /* Months (YYYY-MM) that have journals, ascending; caller frees *out. */
 int journal_months(struct ledger *lg, char (**out)[8], size_t *n, struct err *e);
 
+
+/* ---- cost of goods sold (journal_cogs.c): one balanced journal per month ------------- */
+
+/* The outbox "settlement" of month P's cost-of-goods journal: "COGS-<P>". */
+#define COGS_SID_PREFIX "COGS-"
+
+struct cogs_summary {
+    int64_t months;            /* months in scope */
+    int64_t built, unchanged, frozen;
+    int64_t missing;           /* SKUs sold without a cost (MISSING_COST) */
+};
+
+/* Builds the cost-of-goods journal of each month in scope (period, or every month that has
+ * settlement journals when ""), inside the caller's transaction: units sold per SKU (Order
+ * lines posted in the month) less units put back (refunded order items, unless
+ * cogs.refund_restock is false), each at the unit cost in force on its posted date. SKUs
+ * whose Xero Item is tracked inventory are left out (Xero books their cost). A SKU sold
+ * without a cost raises MISSING_COST and marks the journal blocked. Nothing at all while the
+ * ledger holds no unit cost (cost of goods is opt-in). A rerun with the same
+ * inputs writes nothing; a posted journal or a locked month is never rebuilt. */
+int journal_cogs_run(struct ledger *lg, const struct config *cfg, const char *period,
+                     struct cogs_summary *out, struct err *e);
+
+/* One line of a cost-of-goods journal (credit positive, like journal_line). */
+struct cogs_view_line {
+    char sku[128], code[32], description[256];
+    int64_t units, unit_cost, amount;
+};
+
+struct cogs_view {
+    char month[8], date[11], currency[4], sid[16];
+    int exp;
+    int64_t total;             /* cost of goods booked (the debits) */
+    char blocked[256];         /* "MISSING_COST: ..." while it may not be sent; "" otherwise */
+    int64_t tracked;           /* SKUs left to Xero (tracked inventory items) */
+    struct cogs_view_line *lines;
+    size_t n;
+    int found;                 /* 0 when the month has no cost-of-goods journal */
+    const struct config *cfg;
+};
+
+/* Loads month's cost-of-goods journal (found = 0 when there is none). Read-only. */
+int journal_cogs_load(struct ledger *lg, const struct config *cfg, const char *month,
+                      struct cogs_view *out, struct err *e);
+void journal_cogs_free(struct cogs_view *v);
+
+/* Calls fn for each month that has a cost-of-goods journal and lies in period ("" = all). */
+int journal_cogs_months(struct ledger *lg, const char *period,
+                        int (*fn)(void *arg, const char *month), void *arg, struct err *e);
+
 #endif

@@ -58,6 +58,10 @@ int ledger_prepare(struct ledger *lg, sqlite3_stmt **out, const char *sql, struc
 /* Column i of the current row as text; "" for NULL. Valid until the next step/reset. */
 const char *ledger_text(sqlite3_stmt *st, int i);
 
+/* From now on every commit is synced to disk before it returns (synchronous = FULL): live
+ * posting calls it so an outbox transition survives a power loss before the HTTP call. */
+int ledger_durable(struct ledger *lg, struct err *e);
+
 /* Runs SQL with no result rows. */
 int ledger_exec(struct ledger *lg, const char *sql, struct err *e);
 
@@ -244,8 +248,17 @@ int outbox_docs_each(struct ledger *lg, int64_t id,
     "(?1 = '' OR x.settlement_id IS NULL OR x.settlement_id IN (SELECT s.settlement_id FROM " \
     "settlement s WHERE " PERIOD_SCOPE_SQL "))"
 
+/* The SQL condition: exception `x` is an error nobody accepted (exception_accept), the
+ * errors that hold a settlement back and that exit statuses and workbook counts report. */
+#define EXCEPTION_OPEN_ERROR_SQL \
+    "(x.severity = 'error' AND x.uid NOT IN (SELECT a.uid FROM exception_accept a))"
+
 /* A batch that would hold more exceptions than this stops (fix the mappings first). */
 #define EXCEPTION_BATCH_MAX 2000000
+
+/* The currency of an exception whose amounts count units, not money (UNITS_NOT_SETTLED,
+ * INVENTORY_MISMATCH): listings show them as whole numbers. */
+#define EXCEPTION_UNITS "units"
 
 /* One exception. NULL or "" strings are stored as NULL; expected/actual only when has_* is
  * set, and difference = actual - expected when both are. Borrowed for the call only. */
@@ -262,6 +275,11 @@ struct exception_row {
 int exception_add(struct ledger *lg, const char *scope, const struct exception_row *r,
                   struct err *e);
 int exception_add_once(struct ledger *lg, const char *scope, const struct exception_row *r,
+                       struct err *e);
+
+/* Makes r the only exception of its scope and kind: an identical stored one stays as it is
+ * (same id and run, so a rerun writes nothing), any other of that scope and kind goes. */
+int exception_put_only(struct ledger *lg, const char *scope, const struct exception_row *r,
                        struct err *e);
 
 /* Deletes the exceptions matching every non-NULL filter (explanation_like is a LIKE
@@ -281,7 +299,8 @@ int exception_batch_apply(struct exception_batch *b, const char *scope, const ch
                           int *changed, struct err *e);
 void exception_batch_free(struct exception_batch *b);   /* NULL is a no-op */
 
-/* Exceptions of every stage in scope of period (EXCEPTION_SCOPE_SQL), by severity. */
+/* Exceptions of every stage in scope of period (EXCEPTION_SCOPE_SQL), by severity; an
+ * accepted error counts in none of them. */
 int exception_counts(struct ledger *lg, const char *period, int64_t *errors,
                      int64_t *warnings, int64_t *infos, struct err *e);
 
@@ -294,6 +313,8 @@ int exception_kinds(struct ledger *lg, const char *period,
  * callback only. amount[] is expected, actual, difference; has[i] says which are set. */
 struct exception_info {
     int64_t id;
+    const char *uid;              /* the stable id ("X-" + 10 hex digits) */
+    const char *accepted;         /* the reason it was accepted, NULL when it was not */
     const char *kind, *severity, *settlement_id, *order_id, *sku, *currency;
     const char *explanation, *action, *scope;
     int has[3];
@@ -327,5 +348,50 @@ struct balance_info {
 int ledger_balance_each(struct ledger *lg, const char *before,
                         int (*fn)(void *arg, const struct balance_info *b), void *arg,
                         struct err *e);
+/* ---- stable ids, acceptance, blocking ---------------------------------------------- */
+
+#define EXCEPTION_UID_MAX 16      /* "X-" + 10 hex digits + NUL, with room */
+
+/* Registers the SQL function exception_uid() on db (ledger_open does, before migrations). */
+int exception_register(sqlite3 *db);
+
+/* Accepts the error with stable id (any case) deliberately, for reason: recorded in
+ * exception_accept and the audit log (inside the caller's transaction). From then on it
+ * neither holds its settlement back nor counts as an error; no amount changes. ERR_INPUT
+ * for an unknown id, an empty reason, a warning or info, or a kind about Xero's side
+ * (XERO_*, POSTED_DOCUMENT_CHANGED). *already = 1 (and nothing written) when it was. */
+int exception_accept(struct ledger *lg, const char *id, const char *reason, int *already,
+                     struct err *e);
+
+/* Whether the settlement is held back from Xero: 1 with out = "<KIND>: <explanation's first
+ * line>" of its first open (not accepted) error, the preflight's own findings aside (live
+ * posting judges those again before sending); 0 when nothing holds it back. The preview and
+ * live posting both ask here, so they agree on what is blocked. */
+int exception_blocking(struct ledger *lg, const char *sid, char *out, size_t cap,
+                       struct err *e);
+
+/* stage — what each stage last ran on (table stage_input), so an unchanged rerun skips it. */
+
+/* The SHA-256 (hex) of a stage's inputs for scope: settlebook's version and schema, stage,
+ * scope, the config file's sha256 and every source file's (id, sha256, kind, rows,
+ * superseded_by), which covers every raw row ingest wrote. With whole = 1 also every other
+ * table in full (journals, outbox, exceptions, runs, audit log, periods, Xero references,
+ * and any table a later migration adds), except the rows covered otherwise (raw tables,
+ * journal lines via journal.content_sha256) and stage_input itself. Read-only. */
+int stage_digest(struct ledger *lg, const struct config *cfg, const char *stage,
+                 const char *scope, int whole, char hex[HASH_HEX_LEN], struct err *e);
+
+/* The SHA-256 of the exceptions of scope (e.g. 'reconcile') in scope of period, every column,
+ * by id: a stage's recorded output, so a row another run changed since is noticed. */
+int stage_exceptions_digest(struct ledger *lg, const char *scope, const char *period,
+                            char hex[HASH_HEX_LEN], struct err *e);
+
+/* The stored input and output digests of (stage, scope), or "" and "" when none. */
+int stage_get(struct ledger *lg, const char *stage, const char *scope,
+              char in[HASH_HEX_LEN], char out[HASH_HEX_LEN], struct err *e);
+
+/* Records (stage, scope) as run on in (output out, or NULL); writes nothing when unchanged. */
+int stage_put(struct ledger *lg, const char *stage, const char *scope, const char *in,
+              const char *out, struct err *e);
 
 #endif

@@ -35,6 +35,7 @@ struct spapi_summary {
     int64_t order_pages;         /* getOrders pages with orders, kept and ingested */
     int64_t orders;              /* orders in them */
     int64_t order_items;         /* order items fetched for them */
+    int64_t inventory_fetched;   /* FBA Inventory Ledger months requested and ingested */
     char orders_since[DATES_ISO_MAX];   /* LastUpdatedAfter used */
     char orders_hwm[DATES_ISO_MAX];     /* the stored high-water mark after the run */
     int64_t event_pages;         /* listFinancialEvents pages kept and ingested */

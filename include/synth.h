@@ -50,5 +50,10 @@ int synth_plan(struct synth_plan *out, const struct synth_opts *o, struct err *e
 int synth_write_settlement(const struct synth_plan *p, FILE *f, struct err *e);
 int synth_write_orders(const struct synth_plan *p, FILE *f, struct err *e);
 int synth_write_bank(const struct synth_plan *p, FILE *f, struct err *e);
+/* The FBA Inventory Ledger summary view (monthly, tab-separated) whose shipments, returns
+ * and damaged units are the settlement's (plus the unsettled orders), one unreimbursed lost
+ * unit a month; and the unit-cost CSV of the catalogue in the settlement's currency. */
+int synth_write_inventory(const struct synth_plan *p, FILE *f, struct err *e);
+int synth_write_costs(const struct synth_plan *p, FILE *f, struct err *e);
 
 #endif

@@ -59,6 +59,19 @@ int xero_render(const struct journal_view *s, struct xero_reqs *out, struct err 
  * day), whatever the posting mode. A currency other than the base currency renders nothing
  * and says why in out->blocked. Pure. */
 int xero_render_accrual(const struct accrual *a, struct xero_reqs *out, struct err *e);
+/* Renders month's cost-of-goods journal as one ManualJournal request (none when the
+ * journal is empty or blocked). Pure. */
+int xero_render_cogs(const struct cogs_view *v, struct xero_reqs *out, struct err *e);
+
+/* Items: the outbox settlement of month P's item creations is "ITEMS-<P>". */
+#define XERO_ITEMS_PREFIX "ITEMS-"
+#define XERO_ITEM_NAME_MAX 51   /* Xero item names hold 50 characters */
+
+/* Renders PUT /Items requests creating codes[0..n) (names[i] as Name, sold to
+ * accounts.sales), XERO_BATCH_MAX a request. Pure. */
+int xero_render_items(const char *month, const char (*codes)[TEXT_ITEM_CODE_MAX],
+                      const char (*names)[XERO_ITEM_NAME_MAX], size_t n,
+                      const struct config *cfg, struct xero_reqs *out, struct err *e);
 
 /* Appends a request; takes ownership of body (a jw text copy). */
 int xero_reqs_add(struct xero_reqs *r, const struct xero_req *q, const char *body,
@@ -103,6 +116,16 @@ void xero_session_clear(struct xero_session *s);
  * http:// to 127.0.0.1, [::1] or localhost (local fakes in tests). what names the setting. */
 int xero_auth_url_ok(const char *url, const char *what, struct err *e);
 
+/* What to do when Xero answers invalid_scope or unauthorized_client to the scopes asked for
+ * (apps created on or after 2 March 2026 may not ask for accounting.transactions). */
+#define XERO_SCOPE_ADVICE                                                                    \
+    "the app does not allow the scopes asked for (xero.scopes). Apps created from 2 March "   \
+    "2026 need Xero's granular scopes: enable accounting.invoices, accounting.payments, "     \
+    "accounting.banktransactions, accounting.manualjournals, accounting.contacts and "         \
+    "accounting.settings.read on the app (developer.xero.com) and keep the default "           \
+    "xero.scopes; an older app with only accounting.transactions sets xero.scopes to it "      \
+    "(README: Connecting to Xero)"
+
 #define XERO_AUTH_MARGIN_S 60   /* a token this close to expiry counts as expired */
 
 /* xero_send — live posting: sends the outbox rows of the settlements touching a period to
@@ -124,7 +147,23 @@ struct xero_send_summary {
     int64_t dead;               /* requests that went dead this run */
     int64_t problems;           /* preflight exceptions: nothing was sent */
     int64_t calls, retries;     /* HTTP calls made, of which retries */
+    int64_t bytes_in;           /* bytes of Xero's answers downloaded (data egress) */
+    int64_t to_send;            /* requests of the settlements sent this run */
 };
+
+/* Whether live posting holds the settlement back: 1 with out = "<KIND>: <one line>" (an open
+ * error, exception_blocking, or a request Xero rejected), 0 when it may be sent. The preview
+ * marks the settlement's unsent requests "blocked" with that text, and live sends none of
+ * them, so both say the same. */
+int xero_held_back(struct ledger *lg, const char *sid, char *out, size_t cap,
+                   struct err *e);
+
+/* Before a live run does any work: the credentials and a usable token (xero_auth_session),
+ * then the organisation's contacts read into the ledger's cache (preflight_contacts), so the
+ * post stage queues a PUT /Contacts for each contact the documents need and Xero lacks.
+ * Fills out's calls, retries and bytes (xero_send_live adds to them). */
+int xero_send_prepare(struct ledger *lg, const struct config *cfg,
+                      struct xero_send_summary *out, struct err *e);
 
 /* Posts what is pending for period ("" = every settlement). Returns 0 when the run went
  * through, even if some settlements stopped (dead, blocked, preflight problems: see out;

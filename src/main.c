@@ -2,6 +2,7 @@
  * logic lives here. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "ledger.h"
@@ -35,7 +36,8 @@ static const char usage[] =
     "  --quiet, --verbose   fewer or more messages on stderr\n"
     "  --version            print the version\n"
     "\n"
-    "Every command has --help. Exit status: 0 ok, 1 exceptions remain, 2 bad input or usage\n"
+    "Options and files mix in any order; -- ends the options. Every command has --help\n"
+    "(and man settlebook). Exit status: 0 ok, 1 exceptions remain, 2 bad input or usage\n"
     "(nothing changed), 3 network/Xero/Amazon failure, 4 internal error.\n";
 
 static const struct {
@@ -59,47 +61,15 @@ static const struct {
     { "auth", cli_auth },
 };
 
-/* Takes the global options out of argv wherever they appear, so both
- * `settlebook --ledger x ingest f` and `settlebook ingest --ledger x f` work. */
-static int take_globals(struct cli *g, int *argc, char **argv)
-{
-    int out = 1;
-    for (int i = 1; i < *argc; i++) {
-        const char *a = argv[i];
-        const char **slot = strcmp(a, "--ledger") == 0 ? &g->ledger
-                          : strcmp(a, "--config") == 0 ? &g->config
-                          : strcmp(a, "--reports") == 0 ? &g->reports : NULL;
-        if (strcmp(a, "--") == 0) {
-            while (i < *argc)
-                argv[out++] = argv[i++];
-            break;
-        }
-        if (slot) {
-            if (i + 1 >= *argc) {
-                fprintf(stderr, "settlebook: %s needs a value\n", a);
-                return -1;
-            }
-            *slot = argv[++i];
-        } else if (strcmp(a, "--json") == 0) {
-            g->json = 1;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            log_set_level(LOG_QUIET);
-        } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
-            log_set_level(LOG_VERBOSE);
-        } else {
-            argv[out++] = argv[i];
-        }
-    }
-    *argc = out;
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     struct cli g = { .ledger = "settlebook.db", .config = "settlebook.json",
                      .reports = "reports" };
-    if (take_globals(&g, &argc, argv) < 0)
+    const char *names[sizeof commands / sizeof commands[0] + 1];
+    const char *best;
+    if (cli_globals(&g, &argc, argv) < 0)
         return 2;
+    log_set_json(g.json);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
@@ -109,13 +79,32 @@ int main(int argc, char **argv)
         printf("settlebook %s\n", SETTLEBOOK_VERSION);
         return 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        names[i] = commands[i].name;
         if (strcmp(argv[1], commands[i].name) == 0) {
             g.argc = argc - 1;
             g.argv = argv + 1;
+            g.cmd = commands[i].name;
+            /* a --config given must exist, for every command (init writes it) */
+            if (g.config_given && strcmp(g.cmd, "init") != 0 && access(g.config, F_OK) != 0) {
+                log_error("%s: no such config file: check the path, or run `settlebook init "
+                          "--config %s` to write one", g.config, g.config);
+                return 2;
+            }
             return commands[i].run(&g);
         }
-    fprintf(stderr, "settlebook: unknown command '%s' (settlebook --help lists them)\n",
-            argv[1]);
+    }
+    names[sizeof commands / sizeof commands[0]] = NULL;
+    if (argv[1][0] == '-') {
+        best = cli_nearest_global(argv[1]);
+        cli_usage_error(NULL, best ? "unknown option %s; did you mean %s?" : "unknown option %s",
+                        argv[1], best);
+        return 2;
+    }
+    best = cli_nearest(argv[1], names);
+    if (best)
+        cli_usage_error(NULL, "unknown command '%s'; did you mean %s?", argv[1], best);
+    else
+        cli_usage_error(NULL, "unknown command '%s'", argv[1]);
     return 2;
 }

@@ -2,7 +2,7 @@
 # make demo: a period close on the shipped demo data, in dry-run mode, in build/demo/.
 set -e
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SB="$ROOT/settlebook"
+SB="${SETTLEBOOK_BIN:+$ROOT/$SETTLEBOOK_BIN}"; SB="${SB:-$ROOT/settlebook}"
 D="$ROOT/build/demo"
 rm -rf "$D" && mkdir -p "$D" && cd "$D"
 echo "== settlebook init"

@@ -1,9 +1,22 @@
 #!/bin/sh
-# Installs the Debian packages settlebook builds and tests with, when something is missing.
-# As root it runs apt-get; otherwise it prints the exact command and stops.
-pkgs="build-essential pkg-config libcsv-dev libsqlite3-dev libjansson-dev libcurl4-openssl-dev
-libxlsxwriter-dev libssl-dev zlib1g-dev sqlite3 curl python3 python3-jsonschema python3-openpyxl
-python3-yaml clang libclang-rt-14-dev"
+# tests/deps.sh [build|test|asan|fuzz] — installs the Debian packages that set needs, when
+# something is missing: `build` compiles settlebook (make, make demo), `test` adds what the
+# suite runs (sqlite3, python3 with jsonschema/openpyxl/yaml, curl, time zone data, man
+# to render the man page), `asan`
+# and `fuzz` add clang and its sanitizer runtime. As root it runs apt-get; otherwise it prints
+# the exact command and stops.
+set -u
+build="build-essential pkg-config libcsv-dev libsqlite3-dev libjansson-dev libcurl4-openssl-dev
+libxlsxwriter-dev libssl-dev zlib1g-dev"
+test="$build sqlite3 curl python3 python3-jsonschema python3-openpyxl python3-yaml tzdata
+groff-base man-db"
+sanit="$test clang libclang-rt-14-dev"
+case "${1:-test}" in
+  build) pkgs=$build ;;
+  test) pkgs=$test ;;
+  asan|fuzz) pkgs=$sanit ;;
+  *) echo "usage: tests/deps.sh [build|test|asan|fuzz]" >&2; exit 2 ;;
+esac
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -29,6 +29,11 @@ whenever its bytes change (the fault counters restart then):
                                          gets the next file
   "finance_span": [FROM, TO],            the events' posted range: a window that does not
                                          overlap it gets an empty page
+  "inventory": {"2025-09": "inv.tsv"},   createReport GET_LEDGER_SUMMARY_VIEW_DATA: the file
+                                         served for the month of dataStartTime (gzip); a month
+                                         not listed ends FATAL, as Amazon ends a report it
+                                         cannot produce
+  "inventory_polls": 1,                  getReport answers IN_PROGRESS this many times first
   "faults": {
     "http_500": N,        the next N SP-API calls answer 500 (-1: all of them)
     "http_429": N,        the next N SP-API calls answer 429
@@ -67,6 +72,7 @@ class World:
     faults = {}
     calls = 0
     tokens = {}       # access token -> "valid" | "expired"
+    created = []      # reports made by createReport
     grants = 0
 
 
@@ -226,7 +232,10 @@ class H(BaseHTTPRequestHandler):
         with LOCK:
             load()
             n = int(self.headers.get("Content-Length", "0"))
-            form = urllib.parse.parse_qs(self.rfile.read(n).decode())
+            raw = self.rfile.read(n)
+            if self.path.split("?")[0] == "/reports/2021-06-30/reports":
+                return self.create_report(raw)
+            form = urllib.parse.parse_qs(raw.decode())
             one = lambda k: (form.get(k) or [""])[0]
             if self.path.split("?")[0] != "/auth/o2/token":
                 return self.send(404, {"error": "not_found"})
@@ -283,6 +292,8 @@ class H(BaseHTTPRequestHandler):
             p = u.path
             if p == "/reports/2021-06-30/reports":
                 return self.reports(q, state, rl)
+            if p.startswith("/reports/2021-06-30/reports/"):
+                return self.get_report(p.rsplit("/", 1)[1], state, rl)
             if p.startswith("/reports/2021-06-30/documents/"):
                 return self.document(p.rsplit("/", 1)[1], state, rl)
             if p == "/orders/v0/orders":
@@ -315,7 +326,62 @@ class H(BaseHTTPRequestHandler):
             body["nextToken"] = token_next(t)
         return self.send(200, body, state, rl)
 
+    # createReport (Reports API 2021-06-30): 202 with {"reportId"}; the body is JSON with
+    # reportType, dataStartTime, dataEndTime and marketplaceIds, as documented.
+    def create_report(self, raw):
+        tok = self.headers.get("x-amz-access-token")
+        state = "none" if tok is None else W.tokens.get(tok, "bad")
+        rl = [("x-amzn-RateLimit-Limit", "0.0167")]
+        if state != "valid":
+            return self.send(403, api_error("Unauthorized", "Access to requested resource is "
+                                            "denied."), state, rl)
+        try:
+            b = json.loads(raw)
+        except ValueError:
+            return self.send(400, api_error("InvalidInput", "Malformed JSON"), state, rl)
+        if b.get("reportType") != "GET_LEDGER_SUMMARY_VIEW_DATA" or \
+           not b.get("marketplaceIds") or not b.get("dataStartTime") or \
+           not b.get("dataEndTime") or b["dataEndTime"] < b["dataStartTime"]:
+            return self.send(400, api_error("InvalidInput", "Invalid report request"), state, rl)
+        month = b["dataStartTime"][:7]
+        W.created.append({"id": "INV%d" % (len(W.created) + 1), "month": month,
+                          "file": W.state.get("inventory", {}).get(month), "polls": 0,
+                          "start": b["dataStartTime"], "end": b["dataEndTime"]})
+        with open(os.path.join(DIR, "created.log"), "a") as f:
+            f.write("%s %s %s\n" % (W.created[-1]["id"], b["dataStartTime"], b["dataEndTime"]))
+        return self.send(202, {"reportId": W.created[-1]["id"]}, state, rl)
+
+    # getReport: IN_PROGRESS "inventory_polls" times, then DONE with a reportDocumentId (or
+    # FATAL without one when the month has no file).
+    def get_report(self, rid, state, rl):
+        for r in W.created:
+            if r["id"] == rid:
+                r["polls"] += 1
+                j = {"reportType": "GET_LEDGER_SUMMARY_VIEW_DATA", "reportId": rid,
+                     "dataStartTime": r["start"], "dataEndTime": r["end"],
+                     "createdTime": r["start"], "marketplaceIds": ["ATVPDKIKX0DER"]}
+                if r["polls"] <= W.state.get("inventory_polls", 1):
+                    j["processingStatus"] = "IN_PROGRESS"
+                elif r["file"] is None:
+                    j["processingStatus"] = "FATAL"
+                else:
+                    j["processingStatus"] = "DONE"
+                    j["reportDocumentId"] = "DOC-" + rid
+                return self.send(200, j, state, rl)
+        return self.send(404, api_error("NotFound", "Report not found."), state, rl)
+
+    def created_doc(self, doc):
+        for r in W.created:
+            if "DOC-" + r["id"] == doc and r["file"]:
+                return dict(r, gzip=True)
+        return None
+
     def document(self, doc, state, rl):
+        c = self.created_doc(doc)
+        if c:
+            return self.send(200, {"reportDocumentId": doc, "compressionAlgorithm": "GZIP",
+                                   "url": "http://127.0.0.1:%d/download/%s?X-Amz-Signature=fake"
+                                   % (self.server.server_address[1], doc)}, state, rl)
         for r in W.state.get("reports", []):
             if "DOC-" + r["id"] == doc:
                 body = {"reportDocumentId": doc,
@@ -328,7 +394,8 @@ class H(BaseHTTPRequestHandler):
 
     def download(self, doc):
         tok = "LEAKED" if self.headers.get("x-amz-access-token") else "none"
-        for r in W.state.get("reports", []):
+        c = self.created_doc(doc)
+        for r in ([c] if c else []) + W.state.get("reports", []):
             if "DOC-" + r["id"] == doc:
                 with open(os.path.join(DIR, r["file"]), "rb") as f:
                     data = f.read()

@@ -16,7 +16,8 @@ must be a key of the identity fake's --tokens-file "access_tokens" with expires_
 API (under any prefix, e.g. /api.xro/2.0):
   GET  /Accounts /TaxRates /Contacts /Items /TrackingCategories /Organisation
        If-Modified-Since filters by UpdatedDateUTC; Contacts page=N (100 a page), where=.
-  PUT|POST /Invoices /CreditNotes /Payments /ManualJournals /BankTransfers
+  PUT|POST /Contacts     creates contacts; Name required and unique (Xero's message)
+  PUT|POST /Invoices /CreditNotes /Payments /ManualJournals /BankTransfers /Items
        summarizeErrors=false: 200 with per-element StatusAttributeString, HasErrors and
        ValidationErrors (the valid elements are created); otherwise any error rejects the
        whole request with 400 ValidationException. Checked: accounts (active; bank accounts
@@ -48,15 +49,42 @@ Control and inspection (no auth):
   POST /__faults        add faults (see above)
   POST /__control       {"lock_date": "YYYY-MM-DD" | null, "archive_account": "200",
                          "delete_contact": "Amazon.com", "add_contact": "Amazon.com",
-                         "add_account": {"Code": ..., "Type": ...}, "add_items": [...],
+                         "archive_contact": "Amazon.com",
+                         "add_account": {"Code": ..., "Type": ...}, "add_items": [code or
+                         {"Code", "IsTrackedAsInventory", "QuantityOnHand"}, ...],
                          "calls_per_minute": N, "window_s": S, "concurrent": N,
                          "tenant": ID (default: every organisation, now and later)}
   GET  /__state         every tenant's documents and the counters (JSON)
   GET  /__stats         counters: calls, by_route, rate_limited, replays, faults,
                         max_concurrent, max_in_window (most accepted calls in any window),
-                        created (documents), rejected (elements)
+                        max_arrivals_in_window (most calls that arrived in any window,
+                        refused ones included: what the client sent, not what the fake let
+                        through), early_calls (calls that arrived before the Retry-After the
+                        fake last gave that organisation had passed), created (documents),
+                        rejected (elements)
 The request log (--log-file, JSON lines) holds method, path, query, Idempotency-Key, the raw
 body, status and fault of every API request; never a header value that carries a secret.
+
+Which Xero documentation each behaviour follows:
+  - Limits and their headers: "API rate limits" (developer.xero.com/documentation/guides/
+    oauth2/limits/, summarised in developer.xero.com/faq/limits): per organisation 5 calls in
+    progress, 60 calls a minute, 5000 a day (and 10,000 a minute per app: hence the constant
+    X-AppMinLimit-Remaining); every answer carries X-DayLimit-Remaining, X-MinLimit-Remaining
+    and X-AppMinLimit-Remaining; a call over a limit gets 429 with Retry-After (seconds) and
+    X-Rate-Limit-Problem (minute, day, concurrent). Xero's minute window is 60 s, the default
+    of --window-s; a shorter --window-s is a test device only (tests/e2e/live_faults.sh pairs
+    it with settlebook's loopback-only SETTLEBOOK_XERO_RATE_WINDOW_MS, so a "minute" passes in
+    a few seconds of wall time).
+  - Idempotency-Key: the idempotencyKey header parameter of Xero's OpenAPI spec
+    (tests/spec/xero/xero_accounting.yaml: "safely retry requests without the risk of
+    duplicate processing. 128 character max.") and Xero's idempotent-requests guide.
+  - summarizeErrors=false, per-element ValidationErrors and StatusAttributeString: the
+    summarizeErrors parameter and the response schemas of the same spec, and Xero's Invoices
+    page (developer.xero.com/documentation/api/invoices#post).
+  - Error answers (400 ValidationException, 401 TokenExpired/TokenInvalid, 403, 404, 429):
+    developer.xero.com/documentation/api/http-response-codes.
+  - Paging (100 a page) and If-Modified-Since: Xero's Accounting API "Requests and responses"
+    guide and the page and If-Modified-Since parameters of the spec.
 """
 import argparse
 import collections
@@ -83,7 +111,8 @@ SEED_TIME = 1577836800          # 2020-01-01: seeded reference data was last cha
 ORGS = {}                       # tenant id -> organisation state
 FAULTS = collections.defaultdict(collections.deque)   # "PUT /Invoices" -> deque of faults
 STATS = {"calls": 0, "by_route": {}, "rate_limited": 0, "replays": 0, "faults": 0,
-         "max_concurrent": 0, "max_in_window": 0, "created": 0, "rejected": 0,
+         "max_concurrent": 0, "max_in_window": 0, "max_arrivals_in_window": 0,
+         "early_calls": 0, "created": 0, "rejected": 0,
          "auth_failures": 0, "idempotency_conflicts": 0}
 LIMITS = {"calls_per_minute": 60, "window_s": 60.0, "concurrent": 5, "day_limit": 5000}
 
@@ -93,6 +122,7 @@ DOC_KINDS = {   # collection -> (id field, number field or None)
     "Payments": ("PaymentID", None),
     "ManualJournals": ("ManualJournalID", None),
     "BankTransfers": ("BankTransferID", None),
+    "Items": ("ItemID", "Code"),
 }
 
 
@@ -126,6 +156,7 @@ def seed_org(tenant):
                                       ("OUTPUT", "Tax on Sales", "8.5000"),
                                       ("EXEMPTOUTPUT", "Exempt Sales", "0.0000")]},
         "contacts": {},
+        "created_contacts": [],     # names created by PUT /Contacts, in order
         "items": {},
         "tracking": [],
         "lock_date": None,
@@ -164,11 +195,18 @@ def apply_control(org, c):
         org["accounts"][a["Code"]] = a
     if c.get("delete_contact"):
         org["contacts"].pop(c["delete_contact"], None)
+    if c.get("archive_contact"):
+        ct = org["contacts"][c["archive_contact"]]
+        ct["ContactStatus"] = "ARCHIVED"
+        ct["UpdatedDateUTC"] = now_date()
     if c.get("add_contact"):
         add_contact(org, c["add_contact"])
     for code in c.get("add_items") or []:
-        org["items"][code] = {"ItemID": str(uuid.uuid4()), "Code": code,
-                              "UpdatedDateUTC": now_date()}
+        # a code, or an Item object (e.g. {"Code", "IsTrackedAsInventory": true,
+        # "QuantityOnHand": 7} as GET /Items shows a tracked inventory item)
+        item = dict(code) if isinstance(code, dict) else {"Code": code}
+        item.update(ItemID=str(uuid.uuid4()), UpdatedDateUTC=now_date())
+        org["items"][item["Code"]] = item
 
 
 def add_contact(org, name, t=None):
@@ -264,6 +302,13 @@ def line_errors(org, line):
     errs = []
     if "AccountCode" in line:
         errs += account_errors(org, line["AccountCode"])
+        # Xero: a bank account cannot be used on an invoice, bill, credit note or manual
+        # journal line (money moves through bank accounts only by payments, transfers and
+        # bank transactions); Xero answers the "not a valid code for this document" message
+        a = org["accounts"].get(line["AccountCode"])
+        if not errs and a is not None and a["Type"] == "BANK":
+            errs.append("Account code '%s' is not a valid code for this document."
+                        % line["AccountCode"])
     tt = line.get("TaxType")
     if tt and (tt not in org["tax_rates"] or org["tax_rates"][tt]["Status"] != "ACTIVE"):
         errs.append("The TaxType code '%s' does not exist or cannot be used for this type of "
@@ -294,13 +339,36 @@ def find_doc(org, coll, number_field, number):
     return None
 
 
+def contact_errors(org, el):
+    name = (el.get("Contact") or {}).get("Name")
+    if not name:
+        return ["The Contact must contain at least 1 of the following elements to identify "
+                "the contact: Name, ContactID, ContactNumber"]
+    # Xero: an archived contact cannot be used on new transactions until it is restored
+    # (Xero Central, "Archive or restore a contact"); the wording here is the fake's
+    c = org["contacts"].get(name)
+    if c is not None and c["ContactStatus"] == "ARCHIVED":
+        return ["The contact '%s' is archived and cannot be used; restore it first." % name]
+    return []
+
+
+def check_contact(org, el, pending):
+    """PUT /Contacts (Xero API: Contacts, "Create contacts"): Name is required and must be
+    unique across the organisation's contacts."""
+    name = el.get("Name")
+    if not name:
+        return ["Contact Name cannot be empty."]
+    if name in org["contacts"] or name in pending:
+        return ["The contact name %s is already assigned to another contact. The contact "
+                "name must be unique across all active contacts." % name]
+    return []
+
+
 def check_invoice(org, el, pending):
     errs = []
     if el.get("Type") not in ("ACCREC", "ACCPAY"):
         errs.append("Invoice Type must be ACCREC or ACCPAY.")
-    if not (el.get("Contact") or {}).get("Name"):
-        errs.append("The Contact must contain at least 1 of the following elements to identify "
-                    "the contact: Name, ContactID, ContactNumber")
+    errs += contact_errors(org, el)
     num = el.get("InvoiceNumber")
     if el.get("Type") == "ACCREC" and num and (
             find_doc(org, "Invoices", "InvoiceNumber", num) or num in pending):
@@ -315,6 +383,7 @@ def check_credit(org, el, pending):
     errs = []
     if el.get("Type") not in ("ACCRECCREDIT", "ACCPAYCREDIT"):
         errs.append("CreditNote Type must be ACCRECCREDIT or ACCPAYCREDIT.")
+    errs += contact_errors(org, el)
     num = el.get("CreditNoteNumber")
     if el.get("Type") == "ACCRECCREDIT" and num and (
             find_doc(org, "CreditNotes", "CreditNoteNumber", num) or num in pending):
@@ -394,6 +463,12 @@ def check_transfer(org, el, pending):
 
 def create(org, coll, el, doc_paid=None):
     """Stores element el of collection coll; returns the answer element."""
+    if coll == "Contacts":
+        c = add_contact(org, el["Name"])
+        org["created_contacts"].append(el["Name"])
+        STATS["created"] += 1
+        return dict(copy.deepcopy(c), StatusAttributeString="OK", HasErrors=False,
+                    ValidationErrors=[])
     out = copy.deepcopy(el)
     idf = DOC_KINDS[coll][0]
     out[idf] = str(uuid.uuid4())
@@ -437,13 +512,35 @@ def create(org, coll, el, doc_paid=None):
             doc_paid[DOC_KINDS["Invoices" if key == "Invoice" else "CreditNotes"][0]]
     elif coll == "ManualJournals":
         out.setdefault("Status", "DRAFT")
+    elif coll == "Items":
+        org["items"][out["Code"]] = out
     out["ValidationErrors"] = []
     org["docs"][coll].append(out)
     STATS["created"] += 1
     return out
 
 
-CHECKS = {"Invoices": check_invoice, "CreditNotes": check_credit,
+def check_item(org, el, pending):
+    """PUT /Items (Xero's Items endpoint): Code required, at most 30 characters and unique in
+    the organisation; Name at most 50; a sales account must exist and be active."""
+    errs = []
+    code = el.get("Code") or ""
+    if not code:
+        errs.append("Item Code must be supplied.")
+    elif len(code) > 30:
+        errs.append("The Item Code must not be more than 30 characters long.")
+    elif code in org["items"] or code in pending:
+        errs.append("Item code '%s' already exists" % code)
+    if len(el.get("Name") or "") > 50:
+        errs.append("The Item Name must not be more than 50 characters long.")
+    acct = (el.get("SalesDetails") or {}).get("AccountCode")
+    if acct and (acct not in org["accounts"] or org["accounts"][acct]["Status"] != "ACTIVE"):
+        errs.append("Account code '%s' is not a valid code for this document." % acct)
+    return errs
+
+
+CHECKS = {"Invoices": check_invoice, "CreditNotes": check_credit, "Items": check_item,
+          "Contacts": check_contact,
           "ManualJournals": check_journal, "BankTransfers": check_transfer}
 
 
@@ -467,7 +564,7 @@ def put_documents(org, coll, doc, summarize, reject_idx):
                            "line item must reference a valid account." % (
                                first_code(el) or "?")]
         if not errs:
-            num_field = DOC_KINDS[coll][1]
+            num_field = DOC_KINDS[coll][1] if coll in DOC_KINDS else "Name"
             if num_field and el.get(num_field):
                 pending_numbers.add(el[num_field])
             if paid is not None:
@@ -576,7 +673,12 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/__state" and method == "GET":
             with LOCK:
                 return self.send_json(200, {"orgs": {t: {"docs": o["docs"],
-                                                         "lock_date": o["lock_date"]}
+                                                         "lock_date": o["lock_date"],
+                                                         "items": sorted(o["items"]),
+                                                         "created_contacts":
+                                                             o["created_contacts"],
+                                                         "contacts": list(
+                                                             o["contacts"].values())}
                                                      for t, o in ORGS.items()},
                                             "stats": STATS})
         if url.path == "/__faults" and method == "POST":
@@ -667,6 +769,7 @@ class Handler(BaseHTTPRequestHandler):
             if org is None:
                 log_request(entry, 401, None)
                 return
+            self.arrival(org)
             fault = FAULTS[route].popleft() if FAULTS[route] else "ok"
             if fault != "ok":
                 STATS["faults"] += 1
@@ -674,6 +777,7 @@ class Handler(BaseHTTPRequestHandler):
             if limited:
                 status, headers, problem = limited
                 STATS["rate_limited"] += 1
+                self.told_to_wait(org, headers["Retry-After"])
                 log_request(entry, 429, "limit:" + problem)
                 if fault != "ok":        # the fault was not used: keep it for the next call
                     FAULTS[route].appendleft(fault)
@@ -691,6 +795,22 @@ class Handler(BaseHTTPRequestHandler):
             self.serve(method, org, coll, ident, q, raw, entry, fault, headers)
         finally:
             self.release()
+
+    def arrival(self, org):
+        """Counts every call that reaches the organisation, refused or not. Holds LOCK."""
+        now = time.monotonic()
+        arr = org.setdefault("arrivals", collections.deque())
+        arr.append(now)
+        while arr and arr[0] <= now - LIMITS["window_s"]:
+            arr.popleft()
+        STATS["max_arrivals_in_window"] = max(STATS["max_arrivals_in_window"], len(arr))
+        if now < org.get("retry_after_until", 0.0):
+            STATS["early_calls"] += 1
+
+    def told_to_wait(self, org, retry_after):
+        """A 429 with Retry-After: calls before it has passed count as early. Holds LOCK."""
+        until = time.monotonic() + float(retry_after)
+        org["retry_after_until"] = max(org.get("retry_after_until", 0.0), until)
 
     def limits(self, org):
         """(status, headers, problem) when the call is refused, else None. Holds LOCK."""
@@ -723,6 +843,8 @@ class Handler(BaseHTTPRequestHandler):
             if status == 429:
                 h["Retry-After"] = fault.split(":")[1] if ":" in fault else "1"
                 h["X-Rate-Limit-Problem"] = "minute"
+                with LOCK:
+                    self.told_to_wait(org, h["Retry-After"])
             body = {"Title": "Unauthorized", "Status": 401, "Detail": "TokenExpired: token "
                     "expired"} if status == 401 else {"Title": "fault %s" % fault}
             with LOCK:
@@ -735,7 +857,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(status, answer, headers,
                                   fault if fault in ("stall", "reset", "cut", "truncate")
                                   else None)
-        if coll not in DOC_KINDS or ident is not None:
+        if (coll not in DOC_KINDS and coll != "Contacts") or ident is not None:
             with LOCK:
                 log_request(entry, 404, None)
             return self.send_json(404, {"Message": "The resource you're looking for cannot be "

@@ -28,6 +28,10 @@ Endpoints (paths are matched by their ending, so any prefix works):
   POST /_control          JSON object of faults/settings, merged into the current ones:
                             token_500: N          the next N token calls answer 500
                             invalid_grant: N      the next N token calls answer invalid_grant
+                            invalid_scope: N      the next N token calls answer invalid_scope,
+                                                  as Xero does for an app created from
+                                                  2 March 2026 that asks for the retired
+                                                  accounting.transactions scope
                             token_delay_ms: M     every token call waits M ms first
                             access_ttl: S         expires_in of access tokens issued from now
                             expire_access: true   every access token issued so far expires now
@@ -78,7 +82,7 @@ STATE = {
     "access": {},           # token -> dict
     "refresh": {},          # token -> {"state": live|used, client_id, tenants}
     "tenants": [],
-    "faults": {"token_500": 0, "invalid_grant": 0, "token_delay_ms": 0},
+    "faults": {"token_500": 0, "invalid_grant": 0, "invalid_scope": 0, "token_delay_ms": 0},
     "access_ttl": 1800,
     "stats": {"token_calls": 0, "refused": 0, "connections": 0, "connections_401": 0,
               "persist_violations": 0,
@@ -227,7 +231,7 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self.reply(400, {"error": "bad json"})
         with LOCK:
-            for k in ("token_500", "invalid_grant", "token_delay_ms"):
+            for k in ("token_500", "invalid_grant", "invalid_scope", "token_delay_ms"):
                 if k in c:
                     STATE["faults"][k] = int(c[k])
             if "access_ttl" in c:
@@ -277,6 +281,9 @@ class Handler(BaseHTTPRequestHandler):
             if STATE["faults"]["invalid_grant"] > 0:
                 STATE["faults"]["invalid_grant"] -= 1
                 return self.refuse(400, "invalid_grant")
+            if STATE["faults"]["invalid_scope"] > 0:
+                STATE["faults"]["invalid_scope"] -= 1
+                return self.refuse(400, "invalid_scope")
             cid, how = self.client(form)
             if cid is None:
                 return self.refuse(401, how)

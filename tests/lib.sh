@@ -2,9 +2,9 @@
 # check helpers; `finish` prints "N passed, N failed" and sets the exit status.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-SB="$ROOT/settlebook"
+SB="${SETTLEBOOK_BIN:+$ROOT/$SETTLEBOOK_BIN}"; SB="${SB:-$ROOT/settlebook}"
 FX="$ROOT/fixtures"
-SAMPLES="$ROOT/../shared/samples"
+SAMPLES="$FX/samples"   # public third-party samples, see fixtures/samples/README.md
 NAME=$(basename "$0" .sh)
 T="$ROOT/tests/out/$NAME"
 rm -rf "$T" && mkdir -p "$T" && cd "$T" || exit 1
@@ -16,6 +16,10 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:exitcode=99}"
 export PATH="/usr/bin:$PATH"
 PASS=0
 FAIL=0
+# Interrupted or stopped (tests/run.sh's time limit): end here, which runs the script's EXIT
+# trap (stopping its fakes); a trap without exit would carry on with the fakes gone.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 ok() { PASS=$((PASS + 1)); }
 bad() { FAIL=$((FAIL + 1)); echo "FAIL $NAME: $*"; }

@@ -3,12 +3,17 @@
 
   live_check.py once LEDGER STATE_URL
       Every document of the ledger's outbox (all rows but superseded ones) is in the fake
-      exactly once, and the fake holds nothing else. Prints "ok" or what differs.
+      exactly once, and the fake holds nothing else; every contact the outbox creates was
+      created by PUT /Contacts exactly once, and no other. Prints "ok" or what differs.
   live_check.py bytes LEDGER REQUESTS.jsonl REPORTS_DIR
       Every PUT the fake received that created documents carries exactly (byte for byte) the
       body and Idempotency-Key of an outbox row (or, for a resend of the documents Xero lacked,
       a subset of one), with summarizeErrors=false (but on /BankTransfers); and each request of the preview files
       equals, after a decimal-exact JSON parse, the outbox row with its key. Prints "ok".
+  live_check.py contract PREVIEW.json REQUESTS.jsonl FROM_LINE
+      The PUTs the fake logged after line FROM_LINE are exactly the preview's requests that
+      carry no "blocked", in the preview's order: same method, path, query, Idempotency-Key
+      and (decimal-exact) body. Prints "ok" or the first difference.
   live_check.py count STATE_URL KIND        documents of a kind in the fake (Invoices, ...)
 Standard library only.
 """
@@ -33,6 +38,8 @@ def ident(coll, d):
         return (coll, d.get("Reference"), t)
     if coll == "ManualJournals":
         return (coll, d.get("Narration"))
+    if coll == "Items":
+        return (coll, d.get("Code"))
     return (coll, d.get("Reference"))
 
 
@@ -41,21 +48,28 @@ def state(url):
         return json.load(r)
 
 
-def outbox(ledger):
+def outbox(ledger, through=None):
+    """The live rows; with through (YYYY-MM), only those of that month and earlier: what
+    posting those months must have sent."""
     db = sqlite3.connect(ledger)
     rows = db.execute("SELECT id, idempotency_key, body, state FROM outbox WHERE state != "
-                      "'superseded' ORDER BY id").fetchall()
+                      "'superseded' AND (?1 IS NULL OR month <= ?1) ORDER BY id",
+                      (through,)).fetchall()
     db.close()
     return rows
 
 
-def once(ledger, url):
+def once(ledger, url, through=None):
     want = {}
-    for _, _, body, _ in outbox(ledger):
+    contacts = {}
+    for _, _, body, _ in outbox(ledger, through):
         doc = json.loads(body, parse_float=Decimal)
         for coll, els in doc.items():
             for d in els:
-                want[ident(coll, d)] = 0
+                if coll == "Contacts":
+                    contacts[d["Name"]] = 0
+                else:
+                    want[ident(coll, d)] = 0
     extra = []
     for org in state(url)["orgs"].values():
         for coll, docs in org["docs"].items():
@@ -65,7 +79,14 @@ def once(ledger, url):
                     want[k] += 1
                 else:
                     extra.append(k)
+    for org in state(url)["orgs"].values():
+        for name in org.get("created_contacts", []):
+            if name in contacts:
+                contacts[name] += 1
+            else:
+                extra.append(("Contacts", name))
     bad = ["%s x%d" % (k, n) for k, n in want.items() if n != 1]
+    bad += ["contact %s x%d" % (k, n) for k, n in contacts.items() if n != 1]
     if bad or extra:
         print("not exactly once: %s; unexpected: %s" % ("; ".join(map(str, bad[:5])),
                                                        "; ".join(map(str, extra[:5]))))
@@ -127,6 +148,31 @@ def bytes_check(ledger, reqlog, reports):
     return 0
 
 
+def contract(preview, reqlog, from_line):
+    with open(preview) as f:
+        want = [r for r in json.load(f, parse_float=Decimal)["requests"] if "blocked" not in r]
+    got = []
+    with open(reqlog) as f:
+        for i, line in enumerate(f):
+            e = json.loads(line)
+            if i >= from_line and e["method"] in ("PUT", "POST"):
+                got.append(e)
+    if len(got) != len(want):
+        print("%d request(s) sent, the preview has %d unblocked" % (len(got), len(want)))
+        return 1
+    for n, (w, g) in enumerate(zip(want, got)):
+        for k, a, b in (("method", w["method"], g["method"]),
+                        ("path", True, g["path"].endswith(w["path"])),
+                        ("query", w["query"], g["query"] or ""),
+                        ("key", w["idempotency_key"], g["idempotency_key"]),
+                        ("body", w["body"], canon(g["body"]))):
+            if a != b:
+                print("request %d (%s %s): %s differs" % (n + 1, w["method"], w["path"], k))
+                return 1
+    print("ok")
+    return 0
+
+
 def count(url, kind):
     print(sum(len(o["docs"].get(kind, [])) for o in state(url)["orgs"].values()))
     return 0
@@ -135,9 +181,11 @@ def count(url, kind):
 def main():
     cmd = sys.argv[1]
     if cmd == "once":
-        return once(sys.argv[2], sys.argv[3])
+        return once(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
     if cmd == "bytes":
         return bytes_check(sys.argv[2], sys.argv[3], sys.argv[4])
+    if cmd == "contract":
+        return contract(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     if cmd == "count":
         return count(sys.argv[2], sys.argv[3])
     print("usage: live_check.py once|bytes|count ...")

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """xero_contract — checks every request in settlebook's dry-run previews against Xero's own
-OpenAPI spec (../shared/specs/xero/xero_accounting.yaml), the contract live posting relies on.
+OpenAPI spec (tests/spec/xero/xero_accounting.yaml, see SOURCE.md there), the contract live
+posting relies on.
 
 usage: xero_contract.py [--spec YAML] PREVIEW.json...
 
@@ -36,7 +37,7 @@ import jsonschema
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_SPEC = os.path.join(HERE, "..", "..", "shared", "specs", "xero", "xero_accounting.yaml")
+DEFAULT_SPEC = os.path.join(HERE, "spec", "xero", "xero_accounting.yaml")
 
 # Properties Xero's documentation requires when a document is created that the spec leaves
 # optional (the same schemas also describe references such as a payment's Invoice, so these

@@ -16,10 +16,19 @@ from decimal import Decimal
 
 import openpyxl
 
-SHEETS = ["Summary", "Exceptions", "Settlements", "Postings", "Orders", "Fees", "Mapping", "Audit"]
-SUMMARY = ["Settlement ID", "Marketplace", "Currency", "Start", "End", "Deposit date",
-           "Reported total", "Sum of lines", "Difference", "Deposit matched", "Documents",
-           "Exceptions", "Status"]
+SHEETS = ["Summary", "Charts", "Exceptions", "Settlements", "Postings", "Orders", "Fees",
+          "Inventory", "Mapping", "Audit"]
+SUMMARY = ["Settlement ID", "Marketplace", "Currency", "Start", "Start time (UTC)", "End",
+           "End time (UTC)", "Deposit date", "Reported total", "Sum of lines", "Difference",
+           "Deposit matched", "Documents", "Exceptions", "Status"]
+STATUS = ["ERRORS", "UNPOSTED", "OK", "POSTED", "FAILED"]
+# the Charts sheet's series: the journal line roles each one sums
+SERIES = [("Sales", ("sales", "shipping", "gift_wrap")), ("Promotions", ("promotions",)),
+          ("Refunds", ("refunds",)), ("Selling fees", ("fees_selling",)),
+          ("FBA fees", ("fees_fba",)), ("Storage fees", ("fees_storage",)),
+          ("Advertising fees", ("fees_advertising",)),
+          ("Subscription fees", ("fees_subscription",)), ("Other fees", ("fees_other",)),
+          ("Reimbursements", ("reimbursements",)), ("Reserves", ("reserves",))]
 EXPONENT = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "HUF": 2, "KWD": 3, "BHD": 3, "OMR": 3,
             "JOD": 3, "TND": 3}
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
@@ -79,15 +88,25 @@ def rows(ws):
     return out
 
 
-def after_table(ws):
-    seen_blank, out = False, []
+def by_blanks(ws):
+    """Each non-empty row after the header with the number of empty rows above it."""
+    blanks, out = 0, []
     for r in ws.iter_rows(min_row=2):
         if all(c.value is None for c in r):
-            seen_blank = True
-            continue
-        if seen_blank:
-            out.append(r)
+            blanks += 1
+        else:
+            out.append((blanks, r))
     return out
+
+
+def after_table(ws):
+    """The block of rows after the table's first empty row, up to the next empty row."""
+    return [r for b, r in by_blanks(ws) if b == 1]
+
+
+def legend(ws):
+    """The rows after the second empty row of the sheet (the Summary's legend)."""
+    return [[c.value for c in r] for b, r in by_blanks(ws) if b >= 2]
 
 
 def col(ws, name):
@@ -125,23 +144,29 @@ def summary(wb, db, period):
         exp = exp_of(cur)
         v = [c.value for c in r]
         check("Summary %s: id and currency" % sid, v[0] == sid and v[2] == cur, str(v[:3]))
-        check("Summary %s: reported total" % sid, minor(v[6], exp) == total, "%r vs %d" % (v[6], total))
-        check("Summary %s: sum of lines" % sid, minor(v[7], exp) == lsum, "%r vs %d" % (v[7], lsum))
-        check("Summary %s: difference" % sid, minor(v[8], exp) == lsum - total, repr(v[8]))
+        check("Summary %s: reported total" % sid, minor(v[8], exp) == total, "%r vs %d" % (v[8], total))
+        check("Summary %s: sum of lines" % sid, minor(v[9], exp) == lsum, "%r vs %d" % (v[9], lsum))
+        check("Summary %s: difference" % sid, minor(v[10], exp) == lsum - total, repr(v[10]))
         check("Summary %s: amount format" % sid,
-              r[6].number_format.split(";")[0] == money_format(exp), r[6].number_format)
-        check("Summary %s: dates are dates" % sid, isinstance(v[3], datetime) and
-              isinstance(v[5], datetime) and v[3].strftime("%Y-%m-%dT%H:%M:%S") == start[:19]
-              and v[5].strftime("%Y-%m-%d") == dep[:10], str(v[3:6]))
+              r[8].number_format.split(";")[0] == money_format(exp), r[8].number_format)
+        check("Summary %s: dates are dates, times in their own column" % sid,
+              isinstance(v[3], datetime) and v[3].strftime("%Y-%m-%d") == start[:10] and
+              (v[3].hour, v[3].minute, v[3].second) == (0, 0, 0) and
+              r[3].number_format == "yyyy-mm-dd" and
+              (v[4] is None or v[4].strftime("%H:%M:%S") == start[11:19]) and
+              r[4].number_format == "hh:mm:ss" and
+              isinstance(v[7], datetime) and v[7].strftime("%Y-%m-%d") == dep[:10],
+              str(v[3:8]))
         errors = db.execute("SELECT COUNT(*) FROM exception WHERE settlement_id = ? AND "
                             "severity = 'error'", (sid,)).fetchone()[0]
         n = db.execute("SELECT COUNT(*) FROM exception WHERE settlement_id = ?", (sid,)).fetchone()[0]
-        check("Summary %s: exceptions count" % sid, v[11] == n, "%r vs %d" % (v[11], n))
-        check("Summary %s: status" % sid, (v[12] == "ERRORS") == (errors > 0), str(v[12]))
+        check("Summary %s: exceptions count" % sid, v[13] == n, "%r vs %d" % (v[13], n))
+        check("Summary %s: status" % sid, (v[14] == "ERRORS") == (errors > 0), str(v[14]))
+        check("Summary %s: status word in the legend" % sid, v[14] in STATUS, str(v[14]))
         docs = [d for (d,) in db.execute("SELECT DISTINCT doc_number FROM outbox WHERE "
                                          "settlement_id = ? AND state != 'superseded'", (sid,))]
-        check("Summary %s: documents" % sid, all(d in (v[10] or "") for d in docs[:12]),
-              "%r vs %r" % (v[10], docs))
+        check("Summary %s: documents" % sid, all(d in (v[12] or "") for d in docs[:12]),
+              "%r vs %r" % (v[12], docs))
         t = totals.setdefault(cur, [0, 0, 0])
         t[0] += total
         t[1] += lsum
@@ -154,10 +179,63 @@ def summary(wb, db, period):
         if r is None:
             continue
         exp = exp_of(cur)
-        check("Summary total %s" % cur, minor(r[6].value, exp) == total and
-              minor(r[7].value, exp) == lsum and minor(r[8].value, exp) == lsum - total and
+        check("Summary total %s" % cur, minor(r[8].value, exp) == total and
+              minor(r[9].value, exp) == lsum and minor(r[10].value, exp) == lsum - total and
               r[0].value.startswith("Total %s (%d settlement" % (cur, n)),
               str([c.value for c in r]))
+    words = {row[0]: row[1] for row in legend(ws)}
+    check("Summary legend defines every status word",
+          all(words.get(w) for w in STATUS), str(sorted(words)))
+    check("Summary legend explains the sign convention",
+          "credit is + and debit is -" in (words.get("+ / -") or ""), str(words.get("+ / -")))
+
+
+def charts(wb, db, period, path):
+    """The Charts sheet against the journals, and the charts drawn in the file."""
+    ws = wb["Charts"]
+    head = [c.value for c in ws[1]]
+    want = db.execute("SELECT s.id, s.settlement_id, s.currency, s.total_minor FROM settlement s "
+                      "WHERE " + SCOPE + " AND EXISTS (SELECT 1 FROM journal j WHERE "
+                      "j.settlement_ref = s.id) ORDER BY s.currency, s.end_utc, s.settlement_id",
+                      (period,)).fetchall()
+    got = rows(ws)
+    check("Charts: one row per settlement with journals", len(got) == len(want),
+          "%d rows, %d settlements" % (len(got), len(want)))
+    for r, (ref, sid, cur, total) in zip(got, want):
+        exp = exp_of(cur)
+        v = dict(zip(head, [c.value for c in r]))
+        sums = dict(db.execute("SELECT l.role, SUM(l.amount_minor) FROM journal_line l JOIN "
+                               "journal j ON j.id = l.journal_id WHERE j.settlement_ref = ? "
+                               "GROUP BY l.role", (ref,)).fetchall())
+        drawn = 0
+        for name, roles in SERIES:
+            want_v = sum(sums.get(x, 0) for x in roles)
+            check("Charts %s: %s" % (sid, name), minor(v[name], exp) == want_v,
+                  "%r vs %d" % (v[name], want_v))
+            drawn += minor(v[name], exp)
+        drawn += minor(v["Other (tax, ...)"], exp)
+        check("Charts %s: the parts sum to the deposit" % sid,
+              drawn == total and minor(v["Deposit"], exp) == total, "%d vs %d" % (drawn, total))
+        fees = -sum(sums.get(x, 0) for x in ("fees_selling", "fees_fba", "fees_storage",
+                                              "fees_advertising", "fees_subscription",
+                                              "fees_other"))
+        sales = sum(sums.get(x, 0) for x in ("sales", "shipping", "gift_wrap"))
+        rate = v["Fee rate (fees / sales)"]
+        check("Charts %s: fee rate" % sid, (rate is None and sales == 0) or
+              (sales and abs(rate - fees / sales) < 1e-12), "%r vs %r/%r" % (rate, fees, sales))
+    import zipfile
+    z = zipfile.ZipFile(path)
+    xml = [z.read(n).decode() for n in sorted(z.namelist()) if n.startswith("xl/charts/chart")]
+    currencies = len(set(c for (_, _, c, _) in want))
+    stacked = [x for x in xml if "<c:barChart>" in x and '<c:grouping val="stacked"/>' in x]
+    lines = [x for x in xml if "<c:lineChart>" in x]
+    check("Charts: a stacked column chart per currency", len(stacked) == currencies,
+          "%d charts, %d currencies" % (len(stacked), currencies))
+    check("Charts: a fee-rate line chart per currency", len(lines) == currencies,
+          "%d charts, %d currencies" % (len(lines), currencies))
+    dep = "$%s$1" % openpyxl.utils.get_column_letter(head.index("Deposit") + 1)
+    check("Charts: the stacked chart draws the deposit",
+          all(dep in x for x in stacked), dep)
 
 
 def exceptions(wb, db, period):
@@ -380,6 +458,10 @@ def main():
             f(wb, db, a.period)
         except Exception as exc:
             check(f.__name__ + " sheet readable", False, "%s: %s" % (type(exc).__name__, exc))
+    try:
+        charts(wb, db, a.period, a.workbook)
+    except Exception as exc:
+        check("charts sheet readable", False, "%s: %s" % (type(exc).__name__, exc))
     texts(wb, a.text)
     if a.truncated:
         truncated(wb)

@@ -109,6 +109,7 @@ static void on_record(int c, void *data)
     row.n = r->nf;
     row.f = r->ptrs;
     row.line = r->rec_line ? r->rec_line : r->line;
+    progress_update((int64_t)row.line);
     if (!blank && r->fn(r->ctx, &row, r->e) < 0)
         r->failed = 1;
     r->nf = 0;

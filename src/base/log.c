@@ -5,6 +5,18 @@
 #include <stdio.h>
 
 static int level = LOG_NORMAL;
+static int json_mode;
+
+void log_set_json(int on)
+{
+    json_mode = on;
+}
+
+FILE *log_report_file(void)
+{
+    progress_clear();
+    return json_mode ? stderr : stdout;
+}
 
 void log_set_level(int l)
 {
@@ -18,6 +30,7 @@ int log_level(void)
 
 static void emit(const char *prefix, const char *fmt, va_list ap)
 {
+    progress_clear(); /* a progress line is redrawn by its next update */
     fputs(prefix, stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);

@@ -2,6 +2,7 @@
 #include "base.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 void text_utf8_feed(struct text_utf8 *u, const unsigned char *p, size_t n)
@@ -126,4 +127,19 @@ size_t text_utf8_whole(const char *s)
     unsigned char lead = (unsigned char)s[i - 1];
     size_t want = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
     return want > back ? i - 1 : n;
+}
+
+void text_item_code(const char *sku, char out[TEXT_ITEM_CODE_MAX])
+{
+    char hex[HASH_HEX_LEN];
+    size_t n = strlen(sku), keep = 21;
+    if (n < TEXT_ITEM_CODE_MAX) {
+        memcpy(out, sku, n + 1);
+        return;
+    }
+    /* never cut a UTF-8 character in half */
+    while (keep > 0 && ((unsigned char)sku[keep] & 0xC0) == 0x80)
+        keep--;
+    hash_hex(sku, n, hex);
+    snprintf(out, TEXT_ITEM_CODE_MAX, "%.*s~%.8s", (int)keep, sku, hex);
 }

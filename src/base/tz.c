@@ -35,25 +35,33 @@ static int64_t be(const unsigned char *p, int bytes)
     return (int64_t)v;
 }
 
-/* Parses "[+-]hh[:mm[:ss]]" as POSIX writes offsets (positive = west). */
+/* At most max_digits digits into *v; NULL when there are more (a bad file, never a zone). */
+static const char *digits(const char *p, int max_digits, int *v)
+{
+    int n = 0;
+    *v = 0;
+    while (*p >= '0' && *p <= '9') {
+        if (++n > max_digits)
+            return NULL;
+        *v = *v * 10 + (*p++ - '0');
+    }
+    return p;
+}
+
+/* Parses "[+-]hh[:mm[:ss]]" as POSIX writes offsets (positive = west); hours up to 167
+ * (RFC 8536's extension of POSIX). */
 static const char *posix_time(const char *p, int32_t *out)
 {
     int sign = 1, h = 0, m = 0, s = 0;
     if (*p == '+' || *p == '-')
         sign = *p++ == '-' ? -1 : 1;
-    if (*p < '0' || *p > '9')
+    if (*p < '0' || *p > '9' || !(p = digits(p, 3, &h)) || h > 167)
         return NULL;
-    while (*p >= '0' && *p <= '9')
-        h = h * 10 + (*p++ - '0');
     if (*p == ':') {
-        p++;
-        while (*p >= '0' && *p <= '9')
-            m = m * 10 + (*p++ - '0');
-        if (*p == ':') {
-            p++;
-            while (*p >= '0' && *p <= '9')
-                s = s * 10 + (*p++ - '0');
-        }
+        if (!(p = digits(p + 1, 2, &m)) || m > 59)
+            return NULL;
+        if (*p == ':' && (!(p = digits(p + 1, 2, &s)) || s > 59))
+            return NULL;
     }
     *out = sign * (h * 3600 + m * 60 + s);
     return p;
@@ -74,16 +82,20 @@ static const char *posix_name(const char *p)
 static const char *posix_date(const char *p, int *mo, int *wk, int *wd, int *secs)
 {
     int32_t t = 7200;
-    if (sscanf(p, "M%d.%d.%d", mo, wk, wd) != 3)
+    if (*p++ != 'M' || !(p = digits(p, 2, mo)) || *p++ != '.' || !(p = digits(p, 1, wk)) ||
+        *p++ != '.' || !(p = digits(p, 1, wd)) || *mo < 1 || *mo > 12 || *wk < 1 || *wk > 5 ||
+        *wd > 6)
         return NULL;
-    p = strchr(p, '.') + 1;
-    p = strchr(p, '.') + 1;
-    while (*p >= '0' && *p <= '9')
-        p++;
     if (*p == '/' && !(p = posix_time(p + 1, &t)))
         return NULL;
     *secs = t;
     return p;
+}
+
+/* RFC 8536: a UT offset is in [-89999, 93599] seconds; anything else is a broken file. */
+static int offset_ok(int64_t off)
+{
+    return off >= -89999 && off <= 93599;
 }
 
 static int parse_rule(const char *s, struct rule *r)
@@ -94,6 +106,8 @@ static int parse_rule(const char *s, struct rule *r)
     if (!p || p == s || !(p = posix_time(p, &off)))
         return -1;
     r->std_off = -off;
+    if (!offset_ok(r->std_off))
+        return -1;
     if (!*p)
         return 0;
     const char *q = posix_name(p);
@@ -107,6 +121,8 @@ static int parse_rule(const char *s, struct rule *r)
     }
     if (*q++ != ',' || !(q = posix_date(q, &r->sm, &r->sw, &r->sd, &r->st)) || *q++ != ',' ||
         !(q = posix_date(q, &r->em, &r->ew, &r->ed, &r->et)))
+        return -1;
+    if (!offset_ok(r->dst_off))
         return -1;
     r->has_dst = 1;
     return 0;
@@ -136,19 +152,35 @@ static int32_t rule_offset(const struct rule *r, int64_t t)
     return in_dst ? r->dst_off : r->std_off;
 }
 
+/* A TZif header count: unsigned 32-bit (RFC 8536), refused above a bound no real file
+ * reaches, so the size arithmetic below cannot wrap. */
+static int count(const unsigned char *p, size_t *out)
+{
+    uint64_t v = (uint64_t)(uint32_t)be(p, 4);
+    if (v > 1000000)
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
 static int load_tzif(struct tz *z, const unsigned char *b, size_t n)
 {
-    size_t hdr = 44, skip;
+    size_t hdr = 44, skip, c[6];
     if (n < hdr || memcmp(b, "TZif", 4) != 0 || b[4] < '2')
         return -1;
     /* skip the v1 block: counts are isut, isstd, leap, time, type, char */
-    skip = hdr + (size_t)be(b + 32, 4) * 5 + (size_t)be(b + 36, 4) * 6 + (size_t)be(b + 40, 4)
-         + (size_t)be(b + 28, 4) * 8 + (size_t)be(b + 24, 4) + (size_t)be(b + 20, 4);
+    for (int i = 0; i < 6; i++)
+        if (count(b + 20 + 4 * i, &c[i]) < 0)
+            return -1;
+    skip = hdr + c[3] * 5 + c[4] * 6 + c[5] + c[2] * 8 + c[1] + c[0];
     if (n < skip + hdr || memcmp(b + skip, "TZif", 4) != 0)
         return -1;
     const unsigned char *h = b + skip, *p = h + hdr;
-    size_t isut = (size_t)be(h + 20, 4), isstd = (size_t)be(h + 24, 4), leap = (size_t)be(h + 28, 4);
-    size_t timecnt = (size_t)be(h + 32, 4), typecnt = (size_t)be(h + 36, 4), charcnt = (size_t)be(h + 40, 4);
+    for (int i = 0; i < 6; i++)
+        if (count(h + 20 + 4 * i, &c[i]) < 0)
+            return -1;
+    size_t isut = c[0], isstd = c[1], leap = c[2], timecnt = c[3], typecnt = c[4],
+           charcnt = c[5];
     size_t need = timecnt * 9 + typecnt * 6 + charcnt + leap * 12 + isstd + isut;
     if (typecnt == 0 || typecnt > 256 || timecnt > 100000 || n < skip + hdr + need)
         return -1;
@@ -163,6 +195,9 @@ static int load_tzif(struct tz *z, const unsigned char *b, size_t n)
         z->times[i] = be(p + i * 8, 8);
         z->offs[i] = (int32_t)be(types + idx[i] * 6, 4);
     }
+    for (size_t i = 0; i < typecnt; i++)
+        if (!offset_ok((int32_t)be(types + i * 6, 4)))
+            return -1;
     z->n = timecnt;
     z->first_off = (int32_t)be(types, 4);
     const unsigned char *foot = h + hdr + need;
@@ -199,6 +234,20 @@ static int open_named(struct tz *z, const char *name, struct err *e)
     free(buf);
     if (rc < 0)
         return err_set(e, ERR_INPUT, "time zone file %s is not a TZif file", path);
+    return 0;
+}
+
+int tz_parse(struct tz **out, const unsigned char *b, size_t n, struct err *e)
+{
+    struct tz *z = calloc(1, sizeof *z);
+    *out = NULL;
+    if (!z)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if (load_tzif(z, b, n) < 0) {
+        tz_free(z);
+        return err_set(e, ERR_INPUT, "not a TZif file (version 2 or later)");
+    }
+    *out = z;
     return 0;
 }
 

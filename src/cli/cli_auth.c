@@ -222,48 +222,57 @@ done:
     return 0;
 }
 
+static const char *const subs[] = { "xero", "status", "check", "tenants", "tenant", NULL };
+
+/* `auth xero` has options of its own: it is found wherever it is and parses the rest. */
+static int xero_word(const struct cli *g)
+{
+    for (int i = 1; i < g->argc; i++) {
+        const char *prev = g->argv[i - 1];
+        if (strcmp(g->argv[i], "--") == 0)
+            return -1;
+        if (strcmp(g->argv[i], "xero") == 0 && strcmp(prev, "--code") != 0 &&
+            strcmp(prev, "--redirect") != 0 && strcmp(prev, "--tenant") != 0)
+            return i;
+    }
+    return -1;
+}
+
 int cli_auth(struct cli *g)
 {
     struct err e = {0};
     struct config cfg;
-    const char *sub = g->argc > 1 ? g->argv[1] : "";
-    int rc, json = g->json;
-    if (g->argc < 2 || ((strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0))) {
-        fputs(usage, g->argc < 2 ? stderr : stdout);
-        return g->argc < 2 ? 2 : 0;
+    struct cli_args a;
+    int rc, sub, x = xero_word(g);
+    if (x > 0) {
+        for (int i = x; i > 1; i--)
+            g->argv[i] = g->argv[i - 1];
+        g->argv[1] = g->argv[0];
+        g->argv++;
+        g->argc--;
+        g->cmd = "auth xero";
+        return cli_auth_xero(g);
     }
-    if (strcmp(sub, "xero") && strcmp(sub, "status") && strcmp(sub, "tenants") &&
-        strcmp(sub, "tenant") && strcmp(sub, "check")) {
-        fprintf(stderr, "settlebook auth: unknown subcommand '%s'\n%s", sub, usage);
+    if (cli_args_parse(g, NULL, &a, usage) != 0)
+        return a.status;
+    if (a.npos == 0)
+        return cli_usage_error(g->cmd, "which? auth xero|status|check|tenants|tenant ID"), 2;
+    sub = cli_choose(g, a.pos[0], subs);
+    if (sub < 0)
         return 2;
-    }
-    if (strcmp(sub, "xero") != 0) {
-        if (cli_wants_help(g->argc, g->argv, usage))
-            return 0;
-        for (int i = 2; i < g->argc; i++)
-            if (strcmp(g->argv[i], "--json") == 0)
-                json = 1;
-            else if (!(strcmp(sub, "tenant") == 0 && i == 2)) {
-                fputs(usage, stderr);
-                return 2;
-            }
-        if (strcmp(sub, "tenant") == 0 && g->argc < 3) {
-            fputs(usage, stderr);
-            return 2;
-        }
-    }
-    if (config_load(&cfg, g->config, 0, &e) < 0) {
-        log_error("%s", e.msg);
-        return err_exit_code(&e);
-    }
-    if (strcmp(sub, "xero") == 0)
-        rc = cli_auth_xero(g, &cfg, g->argc - 1, g->argv + 1);
-    else if (strcmp(sub, "status") == 0)
-        rc = status(&cfg, json);
-    else if (strcmp(sub, "check") == 0)
-        rc = check(&cfg, json);
+    if (sub == 4 && a.npos < 2)
+        return cli_usage_error(g->cmd, "tenant needs the organisation's ID (settlebook auth "
+                               "tenants lists them)"), 2;
+    if (cli_no_operands(g, &a, sub == 4 ? 2 : 1) < 0)
+        return 2;
+    if (cli_config_load(g, &cfg, &e) < 0)
+        return cli_fail(&e);
+    if (sub == 1)
+        rc = status(&cfg, g->json);
+    else if (sub == 2)
+        rc = check(&cfg, g->json);
     else
-        rc = tenants(&cfg, strcmp(sub, "tenant") == 0 ? g->argv[2] : NULL, json);
+        rc = tenants(&cfg, sub == 4 ? a.pos[1] : NULL, g->json);
     config_free(&cfg);
     return rc;
 }

@@ -9,8 +9,9 @@
 #include "config.h"
 #include "xero.h"
 
-/* `settlebook auth xero ...`: argv[0] is "xero". Returns the exit status. */
-int cli_auth_xero(struct cli *g, const struct config *cfg, int argc, char **argv);
+/* `settlebook auth xero ...`: g->argv[0] is "xero"; parses its options and loads the config
+ * itself. Returns the exit status. */
+int cli_auth_xero(struct cli *g);
 
 /* Prints the connected organisations (tenantId, tenantName, type), marking chosen, on stdout;
  * as a JSON object {"token_file", "tenant_id", "tenants": [...]} when json is set. */

@@ -35,23 +35,28 @@ struct args {
     const char *code, *redirect, *tenant;
 };
 
-static int parse(int argc, char **argv, struct args *a)
+static const struct cli_opt opts[] = {
+    { "--print-url", NULL, NULL }, { "--code", NULL, "CODE" }, { "--redirect", NULL, "URL" },
+    { "--tenant", NULL, "ID" }, { NULL, NULL, NULL },
+};
+
+static int parse(struct cli *g, struct args *a)
 {
+    struct cli_args p;
     memset(a, 0, sizeof *a);
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        const char **slot = strcmp(s, "--code") == 0 ? &a->code
-                          : strcmp(s, "--redirect") == 0 ? &a->redirect
-                          : strcmp(s, "--tenant") == 0 ? &a->tenant : NULL;
-        if (strcmp(s, "--print-url") == 0)
-            a->print_url = 1;
-        else if (slot && i + 1 < argc)
-            *slot = argv[++i];
-        else
-            return -1;
-    }
-    if ((a->code && a->redirect) || (a->print_url && (a->code || a->redirect)))
+    if (cli_args_parse(g, opts, &p, usage) != 0)
+        return p.status == 0 ? 1 : -1;
+    if (cli_no_operands(g, &p, 0) < 0)
         return -1;
+    a->print_url = cli_arg(&p, "--print-url") != NULL;
+    a->code = cli_arg(&p, "--code");
+    a->redirect = cli_arg(&p, "--redirect");
+    a->tenant = cli_arg(&p, "--tenant");
+    if (a->code && a->redirect)
+        return cli_usage_error(g->cmd, "--code and --redirect: give one of them");
+    if (a->print_url && (a->code || a->redirect))
+        return cli_usage_error(g->cmd, "--print-url only prints the address: finish later "
+                               "with --code or --redirect alone");
     return 0;
 }
 
@@ -259,40 +264,39 @@ done:
     return rc;
 }
 
-int cli_auth_xero(struct cli *g, const struct config *cfg, int argc, char **argv)
+int cli_auth_xero(struct cli *g)
 {
     struct err e = {0};
+    struct config cfg;
     struct xero_creds c;
     struct args a;
     char input[INPUT_MAX];
-    int rc;
-    if (cli_wants_help(argc, argv, usage))
-        return 0;
-    if (parse(argc, argv, &a) < 0) {
-        fputs(usage, stderr);
-        return 2;
-    }
+    int rc = parse(g, &a);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    if (cli_config_load(g, &cfg, &e) < 0)
+        return cli_fail(&e);
     if (xero_creds_env(&c, &e) < 0) {
-        log_error("%s", e.msg);
-        return err_exit_code(&e);
+        config_free(&cfg);
+        return cli_fail(&e);
     }
     if (a.code || a.redirect) {
         snprintf(input, sizeof input, "%s", a.code ? a.code : a.redirect);
         rc = 0;
     } else {
-        rc = start(cfg, &c, &a, input, sizeof input, &e);
+        rc = start(&cfg, &c, &a, input, sizeof input, &e);
         if (rc == 0 && a.print_url) {
             xero_creds_clear(&c);
+            config_free(&cfg);
             return 0;
         }
     }
     if (rc == 0)
-        rc = finish(g, cfg, &c, &a, input, &e);
+        rc = finish(g, &cfg, &c, &a, input, &e);
     xero_creds_clear(&c);
+    config_free(&cfg);
     OPENSSL_cleanse(input, sizeof input);
-    if (rc < 0) {
-        log_error("%s", e.msg);
-        return err_exit_code(&e);
-    }
+    if (rc < 0)
+        return cli_fail(&e);
     return 0;
 }

@@ -3,6 +3,7 @@
  * reserve held back, and the expected next deposit. Read-only; no SQL here. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -58,22 +59,15 @@ int cli_balance(struct cli *g)
     struct err e = {0};
     struct ledger *lg;
     json_t *arr = NULL;
+    struct cli_args a;
     int rc;
 
-    if (cli_wants_help(g->argc, g->argv, usage))
-        return 0;
-    for (int i = 1; i < g->argc; i++) {
-        if (strcmp(g->argv[i], "--json") == 0) {
-            g->json = 1;
-        } else {
-            fputs(usage, stderr);
-            return 2;
-        }
-    }
-    if (ledger_open(&lg, g->ledger, 0, &e) < 0) {
-        log_error("%s", e.msg);
-        return err_exit_code(&e);
-    }
+    if (cli_args_parse(g, NULL, &a, usage) != 0)
+        return a.status;
+    if (cli_no_operands(g, &a, 0) < 0)
+        return 2;
+    if (cli_ledger_open(g, &lg, 0, &e) < 0)
+        return cli_fail(&e);
     if (g->json) {
         arr = json_array();
         rc = ledger_balance_each(lg, "", row_json, arr, &e);
@@ -85,14 +79,14 @@ int cli_balance(struct cli *g)
     }
     ledger_close(lg);
     if (rc < 0) {
-        log_error("%s", e.msg);
         json_decref(arr);
-        return err_exit_code(&e);
+        return cli_fail(&e);
     }
     if (arr) {
         json_t *root = json_pack("{s:o}", "balances", arr);
-        json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        fputc('\n', stdout);
+        char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        cli_json_out(text);
+        free(text);
         json_decref(root);
     }
     return 0;

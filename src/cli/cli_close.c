@@ -9,48 +9,55 @@
 #include "close.h"
 #include "config.h"
 #include "ledger.h"
+#include "post.h"
 #include "reconcile.h"
 
 static const char usage[] =
-    "usage: settlebook close --period YYYY-MM [--dry-run | --live] [--fetch] [FILE...]\n"
+    "usage: settlebook close --period YYYY-MM [--dry-run | --live [--notify URL]] [--fetch]\n"
+    "                        [FILE...]\n"
     "Closes a month: ingests the FILEs given (as `ingest` would), reconciles, builds the\n"
     "journals, writes the Xero preview (<reports>/<period>/xero-preview.json) and the\n"
     "reconciliation workbook (<reports>/<period>/reconciliation.xlsx), then prints one\n"
     "summary. Exit status 1 when error-severity exceptions remain for the period.\n"
     "  --live    after the preview, sends the period's requests to Xero exactly once (as\n"
     "            `settlebook post --live`), before the workbook is written\n"
+    "  --notify URL  after a live run, POST a JSON summary to URL (default: the config's\n"
+    "            alerts.webhook_url)\n"
     "  --fetch   first fetch new settlement reports and orders from Amazon's SP-API\n"
     "            (as `settlebook fetch` does; exit 3 when Amazon stays unavailable)\n";
 
-static int parse(struct cli *g, struct close_opts *a)
+static const struct cli_opt opts[] = {
+    { "--period", NULL, "YYYY-MM" }, { "--live", NULL, NULL }, { "--dry-run", NULL, NULL },
+    { "--fetch", NULL, NULL }, { "--notify", NULL, "URL" }, { NULL, NULL, NULL },
+};
+
+/* Returns 0, or the exit status to stop with (0 after --help). */
+static int parse(struct cli *g, struct close_opts *o, const char **notify, int *stop)
 {
-    memset(a, 0, sizeof *a);
-    a->period = "";
-    a->ledger_path = g->ledger;
-    a->reports = g->reports;
-    a->json = g->json;
-    for (int i = 1; i < g->argc; i++) {
-        if (strcmp(g->argv[i], "--period") == 0 && i + 1 < g->argc)
-            a->period = g->argv[++i];
-        else if (strcmp(g->argv[i], "--live") == 0)
-            a->live = 1;
-        else if (strcmp(g->argv[i], "--fetch") == 0)
-            a->fetch = 1;
-        else if (strcmp(g->argv[i], "--dry-run") == 0)
-            a->live = 0;
-        else if (g->argv[i][0] == '-') {
-            fprintf(stderr, "settlebook close: unknown option %s\n%s", g->argv[i], usage);
-            return -1;
-        } else {
-            a->files = &g->argv[i];
-            a->nfiles = g->argc - i;
-            break;
-        }
+    struct cli_args a;
+    *stop = 1;
+    memset(o, 0, sizeof *o);
+    if (cli_args_parse(g, opts, &a, usage) != 0)
+        return a.status;
+    o->period = cli_arg(&a, "--period");
+    o->ledger_path = g->ledger;
+    o->reports = g->reports;
+    o->json = g->json;
+    o->live = cli_arg(&a, "--live") != NULL;
+    o->fetch = cli_arg(&a, "--fetch") != NULL;
+    *notify = cli_arg(&a, "--notify");
+    if (o->live && cli_arg(&a, "--dry-run"))
+        return cli_usage_error(g->cmd, "--live and --dry-run: give one of them"), 2;
+    if (!o->period) {
+        if (a.npos && strlen(a.pos[0]) == 7 && a.pos[0][4] == '-')
+            return cli_usage_error(g->cmd, "which month? --period YYYY-MM; did you mean "
+                                   "--period %s?", a.pos[0]), 2;
+        return cli_usage_error(g->cmd, "which month? --period YYYY-MM (e.g. --period 2025-09)"),
+               2;
     }
-    if (!a->period[0]) {
-        fputs(usage, stderr);
-        return -1;
-    }
+    o->files = a.pos;
+    o->nfiles = a.npos;
+    *stop = 0;
     return 0;
 }
 
@@ -69,6 +76,56 @@ static void summary(struct ledger *lg, const char *period, const struct journal_
     printf("preview:  %s\nworkbook: %s\n", preview, xlsx);
 }
 
+static int kind_json(void *arg, const char *severity, const char *kind, int64_t n)
+{
+    struct jw *w = arg;
+    jw_obj(w);
+    jw_kstr(w, "severity", severity);
+    jw_kstr(w, "kind", kind);
+    jw_kint(w, "count", n);
+    jw_end_obj(w);
+    return 0;
+}
+
+/* --json: the summary as one document on stdout. */
+static int summary_json(struct ledger *lg, const struct close_opts *o,
+                        const struct close_result *r, struct err *e)
+{
+    struct reconcile_summary rs;
+    struct jw w;
+    int rc;
+    if (reconcile_counts(lg, o->period, &rs, e) < 0)
+        return -1;
+    jw_init(&w, 2);
+    jw_obj(&w);
+    jw_kstr(&w, "period", o->period);
+    jw_kint(&w, "settlements", r->journal.settlements);
+    jw_kint(&w, "journal_parts", r->journal.parts);
+    jw_kint(&w, "requests", r->post.requests);
+    jw_kint(&w, "documents", r->post.documents);
+    jw_kint(&w, "errors", rs.errors);
+    jw_kint(&w, "warnings", rs.warnings);
+    jw_kint(&w, "infos", rs.infos);
+    jw_key(&w, "kinds");
+    jw_arr(&w);
+    rc = exception_kinds(lg, o->period, kind_json, &w, e);
+    jw_end_arr(&w);
+    jw_kstr(&w, "months_with_data", r->months_with_data);
+    jw_key(&w, "empty");
+    jw_bool(&w, r->empty);
+    jw_kstr(&w, "preview", r->preview);
+    jw_kstr(&w, "workbook", r->workbook);
+    if (o->live) {
+        jw_key(&w, "live_ok");
+        jw_bool(&w, r->live_status == 0);
+    }
+    jw_end_obj(&w);
+    if (rc == 0)
+        cli_json_out(jw_text(&w));
+    jw_free(&w);
+    return rc;
+}
+
 int cli_close(struct cli *g)
 {
     struct config cfg;
@@ -76,27 +133,35 @@ int cli_close(struct cli *g)
     struct ledger *lg = NULL;
     struct close_opts a;
     struct close_result r;
-    int status = 0;
+    const char *notify = NULL;
+    int status = 0, stop;
 
-    if (cli_wants_help(g->argc, g->argv, usage))
-        return 0;
-    if (parse(g, &a) < 0)
-        return 2;
-    if (period_parse(a.period, &e) < 0)
+    memset(&r, 0, sizeof r);
+    memset(&cfg, 0, sizeof cfg);
+    status = parse(g, &a, &notify, &stop);
+    if (stop)
+        return status;
+    if (period_parse(a.period, &e) < 0 ||
+        fileio_check_dest(g->reports, FILEIO_DIR, "--reports", &e) < 0)
         goto fail;
-    if (config_load(&cfg, g->config, 0, &e) < 0 || ledger_open(&lg, g->ledger, 0, &e) < 0)
+    if (cli_config_load(g, &cfg, &e) < 0 || cli_ledger_open(g, &lg, 0, &e) < 0)
         goto fail;
     ledger_set_command(lg, "close");
     if (close_run(lg, &cfg, &a, &r, &e) < 0)
         goto fail;
-    if (log_level() >= LOG_NORMAL)
+    if (g->json) {
+        if (summary_json(lg, &a, &r, &e) < 0)
+            goto fail;
+    } else if (log_level() >= LOG_NORMAL) {
         summary(lg, a.period, &r.journal, &r.post, r.preview, r.workbook);
+    }
     status = r.errors > 0 || r.live_status ? 1 : 0;
     goto done;
 fail:
-    log_error("%s", e.msg);
-    status = err_exit_code(&e);
+    status = cli_fail(&e);
 done:
+    if (a.live)
+        post_notify(&cfg, notify, a.period, status, &r.live);
     ledger_close(lg);
     config_free(&cfg);
     return status;

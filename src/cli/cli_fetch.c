@@ -26,19 +26,18 @@ static const char usage[] =
     "SETTLEBOOK_LWA_REFRESH_TOKEN (see README). Exit status 3 when Amazon stays unavailable\n"
     "after spapi.max_retries: run it again later.\n";
 
+static const struct cli_opt opts[] = {
+    { "--since", NULL, "DATE" }, { "--events", NULL, NULL }, { NULL, NULL, NULL }
+};
+
 static int parse(struct cli *g, struct spapi_opts *o)
 {
-    for (int i = 1; i < g->argc; i++) {
-        if (strcmp(g->argv[i], "--since") == 0 && i + 1 < g->argc) {
-            o->since = g->argv[++i];
-        } else if (strcmp(g->argv[i], "--events") == 0) {
-            o->events = 1;
-        } else {
-            fprintf(stderr, "settlebook fetch: unexpected argument %s\n%s", g->argv[i], usage);
-            return -1;
-        }
-    }
-    return 0;
+    struct cli_args a;
+    if (cli_args_parse(g, opts, &a, usage) != 0)
+        return a.status == 0 ? 1 : -1;
+    o->since = cli_arg(&a, "--since");
+    o->events = cli_arg(&a, "--events") != NULL;
+    return cli_no_operands(g, &a, 0);
 }
 
 static void print_json(const struct spapi_summary *s, json_t *files)
@@ -75,12 +74,12 @@ int cli_fetch(struct cli *g)
     struct spapi_summary s;
     int status = 0;
 
-    if (cli_wants_help(g->argc, g->argv, usage))
-        return 0;
-    if (parse(g, &o) < 0)
-        return 2;
+    int p = parse(g, &o);
+    memset(&cfg, 0, sizeof cfg);
+    if (p != 0)
+        return p > 0 ? 0 : 2;
     o.files = json_array();
-    if (config_load(&cfg, g->config, 0, &e) < 0 || ledger_open(&lg, g->ledger, 0, &e) < 0)
+    if (cli_config_load(g, &cfg, &e) < 0 || cli_ledger_open(g, &lg, 0, &e) < 0)
         goto fail;
     ledger_set_command(lg, "fetch");
     if (spapi_fetch(lg, &cfg, &o, &s, &e) < 0)

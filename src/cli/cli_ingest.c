@@ -20,6 +20,13 @@ static const char usage[] =
     "All files load together or not at all. Exit status 1 when a settlement's lines do not\n"
     "sum to its total (it is ingested as it is and flagged SETTLEMENT_TOTAL_MISMATCH).\n";
 
+/* "1 line", "2 lines". */
+static const char *plural(int64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* Said only once the batch committed: before that nothing is stored. */
 static void report(const char *path, const struct ingest_result *r, json_t *out)
 {
     char a[MONEY_FMT_MAX], b[MONEY_FMT_MAX];
@@ -41,46 +48,41 @@ static void report(const char *path, const struct ingest_result *r, json_t *out)
         log_info("%s: already ingested (same sha256 %.12s..., %s); nothing to do", path,
                  r->sha256, r->kind);
     } else if (r->settlement_id[0]) {
-        log_info("%s: %s settlement %s %s: %lld lines, total %s, lines sum %s%s%s", path,
+        log_info("%s: %s settlement %s %s: %lld %s, total %s, lines sum %s%s%s", path,
                  r->kind, r->settlement_id, r->currency, (long long)r->lines,
-                 money_format(a, r->total_minor, exp), money_format(b, r->lines_sum_minor, exp),
+                 plural(r->lines, "line", "lines"), money_format(a, r->total_minor, exp),
+                 money_format(b, r->lines_sum_minor, exp),
                  r->mismatch ? " — MISMATCH (flagged SETTLEMENT_TOTAL_MISMATCH)" : "",
                  r->replaced ? " (replaced the earlier version)" : "");
     } else if (strcmp(r->kind, "bank_csv") == 0) {
         if (r->records == r->lines)
-            log_info("%s: bank_csv %s: %lld lines, all new", path, r->currency,
-                     (long long)r->records);
+            log_info("%s: bank_csv %s: %lld %s, all new", path, r->currency,
+                     (long long)r->records, plural(r->records, "line", "lines"));
         else
-            log_info("%s: bank_csv %s: %lld lines, %lld new, %lld already in the ledger from "
+            log_info("%s: bank_csv %s: %lld %s, %lld new, %lld already in the ledger from "
                      "an overlapping statement (skipped)", path, r->currency,
-                     (long long)r->records, (long long)r->lines,
-                     (long long)(r->records - r->lines));
+                     (long long)r->records, plural(r->records, "line", "lines"),
+                     (long long)r->lines, (long long)(r->records - r->lines));
     } else {
-        log_info("%s: %s: %lld records, %lld stored", path, r->kind, (long long)r->records,
-                 (long long)r->lines);
+        log_info("%s: %s: %lld %s, %lld stored", path, r->kind, (long long)r->records,
+                 plural(r->records, "record", "records"), (long long)r->lines);
     }
 }
 
-/* Parses options; the files are left at argv[*first..argc-1]. */
+static const struct cli_opt opts[] = { { "--replace", NULL, NULL }, { NULL, NULL, NULL } };
+
+/* Parses options; the files are left at argv[*first..argc-1]. Returns 1 after --help. */
 static int parse_args(struct cli *g, struct ingest_opts *o, int *first)
 {
-    int i = 1;
-    for (; i < g->argc && g->argv[i][0] == '-' && g->argv[i][1]; i++) {
-        if (strcmp(g->argv[i], "--replace") == 0) {
-            o->replace = 1;
-        } else if (strcmp(g->argv[i], "--") == 0) {
-            i++;
-            break;
-        } else {
-            fprintf(stderr, "settlebook ingest: unknown option %s\n%s", g->argv[i], usage);
-            return -1;
-        }
-    }
-    if (i >= g->argc) {
-        fputs(usage, stderr);
-        return -1;
-    }
-    *first = i;
+    struct cli_args a;
+    if (cli_args_parse(g, opts, &a, usage) != 0)
+        return a.status == 0 ? 1 : -1;
+    o->replace = cli_arg(&a, "--replace") != NULL;
+    if (a.npos == 0)
+        return cli_usage_error(g->cmd, "which files? settlebook ingest FILE...");
+    /* the operands were packed over argv[1..]: the files are argv[1..npos] */
+    g->argc = a.npos + 1;
+    *first = 1;
     return 0;
 }
 
@@ -105,16 +107,16 @@ static void tie_note(struct tie *t, int *n, const struct ingest_result *r)
 
 /* Counts refused files in *failed and settlements left not tying out in *mismatched. */
 static int ingest_all(struct cli *g, struct ledger *lg, const struct ingest_opts *o, int first,
-                      json_t *out, int *failed, int *mismatched, struct err *e)
+                      struct ingest_result *res, int *failed, int *mismatched, struct err *e)
 {
     struct tie *ties = calloc((size_t)g->argc, sizeof *ties);
     int nties = 0;
     if (!ties)
         return err_set(e, ERR_NOMEM, "out of memory");
     for (int i = first; i < g->argc; i++) {
-        struct ingest_result r;
+        struct ingest_result *r = &res[i];
         struct err fe = {0};
-        if (ingest_file(lg, g->argv[i], o, &r, &fe) < 0) {
+        if (ingest_file(lg, g->argv[i], o, r, &fe) < 0) {
             log_error("%s", fe.msg);
             if (fe.code != ERR_INPUT) {
                 *e = fe;
@@ -124,8 +126,7 @@ static int ingest_all(struct cli *g, struct ledger *lg, const struct ingest_opts
             (*failed)++;
             continue;
         }
-        report(g->argv[i], &r, out);
-        tie_note(ties, &nties, &r);
+        tie_note(ties, &nties, r);
     }
     for (int i = 0; i < nties; i++)
         *mismatched += ties[i].mismatch;
@@ -140,17 +141,26 @@ int cli_ingest(struct cli *g)
     struct ledger *lg = NULL;
     struct ingest_opts o = {0};
     json_t *out = g->json ? json_array() : NULL;
+    struct ingest_result *res = NULL;
     int first, failed = 0, mismatched = 0, status = 0;
+    int p = parse_args(g, &o, &first);
 
-    if (cli_wants_help(g->argc, g->argv, usage))
-        return 0;
-    if (parse_args(g, &o, &first) < 0)
-        return 2;
-    if (config_load(&cfg, g->config, 0, &e) < 0 || ledger_open(&lg, g->ledger, 0, &e) < 0)
+    memset(&cfg, 0, sizeof cfg);
+    if (p != 0) {
+        json_decref(out);
+        return p > 0 ? 0 : 2;
+    }
+    if (cli_config_load(g, &cfg, &e) < 0 || cli_ledger_open(g, &lg, 0, &e) < 0)
         goto fail;
     o.bank = &cfg.bank;
+    o.base_currency = cfg.base_currency;
     ledger_set_command(lg, "ingest");
-    if (ledger_begin(lg, &e) < 0 || ingest_all(g, lg, &o, first, out, &failed, &mismatched,
+    res = calloc((size_t)g->argc, sizeof *res);
+    if (!res) {
+        err_set(&e, ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (ledger_begin(lg, &e) < 0 || ingest_all(g, lg, &o, first, res, &failed, &mismatched,
                                                  &e) < 0)
         goto fail;
     if (failed) {
@@ -159,20 +169,28 @@ int cli_ingest(struct cli *g)
         status = 2;
     } else if (ledger_commit(lg, &e) < 0) {
         goto fail;
-    } else if (mismatched) {
+    } else {
+        for (int i = first; i < g->argc; i++)
+            report(g->argv[i], &res[i], out);
+    }
+    if (!failed && mismatched) {
         /* ingested as they are, but an error-severity exception now stands: exit 1 */
         log_info("%d settlement(s) do not tie out to their total: see settlebook exceptions",
                  mismatched);
         status = 1;
     }
-    if (out && !failed)
-        json_dumpf(out, stdout, JSON_INDENT(2)), fputc('\n', stdout);
+    if (out && !failed) {
+        char *text = json_dumps(out, JSON_INDENT(2));
+        cli_json_out(text);
+        free(text);
+    }
     goto done;
 fail:
     ledger_rollback(lg);
     log_error("%s", e.msg);
     status = err_exit_code(&e);
 done:
+    free(res);
     json_decref(out);
     ledger_close(lg);
     config_free(&cfg);

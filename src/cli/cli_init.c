@@ -20,19 +20,25 @@ int cli_init(struct cli *g)
     struct ledger *lg;
     int existed = access(g->ledger, F_OK) == 0;
 
-    if (cli_wants_help(g->argc, g->argv, usage))
-        return 0;
-    if (g->argc > 1) {
-        fputs(usage, stderr);
+    struct cli_args a;
+
+    if (cli_args_parse(g, NULL, &a, usage) != 0)
+        return a.status;
+    if (cli_no_operands(g, &a, 0) < 0)
         return 2;
-    }
-    if (ledger_open(&lg, g->ledger, 1, &e) < 0) {
-        log_error("%s", e.msg);
-        return err_exit_code(&e);
-    }
+    if (access(g->config, F_OK) != 0 &&
+        fileio_check_dest(g->config, FILEIO_FILE, "--config", &e) < 0)
+        return cli_fail(&e);
+    if (cli_ledger_open(g, &lg, 1, &e) < 0)
+        return cli_fail(&e);
     ledger_close(lg);
     log_info("ledger %s %s", g->ledger, existed ? "is up to date" : "created");
     if (access(g->config, F_OK) == 0) {
+        struct config cfg;
+        /* an existing config is checked, so a mistake in it shows now, not at close */
+        if (cli_config_load(g, &cfg, &e) < 0)
+            return cli_fail(&e);
+        config_free(&cfg);
         log_info("config %s exists; left as it is", g->config);
         return 0;
     }

@@ -162,53 +162,62 @@ static int retry(struct ledger *lg, int argc, char **argv)
     return status;
 }
 
+static const struct cli_opt opts[] = {
+    { "--state", NULL, "pending|sending|confirmed|dead|superseded" },
+    { "--period", NULL, "YYYY-MM" }, { NULL, NULL, NULL },
+};
+static const char *const subs[] = { "list", "dead", "retry", NULL };
+static const char *const states[] = { "pending", "sending", "confirmed", "dead", "superseded",
+                                      NULL };
+
+static int known(const char *word, const char *const *names)
+{
+    for (size_t i = 0; names[i]; i++)
+        if (strcmp(word, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
 int cli_outbox(struct cli *g)
 {
     struct err e = {0};
     struct ledger *lg = NULL;
-    const char *sub = g->argc > 1 ? g->argv[1] : "";
-    const char *state = "", *period = "";
-    int status;
+    struct cli_args a;
+    const char *state, *period;
+    int status, sub;
 
-    if (cli_wants_help(g->argc, g->argv, usage))
-        return 0;
-    if (strcmp(sub, "list") && strcmp(sub, "dead") && strcmp(sub, "retry")) {
-        fputs(usage, stderr);
+    if (cli_args_parse(g, opts, &a, usage) != 0)
+        return a.status;
+    if (a.npos == 0)
+        return cli_usage_error(g->cmd, "which? outbox list|dead|retry ID..."), 2;
+    if ((sub = cli_choose(g, a.pos[0], subs)) < 0)
         return 2;
-    }
-    if (!strcmp(sub, "retry") && g->argc < 3) {
-        fputs(usage, stderr);
+    state = cli_arg(&a, "--state");
+    period = cli_arg(&a, "--period");
+    if (sub != 0 && (state || period))
+        return cli_usage_error(g->cmd, "%s is only for outbox list", state ? "--state"
+                                                                          : "--period"), 2;
+    if (sub == 2 && a.npos < 2)
+        return cli_usage_error(g->cmd, "retry which rows? outbox retry ID... (outbox dead "
+                               "lists them)"), 2;
+    if (sub != 2 && cli_no_operands(g, &a, 1) < 0)
         return 2;
+    if (state && !known(state, states)) {
+        const char *best = cli_nearest(state, states);
+        return cli_usage_error(g->cmd, "--state %s: must be pending, sending, confirmed, dead "
+                               "or superseded%s%s%s", state, best ? "; did you mean " : "",
+                               best ? best : "", best ? "?" : ""), 2;
     }
-    for (int i = 2; strcmp(sub, "retry") && i < g->argc; i++) {
-        if (!strcmp(g->argv[i], "--json"))
-            g->json = 1;
-        else if (!strcmp(sub, "list") && !strcmp(g->argv[i], "--state") && i + 1 < g->argc)
-            state = g->argv[++i];
-        else if (!strcmp(sub, "list") && !strcmp(g->argv[i], "--period") && i + 1 < g->argc)
-            period = g->argv[++i];
-        else {
-            fprintf(stderr, "settlebook outbox %s: unexpected argument '%s'\n%s", sub,
-                    g->argv[i], usage);
-            return 2;
-        }
-    }
-    if (state[0] && strcmp(state, "pending") && strcmp(state, "sending") &&
-        strcmp(state, "confirmed") && strcmp(state, "dead") && strcmp(state, "superseded")) {
-        fprintf(stderr, "settlebook outbox list: --state must be pending, sending, confirmed, "
-                "dead or superseded\n");
-        return 2;
-    }
-    if (ledger_open(&lg, g->ledger, 0, &e) < 0) {
-        log_error("%s", e.msg);
-        return err_exit_code(&e);
-    }
+    if (period && period_parse(period, &e) < 0)
+        return cli_fail(&e);
+    if (cli_ledger_open(g, &lg, 0, &e) < 0)
+        return cli_fail(&e);
     ledger_set_command(lg, "outbox");
-    if (!strcmp(sub, "retry"))
-        status = retry(lg, g->argc - 2, g->argv + 2);
+    if (sub == 2)
+        status = retry(lg, a.npos - 1, a.pos + 1);
     else
-        status = list(g, lg, !strcmp(sub, "dead") ? "dead" : state, period,
-                      !strcmp(sub, "dead"));
+        status = list(g, lg, sub == 1 ? "dead" : state ? state : "", period ? period : "",
+                      sub == 1);
     ledger_close(lg);
     return status;
 }

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -18,29 +19,21 @@ static const char usage[] =
     "the reconcile exceptions of the settlements touching the period (all without --period).\n"
     "List them with `settlebook exceptions`. Exit status 1 when error exceptions remain.\n";
 
-/* --period P / --period=P, and --json; -1 on anything else. */
+static const struct cli_opt opts[] = { { "--period", NULL, "YYYY-MM" }, { NULL, NULL, NULL } };
+
+/* --period P; returns 0, 1 after --help, -1 on a usage error. */
 static int period_args(struct cli *g, const char **period, const char *usage_text)
 {
-    *period = "";
-    for (int i = 1; i < g->argc; i++) {
-        const char *a = g->argv[i];
-        if (strcmp(a, "--period") == 0 && i + 1 < g->argc) {
-            *period = g->argv[++i];
-        } else if (strncmp(a, "--period=", 9) == 0) {
-            *period = a + 9;
-        } else if (strcmp(a, "--json") == 0) {
-            g->json = 1;
-        } else {
-            fputs(usage_text, stderr);
-            return -1;
-        }
-    }
-    if ((*period)[0]) {
-        struct err e = {0};
-        if (period_parse(*period, &e) < 0) {
-            log_error("%s", e.msg);
-            return -1;
-        }
+    struct cli_args a;
+    struct err e = {0};
+    if (cli_args_parse(g, opts, &a, usage_text) != 0)
+        return a.status == 0 ? 1 : -1;
+    if (cli_no_operands(g, &a, 0) < 0)
+        return -1;
+    *period = cli_arg(&a, "--period") ? cli_arg(&a, "--period") : "";
+    if ((*period)[0] && period_parse(*period, &e) < 0) {
+        log_error("%s", e.msg);
+        return -1;
     }
     return 0;
 }
@@ -89,11 +82,11 @@ int cli_reconcile(struct cli *g)
     char detail[160];
     int status;
 
-    if (cli_wants_help(g->argc, g->argv, usage))
-        return 0;
-    if (period_args(g, &period, usage) < 0)
-        return 2;
-    if (config_load(&cfg, g->config, 0, &e) < 0 || ledger_open(&lg, g->ledger, 0, &e) < 0)
+    int p = period_args(g, &period, usage);
+    memset(&cfg, 0, sizeof cfg);
+    if (p != 0)
+        return p > 0 ? 0 : 2;
+    if (cli_config_load(g, &cfg, &e) < 0 || cli_ledger_open(g, &lg, 0, &e) < 0)
         goto fail;
     ledger_set_command(lg, "reconcile");
     if (ledger_begin(lg, &e) < 0 || reconcile_run(lg, &cfg, period, &sum, &e) < 0)
@@ -123,9 +116,15 @@ done:
 
 static const char list_usage[] =
     "usage: settlebook exceptions [--period YYYY-MM] [--json]\n"
+    "       settlebook exceptions accept ID --reason TEXT\n"
     "Lists the exceptions of every stage for the settlements touching the period (all without\n"
     "--period) and those tied to no settlement, errors first, then warnings and infos, each\n"
-    "sorted by kind, settlement, order, SKU. Read-only.\n";
+    "sorted by kind, settlement, order, SKU, with its stable id (X-...). Read-only. Exit\n"
+    "status 1 while error-severity exceptions remain.\n"
+    "An open error holds its settlement back from Xero. `accept ID --reason TEXT` accepts\n"
+    "one deliberately: recorded with the reason in the audit log and on the workbook's\n"
+    "Exceptions sheet; it no longer holds anything back or counts as an error. No amount\n"
+    "changes. Errors about Xero itself (XERO_*, POSTED_DOCUMENT_CHANGED) cannot be accepted.\n";
 
 static json_t *text_or_null(const char *t)
 {
@@ -140,6 +139,7 @@ static json_t *int_or_null(const struct exception_info *x, int i)
 static int row_json(void *arg, const struct exception_info *x)
 {
     json_t *o = json_object();
+    json_object_set_new(o, "id", text_or_null(x->uid));
     json_object_set_new(o, "kind", text_or_null(x->kind));
     json_object_set_new(o, "severity", text_or_null(x->severity));
     json_object_set_new(o, "settlement_id", text_or_null(x->settlement_id));
@@ -152,6 +152,8 @@ static int row_json(void *arg, const struct exception_info *x)
     json_object_set_new(o, "explanation", text_or_null(x->explanation));
     json_object_set_new(o, "action", text_or_null(x->action));
     json_object_set_new(o, "scope", text_or_null(x->scope));
+    json_object_set_new(o, "accepted", x->accepted ? json_true() : json_false());
+    json_object_set_new(o, "accepted_reason", text_or_null(x->accepted));
     return json_array_append_new((json_t *)arg, o);
 }
 
@@ -168,14 +170,17 @@ static const char *dash(const char *t)
 static int row_text(void *arg, const struct exception_info *x)
 {
     char a[MONEY_FMT_MAX], b[MONEY_FMT_MAX], d[MONEY_FMT_MAX];
-    int exp = money_exponent(dash(x->currency));
+    int exp = x->currency && strcmp(x->currency, EXCEPTION_UNITS) == 0
+                  ? 0 : money_exponent(dash(x->currency));
     (void)arg;
     if (exp < 0)
         exp = 2;
-    printf("%-7s %-25s %-14s %-20s %-14s %-3s %12s %12s %12s\n", dash(x->severity),
-           dash(x->kind), dash(x->settlement_id), dash(x->order_id), dash(x->sku),
+    printf("%-12s %-7s %-25s %-14s %-20s %-14s %-3s %12s %12s %12s\n", dash(x->uid),
+           dash(x->severity), dash(x->kind), dash(x->settlement_id), dash(x->order_id), dash(x->sku),
            dash(x->currency), amount_or_dash(a, x, 0, exp), amount_or_dash(b, x, 1, exp),
            amount_or_dash(d, x, 2, exp));
+    if (x->accepted && printf("        accepted: %s\n", x->accepted) < 0)
+        return -1;
     return printf("        %s\n        -> %s\n", dash(x->explanation), dash(x->action)) < 0
                ? -1 : 0;
 }
@@ -187,6 +192,50 @@ static int count_row(void *arg, const struct exception_info *x)
     return row_text(NULL, x);
 }
 
+/* `exceptions accept ID --reason TEXT` */
+static const struct cli_opt accept_opts[] = {
+    { "--reason", NULL, "TEXT" }, { NULL, NULL, NULL },
+};
+
+static int accept(struct cli *g)
+{
+    struct err e = {0};
+    struct ledger *lg = NULL;
+    struct cli_args a;
+    const char *id, *reason;
+    int already = 0;
+    if (cli_args_parse(g, accept_opts, &a, list_usage) != 0)
+        return a.status;
+    if (cli_no_operands(g, &a, 2) < 0)
+        return 2;
+    id = a.npos >= 2 ? a.pos[1] : NULL;
+    reason = cli_arg(&a, "--reason");
+    if (!id)
+        return cli_usage_error(g->cmd, "accept needs the exception's ID (X-...; see "
+                               "`settlebook exceptions`)"), 2;
+    if (!reason || !reason[0])
+        return cli_usage_error(g->cmd, "--reason needs a value: why the error is accepted"), 2;
+    if (cli_ledger_open(g, &lg, 0, &e) < 0)
+        goto fail;
+    ledger_set_command(lg, "exceptions accept");
+    if (ledger_begin(lg, &e) < 0)
+        goto fail;
+    if (exception_accept(lg, id, reason, &already, &e) < 0 || ledger_commit(lg, &e) < 0) {
+        ledger_rollback(lg);
+        goto fail;
+    }
+    if (already)
+        log_info("%s was already accepted: nothing changed", id);
+    else
+        log_info("%s accepted (audit log: exception.accept); it no longer holds its settlement "
+                 "back", id);
+    ledger_close(lg);
+    return 0;
+fail:
+    ledger_close(lg);
+    return cli_fail(&e);
+}
+
 int cli_exceptions(struct cli *g)
 {
     struct err e = {0};
@@ -195,36 +244,39 @@ int cli_exceptions(struct cli *g)
     json_t *arr = NULL;
     int n = 0, rc;
 
-    if (cli_wants_help(g->argc, g->argv, list_usage))
-        return 0;
-    if (period_args(g, &period, list_usage) < 0)
-        return 2;
-    if (ledger_open(&lg, g->ledger, 0, &e) < 0) {
-        log_error("%s", e.msg);
-        return err_exit_code(&e);
-    }
+    int64_t errors = 0, warnings = 0, infos = 0;
+    if (g->argc >= 2 && !strcmp(g->argv[1], "accept"))
+        return accept(g);
+    int p = period_args(g, &period, list_usage);
+    if (p != 0)
+        return p > 0 ? 0 : 2;
+    if (cli_ledger_open(g, &lg, 0, &e) < 0)
+        return cli_fail(&e);
     if (g->json) {
         arr = json_array();
         rc = exception_each(lg, period, row_json, arr, &e);
         n = (int)json_array_size(arr);
     } else {
-        printf("%-7s %-25s %-14s %-20s %-14s %-3s %12s %12s %12s\n", "sev", "kind",
+        printf("%-12s %-7s %-25s %-14s %-20s %-14s %-3s %12s %12s %12s\n", "id", "sev", "kind",
                "settlement", "order", "sku", "cur", "expected", "actual", "difference");
         rc = exception_each(lg, period, count_row, &n, &e);
     }
+    if (rc == 0)
+        rc = exception_counts(lg, period, &errors, &warnings, &infos, &e);
     if (rc < 0) {
-        log_error("%s", e.msg);
         json_decref(arr);
         ledger_close(lg);
-        return err_exit_code(&e);
+        return cli_fail(&e);
     }
     if (arr) {
-        json_dumpf(arr, stdout, JSON_INDENT(2));
-        fputc('\n', stdout);
+        char *text = json_dumps(arr, JSON_INDENT(2));
+        cli_json_out(text);
+        free(text);
         json_decref(arr);
     } else if (n == 0) {
         printf("(no exceptions%s%s)\n", period[0] ? " in " : "", period);
     }
     ledger_close(lg);
-    return 0;
+    /* as reconcile and close: exit 1 while error-severity exceptions remain */
+    return errors > 0 ? 1 : 0;
 }

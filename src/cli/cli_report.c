@@ -12,7 +12,7 @@
 #include "report.h"
 
 static const char usage[] =
-    "usage: settlebook report [--period YYYY-MM] [-o FILE]\n"
+    "usage: settlebook report [--period YYYY-MM] [-o|--output FILE]\n"
     "Writes the reconciliation workbook for the settlements touching the period to\n"
     "<reports>/<period>/reconciliation.xlsx (or FILE): Summary, Exceptions, Settlements,\n"
     "Postings, Orders, Fees, Mapping and Audit sheets. Without --period it covers every\n"
@@ -20,22 +20,20 @@ static const char usage[] =
     "same ledger gives a byte-identical file. Exit status 1 when error-severity exceptions\n"
     "remain in scope (the workbook is written all the same).\n";
 
+static const struct cli_opt opts[] = {
+    { "--period", NULL, "YYYY-MM" }, { "-o", "--output", "FILE" }, { NULL, NULL, NULL },
+};
+
+/* Returns 0, 1 after --help, -1 on a usage error. */
 static int parse(struct cli *g, const char **period, const char **out)
 {
-    *period = "";
-    *out = NULL;
-    for (int i = 1; i < g->argc; i++) {
-        if (strcmp(g->argv[i], "--period") == 0 && i + 1 < g->argc)
-            *period = g->argv[++i];
-        else if ((strcmp(g->argv[i], "-o") == 0 || strcmp(g->argv[i], "--output") == 0) &&
-                 i + 1 < g->argc)
-            *out = g->argv[++i];
-        else {
-            fprintf(stderr, "settlebook report: unexpected argument '%s'\n%s", g->argv[i],
-                    usage);
-            return -1;
-        }
-    }
+    struct cli_args a;
+    if (cli_args_parse(g, opts, &a, usage) != 0)
+        return a.status == 0 ? 1 : -1;
+    if (cli_no_operands(g, &a, 0) < 0)
+        return -1;
+    *period = cli_arg(&a, "--period") ? cli_arg(&a, "--period") : "";
+    *out = cli_arg(&a, "-o");
     return 0;
 }
 
@@ -49,14 +47,15 @@ int cli_report(struct cli *g)
     char path[4200], folder[4096];
     int status = 0;
 
+    int p = parse(g, &period, &out);
     memset(&cfg, 0, sizeof cfg);
-    if (cli_wants_help(g->argc, g->argv, usage))
-        return 0;
-    if (parse(g, &period, &out) < 0)
-        return 2;
-    if (period[0] && period_parse(period, &e) < 0)
+    if (p != 0)
+        return p > 0 ? 0 : 2;
+    if ((period[0] && period_parse(period, &e) < 0) ||
+        (out ? fileio_check_dest(out, FILEIO_FILE, "-o", &e)
+             : fileio_check_dest(g->reports, FILEIO_DIR, "--reports", &e)) < 0)
         goto fail;
-    if (config_load(&cfg, g->config, 0, &e) < 0 || ledger_open(&lg, g->ledger, 0, &e) < 0)
+    if (cli_config_load(g, &cfg, &e) < 0 || cli_ledger_open(g, &lg, 0, &e) < 0)
         goto fail;
     if (out)
         snprintf(path, sizeof path, "%s", out);
@@ -70,22 +69,20 @@ int cli_report(struct cli *g)
              (long long)rs.errors, (long long)rs.warnings, (long long)rs.infos);
     if (g->json) {
         struct jw w;
-        jw_init(&w, 0);
+        jw_init(&w, 2);
         jw_obj(&w);
         jw_kstr(&w, "workbook", path);
         jw_kint(&w, "errors", rs.errors);
         jw_kint(&w, "warnings", rs.warnings);
         jw_kint(&w, "infos", rs.infos);
         jw_end_obj(&w);
-        if (jw_text(&w))
-            printf("%s\n", jw_text(&w));
+        cli_json_out(jw_text(&w));
         jw_free(&w);
     }
     status = rs.errors > 0 ? 1 : 0;
     goto done;
 fail:
-    log_error("%s", e.msg);
-    status = err_exit_code(&e);
+    status = cli_fail(&e);
 done:
     ledger_close(lg);
     config_free(&cfg);

@@ -2,6 +2,7 @@
  * by start date then id. Read-only. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -45,20 +46,14 @@ int cli_settlements(struct cli *g)
     json_t *arr = NULL;
     int n = 0, rc;
 
-    if (cli_wants_help(g->argc, g->argv, usage))
-        return 0;
-    for (int i = 1; i < g->argc; i++) {
-        if (strcmp(g->argv[i], "--json") == 0) {
-            g->json = 1;
-        } else {
-            fputs(usage, stderr);
-            return 2;
-        }
-    }
-    if (ledger_open(&lg, g->ledger, 0, &e) < 0) {
-        log_error("%s", e.msg);
-        return err_exit_code(&e);
-    }
+    struct cli_args a;
+
+    if (cli_args_parse(g, NULL, &a, usage) != 0)
+        return a.status;
+    if (cli_no_operands(g, &a, 0) < 0)
+        return 2;
+    if (cli_ledger_open(g, &lg, 0, &e) < 0)
+        return cli_fail(&e);
     if (g->json) {
         arr = json_array();
         rc = ingest_settlements_each(lg, row_json, arr, &e);
@@ -75,8 +70,9 @@ int cli_settlements(struct cli *g)
         return err_exit_code(&e);
     }
     if (arr) {
-        json_dumpf(arr, stdout, JSON_INDENT(2));
-        fputc('\n', stdout);
+        char *text = json_dumps(arr, JSON_INDENT(2));
+        cli_json_out(text);
+        free(text);
         json_decref(arr);
     } else if (n == 0) {
         printf("(no settlements yet: settlebook ingest FILE...)\n");

@@ -15,20 +15,32 @@
 
 static const char usage[] =
     "usage: settlebook synth [--rows N] [--seed S] [--format v2|v1] [--locale us|eu|uk]\n"
-    "                        [--orders FILE] [--bank FILE] [-o FILE]\n"
+    "                        [-o|--output FILE] [--orders FILE] [--bank FILE]\n"
+    "                        [--inventory FILE] [--costs FILE]\n"
     "Writes a realistic Amazon settlement report of N amount lines (default 1000) to FILE\n"
     "(default stdout): orders, refunds, promotions, service fees, reimbursements, reserves,\n"
-    "over a period that crosses a month end. The lines sum exactly to total-amount.\n"
+    "over a 14-day period that crosses a month end. The lines sum exactly to total-amount.\n"
     "The same options always give the same bytes; another --seed (default 1) gives another\n"
-    "seller's data.\n"
+    "seller, with its own period and settlement-id.\n"
     "  --format v2      flat file V2, 24 columns (default); v1 is the older 36-column layout\n"
-    "  --locale us      USD, Amazon.com, 2025-09-24 08:59:52 UTC (default)\n"
-    "           eu      EUR, Amazon.de, 24.09.2025 08:59:52 UTC, decimal commas (1.234,56)\n"
-    "           uk      GBP, Amazon.co.uk, 24.09.2025 08:59:52 UTC, decimal dots\n"
+    "  --locale us      USD, Amazon.com, dates as 2024-05-23 12:15:41 UTC (default)\n"
+    "           eu      EUR, Amazon.de, dates as 25.03.2025 17:52:28 UTC, decimal commas\n"
+    "                   (1.105,41)\n"
+    "           uk      GBP, Amazon.co.uk, dates as 25.11.2025 12:38:00 UTC, decimal dots\n"
+    "                   (the dates are those --seed 1 gives)\n"
     "  --orders FILE    also write the matching All Orders report (plus a few shipped orders\n"
     "                   that this settlement does not pay)\n"
     "  --bank FILE      also write a bank statement CSV (Xero's import layout, dd/mm/yyyy)\n"
-    "                   with the settlement's deposit and a few unrelated lines\n";
+    "                   with the settlement's deposit and a few unrelated lines\n"
+    "  --inventory FILE also write the matching FBA Inventory Ledger (summary view, monthly)\n"
+    "  --costs FILE     also write a unit-cost CSV (sku,unit_cost,currency,effective_from)\n"
+    "examples (the files of fixtures/demo, byte for byte):\n"
+    "  settlebook synth --rows 400 --seed 41 --locale us -o settlement-us-2025-09.tsv\n"
+    "                   --orders orders-us.tsv --bank bank-us.csv\n"
+    "      settlement 62616141773 USD, 21 Sep to 5 Oct 2025, 400 lines, total 1619.33\n"
+    "  settlebook synth --rows 150 --seed 2 --locale eu -o settlement-de-2025-09.tsv\n"
+    "                   --orders orders-de.tsv\n"
+    "      settlement 90221426223 EUR, 25 Sep to 9 Oct 2025, 150 lines, total 225,13\n";
 
 typedef int (*writer_fn)(const struct synth_plan *p, FILE *f, struct err *e);
 
@@ -102,39 +114,64 @@ static int whole(const char *s, uint64_t max, uint64_t *out)
 
 struct args {
     struct synth_opts o;
-    const char *out, *orders, *bank;
+    const char *out, *orders, *bank, *inventory, *costs;
 };
 
+static const struct cli_opt opts[] = {
+    { "--rows", NULL, "N" }, { "--seed", NULL, "S" }, { "--format", NULL, "v2|v1" },
+    { "--locale", NULL, "us|eu|uk" }, { "-o", "--output", "FILE" },
+    { "--orders", NULL, "FILE" }, { "--bank", NULL, "FILE" }, { "--inventory", NULL, "FILE" },
+    { "--costs", NULL, "FILE" }, { NULL, NULL, NULL },
+};
+
+/* Checks an output path given to synth ("-" is stdout). */
+static int dest_ok(const char *path, const char *flag, struct err *e)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return 0;
+    return fileio_check_dest(path, FILEIO_FILE, flag, e);
+}
+
+/* Returns 0, 1 after --help, -1 on a usage error. */
 static int parse_args(struct cli *g, struct args *a)
 {
+    struct cli_args p;
+    const char *v;
+    uint64_t n;
+    struct err e = {0};
     a->o.rows = 1000;
     a->o.seed = 1;
-    for (int i = 1; i < g->argc; i++) {
-        const char *k = g->argv[i], *v = i + 1 < g->argc ? g->argv[i + 1] : NULL;
-        uint64_t n;
-        if (!v) {
-            fprintf(stderr, "settlebook synth: %s needs a value\n%s", k, usage);
-            return -1;
-        }
-        i++;
-        if (strcmp(k, "--rows") == 0 && whole(v, SYNTH_ROWS_MAX, &n) == 0) {
-            a->o.rows = (int64_t)n;
-        } else if (strcmp(k, "--seed") == 0 && whole(v, UINT64_MAX, &n) == 0) {
-            a->o.seed = n;
-        } else if (strcmp(k, "--format") == 0 && synth_format_of(v) >= 0) {
-            a->o.format = synth_format_of(v);
-        } else if (strcmp(k, "--locale") == 0 && synth_locale_of(v) >= 0) {
-            a->o.locale = synth_locale_of(v);
-        } else if (strcmp(k, "-o") == 0 || strcmp(k, "--output") == 0) {
-            a->out = v;
-        } else if (strcmp(k, "--orders") == 0) {
-            a->orders = v;
-        } else if (strcmp(k, "--bank") == 0) {
-            a->bank = v;
-        } else {
-            fprintf(stderr, "settlebook synth: bad option %s %s\n%s", k, v, usage);
-            return -1;
-        }
+    if (cli_args_parse(g, opts, &p, usage) != 0)
+        return p.status == 0 ? 1 : -1;
+    if (cli_no_operands(g, &p, 0) < 0)
+        return -1;
+    if ((v = cli_arg(&p, "--rows")) && whole(v, SYNTH_ROWS_MAX, &n) < 0)
+        return cli_usage_error(g->cmd, "--rows %s: a whole number of lines, at most %lld", v,
+                               (long long)SYNTH_ROWS_MAX);
+    if (v)
+        a->o.rows = (int64_t)n;
+    if ((v = cli_arg(&p, "--seed")) && whole(v, UINT64_MAX, &n) < 0)
+        return cli_usage_error(g->cmd, "--seed %s: a whole number", v);
+    if (v)
+        a->o.seed = n;
+    if ((v = cli_arg(&p, "--format")) && synth_format_of(v) < 0)
+        return cli_usage_error(g->cmd, "--format %s: v2 or v1", v);
+    if (v)
+        a->o.format = synth_format_of(v);
+    if ((v = cli_arg(&p, "--locale")) && synth_locale_of(v) < 0)
+        return cli_usage_error(g->cmd, "--locale %s: us, eu or uk", v);
+    if (v)
+        a->o.locale = synth_locale_of(v);
+    a->out = cli_arg(&p, "-o");
+    a->orders = cli_arg(&p, "--orders");
+    a->bank = cli_arg(&p, "--bank");
+    a->inventory = cli_arg(&p, "--inventory");
+    a->costs = cli_arg(&p, "--costs");
+    if (dest_ok(a->out, "-o", &e) < 0 || dest_ok(a->orders, "--orders", &e) < 0 ||
+        dest_ok(a->bank, "--bank", &e) < 0 || dest_ok(a->inventory, "--inventory", &e) < 0 ||
+        dest_ok(a->costs, "--costs", &e) < 0) {
+        log_error("%s", e.msg);
+        return -1;
     }
     return 0;
 }
@@ -146,14 +183,15 @@ int cli_synth(struct cli *g)
     struct err e = {0};
     char total[MONEY_FMT_MAX];
 
-    if (cli_wants_help(g->argc, g->argv, usage))
-        return 0;
-    if (parse_args(g, &a) < 0)
-        return 2;
+    int rc = parse_args(g, &a);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
     if (synth_plan(&p, &a.o, &e) < 0 ||
         write_file(a.out, synth_write_settlement, &p, &e) < 0 ||
         (a.orders && write_file(a.orders, synth_write_orders, &p, &e) < 0) ||
-        (a.bank && write_file(a.bank, synth_write_bank, &p, &e) < 0)) {
+        (a.bank && write_file(a.bank, synth_write_bank, &p, &e) < 0) ||
+        (a.inventory && write_file(a.inventory, synth_write_inventory, &p, &e) < 0) ||
+        (a.costs && write_file(a.costs, synth_write_costs, &p, &e) < 0)) {
         log_error("synth: %s", e.msg);
         return err_exit_code(&e);
     }

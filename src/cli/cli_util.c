@@ -1,36 +1,51 @@
-/* cli_util — what every command shares: --help handling and error reporting. */
+/* cli_util — what every command shares: loading the config and opening the ledger after
+ * checking their paths (so a wrong path is exit 2 with advice, never an internal error), and
+ * error and JSON output. */
 #include "cli.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-int cli_wants_help(int argc, char **argv, const char *usage)
+int cli_config_load(const struct cli *g, struct config *cfg, struct err *e)
 {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 1;
-        }
-    return 0;
+    struct stat sb;
+    memset(cfg, 0, sizeof *cfg);
+    if (stat(g->config, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return err_set(e, ERR_INPUT, "%s: is a folder, --config wants the settlebook.json file",
+                       g->config);
+    if (!g->config_given && access(g->config, F_OK) != 0)
+        log_verbose("no %s here: using the built-in defaults (settlebook init writes one)",
+                    g->config);
+    if (g->config_given && access(g->config, F_OK) != 0)
+        return err_set(e, ERR_INPUT, "%s: no such config file: check the path, or run "
+                       "`settlebook init --config %s` to write one", g->config, g->config);
+    return config_load(cfg, g->config, 0, e);
 }
 
-/* Parses --period/--dry-run/--live; *live is set for --live. */
-int cli_period_args(struct cli *g, const char **period, int *live, const char *use)
+int cli_ledger_open(const struct cli *g, struct ledger **out, int create, struct err *e)
 {
-    *period = "";
-    *live = 0;
-    for (int i = 1; i < g->argc; i++) {
-        if (strcmp(g->argv[i], "--period") == 0 && i + 1 < g->argc)
-            *period = g->argv[++i];
-        else if (strcmp(g->argv[i], "--dry-run") == 0)
-            *live = 0;
-        else if (strcmp(g->argv[i], "--live") == 0)
-            *live = 1;
-        else {
-            fprintf(stderr, "settlebook %s: unexpected argument '%s'\n%s", g->argv[0],
-                    g->argv[i], use);
-            return -1;
-        }
-    }
-    return 0;
+    struct stat sb;
+    *out = NULL;
+    if (stat(g->ledger, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return fileio_check_dest(g->ledger, FILEIO_FILE, "--ledger", e);
+    if (create && fileio_check_dest(g->ledger, FILEIO_FILE, "--ledger", e) < 0)
+        return -1;
+    if (!create && access(g->ledger, F_OK) == 0 && access(g->ledger, R_OK | W_OK) != 0)
+        return err_set(e, ERR_INPUT, "%s: not readable and writable (permission denied): fix "
+                       "its permissions or pass another --ledger", g->ledger);
+    return ledger_open(out, g->ledger, create, e);
+}
+
+int cli_fail(const struct err *e)
+{
+    log_error("%s", e->msg);
+    return err_exit_code(e);
+}
+
+void cli_json_out(const char *text)
+{
+    if (text)
+        printf("%s\n", text);
 }

@@ -14,7 +14,7 @@ static const char *const account_names[ACCT_COUNT] = {
     "sales", "shipping", "gift_wrap", "promotions", "refunds", "fees_selling", "fees_fba",
     "fees_storage", "fees_advertising", "fees_subscription", "fees_other", "sales_tax",
     "marketplace_facilitator_tax", "reimbursements", "reserves", "carried_forward", "clearing",
-    "bank", "rounding", "suspense", "unsettled",
+    "bank", "rounding", "suspense", "cogs", "inventory", "unsettled",
 };
 
 static const char *const tax_names[TAX_COUNT] = { "sales", "fees", "none" };
@@ -43,6 +43,17 @@ static int tax_category(const char *name)
 static int bad(struct err *e, const char *path, const char *key, const char *what)
 {
     return err_set(e, ERR_INPUT, "%s: config key \"%s\": %s", path, key, what);
+}
+
+/* A zone the journal could not open later is refused now, naming the key. */
+static int check_zone(const char *name, const char *path, const char *key, struct err *e)
+{
+    struct tz *z;
+    struct err te = {0};
+    if (tz_open(&z, name, &te) < 0)
+        return bad(e, path, key, te.msg);
+    tz_free(z);
+    return 0;
 }
 
 /* Copies a string value of at most cap-1 bytes. */
@@ -279,8 +290,11 @@ static int load_posting(struct config *c, json_t *o, const char *path, struct er
                 return bad(e, path, key, "must be DRAFT or AUTHORISED");
         } else if (strcmp(k, "group_by_sku") == 0)
             rc = get_bool(v, &c->group_by_sku, path, key, e);
-        else if (strcmp(k, "timezone") == 0)
+        else if (strcmp(k, "timezone") == 0) {
             rc = get_str(v, c->timezone, sizeof c->timezone, path, key, e);
+            if (rc == 0 && check_zone(c->timezone, path, key, e) < 0)
+                return -1;
+        }
         else if (strcmp(k, "record_payment") == 0)
             rc = get_bool(v, &c->record_payment, path, key, e);
         else if (strcmp(k, "accrue_unsettled") == 0)
@@ -318,6 +332,30 @@ static int load_reconcile(struct config *c, json_t *o, const char *path, struct 
     return 0;
 }
 
+static int load_cogs(struct config *c, json_t *o, const char *path, struct err *e)
+{
+    const char *k;
+    json_t *v;
+    char key[64];
+    if (!json_is_object(o))
+        return bad(e, path, "cogs", "must be an object");
+    json_object_foreach(o, k, v) {
+        int rc;
+        snprintf(key, sizeof key, "cogs.%s", k);
+        if (is_comment(k))
+            continue;
+        if (strcmp(k, "refund_restock") == 0)
+            rc = get_bool(v, &c->cogs.refund_restock, path, key, e);
+        else if (strcmp(k, "group_by_sku") == 0)
+            rc = get_bool(v, &c->cogs.group_by_sku, path, key, e);
+        else
+            return bad(e, path, key, "unknown key (refund_restock, group_by_sku)");
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int load_bank(struct config *c, json_t *o, const char *path, struct err *e)
 {
     static const struct { const char *key; size_t off; } cols[] = {
@@ -349,7 +387,8 @@ static int load_bank(struct config *c, json_t *o, const char *path, struct err *
             rc = get_str(v, mark, sizeof mark, path, key, e);
             if (rc == 0 && strcmp(mark, ".") != 0 && strcmp(mark, ",") != 0)
                 return bad(e, path, key, "must be \".\" or \",\"");
-            c->bank.decimal = mark[0];
+            if (rc == 0)
+                c->bank.decimal = mark[0];
         } else if (rc == 1 && strcmp(k, "currency") == 0) {
             rc = get_str(v, c->bank.currency, sizeof c->bank.currency, path, key, e);
             if (rc == 0 && money_exponent(c->bank.currency) < 0)
@@ -421,6 +460,10 @@ static const struct keyspec spapi_keys[] = {
     { "max_retries", I(spapi.max_retries), 0, 20 },
 };
 
+static const struct keyspec alerts_keys[] = {
+    { "webhook_url", S(alerts.webhook_url), 0, 0 },
+};
+
 #undef S
 #undef I
 
@@ -435,8 +478,13 @@ static void service_defaults(struct config *c)
              "https://login.xero.com/identity/connect/authorize");
     snprintf(c->xero.redirect_uri, sizeof c->xero.redirect_uri,
              "http://localhost:8723/callback");
-    snprintf(c->xero.scopes, sizeof c->xero.scopes, "offline_access accounting.transactions "
-             "accounting.settings.read accounting.contacts.read");
+    /* Xero's granular scopes: apps created on or after 2 March 2026 get no other (older apps
+     * may set the broad accounting.transactions in xero.scopes until September 2027).
+     * Write scopes for what is posted and for the contacts settlebook creates; the
+     * organisation's settings are only read. */
+    snprintf(c->xero.scopes, sizeof c->xero.scopes, "offline_access accounting.invoices "
+             "accounting.payments accounting.banktransactions accounting.manualjournals "
+             "accounting.contacts accounting.settings.read");
     c->xero.timeout_ms = 30000;
     c->xero.max_retries = 6;
     c->xero.calls_per_minute = 60;
@@ -476,15 +524,20 @@ static int load_root(struct config *c, json_t *root, const char *path, struct er
             rc = load_reconcile(c, v, path, e);
         else if (strcmp(k, "bank") == 0)
             rc = load_bank(c, v, path, e);
+        else if (strcmp(k, "cogs") == 0)
+            rc = load_cogs(c, v, path, e);
         else if (strcmp(k, "xero") == 0)
             rc = load_section(c, xero_keys, sizeof xero_keys / sizeof xero_keys[0], v, path,
                               k, e);
         else if (strcmp(k, "spapi") == 0)
             rc = load_section(c, spapi_keys, sizeof spapi_keys / sizeof spapi_keys[0], v, path,
                               k, e);
+        else if (strcmp(k, "alerts") == 0)
+            rc = load_section(c, alerts_keys, sizeof alerts_keys / sizeof alerts_keys[0], v,
+                              path, k, e);
         else
             return bad(e, path, k, "unknown key (base_currency, accounts, marketplaces, "
-                       "mappings, posting, reconcile, bank, xero, spapi)");
+                       "mappings, posting, reconcile, bank, cogs, xero, spapi, alerts)");
         if (rc < 0)
             return -1;
     }
@@ -523,6 +576,8 @@ int config_load(struct config *c, const char *path, int must_exist, struct err *
     c->accrue_unsettled = 1;
     c->order_days_unsettled = 45;
     c->fee_anomaly_pct = 50;
+    c->cogs.refund_restock = 1;
+    c->cogs.group_by_sku = 1;
     service_defaults(c);
     if (parse_text(c, def, strlen(def), "(built-in defaults)", e) < 0)
         return -1;

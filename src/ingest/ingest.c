@@ -17,6 +17,7 @@ struct scan {
     int utf8;                 /* the whole file is valid UTF-8 */
     char first;               /* first non-blank byte after a BOM */
     int64_t nul_line, nul_col;
+    int64_t lines;            /* physical lines, for progress */
     unsigned char head[2];    /* the first two bytes, to recognise UTF-16 */
 };
 
@@ -90,10 +91,36 @@ static void count_lines(const unsigned char *p, size_t n, int64_t *line, int64_t
     *col += end - p;
 }
 
-static int scan_file(const char *path, struct scan *s, struct err *e)
+/* The file's sha256 alone: a rerun's files are usually in the ledger already, and hashing
+ * is several times faster than the full scan, which is then not needed. */
+static int file_sha256(const char *path, char hex[HASH_HEX_LEN], struct err *e)
 {
     unsigned char buf[65536];
     struct hash_ctx *h;
+    size_t n;
+    int64_t bytes = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(e, ERR_INPUT, "%s: cannot open: check the path", path);
+    if (hash_new(&h, e) < 0) {
+        fclose(f);
+        return -1;
+    }
+    while (bytes <= INGEST_FILE_MAX && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+        hash_update(h, buf, n);
+        bytes += (int64_t)n;
+    }
+    hash_final(h, hex);
+    n = (size_t)ferror(f);
+    fclose(f);
+    return n ? err_set(e, ERR_INPUT, "%s: cannot read (a folder?): pass a report file", path)
+             : 0;
+}
+
+/* Everything but the sha256, which the caller has (file_sha256) and passes as sha. */
+static int scan_file(const char *path, const char *sha, struct scan *s, struct err *e)
+{
+    unsigned char buf[65536];
     struct text_utf8 u = {0};
     int64_t line = 1, col = 0;
     size_t n;
@@ -102,13 +129,8 @@ static int scan_file(const char *path, struct scan *s, struct err *e)
     memset(s, 0, sizeof *s);
     if (!f)
         return err_set(e, ERR_INPUT, "%s: cannot open: check the path", path);
-    if (hash_new(&h, e) < 0) {
-        fclose(f);
-        return -1;
-    }
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
         size_t skip = s->bytes == 0 && n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-        hash_update(h, buf, n);
         text_utf8_feed(&u, buf, n);
         if (s->bytes == 0 && n >= 2)
             memcpy(s->head, buf, 2);
@@ -128,12 +150,13 @@ static int scan_file(const char *path, struct scan *s, struct err *e)
         if (s->bytes > INGEST_FILE_MAX)
             break;
     }
-    hash_final(h, s->sha256);
+    snprintf(s->sha256, sizeof s->sha256, "%s", sha);
     if (ferror(f)) {
         fclose(f);
         return err_set(e, ERR_INPUT, "%s: cannot read (a folder?): pass a report file", path);
     }
     fclose(f);
+    s->lines = col > 0 ? line : line - 1;
     s->utf8 = text_utf8_ok(&u);
     if (s->bytes > INGEST_FILE_MAX)
         return err_set(e, ERR_INPUT, "%s: larger than 8 GiB: split it", path);
@@ -164,12 +187,16 @@ static int on_record(void *ctx, const struct delim_row *r, struct err *e)
         return ingest_v1_start(c, r, e);
     if (delim_find(r, "amazon-order-id") >= 0)
         return ingest_orders_start(c, r, e);
+    if (delim_find(r, "unit_cost") >= 0 && delim_find(r, "sku") >= 0)
+        return ingest_costs_start(c, r, e);
+    if (delim_find(r, "FNSKU") >= 0 && delim_find(r, "Ending Warehouse Balance") >= 0)
+        return ingest_inventory_start(c, r, e);
     if (c->o->bank && delim_find(r, c->o->bank->date_col) >= 0 &&
         delim_find(r, c->o->bank->amount_col) >= 0)
         return ingest_bank_start(c, r, e);
     return ingest_err(c, e, r->line, 0, "unknown kind of file: the header is not a settlement "
-                      "report (V2 or older flat file), an orders report or a bank statement "
-                      "with columns '%s' and '%s' (see config \"bank\")",
+                      "report (V2 or older flat file), an orders report, a unit-cost file, an FBA "
+                      "inventory ledger or a bank statement with columns '%s' and '%s' (see config \"bank\")",
                       c->o->bank ? c->o->bank->date_col : "Date",
                       c->o->bank ? c->o->bank->amount_col : "Amount");
 }
@@ -262,6 +289,16 @@ static int audit(struct ingest_ctx *c, struct err *e)
     return ledger_audit(c->lg, "ingest", detail, e);
 }
 
+/* Progress on a terminal: "ingest settlement.tsv: 120000 of 300000 lines (40%)"; the
+ * delimited-text reader reports each record's line. */
+static void progress_file(const char *path, int64_t lines)
+{
+    char stage[128];
+    const char *base = strrchr(path, '/');
+    snprintf(stage, sizeof stage, "ingest %s", base ? base + 1 : path);
+    progress_begin(stage, lines, "lines");
+}
+
 int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o,
                 struct ingest_result *res, struct err *e)
 {
@@ -270,20 +307,27 @@ int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o
     int rc;
 
     memset(res, 0, sizeof *res);
-    if (scan_file(path, &s, e) < 0)
+    if (file_sha256(path, res->sha256, e) < 0)
         return -1;
-    snprintf(res->sha256, sizeof res->sha256, "%s", s.sha256);
-    /* Finances API pages go to their own tables (ingest_events.c) */
-    if (s.first == '{' && (rc = ingest_events_file(lg, path, s.sha256, s.bytes, res, e)) != 1)
-        return rc;
-    rc = already_ingested(&c, s.sha256, e);
+    rc = already_ingested(&c, res->sha256, e);
     if (rc != 0) {
         res->skipped = rc > 0;
         return rc < 0 ? -1 : 0;
     }
+    if (scan_file(path, res->sha256, &s, e) < 0)
+        return -1;
+    /* Finances API pages go to their own tables (ingest_events.c), which say whether the
+     * same bytes loaded before */
+    if (s.first == '{' && (rc = ingest_events_file(lg, path, s.sha256, s.bytes, res, e)) != 1)
+        return rc;
     if (ledger_savepoint(lg, e) < 0)
         return -1;
+    progress_file(path, s.lines);
     rc = load(&c, &s, e);
+    if (rc == 0)
+        progress_end();
+    else
+        progress_cancel();
     if (rc == 0)
         rc = audit(&c, e);
     if (c.free_state)

@@ -101,6 +101,8 @@ int ingest_v2_start(struct ingest_ctx *c, const struct delim_row *hdr, struct er
 int ingest_v1_start(struct ingest_ctx *c, const struct delim_row *hdr, struct err *e);
 int ingest_orders_start(struct ingest_ctx *c, const struct delim_row *hdr, struct err *e);
 int ingest_bank_start(struct ingest_ctx *c, const struct delim_row *hdr, struct err *e);
+int ingest_costs_start(struct ingest_ctx *c, const struct delim_row *hdr, struct err *e);
+int ingest_inventory_start(struct ingest_ctx *c, const struct delim_row *hdr, struct err *e);
 
 /* SP-API Orders JSON (getOrders, getOrder, getOrderItems); reads the whole file. */
 int ingest_spapi(struct ingest_ctx *c, struct err *e);

@@ -208,7 +208,7 @@ int journal_run(struct ledger *lg, const struct config *cfg, const char *period,
     sqlite3_stmt *st = NULL;
     int64_t *refs = NULL;
     size_t n = 0, cap = 0;
-    int rc = -1;
+    int rc = -1, s = SQLITE_DONE;
 
     memset(out, 0, sizeof *out);
     if (journal_events_match(lg, e) < 0)
@@ -222,7 +222,7 @@ int journal_run(struct ledger *lg, const struct config *cfg, const char *period,
                        " ORDER BY s.start_utc, s.settlement_id", e) < 0)
         goto done;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         if (n == cap) {
             int64_t *p = realloc(refs, (cap = cap ? cap * 2 : 16) * sizeof *p);
             if (!p) {
@@ -232,6 +232,10 @@ int journal_run(struct ledger *lg, const struct config *cfg, const char *period,
             refs = p;
         }
         refs[n++] = sqlite3_column_int64(st, 0);
+    }
+    if (s != SQLITE_DONE) {
+        ledger_fail(lg, e, "list settlements to journal");
+        goto done;
     }
     for (size_t i = 0; i < n; i++)
         if (build_one(&j, refs[i], e) < 0) {

@@ -27,18 +27,20 @@ int journal_lock_move(struct jctx *j, const char *month, money_t amount, int64_t
     }
     if (period_next_open(j->lg, month, out, e) < 0)
         return -1;
+    j->sum->moved_lines += count;   /* every moved line, not only a month's first group */
     for (size_t i = 0; i < j->moves_n; i++)
         if (strcmp(j->moves[i].from, month) == 0)
             return money_add(&j->moves[i].amount, amount, e) < 0 ? -1
                  : (j->moves[i].count += count, 0);
-    if (j->moves_n < sizeof j->moves / sizeof j->moves[0]) {
-        struct jmove *m = &j->moves[j->moves_n++];
-        snprintf(m->from, sizeof m->from, "%s", month);
-        snprintf(m->to, sizeof m->to, "%s", out);
-        m->amount = amount;
-        m->count = count;
-    }
-    j->sum->moved_lines += count;
+    if (j->moves_n == sizeof j->moves / sizeof j->moves[0])
+        return err_set(e, ERR_INPUT, "settlement %s has lines in more than %zu locked months: "
+                       "unlock the months it belongs to, or split the report", j->s.id,
+                       sizeof j->moves / sizeof j->moves[0]);
+    struct jmove *m = &j->moves[j->moves_n++];
+    snprintf(m->from, sizeof m->from, "%s", month);
+    snprintf(m->to, sizeof m->to, "%s", out);
+    m->amount = amount;
+    m->count = count;
     return 0;
 }
 

@@ -10,6 +10,8 @@
 #include "base.h"
 #include "ledger.h"
 
+#define JV_PARTS_MAX 64   /* months one settlement may span */
+
 static int load_head(struct ledger *lg, int64_t ref, struct journal_view *s, struct err *e)
 {
     sqlite3_stmt *st;
@@ -18,9 +20,12 @@ static int load_head(struct ledger *lg, int64_t ref, struct journal_view *s, str
                        "FROM settlement WHERE id = ?", e) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, ref);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    int r = sqlite3_step(st);
+    if (r != SQLITE_ROW) {
         sqlite3_finalize(st);
-        return err_set(e, ERR_INTERNAL, "settlement row %lld not found", (long long)ref);
+        return r == SQLITE_DONE ? err_set(e, ERR_INTERNAL, "settlement row %lld not found",
+                                          (long long)ref)
+                                : ledger_fail(lg, e, "read settlement");
     }
     s->ref = ref;
     snprintf(s->id, sizeof s->id, "%s", ledger_text(st, 0));
@@ -39,6 +44,7 @@ static int load_lines(struct ledger *lg, struct jv_part *p, int64_t journal_id, 
 {
     sqlite3_stmt *st;
     size_t cap = 16;
+    int r;
     p->lines = calloc(cap, sizeof *p->lines);
     if (!p->lines || ledger_prepare(lg, &st, "SELECT role, account_code, tax_type, "
                        "tracking_name, tracking_option, category, sku, description, amount_minor,"
@@ -46,7 +52,7 @@ static int load_lines(struct ledger *lg, struct jv_part *p, int64_t journal_id, 
                        e) < 0)
         return p->lines ? -1 : err_set(e, ERR_NOMEM, "out of memory");
     sqlite3_bind_int64(st, 1, journal_id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         struct jv_line *l;
         if (p->n == cap) {
             struct jv_line *q = realloc(p->lines, (cap *= 2) * sizeof *q);
@@ -70,14 +76,15 @@ static int load_lines(struct ledger *lg, struct jv_part *p, int64_t journal_id, 
         l->sources = sqlite3_column_int64(st, 9);
     }
     sqlite3_finalize(st);
-    return 0;
+    return r == SQLITE_DONE ? 0 : ledger_fail(lg, e, "read journal lines");
 }
 
 static int load_parts(struct ledger *lg, const struct config *cfg, int64_t ref,
                       struct journal_view *s, struct err *e)
 {
     sqlite3_stmt *st;
-    int64_t ids[64];
+    int64_t ids[JV_PARTS_MAX];
+    int r = SQLITE_DONE;
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
     if (load_head(lg, ref, s, e) < 0)
@@ -87,8 +94,13 @@ static int load_parts(struct ledger *lg, const struct config *cfg, int64_t ref,
                        "settlement_ref = ? AND state = 'final' ORDER BY part", e) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, ref);
-    s->parts = calloc(64, sizeof *s->parts);
-    while (s->parts && s->n < 64 && sqlite3_step(st) == SQLITE_ROW) {
+    s->parts = calloc(JV_PARTS_MAX, sizeof *s->parts);
+    while (s->parts && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (s->n == JV_PARTS_MAX) {
+            sqlite3_finalize(st);
+            return err_set(e, ERR_INPUT, "settlement %s spans more than %d months", s->id,
+                           JV_PARTS_MAX);
+        }
         struct jv_part *p = &s->parts[s->n];
         ids[s->n++] = sqlite3_column_int64(st, 0);
         p->part = sqlite3_column_int(st, 1);
@@ -99,6 +111,8 @@ static int load_parts(struct ledger *lg, const struct config *cfg, int64_t ref,
     sqlite3_finalize(st);
     if (!s->parts)
         return err_set(e, ERR_NOMEM, "out of memory");
+    if (r != SQLITE_DONE)
+        return ledger_fail(lg, e, "read journal parts");
     for (size_t i = 0; i < s->n; i++)
         if (load_lines(lg, &s->parts[i], ids[i], e) < 0)
             return -1;

@@ -8,6 +8,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* exception_uid(kind, severity, settlement_id, order_id, sku, currency, expected, actual,
+ * explanation): "X-" and the first 10 hex digits (upper case) of the SHA-256 of the values,
+ * each tagged NULL or not, separated by a unit separator. Deterministic, so the same finding
+ * keeps its id however often a stage deletes and re-inserts it. */
+static void uid_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    struct hash_ctx *h;
+    struct err e;
+    char hex[HASH_HEX_LEN], out[EXCEPTION_UID_MAX];
+    if (hash_new(&h, &e) < 0) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    for (int i = 0; i < argc; i++) {
+        const unsigned char *t = sqlite3_value_text(argv[i]);
+        int null = sqlite3_value_type(argv[i]) == SQLITE_NULL;
+        hash_update(h, null ? "\x1eN" : "\x1eV", 2);
+        if (!null && t)
+            hash_update(h, t, (size_t)sqlite3_value_bytes(argv[i]));
+    }
+    hash_final(h, hex);
+    snprintf(out, sizeof out, "X-%.10s", hex);
+    for (char *c = out + 2; *c; c++)
+        if (*c >= 'a' && *c <= 'f')
+            *c = (char)(*c - 'a' + 'A');
+    sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+int exception_register(sqlite3 *db)
+{
+    return sqlite3_create_function(db, "exception_uid", 9, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                   NULL, uid_fn, NULL, NULL);
+}
+
 static void bind_opt(sqlite3_stmt *st, int i, const char *v)
 {
     if (v && *v)
@@ -46,6 +80,12 @@ static int bind_row(sqlite3_stmt *st, const struct exception_row *r, struct err 
     return 0;
 }
 
+/* The uid of the row bound as ?1..?11 (see bind_row). */
+#define EXC_UID_ARGS "exception_uid(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10)"
+#define EXC_UID_COLS                                                                       \
+    "exception_uid(kind, severity, settlement_id, order_id, sku, currency, expected_minor, " \
+    "actual_minor, explanation)"
+
 #define EXC_COLS                                                                           \
     "kind, severity, settlement_id, order_id, sku, currency, expected_minor, actual_minor, " \
     "difference_minor, explanation, action"
@@ -58,11 +98,13 @@ static int insert(struct ledger *lg, const char *scope, const struct exception_r
     int ok;
     if (ledger_run_id(lg, &run, e) < 0 ||
         ledger_prepare(lg, &st, once ?
-                       "INSERT INTO exception(" EXC_COLS ", scope, run_id) SELECT ?1, ?2, ?3, "
-                       "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 WHERE NOT EXISTS (SELECT 1 "
-                       "FROM exception WHERE settlement_id IS ?3 AND scope = ?12 AND kind = ?1)"
-                       : "INSERT INTO exception(" EXC_COLS ", scope, run_id) VALUES (?1, ?2, ?3,"
-                       " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", e) < 0)
+                       "INSERT INTO exception(" EXC_COLS ", scope, run_id, uid) SELECT ?1, ?2, "
+                       "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, " EXC_UID_ARGS " WHERE "
+                       "NOT EXISTS (SELECT 1 FROM exception WHERE settlement_id IS ?3 AND scope "
+                       "= ?12 AND kind = ?1)"
+                       : "INSERT INTO exception(" EXC_COLS ", scope, run_id, uid) VALUES (?1, "
+                       "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, " EXC_UID_ARGS ")",
+                       e) < 0)
         return -1;
     if (bind_row(st, r, e) < 0) {
         sqlite3_finalize(st);
@@ -103,6 +145,40 @@ int exception_clear(struct ledger *lg, const char *scope, const char *kind,
     ok = sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
     return ok ? 0 : ledger_fail(lg, e, "delete exceptions");
+}
+
+/* Runs sql with r bound as ?1..?11 and scope as ?12; *found (when given) is its one value. */
+static int step_row(struct ledger *lg, const char *sql, const char *scope,
+                    const struct exception_row *r, int64_t *found, struct err *e)
+{
+    sqlite3_stmt *st;
+    int rc;
+    if (ledger_prepare(lg, &st, sql, e) < 0)
+        return -1;
+    if (bind_row(st, r, e) < 0) {
+        sqlite3_finalize(st);
+        return -1;
+    }
+    sqlite3_bind_text(st, 12, scope, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (found && rc == SQLITE_ROW)
+        *found = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == (found ? SQLITE_ROW : SQLITE_DONE) ? 0 : ledger_fail(lg, e, "exception");
+}
+
+#define SAME_ROW "settlement_id IS ?3 AND severity = ?2 AND explanation = ?10 AND action = ?11"
+
+int exception_put_only(struct ledger *lg, const char *scope, const struct exception_row *r,
+                       struct err *e)
+{
+    int64_t found = 0;
+    if (step_row(lg, "DELETE FROM exception WHERE scope = ?12 AND kind = ?1 AND NOT (" SAME_ROW
+                 ")", scope, r, NULL, e) < 0 ||
+        step_row(lg, "SELECT EXISTS (SELECT 1 FROM exception WHERE scope = ?12 AND kind = ?1 "
+                 "AND " SAME_ROW ")", scope, r, &found, e) < 0)
+        return -1;
+    return found ? 0 : insert(lg, scope, r, 0, e);
 }
 
 /* ---- the batch: fresh rows in a scratch table, then matched to the stored ones ---------- */
@@ -164,8 +240,8 @@ static const char DELETE_OLD[] =
     "WHERE id NOT IN (SELECT id FROM temp.exception_match))";
 
 static const char INSERT_FRESH[] =
-    "INSERT INTO exception(scope, " EXC_COLS ", run_id) "
-    "SELECT ?2, " EXC_COLS ", ?1 FROM temp.exception_new "
+    "INSERT INTO exception(scope, " EXC_COLS ", run_id, uid) "
+    "SELECT ?2, " EXC_COLS ", ?1, " EXC_UID_COLS " FROM temp.exception_new "
     "WHERE seq NOT IN (SELECT seq FROM temp.exception_match) ORDER BY seq";
 
 static const char DROP_ALL[] =
@@ -283,8 +359,11 @@ int exception_counts(struct ledger *lg, const char *period, int64_t *errors,
     sqlite3_stmt *st;
     int s;
     *errors = *warnings = *infos = 0;
-    if (ledger_prepare(lg, &st, "SELECT x.severity, count(*) FROM exception x WHERE "
-                       EXCEPTION_SCOPE_SQL " GROUP BY x.severity ORDER BY x.severity", e) < 0)
+    /* an accepted error no longer counts as one (it is still listed, marked accepted) */
+    if (ledger_prepare(lg, &st, "SELECT CASE WHEN x.severity = 'error' AND x.uid IN (SELECT "
+                       "uid FROM exception_accept) THEN 'accepted' ELSE x.severity END, "
+                       "count(*) FROM exception x WHERE " EXCEPTION_SCOPE_SQL " GROUP BY 1 "
+                       "ORDER BY 1", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period ? period : "", -1, SQLITE_STATIC);
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -294,7 +373,7 @@ int exception_counts(struct ledger *lg, const char *period, int64_t *errors,
             *errors = n;
         else if (strcmp(sev, "warning") == 0)
             *warnings = n;
-        else
+        else if (strcmp(sev, "info") == 0)
             *infos += n;
     }
     sqlite3_finalize(st);
@@ -335,7 +414,8 @@ int exception_each(struct ledger *lg, const char *period,
     int s, rc = 0;
     if (ledger_prepare(lg, &st, "SELECT x.kind, x.severity, x.settlement_id, x.order_id, x.sku,"
                        " x.currency, x.expected_minor, x.actual_minor, x.difference_minor, "
-                       "x.explanation, x.action, x.scope, x.id FROM exception x WHERE "
+                       "x.explanation, x.action, x.scope, x.id, x.uid, a.reason FROM "
+                       "exception x LEFT JOIN exception_accept a ON a.uid = x.uid WHERE "
                        EXCEPTION_SCOPE_SQL " ORDER BY CASE x.severity WHEN 'error' THEN 0 WHEN "
                        "'warning' THEN 1 ELSE 2 END, x.kind, coalesce(x.settlement_id, ''), "
                        "coalesce(x.order_id, ''), coalesce(x.sku, ''), x.id", e) < 0)
@@ -347,7 +427,8 @@ int exception_each(struct ledger *lg, const char *period,
             .settlement_id = opt_text(st, 2), .order_id = opt_text(st, 3),
             .sku = opt_text(st, 4), .currency = opt_text(st, 5),
             .explanation = opt_text(st, 9), .action = opt_text(st, 10),
-            .scope = opt_text(st, 11), .id = sqlite3_column_int64(st, 12) };
+            .scope = opt_text(st, 11), .id = sqlite3_column_int64(st, 12),
+            .uid = opt_text(st, 13), .accepted = opt_text(st, 14) };
         for (int i = 0; i < 3; i++) {
             x.has[i] = sqlite3_column_type(st, 6 + i) != SQLITE_NULL;
             x.amount[i] = sqlite3_column_int64(st, 6 + i);
@@ -358,4 +439,115 @@ int exception_each(struct ledger *lg, const char *period,
     if (rc < 0)
         return err_set(e, ERR_IO, "cannot write the exception list");
     return s == SQLITE_DONE ? 0 : ledger_fail(lg, e, "list exceptions");
+}
+
+/* ---- acceptance and blocking ---------------------------------------------------------- */
+
+/* Kinds that say something about Xero's side of posting: fixed there, or by `outbox retry`,
+ * never by accepting them. */
+#define EXCEPTION_XERO_KINDS \
+    "('XERO_REJECTED', 'XERO_REFERENCE_MISSING', 'XERO_PERIOD_LOCKED', 'POSTED_DOCUMENT_CHANGED')"
+
+/* The preflight's findings are judged again by every live run before anything is sent: they
+ * stop the run there, not the preview. */
+#define EXCEPTION_PREFLIGHT_KINDS "('XERO_REFERENCE_MISSING', 'XERO_PERIOD_LOCKED')"
+
+int exception_blocking(struct ledger *lg, const char *sid, char *out, size_t cap,
+                       struct err *e)
+{
+    sqlite3_stmt *st;
+    int s;
+    out[0] = '\0';
+    if (ledger_prepare(lg, &st, "SELECT x.kind, x.explanation FROM exception x WHERE "
+                       "x.settlement_id = ? AND " EXCEPTION_OPEN_ERROR_SQL " AND x.kind "
+                       "NOT IN " EXCEPTION_PREFLIGHT_KINDS " ORDER BY x.id LIMIT 1", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
+    s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        /* one line: the kind, then the explanation up to its first line break */
+        const char *why = (const char *)sqlite3_column_text(st, 1);
+        int n = (int)strcspn(why ? why : "", "\r\n");
+        snprintf(out, cap, "%s: %.*s", (const char *)sqlite3_column_text(st, 0), n,
+                 why ? why : "");
+        out[text_utf8_whole(out)] = '\0';
+    } else if (s != SQLITE_DONE) {
+        ledger_fail(lg, e, "read the settlement's errors");
+    }
+    sqlite3_finalize(st);
+    return s == SQLITE_ROW ? 1 : s == SQLITE_DONE ? 0 : -1;
+}
+
+/* The exception with uid (any case): kind, severity and settlement into the out buffers. */
+static int find_uid(struct ledger *lg, const char *uid, char kind[64], char sev[16],
+                    char sid[64], int *accepted, struct err *e)
+{
+    sqlite3_stmt *st;
+    int s;
+    if (ledger_prepare(lg, &st, "SELECT x.kind, x.severity, coalesce(x.settlement_id, ''), "
+                       "x.uid IN (SELECT uid FROM exception_accept) FROM exception x WHERE "
+                       "x.uid = ? ORDER BY x.id LIMIT 1", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+    s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        snprintf(kind, 64, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(sev, 16, "%s", (const char *)sqlite3_column_text(st, 1));
+        snprintf(sid, 64, "%s", (const char *)sqlite3_column_text(st, 2));
+        *accepted = sqlite3_column_int(st, 3);
+    } else if (s == SQLITE_DONE) {
+        err_set(e, ERR_INPUT, "no exception has the id %s (settlebook exceptions lists them)",
+                uid);
+    } else {
+        ledger_fail(lg, e, "find the exception");
+    }
+    sqlite3_finalize(st);
+    return s == SQLITE_ROW ? 0 : -1;
+}
+
+int exception_accept(struct ledger *lg, const char *id, const char *reason, int *already,
+                     struct err *e)
+{
+    sqlite3_stmt *st;
+    char kind[64], sev[16], sid[64], detail[1200], uid[EXCEPTION_UID_MAX];
+    int64_t run;
+    int ok;
+    *already = 0;
+    if (strlen(id) >= sizeof uid)
+        return err_set(e, ERR_INPUT, "no exception has the id %.40s (settlebook exceptions "
+                       "lists them)", id);
+    for (size_t i = 0; i <= strlen(id); i++)
+        uid[i] = (char)(id[i] >= 'a' && id[i] <= 'z' ? id[i] - 'a' + 'A' : id[i]);
+    if (!reason || !reason[0] || strspn(reason, " \t\r\n") == strlen(reason))
+        return err_set(e, ERR_INPUT, "accepting an exception needs --reason TEXT (why it is "
+                       "right to post as it is): it goes into the audit log");
+    if (strlen(reason) > 500)
+        return err_set(e, ERR_INPUT, "--reason: at most 500 bytes");
+    if (find_uid(lg, uid, kind, sev, sid, already, e) < 0 || *already)
+        return *already ? 0 : -1;
+    if (strcmp(sev, "error") != 0)
+        return err_set(e, ERR_INPUT, "%s is a %s (%s), which holds nothing back: only errors "
+                       "are accepted", uid, sev, kind);
+    if (strstr(EXCEPTION_XERO_KINDS, kind))
+        return err_set(e, ERR_INPUT, "%s is %s, about what Xero holds: fix it in Xero (or "
+                       "`settlebook outbox retry` a rejected request) rather than accept it",
+                       uid, kind);
+    if (ledger_run_id(lg, &run, e) < 0 ||
+        ledger_prepare(lg, &st, "INSERT INTO exception_accept(uid, kind, settlement_id, reason,"
+                       " run_id) VALUES (?1, ?2, nullif(?3, ''), ?4, ?5)", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, sid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, run);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+    if (!ok)
+        ledger_fail(lg, e, "accept exception");
+    sqlite3_finalize(st);
+    if (!ok)
+        return -1;
+    snprintf(detail, sizeof detail, "exception=%s kind=%s settlement=%s reason=%s", uid, kind,
+             sid[0] ? sid : "-", reason);
+    return ledger_audit(lg, "exception.accept", detail, e);
 }

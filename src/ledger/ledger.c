@@ -52,9 +52,10 @@ static int user_version(struct ledger *lg, int *out, struct err *e)
     sqlite3_stmt *st;
     if (ledger_prepare(lg, &st, "PRAGMA user_version", e) < 0)
         return -1;
-    *out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    int s = sqlite3_step(st);
+    *out = s == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_finalize(st);
-    return 0;
+    return s == SQLITE_ROW ? 0 : ledger_fail(lg, e, "read the schema version");
 }
 
 static int migrate(struct ledger *lg, struct err *e)
@@ -102,6 +103,11 @@ int ledger_open(struct ledger **out, const char *path, int create, struct err *e
         return -1;
     }
     sqlite3_busy_timeout(lg->db, 10000);
+    if (exception_register(lg->db) != SQLITE_OK) {
+        err_set(e, ERR_DB, "ledger %s: %s", path, sqlite3_errmsg(lg->db));
+        ledger_close(lg);
+        return -1;
+    }
     /* page_size counts only when the file is new (before WAL and the first table): 16 KiB
      * pages cut the system calls of a bulk ingest and of the WAL checkpoint four-fold. */
     if (ledger_exec(lg, "PRAGMA page_size = 16384; PRAGMA foreign_keys = ON; "
@@ -112,6 +118,26 @@ int ledger_open(struct ledger **out, const char *path, int create, struct err *e
         return -1;
     }
     *out = lg;
+    return 0;
+}
+
+int ledger_durable(struct ledger *lg, struct err *e)
+{
+    /* In WAL mode NORMAL syncs only at checkpoints: a power loss may undo the last commits.
+     * FULL syncs the WAL at every commit, so a row committed as 'sending' is on disk before
+     * its request leaves (live posting makes few commits: the cost does not show). */
+    sqlite3_stmt *st;
+    int level = -1;
+    if (ledger_exec(lg, "PRAGMA synchronous = FULL", e) < 0 ||
+        ledger_prepare(lg, &st, "PRAGMA synchronous", e) < 0)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        level = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (level != 2)         /* 2 = FULL */
+        return err_set(e, ERR_DB, "ledger: cannot make commits durable (synchronous is %d)",
+                       level);
+    log_verbose("ledger: synchronous = FULL: every commit is on disk before the next request");
     return 0;
 }
 
@@ -259,12 +285,12 @@ int ledger_audit_verify(struct ledger *lg, int64_t *entries, struct err *e)
     sqlite3_stmt *st;
     char prev[HASH_HEX_LEN] = "genesis", h[HASH_HEX_LEN];
     int64_t n = 0;
-    int rc = 0;
+    int rc = 0, s = SQLITE_DONE;
 
     if (ledger_prepare(lg, &st, "SELECT seq, run_id, event, detail, prev_hash, hash "
                                 "FROM audit_log ORDER BY seq", e) < 0)
         return -1;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t seq = sqlite3_column_int64(st, 0);
         const char *stored_prev = (const char *)sqlite3_column_text(st, 4);
         const char *stored = (const char *)sqlite3_column_text(st, 5);
@@ -279,6 +305,8 @@ int ledger_audit_verify(struct ledger *lg, int64_t *entries, struct err *e)
     }
     sqlite3_finalize(st);
     *entries = n;
+    if (rc == 0 && s != SQLITE_DONE)
+        return ledger_fail(lg, e, "read the audit log");
     return rc;
 }
 

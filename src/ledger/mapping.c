@@ -60,11 +60,15 @@ static int add_user_rules(struct mapping *m, const struct config *cfg)
 static int add_default_rules(struct mapping *m, struct ledger *lg, size_t cap, struct err *e)
 {
     sqlite3_stmt *st;
-    int idx = 0;
+    int idx = 0, s;
     if (ledger_prepare(lg, &st, "SELECT transaction_type, amount_type, amount_description, "
                        "account_role, tax, category FROM mapping_default ORDER BY id", e) < 0)
         return -1;
-    while (sqlite3_step(st) == SQLITE_ROW && m->n < cap) {
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (m->n == cap) {
+            sqlite3_finalize(st);
+            return err_set(e, ERR_INTERNAL, "more than %zu mapping rules", cap);
+        }
         struct mapping_rule *r = &m->rules[m->n++];
         memset(r, 0, sizeof *r);
         snprintf(r->transaction_type, sizeof r->transaction_type, "%s", ledger_text(st, 0));
@@ -79,7 +83,7 @@ static int add_default_rules(struct mapping *m, struct ledger *lg, size_t cap, s
         r->score = rule_score(r);
     }
     sqlite3_finalize(st);
-    return 0;
+    return s == SQLITE_DONE ? 0 : ledger_fail(lg, e, "read built-in mapping rules");
 }
 
 int mapping_load(struct mapping *m, struct ledger *lg, const struct config *cfg, struct err *e)

@@ -23,9 +23,12 @@ int outbox_get(struct ledger *lg, int64_t id, struct outbox_row *out, struct err
                        "FROM outbox WHERE id = ?", e) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    int s = sqlite3_step(st);
+    if (s == SQLITE_DONE) {
         rc = err_set(e, ERR_INPUT, "outbox row %lld does not exist (settlebook outbox list "
                      "shows them)", (long long)id);
+    } else if (s != SQLITE_ROW) {
+        rc = ledger_fail(lg, e, "read outbox row");
     } else {
         out->id = sqlite3_column_int64(st, 0);
         snprintf(out->settlement_id, sizeof out->settlement_id, "%s", col(st, 1));
@@ -87,15 +90,21 @@ int outbox_confirmed(struct ledger *lg, int64_t id, size_t n, unsigned char *con
                      struct err *e)
 {
     sqlite3_stmt *st;
+    int s;
     memset(confirmed, 0, n);
     if (ledger_prepare(lg, &st, "SELECT idx FROM outbox_doc WHERE outbox_id = ? AND state = "
                        "'confirmed'", e) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t i = sqlite3_column_int64(st, 0);
         if (i >= 0 && (size_t)i < n)
             confirmed[i] = 1;
+    }
+    if (s != SQLITE_DONE) {
+        ledger_fail(lg, e, "read confirmed documents");
+        sqlite3_finalize(st);
+        return -1;
     }
     sqlite3_finalize(st);
     return 0;
@@ -228,10 +237,13 @@ int outbox_record(struct ledger *lg, const struct outbox_row *r, size_t n_docs,
                        "outbox_doc WHERE outbox_id = ?1 AND state = 'confirmed'", e) < 0)
         goto fail;
     sqlite3_bind_int64(st, 1, r->id);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        confirmed = sqlite3_column_int64(st, 0);
-        snprintf(first_id, sizeof first_id, "%s", col(st, 1));
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        ledger_fail(lg, e, "count confirmed documents");
+        sqlite3_finalize(st);
+        goto fail;
     }
+    confirmed = sqlite3_column_int64(st, 0);
+    snprintf(first_id, sizeof first_id, "%s", col(st, 1));
     sqlite3_finalize(st);
     /* partly confirmed and nothing rejected (a lookup found some): the state stays */
     state = *dead ? "dead" : (size_t)confirmed == n_docs ? "confirmed" : r->state;

@@ -1,13 +1,18 @@
-/* post_int — what src/post*.c share. Private to the post stage. */
+/* post_int — what the post stage's files share. Private to src/post/. */
 #ifndef SETTLEBOOK_POST_INT_H
 #define SETTLEBOOK_POST_INT_H
 
-#include "base.h"
-#include "ledger.h"
+#include "post.h"
 #include "xero.h"
 
-/* The rendered requests as outbox rows (borrowing their strings), at least two rows long;
- * caller frees *out. */
+/* Brings the outbox rows of sid to reqs: identical rows stay, unposted ones are replaced, and
+ * a difference from something already in Xero becomes POSTED_DOCUMENT_CHANGED. Counts into
+ * out. Inside the caller's transaction. */
+int post_queue(struct ledger *lg, const char *sid, const struct xero_reqs *reqs,
+               struct post_summary *out, struct err *e);
+
+/* The rendered requests as outbox rows (borrowing their strings), without contact requests,
+ * at least two rows long (post_accrual.c); caller frees *out. */
 int post_rows(const struct xero_reqs *reqs, struct outbox_new **out, struct err *e);
 
 #endif

@@ -1,5 +1,6 @@
 /* post_preview — the dry run's output: reports/<period>/xero-preview.json holding each
- * request exactly as live mode will send it, and a readable summary on stdout. */
+ * request exactly as live mode will send it (those live will hold back marked "blocked"),
+ * and a readable summary on stdout. */
 #include "post.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include "base.h"
 #include "ledger.h"
 #include "xero.h"
+#include "journal.h"
 
 static const char *mode_name(int mode)
 {
@@ -28,10 +30,41 @@ int post_mkdirs(const char *dir, const char *sub, char *out, size_t cap, struct 
     return 0;
 }
 
+/* One request of the preview; blocked is "" or why live will not send it. */
+static int render_one(struct ledger *lg, sqlite3_stmt *st, const char *blocked, struct jw *w,
+                      struct err *e)
+{
+    struct outbox_row row = {0};
+    char *part = NULL, key[136];
+    if (sqlite3_column_int(st, 8) &&
+        (outbox_get(lg, sqlite3_column_int64(st, 7), &row, e) < 0 ||
+         xero_effective(lg, &row, &part, key, e) < 0)) {
+        outbox_row_free(&row);
+        return -1;
+    }
+    jw_obj(w);
+    jw_kstr(w, "settlement_id", ledger_text(st, 0));
+    jw_kstr(w, "period", ledger_text(st, 1));
+    jw_kstr(w, "method", ledger_text(st, 2));
+    jw_kstr(w, "path", ledger_text(st, 3));
+    jw_kstr(w, "query", ledger_text(st, 4));
+    jw_kstr(w, "idempotency_key", part ? key : ledger_text(st, 5));
+    jw_key(w, "body");
+    jw_pretty(w, part ? part : ledger_text(st, 6));
+    if (blocked[0])
+        jw_kstr(w, "blocked", blocked);
+    jw_end_obj(w);
+    free(part);
+    outbox_row_free(&row);
+    return 0;
+}
+
 static int render(struct ledger *lg, const struct config *cfg, const char *period,
                   struct jw *w, struct err *e)
 {
     sqlite3_stmt *st;
+    char sid[64] = "", blocked[320] = "";
+    int s, rc = 0;
     jw_obj(w);
     jw_kint(w, "version", 1);
     jw_kstr(w, "mode", mode_name(cfg->mode));
@@ -43,37 +76,30 @@ static int render(struct ledger *lg, const struct config *cfg, const char *perio
     if (ledger_prepare(lg, &st, "SELECT o.settlement_id, o.month, o.method, o.path, o.query, "
                        "o.idempotency_key, o.body, o.id, o.state != 'confirmed' AND EXISTS "
                        "(SELECT 1 FROM outbox_doc d WHERE d.outbox_id = o.id AND d.state = "
-                       "'confirmed') FROM outbox o LEFT JOIN settlement s ON "
+                       "'confirmed'), o.state FROM outbox o LEFT JOIN settlement s ON "
                        "s.settlement_id = o.settlement_id WHERE o.month = ? AND o.state != "
-                       "'superseded' AND (s.id IS NOT NULL OR o.settlement_id GLOB "
-                       "'ACCRUAL-*') ORDER BY s.id IS NULL, s.start_utc, o.settlement_id, "
-                       "o.seq", e) < 0)
+                       "'superseded' AND (s.id IS NOT NULL OR o.settlement_id GLOB '"
+                       COGS_SID_PREFIX "*' OR o.settlement_id GLOB '" XERO_ITEMS_PREFIX "*' OR "
+                       "o.settlement_id GLOB 'ACCRUAL-*') ORDER BY o.settlement_id GLOB '"
+                       XERO_ITEMS_PREFIX "*' DESC, s.id IS NULL, o.settlement_id GLOB "
+                       "'ACCRUAL-*', s.start_utc, o.settlement_id, o.seq", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        struct outbox_row row = {0};
-        char *part = NULL, key[136];
-        if (sqlite3_column_int(st, 8) &&
-            (outbox_get(lg, sqlite3_column_int64(st, 7), &row, e) < 0 ||
-             xero_effective(lg, &row, &part, key, e) < 0)) {
-            outbox_row_free(&row);
-            sqlite3_finalize(st);
-            return -1;
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        /* what holds a settlement back marks each of its requests not yet in Xero */
+        if (strcmp(sid, ledger_text(st, 0)) != 0) {
+            snprintf(sid, sizeof sid, "%s", ledger_text(st, 0));
+            rc = xero_held_back(lg, sid, blocked, sizeof blocked, e) < 0 ? -1 : 0;
         }
-        jw_obj(w);
-        jw_kstr(w, "settlement_id", ledger_text(st, 0));
-        jw_kstr(w, "period", ledger_text(st, 1));
-        jw_kstr(w, "method", ledger_text(st, 2));
-        jw_kstr(w, "path", ledger_text(st, 3));
-        jw_kstr(w, "query", ledger_text(st, 4));
-        jw_kstr(w, "idempotency_key", part ? key : ledger_text(st, 5));
-        jw_key(w, "body");
-        jw_pretty(w, part ? part : ledger_text(st, 6));
-        jw_end_obj(w);
-        free(part);
-        outbox_row_free(&row);
+        if (rc == 0)
+            rc = render_one(lg, st, strcmp(ledger_text(st, 9), "confirmed") ? blocked : "", w,
+                            e);
     }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = ledger_fail(lg, e, "read the preview's requests");
     sqlite3_finalize(st);
+    if (rc < 0)
+        return -1;
     jw_end_arr(w);
     jw_end_obj(w);
     return 0;
@@ -83,74 +109,102 @@ static int render(struct ledger *lg, const struct config *cfg, const char *perio
 static int print_requests(struct ledger *lg, const char *sid, const char *period,
                           struct err *e)
 {
+    FILE *out = log_report_file();
     sqlite3_stmt *st;
-    int n = 0;
+    int n = 0, s;
     if (ledger_prepare(lg, &st, "SELECT method, path, doc_number, state FROM outbox WHERE "
                        "settlement_id = ? AND month = ? AND state != 'superseded' ORDER BY seq",
                        e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, period, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        printf("    %-4s %-16s %s%s%s\n", ledger_text(st, 0), ledger_text(st, 1),
-               ledger_text(st, 2), strcmp(ledger_text(st, 3), "pending") ? "  " : "",
-               strcmp(ledger_text(st, 3), "pending") ? ledger_text(st, 3) : "");
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        fprintf(out, "    %-4s %-16s %s%s%s\n", ledger_text(st, 0), ledger_text(st, 1),
+                ledger_text(st, 2), strcmp(ledger_text(st, 3), "pending") ? "  " : "",
+                strcmp(ledger_text(st, 3), "pending") ? ledger_text(st, 3) : "");
         n++;
+    }
+    if (s != SQLITE_DONE) {
+        ledger_fail(lg, e, "read the requests");
+        sqlite3_finalize(st);
+        return -1;
     }
     sqlite3_finalize(st);
     if (n == 0)
-        printf("    (no document this month: its lines net to zero or are blocked, see "
-               "exceptions)\n");
+        fprintf(out, "    (no document this month: its lines net to zero or are blocked, see "
+                "exceptions)\n");
     return 0;
 }
 
 /* Per settlement: its requests this month, the exceptions that concern it, then the month's
  * totals per account. */
-static int print_summary(struct ledger *lg, const char *period, struct err *e)
+static int print_summary(struct ledger *lg, const struct config *cfg, const char *period,
+                         int live, struct err *e)
 {
+    FILE *out = log_report_file();
     sqlite3_stmt *st;
-    char amt[MONEY_FMT_MAX], sid[64];
+    char amt[MONEY_FMT_MAX], sid[64], held[320];
+    int s, rc = 0;
     if (ledger_prepare(lg, &st, "SELECT DISTINCT s.settlement_id, s.currency, s.total_minor, "
                        "substr(s.start_utc,1,10), substr(s.end_utc,1,10), "
                        "(SELECT COUNT(*) FROM exception x WHERE x.settlement_id = s.settlement_id"
-                       " AND x.severity = 'error'), (SELECT COUNT(*) FROM exception x WHERE "
+                       " AND " EXCEPTION_OPEN_ERROR_SQL "), (SELECT COUNT(*) FROM exception x WHERE "
                        "x.settlement_id = s.settlement_id AND x.severity = 'warning'), "
                        "s.start_utc FROM journal j JOIN settlement s ON s.id = j.settlement_ref "
                        "WHERE j.month = ? ORDER BY s.start_utc, s.settlement_id", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
-    printf("Xero preview for %s (the exact requests; a dry run sends nothing)\n", period);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    if (live)
+        fprintf(out, "Xero requests for %s (sent now, in this order, but those held back)\n",
+                period);
+    else
+        fprintf(out, "Xero preview for %s (the exact requests; a dry run sends nothing)\n",
+                period);
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         int exp = money_exponent(ledger_text(st, 1));
         snprintf(sid, sizeof sid, "%s", ledger_text(st, 0));
-        printf("  settlement %s %s %s..%s total %s: %d error(s), %d warning(s)\n", sid,
-               ledger_text(st, 1), ledger_text(st, 3), ledger_text(st, 4),
-               money_format(amt, sqlite3_column_int64(st, 2), exp), sqlite3_column_int(st, 5),
-               sqlite3_column_int(st, 6));
-        if (print_requests(lg, sid, period, e) < 0) {
-            sqlite3_finalize(st);
-            return -1;
-        }
+        fprintf(out, "  settlement %s %s %s..%s total %s: %d error(s), %d warning(s)\n", sid,
+                ledger_text(st, 1), ledger_text(st, 3), ledger_text(st, 4),
+                money_format(amt, sqlite3_column_int64(st, 2), exp), sqlite3_column_int(st, 5),
+                sqlite3_column_int(st, 6));
+        rc = xero_held_back(lg, sid, held, sizeof held, e);
+        if (rc > 0)
+            fprintf(out, "    held back from Xero: %s\n", held);
+        if (rc >= 0)
+            rc = print_requests(lg, sid, period, e);
     }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = ledger_fail(lg, e, "read the settlements");
     sqlite3_finalize(st);
+    if (rc < 0)
+        return -1;
     if (ledger_prepare(lg, &st, "SELECT j.currency, l.account_code, l.category, "
                        "SUM(l.amount_minor), SUM(l.source_lines) FROM journal_line l JOIN "
                        "journal j ON j.id = l.journal_id WHERE j.month = ? GROUP BY 1, 2, 3 "
                        "ORDER BY 1, 2, 3", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
-    printf("  accounts (credit +, debit -):\n");
-    while (sqlite3_step(st) == SQLITE_ROW)
-        printf("    %s %-6s %-28s %14s  (%lld lines)\n", ledger_text(st, 0),
-               ledger_text(st, 1), ledger_text(st, 2),
-               money_format(amt, sqlite3_column_int64(st, 3), money_exponent(ledger_text(st, 0))),
-               (long long)sqlite3_column_int64(st, 4));
+    if (post_cogs_print(lg, cfg, period, e) < 0) {
+        sqlite3_finalize(st);
+        return -1;
+    }
+    fprintf(out, "  accounts (credit +, debit -):\n");
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_int64(st, 4);
+        fprintf(out, "    %s %-6s %-28s %14s  (%lld %s)\n", ledger_text(st, 0),
+                ledger_text(st, 1), ledger_text(st, 2),
+                money_format(amt, sqlite3_column_int64(st, 3),
+                             money_exponent(ledger_text(st, 0))),
+                (long long)n, n == 1 ? "line" : "lines");
+    }
+    if (s != SQLITE_DONE)
+        rc = ledger_fail(lg, e, "read the account totals");
     sqlite3_finalize(st);
-    return 0;
+    return rc;
 }
 
 int post_preview(struct ledger *lg, const struct config *cfg, const char *period,
-                 const char *dir, char *path_out, size_t path_cap, struct err *e)
+                 const char *dir, int live, char *path_out, size_t path_cap, struct err *e)
 {
     struct jw w;
     char folder[4096];
@@ -167,6 +221,12 @@ int post_preview(struct ledger *lg, const struct config *cfg, const char *period
         rc = fileio_write_atomic(path_out, jw_text(&w), strlen(jw_text(&w)), e);
     jw_free(&w);
     if (rc == 0 && log_level() >= LOG_NORMAL)
-        rc = print_summary(lg, period, e);
+        rc = print_summary(lg, cfg, period, live, e);
     return rc;
+}
+
+int post_preview_summary(struct ledger *lg, const struct config *cfg, const char *period,
+                         int live, struct err *e)
+{
+    return log_level() >= LOG_NORMAL ? print_summary(lg, cfg, period, live, e) : 0;
 }

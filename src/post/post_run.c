@@ -7,7 +7,10 @@ int post_run(struct ledger *lg, const struct config *cfg, const char *period,
 {
     if (ledger_begin(lg, e) < 0)
         return -1;
-    if (journal_run(lg, cfg, period, js, e) < 0 || post_outbox(lg, cfg, period, ps, e) < 0) {
+    struct cogs_summary cs;
+    if (journal_run(lg, cfg, period, js, e) < 0 || post_outbox(lg, cfg, period, ps, e) < 0 ||
+        post_items(lg, cfg, period, ps, e) < 0 ||
+        journal_cogs_run(lg, cfg, period, &cs, e) < 0 || post_cogs(lg, cfg, period, ps, e) < 0) {
         ledger_rollback(lg);
         return -1;
     }

@@ -98,8 +98,41 @@ static const struct {
     { "unmapped", reconcile_unmapped }, { "duplicates", reconcile_duplicates },
     { "reserve", reconcile_reserve },   { "deposit", reconcile_deposit },
     { "orders", reconcile_orders },     { "refunds", reconcile_refunds },
-    { "fees", reconcile_fees },
+    { "fees", reconcile_fees },         { "inventory", reconcile_inventory },
 };
+
+/* Skipping an unchanged rerun. Reconcile reads the settlements, their lines, the order
+ * history and the bank lines (all from the source files stage_digest covers), the mapping
+ * rules and the config. When their digest is the one recorded for the period after its last
+ * run, and the period's rows are still the ones that run left (another period's run may have
+ * changed rows they share: a settlement crossing a month end, the ledger-wide rows), a run
+ * would change nothing: in is set to "" and nothing is done. */
+static int inputs_unchanged(struct ledger *lg, const struct config *cfg, const char *period,
+                            char in[HASH_HEX_LEN], struct err *e)
+{
+    char old[HASH_HEX_LEN], out[HASH_HEX_LEN], now[HASH_HEX_LEN];
+    if (stage_digest(lg, cfg, "reconcile", period, 0, in, e) < 0 ||
+        stage_get(lg, "reconcile", period, old, out, e) < 0)
+        return -1;
+    if (strcmp(in, old) != 0)
+        return 0;
+    if (stage_exceptions_digest(lg, "reconcile", period, now, e) < 0)
+        return -1;
+    if (strcmp(now, out) == 0) {
+        log_verbose("reconcile: inputs unchanged since the last run of %s: skipped",
+                    period[0] ? period : "all settlements");
+        in[0] = '\0';
+    }
+    return 0;
+}
+
+static int remember(struct ledger *lg, const char *period, const char *in, struct err *e)
+{
+    char out[HASH_HEX_LEN];
+    if (stage_exceptions_digest(lg, "reconcile", period, out, e) < 0)
+        return -1;
+    return stage_put(lg, "reconcile", period, in, out, e);
+}
 
 int reconcile_run(struct ledger *lg, const struct config *cfg, const char *period,
                   struct reconcile_summary *out, struct err *e)
@@ -107,6 +140,7 @@ int reconcile_run(struct ledger *lg, const struct config *cfg, const char *perio
     struct reconcile_ctx c = { .lg = lg, .cfg = cfg, .period = period ? period : "" };
     int64_t n, history;
     int rc = -1, changed = 0;
+    char in[HASH_HEX_LEN];
 
     memset(out, 0, sizeof *out);
     if (c.period[0] && period_parse(c.period, e) < 0)
@@ -118,6 +152,10 @@ int reconcile_run(struct ledger *lg, const struct config *cfg, const char *perio
         return -1;
     if (n == 0)
         return reconcile_counts(lg, c.period, out, e);
+    if (inputs_unchanged(lg, cfg, c.period, in, e) < 0)
+        return -1;
+    if (!in[0])
+        return reconcile_counts(lg, c.period, out, e);
     c.has_history = history != 0;
     if (exception_batch_begin(lg, &c.batch, e) < 0)
         goto done;
@@ -128,7 +166,8 @@ int reconcile_run(struct ledger *lg, const struct config *cfg, const char *perio
         log_verbose("reconcile: %s checks took %lld ms", checks[i].name,
                     (long long)(clock_mono_ms() - t0));
     }
-    if (exception_batch_apply(c.batch, "reconcile", c.period, &changed, e) < 0)
+    if (exception_batch_apply(c.batch, "reconcile", c.period, &changed, e) < 0 ||
+        remember(lg, c.period, in, e) < 0)
         goto done;
     rc = 0;
 done:

@@ -36,12 +36,79 @@ int reconcile_each(struct reconcile_ctx *c, sqlite3_stmt *st,
                    int (*row)(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e),
                    struct err *e);
 
+/* ---- streaming (reconcile_scan.c) ------------------------------------------------------
+ * The line checks run as C passes over each settlement's lines (in the order of the
+ * settlement_ref index) with hash tables keyed by what the old GROUP BY grouped by, and sort
+ * their groups by the old ORDER BY, so they emit the same rows in the same order. */
+#define RECONCILE_KEY_MAX (4 << 20)       /* bytes of one grouping key */
+#define RECONCILE_GROUPS_MAX 4000000      /* distinct groups of one hash table */
+
+/* 1 when SETTLEBOOK_RECONCILE_SQL=1: run the reference GROUP BY queries instead. */
+int reconcile_sql_reference(void);
+
+/* A grouping key: fields appended as tagged bytes (NULL and "" differ). Owned buffer. */
+struct rkey {
+    char *buf;
+    size_t len, cap;
+};
+void rkey_reset(struct rkey *k);
+int rkey_text(struct rkey *k, const char *s, size_t n, struct err *e);
+int rkey_col(struct rkey *k, sqlite3_stmt *st, int i, struct err *e);
+int rkey_int(struct rkey *k, int64_t v, struct err *e);
+void rkey_free(struct rkey *k);
+uint64_t reconcile_fp(const void *p, size_t n);
+
+/* Open-addressing table of key -> val_size zeroed bytes. */
+struct rtab_entry {
+    uint64_t hash;
+    char *val, *key;
+    size_t key_len;
+};
+struct rtab {
+    struct rtab_entry **slots;
+    size_t cap, n, val_size;
+};
+int rtab_init(struct rtab *t, size_t val_size, struct err *e);
+/* The value of key k, created zeroed (*created = 1) when new; NULL with e filled on error. */
+void *rtab_get(struct rtab *t, const struct rkey *k, int *created, struct err *e);
+/* The value of key k, or NULL when absent (never creates). */
+void *rtab_find(const struct rtab *t, const struct rkey *k);
+/* The n entries in slot order (malloc'd array; entries stay owned by t). */
+struct rtab_entry **rtab_entries(struct rtab *t, struct err *e);
+void rtab_free(struct rtab *t);
+
+/* A settlement in scope; strings valid during the callback. */
+struct rsettlement {
+    int64_t ref, lines;
+    const char *id, *currency, *marketplace;
+};
+/* Calls fn per settlement in scope, ORDER BY start_utc, settlement_id. */
+int reconcile_settlements(struct reconcile_ctx *c,
+                          int (*fn)(struct reconcile_ctx *c, const struct rsettlement *s,
+                                    struct err *e),
+                          struct err *e);
+/* Calls fn(arg, st) per line of settlement ref, with "SELECT columns". */
+int reconcile_lines_each(struct reconcile_ctx *c, const char *columns, int64_t ref,
+                         int (*fn)(void *arg, sqlite3_stmt *st, struct err *e), void *arg,
+                         struct err *e);
+/* Calls fn(arg, st) per row of sql (no parameters). */
+int reconcile_query_each(struct reconcile_ctx *c, const char *sql,
+                         int (*fn)(void *arg, sqlite3_stmt *st, struct err *e), void *arg,
+                         struct err *e);
+/* Settlements in the whole ledger. */
+int reconcile_settlement_count(struct reconcile_ctx *c, int64_t *out, struct err *e);
+/* ORDER BY on TEXT: bytes, NULL first. */
+int reconcile_cmp_text(const char *a, const char *b);
+/* *sum += v, an error on 64-bit overflow (as SQLite's sum()). */
+int reconcile_add(int64_t *sum, int64_t v, struct err *e);
+
 /* The checks, run in this order by reconcile_run:
  *   unmapped    UNMAPPED                     duplicates  DUPLICATE_LINE
  *   reserve     RESERVE_DISCONTINUITY        deposit     DEPOSIT_*, bank CURRENCY_MISMATCH
  *   orders      ORDER_*, PRICE_MISMATCH, the order side of CURRENCY_MISMATCH
  *   refunds     REFUND_WITHOUT_ORDER, REFUND_EXCEEDS_CHARGE
- *   fees        FEE_ANOMALY */
+ *   fees        FEE_ANOMALY
+ *   inventory   REIMBURSEMENT_DUE, UNITS_NOT_SETTLED, INVENTORY_MISMATCH */
 int reconcile_unmapped(struct reconcile_ctx *c, struct err *e);
 int reconcile_duplicates(struct reconcile_ctx *c, struct err *e);
 int reconcile_reserve(struct reconcile_ctx *c, struct err *e);
@@ -49,5 +116,6 @@ int reconcile_deposit(struct reconcile_ctx *c, struct err *e);
 int reconcile_orders(struct reconcile_ctx *c, struct err *e);
 int reconcile_refunds(struct reconcile_ctx *c, struct err *e);
 int reconcile_fees(struct reconcile_ctx *c, struct err *e);
+int reconcile_inventory(struct reconcile_ctx *c, struct err *e);
 
 #endif

@@ -78,13 +78,10 @@ static char *suggested_rule(const char *tt, const char *at, const char *ad, int6
     return s;
 }
 
-static int unmapped_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
+static int unmapped_emit(struct reconcile_ctx *c, const struct mapping *m, const char *sid,
+                         const char *cur, const char *tt, const char *at, const char *ad,
+                         const char *mk, int64_t n, int64_t sum, struct err *e)
 {
-    const struct mapping *m = &((struct unmapped *)c->scratch)->m;
-    const char *tt = reconcile_str(st, 2), *at = reconcile_str(st, 3);
-    const char *ad = reconcile_str(st, 4), *mk = reconcile_str(st, 5);
-    const char *cur = reconcile_str(st, 1);
-    int64_t n = sqlite3_column_int64(st, 6), sum = sqlite3_column_int64(st, 7);
     char amt[RECONCILE_AMOUNT_MAX], expl[640], action[768];
     char *rule;
     int rc;
@@ -102,14 +99,22 @@ static int unmapped_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e
              "right account), then rerun reconcile.", rule);
     free(rule);
     struct exception_row r = {
-        .kind = "UNMAPPED", .severity = "error", .settlement_id = reconcile_str(st, 0),
+        .kind = "UNMAPPED", .severity = "error", .settlement_id = sid,
         .currency = cur, .has_actual = 1, .actual = sum, .explanation = expl, .action = action,
     };
     rc = reconcile_emit(c, &r, e);
     return rc;
 }
 
-int reconcile_unmapped(struct reconcile_ctx *c, struct err *e)
+static int unmapped_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
+{
+    return unmapped_emit(c, &((struct unmapped *)c->scratch)->m, reconcile_str(st, 0),
+                         reconcile_str(st, 1), reconcile_str(st, 2), reconcile_str(st, 3),
+                         reconcile_str(st, 4), reconcile_str(st, 5),
+                         sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7), e);
+}
+
+static int unmapped_sql(struct reconcile_ctx *c, struct err *e)
 {
     struct unmapped u;
     sqlite3_stmt *st;
@@ -129,26 +134,39 @@ int reconcile_unmapped(struct reconcile_ctx *c, struct err *e)
     return rc;
 }
 
-static int same_settlement_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
+/* One group of identical lines: the fields as SAME_SETTLEMENT selects them. */
+struct dup_group {
+    const char *order_id, *sku, *tt, *at, *ad, *posted;
+    int64_t one, n, sum;
+};
+
+static int same_settlement_emit(struct reconcile_ctx *c, const char *sid, const char *cur,
+                                const struct dup_group *g, struct err *e)
 {
-    const char *cur = reconcile_str(st, 1);
-    int64_t one = sqlite3_column_int64(st, 7), n = sqlite3_column_int64(st, 8);
     char amt[RECONCILE_AMOUNT_MAX], expl[512];
     snprintf(expl, sizeof expl, "%lld identical lines %s / %s / %s of %s posted %s (order %s, "
-             "SKU %s) in one settlement.", (long long)n, reconcile_str(st, 4),
-             reconcile_str(st, 5), reconcile_str(st, 6), reconcile_amount(amt, one, cur),
-             reconcile_col(st, 10) ? reconcile_str(st, 10) : "(no date)",
-             reconcile_col(st, 2) ? reconcile_str(st, 2) : "-",
-             reconcile_col(st, 3) ? reconcile_str(st, 3) : "-");
+             "SKU %s) in one settlement.", (long long)g->n, g->tt, g->at, g->ad,
+             reconcile_amount(amt, g->one, cur), g->posted ? g->posted : "(no date)",
+             g->order_id ? g->order_id : "-", g->sku ? g->sku : "-");
     struct exception_row r = {
-        .kind = "DUPLICATE_LINE", .severity = "warning", .settlement_id = reconcile_str(st, 0),
-        .order_id = reconcile_col(st, 2), .sku = reconcile_col(st, 3), .currency = cur,
-        .has_expected = 1, .expected = one, .has_actual = 1,
-        .actual = sqlite3_column_int64(st, 9), .explanation = expl,
+        .kind = "DUPLICATE_LINE", .severity = "warning", .settlement_id = sid,
+        .order_id = g->order_id, .sku = g->sku, .currency = cur,
+        .has_expected = 1, .expected = g->one, .has_actual = 1, .actual = g->sum,
+        .explanation = expl,
         .action = "Check the order's transactions in Seller Central; if Amazon charged or paid "
                   "it twice, open a case with Selling Partner Support.",
     };
     return reconcile_emit(c, &r, e);
+}
+
+static int same_settlement_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
+{
+    struct dup_group g = {
+        .order_id = reconcile_col(st, 2), .sku = reconcile_col(st, 3),
+        .tt = reconcile_str(st, 4), .at = reconcile_str(st, 5), .ad = reconcile_str(st, 6),
+        .posted = reconcile_col(st, 10), .one = sqlite3_column_int64(st, 7),
+        .n = sqlite3_column_int64(st, 8), .sum = sqlite3_column_int64(st, 9) };
+    return same_settlement_emit(c, reconcile_str(st, 0), reconcile_str(st, 1), &g, e);
 }
 
 static int across_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
@@ -171,12 +189,315 @@ static int across_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
     return reconcile_emit(c, &r, e);
 }
 
+static int dup_settlement(struct reconcile_ctx *c, const struct rsettlement *s, struct err *e);
+
 int reconcile_duplicates(struct reconcile_ctx *c, struct err *e)
 {
     sqlite3_stmt *st;
-    if (ledger_prepare(c->lg, &st, SAME_SETTLEMENT, e) < 0 ||
-        reconcile_each(c, st, same_settlement_row, e) < 0 ||
-        ledger_prepare(c->lg, &st, ACROSS_SETTLEMENTS, e) < 0)
+    int64_t n;
+    if (reconcile_sql_reference()) {
+        if (ledger_prepare(c->lg, &st, SAME_SETTLEMENT, e) < 0 ||
+            reconcile_each(c, st, same_settlement_row, e) < 0)
+            return -1;
+    } else if (reconcile_settlements(c, dup_settlement, e) < 0)
+        return -1;
+    /* a ledger of one settlement has nothing to compare across */
+    if (!reconcile_sql_reference()) {
+        if (reconcile_settlement_count(c, &n, e) < 0)
+            return -1;
+        if (n < 2)
+            return 0;
+    }
+    if (ledger_prepare(c->lg, &st, ACROSS_SETTLEMENTS, e) < 0)
         return -1;
     return reconcile_each(c, st, across_row, e);
+}
+
+/* ---- the streaming passes --------------------------------------------------------------- */
+
+/* UNMAPPED: one table of (transaction-type, amount-type, amount-description, marketplace)
+ * per settlement; combinations are few, so each keeps its own copies of the texts. */
+struct combo {
+    int64_t n, sum;
+    char *f[4];
+};
+
+struct combo_pass {
+    const struct rsettlement *s;
+    struct rtab t;
+    struct rkey k;
+};
+
+static int combo_line(void *arg, sqlite3_stmt *st, struct err *e)
+{
+    struct combo_pass *p = arg;
+    const char *f[4] = { reconcile_str(st, 0), reconcile_str(st, 1), reconcile_str(st, 2),
+                         reconcile_col(st, 3) };
+    int created;
+    if (!f[3] || !f[3][0])
+        f[3] = p->s->marketplace;
+    rkey_reset(&p->k);
+    for (int i = 0; i < 4; i++)
+        if (rkey_text(&p->k, f[i], strlen(f[i]), e) < 0)
+            return -1;
+    struct combo *x = rtab_get(&p->t, &p->k, &created, e);
+    if (!x)
+        return -1;
+    for (int i = 0; created && i < 4; i++)
+        if (!(x->f[i] = strdup(f[i])))
+            return err_set(e, ERR_NOMEM, "out of memory");
+    x->n++;
+    return reconcile_add(&x->sum, sqlite3_column_int64(st, 4), e);
+}
+
+static int combo_cmp(const void *a, const void *b)
+{
+    const struct combo *x = (const void *)(*(struct rtab_entry *const *)a)->val;
+    const struct combo *y = (const void *)(*(struct rtab_entry *const *)b)->val;
+    int d = 0;
+    for (int i = 0; i < 4 && d == 0; i++)
+        d = strcmp(x->f[i], y->f[i]);
+    return d;
+}
+
+static int combos_emit(struct reconcile_ctx *c, const struct combo_pass *p, struct err *e)
+{
+    struct rtab_entry **v = rtab_entries((struct rtab *)&p->t, e);
+    int rc = 0;
+    if (!v)
+        return -1;
+    if (p->t.n > 1)
+        qsort(v, p->t.n, sizeof *v, combo_cmp);
+    for (size_t i = 0; rc == 0 && i < p->t.n; i++) {
+        const struct combo *x = (const void *)v[i]->val;
+        if (!mapping_find(&((struct unmapped *)c->scratch)->m, x->f[0], x->f[1], x->f[2],
+                          x->f[3]))
+            rc = unmapped_emit(c, &((struct unmapped *)c->scratch)->m, p->s->id,
+                               p->s->currency, x->f[0], x->f[1], x->f[2], x->f[3], x->n,
+                               x->sum, e);
+    }
+    free(v);
+    return rc;
+}
+
+static void combos_free(struct combo_pass *p)
+{
+    for (size_t i = 0; p->t.slots && i < p->t.cap; i++)
+        if (p->t.slots[i])
+            for (int j = 0; j < 4; j++)
+                free(((struct combo *)(void *)p->t.slots[i]->val)->f[j]);
+    rtab_free(&p->t);
+    rkey_free(&p->k);
+}
+
+static int unmapped_settlement(struct reconcile_ctx *c, const struct rsettlement *s,
+                               struct err *e)
+{
+    struct combo_pass p = { .s = s };
+    int rc = rtab_init(&p.t, sizeof(struct combo), e);
+    if (rc == 0)
+        rc = reconcile_lines_each(c, "transaction_type, amount_type, amount_description, "
+                                  "marketplace, amount_minor", s->ref, combo_line, &p, e);
+    if (rc == 0)
+        rc = combos_emit(c, &p, e);
+    combos_free(&p);
+    return rc;
+}
+
+int reconcile_unmapped(struct reconcile_ctx *c, struct err *e)
+{
+    struct unmapped u;
+    int rc;
+    if (reconcile_sql_reference())
+        return unmapped_sql(c, e);
+    if (mapping_load(&u.m, c->lg, c->cfg, e) < 0) {
+        mapping_free(&u.m);
+        return -1;
+    }
+    c->scratch = &u;
+    rc = reconcile_settlements(c, unmapped_settlement, e);
+    c->scratch = NULL;
+    mapping_free(&u.m);
+    return rc;
+}
+
+/* DUPLICATE_LINE within a settlement: a 64-bit fingerprint of each line's whole key; only the
+ * lines whose fingerprint repeats are kept with their texts, grouped exactly and sorted as
+ * SAME_SETTLEMENT orders them (a collision costs a second look, never a wrong row). Memory
+ * stays flat: at most DUP_FP_CHUNK fingerprints are held at once, so a settlement of more
+ * lines is done in k = lines / DUP_FP_CHUNK partitions (fingerprint mod k), one scan each;
+ * each scan also keeps the lines of the previous partition's repeats, so k + 1 scans in all. */
+#define DUP_COLS                                                                           \
+    "order_id, sku, transaction_type, amount_type, amount_description, amount_minor, "     \
+    "posted, order_item_code, adjustment_id, shipment_id"
+enum { DUP_NFIELDS = 10, DUP_AMOUNT = 5 };
+#define DUP_FP_CHUNK ((int64_t)1 << 21) /* 16 MiB of fingerprints */
+
+/* DUP_FP_CHUNK, or SETTLEBOOK_RECONCILE_FP_CHUNK (a test hook: small chunks make the
+ * equivalence test run the partitioned passes on small files). */
+static int64_t dup_fp_chunk(void)
+{
+    const char *v = getenv("SETTLEBOOK_RECONCILE_FP_CHUNK");
+    long long n = v ? atoll(v) : 0;
+    return n > 0 ? (int64_t)n : DUP_FP_CHUNK;
+}
+
+struct dup_line {
+    char *f[DUP_NFIELDS]; /* NULL for SQL NULL; f[DUP_AMOUNT] unused */
+    int64_t amount;
+};
+
+struct dup_pass {
+    struct rkey k;
+    uint64_t parts, part;  /* this scan fingerprints partition `part` (parts = none left) */
+    uint64_t *fp, *cand;   /* fingerprints of `part`; repeats of the previous partition */
+    size_t n, cap, ncand;
+    struct dup_line *lines;
+    size_t nlines, caplines;
+};
+
+static int dup_key(struct dup_pass *p, sqlite3_stmt *st, struct err *e)
+{
+    rkey_reset(&p->k);
+    for (int i = 0; i < DUP_NFIELDS; i++)
+        if ((i == DUP_AMOUNT ? rkey_int(&p->k, sqlite3_column_int64(st, i), e)
+                             : rkey_col(&p->k, st, i, e)) < 0)
+            return -1;
+    return 0;
+}
+
+static int grow(void **v, size_t *cap, size_t need, size_t size, struct err *e)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap + *cap / 2 : 1024;
+    void *x = realloc(*v, n * size);
+    if (!x)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    *v = x;
+    *cap = n;
+    return 0;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int dup_keep_line(struct dup_pass *p, sqlite3_stmt *st, struct err *e)
+{
+    if (grow((void **)&p->lines, &p->caplines, p->nlines + 1, sizeof *p->lines, e) < 0)
+        return -1;
+    struct dup_line *l = &p->lines[p->nlines++];
+    memset(l, 0, sizeof *l);
+    l->amount = sqlite3_column_int64(st, DUP_AMOUNT);
+    for (int i = 0; i < DUP_NFIELDS; i++) {
+        const char *t = i == DUP_AMOUNT ? NULL : reconcile_col(st, i);
+        if (t && !(l->f[i] = strdup(t)))
+            return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static int dup_scan_line(void *arg, sqlite3_stmt *st, struct err *e)
+{
+    struct dup_pass *p = arg;
+    uint64_t h;
+    if (dup_key(p, st, e) < 0)
+        return -1;
+    h = reconcile_fp(p->k.buf, p->k.len);
+    if (p->ncand && bsearch(&h, p->cand, p->ncand, sizeof h, u64_cmp) &&
+        dup_keep_line(p, st, e) < 0)
+        return -1;
+    if (p->part >= p->parts || h % p->parts != p->part)
+        return 0;
+    if (grow((void **)&p->fp, &p->cap, p->n + 1, sizeof *p->fp, e) < 0)
+        return -1;
+    p->fp[p->n++] = h;
+    return 0;
+}
+
+/* Moves the fingerprints of the partition just scanned that occur more than once to cand. */
+static int dup_candidates(struct dup_pass *p, struct err *e)
+{
+    size_t k = 0;
+    if (p->n > 1)
+        qsort(p->fp, p->n, sizeof *p->fp, u64_cmp);
+    for (size_t i = 1; i < p->n; i++)
+        if (p->fp[i] == p->fp[i - 1] && (k == 0 || p->fp[k - 1] != p->fp[i]))
+            p->fp[k++] = p->fp[i]; /* in place: k < i always */
+    free(p->cand);
+    p->cand = NULL;
+    p->ncand = k;
+    p->n = 0;
+    if (k && !(p->cand = malloc(k * sizeof *p->cand)))
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if (k)
+        memcpy(p->cand, p->fp, k * sizeof *p->cand);
+    return 0;
+}
+
+/* SAME_SETTLEMENT's ORDER BY: order_id, sku, the three types, amount, posted, order item,
+ * adjustment, shipment (the columns are in that order). */
+static int dup_cmp(const void *a, const void *b)
+{
+    const struct dup_line *x = a, *y = b;
+    for (int i = 0; i < DUP_NFIELDS; i++) {
+        int d = i == DUP_AMOUNT ? (x->amount > y->amount) - (x->amount < y->amount)
+                                : reconcile_cmp_text(x->f[i], y->f[i]);
+        if (d)
+            return d;
+    }
+    return 0;
+}
+
+static int dup_emit_groups(struct reconcile_ctx *c, const struct rsettlement *s,
+                           struct dup_pass *p, struct err *e)
+{
+    if (p->nlines > 1)
+        qsort(p->lines, p->nlines, sizeof *p->lines, dup_cmp);
+    for (size_t i = 0, j; i < p->nlines; i = j) {
+        struct dup_group g = { .order_id = p->lines[i].f[0], .sku = p->lines[i].f[1],
+                               .tt = p->lines[i].f[2], .at = p->lines[i].f[3],
+                               .ad = p->lines[i].f[4], .posted = p->lines[i].f[6],
+                               .one = p->lines[i].amount };
+        for (j = i; j < p->nlines && dup_cmp(&p->lines[i], &p->lines[j]) == 0; j++)
+            if (reconcile_add(&g.sum, p->lines[j].amount, e) < 0)
+                return -1;
+        g.n = (int64_t)(j - i);
+        if (g.n > 1 && same_settlement_emit(c, s->id, s->currency, &g, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void dup_free(struct dup_pass *p)
+{
+    for (size_t i = 0; i < p->nlines; i++)
+        for (int j = 0; j < DUP_NFIELDS; j++)
+            free(p->lines[i].f[j]);
+    free(p->lines);
+    free(p->fp);
+    free(p->cand);
+    rkey_free(&p->k);
+}
+
+static int dup_settlement(struct reconcile_ctx *c, const struct rsettlement *s, struct err *e)
+{
+    struct dup_pass p = {0};
+    int rc = 0;
+    int64_t chunk = dup_fp_chunk();
+    p.parts = (uint64_t)((s->lines + chunk - 1) / chunk);
+    if (p.parts == 0)
+        p.parts = 1;
+    for (p.part = 0; rc == 0 && (p.part < p.parts || p.ncand > 0); p.part++) {
+        rc = reconcile_lines_each(c, DUP_COLS, s->ref, dup_scan_line, &p, e);
+        if (rc == 0)
+            rc = dup_candidates(&p, e);
+    }
+    if (rc == 0)
+        rc = dup_emit_groups(c, s, &p, e);
+    dup_free(&p);
+    return rc;
 }

@@ -39,8 +39,8 @@ static int data_time(struct report_ctx *r, time_t *out, struct err *e)
 static int sheets(struct report_ctx *r, struct err *e)
 {
     static int (*const writers[])(struct report_ctx *, struct err *) = {
-        report_summary, report_exceptions, report_settlements, report_postings,
-        report_orders, report_fees, report_mapping, report_audit,
+        report_summary, report_charts, report_exceptions, report_settlements, report_postings,
+        report_orders, report_fees, report_inventory, report_mapping, report_audit,
     };
     if (mapping_load(&r->map, r->lg, r->cfg, e) < 0 || report_combos_load(r, e) < 0)
         return -1;

@@ -74,13 +74,13 @@ static int about(struct report_ctx *r, struct report_sheet *s, struct err *e)
                sizeof buf, &n, e) < 0)
         return -1;
     line(s, "Workbook", "Settlements in scope", buf, "", 0);
-    if (scalar(r, "SELECT coalesce(sum(x.severity = 'error'), 0) || ' error(s), ' || "
+    if (scalar(r, "SELECT coalesce(sum(" EXCEPTION_OPEN_ERROR_SQL "), 0) || ' error(s), ' || "
                "coalesce(sum(x.severity = 'warning'), 0) || ' warning(s), ' || "
                "coalesce(sum(x.severity = 'info'), 0) || ' info' FROM exception x WHERE "
                EXCEPTION_SCOPE_SQL, buf, sizeof buf, NULL,
                e) < 0 ||
         scalar(r, "SELECT COUNT(*) FROM exception x WHERE " EXCEPTION_SCOPE_SQL " AND "
-               "x.severity = 'error'", detail, sizeof detail, &n, e) < 0)
+               EXCEPTION_OPEN_ERROR_SQL, detail, sizeof detail, &n, e) < 0)
         return -1;
     snprintf(detail, sizeof detail, "%lld error(s) in scope; see the Exceptions sheet",
              (long long)n);

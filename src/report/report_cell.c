@@ -12,6 +12,8 @@ static const lxw_color_t fill_rgb[RF_COUNT] = { 0, 0xFFC7CE, 0xFFEB9C, 0xDDEBF7,
 int report_exp(const char *currency)
 {
     int exp = money_exponent(currency ? currency : "");
+    if (currency && strcmp(currency, EXCEPTION_UNITS) == 0)
+        return 0;   /* counts of units: whole numbers */
     return exp < 0 ? 2 : exp;
 }
 
@@ -56,7 +58,7 @@ lxw_format *report_fmt(struct report_ctx *r, int style, int fill, int exp)
         return NULL;
     format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
     if (style == RS_TEXT || style == RS_WRAP || style == RS_HEADER || style == RS_DATE ||
-        style == RS_DATETIME) {
+        style == RS_DATETIME || style == RS_TIME) {
         /* a little space after a right-aligned number in the column before */
         format_set_align(f, LXW_ALIGN_LEFT);
         format_set_indent(f, 1);
@@ -88,6 +90,9 @@ lxw_format *report_fmt(struct report_ctx *r, int style, int fill, int exp)
         break;
     case RS_DATETIME:
         format_set_num_format(f, "yyyy-mm-dd hh:mm");
+        break;
+    case RS_TIME:
+        format_set_num_format(f, "hh:mm:ss");
         break;
     case RS_HEADER_NUM:
         format_set_align(f, LXW_ALIGN_RIGHT);
@@ -412,4 +417,19 @@ void report_date(struct report_sheet *s, lxw_col_t c, const char *iso, int with_
         dt.sec = sec;
     worksheet_write_datetime(s->ws, s->row, c, &dt,
                              report_fmt(s->r, with_time ? RS_DATETIME : RS_DATE, s->fill, 0));
+}
+
+void report_time(struct report_sheet *s, lxw_col_t c, const char *iso)
+{
+    lxw_datetime dt;
+    int sec = 0;
+    memset(&dt, 0, sizeof dt);
+    /* a time of day alone: Excel's day 0 (year 0 in libxlsxwriter), formatted hh:mm:ss */
+    if (!iso || strlen(iso) < 19 || iso[10] != 'T' || digits(iso + 11, 2, &dt.hour) < 0 ||
+        digits(iso + 14, 2, &dt.min) < 0 || digits(iso + 17, 2, &sec) < 0) {
+        report_blank(s, c);
+        return;
+    }
+    dt.sec = sec;
+    worksheet_write_datetime(s->ws, s->row, c, &dt, report_fmt(s->r, RS_TIME, s->fill, 0));
 }

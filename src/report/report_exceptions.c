@@ -1,6 +1,6 @@
 /* report_exceptions — the Exceptions sheet: every exception in scope (those of the
  * settlements touching the period and the ledger-wide ones), errors first, each row filled
- * by its severity. Reads the exception table only; never runs reconcile. */
+ * by its severity, with its stable id and, for an accepted error, "accepted: <reason>". Reads the exception table only; never runs reconcile. */
 #include "report_int.h"
 
 #include <string.h>
@@ -10,14 +10,17 @@ static const struct report_col cols[] = {
     { "Severity", 9, 0 }, { "Kind", 26, 0 }, { "Settlement ID", 14, 0 }, { "Order ID", 21, 0 },
     { "SKU", 22, 0 }, { "Currency", 9, 0 }, { "Expected", 13, 1 }, { "Actual", 13, 1 },
     { "Difference", 13, 1 }, { "Explanation", 60, 0 }, { "Suggested action", 50, 0 },
+    { "Exception ID", 14, 0 }, { "Accepted", 40, 0 },
 };
-enum { C_SEV, C_KIND, C_ID, C_ORDER, C_SKU, C_CUR, C_EXP, C_ACT, C_DIFF, C_WHY, C_ACTION };
+enum { C_SEV, C_KIND, C_ID, C_ORDER, C_SKU, C_CUR, C_EXP, C_ACT, C_DIFF, C_WHY, C_ACTION,
+       C_UID, C_ACCEPTED };
 
 static const char ROWS[] =
     "SELECT x.severity, x.kind, x.settlement_id, x.order_id, x.sku, "
     "coalesce(x.currency, (SELECT s2.currency FROM settlement s2 WHERE s2.settlement_id = "
     "x.settlement_id), ?2), x.expected_minor, x.actual_minor, x.difference_minor, "
-    "x.explanation, x.action FROM exception x WHERE " EXCEPTION_SCOPE_SQL " "
+    "x.explanation, x.action, x.uid, (SELECT 'accepted: ' || a.reason FROM exception_accept a "
+    "WHERE a.uid = x.uid) FROM exception x WHERE " EXCEPTION_SCOPE_SQL " "
     "ORDER BY CASE x.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, x.kind, "
     "x.settlement_id, x.order_id, x.sku, x.id";
 
@@ -54,6 +57,11 @@ int report_exceptions(struct report_ctx *r, struct err *e)
         amount(&s, C_DIFF, st, 8, exp);
         report_wrap(&s, C_WHY, report_col_text(st, 9));
         report_wrap(&s, C_ACTION, report_col_text(st, 10));
+        report_text(&s, C_UID, report_col_text(st, 11));
+        if (sqlite3_column_type(st, 12) == SQLITE_NULL)
+            report_blank(&s, C_ACCEPTED);
+        else
+            report_wrap(&s, C_ACCEPTED, report_col_text(st, 12));
         report_next_row(&s);
     }
     sqlite3_finalize(st);

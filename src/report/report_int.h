@@ -22,7 +22,7 @@
 
 /* Cell styles; each combines with a fill and (for money) the currency's exponent. */
 enum report_style {
-    RS_TEXT, RS_WRAP, RS_MONEY, RS_INT, RS_PCT, RS_DATE, RS_DATETIME, RS_HEADER,
+    RS_TEXT, RS_WRAP, RS_MONEY, RS_INT, RS_PCT, RS_DATE, RS_DATETIME, RS_TIME, RS_HEADER,
     RS_HEADER_NUM, RS_COUNT
 };
 enum report_fill { RF_NONE, RF_ERROR, RF_WARNING, RF_INFO, RF_TOTAL, RF_COUNT };
@@ -97,6 +97,8 @@ void report_int(struct report_sheet *s, lxw_col_t c, int64_t v);
 void report_pct(struct report_sheet *s, lxw_col_t c, int64_t num, int64_t den);
 /* "YYYY-MM-DD[THH:MM:SS...]" as a date cell (with_time: date and time); other text as text. */
 void report_date(struct report_sheet *s, lxw_col_t c, const char *iso, int with_time);
+/* The time of day of "YYYY-MM-DDTHH:MM:SS..." as a time cell (hh:mm:ss); blank without one. */
+void report_time(struct report_sheet *s, lxw_col_t c, const char *iso);
 void report_blank(struct report_sheet *s, lxw_col_t c);
 /* Moves to the next row and resets the fill. A row with wrapped text gets the height of its
  * longest cell: spreadsheets do not all grow rows for wrapped text on their own. */
@@ -117,11 +119,13 @@ void report_combos_free(struct report_ctx *r);
 
 /* The sheets, in workbook order. */
 int report_summary(struct report_ctx *r, struct err *e);
+int report_charts(struct report_ctx *r, struct err *e);
 int report_exceptions(struct report_ctx *r, struct err *e);
 int report_settlements(struct report_ctx *r, struct err *e);
 int report_postings(struct report_ctx *r, struct err *e);
 int report_orders(struct report_ctx *r, struct err *e);
 int report_fees(struct report_ctx *r, struct err *e);
+int report_inventory(struct report_ctx *r, struct err *e);
 int report_mapping(struct report_ctx *r, struct err *e);
 int report_audit(struct report_ctx *r, struct err *e);
 

@@ -1,8 +1,8 @@
 /* report_summary — the Summary sheet: one row per settlement touching the period (reported
- * total, sum of its lines, deposit check, Xero documents, exceptions, status) and a total row
- * per currency; then, once Finances API events are in, what Amazon owes at the period's end
- * (ledger_balance_each). Reads the settlement, exception, bank_line, outbox and Finances API
- * event tables only. */
+ * total, sum of its lines, deposit check, Xero documents, exceptions, status), a total row
+ * per currency, a legend of the status words and the sign convention; then, once Finances
+ * API events are in, what Amazon owes at the period's end (ledger_balance_each). Reads the
+ * settlement, exception, bank_line, outbox and Finances API event tables only. */
 #include "report_int.h"
 
 #include <stdio.h>
@@ -13,13 +13,58 @@
 
 static const struct report_col cols[] = {
     { "Settlement ID", 16, 0 }, { "Marketplace", 16, 0 }, { "Currency", 9, 0 },
-    { "Start", 17, 0 }, { "End", 17, 0 }, { "Deposit date", 14, 0 },
+    { "Start", 12, 0 }, { "Start time (UTC)", 10, 0 }, { "End", 12, 0 },
+    { "End time (UTC)", 10, 0 }, { "Deposit date", 12, 0 },
     { "Reported total", 16, 1 }, { "Sum of lines", 16, 1 }, { "Difference", 13, 1 },
     { "Deposit matched", 26, 0 }, { "Documents", 40, 0 }, { "Exceptions", 12, 1 },
     { "Status", 11, 0 },
 };
-enum { C_ID, C_MK, C_CUR, C_START, C_END, C_DEP, C_TOTAL, C_SUM, C_DIFF, C_DEPOSIT, C_DOCS,
-       C_EXC, C_STATUS };
+enum { C_ID, C_MK, C_CUR, C_START, C_START_T, C_END, C_END_T, C_DEP, C_TOTAL, C_SUM, C_DIFF,
+       C_DEPOSIT, C_DOCS, C_EXC, C_STATUS };
+
+/* The legend under the table: what the status and deposit words mean, and the signs. */
+static const char *const legend[][2] = {
+    { "Status", NULL },
+    { "ERRORS", "error-severity exceptions remain for this settlement (Exceptions sheet): fix "
+                "them before posting" },
+    { "UNPOSTED", "no Xero request built yet: run settlebook close (or post) for the month" },
+    { "OK", "requests built and shown in the dry-run preview, not yet all confirmed by Xero: "
+            "ready to post live" },
+    { "POSTED", "every Xero request of the settlement confirmed by Xero (live posting)" },
+    { "FAILED", "Xero rejected a document: settlebook outbox dead shows its message" },
+    { "Deposit matched", NULL },
+    { "Yes", "a bank statement line pays the reported total within 1 day before to 5 days "
+             "after the deposit date" },
+    { "No: ...", "the statement covers the date but no line pays the total (amount differs, "
+                 "not found, or another currency): see Exceptions" },
+    { "Not checked", "no bank statement in the settlement's currency covers the deposit date" },
+    { "Signs", NULL },
+    { "+ / -", "amounts are as Amazon reports them: + is owed to you (sales, reimbursements, a "
+               "deposit), - is charged to you (fees, refunds, promotions). In journals and the "
+               "Settlements sheet, credit is + and debit is -" },
+    { "Difference", "sum of lines - reported total; anything but 0 is a "
+                    "SETTLEMENT_TOTAL_MISMATCH" },
+    { "Dates", "dates and times are UTC, as Amazon writes them; a line's month follows the "
+               "configured posting time zone" },
+};
+
+static void write_legend(struct report_sheet *s, int totals_written)
+{
+    /* the legend follows the second empty row, whether or not totals came before it */
+    if (!totals_written)
+        report_next_row(s);
+    report_next_row(s);
+    for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++) {
+        if (!legend[i][1]) {
+            s->fill = RF_TOTAL;
+            report_text(s, C_ID, legend[i][0]);
+        } else {
+            report_text(s, C_ID, legend[i][0]);
+            report_text(s, C_MK, legend[i][1]);
+        }
+        report_next_row(s);
+    }
+}
 
 static const char ROWS[] =
     "SELECT s.settlement_id, s.marketplace, s.currency, s.start_utc, s.end_utc, "
@@ -30,7 +75,7 @@ static const char ROWS[] =
     "EXISTS (SELECT 1 FROM bank_line b WHERE b.currency = s.currency), "
     "(SELECT COUNT(*) FROM exception x WHERE x.settlement_id = s.settlement_id), "
     "(SELECT COUNT(*) FROM exception x WHERE x.settlement_id = s.settlement_id AND "
-    "  x.severity = 'error'), "
+    EXCEPTION_OPEN_ERROR_SQL "), "
     "(SELECT COUNT(*) FROM outbox o WHERE o.settlement_id = s.settlement_id AND "
     "  o.state != 'superseded'), "
     "(SELECT COUNT(*) FROM outbox o WHERE o.settlement_id = s.settlement_id AND "
@@ -215,8 +260,10 @@ int report_summary(struct report_ctx *r, struct err *e)
         report_text(&s, C_ID, id);
         report_text(&s, C_MK, report_col_text(st, 1));
         report_text(&s, C_CUR, cur);
-        report_date(&s, C_START, report_col_text(st, 3), 1);
-        report_date(&s, C_END, report_col_text(st, 4), 1);
+        report_date(&s, C_START, report_col_text(st, 3), 0);
+        report_time(&s, C_START_T, report_col_text(st, 3));
+        report_date(&s, C_END, report_col_text(st, 4), 0);
+        report_time(&s, C_END_T, report_col_text(st, 4));
         report_date(&s, C_DEP, report_col_text(st, 5), 0);
         report_money(&s, C_TOTAL, total, exp);
         report_money(&s, C_SUM, sum, exp);
@@ -238,6 +285,7 @@ int report_summary(struct report_ctx *r, struct err *e)
     totals(&s, t, nt);
     if (owed(r, &s, e) < 0)
         goto done;
+    write_legend(&s, nt > 0);
     rc = report_sheet_end(&s, e);
 done:
     sqlite3_finalize(st);

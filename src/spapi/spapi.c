@@ -96,7 +96,8 @@ int spapi_fetch(struct ledger *lg, const struct config *cfg, const struct spapi_
     sp->sum = out;
     if (setup(sp, e) < 0 ||
         (o && o->events ? spapi_events(sp, e) < 0
-                        : spapi_reports(sp, e) < 0 || spapi_orders(sp, e) < 0))
+                        : spapi_reports(sp, e) < 0 || spapi_orders(sp, e) < 0 ||
+                              spapi_inventory(sp, e) < 0))
         goto done;
     if (out->reports_refused) {
         err_set(e, ERR_INPUT, "%lld settlement report(s) were downloaded but refused by ingest "
@@ -112,18 +113,22 @@ done:
 
 void spapi_summary_print(const struct spapi_summary *s)
 {
+    FILE *out = log_report_file();
     if (s->events_since[0]) {
-        printf("events: %lld page(s), %lld new unsettled amount(s), posted from %s to %s\n",
-               (long long)s->event_pages, (long long)s->event_lines, s->events_since,
-               s->events_until);
+        fprintf(out, "events: %lld page(s), %lld new unsettled amount(s), posted from %s to "
+                "%s\n", (long long)s->event_pages, (long long)s->event_lines, s->events_since,
+                s->events_until);
         return;
     }
-    printf("fetch: %lld settlement report(s) listed: %lld fetched, %lld fetched before, "
-           "%lld still being prepared%s\n", (long long)s->reports_listed,
-           (long long)s->reports_fetched, (long long)s->reports_known,
-           (long long)s->reports_pending, s->reports_refused ? ", some refused" : "");
-    printf("orders: %lld order(s) in %lld page(s), %lld item(s), updated after %s; high-water "
-           "mark %s\n", (long long)s->orders, (long long)s->order_pages,
-           (long long)s->order_items, s->orders_since[0] ? s->orders_since : "-",
-           s->orders_hwm[0] ? s->orders_hwm : "none");
+    fprintf(out, "fetch: %lld settlement report(s) listed: %lld fetched, %lld fetched before, "
+            "%lld still being prepared%s\n", (long long)s->reports_listed,
+            (long long)s->reports_fetched, (long long)s->reports_known,
+            (long long)s->reports_pending, s->reports_refused ? ", some refused" : "");
+    fprintf(out, "orders: %lld order(s) in %lld page(s), %lld item(s), updated after %s; "
+            "high-water mark %s\n", (long long)s->orders, (long long)s->order_pages,
+            (long long)s->order_items, s->orders_since[0] ? s->orders_since : "-",
+            s->orders_hwm[0] ? s->orders_hwm : "none");
+    if (s->inventory_fetched)
+        fprintf(out, "inventory: %lld month(s) of the FBA Inventory Ledger fetched\n",
+                (long long)s->inventory_fetched);
 }

@@ -79,11 +79,14 @@ struct attempt {
 };
 
 /* Sends once and sorts the answer. */
-static void send_once(struct spapi *sp, int op, const char *url, const char *path,
-                      int *renewed, json_t **out, char **raw, struct attempt *a, struct err *e)
+static void send_once(struct spapi *sp, int op, const char *method, const char *url,
+                      const char *path, const char *body, int *renewed, json_t **out,
+                      char **raw, struct attempt *a, struct err *e)
 {
     char hdr[SPAPI_TOKEN_MAX + 32], desc[400];
-    struct http_req rq = { .method = "GET", .url = url, .timeout_ms = sp->cfg->spapi.timeout_ms };
+    struct http_req rq = { .method = method, .url = url, .body = body,
+                           .body_len = body ? strlen(body) : 0,
+                           .timeout_ms = sp->cfg->spapi.timeout_ms };
     struct http_resp r;
     struct err he = {0};
     const char *tok;
@@ -97,13 +100,14 @@ static void send_once(struct spapi *sp, int op, const char *url, const char *pat
     snprintf(hdr, sizeof hdr, "x-amz-access-token: %s", tok);
     rq.headers[0] = hdr;
     rq.headers[1] = "Accept: application/json";
+    rq.headers[2] = body ? "Content-Type: application/json" : NULL;
     spapi_rate_wait(sp, op);
     rc = http_do(&rq, &r, &he);
     OPENSSL_cleanse(hdr, sizeof hdr);
     spapi_rate_update(sp, op, r.rate_limit);
     if (rc < 0) {
         snprintf(a->why, sizeof a->why, "%s", he.msg);
-    } else if (r.status == 200) {
+    } else if (r.status == 200 || (body && r.status == 202)) {   /* createReport: 202 */
         json_error_t je;
         *out = json_loadb(r.body, r.len, JSON_REJECT_DUPLICATES, &je);
         if (json_is_object(*out) && raw && !(*raw = malloc(r.len + 1))) {
@@ -126,7 +130,7 @@ static void send_once(struct spapi *sp, int op, const char *url, const char *pat
     } else if (token_problem(&r) && !*renewed) {
         *renewed = 1;
         spapi_auth_forget(sp);
-        log_verbose("GET %s: access token refused (403); getting a new one", path);
+        log_verbose("%s %s: access token refused (403); getting a new one", method, path);
         a->done = 0;
         a->wait_ms = -1;   /* retry at once, not counted */
     } else if (r.status == 429 || r.status >= 500) {
@@ -141,7 +145,7 @@ static void send_once(struct spapi *sp, int op, const char *url, const char *pat
         }
     } else {
         spapi_describe(r.body, desc, sizeof desc);
-        err_set(e, ERR_NET, "Amazon SP-API: GET %s answered HTTP %ld: %s%s", path, r.status,
+        err_set(e, ERR_NET, "Amazon SP-API: %s %s answered HTTP %ld: %s%s", method, path, r.status,
                 desc, r.status == 403 ? " — check that the app has the Finance and Accounting "
                 "and Inventory and Order Tracking roles and that the seller authorized it" : "");
         a->done = -1;
@@ -149,8 +153,8 @@ static void send_once(struct spapi *sp, int op, const char *url, const char *pat
     http_resp_free(&r);
 }
 
-static int get(struct spapi *sp, int op, const char *path_query, json_t **out, char **raw,
-               struct err *e)
+static int call(struct spapi *sp, int op, const char *method, const char *path_query,
+                const char *body, json_t **out, char **raw, struct err *e)
 {
     char url[8192], path[256];
     const char *base = sp->cfg->spapi.endpoint;
@@ -162,24 +166,25 @@ static int get(struct spapi *sp, int op, const char *path_query, json_t **out, c
     while (bl && base[bl - 1] == '/')
         bl--;
     if (snprintf(url, sizeof url, "%.*s%s", (int)bl, base, path_query) >= (int)sizeof url)
-        return err_set(e, ERR_INTERNAL, "GET %s: URL longer than %zu bytes", path, sizeof url);
+        return err_set(e, ERR_INTERNAL, "%s %s: URL longer than %zu bytes", method, path,
+                       sizeof url);
     for (;;) {
         struct attempt a;
-        send_once(sp, op, url, path, &renewed, out, raw, &a, e);
+        send_once(sp, op, method, url, path, body, &renewed, out, raw, &a, e);
         if (a.done)
             return a.done > 0 ? 0 : -1;
         if (a.wait_ms < 0)
             continue;
         if (attempt >= max)
-            return err_set(e, ERR_NET, "Amazon SP-API stayed unavailable: GET %s: %s, %d "
+            return err_set(e, ERR_NET, "Amazon SP-API stayed unavailable: %s %s: %s, %d "
                            "attempt(s) (spapi.max_retries %d); nothing from this request was "
-                           "ingested: run `settlebook fetch` again later", path, a.why,
+                           "ingested: run `settlebook fetch` again later", method, path, a.why,
                            attempt + 1, max);
         int64_t wait = spapi_backoff_ms(sp, attempt);
         if (a.wait_ms > wait)
             wait = a.wait_ms > SPAPI_WAIT_MAX_MS ? SPAPI_WAIT_MAX_MS : a.wait_ms;
-        log_verbose("GET %s: %s; retry %d of %d in %lld ms", path, a.why, attempt + 1, max,
-                    (long long)wait);
+        log_verbose("%s %s: %s; retry %d of %d in %lld ms", method, path, a.why, attempt + 1,
+                    max, (long long)wait);
         clock_sleep_ms(wait);
         attempt++;
     }
@@ -187,12 +192,18 @@ static int get(struct spapi *sp, int op, const char *path_query, json_t **out, c
 
 int spapi_get(struct spapi *sp, int op, const char *path_query, json_t **out, struct err *e)
 {
-    return get(sp, op, path_query, out, NULL, e);
+    return call(sp, op, "GET", path_query, NULL, out, NULL, e);
 }
 
 int spapi_get_raw(struct spapi *sp, int op, const char *path_query, json_t **out, char **raw,
                   struct err *e)
 {
     *raw = NULL;
-    return get(sp, op, path_query, out, raw, e);
+    return call(sp, op, "GET", path_query, NULL, out, raw, e);
+}
+
+int spapi_post(struct spapi *sp, int op, const char *path, const char *body, json_t **out,
+               struct err *e)
+{
+    return call(sp, op, "POST", path, body, out, NULL, e);
 }

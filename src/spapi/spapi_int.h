@@ -23,7 +23,7 @@
 
 /* The operations, each with its own rate limit (x-amzn-RateLimit-Limit) and burst. */
 enum spapi_op { SPAPI_OP_REPORTS, SPAPI_OP_DOCUMENT, SPAPI_OP_ORDERS, SPAPI_OP_ORDER_ITEMS,
-                SPAPI_OP_FINANCES, SPAPI_OP_COUNT };
+                SPAPI_OP_CREATE_REPORT, SPAPI_OP_GET_REPORT, SPAPI_OP_FINANCES, SPAPI_OP_COUNT };
 
 /* A token bucket in micro-requests: refills at rate_micro per second up to burst. */
 struct spapi_bucket {
@@ -79,6 +79,9 @@ int spapi_get(struct spapi *sp, int op, const char *path_query, json_t **out, st
  * frees): Finances API amounts are JSON numbers, which must reach ingest as written. */
 int spapi_get_raw(struct spapi *sp, int op, const char *path_query, json_t **out, char **raw,
                   struct err *e);
+/* POSTs a JSON body (createReport), with the same retries; 200 and 202 are success. */
+int spapi_post(struct spapi *sp, int op, const char *path, const char *body, json_t **out,
+               struct err *e);
 /* Refuses a URL that is not https, except http on the loopback (tests). */
 int spapi_url_ok(const char *url, const char *what, struct err *e);
 /* A short, printable description of an SP-API error body ("InvalidInput: ..."). */
@@ -123,6 +126,13 @@ void spapi_note_file(struct spapi *sp, const char *kind, const char *id, const c
 
 /* spapi_reports.c, spapi_orders.c — the two fetch stages. */
 int spapi_reports(struct spapi *sp, struct err *e);
+/* spapi_reports.c: downloads report document doc_id of report_id completely into final
+ * (gunzipped; a cut download is retried); *gzip tells whether it was compressed. */
+int spapi_report_download(struct spapi *sp, const char *report_id, const char *doc_id,
+                          const char *dir, const char *final, int *gzip, struct err *e);
+/* spapi_inventory.c: the FBA Inventory Ledger summary view of every complete month the
+ * ledger lacks (createReport, getReport until DONE or FATAL, download, ingest). */
+int spapi_inventory(struct spapi *sp, struct err *e);
 int spapi_orders(struct spapi *sp, struct err *e);
 /* spapi_events.c — listFinancialEvents from the stored mark (fetch --events). */
 int spapi_events(struct spapi *sp, struct err *e);

@@ -310,6 +310,8 @@ static int process(struct spapi *sp, struct replist *l, const char *dir, struct 
     for (size_t i = 0; i < l->n; i++) {
         const struct rep *r = &l->v[i];
         int known = 0, bad = 0;
+        /* again each report: ingesting one shows its own lines in between */
+        progress_begin_at("fetch settlement reports", (int64_t)i, (int64_t)l->n, "reports");
         if (r->state == REP_PENDING) {
             sp->sum->reports_pending++;
             log_info("report %s: still being prepared by Amazon; a later fetch takes it", r->id);
@@ -317,19 +319,37 @@ static int process(struct spapi *sp, struct replist *l, const char *dir, struct 
         }
         if (r->state == REP_DEAD)
             continue;
-        if (spapi_report_known(sp->lg, r->id, &known, e) < 0)
+        if (spapi_report_known(sp->lg, r->id, &known, e) < 0) {
+            progress_cancel();
             return -1;
+        }
         if (known) {
             sp->sum->reports_known++;
             log_verbose("report %s: fetched before; skipped", r->id);
             continue;
         }
-        if (spapi_mkdirs(dir, e) < 0 || fetch_one(sp, r, dir, &bad, e) < 0)
+        if (spapi_mkdirs(dir, e) < 0 || fetch_one(sp, r, dir, &bad, e) < 0) {
+            progress_cancel();
             return -1;
+        }
         refused += bad;
+    }
+    if (l->n) {
+        progress_begin_at("fetch settlement reports", (int64_t)l->n, (int64_t)l->n, "reports");
+        progress_end();
     }
     sp->sum->reports_refused = refused;
     return refused ? 0 : advance(sp, l, e);
+}
+
+int spapi_report_download(struct spapi *sp, const char *report_id, const char *doc_id,
+                          const char *dir, const char *final, int *gzip, struct err *e)
+{
+    struct rep r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.id, sizeof r.id, "%s", report_id);
+    snprintf(r.doc, sizeof r.doc, "%s", doc_id);
+    return download(sp, &r, dir, final, gzip, e);
 }
 
 int spapi_reports(struct spapi *sp, struct err *e)

@@ -151,7 +151,8 @@ int spapi_cursor_set(struct ledger *lg, const char *name, const char *value, int
 
 int spapi_ingest(struct spapi *sp, const char *path, struct ingest_result *res, struct err *e)
 {
-    struct ingest_opts o = { .bank = &sp->cfg->bank };
+    struct ingest_opts o = { .bank = &sp->cfg->bank,
+                              .base_currency = sp->cfg->base_currency };
     return ingest_file(sp->lg, path, &o, res, e);
 }
 

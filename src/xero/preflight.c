@@ -132,7 +132,13 @@ static int collect_body(struct pf *p, const char *body, struct err *e)
         if (xbody_doc(body, b, i, &d, e) < 0)
             goto done;
         p->label = d.label;
-        if (walk(p, json_array_get(arr, i), 0, e) < 0)
+        /* a contact this run creates (before the documents that use it) */
+        if (!strcmp(b->collection, "Contacts") ? need(p, "contact_new", d.reference, "", e) < 0
+                                               : walk(p, json_array_get(arr, i), 0, e) < 0)
+            goto done;
+        /* an item this run creates (PUT /Items) is no missing reference for the documents
+         * sent after it */
+        if (!strcmp(b->collection, "Items") && need(p, "item_created", d.reference, "", e) < 0)
             goto done;
     }
     rc = 0;
@@ -143,7 +149,8 @@ done:
     return rc;
 }
 
-static int collect(struct pf *p, char (*sids)[64], size_t n, struct err *e)
+static int collect(struct pf *p, const char *period, char (*sids)[64], size_t n,
+                   struct err *e)
 {
     sqlite3_stmt *st;
     int rc = 0;
@@ -153,14 +160,19 @@ static int collect(struct pf *p, char (*sids)[64], size_t n, struct err *e)
         ledger_prepare(p->lg, &p->need, "INSERT INTO temp.preflight_need VALUES (?, ?, ?, ?, "
                        "?)", e) < 0)
         return -1;
-    if (ledger_prepare(p->lg, &st, "SELECT body FROM outbox WHERE settlement_id = ? AND state "
-                       "IN ('pending', 'sending') ORDER BY seq", e) < 0)
+    if (ledger_prepare(p->lg, &st, "SELECT body FROM outbox WHERE settlement_id = ?1 AND state "
+                       "IN ('pending', 'sending') AND (?2 = '' OR month = ?2) ORDER BY seq",
+                       e) < 0)
         return -1;
     for (size_t i = 0; rc == 0 && i < n; i++) {
+        int s;
         p->sid = sids[i];
         sqlite3_bind_text(st, 1, sids[i], -1, SQLITE_STATIC);
-        while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+        sqlite3_bind_text(st, 2, period, -1, SQLITE_STATIC);
+        while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
             rc = collect_body(p, (const char *)sqlite3_column_text(st, 0), e);
+        if (rc == 0 && s != SQLITE_DONE)
+            rc = ledger_fail(p->lg, e, "read the requests to check");
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
@@ -177,9 +189,11 @@ static int needs_kind(struct pf *p, const char *kind, struct err *e)
                        e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-    has = sqlite3_step(st) == SQLITE_ROW;
+    has = sqlite3_step(st);
+    if (has != SQLITE_ROW && has != SQLITE_DONE)
+        ledger_fail(p->lg, e, "preflight");
     sqlite3_finalize(st);
-    return has;
+    return has == SQLITE_ROW ? 1 : has == SQLITE_DONE ? 0 : -1;
 }
 
 /* "/Date(1553880796732+0000)/" -> seconds; -1 when it is not such a date. */
@@ -207,10 +221,13 @@ static int last_sync(struct pf *p, const char *endpoint, char *out, size_t cap, 
         return -1;
     sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, p->c->sess.tenant_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
         snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    else if (s != SQLITE_DONE)
+        ledger_fail(p->lg, e, "read the cache's last sync");
     sqlite3_finalize(st);
-    return 0;
+    return s == SQLITE_ROW || s == SQLITE_DONE ? 0 : -1;
 }
 
 static int fetch(struct pf *p, size_t k, struct err *e)
@@ -309,8 +326,17 @@ static int store_one(struct pf *p, sqlite3_stmt *st, const char *kind, json_t *r
         return put_ref(p, st, kind, str(r, "TaxType"), str(r, "Status"), "", e);
     if (!strcmp(kind, "contact"))
         return put_ref(p, st, kind, str(r, "Name"), str(r, "ContactStatus"), "", e);
-    if (!strcmp(kind, "item"))
-        return put_ref(p, st, kind, str(r, "Code"), "ACTIVE", "", e);
+    if (!strcmp(kind, "item")) {
+        /* a tracked item's cost is booked by Xero itself (cost of goods left to it), and
+         * its QuantityOnHand is what reconcile compares with Amazon's ending balance */
+        json_t *qty = json_object_get(r, "QuantityOnHand");
+        detail[0] = '\0';
+        if (json_is_true(json_object_get(r, "IsTrackedAsInventory")))
+            snprintf(detail, sizeof detail, "tracked qty=%lld", json_is_integer(qty)
+                     ? (long long)json_integer_value(qty)
+                     : (long long)json_number_value(qty)); /* units, never money */
+        return put_ref(p, st, kind, str(r, "Code"), "ACTIVE", detail, e);
+    }
     if (!strcmp(kind, "tracking")) {
         json_array_foreach(json_object_get(r, "Options"), i, o) {
             char key[200];
@@ -385,10 +411,12 @@ static int same_tenant(struct pf *p, struct err *e)
                        e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, p->c->sess.tenant_id, -1, SQLITE_STATIC);
-    other = sqlite3_step(st) == SQLITE_ROW;
+    other = sqlite3_step(st);
+    if (other != SQLITE_ROW && other != SQLITE_DONE)
+        ledger_fail(p->lg, e, "read the cache's organisation");
     sqlite3_finalize(st);
-    if (!other)
-        return 0;
+    if (other != SQLITE_ROW)
+        return other == SQLITE_DONE ? 0 : -1;
     log_info("xero: another organisation than last time: reference cache emptied");
     return ledger_exec(p->lg, "DELETE FROM xero_ref; DELETE FROM xero_ref_sync;", e);
 }
@@ -408,7 +436,14 @@ static int exception(struct pf *p, const char *sid, const char *kind, const char
 static const char MISSING[] =
     "SELECT n.settlement_id, n.kind, n.key, n.what, min(n.label), count(DISTINCT n.label), "
     "r.status, r.detail FROM temp.preflight_need n LEFT JOIN xero_ref r ON r.kind = n.kind "
-    "AND r.key = n.key WHERE n.kind != 'date' AND (r.key IS NULL OR r.status != 'ACTIVE' OR "
+    "AND r.key = n.key WHERE n.kind NOT IN ('date', 'contact_new', 'item_created') "
+    /* a missing contact is no problem when this run creates it, or settlebook did; an item
+     * likewise when this run creates it */
+    "AND NOT (n.kind = 'contact' AND r.key IS NULL AND (EXISTS (SELECT 1 FROM "
+    "temp.preflight_need c WHERE c.kind = 'contact_new' AND c.key = n.key) OR EXISTS (SELECT 1 "
+    "FROM outbox o WHERE o.path = '/Contacts' AND o.state = 'confirmed' AND o.doc_number = "
+    "n.key))) AND NOT (n.kind = 'item' AND EXISTS (SELECT 1 FROM temp.preflight_need c WHERE "
+    "c.kind = 'item_created' AND c.key = n.key)) AND (r.key IS NULL OR r.status != 'ACTIVE' OR "
     "(n.what = 'bank' AND r.detail NOT LIKE 'BANK%') OR (n.what = 'payments' AND r.detail NOT "
     "LIKE 'BANK%' AND r.detail NOT LIKE '% payments')) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
 
@@ -442,6 +477,12 @@ static void describe(const char *kind, const char *key, const char *what, const 
         }
     if (uses > 1)
         snprintf(more, sizeof more, " and %d more document(s)", uses - 1);
+    if (status && !strcmp(kind, "contact") && !strcmp(status, "ARCHIVED"))
+        act = "Restore the contact in Xero (Contacts, filter Archived, Restore), or set the "
+              "marketplace's contact in settlebook.json to an active one";
+    else if (!status && !strcmp(kind, "contact"))
+        act = "settlebook creates the contacts it needs with the month that first uses them: "
+              "post that month first, or create the contact in Xero (exactly this name)";
     if (!status)
         snprintf(why, sizeof why, "does not exist in the Xero organisation");
     else if (strcmp(status, "ACTIVE") != 0)
@@ -459,14 +500,14 @@ static int judge(struct pf *p, char (*sids)[64], size_t n, struct err *e)
 {
     sqlite3_stmt *st;
     char expl[768], action[256];
-    int rc = 0;
+    int rc = 0, s = SQLITE_DONE;
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (exception_clear(p->lg, "xero", "XERO_REFERENCE_MISSING", sids[i], NULL, e) < 0 ||
             exception_clear(p->lg, "xero", "XERO_PERIOD_LOCKED", sids[i], NULL, e) < 0)
             rc = -1;
     if (rc < 0 || ledger_prepare(p->lg, &st, MISSING, e) < 0)
         return -1;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         const char *kind = (const char *)sqlite3_column_text(st, 1);
         const char *key = (const char *)sqlite3_column_text(st, 2);
         describe(kind, key, (const char *)sqlite3_column_text(st, 3),
@@ -478,10 +519,12 @@ static int judge(struct pf *p, char (*sids)[64], size_t n, struct err *e)
         rc = exception(p, (const char *)sqlite3_column_text(st, 0), "XERO_REFERENCE_MISSING",
                        !strcmp(kind, "item") ? key : NULL, expl, action, e);
     }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = ledger_fail(p->lg, e, "preflight");
     sqlite3_finalize(st);
     if (rc < 0 || ledger_prepare(p->lg, &st, LOCKED, e) < 0)
         return -1;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         int uses = sqlite3_column_int(st, 3);
         char more[48] = "";
         if (uses > 1)
@@ -496,11 +539,41 @@ static int judge(struct pf *p, char (*sids)[64], size_t n, struct err *e)
         rc = exception(p, (const char *)sqlite3_column_text(st, 0), "XERO_PERIOD_LOCKED", NULL,
                        expl, action, e);
     }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = ledger_fail(p->lg, e, "preflight");
     sqlite3_finalize(st);
     return rc;
 }
 
-int preflight_run(struct ledger *lg, struct xclient *c, char (*sids)[64], size_t n,
+int preflight_contacts(struct ledger *lg, struct xclient *c, struct err *e)
+{
+    struct preflight_summary sum;
+    struct pf p;
+    size_t k = 0;
+    int rc = -1;
+    memset(&p, 0, sizeof p);
+    memset(&sum, 0, sizeof sum);
+    p.lg = lg;
+    p.c = c;
+    p.out = &sum;
+    while (strcmp(endpoints[k].kind, "contact") != 0)
+        k++;
+    if (fetch(&p, k, e) < 0)
+        goto done;
+    if (ledger_begin(lg, e) < 0)
+        goto done;
+    if (same_tenant(&p, e) < 0 || store(&p, e) < 0) {
+        ledger_rollback(lg);
+        goto done;
+    }
+    rc = ledger_commit(lg, e);
+done:
+    json_decref(p.fetched[k]);
+    return rc;
+}
+
+int preflight_run(struct ledger *lg, struct xclient *c, const char *period,
+                  char (*sids)[64], size_t n,
                   struct preflight_summary *out, struct err *e)
 {
     struct pf p;
@@ -511,7 +584,7 @@ int preflight_run(struct ledger *lg, struct xclient *c, char (*sids)[64], size_t
     p.lg = lg;
     p.c = c;
     p.out = out;
-    if (collect(&p, sids, n, e) < 0)
+    if (collect(&p, period, sids, n, e) < 0)
         goto done;
     for (size_t k = 0; k < N_ENDPOINTS; k++) {
         int has = needs_kind(&p, endpoints[k].kind, e);
@@ -530,8 +603,12 @@ int preflight_run(struct ledger *lg, struct xclient *c, char (*sids)[64], size_t
     if (ledger_prepare(lg, &st, "SELECT count(*) FROM (SELECT DISTINCT kind, key FROM "
                        "temp.preflight_need)", e) < 0)
         goto done;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        out->references = sqlite3_column_int64(st, 0);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        ledger_fail(lg, e, "preflight");
+        sqlite3_finalize(st);
+        goto done;
+    }
+    out->references = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     rc = 0;
 done:

@@ -15,16 +15,23 @@
 #include "ledger.h"
 #include "xero_send_int.h"
 
+/* Refreshes the cache's copy of the organisation's contacts (GET /Contacts with
+ * If-Modified-Since, archived ones included), so the post stage knows which contacts
+ * settlebook must create. One transaction. */
+int preflight_contacts(struct ledger *lg, struct xclient *c, struct err *e);
+
 struct preflight_summary {
     int64_t references;     /* distinct references checked (with dates) */
     int64_t problems;       /* exceptions written: nothing may be sent when > 0 */
     int64_t calls;          /* GETs made to refresh the cache */
 };
 
-/* Checks the pending and unknown-outcome outbox rows of the settlements sids[0..n), after
+/* Checks the pending and unknown-outcome outbox rows of period ("" = all) of the settlements
+ * sids[0..n), after
  * refreshing the cache through c. Replaces the earlier preflight exceptions of those
  * settlements, in one transaction with the cache. Prints each problem on stderr. */
-int preflight_run(struct ledger *lg, struct xclient *c, char (*sids)[64], size_t n,
+int preflight_run(struct ledger *lg, struct xclient *c, const char *period,
+                  char (*sids)[64], size_t n,
                   struct preflight_summary *out, struct err *e);
 
 #endif

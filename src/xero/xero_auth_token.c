@@ -154,6 +154,9 @@ static void error_code(const char *body, char *out, size_t cap)
 
 static const char *refusal_hint(const char *grant, const char *code)
 {
+    if (strcmp(code, "invalid_scope") == 0 ||
+        (strcmp(code, "unauthorized_client") == 0 && strcmp(grant, "client_credentials") != 0))
+        return XERO_SCOPE_ADVICE;
     if (strcmp(code, "invalid_client") == 0)
         return "check SETTLEBOOK_XERO_CLIENT_ID and SETTLEBOOK_XERO_CLIENT_SECRET";
     if (strcmp(code, "unauthorized_client") == 0 || strcmp(code, "unsupported_grant_type") == 0)

@@ -128,8 +128,11 @@ static int items(struct octx *o, struct jw *w, const struct oline *v, size_t n, 
                  l->description[0] ? l->description : l->category);
         jw_obj(w);
         jw_kstr(w, "Description", desc);
-        if (per_unit)
-            jw_kstr(w, "ItemCode", l->sku);
+        if (per_unit) {
+            char item[TEXT_ITEM_CODE_MAX];   /* Xero codes hold 30 characters */
+            text_item_code(l->sku, item);
+            jw_kstr(w, "ItemCode", item);
+        }
         jw_kint(w, "Quantity", per_unit ? q : 1);
         jw_kmoney(w, "UnitAmount", per_unit ? amt / q : amt, exp);
         jw_kstr(w, "AccountCode", l->code);

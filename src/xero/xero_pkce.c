@@ -155,6 +155,9 @@ int xero_pkce_parse_redirect(const char *in, char *code, size_t code_cap, char *
         for (char *p = err_code; *p; p++)
             if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
                 *p = '?';
+        if (!strcmp(err_code, "invalid_scope") || !strcmp(err_code, "unauthorized_client"))
+            return err_set(e, ERR_INPUT, "Xero did not authorise settlebook: error=%s: %s",
+                           err_code, XERO_SCOPE_ADVICE);
         return err_set(e, ERR_INPUT, "Xero did not authorise settlebook: error=%s (was access "
                        "allowed in the browser?)", err_code);
     }

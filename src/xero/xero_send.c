@@ -21,8 +21,41 @@ struct run {
     struct ledger *lg;
     struct xclient c;
     struct xero_send_summary *out;
+    const char *period;             /* "" = every month */
     int64_t rows_seen;
+    int progress;                   /* stderr is a terminal: show requests sent of total */
 };
+
+/* "sent N of M" on one line of a terminal, rewritten after each request. */
+static void progress(struct run *r)
+{
+    if (!r->progress)
+        return;
+    fprintf(stderr, "\rxero: %lld of %lld request(s) sent", (long long)r->rows_seen,
+            (long long)r->out->to_send);
+    fflush(stderr);
+}
+
+/* How many requests of the period the settlements ok[0..n) have to send. */
+static int count_to_send(struct run *r, char (*ok)[64], size_t n, struct err *e)
+{
+    sqlite3_stmt *st;
+    int rc = 0;
+    if (ledger_prepare(r->lg, &st, "SELECT count(*) FROM outbox WHERE settlement_id = ?1 AND "
+                       "state IN ('pending', 'sending') AND (?2 = '' OR month = ?2)", e) < 0)
+        return -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        sqlite3_bind_text(st, 1, ok[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, r->period, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_ROW)
+            rc = ledger_fail(r->lg, e, "count the requests to send");
+        else
+            r->out->to_send += sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
 
 /* The advisory lock: one poster per ledger. Released by the kernel when the process ends,
  * however it ends. */
@@ -42,52 +75,90 @@ static int lock_ledger(const char *ledger_path, int *fd, struct err *e)
     return 0;
 }
 
-/* Settlements in scope with rows to send; *blocked[i] says why one may not be sent. */
+/* Settlements with rows of the period to send, in sending order; why[i] says what holds one
+ * back ("" = nothing): a dead request, or an open error (exception_blocking, as the preview
+ * marks it). */
+#define PICK_WHY_MAX 320
+
 struct pick {
     char (*sid)[64];
-    int *why;               /* 0 ok, 1 dead row, 2 changed document */
+    char (*why)[PICK_WHY_MAX];
     size_t n;
 };
+
+static int pick_grow(struct pick *p, size_t *cap, struct err *e)
+{
+    size_t c = *cap ? *cap * 2 : 16;
+    char (*sid)[64] = realloc(p->sid, c * sizeof *sid);
+    char (*why)[PICK_WHY_MAX];
+    if (sid)
+        p->sid = sid;
+    why = sid ? realloc(p->why, c * sizeof *why) : NULL;
+    if (!sid || !why)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    p->why = why;
+    *cap = c;
+    return 0;
+}
+
+int xero_held_back(struct ledger *lg, const char *sid, char *out, size_t cap,
+                   struct err *e)
+{
+    sqlite3_stmt *st;
+    int b = exception_blocking(lg, sid, out, cap, e), s;
+    if (b != 0)
+        return b;
+    if (ledger_prepare(lg, &st, "SELECT 1 FROM outbox WHERE settlement_id = ? AND state = "
+                       "'dead' LIMIT 1", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
+    s = sqlite3_step(st);
+    if (s != SQLITE_ROW && s != SQLITE_DONE)
+        ledger_fail(lg, e, "read dead requests");
+    sqlite3_finalize(st);
+    if (s == SQLITE_ROW)
+        snprintf(out, cap, "XERO_REJECTED: a request of it was rejected by Xero (settlebook "
+                 "outbox dead; then outbox retry)");
+    return s == SQLITE_ROW ? 1 : s == SQLITE_DONE ? 0 : -1;
+}
 
 static int pick(struct ledger *lg, const char *period, struct pick *p, struct err *e)
 {
     sqlite3_stmt *st;
     size_t cap = 0;
+    int s, rc = 0;
     memset(p, 0, sizeof *p);
-    if (ledger_prepare(lg, &st, "SELECT s.settlement_id, CASE WHEN EXISTS (SELECT 1 FROM "
-                       "outbox o WHERE o.settlement_id = s.settlement_id AND o.state = 'dead') "
-                       "THEN 1 WHEN EXISTS (SELECT 1 FROM exception x WHERE x.settlement_id = "
-                       "s.settlement_id AND x.kind = 'POSTED_DOCUMENT_CHANGED') THEN 2 ELSE 0 "
-                       "END, s.start_utc FROM settlement s WHERE " PERIOD_SCOPE_SQL " AND EXISTS (SELECT 1 "
-                       "FROM outbox o WHERE o.settlement_id = s.settlement_id AND o.state IN "
-                       "('pending', 'sending')) "
-                       /* month-end accruals (post_accrual.c): after the settlements */
-                       "UNION ALL SELECT o.settlement_id, max(EXISTS (SELECT 1 FROM outbox d "
-                       "WHERE d.settlement_id = o.settlement_id AND d.state = 'dead')), "
-                       "'~' FROM outbox o WHERE o.settlement_id GLOB 'ACCRUAL-*' AND (?1 = '' "
-                       "OR o.month = ?1) AND o.state IN ('pending', 'sending') GROUP BY "
-                       "o.settlement_id ORDER BY 3, 1", e) < 0)
+    /* the items to create first ("ITEMS-<month>"), then the settlements, then the months'
+     * cost-of-goods journals ("COGS-<month>"), then the month-end accruals and reversals
+     * (post_accrual.c, "ACCRUAL-<month>-<currency>[-R]"); only the period's own rows: a
+     * settlement across a month end sends its later part (and its deposit payment) when that
+     * month is posted, and an accrual's reversal is sent with the next month, exactly as that
+     * month's preview shows */
+    if (ledger_prepare(lg, &st, "SELECT pick_id FROM (SELECT s.settlement_id AS pick_id, 0 AS "
+                       "k, s.start_utc AS o1 FROM settlement s WHERE " PERIOD_SCOPE_SQL
+                       " UNION SELECT o.settlement_id, CASE WHEN o.settlement_id GLOB '"
+                       XERO_ITEMS_PREFIX "*' THEN -1 WHEN o.settlement_id GLOB 'ACCRUAL-*' "
+                       "THEN 2 ELSE 1 END, o.month FROM outbox o WHERE (o.settlement_id GLOB '"
+                       COGS_SID_PREFIX "*' OR o.settlement_id GLOB '" XERO_ITEMS_PREFIX "*' OR "
+                       "o.settlement_id GLOB 'ACCRUAL-*') AND (?1 = '' OR o.month = ?1)) WHERE "
+                       "EXISTS (SELECT 1 FROM outbox o WHERE o.settlement_id = pick_id AND "
+                       "o.state IN ('pending', 'sending') AND (?1 = '' OR o.month = ?1)) ORDER "
+                       "BY k, o1, pick_id", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (p->n == cap) {
-            size_t c = cap ? cap * 2 : 16;
-            char (*s)[64] = realloc(p->sid, c * sizeof *s);
-            int *w = s ? realloc(p->why, c * sizeof *w) : NULL;
-            if (s)
-                p->sid = s;
-            if (!s || !w) {
-                sqlite3_finalize(st);
-                return err_set(e, ERR_NOMEM, "out of memory");
-            }
-            p->why = w;
-            cap = c;
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (p->n == cap && pick_grow(p, &cap, e) < 0) {
+            rc = -1;
+            break;
         }
         snprintf(p->sid[p->n], 64, "%s", (const char *)sqlite3_column_text(st, 0));
-        p->why[p->n++] = sqlite3_column_int(st, 1);
+        rc = xero_held_back(lg, p->sid[p->n], p->why[p->n], PICK_WHY_MAX, e) < 0 ? -1 : 0;
+        p->n++;
     }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = ledger_fail(lg, e, "pick the settlements to send");
     sqlite3_finalize(st);
-    return 0;
+    return rc;
 }
 
 static void pick_free(struct pick *p)
@@ -121,6 +192,9 @@ static int record(struct run *r, const struct outbox_row *row, const char *body,
         a[na].xero_id = res[i].id;
         a[na].xero_status = res[i].status;
         a[na].message = res[i].msg;
+        if (!res[i].ok)
+            log_error("%s (outbox row %lld): Xero rejected it: %s", d[i].label,
+                      (long long)row->id, res[i].msg);
         *ok_docs += res[i].ok;
         na++;
     }
@@ -283,7 +357,10 @@ static int row_go(struct run *r, int64_t id, int *dead, struct err *e)
     }
     if (outbox_confirmed(r->lg, id, b->n, confirmed, e) < 0)
         goto done;
-    if (!strcmp(row.state, "sending") && look_up(r, &row, b, confirmed, e) < 0)
+    /* an item may exist in Xero already (made by hand, or by an earlier run): it is looked
+     * up by Code before anything is sent, so each is created once */
+    if ((!strcmp(row.state, "sending") || !strcmp(b->collection, "Items")) &&
+        look_up(r, &row, b, confirmed, e) < 0)
         goto done;
     for (size_t i = 0; i < b->n; i++)
         have += confirmed[i];
@@ -299,6 +376,7 @@ static int row_go(struct run *r, int64_t id, int *dead, struct err *e)
         r->out->requests++;
     else
         r->out->dead++;
+    progress(r);
     rc = 0;
 done:
     outbox_row_free(&row);
@@ -311,16 +389,23 @@ done:
 static int settle(struct run *r, const char *sid, struct err *e)
 {
     sqlite3_stmt *st;
-    int seq = -1, dead = 0;
-    if (ledger_prepare(r->lg, &st, "SELECT id, seq FROM outbox WHERE settlement_id = ? AND "
-                       "state IN ('pending', 'sending') AND seq > ? ORDER BY seq LIMIT 1", e) < 0)
+    int seq = -1, dead = 0, s;
+    if (ledger_prepare(r->lg, &st, "SELECT id, seq FROM outbox WHERE settlement_id = ?1 AND "
+                       "state IN ('pending', 'sending') AND seq > ?2 AND (?3 = '' OR month = "
+                       "?3) ORDER BY seq LIMIT 1", e) < 0)
         return -1;
     while (!dead) {
         int64_t id;
         sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 2, seq);
-        if (sqlite3_step(st) != SQLITE_ROW) {
-            sqlite3_reset(st);
+        sqlite3_bind_text(st, 3, r->period, -1, SQLITE_STATIC);
+        if ((s = sqlite3_step(st)) != SQLITE_ROW) {
+            /* BUSY or an I/O error is an error (exit 4), never "no more requests" */
+            int bad = s != SQLITE_DONE ? ledger_fail(r->lg, e, "read the next request") : 0;
+            sqlite3_finalize(st);
+            if (bad)
+                return -1;
+            st = NULL;
             break;
         }
         id = sqlite3_column_int64(st, 0);
@@ -342,6 +427,24 @@ static int settle(struct run *r, const char *sid, struct err *e)
     return 0;
 }
 
+int xero_send_prepare(struct ledger *lg, const struct config *cfg,
+                      struct xero_send_summary *out, struct err *e)
+{
+    struct xclient c;
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (xclient_open(&c, cfg, e) < 0) {
+        xclient_close(&c);
+        return -1;
+    }
+    rc = preflight_contacts(lg, &c, e);
+    out->calls = c.calls;
+    out->retries = c.retries;
+    out->bytes_in = c.bytes_in;
+    xclient_close(&c);
+    return rc;
+}
+
 int xero_send_live(struct ledger *lg, const struct config *cfg, const char *ledger_path,
                    const char *period, struct xero_send_summary *out, struct err *e)
 {
@@ -352,13 +455,19 @@ int xero_send_live(struct ledger *lg, const struct config *cfg, const char *ledg
     size_t nok = 0;
     int fd = -1, rc = -1, opened = 0;
 
+    /* the calls of xero_send_prepare count in this run's totals */
+    int64_t calls0 = out->calls, retries0 = out->retries, bytes0 = out->bytes_in;
     memset(out, 0, sizeof *out);
     memset(&r, 0, sizeof r);
+    memset(&p, 0, sizeof p);
     r.lg = lg;
     r.out = out;
+    r.period = period;
     crash_arm(cfg->xero.api_url);
     if (lock_ledger(ledger_path, &fd, e) < 0)
         return -1;
+    if (ledger_durable(lg, e) < 0)
+        goto done;
     if (pick(lg, period, &p, e) < 0)
         goto done;
     out->settlements = (int64_t)p.n;
@@ -368,13 +477,9 @@ int xero_send_live(struct ledger *lg, const struct config *cfg, const char *ledg
         goto done;
     }
     for (size_t i = 0; i < p.n; i++) {
-        if (p.why[i]) {
+        if (p.why[i][0]) {
             out->blocked++;
-            log_error("settlement %s: not sent: %s", p.sid[i], p.why[i] == 1
-                      ? "a request of it was rejected by Xero (settlebook outbox dead; then "
-                        "outbox retry)"
-                      : "its documents changed after some were posted "
-                        "(POSTED_DOCUMENT_CHANGED)");
+            log_error("settlement %s: held back, nothing of it sent: %s", p.sid[i], p.why[i]);
         } else {
             memcpy(ok[nok++], p.sid[i], 64);
         }
@@ -386,7 +491,7 @@ int xero_send_live(struct ledger *lg, const struct config *cfg, const char *ledg
     if (xclient_open(&r.c, cfg, e) < 0)
         goto done;
     opened = 1;
-    if (preflight_run(lg, &r.c, ok, nok, &pf, e) < 0)
+    if (preflight_run(lg, &r.c, period, ok, nok, &pf, e) < 0)
         goto done;
     out->problems = pf.problems;
     log_verbose("xero: preflight checked %lld reference(s) with %lld call(s)",
@@ -398,13 +503,20 @@ int xero_send_live(struct ledger *lg, const struct config *cfg, const char *ledg
         goto done;
     }
     crash_point("after_preflight");
+    if (count_to_send(&r, ok, nok, e) < 0)
+        goto done;
+    r.progress = isatty(2) && log_level() >= LOG_NORMAL;
+    progress(&r);
     for (size_t i = 0; i < nok; i++)
         if (settle(&r, ok[i], e) < 0)
             goto done;
     rc = 0;
 done:
-    out->calls = r.c.calls;
-    out->retries = r.c.retries;
+    if (r.progress)
+        fputc('\n', stderr);
+    out->calls = calls0 + r.c.calls;
+    out->retries = retries0 + r.c.retries;
+    out->bytes_in = bytes0 + r.c.bytes_in;
     if (opened)
         xclient_close(&r.c);
     pick_free(&p);

@@ -135,6 +135,7 @@ const char *xbody_id_field(const char *collection)
         { "Invoices", "InvoiceID" }, { "CreditNotes", "CreditNoteID" },
         { "Payments", "PaymentID" }, { "ManualJournals", "ManualJournalID" },
         { "BankTransfers", "BankTransferID" }, { "Contacts", "ContactID" },
+        { "Items", "ItemID" },
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(collection, map[i][0]) == 0)
@@ -178,6 +179,12 @@ int xbody_doc(const char *body, const struct xbody *b, size_t i, struct xdoc *ou
         size_t k = strcspn(n, ":");
         snprintf(out->reference, sizeof out->reference, "%s", n);
         snprintf(out->label, sizeof out->label, "%.*s", (int)(k < 80 ? k : 80), n);
+    } else if (strcmp(c, "Contacts") == 0) {
+        snprintf(out->reference, sizeof out->reference, "%s", str(d, "Name"));
+        snprintf(out->label, sizeof out->label, "contact %.150s", out->reference);
+    } else if (strcmp(c, "Items") == 0) {
+        snprintf(out->reference, sizeof out->reference, "%s", str(d, "Code"));
+        snprintf(out->label, sizeof out->label, "item %s", out->reference);
     } else if (strcmp(c, "BankTransfers") == 0) {
         snprintf(out->reference, sizeof out->reference, "%s", str(d, "Reference"));
         snprintf(out->label, sizeof out->label, "transfer %s", out->reference);

@@ -25,6 +25,7 @@
 struct xrate {
     int64_t start[XRATE_SLOTS];     /* start times of the last `limit` calls, a ring */
     int n, head, limit;
+    int64_t window_ms;              /* XRATE_WINDOW_MS (shorter only for the test fakes) */
     int64_t not_before;             /* no call before this (Retry-After, minute limit hit) */
     uint64_t prng;                  /* jitter only: it changes timing, never output */
 };
@@ -57,6 +58,7 @@ struct xclient {
     struct xrate rate;
     int64_t calls;                  /* HTTP calls made this run */
     int64_t retries;                /* of which retries */
+    int64_t bytes_in;               /* answer bytes downloaded (Xero bills data egress) */
     int day_exhausted;              /* X-DayLimit-Remaining reached 0 */
 };
 

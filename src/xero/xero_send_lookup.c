@@ -84,8 +84,12 @@ static void match(const char *coll, json_t *found, struct xdoc *docs, size_t n,
                 hit = !strcmp(str(el, "CreditNoteNumber"), docs[i].number);
             else if (!strcmp(coll, "ManualJournals"))
                 hit = !strcmp(str(el, "Narration"), docs[i].reference);
+            else if (!strcmp(coll, "Contacts"))
+                hit = !strcmp(str(el, "Name"), docs[i].reference);
             else if (!strcmp(coll, "BankTransfers"))
                 hit = !strcmp(str(el, "Reference"), docs[i].reference);
+            else if (!strcmp(coll, "Items"))
+                hit = !strcmp(str(el, "Code"), docs[i].reference);
             else if (!strcmp(coll, "Payments")) {
                 json_t *inv = json_object_get(el, "Invoice");
                 json_t *cn = json_object_get(el, "CreditNote");
@@ -109,7 +113,8 @@ static const char *key_of(const char *coll, const struct xdoc *d)
 {
     if (!strcmp(coll, "Invoices") || !strcmp(coll, "CreditNotes"))
         return d->number;
-    return d->reference;   /* manual journals: narration; payments, transfers: reference */
+    return d->reference;   /* manual journals: narration; items: code; payments, transfers:
+                            * reference; contacts: name */
 }
 
 /* The query finding values[from..to): a number list for invoices, else a where clause. */
@@ -118,7 +123,9 @@ static int chunk_query(const char *coll, const char **values, size_t from, size_
 {
     char w[3000] = "", esc[4000];
     const char *field = !strcmp(coll, "CreditNotes") ? "CreditNoteNumber"
-                      : !strcmp(coll, "ManualJournals") ? "Narration" : "Reference";
+                      : !strcmp(coll, "ManualJournals") ? "Narration"
+                      : !strcmp(coll, "Contacts") ? "Name"
+                      : !strcmp(coll, "Items") ? "Code" : "Reference";
     for (size_t i = from; i < to; i++) {
         size_t len = strlen(w);
         if (!strcmp(coll, "Invoices")) {

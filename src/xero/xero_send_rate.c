@@ -12,6 +12,7 @@ void xrate_init(struct xrate *r, int calls_per_minute, uint64_t seed)
     r->limit = calls_per_minute < 1 ? 1 : calls_per_minute > XRATE_SLOTS ? XRATE_SLOTS
                                                                          : calls_per_minute;
     r->prng = seed ? seed : 0x9e3779b97f4a7c15ull;
+    r->window_ms = XRATE_WINDOW_MS;
 }
 
 /* The oldest call start still in the ring (valid when n > 0). */
@@ -24,7 +25,7 @@ int64_t xrate_wait_ms(const struct xrate *r, int64_t now)
 {
     int64_t wait = r->not_before > now ? r->not_before - now : 0;
     if (r->n >= r->limit) {
-        int64_t free_at = oldest(r) + XRATE_WINDOW_MS + XRATE_MARGIN_MS;
+        int64_t free_at = oldest(r) + r->window_ms + XRATE_MARGIN_MS;
         if (free_at - now > wait)
             wait = free_at - now;
     }
@@ -60,13 +61,13 @@ int64_t xrate_note_answer(struct xrate *r, int64_t now, const char *retry_after,
         int in_window = 0;
         for (int i = 1; i <= r->n; i++)
             if (r->start[(r->head + XRATE_SLOTS - i) % XRATE_SLOTS] >
-                now - XRATE_WINDOW_MS)
+                now - r->window_ms)
                 in_window++;
         if (in_window > 0) {
             r->limit = in_window < r->limit ? in_window : r->limit;
             r->n = in_window;
         }
-        int64_t until = (in_window > 0 ? oldest(r) : now) + XRATE_WINDOW_MS + XRATE_MARGIN_MS;
+        int64_t until = (in_window > 0 ? oldest(r) : now) + r->window_ms + XRATE_MARGIN_MS;
         if (until > r->not_before)
             r->not_before = until;
     }

@@ -11,7 +11,7 @@ TB=bbbbbbbb-2222-4222-8222-bbbbbbbbbbbb
 ALL="$T/all-output.log"
 : >"$ALL"
 PIDS=""
-trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done' EXIT INT TERM
+trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done' EXIT
 
 # run DESCRIPTION WANT ARGS...: settlebook with the test config; output kept in .out/.err and
 # appended to $ALL for the canary check at the end.
@@ -111,7 +111,7 @@ TOK="$HOME/.config/settlebook/xero-token.json"
 run "print the authorize URL" 0 auth xero --print-url
 URL=$(cat "$T/.out")
 for p in "response_type=code" "client_id=$CID" "redirect_uri=http%3A%2F%2Flocalhost%3A8723%2Fcallback" \
-  "scope=offline_access%20accounting.transactions" "code_challenge_method=S256" "state=" "code_challenge="; do
+  "scope=offline_access%20accounting.invoices%20accounting.payments%20accounting.banktransactions%20accounting.manualjournals%20accounting.contacts%20accounting.settings.read" "code_challenge_method=S256" "state=" "code_challenge="; do
   contains "authorize URL has $p" "$T/.out" "$p"
 done
 eq "pending PKCE state is owner-only" "$(stat -c %a "$TOK.pkce")" "600"

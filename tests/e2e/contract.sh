@@ -3,6 +3,9 @@
 # property, declared query parameters, money decimals, unique idempotency keys).
 . "$(dirname "$0")/../lib.sh"
 CONTRACT="$ROOT/tests/xero_contract.py"
+SPEC="$ROOT/tests/spec/xero/xero_accounting.yaml"
+eq "the Xero spec is the copy SOURCE.md names" "$(sha256sum <"$SPEC" | cut -c1-64)" \
+  "$(sed -n 's/^| xero_accounting.yaml |.*| \([0-9a-f]\{64\}\) |$/\1/p' "$ROOT/tests/spec/xero/SOURCE.md")"
 
 # One ledger holds every input; each configuration posts from its own copy of it.
 mkdir -p in base

@@ -141,7 +141,8 @@ print([(x['marketplace'], x['currency'], x['unsettled_minor'], x['reserve_held_m
 owes() { /usr/bin/python3 - "$1" <<'PY'
 import openpyxl, sys
 ws = openpyxl.load_workbook(sys.argv[1])["Summary"]
-print(" ".join("%s:%s:%.2f" % (r[1], r[2], r[6]) for r in ws.iter_rows(values_only=True)
+# column I: the total (start and end dates carry their UTC times in their own columns)
+print(" ".join("%s:%s:%.2f" % (r[1], r[2], r[8]) for r in ws.iter_rows(values_only=True)
                if r[0] and str(r[0]).startswith("Amazon owes")))
 PY
 }

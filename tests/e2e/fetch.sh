@@ -79,7 +79,12 @@ eq "bad --since made no request" "$(cat "$T/.req" | wc -l)" "0"
 
 # --- first fetch ---
 state "$R1, $R2, $R3P" "$ORDERS1" '"now": "2025-01-10T00:00:00Z"'
+ENVCMD="env SETTLEBOOK_PROGRESS=always"   # as on a terminal: the progress line is drawn
 fetch 0 "first fetch" --since 2025-01-01
+ENVCMD=
+contains "progress: reports fetched of those listed" "$T/.err" "fetch settlement reports: 2 of 3 reports (66%)"
+contains "progress: finished" "$T/.err" "fetch settlement reports: 3 of 3 reports (100%)"
+contains "progress: each report's lines while it is ingested" "$T/.err" "ingest R"
 eq "two settlements ingested" "$(q "select group_concat(settlement_id, ' ') from (select settlement_id from settlement order by settlement_id)")" \
   "$(printf '%s\n%s\n' "$(sid 11)" "$(sid 12)" | sort | tr '\n' ' ' | sed 's/ $//')"
 eq "fetched_report rows" "$(q "select group_concat(report_id||':'||compression||':'||state, ' ') from (select * from fetched_report order by report_id)")" \

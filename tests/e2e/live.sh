@@ -18,13 +18,14 @@ eq "summary: Xero ids stored for every document" "$(sq "select count(*) from out
 eq "summary: outbox xero_id is Xero's id" "$(sq "select count(*) from outbox where xero_id is null")" "0"
 id1=$(sq "select xero_id from outbox where doc_number = 'AMZ-3001-1' and path = '/Invoices'")
 eq "summary: the fake has that invoice id" "$(curl -s "$XU/__state" | python3 -c 'import json,sys; d=json.load(sys.stdin); print([i["InvoiceNumber"] for o in d["orgs"].values() for i in o["docs"]["Invoices"] if i["InvoiceID"] == sys.argv[1]])' "$id1")" "['AMZ-3001-1']"
-eq "summary: preflight read the organisation (4 GETs) then 7 PUTs" "$(grep -c '"method": "GET"' requests.jsonl) $(puts)" "4 7"
+eq "summary: the contacts, the preflight's organisation (5 GETs), then 7 PUTs" "$(grep -c '"method": "GET"' requests.jsonl) $(puts)" "5 7"
 eq "summary: audit entries per confirmed request" "$(sq "select count(*) from audit_log where event = 'xero.confirmed'")" "7"
 sb 0 "summary: audit chain verifies" audit verify
 
 n=$(wc -l < requests.jsonl)
 sb 0 "summary: rerun" post --live
-eq "summary: rerun makes no call at all" "$(wc -l < requests.jsonl)" "$n"
+eq "summary: rerun makes one call: the contacts, If-Modified-Since" "$(wc -l < requests.jsonl) $(tail -n 1 requests.jsonl | python3 -c 'import json,sys; e=json.loads(sys.stdin.read()); print(e["path"], e["if_modified_since"] is not None)')" "$((n + 1)) /api.xro/2.0/Contacts True"
+n=$(wc -l < requests.jsonl)
 once "summary rerun"
 sb 0 "summary: dry run after live" post
 eq "summary: the dry run sends nothing" "$(wc -l < requests.jsonl)" "$n"
@@ -82,19 +83,17 @@ eq "preflight: nothing was sent" "$(puts)" "0"
 eq "preflight: every request still pending" "$(sq "select count(*) from outbox where state != 'pending'")" "0"
 eq "preflight: exceptions" "$(sq "select kind||' '||settlement_id from exception where scope = 'xero' order by kind, settlement_id")" "XERO_PERIOD_LOCKED 11223344551
 XERO_REFERENCE_MISSING 11223344551
-XERO_REFERENCE_MISSING 11223344551
 XERO_REFERENCE_MISSING 3001
-XERO_REFERENCE_MISSING 3001
-XERO_REFERENCE_MISSING 3002
 XERO_REFERENCE_MISSING 3002"
 contains "preflight names the archived account" "$S/.err" "Account code '429' (used by AMZ-3001-1) is ARCHIVED"
-contains "preflight names the missing contact" "$S/.err" "Contact 'Amazon.com' (used by AMZ-3001-1) does not exist"
+contains "preflight: the missing contact is to be created first, not a problem" "$S/.out" "PUT  /Contacts        Amazon.com"
 contains "preflight names the locked document" "$S/.err" "AMZ-11223344551-1 is dated 2024-09-30, on or before the organisation's lock date 2024-09-30"
-sb 0 "preflight: exceptions listed" exceptions --json
+sb 1 "preflight: exceptions listed (exit 1: errors remain)" exceptions --json
 contains "exceptions list carries the action" "$S/.out" "then run \`settlebook post --live\` again"
 fctl '{"add_account": {"Code": "429", "Name": "General Expenses", "Type": "EXPENSE"}, "add_contact": "Amazon.com", "lock_date": null}'
 sb 0 "preflight: after the fixes in Xero" post --live
 eq "preflight: exceptions cleared" "$(sq "select count(*) from exception where scope = 'xero'")" "0"
+eq "preflight: the contact made in Xero meanwhile is not created again" "$(grep -c '"PUT", "path": "/api.xro/2.0/Contacts"' requests.jsonl) $(sq "select count(*) from outbox where path = '/Contacts'")" "0 0"
 eq "preflight: the second run asked with If-Modified-Since" "$(grep '"path": "/api.xro/2.0/Accounts"' requests.jsonl | tail -n 1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["if_modified_since"] is not None)')" "True"
 eq "preflight: the cache holds the organisation" "$(sq "select count(*) from xero_ref where kind = 'account'")" "12"
 once preflight

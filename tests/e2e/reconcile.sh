@@ -72,11 +72,11 @@ runs=$(q "select count(*) from run")
 # exceptions: sorted by severity, then kind, settlement, order, sku; --period scopes.
 "$SB" exceptions --json > all.json
 eq "json order" "$(python3 -c 'import json;print(" ".join(x["severity"][0]+":"+x["kind"]+":"+(x["settlement_id"] or "-") for x in json.load(open("all.json"))))')" "e:CURRENCY_MISMATCH:1002 e:CURRENCY_MISMATCH:2001 e:DEPOSIT_AMOUNT_MISMATCH:1002 e:DEPOSIT_NOT_FOUND:1003 e:DUPLICATE_LINE:1002 e:REFUND_EXCEEDS_CHARGE:1002 e:UNMAPPED:1003 w:DUPLICATE_LINE:1003 w:FEE_ANOMALY:1003 w:ORDER_NOT_IN_HISTORY:1002 w:ORDER_NOT_SETTLED:- w:PRICE_MISMATCH:1002 w:REFUND_WITHOUT_ORDER:1003 w:RESERVE_DISCONTINUITY:1002 i:DEPOSIT_NOT_CHECKED:1004"
-eq "json fields" "$(python3 -c 'import json;x=[x for x in json.load(open("all.json")) if x["kind"]=="PRICE_MISMATCH"][0];print(sorted(x), x["order_id"], x["sku"], x["currency"], x["expected_minor"], x["actual_minor"], x["difference_minor"], x["scope"])')" "['action', 'actual_minor', 'currency', 'difference_minor', 'expected_minor', 'explanation', 'kind', 'order_id', 'scope', 'settlement_id', 'severity', 'sku'] 111-0000007-0000007 SKU-B USD 2500 2000 -500 reconcile"
+eq "json fields" "$(python3 -c 'import json;x=[x for x in json.load(open("all.json")) if x["kind"]=="PRICE_MISMATCH"][0];print(sorted(x), x["order_id"], x["sku"], x["currency"], x["expected_minor"], x["actual_minor"], x["difference_minor"], x["scope"])')" "['accepted', 'accepted_reason', 'action', 'actual_minor', 'currency', 'difference_minor', 'expected_minor', 'explanation', 'id', 'kind', 'order_id', 'scope', 'settlement_id', 'severity', 'sku'] 111-0000007-0000007 SKU-B USD 2500 2000 -500 reconcile"
 eq "json null for no expected" "$(python3 -c 'import json;x=[x for x in json.load(open("all.json")) if x["kind"]=="UNMAPPED"][0];print(x["expected_minor"], x["difference_minor"], x["order_id"])')" "None None None"
 "$SB" exceptions --period 2025-09 --json > sep.json
 eq "--period 2025-09 lists 1003, 1004, 2001 and the ledger-wide row" "$(python3 -c 'import json;print(" ".join(sorted(set(x["settlement_id"] or "-" for x in json.load(open("sep.json"))))), len(json.load(open("sep.json"))))')" "- 1003 1004 2001 8"
-status "exceptions text" 0 "$SB" exceptions --period 2025-08
+status "exceptions text (exit 1: errors remain)" 1 "$SB" exceptions --period 2025-08
 contains "text row" "$T/.out" "PRICE_MISMATCH            1002           111-0000007-0000007  SKU-B          USD        25.00        20.00        -5.00"
 contains "text action" "$T/.out" "        -> Add {\"transaction_type\":\"other-transaction\""
 

@@ -89,6 +89,7 @@ status "ingest JPY" 0 "$SB" ingest "$FX/settlements/v2-jp-jpy.tsv"
 xcheck "JPY" "$T/reports/2024-10/reconciliation.xlsx" --ledger "$T/settlebook.db" --period 2024-10
 eq "JPY amounts without decimals" "$(python3 -c 'import openpyxl,sys
 ws = openpyxl.load_workbook(sys.argv[1])["Summary"]
-print(ws["G2"].value, ws["G2"].number_format)' "$T/reports/2024-10/reconciliation.xlsx")" "2183 #,##0;[Red]-#,##0"
+c = [x.value for x in ws[1]].index("Reported total") + 1
+print(ws.cell(2, c).value, ws.cell(2, c).number_format)' "$T/reports/2024-10/reconciliation.xlsx")" "2183 #,##0;[Red]-#,##0"
 
 finish

@@ -1,5 +1,8 @@
-# samples — the public real-world samples in ../shared/samples ingest with the right numbers.
+# samples — the public real-world samples in fixtures/samples (copies of third-party files, see
+# its README.md) are unmodified and ingest with the right numbers.
 . "$(dirname "$0")/../lib.sh"
+check "the samples are byte-for-byte the published copies (SHA256SUMS)" \
+  sh -c 'cd "$1" && sha256sum --quiet -c SHA256SUMS' sh "$SAMPLES"
 "$SB" init >/dev/null 2>&1
 status "ingest the three real settlement samples (two do not tie out: exit 1)" 1 "$SB" ingest \
   "$SAMPLES/settlement-v1-ca-negative.txt" "$SAMPLES/settlement-v1-us-excerpt.txt" \

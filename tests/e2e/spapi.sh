@@ -1,5 +1,5 @@
 # spapi — SP-API Orders JSON (getOrders, getOrder, getOrderItems; the official examples in
-# ../shared/samples and fixtures/spapi): values in minor units, buyer PII never stored,
+# fixtures/samples and fixtures/spapi): values in minor units, buyer PII never stored,
 # amounts only from strings, malformed files refused by JSON path with nothing changed.
 . "$(dirname "$0")/../lib.sh"
 P="$FX/spapi"

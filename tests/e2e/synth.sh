@@ -114,4 +114,37 @@ status "unknown locale" 2 "$SB" synth --locale fr
 status "unknown layout" 2 "$SB" synth --format v3
 status "not a number" 2 "$SB" synth --rows 12x
 status "help" 0 "$SB" synth --help
+# the help's examples are what the seeds produce: each command, run as shown, writes the demo
+# fixture byte for byte, and the settlement line under it names that file's id, dates, count
+# and total
+"$SB" synth --help > help.txt
+python3 - help.txt > examples.txt <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("examples", 1)[1].splitlines()[1:]
+i = 0
+while i < len(lines):
+    cmd = lines[i].strip()
+    if cmd.startswith("settlebook synth"):
+        i += 1
+        while i < len(lines) and lines[i].strip().startswith("--"):
+            cmd += " " + lines[i].strip(); i += 1
+        desc = lines[i].strip() if i < len(lines) else ""
+        print(cmd[len("settlebook "):] + "\t" + desc)
+    else:
+        i += 1
+PY
+eq "help shows two examples" "$(wc -l < examples.txt | tr -d ' ')" "2"
+mkdir -p ex && cd ex || exit 1
+while IFS="$(printf '\t')" read -r cmd desc; do
+  "$SB" $cmd 2>/dev/null
+  for f in $(echo "$cmd" | grep -oE '[a-z-]+-20[0-9-]+\.tsv|orders-[a-z]+\.tsv|bank-[a-z]+\.csv'); do
+    check "help example writes $f as in fixtures/demo" cmp "$f" "$FX/demo/$f"
+  done
+  f=$(echo "$cmd" | grep -oE 'settlement-[a-z]+-[0-9-]+\.tsv')
+  id=$(sed -n 2p "$f" | cut -f1); total=$(sed -n 2p "$f" | cut -f5); cur=$(sed -n 2p "$f" | cut -f6)
+  n=$(($(wc -l < "$f") - 2))
+  eq "help example for $f names what it is" "$desc" "$(echo "$desc" | grep -F "settlement $id $cur" | grep -F "$n lines, total $total")"
+  check "help example for $f: description present" test -n "$desc"
+done < ../examples.txt
+cd "$T" || exit 1
 finish

@@ -1,0 +1,651 @@
+/* journal_cogs — the cost-of-goods journal of a month: units sold per SKU (settlement Order
+ * lines posted in the month) less units put back (refunded order items), each at the unit
+ * cost in force on its posted date, debited to accounts.cogs and credited to
+ * accounts.inventory. Writes only cogs_journal / cogs_line (and MISSING_COST through
+ * exception.c); never renders or sends anything. */
+#include "journal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "ledger.h"
+
+#define COGS_SKU_MAX 128
+
+struct cost {
+    char sku[COGS_SKU_MAX], from[11];
+    int64_t minor;
+};
+
+/* One order item sold (back = 0) or put back (back = 1). */
+struct unit_entry {
+    char sku[COGS_SKU_MAX], date[11];
+    int64_t units;
+    int back;
+};
+
+struct cogs_ctx {
+    struct ledger *lg;
+    const struct config *cfg;
+    struct tz *zone;
+    struct cost *costs;
+    size_t n_costs;
+    char (*tracked)[COGS_SKU_MAX];
+    size_t n_tracked;
+    struct unit_entry *u;
+    size_t n, cap;
+    char month[8];
+};
+
+/* One SKU's total for the month. */
+struct sku_total {
+    char sku[COGS_SKU_MAX];
+    int64_t sold, back, amount, unit_cost, missing;
+    int mixed;                 /* several unit costs applied */
+};
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const struct unit_entry *x = a, *y = b;
+    int c = strcmp(x->sku, y->sku);
+    if (!c)
+        c = strcmp(x->date, y->date);
+    return c ? c : x->back - y->back;
+}
+
+static int load_costs(struct cogs_ctx *c, struct err *e)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int s;
+    if (ledger_prepare(c->lg, &st, "SELECT sku, effective_from, unit_cost_minor FROM unit_cost "
+                       "WHERE currency = ? AND length(sku) < 128 ORDER BY sku, effective_from",
+                       e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, c->cfg->base_currency, -1, SQLITE_STATIC);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (c->n_costs == cap) {
+            struct cost *p = realloc(c->costs, (cap = cap ? cap * 2 : 64) * sizeof *p);
+            if (!p) {
+                sqlite3_finalize(st);
+                return err_set(e, ERR_NOMEM, "out of memory");
+            }
+            c->costs = p;
+        }
+        struct cost *k = &c->costs[c->n_costs++];
+        snprintf(k->sku, sizeof k->sku, "%s", ledger_text(st, 0));
+        snprintf(k->from, sizeof k->from, "%s", ledger_text(st, 1));
+        k->minor = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    if (s != SQLITE_DONE)
+        return ledger_fail(c->lg, e, "read unit costs");
+    /* SQLite's ORDER BY uses the same byte order as strcmp (BINARY collation) */
+    return 0;
+}
+
+/* The cost of sku on day (latest effective_from on or before it); 0 found, 1 none. */
+static int cost_at(const struct cogs_ctx *c, const char *sku, const char *day, int64_t *out)
+{
+    size_t lo = 0, hi = c->n_costs;
+    int found = 0;
+    while (lo < hi) {           /* first cost of sku, or past it */
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(c->costs[mid].sku, sku) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < c->n_costs && !strcmp(c->costs[lo].sku, sku); lo++) {
+        if (strcmp(c->costs[lo].from, day) > 0)
+            break;
+        *out = c->costs[lo].minor;
+        found = 1;
+    }
+    return found ? 0 : 1;
+}
+
+static int load_tracked(struct cogs_ctx *c, struct err *e)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int s;
+    /* preflight caches Xero Items; detail starts with "tracked" for IsTrackedAsInventory */
+    if (ledger_prepare(c->lg, &st, "SELECT key FROM xero_ref WHERE kind = 'item' AND detail "
+                       "LIKE 'tracked%' ORDER BY key", e) < 0)
+        return -1;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (c->n_tracked == cap) {
+            char (*p)[COGS_SKU_MAX] = realloc(c->tracked, (cap = cap ? cap * 2 : 16) * sizeof *p);
+            if (!p) {
+                sqlite3_finalize(st);
+                return err_set(e, ERR_NOMEM, "out of memory");
+            }
+            c->tracked = p;
+        }
+        snprintf(c->tracked[c->n_tracked++], COGS_SKU_MAX, "%s", ledger_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return s == SQLITE_DONE ? 0 : ledger_fail(c->lg, e, "read Xero items");
+}
+
+static int is_tracked(const struct cogs_ctx *c, const char *sku)
+{
+    char code[TEXT_ITEM_CODE_MAX];
+    text_item_code(sku, code);
+    for (size_t i = 0; i < c->n_tracked; i++)
+        if (!strcmp(c->tracked[i], code))
+            return 1;
+    return 0;
+}
+
+static int add_entry(struct cogs_ctx *c, const char *sku, const char *posted, const char *end,
+                     int64_t units, int back, struct err *e)
+{
+    char endl[11], day[11];
+    if (units <= 0)
+        return 0;
+    tz_local_date(c->zone, end, end, endl);
+    tz_local_date(c->zone, posted, endl, day);
+    if (strncmp(day, c->month, 7) != 0)
+        return 0;
+    if (c->n == c->cap) {
+        struct unit_entry *p = realloc(c->u, (c->cap = c->cap ? c->cap * 2 : 256) * sizeof *p);
+        if (!p)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        c->u = p;
+    }
+    struct unit_entry *x = &c->u[c->n++];
+    snprintf(x->sku, sizeof x->sku, "%s", sku);
+    snprintf(x->date, sizeof x->date, "%s", day);
+    x->units = units;
+    x->back = back;
+    return 0;
+}
+
+/* Lines within a day of the month either side; the zone then decides the month exactly. */
+#define COGS_WINDOW                                                                         \
+    "COALESCE(l.posted, s.end_utc) >= date(?1 || '-01', '-1 day') AND "                    \
+    "COALESCE(l.posted, s.end_utc) < date(?1 || '-01', '+1 month', '+1 day')"
+
+static const char SOLD[] =
+    "SELECT l.sku, MIN(COALESCE(l.posted, '')), s.end_utc, COALESCE(MAX(l.quantity), 0) "
+    "FROM settlement_line l JOIN settlement s ON s.id = l.settlement_ref "
+    "WHERE l.transaction_type = 'Order' AND COALESCE(l.sku, '') != '' AND " COGS_WINDOW
+    " GROUP BY l.settlement_ref, l.order_id, l.order_item_code, l.sku";
+
+/* A refunded order item puts back its original order line's quantity, else one unit. */
+static const char PUT_BACK[] =
+    "WITH r AS (SELECT l.order_id AS oid, l.order_item_code AS item, MAX(l.sku) AS sku, "
+    "MIN(COALESCE(l.posted, '')) AS p, MAX(s.end_utc) AS e FROM settlement_line l JOIN "
+    "settlement s ON s.id = l.settlement_ref WHERE l.transaction_type = 'Refund' AND "
+    COGS_WINDOW " GROUP BY 1, 2), "
+    "q AS (SELECT order_id, order_item_code, MAX(quantity) AS q FROM settlement_line WHERE "
+    "transaction_type = 'Order' AND quantity IS NOT NULL AND order_id IN (SELECT oid FROM r) "
+    "GROUP BY 1, 2) "
+    "SELECT r.sku, r.p, r.e, COALESCE(q.q, 1) FROM r LEFT JOIN q ON q.order_id IS r.oid AND "
+    "q.order_item_code IS r.item WHERE COALESCE(r.sku, '') != ''";
+
+static int load_units(struct cogs_ctx *c, const char *sql, int back, struct err *e)
+{
+    sqlite3_stmt *st;
+    int s, rc = 0;
+    if (ledger_prepare(c->lg, &st, sql, e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, c->month, -1, SQLITE_STATIC);
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+        rc = add_entry(c, ledger_text(st, 0), ledger_text(st, 1), ledger_text(st, 2),
+                       sqlite3_column_int64(st, 3), back, e);
+    sqlite3_finalize(st);
+    if (rc == 0 && s != SQLITE_DONE)
+        return ledger_fail(c->lg, e, "read units sold");
+    return rc;
+}
+
+/* Folds the sorted entries into per-SKU totals (caller frees *out). */
+static int totals(struct cogs_ctx *c, struct sku_total **out, size_t *n, int64_t *tracked,
+                  struct err *e)
+{
+    struct sku_total *t = calloc(c->n ? c->n : 1, sizeof *t);
+    *n = 0;
+    *tracked = 0;
+    if (!t)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    if (c->n)
+        qsort(c->u, c->n, sizeof *c->u, cmp_entry);
+    for (size_t i = 0; i < c->n; i++) {
+        const struct unit_entry *x = &c->u[i];
+        struct sku_total *k = *n ? &t[*n - 1] : NULL;
+        int64_t cost = 0, v;
+        if (!k || strcmp(k->sku, x->sku)) {
+            if (is_tracked(c, x->sku)) {
+                if (!k || strcmp(k->sku, x->sku))
+                    (*tracked)++;
+                while (i + 1 < c->n && !strcmp(c->u[i + 1].sku, x->sku))
+                    i++;
+                continue;
+            }
+            k = &t[(*n)++];
+            snprintf(k->sku, sizeof k->sku, "%s", x->sku);
+            k->unit_cost = -1;
+        }
+        *(x->back ? &k->back : &k->sold) += x->units;
+        if (cost_at(c, x->sku, x->date, &cost)) {
+            k->missing += x->back ? 0 : x->units;
+            continue;
+        }
+        if (k->unit_cost >= 0 && k->unit_cost != cost)
+            k->mixed = 1;
+        k->unit_cost = cost;
+        if (__builtin_mul_overflow(cost, x->units, &v) ||
+            __builtin_add_overflow(k->amount, x->back ? -v : v, &k->amount)) {
+            free(t);
+            return err_set(e, ERR_INPUT, "cost of goods of SKU %s in %s overflows 64-bit minor "
+                           "units: check its unit cost", x->sku, c->month);
+        }
+    }
+    *out = t;
+    return 0;
+}
+
+/* MISSING_COST rows of the month, brought to the fresh set: only what changed is written. */
+static int missing_sync(struct cogs_ctx *c, const struct sku_total *t, size_t n,
+                        int64_t *count, struct err *e)
+{
+    sqlite3_stmt *st;
+    char like[16], expl[512];
+    int rc = 0;
+    *count = 0;
+    snprintf(like, sizeof like, "%s:%%", c->month);
+    /* stale rows: a SKU that now has its cost, or other units */
+    if (ledger_prepare(c->lg, &st, "SELECT explanation FROM exception WHERE scope = 'cogs' AND "
+                       "kind = 'MISSING_COST' AND explanation LIKE ?", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        const char *old = ledger_text(st, 0);
+        int keep = 0;
+        for (size_t i = 0; i < n && !keep; i++) {
+            if (!t[i].missing)
+                continue;
+            snprintf(expl, sizeof expl, "%s: SKU %s sold %lld unit(s) with no unit cost in "
+                     "force; the cost-of-goods journal of %s is held back", c->month, t[i].sku,
+                     (long long)t[i].missing, c->month);
+            keep = !strcmp(expl, old);
+        }
+        if (!keep) {
+            char *copy = strdup(old);
+            if (!copy)
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+            else
+                rc = exception_clear(c->lg, "cogs", "MISSING_COST", NULL, copy, e);
+            free(copy);
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc < 0 || ledger_prepare(c->lg, &st, "SELECT 1 FROM exception WHERE scope = 'cogs' AND "
+                                 "kind = 'MISSING_COST' AND explanation = ?", e) < 0)
+        return -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct exception_row x = { .kind = "MISSING_COST", .severity = "error",
+                                   .sku = t[i].sku, .currency = c->cfg->base_currency,
+                                   .explanation = expl,
+                                   .action = "Add the SKU's cost to your unit-cost CSV "
+                                             "(sku,unit_cost,currency,effective_from, dated on "
+                                             "or before its first sale) and ingest it, then "
+                                             "run post again." };
+        if (!t[i].missing)
+            continue;
+        (*count)++;
+        snprintf(expl, sizeof expl, "%s: SKU %s sold %lld unit(s) with no unit cost in force; "
+                 "the cost-of-goods journal of %s is held back", c->month, t[i].sku,
+                 (long long)t[i].missing, c->month);
+        sqlite3_bind_text(st, 1, expl, -1, SQLITE_STATIC);
+        int exists = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_reset(st);
+        if (!exists)
+            rc = exception_add(c->lg, "cogs", &x, e);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The journal's lines from the totals: per SKU a debit to cogs and a credit to inventory,
+ * or, grouped, one pair in total. Caller frees *out. */
+static int make_lines(const struct cogs_ctx *c, const struct sku_total *t, size_t n,
+                      struct cogs_view_line **out, size_t *nl, int64_t *total, struct err *e)
+{
+    const struct config *cfg = c->cfg;
+    struct cogs_view_line *l = calloc(2 * n + 2, sizeof *l);
+    int exp = money_exponent(cfg->base_currency);
+    int64_t sum = 0, units = 0;
+    char amt[MONEY_FMT_MAX];
+    *nl = 0;
+    if (!l)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const struct sku_total *k = &t[i];
+        if (k->missing || k->amount == 0)
+            continue;
+        if (__builtin_add_overflow(sum, k->amount, &sum) ||
+            __builtin_add_overflow(units, k->sold - k->back, &units)) {
+            free(l);
+            return err_set(e, ERR_INPUT, "cost of goods of %s overflows", c->month);
+        }
+        if (!cfg->cogs.group_by_sku)
+            continue;
+        for (int side = 0; side < 2; side++) {
+            struct cogs_view_line *x = &l[(*nl)++];
+            snprintf(x->sku, sizeof x->sku, "%s", k->sku);
+            snprintf(x->code, sizeof x->code, "%s", cfg->accounts[side ? ACCT_INVENTORY
+                                                                       : ACCT_COGS]);
+            x->units = k->sold - k->back;
+            x->unit_cost = k->mixed ? 0 : k->unit_cost;
+            x->amount = side ? k->amount : -k->amount;
+            if (k->mixed)
+                snprintf(x->description, sizeof x->description, "%s: %lld sold, %lld returned "
+                         "to stock, at the costs in force", k->sku, (long long)k->sold,
+                         (long long)k->back);
+            else
+                snprintf(x->description, sizeof x->description, "%s: %lld sold, %lld returned "
+                         "to stock, at %s", k->sku, (long long)k->sold, (long long)k->back,
+                         money_format(amt, k->unit_cost, exp));
+        }
+    }
+    if (!cfg->cogs.group_by_sku && sum != 0)
+        for (int side = 0; side < 2; side++) {
+            struct cogs_view_line *x = &l[(*nl)++];
+            snprintf(x->code, sizeof x->code, "%s", cfg->accounts[side ? ACCT_INVENTORY
+                                                                       : ACCT_COGS]);
+            x->units = units;
+            x->amount = side ? sum : -sum;
+            snprintf(x->description, sizeof x->description, "Amazon units sold less returned "
+                     "to stock, %s, at unit cost", c->month);
+        }
+    *out = l;
+    *total = sum;
+    return 0;
+}
+
+/* Last day of month "YYYY-MM" into out[11]. */
+static void last_day(const char *month, char out[11])
+{
+    int y = atoi(month), m = atoi(month + 5), yy, mm, dd;
+    dates_civil(dates_days(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - 1, &yy, &mm, &dd);
+    snprintf(out, 11, "%04d-%02d-%02d", yy, mm, dd);
+}
+
+static void input_hash(const struct cogs_ctx *c, const struct cogs_view_line *l, size_t n,
+                       const char *blocked, char out[HASH_HEX_LEN])
+{
+    struct jw w;
+    jw_init(&w, 0);
+    jw_arr(&w);
+    jw_str(&w, c->cfg->base_currency);
+    jw_str(&w, blocked);
+    for (size_t i = 0; i < n; i++) {
+        jw_str(&w, l[i].sku);
+        jw_str(&w, l[i].code);
+        jw_str(&w, l[i].description);
+        jw_int(&w, l[i].units);
+        jw_int(&w, l[i].unit_cost);
+        jw_int(&w, l[i].amount);
+    }
+    jw_end_arr(&w);
+    hash_hex(jw_text(&w) ? jw_text(&w) : "", jw_text(&w) ? strlen(jw_text(&w)) : 0, out);
+    jw_free(&w);
+}
+
+/* What month's journal is now: 0 absent, 1 same input, 2 may be rebuilt, 3 frozen. */
+static int existing(struct cogs_ctx *c, const char *sha, struct err *e)
+{
+    sqlite3_stmt *st;
+    char sid[16];
+    int state, locked;
+    snprintf(sid, sizeof sid, COGS_SID_PREFIX "%s", c->month);
+    if (ledger_prepare(c->lg, &st, "SELECT input_sha256 = ?2, (SELECT COUNT(*) FROM "
+                       "outbox_posted o WHERE o.settlement_id = ?3) FROM cogs_journal WHERE "
+                       "month = ?1", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, c->month, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, sha, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, sid, -1, SQLITE_STATIC);
+    state = sqlite3_step(st) != SQLITE_ROW ? 0 : sqlite3_column_int(st, 0) ? 1
+            : sqlite3_column_int(st, 1) ? 3 : 2;
+    sqlite3_finalize(st);
+    if (state == 1)
+        return 1;
+    locked = period_is_locked(c->lg, c->month, e);
+    if (locked < 0)
+        return -1;
+    return locked ? 3 : state;
+}
+
+static int store(struct cogs_ctx *c, const struct cogs_view_line *l, size_t n, int64_t total,
+                 const char *blocked, const char *sha, struct err *e)
+{
+    sqlite3_stmt *st;
+    char date[11];
+    int ok;
+    last_day(c->month, date);
+    if (ledger_prepare(c->lg, &st, "DELETE FROM cogs_journal WHERE month = ?", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, c->month, -1, SQLITE_STATIC);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    if (!ok)
+        return ledger_fail(c->lg, e, "replace cogs journal");
+    if (n == 0 && !blocked[0])
+        return 0;   /* nothing sold at a cost: no journal */
+    if (ledger_prepare(c->lg, &st, "INSERT INTO cogs_journal(month, date, currency, total_minor,"
+                       " line_count, input_sha256, blocked) VALUES (?, ?, ?, ?, ?, ?, ?)", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, c->month, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, date, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, c->cfg->base_currency, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, total);
+    sqlite3_bind_int64(st, 5, (int64_t)n);
+    sqlite3_bind_text(st, 6, sha, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, blocked, -1, SQLITE_STATIC);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    if (!ok || ledger_prepare(c->lg, &st, "INSERT INTO cogs_line(month, line_no, sku, "
+                              "account_code, description, units, unit_cost_minor, amount_minor)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", e) < 0)
+        return ok ? -1 : ledger_fail(c->lg, e, "insert cogs journal");
+    for (size_t i = 0; ok && i < n; i++) {
+        sqlite3_bind_text(st, 1, c->month, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (int64_t)i + 1);
+        sqlite3_bind_text(st, 3, l[i].sku, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, l[i].code, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, l[i].description, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, l[i].units);
+        sqlite3_bind_int64(st, 7, l[i].unit_cost);
+        sqlite3_bind_int64(st, 8, l[i].amount);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (!ok)
+        return ledger_fail(c->lg, e, "insert cogs line");
+    if (n == 0)
+        return 0;   /* blocked with nothing booked yet: stays open */
+    if (ledger_prepare(c->lg, &st, "UPDATE cogs_journal SET state = 'final' WHERE month = ?",
+                       e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, c->month, -1, SQLITE_STATIC);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok ? 0 : ledger_fail(c->lg, e, "finalise cogs journal (does it balance?)");
+}
+
+static int one_month(struct cogs_ctx *c, struct cogs_summary *out, struct err *e)
+{
+    struct sku_total *t = NULL;
+    struct cogs_view_line *l = NULL;
+    size_t nt = 0, nl = 0;
+    int64_t tracked, total = 0, missing = 0;
+    char blocked[256] = "", sha[HASH_HEX_LEN];
+    int rc = -1, state;
+
+    c->n = 0;
+    if (load_units(c, SOLD, 0, e) < 0 ||
+        (c->cfg->cogs.refund_restock && load_units(c, PUT_BACK, 1, e) < 0) ||
+        totals(c, &t, &nt, &tracked, e) < 0 || missing_sync(c, t, nt, &missing, e) < 0 ||
+        make_lines(c, t, nt, &l, &nl, &total, e) < 0)
+        goto done;
+    out->missing += missing;
+    if (missing)
+        snprintf(blocked, sizeof blocked, "MISSING_COST: %lld SKU(s) sold in %s have no unit "
+                 "cost", (long long)missing, c->month);
+    input_hash(c, l, nl, blocked, sha);
+    if ((state = existing(c, sha, e)) < 0)
+        goto done;
+    if (state == 1)
+        out->unchanged++;
+    else if (state == 3)
+        out->frozen++;
+    else if (store(c, l, nl, total, blocked, sha, e) < 0)
+        goto done;
+    else
+        out->built++;
+    rc = 0;
+done:
+    free(t);
+    free(l);
+    return rc;
+}
+
+int journal_cogs_run(struct ledger *lg, const struct config *cfg, const char *period,
+                     struct cogs_summary *out, struct err *e)
+{
+    struct cogs_ctx c = { .lg = lg, .cfg = cfg };
+    char (*months)[8] = NULL;
+    size_t nm = 0;
+    int rc = -1;
+    memset(out, 0, sizeof *out);
+    if (tz_open(&c.zone, cfg->timezone, e) < 0)
+        return -1;
+    if (load_costs(&c, e) < 0 || load_tracked(&c, e) < 0)
+        goto done;
+    /* cost of goods is opt-in: a seller who gave no unit costs books it elsewhere, and gets
+     * neither journals nor MISSING_COST */
+    if (c.n_costs == 0) {
+        rc = 0;
+        goto done;
+    }
+    if (period && period[0]) {
+        if (!(months = malloc(sizeof *months)))
+            goto nomem;
+        snprintf(months[0], 8, "%s", period);
+        nm = 1;
+    } else if (journal_months(lg, &months, &nm, e) < 0) {
+        goto done;
+    }
+    for (size_t i = 0; i < nm; i++) {
+        snprintf(c.month, sizeof c.month, "%s", months[i]);
+        out->months++;
+        if (one_month(&c, out, e) < 0) {
+            err_prefix(e, "cost of goods %s: ", c.month);
+            goto done;
+        }
+    }
+    rc = 0;
+    goto done;
+nomem:
+    err_set(e, ERR_NOMEM, "out of memory");
+done:
+    free(months);
+    free(c.costs);
+    free(c.tracked);
+    free(c.u);
+    tz_free(c.zone);
+    return rc;
+}
+
+/* ---- reading ----------------------------------------------------------------------- */
+
+int journal_cogs_load(struct ledger *lg, const struct config *cfg, const char *month,
+                      struct cogs_view *out, struct err *e)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int s;
+    memset(out, 0, sizeof *out);
+    out->cfg = cfg;
+    snprintf(out->month, sizeof out->month, "%s", month);
+    snprintf(out->sid, sizeof out->sid, COGS_SID_PREFIX "%s", month);
+    if (ledger_prepare(lg, &st, "SELECT date, currency, total_minor, blocked FROM cogs_journal "
+                       "WHERE month = ?", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
+    if ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        out->found = 1;
+        snprintf(out->date, sizeof out->date, "%s", ledger_text(st, 0));
+        snprintf(out->currency, sizeof out->currency, "%s", ledger_text(st, 1));
+        out->total = sqlite3_column_int64(st, 2);
+        snprintf(out->blocked, sizeof out->blocked, "%s", ledger_text(st, 3));
+        out->exp = money_exponent(out->currency);
+    }
+    sqlite3_finalize(st);
+    if (s != SQLITE_ROW && s != SQLITE_DONE)
+        return ledger_fail(lg, e, "read cogs journal");
+    if (!out->found)
+        return 0;
+    if (ledger_prepare(lg, &st, "SELECT sku, account_code, description, units, "
+                       "unit_cost_minor, amount_minor FROM cogs_line WHERE month = ? ORDER BY "
+                       "line_no", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->n == cap) {
+            struct cogs_view_line *p = realloc(out->lines, (cap = cap ? cap * 2 : 16) *
+                                                               sizeof *p);
+            if (!p) {
+                sqlite3_finalize(st);
+                return err_set(e, ERR_NOMEM, "out of memory");
+            }
+            out->lines = p;
+        }
+        struct cogs_view_line *l = &out->lines[out->n++];
+        snprintf(l->sku, sizeof l->sku, "%s", ledger_text(st, 0));
+        snprintf(l->code, sizeof l->code, "%s", ledger_text(st, 1));
+        snprintf(l->description, sizeof l->description, "%s", ledger_text(st, 2));
+        l->units = sqlite3_column_int64(st, 3);
+        l->unit_cost = sqlite3_column_int64(st, 4);
+        l->amount = sqlite3_column_int64(st, 5);
+    }
+    sqlite3_finalize(st);
+    return s == SQLITE_DONE ? 0 : ledger_fail(lg, e, "read cogs lines");
+}
+
+void journal_cogs_free(struct cogs_view *v)
+{
+    if (!v)
+        return;
+    free(v->lines);
+    v->lines = NULL;
+    v->n = 0;
+}
+
+int journal_cogs_months(struct ledger *lg, const char *period,
+                        int (*fn)(void *arg, const char *month), void *arg, struct err *e)
+{
+    sqlite3_stmt *st;
+    int s, rc = 0;
+    if (ledger_prepare(lg, &st, "SELECT month FROM cogs_journal WHERE ?1 = '' OR month = ?1 "
+                       "ORDER BY month", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, period ? period : "", -1, SQLITE_STATIC);
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        char m[8];
+        snprintf(m, sizeof m, "%s", ledger_text(st, 0));
+        rc = fn(arg, m);
+    }
+    sqlite3_finalize(st);
+    if (rc == 0 && s != SQLITE_DONE)
+        return ledger_fail(lg, e, "list cogs journals");
+    return rc;
+}

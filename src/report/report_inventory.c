@@ -1,0 +1,104 @@
+/* report_inventory — the Inventory sheet: per month and SKU, Amazon's FBA Inventory Ledger
+ * (opening, received, shipped, returned, lost or damaged, ending units, all dispositions),
+ * the units reimbursed and settled in the month, the unit cost in force at the month's end,
+ * the cost of goods booked and the ending value at cost; and the Xero item code of each SKU
+ * (SKUs longer than Xero's 30 characters map to a shortened code). Reads only. */
+#include "report_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct report_col cols[] = {
+    { "Month", 9, 0 }, { "SKU", 24, 0 }, { "Xero item code", 24, 0 }, { "Opening", 10, 1 },
+    { "Received", 10, 1 }, { "Shipped", 10, 1 }, { "Returned", 10, 1 },
+    { "Lost/damaged", 12, 1 }, { "Reimbursed", 11, 1 }, { "Ending", 10, 1 },
+    { "Units settled", 12, 1 }, { "Currency", 9, 0 }, { "Unit cost", 12, 1 },
+    { "COGS", 14, 1 }, { "Ending value at cost", 16, 1 },
+};
+enum { C_MONTH, C_SKU, C_CODE, C_OPEN, C_RECV, C_SHIP, C_RET, C_LOST, C_REIMB, C_END,
+       C_SETTLED, C_CUR, C_COST, C_COGS, C_VALUE };
+
+/* Every (month, SKU) that the inventory ledger or a cost-of-goods journal has in scope. */
+static const char QUERY[] =
+    "WITH keys AS (SELECT month, msku AS sku FROM inventory_ledger WHERE ?1 = '' OR month = ?1 "
+    "UNION SELECT month, sku FROM cogs_line WHERE sku != '' AND (?1 = '' OR month = ?1)), "
+    "inv AS (SELECT month, msku, sum(CASE WHEN first THEN starting ELSE 0 END) AS o, "
+    "sum(receipts) AS rec, sum(-customer_shipments) AS ship, sum(customer_returns) AS ret, "
+    "sum(CASE WHEN lost < 0 THEN -lost ELSE 0 END) + sum(CASE WHEN damaged < 0 THEN -damaged "
+    "ELSE 0 END) AS ld, sum(CASE WHEN last THEN ending ELSE 0 END) AS en FROM inventory_month "
+    "WHERE ?1 = '' OR month = ?1 GROUP BY 1, 2) "
+    "SELECT k.month, k.sku, i.o, i.rec, i.ship, i.ret, i.ld, i.en, "
+    "(SELECT coalesce(sum(CASE WHEN r.amount_minor < 0 THEN -coalesce(r.quantity, 1) ELSE "
+    "coalesce(r.quantity, 1) END), 0) FROM settlement_line r WHERE r.sku = k.sku AND "
+    "(r.amount_type = 'FBA Inventory Reimbursement' OR r.amount_description IN "
+    "('WAREHOUSE_DAMAGE', 'WAREHOUSE_LOST', 'REVERSAL_REIMBURSEMENT')) AND "
+    "substr(r.posted, 1, 7) = k.month), "
+    "(SELECT coalesce(sum(q), 0) FROM (SELECT max(l.quantity) AS q FROM settlement_line l "
+    "WHERE l.sku = k.sku AND l.transaction_type = 'Order' AND substr(l.posted, 1, 7) = k.month "
+    "GROUP BY l.settlement_ref, l.order_id, l.order_item_code)), "
+    "(SELECT u.unit_cost_minor FROM unit_cost u WHERE u.sku = k.sku AND u.currency = ?2 AND "
+    "u.effective_from <= date(k.month || '-01', '+1 month', '-1 day') ORDER BY "
+    "u.effective_from DESC LIMIT 1), "
+    "(SELECT -sum(c.amount_minor) FROM cogs_line c WHERE c.month = k.month AND c.sku = k.sku "
+    "AND c.amount_minor < 0) "
+    "FROM keys k LEFT JOIN inv i ON i.month = k.month AND i.msku = k.sku ORDER BY 1, 2";
+
+static void opt_int(struct report_sheet *s, lxw_col_t c, sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        report_blank(s, c);
+    else
+        report_int(s, c, sqlite3_column_int64(st, i));
+}
+
+static void row(struct report_sheet *s, sqlite3_stmt *st, const char *cur, int exp)
+{
+    char code[TEXT_ITEM_CODE_MAX];
+    int costed = sqlite3_column_type(st, 10) != SQLITE_NULL;
+    int64_t cost = sqlite3_column_int64(st, 10), value;
+    text_item_code(report_col_text(st, 1), code);
+    report_text(s, C_MONTH, report_col_text(st, 0));
+    report_text(s, C_SKU, report_col_text(st, 1));
+    report_text(s, C_CODE, code);
+    for (int i = 0; i < 6; i++)
+        opt_int(s, (lxw_col_t)(C_OPEN + i), st, 2 + i);
+    /* the columns sit Opening..Lost, then Reimbursed, then Ending */
+    opt_int(s, C_REIMB, st, 8);
+    opt_int(s, C_END, st, 7);
+    opt_int(s, C_SETTLED, st, 9);
+    report_text(s, C_CUR, cur);
+    if (costed)
+        report_money(s, C_COST, cost, exp);
+    else
+        report_blank(s, C_COST);
+    if (sqlite3_column_type(st, 11) != SQLITE_NULL)
+        report_money(s, C_COGS, sqlite3_column_int64(st, 11), exp);
+    else
+        report_blank(s, C_COGS);
+    if (costed && sqlite3_column_type(st, 7) != SQLITE_NULL &&
+        !__builtin_mul_overflow(cost, sqlite3_column_int64(st, 7), &value))
+        report_money(s, C_VALUE, value, exp);
+    else
+        report_blank(s, C_VALUE);
+    report_next_row(s);
+}
+
+int report_inventory(struct report_ctx *r, struct err *e)
+{
+    struct report_sheet s;
+    sqlite3_stmt *st;
+    const char *cur = r->cfg->base_currency;
+    int exp = report_exp(cur), rc;
+    if (report_sheet_begin(r, &s, "Inventory", cols, sizeof cols / sizeof cols[0], e) < 0)
+        return -1;
+    if (ledger_prepare(r->lg, &st, QUERY, e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, r->period, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, cur, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        row(&s, st, cur, exp);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return ledger_fail(r->lg, e, "Inventory sheet");
+    return report_sheet_end(&s, e);
+}

@@ -1,0 +1,193 @@
+/* test_delim — the delimited-text reader on files the test writes: quotes, doubled quotes,
+ * line breaks inside quotes, CRLF, ragged rows, blanks, a BOM, Windows-1252, the limits on
+ * field size, record size and field count, and the line numbers records and errors carry. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "t.h"
+#include "tdir.h"
+
+/* Each record is written as "LINE:f1|f2|...;" so one string holds the whole outcome. */
+struct got {
+    char text[4096];
+    int stop_at;          /* the callback refuses the record of this line (0: never) */
+};
+
+static int on_row(void *ctx, const struct delim_row *r, struct err *e)
+{
+    struct got *g = ctx;
+    size_t len = strlen(g->text);
+    if (g->stop_at && (int)r->line == g->stop_at)
+        return err_set(e, ERR_INPUT, "callback stops at line %zu", r->line);
+    len += (size_t)snprintf(g->text + len, sizeof g->text - len, "%zu:", r->line);
+    for (size_t i = 0; i < r->n && len < sizeof g->text; i++)
+        len += (size_t)snprintf(g->text + len, sizeof g->text - len, "%s%.40s", i ? "|" : "",
+                                r->f[i]);
+    if (len < sizeof g->text)
+        snprintf(g->text + len, sizeof g->text - len, ";");
+    return 0;
+}
+
+static const struct {
+    const char *name, *in;
+    char sep;
+    int cp1252, stop_at;
+    int rc;
+    const char *want;        /* records, or the expected error text when rc is -1 */
+} cases[] = {
+    { "tsv", "a\tb\tc\n1\t2\t3\n", '\t', 0, 0, 0, "1:a|b|c;2:1|2|3;" },
+    { "crlf", "a\tb\r\n1\t2\r\n", '\t', 0, 0, 0, "1:a|b;2:1|2;" },
+    { "no final newline", "a\tb\n1\t2", '\t', 0, 0, 0, "1:a|b;2:1|2;" },
+    { "bom skipped", "\xEF\xBB\xBF" "a\tb\n", '\t', 0, 0, 0, "1:a|b;" },
+    { "csv quotes", "a,\"b,c\",d\n", ',', 0, 0, 0, "1:a|b,c|d;" },
+    { "doubled quotes", "\"say \"\"hi\"\"\",x\n", ',', 0, 0, 0, "1:say \"hi\"|x;" },
+    { "quoted empty", "\"\",x\n", ',', 0, 0, 0, "1:|x;" },
+    { "line break in quotes", "a,\"one\ntwo\",b\nc,d,e\n", ',', 0, 0, 0,
+      "1:a|one\ntwo|b;3:c|d|e;" },
+    { "crlf in quotes", "a,\"one\r\ntwo\",b\r\nc\r\n", ',', 0, 0, 0,
+      "1:a|one\r\ntwo|b;3:c;" },
+    { "two breaks in quotes", "h\n\"x\n\ny\",z\nlast\n", ',', 0, 0, 0,
+      "1:h;2:x\n\ny|z;5:last;" },
+    { "tsv quoted value", "a\t\"b c\"\n", '\t', 0, 0, 0, "1:a|b c;" },
+    { "bare quote inside", "12\" ruler\tx\n", '\t', 0, 0, 0, "1:12\" ruler|x;" },
+    { "ragged rows", "a\tb\tc\n1\n1\t2\t3\t4\n", '\t', 0, 0, 0, "1:a|b|c;2:1;3:1|2|3|4;" },
+    { "trailing empty fields", "a\tb\t\t\n", '\t', 0, 0, 0, "1:a|b||;" },
+    { "fields trimmed", "  a \t b  \n", '\t', 0, 0, 0, "1:a|b;" },
+    { "blank lines skipped, counted", "a\n\n   \n\t\t\nb\n\n", '\t', 0, 0, 0, "1:a;5:b;" },
+    { "leading blank lines", "\n\r\nx\n", '\t', 0, 0, 0, "3:x;" },
+    { "only blanks", "\n\n", '\t', 0, 0, 0, "" },
+    { "empty file", "", '\t', 0, 0, 0, "" },
+    { "cp1252", "caf\xE9\t5\x80\n", '\t', 1, 0, 0, "1:caf\xC3\xA9|5\xE2\x82\xAC;" },
+    { "utf-8 untouched", "caf\xC3\xA9\n", '\t', 0, 0, 0, "1:caf\xC3\xA9;" },
+    { "callback stops", "a\nb\nc\n", '\t', 0, 2, -1, "callback stops at line 2" },
+    { "tab swallowed by a quote", "a\tb\n\"x\ty\n1\t2\"\n", '\t', 0, 0, -1,
+      ":2:1: a '\"' opens a quoted value that runs to line 3 and swallows tabs" },
+    { "quote never closes", "a,b\n\"x,y\nz\n", ',', 0, 0, -1,
+      ":2: a '\"' opens a quoted value that never closes" },
+};
+
+/* Generated inputs for the limits: n_fields fields of field_len bytes on line 2 (after a
+ * header line), quoted over two lines when multiline is set. */
+static const struct {
+    const char *name;
+    size_t field_len, n_fields;
+    int multiline;
+    int rc;
+    const char *want;        /* the last record, or the expected error text */
+} limits[] = {
+    { "field of 64 KiB", 64 * 1024, 1, 0, 0, "3:end;" },
+    { "field one byte longer", 64 * 1024 + 1, 1, 0, -1, ":2: a field is longer than 64 KiB" },
+    { "quoted field over lines, too long", 64 * 1024 + 1, 1, 1, -1,
+      ":2: a quoted field runs over several lines and past 64 KiB" },
+    { "256 fields", 1, 256, 0, 0, "3:end;" },
+    { "257 fields", 1, 257, 0, -1, ":2: more than 256 fields in one record" },
+    { "15 fields of 64 KiB (under 1 MiB)", 64 * 1024, 15, 0, 0, "3:end;" },
+    { "17 fields of 64 KiB (over 1 MiB)", 64 * 1024, 17, 0, -1,
+      ":2: a record is longer than 1 MiB" },
+    { "quoted record over lines, over 1 MiB", 64 * 1024 - 8, 17, 1, -1,
+      ":2: a record runs over several lines and past 1 MiB" },
+};
+
+static char *make_limit(size_t i, size_t *len)
+{
+    size_t fl = limits[i].field_len, nf = limits[i].n_fields;
+    size_t cap = 16 + nf * (fl + 4), n = 0;
+    char *s = malloc(cap);
+    n += (size_t)sprintf(s, "h\n");
+    for (size_t f = 0; f < nf; f++) {
+        if (f)
+            s[n++] = '\t';
+        if (limits[i].multiline)
+            s[n++] = '"';
+        memset(s + n, 'x', fl);
+        if (limits[i].multiline)
+            s[n + fl / 2] = '\n';
+        n += fl;
+        if (limits[i].multiline)
+            s[n++] = '"';
+    }
+    n += (size_t)sprintf(s + n, "\nend\n");
+    *len = n;
+    return s;
+}
+
+/* Reads in; checks the records (all, or only the last ones when suffix is set) or the
+ * error, which must name the file. */
+static void run(const char *name, const char *in, size_t len, char sep, int cp1252, int stop_at,
+                int want_rc, const char *want, int suffix)
+{
+    struct delim_opts o = { .sep = sep, .cp1252 = cp1252 };
+    struct got g = { .stop_at = stop_at };
+    struct err e = {0};
+    char path[512];
+    int rc;
+    if (tdir_write("in.txt", in, len, path, sizeof path) < 0) {
+        CHECK(0, "%s: cannot write the input", name);
+        return;
+    }
+    rc = delim_read(path, &o, on_row, &g, &e);
+    CHECK(rc == want_rc, "%s: rc %d, want %d (%s)", name, rc, want_rc, e.msg);
+    if (want_rc == 0) {
+        size_t gl = strlen(g.text), wl = strlen(want);
+        int ok = suffix ? gl >= wl && strcmp(g.text + gl - wl, want) == 0
+                        : strcmp(g.text, want) == 0;
+        CHECK(ok, "%s: records\n[%.300s]\nwant%s\n[%s]", name, g.text,
+              suffix ? " (at the end)" : "", want);
+    }
+    if (want_rc < 0 && !stop_at) {
+        CHECK(strstr(e.msg, want) != NULL, "%s: error [%s] lacks [%s]", name, e.msg, want);
+        CHECK(strncmp(e.msg, path, strlen(path)) == 0, "%s: error [%s] does not start with "
+              "the file name", name, e.msg);
+    }
+    if (want_rc < 0 && stop_at) {
+        CHECK(strcmp(e.msg, want) == 0, "%s: the callback's error [%s] is kept", name, e.msg);
+        CHECK(strstr(g.text, "3:") == NULL, "%s: records after the refused one: %s", name,
+              g.text);
+    }
+}
+
+/* delim_find and delim_get on a header and a short row. */
+static void check_find_get(void)
+{
+    char *hdr[] = { "*Date", " Amount", "payee", "Description" }, *row[] = { "1", "2" };
+    struct delim_row h = { .n = 4, .f = hdr, .line = 1 }, r = { .n = 2, .f = row, .line = 2 };
+    static const struct { const char *name; int want; } find[] = {
+        { "Date", 0 }, { "date", 0 }, { "Amount", 1 }, { "Payee", 2 }, { "description", 3 },
+        { "Reference", -1 }, { "*Date", -1 }, { "", -1 },
+    };
+    for (size_t i = 0; i < sizeof find / sizeof find[0]; i++)
+        CHECK(delim_find(&h, find[i].name) == find[i].want, "delim_find(%s) = %d, want %d",
+              find[i].name, delim_find(&h, find[i].name), find[i].want);
+    CHECK(strcmp(delim_get(&r, 0), "1") == 0 && strcmp(delim_get(&r, 1), "2") == 0,
+          "delim_get inside the row");
+    CHECK(strcmp(delim_get(&r, 2), "") == 0 && strcmp(delim_get(&r, 3), "") == 0 &&
+          strcmp(delim_get(&r, -1), "") == 0, "delim_get past the row's end gives \"\"");
+}
+
+int main(void)
+{
+    struct delim_opts o = { .sep = '\t' };
+    struct got g = {0};
+    struct err e = {0};
+    char path[512];
+    if (tdir_make("delim") < 0) {
+        CHECK(0, "mkdtemp failed");
+        return T_DONE();
+    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run(cases[i].name, cases[i].in, strlen(cases[i].in), cases[i].sep, cases[i].cp1252,
+            cases[i].stop_at, cases[i].rc, cases[i].want, 0);
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+        size_t len;
+        char *in = make_limit(i, &len);
+        run(limits[i].name, in, len, '\t', 0, 0, limits[i].rc, limits[i].want, 1);
+        free(in);
+    }
+    CHECK(delim_read(tdir_path(path, sizeof path, "missing.tsv"), &o, on_row, &g, &e) == -1 &&
+          strstr(e.msg, "cannot open") != NULL, "a missing file: %s", e.msg);
+    check_find_get();
+    tdir_remove();
+    return T_DONE();
+}

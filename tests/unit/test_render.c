@@ -1,0 +1,306 @@
+/* test_render — the Xero renderers as pure functions: a settlement's journals as plain
+ * structs in, the exact requests out, for each posting mode. No database is opened: if a
+ * renderer reached for the ledger this would not link or would crash. Each case's bodies
+ * were checked by hand (signs, totals, dates, accounts) before they were written down here.
+ * RENDER_DUMP=1 prints what the renderers produce, to review a deliberate change. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "journal.h"
+#include "t.h"
+#include "xero.h"
+
+#define LINES_MAX 8
+#define PARTS_MAX 3
+#define REQS_MAX 10
+
+struct tline { const char *role, *code, *tax, *category, *description; int64_t amount; };
+struct tpart { const char *month, *date; struct tline lines[LINES_MAX]; };
+struct tamount { const char *order, *tt, *date, *code, *category, *sku, *desc;
+                 int64_t amount, qty; };
+struct treq { const char *month, *kind, *path, *body; };
+
+struct tcase {
+    const char *name;
+    int mode;                      /* enum posting_mode */
+    const char *status;            /* DRAFT / AUTHORISED */
+    const char *currency;
+    struct tpart parts[PARTS_MAX];
+    struct tamount amounts[LINES_MAX];
+    const char *blocked;           /* expected substring of reqs.blocked, or NULL */
+    struct treq want[REQS_MAX];
+};
+
+/* A settlement of 1-15 Sep 2025, deposited 17 Sep; credit-positive journal lines. */
+static const struct tcase cases[] = {
+    { "summary: one positive part, with the deposit payment", POST_SUMMARY, "AUTHORISED", "USD",
+      { { "2025-09", "2025-09-15", {
+          { "sales", "200", "NONE", "Sales", "Sales", 10000 },
+          { "fees_selling", "404", "NONE", "Fees", "Selling fees", -1500 },
+          { "clearing", "091", "NONE", "Clearing", "Amazon clearing", -8500 } } } },
+      { { 0 } }, NULL,
+      { { "2025-09", "invoice", "/Invoices",
+          "{\"Invoices\":[{\"Type\":\"ACCREC\",\"Contact\":{\"Name\":\"Amazon.com\"},"
+          "\"Date\":\"2025-09-15\",\"DueDate\":\"2025-09-17\",\"InvoiceNumber\":\"AMZ-S1-1\","
+          "\"Reference\":\"Amazon settlement S1 (2025-09-01 to 2025-09-15) part 1 of 1\","
+          "\"CurrencyCode\":\"USD\",\"Status\":\"AUTHORISED\",\"LineAmountTypes\":\"NoTax\","
+          "\"LineItems\":[{\"Description\":\"Sales\",\"Quantity\":1,\"UnitAmount\":100.00,"
+          "\"AccountCode\":\"200\",\"TaxType\":\"NONE\",\"LineAmount\":100.00},"
+          "{\"Description\":\"Selling fees\",\"Quantity\":1,\"UnitAmount\":-15.00,"
+          "\"AccountCode\":\"404\",\"TaxType\":\"NONE\",\"LineAmount\":-15.00}]}]}" },
+        { "2025-09", "payment", "/Payments",
+          "{\"Payments\":[{\"Invoice\":{\"InvoiceNumber\":\"AMZ-S1-1\"},\"Account\":"
+          "{\"Code\":\"090\"},\"Date\":\"2025-09-17\",\"Amount\":85.00,\"Reference\":"
+          "\"Amazon settlement S1 deposit\"}]}" } } },
+
+    { "summary: a negative part becomes a bill with the signs turned", POST_SUMMARY, "DRAFT",
+      "USD",
+      { { "2025-09", "2025-09-15", {
+          { "sales", "200", "NONE", "Sales", "Sales", 1000 },
+          { "fees_fba", "405", "NONE", "Fees", "FBA fees", -3000 },
+          { "clearing", "091", "NONE", "Clearing", "Amazon clearing", 2000 } } } },
+      { { 0 } }, NULL,
+      { { "2025-09", "bill", "/Invoices",
+          "{\"Invoices\":[{\"Type\":\"ACCPAY\",\"Contact\":{\"Name\":\"Amazon.com\"},"
+          "\"Date\":\"2025-09-15\",\"DueDate\":\"2025-09-17\",\"InvoiceNumber\":\"AMZ-S1-1\","
+          "\"Reference\":\"Amazon settlement S1 (2025-09-01 to 2025-09-15) part 1 of 1\","
+          "\"CurrencyCode\":\"USD\",\"Status\":\"DRAFT\",\"LineAmountTypes\":\"NoTax\","
+          "\"LineItems\":[{\"Description\":\"Sales\",\"Quantity\":1,\"UnitAmount\":-10.00,"
+          "\"AccountCode\":\"200\",\"TaxType\":\"NONE\",\"LineAmount\":-10.00},"
+          "{\"Description\":\"FBA fees\",\"Quantity\":1,\"UnitAmount\":30.00,"
+          "\"AccountCode\":\"405\",\"TaxType\":\"NONE\",\"LineAmount\":30.00}]}]}" } } },
+
+    { "summary: a part whose lines net to nothing sends no document", POST_SUMMARY, "DRAFT",
+      "USD",
+      { { "2025-09", "2025-09-15", {
+          { "clearing", "091", "NONE", "Clearing", "Amazon clearing", 0 } } } },
+      { { 0 } }, NULL, { { 0 } } },
+
+    { "summary: a month-crossing settlement, carried forward and back", POST_SUMMARY,
+      "AUTHORISED", "USD",
+      { { "2025-09", "2025-09-30", {
+          { "sales", "200", "NONE", "Sales", "Sales", 5000 },
+          { "carried_forward", "851", "NONE", "Carried forward", "Carried forward", -5000 } } },
+        { "2025-10", "2025-10-05", {
+          { "carried_forward", "851", "NONE", "Carried forward", "Carried forward", 5000 },
+          { "sales", "200", "NONE", "Sales", "Sales", 3000 },
+          { "fees_selling", "404", "NONE", "Fees", "Selling fees", -500 },
+          { "clearing", "091", "NONE", "Clearing", "Amazon clearing", -7500 } } } },
+      { { 0 } }, NULL,
+      { { "2025-09", "invoice", "/Invoices",
+          "{\"Invoices\":[{\"Type\":\"ACCREC\",\"Contact\":{\"Name\":\"Amazon.com\"},\"Date\":\"20"
+          "25-09-30\",\"DueDate\":\"2025-09-30\",\"InvoiceNumber\":\"AMZ-S1-1\",\"Reference\":"
+          "\"Amazon settlement S1 (2025-09-01 to 2025-09-15) part 1 of 2\",\"CurrencyC"
+          "ode\":\"USD\",\"Status\":\"AUTHORISED\",\"LineAmountTypes\":\"NoTax\",\"LineItems\":["
+          "{\"Description\":\"Sales\",\"Quantity\":1,\"UnitAmount\":50.00,\"AccountCode\":\"20"
+          "0\",\"TaxType\":\"NONE\",\"LineAmount\":50.00},{\"Description\":\"Carried forward\""
+          ",\"Quantity\":1,\"UnitAmount\":-50.00,\"AccountCode\":\"851\",\"TaxType\":\"NONE\",\""
+          "LineAmount\":-50.00}]}]}" },
+        { "2025-10", "invoice", "/Invoices",
+          "{\"Invoices\":[{\"Type\":\"ACCREC\",\"Contact\":{\"Name\":\"Amazon.com\"},\"Date\":\"20"
+          "25-10-05\",\"DueDate\":\"2025-10-05\",\"InvoiceNumber\":\"AMZ-S1-2\",\"Reference\":"
+          "\"Amazon settlement S1 (2025-09-01 to 2025-09-15) part 2 of 2\",\"CurrencyC"
+          "ode\":\"USD\",\"Status\":\"AUTHORISED\",\"LineAmountTypes\":\"NoTax\",\"LineItems\":["
+          "{\"Description\":\"Carried forward\",\"Quantity\":1,\"UnitAmount\":50.00,\"Accoun"
+          "tCode\":\"851\",\"TaxType\":\"NONE\",\"LineAmount\":50.00},{\"Description\":\"Sales\""
+          ",\"Quantity\":1,\"UnitAmount\":30.00,\"AccountCode\":\"200\",\"TaxType\":\"NONE\",\"L"
+          "ineAmount\":30.00},{\"Description\":\"Selling fees\",\"Quantity\":1,\"UnitAmount"
+          "\":-5.00,\"AccountCode\":\"404\",\"TaxType\":\"NONE\",\"LineAmount\":-5.00}]}]}" },
+        { "2025-10", "payment", "/Payments",
+          "{\"Payments\":[{\"Invoice\":{\"InvoiceNumber\":\"AMZ-S1-2\"},\"Account\":{\"Code\":\""
+          "090\"},\"Date\":\"2025-10-05\",\"Amount\":75.00,\"Reference\":\"Amazon settlement "
+          "S1 deposit\"}]}" } } },
+
+    { "orders: an order invoice, a refund credit note, the fee bill and the payout",
+      POST_ORDERS, "AUTHORISED", "USD",
+      { { "2025-09", "2025-09-15", {
+          { "sales", "200", "NONE", "Sales", "Sales", 4000 },
+          { "refunds", "201", "NONE", "Refunds", "Refunds", -1000 },
+          { "fees_selling", "404", "NONE", "Fees", "Selling fees", -600 },
+          { "fees_storage", "406", "NONE", "Fees", "Storage fees", -400 },
+          { "clearing", "091", "NONE", "Clearing", "Amazon clearing", -2000 } } } },
+      { { "111-1", "Order", "2025-09-03", "200", "Sales", "SKU-A", "Principal", 4000, 2 },
+        { "111-1", "Order", "2025-09-03", "404", "Fees", "SKU-A", "Commission", -600, 0 },
+        { "222-2", "Refund", "2025-09-10", "201", "Refunds", "SKU-B", "Principal", -1000, 0 },
+        { NULL, "other-transaction", "2025-09-12", "406", "Fees", NULL, "Storage Fee", -400,
+          0 } },
+      NULL,
+      { { "2025-09", "invoice", "/Invoices",
+          "{\"Invoices\":[{\"Type\":\"ACCREC\",\"Contact\":{\"Name\":\"Amazon.com Customers\"},"
+          "\"Date\":\"2025-09-03\",\"DueDate\":\"2025-09-03\",\"InvoiceNumber\":\"AMZ-S1-111-1"
+          "\",\"Reference\":\"Amazon order 111-1 (settlement S1)\",\"CurrencyCode\":\"USD\","
+          "\"Status\":\"AUTHORISED\",\"LineAmountTypes\":\"NoTax\",\"LineItems\":[{\"Descripti"
+          "on\":\"SKU-A Principal\",\"ItemCode\":\"SKU-A\",\"Quantity\":2,\"UnitAmount\":20.00"
+          ",\"AccountCode\":\"200\",\"TaxType\":\"NONE\",\"LineAmount\":40.00}]}]}" },
+        { "2025-09", "credit-note", "/CreditNotes",
+          "{\"CreditNotes\":[{\"Type\":\"ACCRECCREDIT\",\"Contact\":{\"Name\":\"Amazon.com Cus"
+          "tomers\"},\"Date\":\"2025-09-10\",\"CreditNoteNumber\":\"AMZ-S1-222-2-R\",\"Refere"
+          "nce\":\"Amazon refund of order 222-2 (settlement S1)\",\"CurrencyCode\":\"USD\""
+          ",\"Status\":\"AUTHORISED\",\"LineAmountTypes\":\"NoTax\",\"LineItems\":[{\"Descript"
+          "ion\":\"SKU-B Principal\",\"Quantity\":1,\"UnitAmount\":10.00,\"AccountCode\":\"20"
+          "1\",\"TaxType\":\"NONE\",\"LineAmount\":10.00}]}]}" },
+        { "2025-09", "payment", "/Payments",
+          "{\"Payments\":[{\"Invoice\":{\"InvoiceNumber\":\"AMZ-S1-111-1\"},\"Account\":{\"Cod"
+          "e\":\"091\"},\"Date\":\"2025-09-03\",\"Amount\":40.00,\"Reference\":\"Amazon settlem"
+          "ent S1\"}]}" },
+        { "2025-09", "refund", "/Payments",
+          "{\"Payments\":[{\"CreditNote\":{\"CreditNoteNumber\":\"AMZ-S1-222-2-R\"},\"Accoun"
+          "t\":{\"Code\":\"091\"},\"Date\":\"2025-09-10\",\"Amount\":10.00,\"Reference\":\"Amazon"
+          " settlement S1\"}]}" },
+        { "2025-09", "bill", "/Invoices",
+          "{\"Invoices\":[{\"Type\":\"ACCPAY\",\"Contact\":{\"Name\":\"Amazon.com\"},\"Date\":\"20"
+          "25-09-15\",\"DueDate\":\"2025-09-15\",\"InvoiceNumber\":\"AMZ-S1-FEES\",\"Referenc"
+          "e\":\"Amazon fees and other amounts, settlement S1\",\"CurrencyCode\":\"USD\",\""
+          "Status\":\"AUTHORISED\",\"LineAmountTypes\":\"NoTax\",\"LineItems\":[{\"Descriptio"
+          "n\":\"SKU-A Commission\",\"Quantity\":1,\"UnitAmount\":6.00,\"AccountCode\":\"404\""
+          ",\"TaxType\":\"NONE\",\"LineAmount\":6.00},{\"Description\":\"Storage Fee\",\"Quant"
+          "ity\":1,\"UnitAmount\":4.00,\"AccountCode\":\"406\",\"TaxType\":\"NONE\",\"LineAmoun"
+          "t\":4.00}]}]}" },
+        { "2025-09", "bill-payment", "/Payments",
+          "{\"Payments\":[{\"Invoice\":{\"InvoiceNumber\":\"AMZ-S1-FEES\"},\"Account\":{\"Code"
+          "\":\"091\"},\"Date\":\"2025-09-15\",\"Amount\":10.00,\"Reference\":\"Amazon settleme"
+          "nt S1\"}]}" },
+        { "2025-09", "bank-transfer", "/BankTransfers",
+          "{\"BankTransfers\":[{\"FromBankAccount\":{\"Code\":\"091\"},\"ToBankAccount\":{\"Co"
+          "de\":\"090\"},\"Amount\":20.00,\"Date\":\"2025-09-17\",\"Reference\":\"Amazon settle"
+          "ment S1 payout\"}]}" } } },
+
+    { "journal: one manual journal, debit-positive", POST_JOURNAL, "AUTHORISED", "USD",
+      { { "2025-09", "2025-09-15", {
+          { "sales", "200", "NONE", "Sales", "Sales", 10000 },
+          { "fees_selling", "404", "NONE", "Fees", "Selling fees", -1500 },
+          { "clearing", "091", "NONE", "Clearing", "Amazon clearing", -8500 } } } },
+      { { 0 } }, NULL,
+      { { "2025-09", "manual-journal", "/ManualJournals",
+          "{\"ManualJournals\":[{\"Narration\":\"AMZ-S1-1: Amazon settlement S1 (2025-09-01 "
+          "to 2025-09-15) part 1 of 1\",\"Date\":\"2025-09-15\",\"Status\":\"POSTED\","
+          "\"LineAmountTypes\":\"NoTax\",\"JournalLines\":[{\"LineAmount\":-100.00,"
+          "\"AccountCode\":\"200\",\"Description\":\"Sales\",\"TaxType\":\"NONE\"},"
+          "{\"LineAmount\":15.00,\"AccountCode\":\"404\",\"Description\":\"Selling fees\","
+          "\"TaxType\":\"NONE\"},{\"LineAmount\":85.00,\"AccountCode\":\"091\","
+          "\"Description\":\"Amazon clearing\",\"TaxType\":\"NONE\"}]}]}" } } },
+
+    { "journal: another currency than the base is held back, not converted", POST_JOURNAL,
+      "AUTHORISED", "EUR",
+      { { "2025-09", "2025-09-15", {
+          { "sales", "200", "NONE", "Sales", "Sales", 10000 },
+          { "clearing", "091", "NONE", "Clearing", "Amazon clearing", -10000 } } } },
+      { { 0 } }, "this settlement is in EUR", { { 0 } } },
+};
+
+static void fill(const struct tcase *c, const struct config *cfg, struct journal_view *v)
+{
+    memset(v, 0, sizeof *v);
+    v->ref = 1;
+    snprintf(v->id, sizeof v->id, "S1");
+    snprintf(v->currency, sizeof v->currency, "%s", c->currency);
+    snprintf(v->marketplace, sizeof v->marketplace, "Amazon.com");
+    snprintf(v->start, sizeof v->start, "2025-09-01");
+    snprintf(v->end, sizeof v->end, "2025-09-15");
+    snprintf(v->deposit, sizeof v->deposit, "2025-09-17");
+    v->exp = 2;
+    v->cfg = cfg;
+    v->mk = config_marketplace(cfg, v->marketplace);
+    v->parts = calloc(PARTS_MAX, sizeof *v->parts);
+    v->amounts = calloc(LINES_MAX, sizeof *v->amounts);
+    for (size_t k = 0; k < PARTS_MAX && c->parts[k].month; k++) {
+        struct jv_part *p = &v->parts[v->n++];
+        p->part = (int)k + 1;
+        snprintf(p->month, sizeof p->month, "%s", c->parts[k].month);
+        snprintf(p->date, sizeof p->date, "%s", c->parts[k].date);
+        p->lines = calloc(LINES_MAX, sizeof *p->lines);
+        for (size_t i = 0; i < LINES_MAX && c->parts[k].lines[i].role; i++) {
+            const struct tline *t = &c->parts[k].lines[i];
+            struct jv_line *l = &p->lines[p->n++];
+            snprintf(l->role, sizeof l->role, "%s", t->role);
+            snprintf(l->code, sizeof l->code, "%s", t->code);
+            snprintf(l->tax, sizeof l->tax, "%s", t->tax);
+            snprintf(l->category, sizeof l->category, "%s", t->category);
+            snprintf(l->description, sizeof l->description, "%s", t->description);
+            l->amount = t->amount;
+            l->sources = 1;
+            if (strcmp(t->role, "clearing") != 0)
+                v->total += t->amount;
+        }
+    }
+    for (size_t k = 0; k < v->n; k++)
+        v->parts[k].parts = (int)v->n;
+    for (size_t i = 0; i < LINES_MAX && c->amounts[i].tt; i++) {
+        const struct tamount *t = &c->amounts[i];
+        struct jv_amount *a = &v->amounts[v->n_amounts++];
+        snprintf(a->order_id, sizeof a->order_id, "%s", t->order ? t->order : "");
+        snprintf(a->transaction_type, sizeof a->transaction_type, "%s", t->tt);
+        snprintf(a->date, sizeof a->date, "%s", t->date);
+        snprintf(a->code, sizeof a->code, "%s", t->code);
+        snprintf(a->tax, sizeof a->tax, "NONE");
+        snprintf(a->category, sizeof a->category, "%s", t->category);
+        snprintf(a->sku, sizeof a->sku, "%s", t->sku ? t->sku : "");
+        snprintf(a->description, sizeof a->description, "%s", t->desc);
+        a->amount = t->amount;
+        a->quantity = t->qty;
+        a->sources = 1;
+    }
+}
+
+static void view_free(struct journal_view *v)
+{
+    for (size_t k = 0; k < v->n; k++)
+        free(v->parts[k].lines);
+    free(v->parts);
+    free(v->amounts);
+}
+
+static void run(const struct tcase *c, struct config *cfg, int dump)
+{
+    struct journal_view v;
+    struct xero_reqs reqs = {0};
+    struct err e = {0};
+    size_t want_n = 0;
+    cfg->mode = c->mode;
+    snprintf(cfg->status, sizeof cfg->status, "%s", c->status);
+    fill(c, cfg, &v);
+    int rc = xero_render(&v, &reqs, &e);
+    CHECK(rc == 0, "%s: render failed: %s", c->name, e.msg);
+    while (want_n < REQS_MAX && c->want[want_n].body)
+        want_n++;
+    if (dump)
+        for (size_t i = 0; i < reqs.n; i++)
+            printf("%s [%zu] %s %s %s\n%s\n", c->name, i, reqs.v[i].month, reqs.v[i].kind,
+                   reqs.v[i].path, reqs.v[i].body);
+    CHECK(reqs.n == want_n, "%s: %zu requests, want %zu", c->name, reqs.n, want_n);
+    for (size_t i = 0; i < reqs.n && i < want_n; i++) {
+        const struct xero_req *q = &reqs.v[i];
+        CHECK(strcmp(q->month, c->want[i].month) == 0, "%s [%zu]: month %s", c->name, i,
+              q->month);
+        CHECK(strcmp(q->kind, c->want[i].kind) == 0, "%s [%zu]: kind %s", c->name, i, q->kind);
+        CHECK(strcmp(q->path, c->want[i].path) == 0, "%s [%zu]: path %s", c->name, i, q->path);
+        CHECK(strcmp(q->body, c->want[i].body) == 0, "%s [%zu]: body\n got %s\nwant %s",
+              c->name, i, q->body, c->want[i].body);
+        CHECK(q->seq == (int)i + 1, "%s [%zu]: seq %d", c->name, i, q->seq);
+    }
+    if (c->blocked)
+        CHECK(strstr(reqs.blocked, c->blocked) != NULL, "%s: blocked '%s'", c->name,
+              reqs.blocked);
+    else
+        CHECK(reqs.blocked[0] == '\0', "%s: unexpectedly blocked: %s", c->name, reqs.blocked);
+    xero_reqs_free(&reqs);
+    view_free(&v);
+}
+
+int main(void)
+{
+    struct config cfg;
+    struct err e = {0};
+    int dump = getenv("RENDER_DUMP") != NULL;
+    /* the built-in defaults: a path that does not exist and need not */
+    if (config_load(&cfg, "/nonexistent/settlebook.json", 0, &e) < 0) {
+        printf("FAIL config defaults: %s\n", e.msg);
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run(&cases[i], &cfg, dump);
+    config_free(&cfg);
+    return T_DONE();
+}
