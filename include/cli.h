@@ -100,6 +100,7 @@ int cli_auth(struct cli *g);
 int cli_fetch(struct cli *g);
 int cli_mappings(struct cli *g);
 int cli_post_diff(struct cli *g);   /* post --diff (cli_post_diff.c) */
+int cli_balance(struct cli *g);
 
 
 #endif

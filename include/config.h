@@ -19,7 +19,7 @@ enum account_role {
     ACCT_FEES_SUBSCRIPTION, ACCT_FEES_OTHER, ACCT_SALES_TAX, ACCT_MF_TAX,
     ACCT_REIMBURSEMENTS, ACCT_RESERVES, ACCT_CARRIED_FORWARD, ACCT_CLEARING, ACCT_BANK,
     ACCT_ROUNDING, ACCT_SUSPENSE, ACCT_COGS, ACCT_INVENTORY, ACCT_FEES_TAX, ACCT_CARD,
-    ACCT_COUNT
+    ACCT_UNSETTLED, ACCT_COUNT
 };
 
 #define CONFIG_BANKS_MAX 16
@@ -74,6 +74,7 @@ struct config {
     int group_by_sku;
     char timezone[64];
     int record_payment;                  /* enum record_payment */
+    int accrue_unsettled;                /* month-end accrual of unsettled Finances events */
     int order_days_unsettled;            /* ORDER_NOT_SETTLED after this many days */
     int fee_anomaly_pct;                 /* FEE_ANOMALY when a rate is this far off usual */
     struct config_bank bank;

@@ -43,6 +43,13 @@ void ingest_mask_buyer(const char *s, char out[20]);
 int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o,
                 struct ingest_result *res, struct err *e);
 
+/* Loads an Amazon Finances API page (listFinancialEvents v0 or listTransactions 2024-06-19,
+ * detected from its content) into unsettled lines, inside the caller's open transaction (a
+ * savepoint of its own). Returns 1, changing nothing, when the JSON is not such a page; 0
+ * when loaded or already known (res->skipped); -1 with ERR_INPUT naming the JSON path. */
+int ingest_events_file(struct ledger *lg, const char *path, const char *sha256, int64_t bytes,
+                       struct ingest_result *res, struct err *e);
+
 /* One stored settlement, for listings; strings valid during the callback only. */
 struct settlement_info {
     const char *settlement_id, *format, *marketplace, *currency;

@@ -119,6 +119,36 @@ int journal_view_load(struct ledger *lg, const struct config *cfg, int64_t ref, 
                       struct journal_view *out, struct err *e);
 void journal_view_free(struct journal_view *v);
 
+/* ---- money between settlements (Finances API events) ---------------------------------- */
+
+/* Rebuilds event_match (which settlement line settles which unsettled line) and the
+ * EVENT_MATCH_AMBIGUOUS warnings, inside the caller's transaction; journal_run calls it.
+ * Writes nothing when nothing changed, and nothing at all without events. */
+int journal_events_match(struct ledger *lg, struct err *e);
+
+/* The month-end accrual of one currency: lines credit-positive, the last one on
+ * accounts.unsettled (debit = what Amazon owes); its reversal is the same lines negated,
+ * dated the first day of the next month. */
+struct accrual {
+    char id[64];                 /* "ACCRUAL-2025-09-USD": its outbox name */
+    char month[8], date[11];     /* the period and its last day */
+    char rev_month[8], rev_date[11];
+    char currency[4];
+    int exp;
+    struct jv_line *lines;
+    size_t n;
+    int64_t net;                 /* what Amazon owes (negative: what the seller owes) */
+    int64_t sources;             /* unsettled lines behind it */
+    const struct config *cfg;
+};
+
+/* The accruals of period (YYYY-MM) from the unsettled lines no settlement line settles, one
+ * per currency, by currency; UNMAPPED exceptions (scope "accrual <period>") for amounts no
+ * rule covers, which go to suspense. Caller frees with journal_accruals_free. */
+int journal_accruals(struct ledger *lg, const struct config *cfg, const char *period,
+                     struct accrual **out, size_t *n, struct err *e);
+void journal_accruals_free(struct accrual *v, size_t n);
+
 /* Months (YYYY-MM) that have journals, ascending; caller frees *out. */
 int journal_months(struct ledger *lg, char (**out)[8], size_t *n, struct err *e);
 

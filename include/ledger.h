@@ -434,6 +434,27 @@ int exception_each(struct ledger *lg, const char *period,
                    int (*fn)(void *arg, const struct exception_info *x), void *arg,
                    struct err *e);
 
+/* ---- balance: what Amazon owes (Finances API events not yet settled) ---------------- */
+
+/* What Amazon owes, per marketplace and currency (balance.c); strings valid during
+ * the callback only. */
+struct balance_info {
+    const char *marketplace, *currency;
+    int64_t unsettled;            /* Finances API amounts no settlement holds yet */
+    int64_t lines;                /* how many */
+    int64_t deferred;             /* of which Amazon still defers (listTransactions) */
+    int64_t reserve_held;         /* the latest settlement's Current Reserve Amount, held + */
+    const char *last_settlement_id, *last_settlement_end;   /* "" without one */
+    const char *last_event;       /* latest posted unsettled amount, "" without one */
+    char next_deposit[11];        /* expected: last deposit + 14 days; "" when unknown */
+    int events;                   /* the ledger holds Finances API events at all */
+};
+
+/* Calls fn per (marketplace, currency), by name, counting only what was posted (and
+ * settlements that ended) before `before` ("YYYY-MM-DD", "" = everything). Reads only. */
+int ledger_balance_each(struct ledger *lg, const char *before,
+                        int (*fn)(void *arg, const struct balance_info *b), void *arg,
+                        struct err *e);
 /* ---- stable ids, acceptance, blocking ---------------------------------------------- */
 
 #define EXCEPTION_UID_MAX 16      /* "X-" + 10 hex digits + NUL, with room */

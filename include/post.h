@@ -31,6 +31,11 @@ struct post_summary {
 int post_outbox(struct ledger *lg, const struct config *cfg, const char *period,
                 struct post_summary *out, struct err *e);
 
+/* The month-end accrual of period and its reversal (post_accrual.c), after the settlements'
+ * requests: one pair per base currency while posting.accrue_unsettled is on; nothing for
+ * period "" or a locked month; a pair already (partly) in Xero is left as it is. */
+int post_accruals(struct ledger *lg, const struct config *cfg, const char *period,
+                  struct post_summary *out, struct err *e);
 /* Queues the cost-of-goods journal of period ("" = every month that has one) under the
  * outbox settlement "COGS-<month>", or drops its pending row while it is blocked or empty.
  * Inside the caller's transaction; counts into out (which it does not reset). */

@@ -23,6 +23,7 @@
 struct spapi_opts {
     const char *since;   /* "YYYY-MM-DD" or ISO 8601: overrides the stored cursors; NULL */
     json_t *files;       /* when set, one object per file kept is appended (borrowed) */
+    int events;          /* fetch --events: Finances API events only (spapi_events.c) */
 };
 
 struct spapi_summary {
@@ -37,6 +38,9 @@ struct spapi_summary {
     int64_t inventory_fetched;   /* FBA Inventory Ledger months requested and ingested */
     char orders_since[DATES_ISO_MAX];   /* LastUpdatedAfter used */
     char orders_hwm[DATES_ISO_MAX];     /* the stored high-water mark after the run */
+    int64_t event_pages;         /* listFinancialEvents pages kept and ingested */
+    int64_t event_lines;         /* new unsettled lines in them */
+    char events_since[DATES_ISO_MAX], events_until[DATES_ISO_MAX];   /* PostedAfter/Before */
 };
 
 /* Runs a fetch against cfg->spapi with the credentials from the environment. Each report,

@@ -54,6 +54,11 @@ void xero_reqs_free(struct xero_reqs *r);  /* frees bodies; the struct may be re
 /* Renders every request for one settlement (by row id) in the configured mode. */
 int xero_render(const struct journal_view *s, struct xero_reqs *out, struct err *e);
 
+/* Renders a month-end accrual (journal_accruals) as two ManualJournals: the accrual (seq 1,
+ * month P, dated its last day) and its exact reversal (seq 2, month P+1, dated its first
+ * day), whatever the posting mode. A currency other than the base currency renders nothing
+ * and says why in out->blocked. Pure. */
+int xero_render_accrual(const struct accrual *a, struct xero_reqs *out, struct err *e);
 /* Renders month's cost-of-goods journal as one ManualJournal request (none when the
  * journal is empty or blocked). Pure. */
 int xero_render_cogs(const struct cogs_view *v, struct xero_reqs *out, struct err *e);

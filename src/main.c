@@ -16,6 +16,7 @@ static const char usage[] =
     "  ingest FILE...       load settlement reports, order reports, SP-API JSON, bank CSV\n"
     "  fetch [--since D]    pull new settlement reports and orders from Amazon's SP-API\n"
     "  settlements          list the settlements in the ledger (--json for machines)\n"
+    "  balance              what Amazon owes now: unsettled amounts, reserve, next deposit\n"
     "  reconcile            tie settlements to bank, orders and mappings; record exceptions\n"
     "  exceptions           list the exceptions (--period P, --json)\n"
     "  mappings             the mapping rules and what they map; --review, --accept KEY\n"
@@ -48,6 +49,7 @@ static const struct {
     { "ingest", cli_ingest },
     { "fetch", cli_fetch },
     { "settlements", cli_settlements },
+    { "balance", cli_balance },
     { "synth", cli_synth },
     { "reconcile", cli_reconcile },
     { "exceptions", cli_exceptions },

@@ -23,6 +23,12 @@ whenever its bytes change (the fault counters restart then):
                          "qty": 1}]}],
   "order_page_size": 2, "item_page_size": 1,
   "now": "2024-03-10T00:00:00Z",         answered as LastUpdatedBefore (omitted when absent)
+  "finance_pages": ["p1.json", "p2.json"],  listFinancialEvents pages (files in DIR, sent
+                                         byte for byte): the first call gets the first file;
+                                         a NextToken equal to the NextToken a page carries
+                                         gets the next file
+  "finance_span": [FROM, TO],            the events' posted range: a window that does not
+                                         overlap it gets an empty page
   "inventory": {"2025-09": "inv.tsv"},   createReport GET_LEDGER_SUMMARY_VIEW_DATA: the file
                                          served for the month of dataStartTime (gzip); a month
                                          not listed ends FATAL, as Amazon ends a report it
@@ -43,6 +49,7 @@ Orders are rendered in the shape of the official getOrders examples (with BuyerI
 ShippingAddress, so PII handling is exercised), items like the getOrderItems examples.
 """
 import base64
+import calendar
 import gzip
 import json
 import os
@@ -291,6 +298,8 @@ class H(BaseHTTPRequestHandler):
                 return self.document(p.rsplit("/", 1)[1], state, rl)
             if p == "/orders/v0/orders":
                 return self.orders(q, state, rl)
+            if p == "/finances/v0/financialEvents":
+                return self.financial_events(q, state, rl)
             if p.startswith("/orders/v0/orders/") and p.endswith("/orderItems"):
                 return self.items(p.split("/")[4], q, state, rl)
             return self.send(404, api_error("NotFound", "Resource not found."), state, rl)
@@ -436,6 +445,59 @@ class H(BaseHTTPRequestHandler):
         if off + size < len(its):
             payload["NextToken"] = token_next({"o": off + size})
         return self.send(200, {"payload": payload}, state, rl)
+
+
+def iso_time(s):
+    """An ISO 8601 date-time as listFinancialEvents takes it, or None."""
+    try:
+        return calendar.timegm(time.strptime(s.replace("Z", "").split(".")[0],
+                                             "%Y-%m-%dT%H:%M:%S"))
+    except ValueError:
+        return None
+
+
+def financial_events(self, q, state, rl):
+    """Finances API v0 listFinancialEvents, as its model (financesV0.json) documents it:
+    MaxResultsPerPage 1..100 (default 100); PostedAfter required unless NextToken is given
+    (InvalidInput otherwise); PostedBefore later than PostedAfter and more than two minutes
+    before the request ("now" in the state stands for the time of the request); more than
+    180 days apart answers an empty page; a page's NextToken gets the next page; the
+    usage plan (0.5 requests/s, burst 30) is stated in x-amzn-RateLimit-Limit."""
+    st = W.state
+    size = q.get("MaxResultsPerPage", ["100"])[0]
+    if not size.isdigit() or not 1 <= int(size) <= 100:
+        return self.send(400, api_error("InvalidInput", "MaxResultsPerPage must be 1 to 100"),
+                         state, rl)
+    pages = st.get("finance_pages", [])
+    if "NextToken" in q:
+        token = q["NextToken"][0]
+        for i, name in enumerate(pages):
+            with open(os.path.join(DIR, name), "rb") as f:
+                data = f.read()
+            if json.loads(data)["payload"].get("NextToken") == token and i + 1 < len(pages):
+                with open(os.path.join(DIR, pages[i + 1]), "rb") as f:
+                    return self.send(200, f.read(), state, rl)
+        return self.send(400, api_error("InvalidInput", "Invalid NextToken"), state, rl)
+    after = iso_time(q.get("PostedAfter", [""])[0])
+    if after is None:
+        return self.send(400, api_error("InvalidInput", "PostedAfter is required (ISO 8601)"),
+                         state, rl)
+    before = iso_time(q["PostedBefore"][0]) if "PostedBefore" in q else None
+    now = iso_time(st.get("now", "2100-01-01T00:00:00Z"))
+    if "PostedBefore" in q and (before is None or before <= after or before > now - 120):
+        return self.send(400, api_error("InvalidInput", "PostedBefore must be later than "
+                                        "PostedAfter and more than two minutes before now"),
+                         state, rl)
+    span = [iso_time(x) for x in st.get("finance_span", [])]
+    if span and (after > span[1] or (before is not None and before <= span[0])):
+        pages = []
+    if before is not None and before - after > 180 * 86400 or not pages:
+        return self.send(200, {"payload": {"FinancialEvents": {}}}, state, rl)
+    with open(os.path.join(DIR, pages[0]), "rb") as f:
+        return self.send(200, f.read(), state, rl)
+
+
+H.financial_events = financial_events
 
 
 def main():

@@ -11,7 +11,7 @@
 #include "spapi.h"
 
 static const char usage[] =
-    "usage: settlebook fetch [--since DATE]\n"
+    "usage: settlebook fetch [--since DATE] [--events]\n"
     "Pulls new settlement reports (flat file V2) and orders from Amazon's Selling Partner\n"
     "API, keeps each under spapi.data_dir (settlements/<reportId>.tsv, orders/*.json with\n"
     "buyer names, e-mails and addresses removed) and ingests it in its own transaction.\n"
@@ -19,11 +19,16 @@ static const char usage[] =
     "fetch stored. Nothing is ingested from a download that did not fully arrive.\n"
     "  --since DATE   start from DATE (2024-10-01 or 2024-10-01T00:00:00Z) instead of the\n"
     "                 stored marks; the first fetch starts 90 days back\n"
+    "  --events       instead: Amazon's financial events (Finances API listFinancialEvents)\n"
+    "                 posted since the last mark, every page, kept under events/ and ingested\n"
+    "                 as unsettled lines (see `settlebook balance`)\n"
     "Credentials come from SETTLEBOOK_LWA_CLIENT_ID, SETTLEBOOK_LWA_CLIENT_SECRET and\n"
     "SETTLEBOOK_LWA_REFRESH_TOKEN (see README). Exit status 3 when Amazon stays unavailable\n"
     "after spapi.max_retries: run it again later.\n";
 
-static const struct cli_opt opts[] = { { "--since", NULL, "DATE" }, { NULL, NULL, NULL } };
+static const struct cli_opt opts[] = {
+    { "--since", NULL, "DATE" }, { "--events", NULL, NULL }, { NULL, NULL, NULL }
+};
 
 static int parse(struct cli *g, struct spapi_opts *o)
 {
@@ -31,12 +36,14 @@ static int parse(struct cli *g, struct spapi_opts *o)
     if (cli_args_parse(g, opts, &a, usage) != 0)
         return a.status == 0 ? 1 : -1;
     o->since = cli_arg(&a, "--since");
+    o->events = cli_arg(&a, "--events") != NULL;
     return cli_no_operands(g, &a, 0);
 }
 
 static void print_json(const struct spapi_summary *s, json_t *files)
 {
-    json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:O}",
+    json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:I, s:s, "
+                          "s:s, s:O}",
                           "reports_listed", (json_int_t)s->reports_listed,
                           "reports_fetched", (json_int_t)s->reports_fetched,
                           "reports_known", (json_int_t)s->reports_known,
@@ -46,7 +53,11 @@ static void print_json(const struct spapi_summary *s, json_t *files)
                           "orders", (json_int_t)s->orders,
                           "order_items", (json_int_t)s->order_items,
                           "orders_since", s->orders_since,
-                          "orders_high_water_mark", s->orders_hwm, "files", files);
+                          "orders_high_water_mark", s->orders_hwm,
+                          "event_pages", (json_int_t)s->event_pages,
+                          "event_lines", (json_int_t)s->event_lines,
+                          "events_since", s->events_since, "events_until", s->events_until,
+                          "files", files);
     if (o) {
         json_dumpf(o, stdout, JSON_INDENT(2));
         fputc('\n', stdout);

@@ -14,7 +14,7 @@ static const char *const account_names[ACCT_COUNT] = {
     "sales", "shipping", "gift_wrap", "promotions", "refunds", "fees_selling", "fees_fba",
     "fees_storage", "fees_advertising", "fees_subscription", "fees_other", "sales_tax",
     "marketplace_facilitator_tax", "reimbursements", "reserves", "carried_forward", "clearing",
-    "bank", "rounding", "suspense", "cogs", "inventory", "fees_tax", "card",
+    "bank", "rounding", "suspense", "cogs", "inventory", "fees_tax", "card", "unsettled",
 };
 
 static const char *const tax_names[TAX_COUNT] = { "sales", "fees", "none" };
@@ -395,9 +395,11 @@ static int load_posting(struct config *c, json_t *o, const char *path, struct er
         }
         else if (strcmp(k, "record_payment") == 0)
             rc = get_record_payment(v, &c->record_payment, path, key, e);
+        else if (strcmp(k, "accrue_unsettled") == 0)
+            rc = get_bool(v, &c->accrue_unsettled, path, key, e);
         else
             return bad(e, path, key, "unknown key (mode, status, group_by_sku, timezone, "
-                       "record_payment)");
+                       "record_payment, accrue_unsettled)");
         if (rc < 0)
             return -1;
     }
@@ -688,6 +690,7 @@ int config_load(struct config *c, const char *path, int must_exist, struct err *
     snprintf(c->status, sizeof c->status, "AUTHORISED");
     snprintf(c->timezone, sizeof c->timezone, "UTC");
     c->record_payment = PAY_STATEMENT;
+    c->accrue_unsettled = 1;
     c->order_days_unsettled = 45;
     c->fee_anomaly_pct = 50;
     c->cogs.refund_restock = 1;

@@ -316,6 +316,10 @@ int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o
     }
     if (scan_file(path, res->sha256, &s, e) < 0)
         return -1;
+    /* Finances API pages go to their own tables (ingest_events.c), which say whether the
+     * same bytes loaded before */
+    if (s.first == '{' && (rc = ingest_events_file(lg, path, s.sha256, s.bytes, res, e)) != 1)
+        return rc;
     if (ledger_savepoint(lg, e) < 0)
         return -1;
     progress_file(path, s.lines);

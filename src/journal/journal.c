@@ -229,6 +229,8 @@ int journal_run(struct ledger *lg, const struct config *cfg, const char *period,
     int rc = -1, s = SQLITE_DONE;
 
     memset(out, 0, sizeof *out);
+    if (journal_events_match(lg, e) < 0)
+        return -1;
     if (mapping_load(&map, lg, cfg, e) < 0)
         return -1;
     j.map = &map;

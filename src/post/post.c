@@ -30,6 +30,26 @@ static int conflict(struct ledger *lg, const char *sid, struct err *e)
                           "(credit note or manual journal).", e);
 }
 
+/* A rendered request as an outbox row, borrowing its strings. */
+static struct outbox_new req_row(const struct xero_req *q)
+{
+    return (struct outbox_new){ .settlement_id = q->settlement_id, .month = q->month,
+                                .doc_number = q->doc_number, .method = q->method,
+                                .path = q->path, .query = q->query, .body = q->body,
+                                .seq = q->seq };
+}
+
+int post_rows(const struct xero_reqs *reqs, struct outbox_new **out, struct err *e)
+{
+    /* room for two rows at least: post_accrual.c fills an accrual pair in place */
+    *out = calloc(reqs->n > 2 ? reqs->n : 2, sizeof **out);
+    if (!*out)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < reqs->n; i++)
+        (*out)[i] = req_row(&reqs->v[i]);
+    return 0;
+}
+
 /* ---- contacts settlebook creates -----------------------------------------------------
  * A contact the documents name and the organisation lacks is created by its own request,
  * PUT /Contacts, queued in the outbox before the first document that uses it (seq 0, -1,
@@ -162,13 +182,8 @@ static int as_rows(const char *sid, const struct xero_reqs *reqs, const struct c
                                              .body = c->body[i], .seq = (int)(k + 1 - nc) };
             k++;
         }
-    for (size_t i = 0; i < reqs->n; i++) {
-        const struct xero_req *q = &reqs->v[i];
-        (*out)[k++] = (struct outbox_new){ .settlement_id = q->settlement_id, .month = q->month,
-                                           .doc_number = q->doc_number, .method = q->method,
-                                           .path = q->path, .query = q->query, .body = q->body,
-                                           .seq = q->seq };
-    }
+    for (size_t i = 0; i < reqs->n; i++)
+        (*out)[k++] = req_row(&reqs->v[i]);
     *n = k;
     return 0;
 }
@@ -252,5 +267,6 @@ int post_outbox(struct ledger *lg, const struct config *cfg, const char *period,
     if (rc == 0 && s != SQLITE_DONE)
         rc = ledger_fail(lg, e, "read the settlements to post");
     sqlite3_finalize(st);
-    return rc;
+    /* the month-end accrual after the settlements (post_accrual.c) */
+    return rc < 0 ? -1 : post_accruals(lg, cfg, period, out, e);
 }

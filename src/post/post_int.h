@@ -11,4 +11,8 @@
 int post_queue(struct ledger *lg, const char *sid, const struct xero_reqs *reqs,
                struct post_summary *out, struct err *e);
 
+/* The rendered requests as outbox rows (borrowing their strings), without contact requests,
+ * at least two rows long (post_accrual.c); caller frees *out. */
+int post_rows(const struct xero_reqs *reqs, struct outbox_new **out, struct err *e);
+
 #endif

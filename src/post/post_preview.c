@@ -79,9 +79,10 @@ static int render(struct ledger *lg, const struct config *cfg, const char *perio
                        "'confirmed'), o.state FROM outbox o LEFT JOIN settlement s ON "
                        "s.settlement_id = o.settlement_id WHERE o.month = ? AND o.state != "
                        "'superseded' AND (s.id IS NOT NULL OR o.settlement_id GLOB '"
-                       COGS_SID_PREFIX "*' OR o.settlement_id GLOB '" XERO_ITEMS_PREFIX "*') "
-                       "ORDER BY o.settlement_id GLOB '" XERO_ITEMS_PREFIX "*' DESC, s.id IS "
-                       "NULL, s.start_utc, o.settlement_id, o.seq", e) < 0)
+                       COGS_SID_PREFIX "*' OR o.settlement_id GLOB '" XERO_ITEMS_PREFIX "*' OR "
+                       "o.settlement_id GLOB 'ACCRUAL-*') ORDER BY o.settlement_id GLOB '"
+                       XERO_ITEMS_PREFIX "*' DESC, s.id IS NULL, o.settlement_id GLOB "
+                       "'ACCRUAL-*', s.start_utc, o.settlement_id, o.seq", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {

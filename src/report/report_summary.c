@@ -1,6 +1,8 @@
 /* report_summary — the Summary sheet: one row per settlement touching the period (reported
  * total, sum of its lines, deposit check, Xero documents, exceptions, status), a total row
- * per currency, and a legend of the status words and the sign convention. Reads the settlement, exception, bank_line and outbox tables only. */
+ * per currency, a legend of the status words and the sign convention; then, once Finances
+ * API events are in, what Amazon owes at the period's end (ledger_balance_each). Reads the
+ * settlement, exception, bank_line, outbox and Finances API event tables only. */
 #include "report_int.h"
 
 #include <stdio.h>
@@ -176,6 +178,63 @@ static void totals(struct report_sheet *s, struct ctotal *t, size_t n)
     }
 }
 
+struct owed {
+    struct report_sheet *s;
+    char label[64];
+    int rows;
+};
+
+/* One row per marketplace and currency: Finances API amounts no settlement holds at the
+ * period's end, plus the reserve the last settlement held back. */
+static int owed_row(void *arg, const struct balance_info *b)
+{
+    struct owed *o = arg;
+    struct report_sheet *s = o->s;
+    char u[MONEY_FMT_MAX], res[MONEY_FMT_MAX], text[512];
+    int exp = report_exp(b->currency);
+    money_t total;
+    if (!b->events)
+        return 0; /* a seller without Finances API events sees settlements only */
+    if (__builtin_add_overflow(b->unsettled, b->reserve_held, &total))
+        return -1;
+    if (o->rows++ == 0)
+        report_next_row(s);
+    s->fill = RF_TOTAL;
+    for (lxw_col_t c = 0; c < s->ncols; c++)
+        report_blank(s, c);
+    report_text(s, C_ID, o->label);
+    report_text(s, C_MK, b->marketplace);
+    report_text(s, C_CUR, b->currency);
+    if (*b->last_settlement_end)
+        report_date(s, C_END, b->last_settlement_end, 1);
+    if (*b->next_deposit)
+        report_date(s, C_DEP, b->next_deposit, 0);
+    report_money(s, C_TOTAL, total, exp);
+    snprintf(text, sizeof text, "Amazon owes %s: not yet in a settlement %s (%lld amounts, "
+             "Finances API); reserve held by settlement %s: %s; next deposit expected %s",
+             b->currency, money_format(u, b->unsettled, exp), (long long)b->lines,
+             *b->last_settlement_id ? b->last_settlement_id : "-",
+             money_format(res, b->reserve_held, exp), *b->next_deposit ? b->next_deposit : "-");
+    report_wrap(s, C_DOCS, text);
+    report_next_row(s);
+    return 0;
+}
+
+/* What Amazon owes at the end of the period (of everything: now, for period ""). */
+static int owed(struct report_ctx *r, struct report_sheet *s, struct err *e)
+{
+    struct owed o = { .s = s };
+    char next[8], before[11] = "";
+    if (r->period[0]) {
+        period_next(r->period, next);
+        snprintf(before, sizeof before, "%s-01", next);
+        snprintf(o.label, sizeof o.label, "Amazon owes at end of %s", r->period);
+    } else {
+        snprintf(o.label, sizeof o.label, "Amazon owes");
+    }
+    return ledger_balance_each(r->lg, before, owed_row, &o, e);
+}
+
 int report_summary(struct report_ctx *r, struct err *e)
 {
     struct report_sheet s;
@@ -224,6 +283,8 @@ int report_summary(struct report_ctx *r, struct err *e)
         goto done;
     }
     totals(&s, t, nt);
+    if (owed(r, &s, e) < 0)
+        goto done;
     write_legend(&s, nt > 0);
     rc = report_sheet_end(&s, e);
 done:

@@ -94,8 +94,10 @@ int spapi_fetch(struct ledger *lg, const struct config *cfg, const struct spapi_
     sp->lg = lg;
     sp->o = o;
     sp->sum = out;
-    if (setup(sp, e) < 0 || spapi_reports(sp, e) < 0 || spapi_orders(sp, e) < 0 ||
-        spapi_inventory(sp, e) < 0)
+    if (setup(sp, e) < 0 ||
+        (o && o->events ? spapi_events(sp, e) < 0
+                        : spapi_reports(sp, e) < 0 || spapi_orders(sp, e) < 0 ||
+                              spapi_inventory(sp, e) < 0))
         goto done;
     if (out->reports_refused) {
         err_set(e, ERR_INPUT, "%lld settlement report(s) were downloaded but refused by ingest "
@@ -112,6 +114,12 @@ done:
 void spapi_summary_print(const struct spapi_summary *s)
 {
     FILE *out = log_report_file();
+    if (s->events_since[0]) {
+        fprintf(out, "events: %lld page(s), %lld new unsettled amount(s), posted from %s to "
+                "%s\n", (long long)s->event_pages, (long long)s->event_lines, s->events_since,
+                s->events_until);
+        return;
+    }
     fprintf(out, "fetch: %lld settlement report(s) listed: %lld fetched, %lld fetched before, "
             "%lld still being prepared%s\n", (long long)s->reports_listed,
             (long long)s->reports_fetched, (long long)s->reports_known,

@@ -81,7 +81,7 @@ struct attempt {
 /* Sends once and sorts the answer. */
 static void send_once(struct spapi *sp, int op, const char *method, const char *url,
                       const char *path, const char *body, int *renewed, json_t **out,
-                      struct attempt *a, struct err *e)
+                      char **raw, struct attempt *a, struct err *e)
 {
     char hdr[SPAPI_TOKEN_MAX + 32], desc[400];
     struct http_req rq = { .method = method, .url = url, .body = body,
@@ -110,7 +110,16 @@ static void send_once(struct spapi *sp, int op, const char *method, const char *
     } else if (r.status == 200 || (body && r.status == 202)) {   /* createReport: 202 */
         json_error_t je;
         *out = json_loadb(r.body, r.len, JSON_REJECT_DUPLICATES, &je);
-        if (json_is_object(*out)) {
+        if (json_is_object(*out) && raw && !(*raw = malloc(r.len + 1))) {
+            json_decref(*out);
+            *out = NULL;
+            err_set(e, ERR_NOMEM, "out of memory");
+            a->done = -1;
+        } else if (json_is_object(*out)) {
+            if (raw) {
+                memcpy(*raw, r.body, r.len);
+                (*raw)[r.len] = '\0';
+            }
             a->done = 1;
         } else {
             json_decref(*out);
@@ -145,7 +154,7 @@ static void send_once(struct spapi *sp, int op, const char *method, const char *
 }
 
 static int call(struct spapi *sp, int op, const char *method, const char *path_query,
-                const char *body, json_t **out, struct err *e)
+                const char *body, json_t **out, char **raw, struct err *e)
 {
     char url[8192], path[256];
     const char *base = sp->cfg->spapi.endpoint;
@@ -161,7 +170,7 @@ static int call(struct spapi *sp, int op, const char *method, const char *path_q
                        sizeof url);
     for (;;) {
         struct attempt a;
-        send_once(sp, op, method, url, path, body, &renewed, out, &a, e);
+        send_once(sp, op, method, url, path, body, &renewed, out, raw, &a, e);
         if (a.done)
             return a.done > 0 ? 0 : -1;
         if (a.wait_ms < 0)
@@ -183,11 +192,18 @@ static int call(struct spapi *sp, int op, const char *method, const char *path_q
 
 int spapi_get(struct spapi *sp, int op, const char *path_query, json_t **out, struct err *e)
 {
-    return call(sp, op, "GET", path_query, NULL, out, e);
+    return call(sp, op, "GET", path_query, NULL, out, NULL, e);
+}
+
+int spapi_get_raw(struct spapi *sp, int op, const char *path_query, json_t **out, char **raw,
+                  struct err *e)
+{
+    *raw = NULL;
+    return call(sp, op, "GET", path_query, NULL, out, raw, e);
 }
 
 int spapi_post(struct spapi *sp, int op, const char *path, const char *body, json_t **out,
                struct err *e)
 {
-    return call(sp, op, "POST", path, body, out, e);
+    return call(sp, op, "POST", path, body, out, NULL, e);
 }

@@ -23,7 +23,7 @@
 
 /* The operations, each with its own rate limit (x-amzn-RateLimit-Limit) and burst. */
 enum spapi_op { SPAPI_OP_REPORTS, SPAPI_OP_DOCUMENT, SPAPI_OP_ORDERS, SPAPI_OP_ORDER_ITEMS,
-                SPAPI_OP_CREATE_REPORT, SPAPI_OP_GET_REPORT, SPAPI_OP_COUNT };
+                SPAPI_OP_CREATE_REPORT, SPAPI_OP_GET_REPORT, SPAPI_OP_FINANCES, SPAPI_OP_COUNT };
 
 /* A token bucket in micro-requests: refills at rate_micro per second up to burst. */
 struct spapi_bucket {
@@ -75,6 +75,10 @@ int64_t spapi_rate_parse(const char *s);
  * failure) up to max_retries times with backoff, renewing the token once on 403
  * Unauthorized/expired. *out is the JSON object answered (caller frees). ERR_NET otherwise. */
 int spapi_get(struct spapi *sp, int op, const char *path_query, json_t **out, struct err *e);
+/* The same, also giving the body exactly as Amazon sent it (*raw, NUL-terminated, caller
+ * frees): Finances API amounts are JSON numbers, which must reach ingest as written. */
+int spapi_get_raw(struct spapi *sp, int op, const char *path_query, json_t **out, char **raw,
+                  struct err *e);
 /* POSTs a JSON body (createReport), with the same retries; 200 and 202 are success. */
 int spapi_post(struct spapi *sp, int op, const char *path, const char *body, json_t **out,
                struct err *e);
@@ -130,6 +134,8 @@ int spapi_report_download(struct spapi *sp, const char *report_id, const char *d
  * ledger lacks (createReport, getReport until DONE or FATAL, download, ingest). */
 int spapi_inventory(struct spapi *sp, struct err *e);
 int spapi_orders(struct spapi *sp, struct err *e);
+/* spapi_events.c — listFinancialEvents from the stored mark (fetch --events). */
+int spapi_events(struct spapi *sp, struct err *e);
 
 /* The start of a stage: --since, else the stored cursor, else default_since. */
 int spapi_start(struct spapi *sp, const char *cursor, char out[DATES_ISO_MAX], struct err *e);

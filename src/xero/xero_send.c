@@ -129,18 +129,21 @@ static int pick(struct ledger *lg, const char *period, struct pick *p, struct er
     int s, rc = 0;
     memset(p, 0, sizeof *p);
     /* the items to create first ("ITEMS-<month>"), then the settlements, then the months'
-     * cost-of-goods journals ("COGS-<month>"); only the period's own rows: a settlement
-     * across a month end sends its later part (and its deposit payment) when that month is
-     * posted, exactly as that month's preview shows */
+     * cost-of-goods journals ("COGS-<month>"), then the month-end accruals and reversals
+     * (post_accrual.c, "ACCRUAL-<month>-<currency>[-R]"); only the period's own rows: a
+     * settlement across a month end sends its later part (and its deposit payment) when that
+     * month is posted, and an accrual's reversal is sent with the next month, exactly as that
+     * month's preview shows */
     if (ledger_prepare(lg, &st, "SELECT pick_id FROM (SELECT s.settlement_id AS pick_id, 0 AS "
                        "k, s.start_utc AS o1 FROM settlement s WHERE " PERIOD_SCOPE_SQL
                        " UNION SELECT o.settlement_id, CASE WHEN o.settlement_id GLOB '"
-                       XERO_ITEMS_PREFIX "*' THEN -1 ELSE 1 END, o.month FROM outbox o WHERE "
-                       "(o.settlement_id GLOB '" COGS_SID_PREFIX "*' OR o.settlement_id GLOB '"
-                       XERO_ITEMS_PREFIX "*') AND (?1 = '' OR o.month = ?1)) WHERE EXISTS "
-                       "(SELECT 1 FROM outbox o WHERE o.settlement_id = pick_id AND o.state IN "
-                       "('pending', 'sending') AND (?1 = '' OR o.month = ?1)) ORDER BY k, o1, "
-                       "pick_id", e) < 0)
+                       XERO_ITEMS_PREFIX "*' THEN -1 WHEN o.settlement_id GLOB 'ACCRUAL-*' "
+                       "THEN 2 ELSE 1 END, o.month FROM outbox o WHERE (o.settlement_id GLOB '"
+                       COGS_SID_PREFIX "*' OR o.settlement_id GLOB '" XERO_ITEMS_PREFIX "*' OR "
+                       "o.settlement_id GLOB 'ACCRUAL-*') AND (?1 = '' OR o.month = ?1)) WHERE "
+                       "EXISTS (SELECT 1 FROM outbox o WHERE o.settlement_id = pick_id AND "
+                       "o.state IN ('pending', 'sending') AND (?1 = '' OR o.month = ?1)) ORDER "
+                       "BY k, o1, pick_id", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {

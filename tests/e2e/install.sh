@@ -35,7 +35,7 @@ done
 # every command, and every option of every command's --help, is in the man page
 "$BIN" --help > "$T/usage.txt"
 cmds=$(awk '/^commands:/{f=1;next} /^$/{f=0} f{print $1}' "$T/usage.txt")
-eq "usage lists 15 commands" "$(echo $cmds | wc -w | tr -d ' ')" "15"
+eq "usage lists 16 commands" "$(echo $cmds | wc -w | tr -d ' ')" "16"
 for c in $cmds; do
   contains "man page describes $c" "$T/man.txt" "$c"
   "$BIN" $c --help > "$T/help-$c.txt" 2>&1

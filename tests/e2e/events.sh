@@ -1,0 +1,202 @@
+#!/bin/sh
+# events: Amazon Finances API events between settlements. Ingest of listFinancialEvents (two
+# pages) and listTransactions; a settlement that arrives after the September accrual settles
+# the events it holds; the accrual, its reversal and the settlement's own documents book
+# each amount exactly once over September, October and November; an event the settlement
+# never settles stays accrued at each month end; another currency raises CURRENCY_MISMATCH.
+. "$(dirname "$0")/../lib.sh"
+EV="$FX/events"
+
+# per-account sum of the ManualJournal lines of previews (Xero's LineAmount is debit +),
+# leaving out the requests named in $SKIP
+sums() { python3 - "$@" <<'PY'
+import json, os, sys
+from decimal import Decimal
+tot = {}
+skip = os.environ.get("SKIP", "").split()
+for f in sys.argv[1:]:
+    for r in json.load(open(f), parse_float=Decimal)["requests"]:
+        if r["settlement_id"] in skip:
+            continue
+        for mj in r["body"].get("ManualJournals", []):
+            for l in mj["JournalLines"]:
+                tot[l["AccountCode"]] = tot.get(l["AccountCode"], Decimal(0)) + Decimal(l["LineAmount"])
+print(" ".join("%s=%s" % (k, tot[k].quantize(Decimal("0.01"))) for k in sorted(tot) if tot[k] != 0))
+PY
+}
+# the journal lines of one request (by settlement_id) of a preview, "code=amount ..."
+doc() { python3 - "$1" "$2" <<'PY'
+import json, sys
+from decimal import Decimal
+for r in json.load(open(sys.argv[1]), parse_float=Decimal)["requests"]:
+    if r["settlement_id"] == sys.argv[2]:
+        mj = r["body"]["ManualJournals"][0]
+        t = {}
+        for l in mj["JournalLines"]:
+            t[l["AccountCode"]] = t.get(l["AccountCode"], Decimal(0)) + Decimal(l["LineAmount"])
+        print(mj["Date"], " ".join("%s=%s" % (k, t[k]) for k in sorted(t)))
+PY
+}
+
+status "init" 0 "$SB" init
+# journal mode, so every document is a manual journal whose lines add up per account;
+# Amazon unsettled on its own account (1250) so it does not mix with reserves (620)
+python3 - <<'PY'
+import json
+c = json.load(open("settlebook.json"))
+c["posting"]["mode"] = "journal"
+c["accounts"]["unsettled"] = "1250"
+json.dump(c, open("settlebook.json", "w"), indent=1)
+PY
+
+# ---- ingest: both shapes, every page, numbers read from their digits -------------------
+status "ingest two listFinancialEvents pages and a listTransactions page" 0 "$SB" ingest \
+  "$EV/events-2025-09-page1.json" "$EV/events-2025-09-page2.json" "$EV/transactions-2025-09-eur.json"
+eq "unsettled lines" "$(q "SELECT count(*) FROM unsettled_line")" "21"
+eq "USD unsettled sum" "$(q "SELECT sum(amount_minor) FROM unsettled_line WHERE currency='USD'")" "2642"
+eq "EUR unsettled sum" "$(q "SELECT sum(amount_minor) FROM unsettled_line WHERE currency='EUR'")" "2415"
+eq "20.0 read as 2000 minor units" "$(q "SELECT amount_minor FROM unsettled_line WHERE order_id='111-4000001-0000001' AND amount_description='Principal'")" "2000"
+eq "settlement vocabulary: withheld tax" "$(q "SELECT transaction_type||'/'||amount_type||'/'||amount_description FROM unsettled_line WHERE amount_minor=-160")" "Order/ItemWithheldTax/MarketplaceFacilitatorTax-Principal"
+eq "refund names its adjustment item" "$(q "SELECT adjustment_item_id FROM unsettled_line WHERE transaction_type='Refund' AND amount_description='Principal'")" "80000000000003"
+eq "ServiceFeeEvent (no PostedDate) takes its page's latest" "$(q "SELECT posted FROM unsettled_line WHERE transaction_type='ServiceFee'")" "2025-09-30T18:00:00Z"
+eq "listTransactions breakdowns" "$(q "SELECT group_concat(amount_type||'/'||amount_description||'='||amount_minor, ' ') FROM (SELECT * FROM unsettled_line WHERE currency='EUR' ORDER BY id)")" "ItemPrice/Principal=2999 ItemFees/Commission=-450 ItemFees/FBAPerUnitFulfillmentFee=-134"
+eq "event files" "$(q "SELECT group_concat(kind||':'||rows, ' ') FROM event_file")" "finances_events:15 finances_events:3 finances_transactions:3"
+status "the same page again is skipped" 0 "$SB" ingest "$EV/events-2025-09-page1.json"
+eq "still 21 lines" "$(q "SELECT count(*) FROM unsettled_line")" "21"
+cp "$EV/events-2025-09-page1.json" overlap.json && printf '\n' >> overlap.json
+status "an overlapping page (other bytes, same events)" 0 "$SB" ingest overlap.json
+eq "overlap adds no line" "$(q "SELECT count(*) FROM unsettled_line")" "21"
+q "SELECT * FROM unsettled_line ORDER BY id" > before.txt
+printf '{"payload":{"FinancialEvents":{"ShipmentEventList":[{"AmazonOrderId":"1","PostedDate":"2025-09-01T00:00:00Z","ShipmentItemList":[{"ItemChargeList":[{"ChargeType":"Principal","ChargeAmount":{"CurrencyCode":"USD","CurrencyAmount":1.234}}]}]}]}}}' > bad.json
+status "an amount with too many decimals is refused" 2 "$SB" ingest bad.json
+contains "error names the JSON path" "$T/.err" "payload.FinancialEvents.ShipmentEventList[0]"
+printf '{"payload":{"FinancialEvents":{"ShipmentEventList":[{"AmazonOrderId":"1","PostedDate":"2025-09-01T00:00:00Z","ShipmentItemList":[{"ItemChargeList":[{"ChargeType":"Principal","ChargeAmount":{"CurrencyCode":"USD","CurrencyAmount":1e3}}]}]}]}}}' > exp.json
+status "an exponent is refused, never read through a double" 2 "$SB" ingest exp.json
+printf '{"payload":{"FinancialEvents":{"ShipmentEventList":[{"AmazonOrderId":"1","PostedDate":"yesterday"}]}}}' > date.json
+status "a bad PostedDate is refused" 2 "$SB" ingest date.json
+sed 's/302-4000006-0000006/111-4000001-0000001/; s/EUR/USD/g; s/2025-09-29T07:30:00Z/2025-09-27T10:00:00Z/' "$EV/transactions-2025-09-eur.json" > other-api.json
+status "the other API for the same days is refused (the same money twice)" 2 "$SB" ingest other-api.json
+contains "says to load one of the two" "$T/.err" "load one of them per period"
+q "SELECT * FROM unsettled_line ORDER BY id" > after.txt
+check "refused pages changed nothing" cmp before.txt after.txt
+
+# ---- September: accrual only (no settlement yet) ----------------------------------------
+status "post September" 0 "$SB" post --period 2025-09
+P9=reports/2025-09/xero-preview.json
+eq "September accrual: 16.22 owed by Amazon, balanced" "$(doc $P9 ACCRUAL-2025-09-USD)" \
+   "2025-09-30 1250=16.22 200=-49.99 260=-18.50 425=3.22 429=9.06 485=39.99 820=0.00"
+eq "September preview holds only the accrual" "$(python3 -c "import json;print([r['settlement_id'] for r in json.load(open('$P9'))['requests']])")" "['ACCRUAL-2025-09-USD']"
+eq "EUR is not accrued: CURRENCY_MISMATCH" "$(q "SELECT kind||' '||severity||' '||currency||' '||actual_minor FROM exception WHERE scope='accrual-post 2025-09'")" "CURRENCY_MISMATCH error EUR 2415"
+dump > d1.txt
+status "post September again" 0 "$SB" post --period 2025-09
+dump > d2.txt
+check "rerun changes nothing" cmp d1.txt d2.txt
+status "lock September" 0 "$SB" period lock 2025-09
+
+# ---- the settlement arrives in October ----------------------------------------------------
+status "ingest the settlement" 0 "$SB" ingest "$EV/settlement-us-88002.tsv"
+status "post October" 0 "$SB" post --period 2025-10
+P10=reports/2025-10/xero-preview.json
+eq "16 amounts settled (orders A, B, D, refund C, subscription, reimbursement)" "$(q "SELECT count(*) FROM event_match")" "16"
+eq "unsettled now: E (USD) and the EUR order" "$(q "SELECT group_concat(currency||':'||amount_minor, ' ') FROM (SELECT u.* FROM unsettled_line u WHERE NOT EXISTS (SELECT 1 FROM event_match m WHERE m.unsettled_id=u.id) ORDER BY u.id)")" \
+   "USD:999 USD:-150 EUR:2999 EUR:-450 EUR:-134"
+eq "differently named pairs are raised with both sides" "$(q "SELECT count(*) FROM exception WHERE kind='EVENT_MATCH_AMBIGUOUS' AND explanation LIKE '%named differently%'")" "2"
+eq "October preview: reversal, settlement, accrual" "$(python3 -c "import json;print([r['settlement_id'] for r in json.load(open('$P10'))['requests']])")" \
+   "['88002', 'ACCRUAL-2025-09-USD-R', 'ACCRUAL-2025-10-USD']"
+eq "reversal is the September accrual negated, on 1 October" "$(doc $P10 ACCRUAL-2025-09-USD-R)" \
+   "2025-10-01 1250=-16.22 200=49.99 260=18.50 425=-3.22 429=-9.06 485=-39.99 820=0.00"
+eq "October accrual: E only (8.49)" "$(doc $P10 ACCRUAL-2025-10-USD)" "2025-10-31 1250=8.49 200=-9.99 429=1.50"
+eq "September accrual left as it was (September locked)" "$(q "SELECT count(*) FROM outbox WHERE settlement_id='ACCRUAL-2025-09-USD' AND month='2025-09'")" "1"
+status "post November" 0 "$SB" post --period 2025-11
+P11=reports/2025-11/xero-preview.json
+eq "November: the reversal of October's accrual" "$(doc $P11 ACCRUAL-2025-10-USD-R)" "2025-11-01 1250=-8.49 200=9.99 429=-1.50"
+
+eq "November accrual: E, still unsettled at 30 November" "$(doc $P11 ACCRUAL-2025-11-USD)" "2025-11-30 1250=8.49 200=-9.99 429=1.50"
+
+# each amount booked once: over the three months the documents carry exactly the settlement
+# (and what is still owed at the end, November's accrual, which December reverses)
+eq "three months = the settlement's own journal" "$(SKIP=ACCRUAL-2025-11-USD sums $P9 $P10 $P11)" \
+   "$(python3 - <<'PY'
+import sqlite3
+from decimal import Decimal
+db = sqlite3.connect("settlebook.db")
+t = {}
+for code, a in db.execute("SELECT l.account_code, sum(l.amount_minor) FROM journal_line l JOIN journal j ON j.id = l.journal_id GROUP BY 1"):
+    if a: t[code] = (-Decimal(a) / 100).quantize(Decimal("0.01"))
+print(" ".join("%s=%s" % (k, t[k]) for k in sorted(t)))
+PY
+)"
+eq "Amazon unsettled nets to zero over the three months" "$(SKIP=ACCRUAL-2025-11-USD sums $P9 $P10 $P11 | tr ' ' '\n' | grep -c '^1250=')" "0"
+eq "settlement 29.18 to clearing, E (8.49) nowhere yet" "$(SKIP=ACCRUAL-2025-11-USD sums $P9 $P10 $P11 | tr ' ' '\n' | grep '^615=')" "615=29.18"
+eq "no request is in two previews" "$(cat $P9 $P10 $P11 | grep -o '"idempotency_key": *"[^"]*"' | sort | uniq -d | wc -l)" "0"
+
+# ---- what Amazon owes --------------------------------------------------------------------
+status "balance" 0 "$SB" balance
+contains "balance table, USD" "$T/.out" "Amazon.com       USD           8.49      2          10.00          18.49  88002          2025-10-10 2025-10-26"
+status "balance --json" 0 "$SB" balance --json
+eq "balance --json" "$(python3 -c "
+import json; b = json.load(open('$T/.out'))['balances']
+print([(x['marketplace'], x['currency'], x['unsettled_minor'], x['reserve_held_minor'], x['total_owed_minor'], x['expected_deposit_date']) for x in b])")" \
+   "[('Amazon.com', 'USD', 849, 1000, 1849, '2025-10-26'), ('Amazon.de', 'EUR', 2415, 0, 2415, '')]"
+owes() { /usr/bin/python3 - "$1" <<'PY'
+import openpyxl, sys
+ws = openpyxl.load_workbook(sys.argv[1])["Summary"]
+# column I: the total (start and end dates carry their UTC times in their own columns)
+print(" ".join("%s:%s:%.2f" % (r[1], r[2], r[8]) for r in ws.iter_rows(values_only=True)
+               if r[0] and str(r[0]).startswith("Amazon owes")))
+PY
+}
+"$SB" report --period 2025-09 -o sep.xlsx >/dev/null 2>&1
+eq "Summary at end of September: what the September accrual booked (16.22)" "$(owes sep.xlsx)" "Amazon.com:USD:16.22 Amazon.de:EUR:24.15"
+"$SB" report --period 2025-10 -o oct.xlsx >/dev/null 2>&1
+eq "Summary at end of October: 8.49 unsettled + 10.00 reserve" "$(owes oct.xlsx)" "Amazon.com:USD:18.49 Amazon.de:EUR:24.15"
+
+# ---- summary mode: the accrual is a manual journal there too --------------------------
+python3 - <<'PY'
+import json
+c = json.load(open("settlebook.json")); c["posting"]["mode"] = "summary"
+c["posting"]["record_payment"] = "deposit"   # no bank statement here: pay on the deposit date
+json.dump(c, open("settlebook.json", "w"), indent=1)
+PY
+status "post October in summary mode" 0 "$SB" post --period 2025-10
+eq "summary mode: invoice, payment, then the journals" "$(python3 -c "import json;print([(r['settlement_id'], r['path']) for r in json.load(open('$P10'))['requests']])")" \
+   "[('88002', '/Invoices'), ('88002', '/Payments'), ('ACCRUAL-2025-09-USD-R', '/ManualJournals'), ('ACCRUAL-2025-10-USD', '/ManualJournals')]"
+
+# ---- posting.accrue_unsettled false: no accrual documents (unposted ones withdrawn) ------
+python3 - <<'PY'
+import json
+c = json.load(open("settlebook.json")); c["posting"]["accrue_unsettled"] = False
+json.dump(c, open("settlebook.json", "w"), indent=1)
+PY
+status "post October without accruals" 0 "$SB" post --period 2025-10
+status "post November without accruals" 0 "$SB" post --period 2025-11
+eq "October and November accruals withdrawn, the locked September pair kept" "$(q "SELECT group_concat(settlement_id, ' ') FROM (SELECT DISTINCT settlement_id FROM outbox WHERE settlement_id GLOB 'ACCRUAL-*' ORDER BY 1)")" \
+   "ACCRUAL-2025-09-USD ACCRUAL-2025-09-USD-R"
+# ---- ambiguity: one event for two identical lines, two identical events for one line, and
+# a settlement line of a known order that settles nothing --------------------------------
+"$SB" --ledger amb.db --config amb.json init >/dev/null 2>&1
+cat > amb-events.json <<'JSON'
+{"payload": {"FinancialEvents": {"ShipmentEventList": [
+ {"AmazonOrderId": "111-9000009-0000009", "MarketplaceName": "Amazon.com", "PostedDate": "2025-11-03T09:00:00Z",
+  "ShipmentItemList": [{"SellerSKU": "SKU-9", "OrderItemId": "90000000000009",
+   "ItemChargeList": [{"ChargeType": "Principal", "ChargeAmount": {"CurrencyCode": "USD", "CurrencyAmount": 10.00}}],
+   "ItemFeeList": [{"FeeType": "Commission", "FeeAmount": {"CurrencyCode": "USD", "CurrencyAmount": -1.50}},
+                   {"FeeType": "Commission", "FeeAmount": {"CurrencyCode": "USD", "CurrencyAmount": -1.50}}]}]}]}}}
+JSON
+H='settlement-id	settlement-start-date	settlement-end-date	deposit-date	total-amount	currency	transaction-type	order-id	marketplace-name	amount-type	amount-description	amount	posted-date-time	order-item-code	sku'
+{ echo "$H"
+  printf '99003\t2025-11-01 00:00:00 UTC\t2025-11-15 00:00:00 UTC\t2025-11-17 00:00:00 UTC\t20.50\tUSD\t\t\t\t\t\t\t\t\t\n'
+  for l in 'ItemPrice	Principal	10.00' 'ItemPrice	Principal	10.00' 'ItemFees	Commission	-1.50' 'ItemPrice	Shipping	2.00'; do
+    printf '99003\t\t\t\t\t\tOrder\t111-9000009-0000009\tAmazon.com\t%s\t2025-11-03 10:00:00 UTC\t90000000000009\tSKU-9\n' "$l"
+  done; } > amb-settlement.tsv
+status "ingest the ambiguous pair" 0 "$SB" --ledger amb.db --config amb.json ingest amb-events.json amb-settlement.tsv
+status "post November" 0 "$SB" --ledger amb.db --config amb.json post --period 2025-11
+eq "one Principal and one Commission paired" "$(sqlite3 amb.db "SELECT group_concat(u.amount_description, ' ') FROM event_match m JOIN unsettled_line u ON u.id = m.unsettled_id")" "Principal Commission"
+eq "EVENT_MATCH_AMBIGUOUS: event on 2 lines, line with 2 events, 2 lines left over" "$(sqlite3 amb.db "SELECT count(*), sum(explanation LIKE '%matches 2 settlement lines%'), sum(explanation LIKE '%matches 2 Finances API events%'), sum(explanation LIKE '%settles no Finances API event%') FROM exception WHERE kind = 'EVENT_MATCH_AMBIGUOUS' AND severity = 'warning'")" "4|1|1|2"
+eq "the left-over line names the order's unsettled event" "$(sqlite3 amb.db "SELECT count(*) FROM exception WHERE explanation LIKE '%Shipping 2.00 USD%ItemFees/Commission -150%'")" "1"
+eq "the second Commission stays unsettled and is accrued" "$(sqlite3 amb.db "SELECT body LIKE '%\"LineAmount\":-1.50%' FROM outbox WHERE settlement_id = 'ACCRUAL-2025-11-USD'")" "1"
+
+printf '{"posting": {"accrue_unsettled": "yes"}}' > badcfg.json
+status "a non-boolean accrue_unsettled is refused" 2 "$SB" --config badcfg.json post --period 2025-10
+contains "the error names the key" "$T/.err" "posting.accrue_unsettled"
+finish
