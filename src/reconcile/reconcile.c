@@ -100,6 +100,7 @@ static const struct {
     { "deposit", reconcile_deposit },   { "orders", reconcile_orders },
     { "refunds", reconcile_refunds },   { "fees", reconcile_fees },
     { "inventory", reconcile_inventory }, { "newtypes", reconcile_newtypes },
+    { "market", reconcile_market },
 };
 
 /* Skipping an unchanged rerun. Reconcile reads the settlements, their lines, the order

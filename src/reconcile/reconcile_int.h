@@ -121,5 +121,7 @@ int reconcile_fees(struct reconcile_ctx *c, struct err *e);
 int reconcile_inventory(struct reconcile_ctx *c, struct err *e);
 /*   newtypes    NEW_AMOUNT_TYPE (reconcile_newtypes.c) */
 int reconcile_newtypes(struct reconcile_ctx *c, struct err *e);
+/*   market      MARKETPLACE_UNCONFIGURED (reconcile_market.c) */
+int reconcile_market(struct reconcile_ctx *c, struct err *e);
 
 #endif
