@@ -21,7 +21,7 @@ struct cost {
 
 /* One order item sold (back = 0) or put back (back = 1). */
 struct unit_entry {
-    char sku[COGS_SKU_MAX], date[11];
+    char sku[COGS_SKU_MAX], date[11], cost_date[11];   /* cost_date: whose cost applies */
     int64_t units;
     int back;
 };
@@ -141,16 +141,23 @@ static int is_tracked(const struct cogs_ctx *c, const char *sku)
     return 0;
 }
 
-static int add_entry(struct cogs_ctx *c, const char *sku, const char *posted, const char *end,
-                     int64_t units, int back, struct err *e)
+static int add_entry(struct cogs_ctx *c, sqlite3_stmt *st, int back, struct err *e)
 {
-    char endl[11], day[11];
+    const char *posted = ledger_text(st, 1), *end = ledger_text(st, 2);
+    int64_t units = sqlite3_column_int64(st, 3);
+    char endl[11], day[11], cday[11];
     if (units <= 0)
         return 0;
     tz_local_date(c->zone, end, end, endl);
     tz_local_date(c->zone, posted, endl, day);
     if (strncmp(day, c->month, 7) != 0)
         return 0;
+    snprintf(cday, sizeof cday, "%s", day);
+    if (back && sqlite3_column_type(st, 4) != SQLITE_NULL) {
+        char oend[11];
+        tz_local_date(c->zone, ledger_text(st, 5), ledger_text(st, 5), oend);
+        tz_local_date(c->zone, ledger_text(st, 4), oend, cday);
+    }
     if (c->n == c->cap) {
         struct unit_entry *p = realloc(c->u, (c->cap = c->cap ? c->cap * 2 : 256) * sizeof *p);
         if (!p)
@@ -158,8 +165,9 @@ static int add_entry(struct cogs_ctx *c, const char *sku, const char *posted, co
         c->u = p;
     }
     struct unit_entry *x = &c->u[c->n++];
-    snprintf(x->sku, sizeof x->sku, "%s", sku);
+    snprintf(x->sku, sizeof x->sku, "%s", ledger_text(st, 0));
     snprintf(x->date, sizeof x->date, "%s", day);
+    snprintf(x->cost_date, sizeof x->cost_date, "%s", cday);
     x->units = units;
     x->back = back;
     return 0;
@@ -176,17 +184,25 @@ static const char SOLD[] =
     "WHERE l.transaction_type = 'Order' AND COALESCE(l.sku, '') != '' AND " COGS_WINDOW
     " GROUP BY l.settlement_ref, l.order_id, l.order_item_code, l.sku";
 
-/* A refunded order item puts back its original order line's quantity, else one unit. */
+/* A refunded order item puts back round(refund principal / order principal per unit) units,
+ * at most its order line's quantity (a partial refund is a price adjustment, not a return of
+ * every unit), valued at the cost in force on the order line's posted date; one unit at the
+ * refund date's cost when the ledger lacks the order line. Integer rounding, half up. */
 static const char PUT_BACK[] =
     "WITH r AS (SELECT l.order_id AS oid, l.order_item_code AS item, MAX(l.sku) AS sku, "
-    "MIN(COALESCE(l.posted, '')) AS p, MAX(s.end_utc) AS e FROM settlement_line l JOIN "
-    "settlement s ON s.id = l.settlement_ref WHERE l.transaction_type = 'Refund' AND "
-    COGS_WINDOW " GROUP BY 1, 2), "
-    "q AS (SELECT order_id, order_item_code, MAX(quantity) AS q FROM settlement_line WHERE "
-    "transaction_type = 'Order' AND quantity IS NOT NULL AND order_id IN (SELECT oid FROM r) "
-    "GROUP BY 1, 2) "
-    "SELECT r.sku, r.p, r.e, COALESCE(q.q, 1) FROM r LEFT JOIN q ON q.order_id IS r.oid AND "
-    "q.order_item_code IS r.item WHERE COALESCE(r.sku, '') != ''";
+    "MIN(COALESCE(l.posted, '')) AS p, MAX(s.end_utc) AS e, -SUM(CASE WHEN l.amount_type = "
+    "'ItemPrice' AND l.amount_description = 'Principal' THEN l.amount_minor ELSE 0 END) AS rp "
+    "FROM settlement_line l JOIN settlement s ON s.id = l.settlement_ref WHERE "
+    "l.transaction_type = 'Refund' AND " COGS_WINDOW " GROUP BY 1, 2), "
+    "q AS (SELECT l.order_id, l.order_item_code, MAX(l.quantity) AS q, SUM(CASE WHEN "
+    "l.amount_type = 'ItemPrice' AND l.amount_description = 'Principal' THEN l.amount_minor "
+    "ELSE 0 END) AS op, MIN(COALESCE(l.posted, s.end_utc)) AS p, MAX(s.end_utc) AS e FROM "
+    "settlement_line l JOIN settlement s ON s.id = l.settlement_ref WHERE l.transaction_type = "
+    "'Order' AND l.quantity IS NOT NULL AND l.order_id IN (SELECT oid FROM r) GROUP BY 1, 2) "
+    "SELECT r.sku, r.p, r.e, CASE WHEN q.q IS NULL OR q.op <= 0 THEN min(1, coalesce(q.q, 1)) "
+    "ELSE min(q.q, (2 * abs(r.rp) * q.q + q.op) / (2 * q.op)) END, coalesce(q.p, r.p), "
+    "coalesce(q.e, r.e) FROM r LEFT JOIN q ON q.order_id IS r.oid AND q.order_item_code IS "
+    "r.item WHERE COALESCE(r.sku, '') != ''";
 
 static int load_units(struct cogs_ctx *c, const char *sql, int back, struct err *e)
 {
@@ -196,8 +212,7 @@ static int load_units(struct cogs_ctx *c, const char *sql, int back, struct err 
         return -1;
     sqlite3_bind_text(st, 1, c->month, -1, SQLITE_STATIC);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
-        rc = add_entry(c, ledger_text(st, 0), ledger_text(st, 1), ledger_text(st, 2),
-                       sqlite3_column_int64(st, 3), back, e);
+        rc = add_entry(c, st, back, e);
     sqlite3_finalize(st);
     if (rc == 0 && s != SQLITE_DONE)
         return ledger_fail(c->lg, e, "read units sold");
@@ -232,7 +247,7 @@ static int totals(struct cogs_ctx *c, struct sku_total **out, size_t *n, int64_t
             k->unit_cost = -1;
         }
         *(x->back ? &k->back : &k->sold) += x->units;
-        if (cost_at(c, x->sku, x->date, &cost)) {
+        if (cost_at(c, x->sku, x->cost_date, &cost)) {
             k->missing += x->back ? 0 : x->units;
             continue;
         }

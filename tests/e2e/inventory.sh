@@ -31,19 +31,21 @@ status "same bytes again" 0 "$SB" ingest "$I/costs.csv"
 eq "unchanged" "$(dump)" "$before"
 
 # ---- cost of goods ------------------------------------------------------------------------
-# September: WIDGET-A 2 @ 4.00 + 1 @ 4.50 sold, 2 put back (O-1 refunded, its order line held
-# 2) @ 4.50 = 3.50; WIDGET-B 1 sold, 1 put back (O-9 not in the ledger: one unit) = 0, no
-# line; the long SKU 3 @ 1.10 = 3.30. Total 6.80. October: WIDGET-B 2 @ 10.25 = 20.50.
+# September: WIDGET-A 2 @ 4.00 (21 Sep) + 1 @ 4.50 (28 Sep) sold = 12.50; O-1 (2 at 20.00)
+# refunded 20.00 puts back round(20.00 / 20.00) = 1 unit at the cost of its order's date,
+# 4.00: 8.50; WIDGET-B 1 sold, 1 put back (O-9 not in the ledger: one unit, at the refund
+# date's cost) = 0, no line; the long SKU 3 @ 1.10 = 3.30. Total 11.80. October: WIDGET-B
+# 2 @ 10.25 = 20.50.
 status "post September" 0 "$SB" post --period 2025-09
-contains "summary line" "$T/.out" "cost of goods sold 2025-09: COGS-2025-09 PUT /ManualJournals, 6.80 USD, 4 line(s), debit 310 credit 630"
-eq "journal" "$(q "select date||' '||total_minor||' '||line_count||' '||state from cogs_journal where month='2025-09'")" "2025-09-30 680 4 final"
-eq "lines" "$(q "select group_concat(account_code||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-09' order by line_no)")" "310:$L:3:-330 630:$L:3:330 310:WIDGET-A:1:-350 630:WIDGET-A:1:350"
+contains "summary line" "$T/.out" "cost of goods sold 2025-09: COGS-2025-09 PUT /ManualJournals, 11.80 USD, 4 line(s), debit 310 credit 630"
+eq "journal" "$(q "select date||' '||total_minor||' '||line_count||' '||state from cogs_journal where month='2025-09'")" "2025-09-30 1180 4 final"
+eq "lines" "$(q "select group_concat(account_code||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-09' order by line_no)")" "310:$L:3:-330 630:$L:3:330 310:WIDGET-A:2:-850 630:WIDGET-A:2:850"
 P=reports/2025-09/xero-preview.json
 eq "one COGS request in the preview, last" "$(python3 -c "
 import json; r=json.load(open('$P'))['requests']
 c=[x for x in r if x['settlement_id']=='COGS-2025-09']
 j=c[0]['body']['ManualJournals'][0]
-print(len(c), r[-1]['settlement_id'], j['Narration'][:26], j['Date'], sum(l['LineAmount'] for l in j['JournalLines']), [l['LineAmount'] for l in j['JournalLines'] if l['AccountCode']=='310'])")" "1 COGS-2025-09 Cost of goods sold 2025-09 2025-09-30 0.0 [3.3, 3.5]"
+print(len(c), r[-1]['settlement_id'], j['Narration'][:26], j['Date'], sum(l['LineAmount'] for l in j['JournalLines']), [l['LineAmount'] for l in j['JournalLines'] if l['AccountCode']=='310'])")" "1 COGS-2025-09 Cost of goods sold 2025-09 2025-09-30 0.0 [3.3, 8.5]"
 eq "outbox row" "$(q "select settlement_id||' '||month||' '||seq||' '||state from outbox where settlement_id like 'COGS-%'")" "COGS-2025-09 2025-09 1 pending"
 before=$(dump)
 status "post again" 0 "$SB" post --period 2025-09
@@ -59,7 +61,7 @@ eq "pending row replaced" "$(q "select count(*) from outbox where settlement_id=
 # grouped: one line pair in total
 sed 's/"group_by_sku": true/"group_by_sku": false/' settlebook.json > grouped.json
 status "grouped" 0 "$SB" --config grouped.json post --period 2025-09
-eq "one pair" "$(q "select group_concat(account_code||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-09' order by line_no)")" "310::4:-680 630::4:680"
+eq "one pair" "$(q "select group_concat(account_code||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-09' order by line_no)")" "310::5:-1180 630::5:1180"
 sed 's/"group_by_sku": true/"group_by": true/' settlebook.json > badkey.json
 status "bad cogs key" 2 "$SB" --config badkey.json post --period 2025-09
 contains "names the key" "$T/.err" "cogs.group_by\": unknown key (refund_restock, group_by_sku)"
@@ -72,7 +74,7 @@ for mode in orders journal; do
   eq "$mode: the COGS journal" "$(python3 -c "
 import json; r=json.load(open('reports/2025-09/xero-preview.json'))['requests']
 c=[x for x in r if x['settlement_id']=='COGS-2025-09']
-print(len(c), sum(l['LineAmount'] for l in c[0]['body']['ManualJournals'][0]['JournalLines'] if l['AccountCode']=='310'))")" "1 6.8"
+print(len(c), sum(l['LineAmount'] for l in c[0]['body']['ManualJournals'][0]['JournalLines'] if l['AccountCode']=='310'))")" "1 11.8"
   [ $mode = orders ] && eq "orders: ItemCode of the long SKU" "$(python3 -c "
 import json; r=json.load(open('reports/2025-09/xero-preview.json'))['requests']
 print(sorted({l.get('ItemCode') for x in r for d in x['body'].get('Invoices', []) for l in d['LineItems'] if 'GADGET' in l.get('Description', '')}))")" "['GADGET-LONG-SKU-NAME-~88c001e6']"
@@ -127,7 +129,7 @@ eq "rerun writes nothing" "$(dump)" "$before"
 status "post after the cost arrived" 0 "$SB" post --period 2025-09
 eq "MISSING_COST resolved" "$(q "select count(*) from exception where kind='MISSING_COST'")" "0"
 eq "queued once" "$(q "select count(*)||' '||min(state) from outbox where settlement_id='COGS-2025-09'")" "1 pending"
-eq "booked" "$(q "select total_minor||' '||blocked from cogs_journal where month='2025-09'")" "680 "
+eq "booked" "$(q "select total_minor||' '||blocked from cogs_journal where month='2025-09'")" "1180 "
 
 # ---- fetch: the FBA Inventory Ledger per missing month, through the fake SP-API -------------
 # createReport with the month's dataStartTime/dataEndTime, getReport until DONE (the fake says
@@ -197,18 +199,27 @@ want=$(python3 - <<'PY'
 import csv
 cost = {r["sku"]: round(float(r["unit_cost"]) * 100) for r in csv.DictReader(open("costs.csv"))}
 rows = list(csv.DictReader(open("s.tsv"), delimiter="\t"))[1:]
-qty, tot = {}, {}
+from decimal import Decimal
+cents = lambda v: int(Decimal(v) * 100)
+qty, op, rp, rmonth, rsku, tot = {}, {}, {}, {}, {}, {}
+for r in rows:
+    k, pr = (r["order-id"], r["order-item-code"]), r["amount-description"] == "Principal"
+    if r["transaction-type"] == "Order" and r["quantity-purchased"]:
+        qty[k] = int(r["quantity-purchased"])
+    if r["transaction-type"] == "Order" and pr:
+        op[k] = op.get(k, 0) + cents(r["amount"])
+    if r["transaction-type"] == "Refund":
+        rmonth.setdefault(k, r["posted-date"][:7]); rsku[k] = r["sku"]
+        rp[k] = rp.get(k, 0) - (cents(r["amount"]) if pr else 0)
 for r in rows:
     if r["transaction-type"] == "Order" and r["quantity-purchased"]:
-        qty[(r["order-id"], r["order-item-code"])] = int(r["quantity-purchased"])
-seen = set()
-for r in rows:
-    m, k = r["posted-date"][:7], (r["order-id"], r["order-item-code"])
-    if r["transaction-type"] == "Order" and r["quantity-purchased"]:
+        m = r["posted-date"][:7]
         tot[m] = tot.get(m, 0) + int(r["quantity-purchased"]) * cost[r["sku"]]
-    elif r["transaction-type"] == "Refund" and k not in seen:
-        seen.add(k)
-        tot[m] = tot.get(m, 0) - qty.get(k, 1) * cost[r["sku"]]
+# a refund puts back round(refund principal / order principal per unit), at most the quantity
+for k, m in rmonth.items():
+    q = qty.get(k)
+    back = 1 if q is None or op.get(k, 0) <= 0 else min(q, (2 * abs(rp[k]) * q + op[k]) // (2 * op[k]))
+    tot[m] = tot.get(m, 0) - back * cost[rsku[k]]
 print(" ".join("%s=%d" % (m, tot[m]) for m in sorted(tot)))
 PY
 )
@@ -268,5 +279,16 @@ python3 "$ROOT/tests/xero_contract.py" "$T/reports/2025-09/xero-preview.json" \
   "$T/items/reports/2025-10/xero-preview.json" > contract.out 2>&1
 eq "COGS journal and PUT /Items satisfy Xero's spec" "$?" "0"
 contains "requests checked" contract.out "0 failure(s)"
+
+# ---- the demo data: partial refunds put back only the units they pay for ----------------------
+# 302-2187357-7050675 (SB-YGM-BLU-13, 2 at 35.99, refunded 35.99) and 111-8501170-9536242
+# (SB-PHS-BLU-33, 2 at 10.99, refunded 10.99) each put back 1 unit, not 2: September 358.24.
+mkdir -p "$T/demo" && cd "$T/demo" || exit 1
+"$SB" init >/dev/null 2>&1
+"$SB" ingest "$FX"/demo/*.tsv "$FX"/demo/*.csv >/dev/null 2>&1
+status "demo: post September" 0 "$SB" post --period 2025-09
+eq "demo: September COGS" "$(sqlite3 settlebook.db "select total_minor from cogs_journal where month = '2025-09'")" "35824"
+eq "demo: partial refunds put back one unit" "$(sqlite3 settlebook.db "select group_concat(description, '|') from (select * from cogs_line where sku in ('SB-YGM-BLU-13', 'SB-PHS-BLU-33') and account_code = '310' order by sku)")" "SB-PHS-BLU-33: 2 sold, 1 returned to stock, at 3.84|SB-YGM-BLU-13: 2 sold, 1 returned to stock, at 12.59"
+cd "$T" || exit 1
 
 finish
