@@ -264,8 +264,11 @@ static int by_number(struct xclient *cl, struct run *r, int c, struct err *e)
 
 static const char *doc_type(int c, json_t *doc)
 {
+    /* per collection; NULL: the document's own Type (ACCREC, RECEIVE, ...) */
     static const char *const fixed[] = { NULL, NULL, "MANUALJOURNAL", "PAYMENT",
-                                         "BANKTRANSFER" };
+                                         "BANKTRANSFER", NULL };
+    _Static_assert(sizeof fixed / sizeof fixed[0] == sizeof collections / sizeof collections[0],
+                   "a type for every collection");
     return fixed[c] ? fixed[c] : str(doc, "Type");
 }
 
