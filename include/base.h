@@ -192,6 +192,10 @@ void hash_free(struct hash_ctx *h);                           /* NULL is a no-op
 /* One-shot SHA-256 of a buffer. */
 void hash_hex(const void *p, size_t n, char hex[HASH_HEX_LEN]);
 
+/* The SHA-256 of a file's bytes, read in blocks (memory stays flat). ERR_INPUT naming the
+ * path when it cannot be opened or read. */
+int hash_file(const char *path, char hex[HASH_HEX_LEN], struct err *e);
+
 /* jw — a JSON writer into a growable buffer, for request bodies whose money must be exact
  * decimals: amounts are written from int64 minor units with money_format, never via double.
  * Keys are written in the order given, so the same document gives the same bytes. */

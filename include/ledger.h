@@ -55,6 +55,10 @@ int ledger_audit_verify(struct ledger *lg, int64_t *entries, struct err *e);
 /* Prepares sql or fills e with SQLite's message. */
 int ledger_prepare(struct ledger *lg, sqlite3_stmt **out, const char *sql, struct err *e);
 
+/* Binds v as parameter i, or NULL when v is NULL or "". v must stay valid until the
+ * statement is stepped (SQLITE_STATIC). */
+void ledger_bind_text(sqlite3_stmt *st, int i, const char *v);
+
 /* Column i of the current row as text; "" for NULL. Valid until the next step/reset. */
 const char *ledger_text(sqlite3_stmt *st, int i);
 

@@ -55,3 +55,28 @@ void hash_hex(const void *p, size_t n, char hex[HASH_HEX_LEN])
     EVP_Digest(p, n, d, &len, EVP_sha256(), NULL);
     to_hex(d, len, hex);
 }
+
+int hash_file(const char *path, char hex[HASH_HEX_LEN], struct err *e)
+{
+    unsigned char buf[65536];
+    struct hash_ctx *h;
+    size_t n;
+    int bad;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(e, ERR_INPUT, "%s: cannot open: check the path", path);
+    if (hash_new(&h, e) < 0) {
+        fclose(f);
+        return -1;
+    }
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        hash_update(h, buf, n);
+    bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        hash_free(h);
+        return err_set(e, ERR_INPUT, "%s: cannot read (a folder?): pass a file", path);
+    }
+    hash_final(h, hex);
+    return 0;
+}

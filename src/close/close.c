@@ -118,26 +118,12 @@ static int reconcile(struct ledger *lg, const struct config *cfg, const char *pe
  * file is already what it would write. Anything else (a changed ledger, an edited or removed
  * file, another settlebook) runs the stage and records the new digests. */
 
-/* The SHA-256 of a file's bytes, or "" when it cannot be read. */
+/* The SHA-256 of a file's bytes, or "" when it cannot be read (then the stage runs). */
 static void file_sha(const char *path, char hex[HASH_HEX_LEN])
 {
-    struct hash_ctx *h;
     struct err e = {0};
-    char buf[65536];
-    size_t n;
-    FILE *f = fopen(path, "rb");
-    hex[0] = '\0';
-    if (!f)
-        return;
-    if (hash_new(&h, &e) == 0) {
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-            hash_update(h, buf, n);
-        if (ferror(f))
-            hash_free(h);
-        else
-            hash_final(h, hex);
-    }
-    fclose(f);
+    if (hash_file(path, hex, &e) < 0)
+        hex[0] = '\0';
 }
 
 struct file_stage {

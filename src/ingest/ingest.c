@@ -91,33 +91,7 @@ static void count_lines(const unsigned char *p, size_t n, int64_t *line, int64_t
     *col += end - p;
 }
 
-/* The file's sha256 alone: a rerun's files are usually in the ledger already, and hashing
- * is several times faster than the full scan, which is then not needed. */
-static int file_sha256(const char *path, char hex[HASH_HEX_LEN], struct err *e)
-{
-    unsigned char buf[65536];
-    struct hash_ctx *h;
-    size_t n;
-    int64_t bytes = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_set(e, ERR_INPUT, "%s: cannot open: check the path", path);
-    if (hash_new(&h, e) < 0) {
-        fclose(f);
-        return -1;
-    }
-    while (bytes <= INGEST_FILE_MAX && (n = fread(buf, 1, sizeof buf, f)) > 0) {
-        hash_update(h, buf, n);
-        bytes += (int64_t)n;
-    }
-    hash_final(h, hex);
-    n = (size_t)ferror(f);
-    fclose(f);
-    return n ? err_set(e, ERR_INPUT, "%s: cannot read (a folder?): pass a report file", path)
-             : 0;
-}
-
-/* Everything but the sha256, which the caller has (file_sha256) and passes as sha. */
+/* Everything but the sha256, which the caller has (hash_file) and passes as sha. */
 static int scan_file(const char *path, const char *sha, struct scan *s, struct err *e)
 {
     unsigned char buf[65536];
@@ -307,7 +281,7 @@ int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o
     int rc;
 
     memset(res, 0, sizeof *res);
-    if (file_sha256(path, res->sha256, e) < 0)
+    if (hash_file(path, res->sha256, e) < 0)
         return -1;
     rc = already_ingested(&c, res->sha256, e);
     if (rc != 0) {

@@ -273,14 +273,6 @@ static int assign_keys(struct ev *s, struct err *e)
     return 0;
 }
 
-static void bind_opt(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v && *v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 static int store(struct ledger *lg, struct ev *s, const char *kind, const char *sha,
                  int64_t bytes, struct ingest_result *res, struct err *e)
 {
@@ -320,18 +312,18 @@ static int store(struct ledger *lg, struct ev *s, const char *kind, const char *
         sqlite3_bind_text(st, 6, l->at, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 7, l->desc, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 8, l->amount);
-        bind_opt(st, 9, l->posted);
-        bind_opt(st, 10, l->order_id);
-        bind_opt(st, 11, l->merchant_order_id);
-        bind_opt(st, 12, l->marketplace);
-        bind_opt(st, 13, l->item);
-        bind_opt(st, 14, l->adj_item);
-        bind_opt(st, 15, l->sku);
+        ledger_bind_text(st, 9, l->posted);
+        ledger_bind_text(st, 10, l->order_id);
+        ledger_bind_text(st, 11, l->merchant_order_id);
+        ledger_bind_text(st, 12, l->marketplace);
+        ledger_bind_text(st, 13, l->item);
+        ledger_bind_text(st, 14, l->adj_item);
+        ledger_bind_text(st, 15, l->sku);
         if (l->quantity >= 0)
             sqlite3_bind_int64(st, 16, l->quantity);
         else
             sqlite3_bind_null(st, 16);
-        bind_opt(st, 17, l->promo);
+        ledger_bind_text(st, 17, l->promo);
         sqlite3_bind_int(st, 18, l->deferred);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = ledger_fail(lg, e, "insert unsettled_line");

@@ -70,14 +70,6 @@ void orderdb_free(struct orderdb *d)
     free(d);
 }
 
-static void bind_opt(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v && *v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 /* Steps a bound statement once, then resets it and clears its bindings. */
 static int run(struct orderdb *d, sqlite3_stmt *st, const char *what, struct err *e)
 {
@@ -91,19 +83,19 @@ int orderdb_order(struct orderdb *d, const struct orderdb_order *o, struct err *
 {
     sqlite3_stmt *st = d->upsert;
     sqlite3_bind_text(st, 1, o->order_id, -1, SQLITE_STATIC);
-    bind_opt(st, 2, o->merchant_order_id);
-    bind_opt(st, 3, o->purchase);
-    bind_opt(st, 4, o->last_updated);
-    bind_opt(st, 5, o->status);
-    bind_opt(st, 6, o->fulfillment_channel);
-    bind_opt(st, 7, o->sales_channel);
-    bind_opt(st, 8, o->currency);
+    ledger_bind_text(st, 2, o->merchant_order_id);
+    ledger_bind_text(st, 3, o->purchase);
+    ledger_bind_text(st, 4, o->last_updated);
+    ledger_bind_text(st, 5, o->status);
+    ledger_bind_text(st, 6, o->fulfillment_channel);
+    ledger_bind_text(st, 7, o->sales_channel);
+    ledger_bind_text(st, 8, o->currency);
     if (o->has_total)
         sqlite3_bind_int64(st, 9, o->total);
-    bind_opt(st, 10, o->ship_country);
+    ledger_bind_text(st, 10, o->ship_country);
     if (o->is_business >= 0)
         sqlite3_bind_int(st, 11, o->is_business);
-    bind_opt(st, 12, o->buyer_ref);
+    ledger_bind_text(st, 12, o->buyer_ref);
     sqlite3_bind_int64(st, 13, d->c->source_id);
     return run(d, st, "upsert order", e);
 }
@@ -123,13 +115,13 @@ int orderdb_item(struct orderdb *d, const struct orderdb_item *it, struct err *e
 {
     sqlite3_stmt *st = d->ins;
     sqlite3_bind_text(st, 1, it->order_id, -1, SQLITE_STATIC);
-    bind_opt(st, 2, it->order_item_id);
-    bind_opt(st, 3, it->sku);
-    bind_opt(st, 4, it->asin);
-    bind_opt(st, 5, it->product_name);
-    bind_opt(st, 6, it->item_status);
+    ledger_bind_text(st, 2, it->order_item_id);
+    ledger_bind_text(st, 3, it->sku);
+    ledger_bind_text(st, 4, it->asin);
+    ledger_bind_text(st, 5, it->product_name);
+    ledger_bind_text(st, 6, it->item_status);
     sqlite3_bind_int64(st, 7, it->quantity);
-    bind_opt(st, 8, it->currency);
+    ledger_bind_text(st, 8, it->currency);
     for (int i = 0; i < OM_COUNT; i++)
         sqlite3_bind_int64(st, 9 + i, it->amount[i]);
     sqlite3_bind_int64(st, 17, d->c->source_id);

@@ -247,14 +247,6 @@ int settle_begin(struct ingest_ctx *c, const struct settle_head *h, struct settl
     return 0;
 }
 
-static void bind_opt(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v && *v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 int settle_quantity(struct settle *s, const char *order_id, const char *sku, int64_t qty,
                     struct err *e)
 {
@@ -286,22 +278,22 @@ int settle_add(struct settle *s, const struct settle_amount *a, struct err *e)
     sqlite3_bind_text(st, 4, a->amount_type, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, a->amount_description, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, a->amount);
-    bind_opt(st, 7, a->posted);
-    bind_opt(st, 8, a->order_id);
-    bind_opt(st, 9, a->merchant_order_id);
-    bind_opt(st, 10, a->adjustment_id);
-    bind_opt(st, 11, a->shipment_id);
-    bind_opt(st, 12, a->marketplace);
-    bind_opt(st, 13, a->fulfillment_id);
-    bind_opt(st, 14, a->order_item_code);
-    bind_opt(st, 15, a->merchant_order_item_id);
-    bind_opt(st, 16, a->merchant_adjustment_item_id);
-    bind_opt(st, 17, a->sku);
+    ledger_bind_text(st, 7, a->posted);
+    ledger_bind_text(st, 8, a->order_id);
+    ledger_bind_text(st, 9, a->merchant_order_id);
+    ledger_bind_text(st, 10, a->adjustment_id);
+    ledger_bind_text(st, 11, a->shipment_id);
+    ledger_bind_text(st, 12, a->marketplace);
+    ledger_bind_text(st, 13, a->fulfillment_id);
+    ledger_bind_text(st, 14, a->order_item_code);
+    ledger_bind_text(st, 15, a->merchant_order_item_id);
+    ledger_bind_text(st, 16, a->merchant_adjustment_item_id);
+    ledger_bind_text(st, 17, a->sku);
     if (a->quantity >= 0)
         sqlite3_bind_int64(st, 18, a->quantity);
     else
         sqlite3_bind_null(st, 18);
-    bind_opt(st, 19, a->promotion_id);
+    ledger_bind_text(st, 19, a->promotion_id);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ledger_fail(s->c->lg, e, "insert line");
     sqlite3_reset(st);
     s->count++;

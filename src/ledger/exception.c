@@ -42,24 +42,16 @@ int exception_register(sqlite3 *db)
                                    NULL, uid_fn, NULL, NULL);
 }
 
-static void bind_opt(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v && *v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 /* Binds r's columns as ?1..?11 in the order of EXC_COLS. */
 static int bind_row(sqlite3_stmt *st, const struct exception_row *r, struct err *e)
 {
     int64_t diff;
     sqlite3_bind_text(st, 1, r->kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->severity, -1, SQLITE_STATIC);
-    bind_opt(st, 3, r->settlement_id);
-    bind_opt(st, 4, r->order_id);
-    bind_opt(st, 5, r->sku);
-    bind_opt(st, 6, r->currency);
+    ledger_bind_text(st, 3, r->settlement_id);
+    ledger_bind_text(st, 4, r->order_id);
+    ledger_bind_text(st, 5, r->sku);
+    ledger_bind_text(st, 6, r->currency);
     sqlite3_bind_null(st, 7);
     sqlite3_bind_null(st, 8);
     sqlite3_bind_null(st, 9);
@@ -138,10 +130,10 @@ int exception_clear(struct ledger *lg, const char *scope, const char *kind,
                        "(?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR settlement_id = ?3) AND "
                        "(?4 IS NULL OR explanation LIKE ?4)", e) < 0)
         return -1;
-    bind_opt(st, 1, scope);
-    bind_opt(st, 2, kind);
-    bind_opt(st, 3, settlement_id);
-    bind_opt(st, 4, explanation_like);
+    ledger_bind_text(st, 1, scope);
+    ledger_bind_text(st, 2, kind);
+    ledger_bind_text(st, 3, settlement_id);
+    ledger_bind_text(st, 4, explanation_like);
     ok = sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
     return ok ? 0 : ledger_fail(lg, e, "delete exceptions");

@@ -314,3 +314,11 @@ int ledger_schema_version(void)
 {
     return migrations_count;
 }
+
+void ledger_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}

@@ -7,12 +7,6 @@
 #include <string.h>
 
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 int outbox_get(struct ledger *lg, int64_t id, struct outbox_row *out, struct err *e)
 {
     sqlite3_stmt *st;
@@ -31,19 +25,19 @@ int outbox_get(struct ledger *lg, int64_t id, struct outbox_row *out, struct err
         rc = ledger_fail(lg, e, "read outbox row");
     } else {
         out->id = sqlite3_column_int64(st, 0);
-        snprintf(out->settlement_id, sizeof out->settlement_id, "%s", col(st, 1));
-        snprintf(out->month, sizeof out->month, "%s", col(st, 2));
-        snprintf(out->doc_number, sizeof out->doc_number, "%s", col(st, 3));
+        snprintf(out->settlement_id, sizeof out->settlement_id, "%s", ledger_text(st, 1));
+        snprintf(out->month, sizeof out->month, "%s", ledger_text(st, 2));
+        snprintf(out->doc_number, sizeof out->doc_number, "%s", ledger_text(st, 3));
         out->seq = sqlite3_column_int(st, 4);
         out->attempts = sqlite3_column_int(st, 5);
         out->retries = sqlite3_column_int(st, 6);
-        snprintf(out->method, sizeof out->method, "%s", col(st, 7));
-        snprintf(out->path, sizeof out->path, "%s", col(st, 8));
-        snprintf(out->query, sizeof out->query, "%s", col(st, 9));
-        snprintf(out->key, sizeof out->key, "%s", col(st, 10));
-        snprintf(out->sha, sizeof out->sha, "%s", col(st, 11));
-        snprintf(out->state, sizeof out->state, "%s", col(st, 12));
-        out->body = strdup(col(st, 13));
+        snprintf(out->method, sizeof out->method, "%s", ledger_text(st, 7));
+        snprintf(out->path, sizeof out->path, "%s", ledger_text(st, 8));
+        snprintf(out->query, sizeof out->query, "%s", ledger_text(st, 9));
+        snprintf(out->key, sizeof out->key, "%s", ledger_text(st, 10));
+        snprintf(out->sha, sizeof out->sha, "%s", ledger_text(st, 11));
+        snprintf(out->state, sizeof out->state, "%s", ledger_text(st, 12));
+        out->body = strdup(ledger_text(st, 13));
         if (!out->body)
             rc = err_set(e, ERR_NOMEM, "out of memory");
     }
@@ -243,7 +237,7 @@ int outbox_record(struct ledger *lg, const struct outbox_row *r, size_t n_docs,
         goto fail;
     }
     confirmed = sqlite3_column_int64(st, 0);
-    snprintf(first_id, sizeof first_id, "%s", col(st, 1));
+    snprintf(first_id, sizeof first_id, "%s", ledger_text(st, 1));
     sqlite3_finalize(st);
     /* partly confirmed and nothing rejected (a lookup found some): the state stays */
     state = *dead ? "dead" : (size_t)confirmed == n_docs ? "confirmed" : r->state;
@@ -366,8 +360,8 @@ int outbox_compare(struct ledger *lg, const char *sid, const struct outbox_new *
             continue;
         }
         hash_hex(v[i].body, strlen(v[i].body), sha);
-        if (sqlite3_column_int(st, 0) != v[i].seq || strcmp(col(st, 1), sha) != 0 ||
-            strcmp(col(st, 3), v[i].month) != 0)
+        if (sqlite3_column_int(st, 0) != v[i].seq || strcmp(ledger_text(st, 1), sha) != 0 ||
+            strcmp(ledger_text(st, 3), v[i].month) != 0)
             *same = 0;
         i++;
     }
@@ -435,7 +429,7 @@ int outbox_replace_unposted(struct ledger *lg, const char *sid, const struct out
         char detail[1024];
         snprintf(detail, sizeof detail, "outbox=%lld settlement=%s key=%s replaced by a new "
                  "rendering; Xero had rejected it: %s", (long long)sqlite3_column_int64(st, 0),
-                 sid, col(st, 1), col(st, 2));
+                 sid, ledger_text(st, 1), ledger_text(st, 2));
         rc = ledger_audit(lg, "xero.replaced", detail, e);
     }
     sqlite3_finalize(st);
@@ -474,11 +468,11 @@ int outbox_each(struct ledger *lg, const char *state, const char *period,
     sqlite3_bind_text(st, 2, period ? period : "", -1, SQLITE_STATIC);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         struct outbox_info r = {
-            .id = sqlite3_column_int64(st, 0), .settlement_id = col(st, 1),
-            .month = col(st, 2), .seq = sqlite3_column_int(st, 3), .method = col(st, 4),
-            .path = col(st, 5), .doc_number = col(st, 6), .state = col(st, 7),
+            .id = sqlite3_column_int64(st, 0), .settlement_id = ledger_text(st, 1),
+            .month = ledger_text(st, 2), .seq = sqlite3_column_int(st, 3), .method = ledger_text(st, 4),
+            .path = ledger_text(st, 5), .doc_number = ledger_text(st, 6), .state = ledger_text(st, 7),
             .attempts = sqlite3_column_int(st, 8), .retries = sqlite3_column_int(st, 9),
-            .key = col(st, 10), .xero_id = col(st, 11), .last_error = col(st, 12),
+            .key = ledger_text(st, 10), .xero_id = ledger_text(st, 11), .last_error = ledger_text(st, 12),
             .confirmed = sqlite3_column_int64(st, 13),
             .rejected = sqlite3_column_int64(st, 14) };
         rc = fn(arg, &r);
@@ -502,8 +496,8 @@ int outbox_docs_each(struct ledger *lg, int64_t id,
     sqlite3_bind_int64(st, 1, id);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         struct outbox_doc_info d = {
-            .idx = sqlite3_column_int64(st, 0), .label = col(st, 1), .state = col(st, 2),
-            .xero_id = col(st, 3), .xero_status = col(st, 4), .message = col(st, 5) };
+            .idx = sqlite3_column_int64(st, 0), .label = ledger_text(st, 1), .state = ledger_text(st, 2),
+            .xero_id = ledger_text(st, 3), .xero_status = ledger_text(st, 4), .message = ledger_text(st, 5) };
         rc = fn(arg, &d);
     }
     sqlite3_finalize(st);

@@ -92,3 +92,41 @@ int xero_render(const struct journal_view *s, struct xero_reqs *out, struct err 
         return xero_render_orders(s, out, e);
     return xero_render_summary(s, out, e);
 }
+
+void xero_journal_req(struct xero_req *q, const char *sid, const char *month,
+                      const char *number)
+{
+    memset(q, 0, sizeof *q);
+    snprintf(q->settlement_id, sizeof q->settlement_id, "%s", sid);
+    snprintf(q->month, sizeof q->month, "%s", month);
+    snprintf(q->doc_number, sizeof q->doc_number, "%s", number);
+    snprintf(q->method, sizeof q->method, "PUT");
+    snprintf(q->path, sizeof q->path, "/ManualJournals");
+    snprintf(q->query, sizeof q->query, "summarizeErrors=false");
+    snprintf(q->kind, sizeof q->kind, "manual-journal");
+    q->documents = 1;
+}
+
+void xero_journal_open(struct jw *w, const char *narration, const char *date,
+                       const struct config *cfg, const char *amount_types)
+{
+    jw_init(w, 0);
+    jw_obj(w);
+    jw_key(w, "ManualJournals");
+    jw_arr(w);
+    jw_obj(w);
+    jw_kstr(w, "Narration", narration);
+    jw_kstr(w, "Date", date);
+    jw_kstr(w, "Status", strcmp(cfg->status, "AUTHORISED") == 0 ? "POSTED" : "DRAFT");
+    jw_kstr(w, "LineAmountTypes", amount_types);
+    jw_key(w, "JournalLines");
+    jw_arr(w);
+}
+
+void xero_journal_close(struct jw *w)
+{
+    jw_end_arr(w);
+    jw_end_obj(w);
+    jw_end_arr(w);
+    jw_end_obj(w);
+}

@@ -17,15 +17,9 @@ static int manual_journal(const struct accrual *a, int reverse, struct xero_reqs
     int64_t debits = 0;
     int rc;
 
-    memset(&q, 0, sizeof q);
-    snprintf(q.settlement_id, sizeof q.settlement_id, "%s", a->id);
-    snprintf(q.month, sizeof q.month, "%s", reverse ? a->rev_month : a->month);
-    snprintf(q.doc_number, sizeof q.doc_number, "AMZ-%s%s", a->id, reverse ? "-R" : "");
-    snprintf(q.method, sizeof q.method, "PUT");
-    snprintf(q.path, sizeof q.path, "/ManualJournals");
-    snprintf(q.query, sizeof q.query, "summarizeErrors=false");
-    snprintf(q.kind, sizeof q.kind, "manual-journal");
-    q.documents = 1;
+    char number[96];
+    snprintf(number, sizeof number, "AMZ-%s%s", a->id, reverse ? "-R" : "");
+    xero_journal_req(&q, a->id, reverse ? a->rev_month : a->month, number);
     if (reverse)
         snprintf(narration, sizeof narration, "%s: reversal of %s, the Amazon amounts not yet "
                  "settled at %s (%s)", q.doc_number, a->id, a->date, a->currency);
@@ -33,17 +27,7 @@ static int manual_journal(const struct accrual *a, int reverse, struct xero_reqs
         snprintf(narration, sizeof narration, "%s: Amazon amounts posted by %s and not yet "
                  "in a settlement (%s); reversed on %s", q.doc_number, a->date, a->currency,
                  a->rev_date);
-    jw_init(&w, 0);
-    jw_obj(&w);
-    jw_key(&w, "ManualJournals");
-    jw_arr(&w);
-    jw_obj(&w);
-    jw_kstr(&w, "Narration", narration);
-    jw_kstr(&w, "Date", reverse ? a->rev_date : a->date);
-    jw_kstr(&w, "Status", strcmp(a->cfg->status, "AUTHORISED") == 0 ? "POSTED" : "DRAFT");
-    jw_kstr(&w, "LineAmountTypes", "NoTax");
-    jw_key(&w, "JournalLines");
-    jw_arr(&w);
+    xero_journal_open(&w, narration, reverse ? a->rev_date : a->date, a->cfg, "NoTax");
     for (size_t i = 0; i < a->n; i++) {
         const struct jv_line *l = &a->lines[i];
         /* Xero's LineAmount is debit-positive, the ledger's credit-positive */
@@ -60,10 +44,7 @@ static int manual_journal(const struct accrual *a, int reverse, struct xero_reqs
         xero_tracking(&w, l->tname, l->topt);
         jw_end_obj(&w);
     }
-    jw_end_arr(&w);
-    jw_end_obj(&w);
-    jw_end_arr(&w);
-    jw_end_obj(&w);
+    xero_journal_close(&w);
     q.total_minor = debits;
     rc = xero_reqs_add(out, &q, jw_text(&w), e);
     jw_free(&w);

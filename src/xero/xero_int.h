@@ -19,6 +19,17 @@ int xero_currency_rate(const struct journal_view *s, int64_t *out);
 /* Writes a LineItems/JournalLines "Tracking" array when name and option are both set. */
 void xero_tracking(struct jw *w, const char *name, const char *option);
 
+/* A PUT /ManualJournals request's fixed fields (one document) for settlement or pseudo id
+ * sid, in month, numbered number. */
+void xero_journal_req(struct xero_req *q, const char *sid, const char *month,
+                      const char *number);
+
+/* Opens {"ManualJournals":[{Narration, Date, Status (POSTED when cfg's status is AUTHORISED,
+ * else DRAFT), LineAmountTypes, "JournalLines":[ ; xero_journal_close closes it. */
+void xero_journal_open(struct jw *w, const char *narration, const char *date,
+                       const struct config *cfg, const char *amount_types);
+void xero_journal_close(struct jw *w);
+
 int xero_render_summary(const struct journal_view *s, struct xero_reqs *out, struct err *e);
 int xero_render_journal(const struct journal_view *s, struct xero_reqs *out, struct err *e);
 int xero_render_orders(const struct journal_view *s, struct xero_reqs *out, struct err *e);

@@ -27,28 +27,12 @@ static int manual_journal(const struct journal_view *s, const struct jv_part *p,
         lines += p->lines[i].amount != 0;
     if (lines == 0)
         return 0; /* every line nets to zero: Xero refuses a journal without lines */
-    memset(&q, 0, sizeof q);
-    snprintf(q.settlement_id, sizeof q.settlement_id, "%s", s->id);
-    snprintf(q.month, sizeof q.month, "%s", p->month);
-    xero_doc_number(s, p->part, q.doc_number, sizeof q.doc_number);
-    snprintf(q.method, sizeof q.method, "PUT");
-    snprintf(q.path, sizeof q.path, "/ManualJournals");
-    snprintf(q.query, sizeof q.query, "summarizeErrors=false");
-    snprintf(q.kind, sizeof q.kind, "manual-journal");
-    q.documents = 1;
+    char number[96];
+    xero_doc_number(s, p->part, number, sizeof number);
+    xero_journal_req(&q, s->id, p->month, number);
     snprintf(narration, sizeof narration, "%s: Amazon settlement %s (%s to %s) part %d of %d",
              q.doc_number, s->id, s->start, s->end, p->part, p->parts);
-    jw_init(&w, 0);
-    jw_obj(&w);
-    jw_key(&w, "ManualJournals");
-    jw_arr(&w);
-    jw_obj(&w);
-    jw_kstr(&w, "Narration", narration);
-    jw_kstr(&w, "Date", p->date);
-    jw_kstr(&w, "Status", strcmp(s->cfg->status, "AUTHORISED") == 0 ? "POSTED" : "DRAFT");
-    jw_kstr(&w, "LineAmountTypes", amount_types(p));
-    jw_key(&w, "JournalLines");
-    jw_arr(&w);
+    xero_journal_open(&w, narration, p->date, s->cfg, amount_types(p));
     for (size_t i = 0; i < p->n; i++) {
         const struct jv_line *l = &p->lines[i];
         if (l->amount == 0)
@@ -63,10 +47,7 @@ static int manual_journal(const struct journal_view *s, const struct jv_part *p,
         xero_tracking(&w, l->tname, l->topt);
         jw_end_obj(&w);
     }
-    jw_end_arr(&w);
-    jw_end_obj(&w);
-    jw_end_arr(&w);
-    jw_end_obj(&w);
+    xero_journal_close(&w);
     q.total_minor = debits;
     rc = xero_reqs_add(out, &q, jw_text(&w), e);
     jw_free(&w);
