@@ -153,6 +153,7 @@ def seed_org(tenant):
         ("615", "Amazon Clearing", "CURRENT", True),
         ("616", "Amazon Reserved Balances", "CURRENT", False),
         ("617", "Amazon Split Month Rollovers", "CURRENT", False),
+        ("618", "Amazon Unsettled", "CURRENT", False),
         ("815", "Amazon Card Charges", "CURRLIAB", False),
         ("850", "Suspense", "CURRLIAB", False), ("860", "Rounding", "CURRLIAB", False),
     ]

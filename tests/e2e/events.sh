@@ -40,12 +40,12 @@ PY
 
 status "init" 0 "$SB" init
 # journal mode, so every document is a manual journal whose lines add up per account;
-# Amazon unsettled on its own account (1250) so it does not mix with reserves (620)
+# Amazon unsettled is the default 618, its own account (not reserves 616, not Prepayments 620)
+eq "accounts.unsettled defaults to 618" "$(python3 -c "import json;print(json.load(open('settlebook.json'))['accounts']['unsettled'])")" "618"
 python3 - <<'PY'
 import json
 c = json.load(open("settlebook.json"))
 c["posting"]["mode"] = "journal"
-c["accounts"]["unsettled"] = "1250"
 json.dump(c, open("settlebook.json", "w"), indent=1)
 PY
 
@@ -84,7 +84,7 @@ check "refused pages changed nothing" cmp before.txt after.txt
 status "post September" 0 "$SB" post --period 2025-09
 P9=reports/2025-09/xero-preview.json
 eq "September accrual: 16.22 owed by Amazon, balanced" "$(doc $P9 ACCRUAL-2025-09-USD)" \
-   "2025-09-30 1250=16.22 200=-49.99 260=-18.50 425=3.22 429=9.06 485=39.99 820=0.00"
+   "2025-09-30 200=-49.99 260=-18.50 425=3.22 429=9.06 485=39.99 618=16.22 820=0.00"
 eq "September preview holds only the accrual" "$(python3 -c "import json;print([r['settlement_id'] for r in json.load(open('$P9'))['requests']])")" "['ACCRUAL-2025-09-USD']"
 eq "EUR is not accrued: CURRENCY_MISMATCH" "$(q "SELECT kind||' '||severity||' '||currency||' '||actual_minor FROM exception WHERE scope='accrual-post 2025-09'")" "CURRENCY_MISMATCH error EUR 2415"
 dump > d1.txt
@@ -104,14 +104,14 @@ eq "differently named pairs are raised with both sides" "$(q "SELECT count(*) FR
 eq "October preview: reversal, settlement, accrual" "$(python3 -c "import json;print([r['settlement_id'] for r in json.load(open('$P10'))['requests']])")" \
    "['88002', 'ACCRUAL-2025-09-USD-R', 'ACCRUAL-2025-10-USD']"
 eq "reversal is the September accrual negated, on 1 October" "$(doc $P10 ACCRUAL-2025-09-USD-R)" \
-   "2025-10-01 1250=-16.22 200=49.99 260=18.50 425=-3.22 429=-9.06 485=-39.99 820=0.00"
-eq "October accrual: E only (8.49)" "$(doc $P10 ACCRUAL-2025-10-USD)" "2025-10-31 1250=8.49 200=-9.99 429=1.50"
+   "2025-10-01 200=49.99 260=18.50 425=-3.22 429=-9.06 485=-39.99 618=-16.22 820=0.00"
+eq "October accrual: E only (8.49)" "$(doc $P10 ACCRUAL-2025-10-USD)" "2025-10-31 200=-9.99 429=1.50 618=8.49"
 eq "September accrual left as it was (September locked)" "$(q "SELECT count(*) FROM outbox WHERE settlement_id='ACCRUAL-2025-09-USD' AND month='2025-09'")" "1"
 status "post November" 0 "$SB" post --period 2025-11
 P11=reports/2025-11/xero-preview.json
-eq "November: the reversal of October's accrual" "$(doc $P11 ACCRUAL-2025-10-USD-R)" "2025-11-01 1250=-8.49 200=9.99 429=-1.50"
+eq "November: the reversal of October's accrual" "$(doc $P11 ACCRUAL-2025-10-USD-R)" "2025-11-01 200=9.99 429=-1.50 618=-8.49"
 
-eq "November accrual: E, still unsettled at 30 November" "$(doc $P11 ACCRUAL-2025-11-USD)" "2025-11-30 1250=8.49 200=-9.99 429=1.50"
+eq "November accrual: E, still unsettled at 30 November" "$(doc $P11 ACCRUAL-2025-11-USD)" "2025-11-30 200=-9.99 429=1.50 618=8.49"
 
 # each amount booked once: over the three months the documents carry exactly the settlement
 # (and what is still owed at the end, November's accrual, which December reverses)
@@ -126,7 +126,7 @@ for code, a in db.execute("SELECT l.account_code, sum(l.amount_minor) FROM journ
 print(" ".join("%s=%s" % (k, t[k]) for k in sorted(t)))
 PY
 )"
-eq "Amazon unsettled nets to zero over the three months" "$(SKIP=ACCRUAL-2025-11-USD sums $P9 $P10 $P11 | tr ' ' '\n' | grep -c '^1250=')" "0"
+eq "Amazon unsettled nets to zero over the three months" "$(SKIP=ACCRUAL-2025-11-USD sums $P9 $P10 $P11 | tr ' ' '\n' | grep -c '^618=')" "0"
 eq "settlement 29.18 to clearing, E (8.49) nowhere yet" "$(SKIP=ACCRUAL-2025-11-USD sums $P9 $P10 $P11 | tr ' ' '\n' | grep '^615=')" "615=29.18"
 eq "no request is in two previews" "$(cat $P9 $P10 $P11 | grep -o '"idempotency_key": *"[^"]*"' | sort | uniq -d | wc -l)" "0"
 
