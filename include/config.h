@@ -92,6 +92,7 @@ struct config {
         char endpoint[256], token_url[256];
         char marketplace_ids[512];       /* comma-separated */
         char data_dir[512];
+        char finances_api[32];           /* fetch --events: listFinancialEvents|listTransactions */
         int timeout_ms, max_retries;
     } spapi;
     struct {                             /* "alerts": who hears about live runs */

@@ -38,9 +38,11 @@ struct spapi_summary {
     int64_t inventory_fetched;   /* FBA Inventory Ledger months requested and ingested */
     char orders_since[DATES_ISO_MAX];   /* LastUpdatedAfter used */
     char orders_hwm[DATES_ISO_MAX];     /* the stored high-water mark after the run */
-    int64_t event_pages;         /* listFinancialEvents pages kept and ingested */
+    int64_t event_pages;         /* Finances API pages kept and ingested */
     int64_t event_lines;         /* new unsettled lines in them */
     char events_since[DATES_ISO_MAX], events_until[DATES_ISO_MAX];   /* PostedAfter/Before */
+    char events_api[32];         /* the operation read (spapi.finances_api) */
+    char events_handover[32];    /* "" or the other operation, which finished its mark's day */
 };
 
 /* Runs a fetch against cfg->spapi with the credentials from the environment. Each report,

@@ -19,9 +19,10 @@ static const char usage[] =
     "fetch stored. Nothing is ingested from a download that did not fully arrive.\n"
     "  --since DATE   start from DATE (2024-10-01 or 2024-10-01T00:00:00Z) instead of the\n"
     "                 stored marks; the first fetch starts 90 days back\n"
-    "  --events       instead: Amazon's financial events (Finances API listFinancialEvents)\n"
-    "                 posted since the last mark, every page, kept under events/ and ingested\n"
-    "                 as unsettled lines (see `settlebook balance`)\n"
+    "  --events       instead: the money Amazon posted since the last mark, from the Finances\n"
+    "                 API operation spapi.finances_api names (listFinancialEvents, the default,\n"
+    "                 or listTransactions), every page, kept under events/ and ingested as\n"
+    "                 unsettled lines (see `settlebook balance`)\n"
     "Credentials come from SETTLEBOOK_LWA_CLIENT_ID, SETTLEBOOK_LWA_CLIENT_SECRET and\n"
     "SETTLEBOOK_LWA_REFRESH_TOKEN (see README). Exit status 3 when Amazon stays unavailable\n"
     "after spapi.max_retries: run it again later.\n";
@@ -43,7 +44,7 @@ static int parse(struct cli *g, struct spapi_opts *o)
 static void print_json(const struct spapi_summary *s, json_t *files)
 {
     json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:I, s:s, "
-                          "s:s, s:O}",
+                          "s:s, s:s, s:s, s:O}",
                           "reports_listed", (json_int_t)s->reports_listed,
                           "reports_fetched", (json_int_t)s->reports_fetched,
                           "reports_known", (json_int_t)s->reports_known,
@@ -57,6 +58,7 @@ static void print_json(const struct spapi_summary *s, json_t *files)
                           "event_pages", (json_int_t)s->event_pages,
                           "event_lines", (json_int_t)s->event_lines,
                           "events_since", s->events_since, "events_until", s->events_until,
+                          "events_api", s->events_api, "events_handover", s->events_handover,
                           "files", files);
     if (o) {
         json_dumpf(o, stdout, JSON_INDENT(2));

@@ -554,6 +554,7 @@ static const struct keyspec spapi_keys[] = {
     { "token_url", S(spapi.token_url), 0, 0 },
     { "marketplace_ids", S(spapi.marketplace_ids), 0, 0 },
     { "data_dir", S(spapi.data_dir), 0, 0 },
+    { "finances_api", S(spapi.finances_api), 0, 0 },
     { "timeout_ms", I(spapi.timeout_ms), 100, 600000 },
     { "max_retries", I(spapi.max_retries), 0, 20 },
 };
@@ -564,6 +565,20 @@ static const struct keyspec alerts_keys[] = {
 
 #undef S
 #undef I
+
+/* The spapi section; finances_api names the one Finances API operation fetch --events reads
+ * (both list the same money, so never both for one window). */
+static int load_spapi(struct config *c, json_t *v, const char *path, struct err *e)
+{
+    if (load_section(c, spapi_keys, sizeof spapi_keys / sizeof spapi_keys[0], v, path, "spapi",
+                     e) < 0)
+        return -1;
+    if (strcmp(c->spapi.finances_api, "listFinancialEvents") != 0 &&
+        strcmp(c->spapi.finances_api, "listTransactions") != 0)
+        return bad(e, path, "spapi.finances_api", "must be listFinancialEvents (Finances API "
+                   "v0) or listTransactions (Finances API 2024-06-19)");
+    return 0;
+}
 
 static void service_defaults(struct config *c)
 {
@@ -592,6 +607,7 @@ static void service_defaults(struct config *c)
     snprintf(c->spapi.token_url, sizeof c->spapi.token_url, "https://api.amazon.com/auth/o2/token");
     snprintf(c->spapi.marketplace_ids, sizeof c->spapi.marketplace_ids, "ATVPDKIKX0DER");
     snprintf(c->spapi.data_dir, sizeof c->spapi.data_dir, "data");
+    snprintf(c->spapi.finances_api, sizeof c->spapi.finances_api, "listFinancialEvents");
     c->spapi.timeout_ms = 60000;
     c->spapi.max_retries = 6;
 }
@@ -647,8 +663,7 @@ static int load_root(struct config *c, json_t *root, const char *path, struct er
             rc = load_section(c, xero_keys, sizeof xero_keys / sizeof xero_keys[0], v, path,
                               k, e);
         else if (strcmp(k, "spapi") == 0)
-            rc = load_section(c, spapi_keys, sizeof spapi_keys / sizeof spapi_keys[0], v, path,
-                              k, e);
+            rc = load_spapi(c, v, path, e);
         else if (strcmp(k, "alerts") == 0)
             rc = load_section(c, alerts_keys, sizeof alerts_keys / sizeof alerts_keys[0], v,
                               path, k, e);

@@ -105,7 +105,10 @@ static const char text[] =
 "    \"//\": \"Credentials come from SETTLEBOOK_LWA_* environment variables, never this file.\",\n"
 "    \"endpoint\": \"https://sellingpartnerapi-na.amazon.com\",\n"
 "    \"marketplace_ids\": \"ATVPDKIKX0DER\",\n"
-"    \"data_dir\": \"data\"\n"
+"    \"data_dir\": \"data\",\n"
+"    \"//\": \"finances_api: what fetch --events reads, listFinancialEvents (Finances API v0) "
+"or listTransactions (2024-06-19); both list the same money, so one per period (README).\",\n"
+"    \"finances_api\": \"listFinancialEvents\"\n"
 "  }\n"
 "}\n";
 

@@ -115,9 +115,10 @@ void spapi_summary_print(const struct spapi_summary *s)
 {
     FILE *out = log_report_file();
     if (s->events_since[0]) {
-        fprintf(out, "events: %lld page(s), %lld new unsettled amount(s), posted from %s to "
-                "%s\n", (long long)s->event_pages, (long long)s->event_lines, s->events_since,
-                s->events_until);
+        fprintf(out, "events (%s%s%s): %lld page(s), %lld new unsettled amount(s), posted "
+                "from %s to %s\n", s->events_handover, s->events_handover[0] ? " to the end of "
+                "its mark's day, then " : "", s->events_api, (long long)s->event_pages,
+                (long long)s->event_lines, s->events_since, s->events_until);
         return;
     }
     fprintf(out, "fetch: %lld settlement report(s) listed: %lld fetched, %lld fetched before, "

@@ -23,7 +23,8 @@
 
 /* The operations, each with its own rate limit (x-amzn-RateLimit-Limit) and burst. */
 enum spapi_op { SPAPI_OP_REPORTS, SPAPI_OP_DOCUMENT, SPAPI_OP_ORDERS, SPAPI_OP_ORDER_ITEMS,
-                SPAPI_OP_CREATE_REPORT, SPAPI_OP_GET_REPORT, SPAPI_OP_FINANCES, SPAPI_OP_COUNT };
+                SPAPI_OP_CREATE_REPORT, SPAPI_OP_GET_REPORT, SPAPI_OP_FINANCES,
+                SPAPI_OP_TRANSACTIONS, SPAPI_OP_COUNT };
 
 /* A token bucket in micro-requests: refills at rate_micro per second up to burst. */
 struct spapi_bucket {
@@ -134,7 +135,8 @@ int spapi_report_download(struct spapi *sp, const char *report_id, const char *d
  * ledger lacks (createReport, getReport until DONE or FATAL, download, ingest). */
 int spapi_inventory(struct spapi *sp, struct err *e);
 int spapi_orders(struct spapi *sp, struct err *e);
-/* spapi_events.c — listFinancialEvents from the stored mark (fetch --events). */
+/* spapi_events.c — listFinancialEvents or listTransactions (spapi.finances_api) from the
+ * stored marks (fetch --events). */
 int spapi_events(struct spapi *sp, struct err *e);
 
 /* The start of a stage: --since, else the stored cursor, else default_since. */

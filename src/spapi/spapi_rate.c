@@ -10,11 +10,12 @@
 
 #define MICRO 1000000
 
-/* Documented bursts (Reports 2021-06-30, Orders v0, Finances v0 listFinancialEvents). */
+/* Documented bursts (Reports 2021-06-30, Orders v0, Finances v0 listFinancialEvents,
+ * Finances 2024-06-19 listTransactions). */
 static const int64_t bursts[SPAPI_OP_COUNT] = {
     [SPAPI_OP_REPORTS] = 10, [SPAPI_OP_DOCUMENT] = 15, [SPAPI_OP_ORDERS] = 20,
     [SPAPI_OP_ORDER_ITEMS] = 30, [SPAPI_OP_CREATE_REPORT] = 15, [SPAPI_OP_GET_REPORT] = 15,
-    [SPAPI_OP_FINANCES] = 30,
+    [SPAPI_OP_FINANCES] = 30, [SPAPI_OP_TRANSACTIONS] = 10,
 };
 
 void spapi_rate_init(struct spapi *sp)

@@ -77,6 +77,9 @@ static const struct keyspec keys[] = {
     { "spapi.marketplace_ids", 's', O(spapi.marketplace_ids), 's', 512, 0, 0, { NULL },
       { NULL } },
     { "spapi.data_dir", 's', O(spapi.data_dir), 's', 512, 0, 0, { NULL }, { NULL } },
+    { "spapi.finances_api", 's', O(spapi.finances_api), 's', 32, 0, 0,
+      { "listFinancialEvents", "listTransactions", NULL },
+      { "listtransactions", "transactions", "" } },
     { "spapi.timeout_ms", 'i', O(spapi.timeout_ms), 'i', 0, 100, 600000, { NULL }, { NULL } },
     { "spapi.max_retries", 'i', O(spapi.max_retries), 'i', 0, 0, 20, { NULL }, { NULL } },
 };
@@ -347,7 +350,10 @@ static void check_stored(void)
           c.order_days_unsettled == 45 && c.fee_anomaly_pct == 50 &&
           strcmp(c.bank.currency, "USD") == 0 && c.n_mappings == 0 &&
           c.xero.calls_per_minute == 60 && c.spapi.max_retries == 6 &&
-          strcmp(c.accounts[ACCT_CLEARING], "615") == 0, "defaults without a file: %s", e.msg);
+          strcmp(c.accounts[ACCT_CLEARING], "615") == 0 &&
+          strcmp(c.accounts[ACCT_UNSETTLED], "618") == 0 &&
+          strcmp(c.spapi.finances_api, "listFinancialEvents") == 0,
+          "defaults without a file: %s", e.msg);
     config_free(&c);
     CHECK(config_load(&c, path, 1, &e) == -1 && strstr(e.msg, "no such config") != NULL,
           "a config that must exist: %s", e.msg);
