@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """fake_spapi — a local stand-in for Login with Amazon's token endpoint and the SP-API
 operations `settlebook fetch` calls (Reports 2021-06-30 getReports/getReportDocument plus the
-document download, Orders v0 getOrders/getOrderItems), for tests. Python 3 standard library.
+document download, Orders v0 getOrders/getOrderItems, Finances v0 listFinancialEvents and
+Finances 2024-06-19 listTransactions), for tests. Python 3 standard library.
 
 usage: fake_spapi.py DIR
 Listens on 127.0.0.1 with an OS-chosen port, written to DIR/port. Every request is logged to
@@ -13,7 +14,11 @@ whenever its bytes change (the fault counters restart then):
   "client_id": "...", "client_secret": "...", "refresh_token": "...",
   "expires_in": 3600,                    access tokens' lifetime
   "rate_limit": "10",                    x-amzn-RateLimit-Limit on every SP-API answer
-  "rate_limit_429": "2",                 ... on a 429
+  "rate_limit_429": "2",                 ... on a 429; null: none (Amazon returns the header
+                                         "on a best-effort basis and only for specific HTTP
+                                         responses", SP-API docs "Parse SP-API Responses", and
+                                         the listTransactions model lists only
+                                         x-amzn-RequestId on its 429)
   "reports": [{"id": "R1", "created": "2024-03-01T00:00:00Z", "file": "s1.tsv",
                "gzip": false, "status": "DONE", "type": "<reportType>"}],
   "report_page_size": 2,                 fewer than pageSize, to force nextToken paging
@@ -29,6 +34,13 @@ whenever its bytes change (the fault counters restart then):
                                          gets the next file
   "finance_span": [FROM, TO],            the events' posted range: a window that does not
                                          overlap it gets an empty page
+  "transactions": "tx.json",             listTransactions: a file in DIR holding a
+                                         listTransactions answer; its payload.transactions are
+                                         filtered by postedDate to [postedAfter, postedBefore)
+                                         and paged, as the operation does
+  "transaction_page_size": 2,            transactions per page (Amazon sets its own)
+  "empty_pages": true,                   an empty page (with a nextToken) before every page but
+                                         the first: "this operation can return empty pages"
   "inventory": {"2025-09": "inv.tsv"},   createReport GET_LEDGER_SUMMARY_VIEW_DATA: the file
                                          served for the month of dataStartTime (gzip); a month
                                          not listed ends FATAL, as Amazon ends a report it
@@ -37,6 +49,7 @@ whenever its bytes change (the fault counters restart then):
   "faults": {
     "http_500": N,        the next N SP-API calls answer 500 (-1: all of them)
     "http_429": N,        the next N SP-API calls answer 429
+    "http_500_after": N,  after N SP-API calls that got an answer, every call answers 500
     "http_403": N,        the next N SP-API calls answer 403 Unauthorized (a missing role)
     "expire_after": N,    after N authorized SP-API calls every issued token expires (403)
     "token_500": N,       the next N token requests answer 500 (-1: all)
@@ -74,6 +87,7 @@ class World:
     tokens = {}       # access token -> "valid" | "expired"
     created = []      # reports made by createReport
     grants = 0
+    requests = 0      # x-amzn-RequestId counter
 
 
 W = World()
@@ -219,6 +233,9 @@ class H(BaseHTTPRequestHandler):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.record(status, tok)
         self.send_response(status)
+        # every SP-API answer carries x-amzn-RequestId (SP-API docs, "Parse SP-API Responses")
+        self.send_header("x-amzn-RequestId", "fake-%08d" % W.requests)
+        W.requests += 1
         for k, v in headers:
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(data) if length is None else length))
@@ -281,14 +298,18 @@ class H(BaseHTTPRequestHandler):
             if take("http_403"):
                 return self.send(403, api_error("Unauthorized", "Access to requested resource "
                                                 "is denied."), state, rl)
+            if W.faults.get("http_500_after") is not None and \
+               W.calls > W.faults["http_500_after"]:
+                return self.send(500, api_error("InternalFailure", "We encountered an internal "
+                                                "error. Please try again."), state, rl)
             if take("http_500"):
                 return self.send(500, api_error("InternalFailure", "We encountered an internal "
                                                 "error. Please try again."), state, rl)
             if take("http_429"):
+                lim = W.state.get("rate_limit_429", "2")
                 return self.send(429, api_error("QuotaExceeded", "You exceeded your quota for "
                                                 "the requested resource."), state,
-                                 [("x-amzn-RateLimit-Limit",
-                                   W.state.get("rate_limit_429", "2"))])
+                                 [] if lim is None else [("x-amzn-RateLimit-Limit", lim)])
             p = u.path
             if p == "/reports/2021-06-30/reports":
                 return self.reports(q, state, rl)
@@ -300,6 +321,8 @@ class H(BaseHTTPRequestHandler):
                 return self.orders(q, state, rl)
             if p == "/finances/v0/financialEvents":
                 return self.financial_events(q, state, rl)
+            if p == "/finances/2024-06-19/transactions":
+                return self.list_transactions(q, state, rl)
             if p.startswith("/orders/v0/orders/") and p.endswith("/orderItems"):
                 return self.items(p.split("/")[4], q, state, rl)
             return self.send(404, api_error("NotFound", "Resource not found."), state, rl)
@@ -498,6 +521,58 @@ def financial_events(self, q, state, rl):
 
 
 H.financial_events = financial_events
+
+
+def list_transactions(self, q, state, rl):
+    """Finances API 2024-06-19 listTransactions, as its model (finances_2024-06-19.json in
+    amzn/selling-partner-api-models) documents it: postedAfter required (400 InvalidInput
+    "Start date cannot be null", the model's example) and more than two minutes before the
+    request; postedBefore later than postedAfter and more than two minutes before the request
+    (default: two minutes before it); more than 180 days apart "the response is empty"; events
+    posted on or after postedAfter and before (not on) postedBefore; no page size parameter;
+    "call the operation with this token and include the same arguments as the call that
+    produced the token" (a token with other arguments is refused here); "this operation can
+    return empty pages"; usage plan 0.5 requests/s, burst 10, in x-amzn-RateLimit-Limit."""
+    st = W.state
+    now = iso_time(st.get("now", "2100-01-01T00:00:00Z"))
+    after_s = q.get("postedAfter", [""])[0]
+    before_s = q.get("postedBefore", [""])[0]
+    after = iso_time(after_s) if after_s else None
+    if after is None:
+        return self.send(400, api_error("InvalidInput", "Start date cannot be null",
+                                        "Start date cannot be null"), state, rl)
+    before = iso_time(before_s) if before_s else now - 120
+    if after > now - 120 or before is None or before <= after or before > now - 120:
+        return self.send(400, api_error("InvalidInput", "postedBefore must be later than "
+                                        "postedAfter and both more than two minutes before "
+                                        "the request"), state, rl)
+    args = [after_s, before_s]
+    t = {"o": 0, "args": args}
+    if "nextToken" in q:
+        try:
+            t = token_read(q["nextToken"][0])
+        except ValueError:
+            t = {}
+        if t.get("args") != args:
+            return self.send(400, api_error("InvalidInput", "Invalid nextToken: call with the "
+                                            "arguments that produced it"), state, rl)
+    if before - after > 180 * 86400:
+        return self.send(200, {"payload": {"transactions": []}}, state, rl)
+    with open(os.path.join(DIR, st["transactions"]), "rb") as f:
+        every = json.load(f)["payload"]["transactions"]
+    found = sorted((x for x in every if after <= iso_time(x["postedDate"]) < before),
+                   key=lambda x: x["postedDate"])
+    if st.get("empty_pages") and t["o"] > 0 and not t.get("gap"):
+        return self.send(200, {"payload": {"nextToken": token_next(dict(t, gap=True)),
+                                           "transactions": []}}, state, rl)
+    size = st.get("transaction_page_size", 100)
+    payload = {"transactions": found[t["o"]:t["o"] + size]}
+    if t["o"] + size < len(found):
+        payload = {"nextToken": token_next({"o": t["o"] + size, "args": args}), **payload}
+    return self.send(200, {"payload": payload}, state, rl)
+
+
+H.list_transactions = list_transactions
 
 
 def main():

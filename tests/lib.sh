@@ -43,4 +43,28 @@ q() { sqlite3 "$T/settlebook.db" "$1"; }
 # dump of the ledger's contents, for before/after comparisons
 dump() { sqlite3 "$T/settlebook.db" .dump; }
 
+# spapi_fake: starts tests/fake_spapi.py in $T/fake (F, LOG, PORT, FAKE; stopped on exit) with
+# canary Login with Amazon credentials (exported, and as CRED for its state.json), and points
+# the spapi section of ./settlebook.json (made by `settlebook init` first) at it.
+spapi_fake() {
+  F="$T/fake"; LOG="$F/requests.log"; mkdir -p "$F"
+  export SETTLEBOOK_LWA_CLIENT_ID='amzn1.application-oa2-client.CANARYCLIENT'
+  export SETTLEBOOK_LWA_CLIENT_SECRET='amzn1.oa2-cs.v1.CANARYSECRET'
+  export SETTLEBOOK_LWA_REFRESH_TOKEN='Atzr|CANARY-REFRESH-0123456789'
+  CRED='"client_id": "amzn1.application-oa2-client.CANARYCLIENT", "client_secret": "amzn1.oa2-cs.v1.CANARYSECRET", "refresh_token": "Atzr|CANARY-REFRESH-0123456789"'
+  python3 "$ROOT/tests/fake_spapi.py" "$F" &
+  FAKE=$!
+  trap 'kill $FAKE 2>/dev/null' EXIT
+  i=0; while [ ! -s "$F/port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+  PORT=$(cat "$F/port")
+  python3 - "$PORT" <<'PY'
+import json, sys
+c = json.load(open("settlebook.json"))
+url = "http://127.0.0.1:%s" % sys.argv[1]
+c["spapi"] = {"endpoint": url, "token_url": url + "/auth/o2/token", "marketplace_ids":
+              "ATVPDKIKX0DER", "data_dir": "data", "max_retries": 4, "timeout_ms": 5000}
+json.dump(c, open("settlebook.json", "w"), indent=1)
+PY
+}
+
 finish() { echo "$PASS passed, $FAIL failed"; [ "$FAIL" = 0 ]; }

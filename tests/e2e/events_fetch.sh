@@ -5,21 +5,10 @@
 # kept byte for byte and ingested; 429 and 500 retried at the stated rate; Amazon staying down
 # exits 3 with the mark unmoved; a rerun adds nothing.
 . "$(dirname "$0")/../lib.sh"
-F="$T/fake"
-mkdir -p "$F"
-LOG="$F/requests.log"
-export SETTLEBOOK_LWA_CLIENT_ID='amzn1.application-oa2-client.CANARYCLIENT'
-export SETTLEBOOK_LWA_CLIENT_SECRET='amzn1.oa2-cs.v1.CANARYSECRET'
-export SETTLEBOOK_LWA_REFRESH_TOKEN='Atzr|CANARY-REFRESH-0123456789'
-CRED='"client_id": "amzn1.application-oa2-client.CANARYCLIENT", "client_secret": "amzn1.oa2-cs.v1.CANARYSECRET", "refresh_token": "Atzr|CANARY-REFRESH-0123456789"'
+"$SB" init >/dev/null 2>&1
+spapi_fake
 cp "$FX/events/events-2025-09-page1.json" "$F/p1.json"
 cp "$FX/events/events-2025-09-page2.json" "$F/p2.json"
-
-python3 "$ROOT/tests/fake_spapi.py" "$F" &
-FAKE=$!
-trap 'kill $FAKE 2>/dev/null' EXIT
-i=0; while [ ! -s "$F/port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-PORT=$(cat "$F/port")
 
 # state [EXTRA]: what the fake serves from now on (fault counters restart)
 state() {
@@ -30,16 +19,6 @@ EOF2
   mv "$F/state.tmp" "$F/state.json"
 }
 calls() { grep -c "GET /finances/v0/financialEvents" "$LOG" 2>/dev/null || echo 0; }
-
-"$SB" init >/dev/null 2>&1
-python3 - "$PORT" <<'PY'
-import json, sys
-c = json.load(open("settlebook.json"))
-url = "http://127.0.0.1:%s" % sys.argv[1]
-c["spapi"] = {"endpoint": url, "token_url": url + "/auth/o2/token", "marketplace_ids":
-              "ATVPDKIKX0DER", "data_dir": "data", "max_retries": 4, "timeout_ms": 5000}
-json.dump(c, open("settlebook.json", "w"), indent=1)
-PY
 
 state
 status "fetch --events --since" 0 "$SB" fetch --events --since 2025-09-01
