@@ -8,6 +8,7 @@
 #include "journal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base.h"
@@ -84,8 +85,9 @@ static const char LEFT_OVER[] =
     "sl.amount_type, sl.amount_description, sl.amount_minor, COALESCE(sl.posted, ''), "
     "(SELECT count(*) FROM unsettled_line u WHERE u.order_id = sl.order_id AND u.currency = "
     "s.currency AND NOT EXISTS (SELECT 1 FROM event_match m WHERE m.unsettled_id = u.id)), "
-    "(SELECT group_concat(u.amount_type || '/' || u.amount_description || ' ' || "
-    "u.amount_minor, ', ') FROM unsettled_line u WHERE u.order_id = sl.order_id AND "
+    "(SELECT group_concat(u.transaction_type || '/' || u.amount_type || '/' || "
+    "u.amount_description || char(31) || u.amount_minor || char(31) || COALESCE(u.posted, ''), "
+    "char(30)) FROM (SELECT * FROM unsettled_line ORDER BY id) u WHERE u.order_id = sl.order_id AND "
     "u.currency = s.currency AND NOT EXISTS (SELECT 1 FROM event_match m WHERE "
     "m.unsettled_id = u.id)) "
     "FROM settlement_line sl JOIN settlement s ON s.id = sl.settlement_ref "
@@ -107,34 +109,62 @@ static int any_events(struct ledger *lg, int *out, struct err *e)
     return rc == SQLITE_ROW ? 0 : ledger_fail(lg, e, "look for events");
 }
 
+/* "name amount cur posted date, ..." from LEFT_OVER's "name US amount_minor US posted" rows
+ * separated by RS: amounts in the currency's own decimals, like the settlement side. */
+static void event_list(const char *raw, const char *cur, char *out, size_t cap)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    while (*raw && o + 1 < cap) {
+        char amount[MONEY_FMT_MAX];
+        size_t name = strcspn(raw, "\x1f\x1e");
+        const char *a = raw[name] == '\x1f' ? raw + name + 1 : raw + name;
+        size_t an = strcspn(a, "\x1f\x1e");
+        const char *p = a[an] == '\x1f' ? a + an + 1 : a + an;
+        size_t pn = strcspn(p, "\x1e");
+        money_format(amount, strtoll(a, NULL, 10), money_exponent(cur));
+        int w = snprintf(out + o, cap - o, "%s%.*s %s %s posted %.*s", o ? ", " : "",
+                         (int)name, raw, amount, cur, (int)pn, p);
+        o = w < 0 ? o : o + (size_t)w < cap ? o + (size_t)w : cap - 1;
+        raw = p[pn] ? p + pn + 1 : p + pn;
+    }
+}
+
 /* left_over: 0 more than one candidate, 1 nothing settles the line, 2 paired by amount,
- * order and time only */
+ * order and time only. Every message names both sides: the line (settlement, order) and
+ * the event(s). */
 static int raise(struct exception_batch *b, sqlite3_stmt *st, int left_over, struct err *e)
 {
-    char expl[768], action[256], amount[MONEY_FMT_MAX];
+    char expl[1024], action[256], amount[MONEY_FMT_MAX], events[600], order[96] = "";
     const char *cur = ledger_text(st, 1);
     int64_t amt = sqlite3_column_int64(st, 7), n = sqlite3_column_int64(st, 9);
     money_format(amount, amt, money_exponent(cur));
+    if (*ledger_text(st, 2))
+        snprintf(order, sizeof order, " of order %s", ledger_text(st, 2));
     if (left_over == 2)
-        snprintf(expl, sizeof expl, "Settlement line %s/%s/%s %s %s posted %s settles the "
-                 "Finances API event %s: same order, amount and day, but named differently.",
-                 ledger_text(st, 4), ledger_text(st, 5), ledger_text(st, 6), amount, cur,
-                 ledger_text(st, 8), ledger_text(st, 10));
-    else if (left_over)
-        snprintf(expl, sizeof expl, "Settlement line %s/%s/%s %s %s posted %s settles no "
+        snprintf(expl, sizeof expl, "Settlement %s line %s/%s/%s %s %s%s posted %s settles "
+                 "the Finances API event %s: same order, amount and day, but named "
+                 "differently.", ledger_text(st, 0), ledger_text(st, 4), ledger_text(st, 5),
+                 ledger_text(st, 6), amount, cur, order, ledger_text(st, 8),
+                 ledger_text(st, 10));
+    else if (left_over) {
+        event_list(ledger_text(st, 10), cur, events, sizeof events);
+        snprintf(expl, sizeof expl, "Settlement %s line %s/%s/%s %s %s%s posted %s settles no "
                  "Finances API event of its order; the order's unsettled events (%lld): %s.",
-                 ledger_text(st, 4), ledger_text(st, 5), ledger_text(st, 6), amount, cur,
-                 ledger_text(st, 8), (long long)n, n ? ledger_text(st, 10) : "none");
-    else if (!strcmp(ledger_text(st, 11), "event"))
-        snprintf(expl, sizeof expl, "Finances API event %s/%s/%s %s %s posted %s matches %lld "
-                 "settlement lines (%s); it settles one of them only.", ledger_text(st, 4),
-                 ledger_text(st, 5), ledger_text(st, 6), amount, cur, ledger_text(st, 8),
-                 (long long)n, ledger_text(st, 10));
+                 ledger_text(st, 0), ledger_text(st, 4), ledger_text(st, 5),
+                 ledger_text(st, 6), amount, cur, order, ledger_text(st, 8), (long long)n,
+                 n ? events : "none");
+    } else if (!strcmp(ledger_text(st, 11), "event"))
+        snprintf(expl, sizeof expl, "Finances API event %s/%s/%s %s %s%s posted %s matches "
+                 "%lld settlement lines (settlement and posted: %s); it settles one of them "
+                 "only.", ledger_text(st, 4), ledger_text(st, 5), ledger_text(st, 6), amount,
+                 cur, order, ledger_text(st, 8), (long long)n, ledger_text(st, 10));
     else
-        snprintf(expl, sizeof expl, "Settlement line %s/%s/%s %s %s posted %s matches %lld "
-                 "Finances API events (posted %s); it settles the closest in time only.",
-                 ledger_text(st, 4), ledger_text(st, 5), ledger_text(st, 6), amount, cur,
-                 ledger_text(st, 8), (long long)n, ledger_text(st, 10));
+        snprintf(expl, sizeof expl, "Settlement %s line %s/%s/%s %s %s%s posted %s matches "
+                 "%lld Finances API events (posted %s); it settles the closest in time only.",
+                 ledger_text(st, 0), ledger_text(st, 4), ledger_text(st, 5),
+                 ledger_text(st, 6), amount, cur, order, ledger_text(st, 8), (long long)n,
+                 ledger_text(st, 10));
     snprintf(action, sizeof action, "Compare the order in Seller Central (Payments > "
              "Transaction view) with the settlement; nothing is counted twice, but an event "
              "left unsettled stays in the month-end accrual.");

@@ -3,7 +3,10 @@
 # pages) and listTransactions; a settlement that arrives after the September accrual settles
 # the events it holds; the accrual, its reversal and the settlement's own documents book
 # each amount exactly once over September, October and November; an event the settlement
-# never settles stays accrued at each month end; another currency raises CURRENCY_MISMATCH.
+# never settles stays accrued at each month end; another currency raises CURRENCY_MISMATCH
+# at each month end and is never accrued, while `balance` shows it; `balance --json` and the
+# workbook Summary agree field by field at the period end (numbers checked by hand); both
+# kinds of EVENT_MATCH_AMBIGUOUS name both sides.
 . "$(dirname "$0")/../lib.sh"
 EV="$FX/events"
 
@@ -112,6 +115,11 @@ P11=reports/2025-11/xero-preview.json
 eq "November: the reversal of October's accrual" "$(doc $P11 ACCRUAL-2025-10-USD-R)" "2025-11-01 200=9.99 429=-1.50 618=-8.49"
 
 eq "November accrual: E, still unsettled at 30 November" "$(doc $P11 ACCRUAL-2025-11-USD)" "2025-11-30 200=-9.99 429=1.50 618=8.49"
+# the EUR order (24.15, Amazon.de) is never accrued in a USD book: no rate is invented, each
+# month end raises it instead, and no request of any month is in EUR
+eq "CURRENCY_MISMATCH for the EUR amounts at every month end" "$(q "SELECT group_concat(scope || ' ' || currency || ' ' || actual_minor, ', ') FROM (SELECT * FROM exception WHERE kind = 'CURRENCY_MISMATCH' ORDER BY scope)")" \
+   "accrual-post 2025-09 EUR 2415, accrual-post 2025-10 EUR 2415, accrual-post 2025-11 EUR 2415"
+eq "nothing accrued in EUR (outbox, previews)" "$(q "SELECT count(*) FROM outbox WHERE settlement_id LIKE '%EUR%' OR body LIKE '%EUR%'") $(cat $P9 $P10 $P11 | grep -c EUR)" "0 0"
 
 # each amount booked once: over the three months the documents carry exactly the settlement
 # (and what is still owed at the end, November's accrual, which December reverses)
@@ -126,6 +134,13 @@ for code, a in db.execute("SELECT l.account_code, sum(l.amount_minor) FROM journ
 print(" ".join("%s=%s" % (k, t[k]) for k in sorted(t)))
 PY
 )"
+# by hand from settlement-us-88002.tsv: sales 20+35-15+12+25 principal, 5 shipping, -5
+# promotion = 77.00 credit; reimbursement 18.50 credit (260); FBA fee 3.22 (425); commissions
+# 3.00+6.00-1.80+1.80+3.75 and refund commission 0.36 = 13.11 (429); subscription 39.99
+# (485); the reserve 10.00 held (616); tax 1.60 and its withholding net to zero (820); the
+# 29.18 deposit to clearing (615)
+eq "three months, by hand: each amount once" "$(SKIP=ACCRUAL-2025-11-USD sums $P9 $P10 $P11)" \
+   "200=-77.00 260=-18.50 425=3.22 429=13.11 485=39.99 615=29.18 616=10.00"
 eq "Amazon unsettled nets to zero over the three months" "$(SKIP=ACCRUAL-2025-11-USD sums $P9 $P10 $P11 | tr ' ' '\n' | grep -c '^618=')" "0"
 eq "settlement 29.18 to clearing, E (8.49) nowhere yet" "$(SKIP=ACCRUAL-2025-11-USD sums $P9 $P10 $P11 | tr ' ' '\n' | grep '^615=')" "615=29.18"
 eq "no request is in two previews" "$(cat $P9 $P10 $P11 | grep -o '"idempotency_key": *"[^"]*"' | sort | uniq -d | wc -l)" "0"
@@ -150,6 +165,38 @@ PY
 eq "Summary at end of September: what the September accrual booked (16.22)" "$(owes sep.xlsx)" "Amazon.com:USD:16.22 Amazon.de:EUR:24.15"
 "$SB" report --period 2025-10 -o oct.xlsx >/dev/null 2>&1
 eq "Summary at end of October: 8.49 unsettled + 10.00 reserve" "$(owes oct.xlsx)" "Amazon.com:USD:18.49 Amazon.de:EUR:24.15"
+# nothing is posted after October, so `balance` (now) and the Summary at the end of October
+# state the same thing; each field, per marketplace and currency, from both sides
+owed_both() { "$SB" balance --json > bal.json && /usr/bin/python3 - "$1" <<'PY'
+import json, openpyxl, re, sys
+from decimal import Decimal
+bal = ["%s %s unsettled=%s/%d reserve=%s by=%s deposit=%s end=%s total=%s" % (
+    b["marketplace"], b["currency"], b["unsettled"], b["unsettled_lines"], b["reserve_held"],
+    b["last_settlement_id"] or "-", b["expected_deposit_date"] or "-",
+    b["last_settlement_end"][:10] or "-", b["total_owed"])
+    for b in json.load(open("bal.json"))["balances"]]
+ws = openpyxl.load_workbook(sys.argv[1])["Summary"]
+summ = []
+for r in ws.iter_rows(values_only=True):
+    if not (r[0] and str(r[0]).startswith("Amazon owes")):
+        continue
+    m = re.match(r"Amazon owes (\w+): not yet in a settlement (\S+) \((\d+) amounts, Finances "
+                 r"API\); reserve held by settlement (\S+): (\S+); next deposit expected (\S+)$", r[12])
+    cur, uns, n, by, res, dep = m.groups()
+    day = lambda v: v.strftime("%Y-%m-%d") if v else "-"
+    assert cur == r[2] and (dep == "-" and r[7] is None or dep == day(r[7])), r
+    summ.append("%s %s unsettled=%s/%s reserve=%s by=%s deposit=%s end=%s total=%.2f" % (
+        r[1], r[2], uns, n, res, by, dep, day(r[5]), r[8]))
+print("same" if bal == summ else "DIFFER balance=%s summary=%s" % (bal, summ))
+print(" | ".join(bal))
+PY
+}
+# by hand: Amazon.com USD: 111-4000005 never settled, Principal 9.99 + Commission -1.50 = 8.49
+# (2 amounts); 88002 held a Current Reserve Amount of -10.00, so 10.00 is held; 88002 ended
+# 2025-10-10 and was deposited 2025-10-12, the next deposit 14 days on: 2025-10-26; 18.49 in
+# all. Amazon.de EUR: 302-4000006 (29.99 - 4.50 - 1.34 = 24.15, 3 amounts), no settlement yet.
+eq "balance --json and the Summary at the end of October agree, field by field" "$(owed_both oct.xlsx)" "same
+Amazon.com USD unsettled=8.49/2 reserve=10.00 by=88002 deposit=2025-10-26 end=2025-10-10 total=18.49 | Amazon.de EUR unsettled=24.15/3 reserve=0.00 by=- deposit=- end=- total=24.15"
 
 # ---- summary mode: the accrual is a manual journal there too --------------------------
 python3 - <<'PY'
@@ -193,7 +240,15 @@ status "ingest the ambiguous pair" 0 "$SB" --ledger amb.db --config amb.json ing
 status "post November" 0 "$SB" --ledger amb.db --config amb.json post --period 2025-11
 eq "one Principal and one Commission paired" "$(sqlite3 amb.db "SELECT group_concat(u.amount_description, ' ') FROM event_match m JOIN unsettled_line u ON u.id = m.unsettled_id")" "Principal Commission"
 eq "EVENT_MATCH_AMBIGUOUS: event on 2 lines, line with 2 events, 2 lines left over" "$(sqlite3 amb.db "SELECT count(*), sum(explanation LIKE '%matches 2 settlement lines%'), sum(explanation LIKE '%matches 2 Finances API events%'), sum(explanation LIKE '%settles no Finances API event%') FROM exception WHERE kind = 'EVENT_MATCH_AMBIGUOUS' AND severity = 'warning'")" "4|1|1|2"
-eq "the left-over line names the order's unsettled event" "$(sqlite3 amb.db "SELECT count(*) FROM exception WHERE explanation LIKE '%Shipping 2.00 USD%ItemFees/Commission -150%'")" "1"
+# both kinds, each naming both sides: the event (names, amount, order, posted) and the
+# settlement lines it could be (settlement, posted); the left-over line (settlement, names,
+# amount, order) and the order's events still unsettled (names, amount in USD, posted)
+eq "an event matching two settlement lines names both" "$(sqlite3 amb.db "SELECT explanation FROM exception WHERE kind = 'EVENT_MATCH_AMBIGUOUS' AND explanation LIKE 'Finances API event%'")" \
+   "Finances API event Order/ItemPrice/Principal 10.00 USD of order 111-9000009-0000009 posted 2025-11-03T09:00:00Z matches 2 settlement lines (settlement and posted: 99003 2025-11-03T10:00:00Z, 99003 2025-11-03T10:00:00Z); it settles one of them only."
+eq "a settlement line left over names the order's unsettled event" "$(sqlite3 amb.db "SELECT explanation FROM exception WHERE kind = 'EVENT_MATCH_AMBIGUOUS' AND explanation LIKE '%Shipping%'")" \
+   "Settlement 99003 line Order/ItemPrice/Shipping 2.00 USD of order 111-9000009-0000009 posted 2025-11-03T10:00:00Z settles no Finances API event of its order; the order's unsettled events (1): Order/ItemFees/Commission -1.50 USD posted 2025-11-03T09:00:00Z."
+eq "each carries the settlement, order and amount in its columns" "$(sqlite3 amb.db "SELECT group_concat(settlement_id || ' ' || order_id || ' ' || actual_minor, ', ') FROM (SELECT * FROM exception WHERE kind = 'EVENT_MATCH_AMBIGUOUS' ORDER BY explanation)")" \
+   "99003 111-9000009-0000009 1000, 99003 111-9000009-0000009 -150, 99003 111-9000009-0000009 1000, 99003 111-9000009-0000009 200"
 eq "the second Commission stays unsettled and is accrued" "$(sqlite3 amb.db "SELECT body LIKE '%\"LineAmount\":-1.50%' FROM outbox WHERE settlement_id = 'ACCRUAL-2025-11-USD'")" "1"
 
 printf '{"posting": {"accrue_unsettled": "yes"}}' > badcfg.json
