@@ -3,7 +3,8 @@
 # listFinancialEvents on 127.0.0.1): PostedAfter from --since, then from the stored mark;
 # PostedBefore more than two minutes back; NextToken paging with the same arguments; pages
 # kept byte for byte and ingested; 429 and 500 retried at the stated rate; Amazon staying down
-# exits 3 with the mark unmoved; a rerun adds nothing.
+# exits 3 with the mark unmoved; a failure on page 2 keeps page 1 and no mark, and a rerun
+# completes the window once; a rerun adds nothing.
 . "$(dirname "$0")/../lib.sh"
 "$SB" init >/dev/null 2>&1
 spapi_fake
@@ -48,6 +49,17 @@ eq "500, 429, 429, then the two pages" "$(grep financialEvents "$LOG" | sed 's/.
 eq "then only answers (one per later 180-day window)" "$(grep financialEvents "$LOG" | tail -n +6 | grep -vc -- '-> 200$')" "0"
 eq "paced after a 429: at least 0.45 s between the retries" "$(awk '/financialEvents/ {t[n++]=$1} END {print (t[2]-t[1] >= 0.45 && t[3]-t[2] >= 0.45) ? "yes" : "no"}' "$LOG")" "yes"
 eq "still 18 lines" "$(q "SELECT count(*) FROM unsettled_line")" "18"
+
+# Amazon fails on page 2 of a window (a fresh ledger): page 1 stays in (its own
+# transaction), the mark does not move; run again, page 2 follows and nothing is counted twice
+python3 -c 'import json;c=json.load(open("settlebook.json"));c["spapi"]["max_retries"]=1;json.dump(c,open("settlebook.json","w"))'
+"$SB" --ledger mid.db init >/dev/null 2>&1
+state '"faults": {"http_500_after": 1}'
+status "page 2 fails: exit 3" 3 "$SB" --ledger mid.db fetch --events --since 2025-09-01
+eq "page 1's 15 amounts in, no mark" "$(sqlite3 mid.db "SELECT count(*) || ' ' || (SELECT count(*) FROM event_cursor) FROM unsettled_line")" "15 0"
+state
+status "run again" 0 "$SB" --ledger mid.db fetch --events --since 2025-09-01
+eq "both pages, each amount once; the mark set" "$(sqlite3 mid.db "SELECT count(*) || ' ' || sum(amount_minor) || ' ' || (SELECT count(*) FROM event_cursor) FROM unsettled_line")" "18 2642 1"
 
 # Amazon stays down: exit 3, the mark stays, nothing half-ingested
 q "DELETE FROM event_cursor" >/dev/null 2>&1
