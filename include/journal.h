@@ -179,12 +179,14 @@ int journal_cogs_run(struct ledger *lg, const struct config *cfg, const char *pe
 struct cogs_view_line {
     char sku[128], code[32], description[256];
     int64_t units, unit_cost, amount;
+    int writeoff;              /* 1: a write-off pair (inventory_writeoff / inventory) */
 };
 
 struct cogs_view {
     char month[8], date[11], currency[4], sid[16];
     int exp;
-    int64_t total;             /* cost of goods booked (the debits) */
+    int64_t total;             /* cost of goods sold booked (its debits) */
+    int64_t writeoff;          /* inventory written off (net: found units reverse) */
     char blocked[256];         /* "MISSING_COST: ..." while it may not be sent; "" otherwise */
     int64_t tracked;           /* SKUs left to Xero (tracked inventory items) */
     struct cogs_view_line *lines;

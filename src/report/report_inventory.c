@@ -21,7 +21,7 @@ enum { C_MONTH, C_SKU, C_CODE, C_OPEN, C_RECV, C_SHIP, C_RET, C_LOST, C_REIMB, C
 /* Every (month, SKU) that the inventory ledger or a cost-of-goods journal has in scope. */
 static const char QUERY[] =
     "WITH keys AS (SELECT month, msku AS sku FROM inventory_ledger WHERE ?1 = '' OR month = ?1 "
-    "UNION SELECT month, sku FROM cogs_line WHERE sku != '' AND (?1 = '' OR month = ?1)), "
+    "UNION SELECT month, sku FROM cogs_line WHERE sku != '' AND kind = 'sold' AND (?1 = '' OR month = ?1)), "
     "inv AS (SELECT month, msku, sum(CASE WHEN first THEN starting ELSE 0 END) AS o, "
     "sum(receipts) AS rec, sum(-customer_shipments) AS ship, sum(customer_returns) AS ret, "
     "sum(CASE WHEN lost < 0 THEN -lost ELSE 0 END) + sum(CASE WHEN damaged < 0 THEN -damaged "
@@ -40,7 +40,7 @@ static const char QUERY[] =
     "u.effective_from <= date(k.month || '-01', '+1 month', '-1 day') ORDER BY "
     "u.effective_from DESC LIMIT 1), "
     "(SELECT -sum(c.amount_minor) FROM cogs_line c WHERE c.month = k.month AND c.sku = k.sku "
-    "AND c.amount_minor < 0) "
+    "AND c.amount_minor < 0 AND c.kind = 'sold') "
     "FROM keys k LEFT JOIN inv i ON i.month = k.month AND i.msku = k.sku ORDER BY 1, 2";
 
 static void opt_int(struct report_sheet *s, lxw_col_t c, sqlite3_stmt *st, int i)

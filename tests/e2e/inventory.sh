@@ -36,16 +36,25 @@ eq "unchanged" "$(dump)" "$before"
 # 4.00: 8.50; WIDGET-B 1 sold, 1 put back (O-9 not in the ledger: one unit, at the refund
 # date's cost) = 0, no line; the long SKU 3 @ 1.10 = 3.30. Total 11.80. October: WIDGET-B
 # 2 @ 10.25 = 20.50.
+# Written off in the same journal (FBA Inventory Ledger, September, every disposition, at the
+# cost in force on 30 Sep): WIDGET-A lost 2 + damaged 1 = 3 @ 4.50 = 13.50; WIDGET-B disposed 2
+# (UNSELLABLE) @ 10.25 = 20.50; the long SKU lost 1 and found 1 = 0, no line. 34.00 to 315.
 status "post September" 0 "$SB" post --period 2025-09
-contains "summary line" "$T/.out" "cost of goods sold 2025-09: COGS-2025-09 PUT /ManualJournals, 11.80 USD, 4 line(s), debit 310 credit 630"
-eq "journal" "$(q "select date||' '||total_minor||' '||line_count||' '||state from cogs_journal where month='2025-09'")" "2025-09-30 1180 4 final"
-eq "lines" "$(q "select group_concat(account_code||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-09' order by line_no)")" "310:$L:3:-330 630:$L:3:330 310:WIDGET-A:2:-850 630:WIDGET-A:2:850"
+contains "summary line" "$T/.out" "cost of goods sold 2025-09: COGS-2025-09 PUT /ManualJournals, 11.80 USD, 8 line(s), debit 310 credit 630"
+contains "write-off summary line" "$T/.out" "inventory written off (lost, damaged or disposed less found): 34.00 USD, debit 315 credit 630"
+eq "journal" "$(q "select date||' '||total_minor||' '||line_count||' '||state from cogs_journal where month='2025-09'")" "2025-09-30 1180 8 final"
+eq "lines" "$(q "select group_concat(account_code||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-09' and kind='sold' order by line_no)")" "310:$L:3:-330 630:$L:3:330 310:WIDGET-A:2:-850 630:WIDGET-A:2:850"
+eq "write-off lines, after the sales" "$(q "select group_concat(line_no||':'||account_code||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-09' and kind='writeoff' order by line_no)")" "5:315:WIDGET-A:3:-1350 6:630:WIDGET-A:3:1350 7:315:WIDGET-B:2:-2050 8:630:WIDGET-B:2:2050"
+eq "write-off description" "$(q "select description from cogs_line where month='2025-09' and line_no=5")" "WIDGET-A: 3 lost, damaged or disposed, 0 found, written off at 4.50"
 P=reports/2025-09/xero-preview.json
 eq "one COGS request in the preview, last" "$(python3 -c "
 import json; r=json.load(open('$P'))['requests']
 c=[x for x in r if x['settlement_id']=='COGS-2025-09']
 j=c[0]['body']['ManualJournals'][0]
-print(len(c), r[-1]['settlement_id'], j['Narration'][:26], j['Date'], sum(l['LineAmount'] for l in j['JournalLines']), [l['LineAmount'] for l in j['JournalLines'] if l['AccountCode']=='310'])")" "1 COGS-2025-09 Cost of goods sold 2025-09 2025-09-30 0.0 [3.3, 8.5]"
+print(len(c), r[-1]['settlement_id'], j['Narration'][:26], j['Date'], sum(l['LineAmount'] for l in j['JournalLines']), [l['LineAmount'] for l in j['JournalLines'] if l['AccountCode']=='310'], [l['LineAmount'] for l in j['JournalLines'] if l['AccountCode']=='315'])")" "1 COGS-2025-09 Cost of goods sold 2025-09 2025-09-30 0.0 [3.3, 8.5] [13.5, 20.5]"
+eq "narration names the write-off" "$(python3 -c "
+import json; r=json.load(open('$P'))['requests']
+print([x for x in r if x['settlement_id']=='COGS-2025-09'][0]['body']['ManualJournals'][0]['Narration'])")" "Cost of goods sold 2025-09: COGS-2025-09, Amazon units sold less units returned to stock, and units lost, damaged or disposed less found written off, at unit cost (settlebook)"
 eq "outbox row" "$(q "select settlement_id||' '||month||' '||seq||' '||state from outbox where settlement_id like 'COGS-%'")" "COGS-2025-09 2025-09 1 pending"
 before=$(dump)
 status "post again" 0 "$SB" post --period 2025-09
@@ -56,12 +65,12 @@ eq "October" "$(q "select total_minor||' '||line_count from cogs_journal where m
 # refund_restock false: nothing put back: 12.50 + 10.25 + 3.30 = 26.05
 sed 's/"refund_restock": true/"refund_restock": false/' settlebook.json > norestock.json
 status "refund_restock false" 0 "$SB" --config norestock.json post --period 2025-09
-eq "no put back" "$(q "select total_minor||' '||line_count from cogs_journal where month='2025-09'")" "2605 6"
+eq "no put back" "$(q "select total_minor||' '||line_count from cogs_journal where month='2025-09'")" "2605 10"
 eq "pending row replaced" "$(q "select count(*) from outbox where settlement_id='COGS-2025-09' and state='pending'")" "1"
 # grouped: one line pair in total
 sed 's/"group_by_sku": true/"group_by_sku": false/' settlebook.json > grouped.json
 status "grouped" 0 "$SB" --config grouped.json post --period 2025-09
-eq "one pair" "$(q "select group_concat(account_code||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-09' order by line_no)")" "310::5:-1180 630::5:1180"
+eq "one pair" "$(q "select group_concat(account_code||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-09' order by line_no)")" "310::5:-1180 630::5:1180 315::5:-3400 630::5:3400"
 sed 's/"group_by_sku": true/"group_by": true/' settlebook.json > badkey.json
 status "bad cogs key" 2 "$SB" --config badkey.json post --period 2025-09
 contains "names the key" "$T/.err" "cogs.group_by\": unknown key (refund_restock, group_by_sku)"
@@ -101,7 +110,7 @@ sqlite3 settlebook.db "insert into xero_ref(kind, key, status, detail) values ('
 status "reconcile with a tracked item" 1 "$SB" reconcile --period 2025-09
 eq "INVENTORY_MISMATCH" "$(q "select sku||' '||severity||' '||expected_minor||' '||actual_minor||' '||difference_minor from exception where kind='INVENTORY_MISMATCH'")" "WIDGET-A warning 115 110 -5"
 status "post with a tracked item" 0 "$SB" post --period 2025-09
-eq "left to Xero" "$(q "select total_minor||' '||line_count from cogs_journal where month='2025-09'")" "330 2"
+eq "left to Xero (sales and write-off)" "$(q "select total_minor||' '||group_concat(sku||':'||kind, ' ') from (select c.*, j.total_minor from cogs_line c join cogs_journal j using (month) where month='2025-09' and account_code='630' order by line_no)")" "330 $L:sold WIDGET-B:writeoff"
 contains "summary says so" "$T/.out" "1 Xero Item(s) are tracked inventory: their SKUs are left to Xero"
 
 # ---- the Inventory sheet --------------------------------------------------------------------
@@ -113,6 +122,32 @@ import openpyxl; ws=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx'
 for r in ws.iter_rows(min_row=2, values_only=True): print('|'.join('' if v is None else str(v) for v in r))")" "2025-09|$L|GADGET-LONG-SKU-NAME-~88c001e6|30|0|4|0|1|0|26|3|USD|1.1|3.3|28.6
 2025-09|WIDGET-A|WIDGET-A|100|20|3|1|3|0|115|3|USD|4.5||517.5
 2025-09|WIDGET-B|WIDGET-B|55|0|1|0|0|0|53|1|USD|10.25||543.25"
+
+# ---- write-off: found units reverse, a move to a damaged disposition is no loss yet ----------
+# October (ledger-2025-10-writeoff.tsv): WIDGET-A found 2 = -2 @ 4.50 = -9.00 (debit inventory,
+# credit the write-off account); WIDGET-B damaged -1 on SELLABLE, +1 and disposed -1 on
+# WAREHOUSE_DAMAGED = 1 @ 10.25 = 10.25 (once, not twice); WIDGET-Z lost 1 with no cost:
+# MISSING_COST holds October back until its cost (3.00) arrives. Net 4.25 written off;
+# October's sales (WIDGET-B 2 @ 10.25 = 20.50) are booked beside it.
+mkdir -p "$T/woff" && cd "$T/woff" || exit 1
+wq() { sqlite3 "$T/woff/settlebook.db" "$1"; }
+"$SB" init >/dev/null 2>&1
+"$SB" ingest "$I/settlement-2025-09.tsv" "$I/costs.csv" "$I/ledger-2025-10-writeoff.tsv" >/dev/null 2>&1
+status "write-off without a cost" 0 "$SB" post --period 2025-10
+contains "held back" "$T/.out" "cost of goods sold 2025-10: HELD BACK, not queued: MISSING_COST: 1 SKU(s) written off in 2025-10 have no unit cost"
+eq "MISSING_COST for the write-off" "$(wq "select severity||' '||sku||' '||explanation from exception where kind='MISSING_COST'")" "error WIDGET-Z 2025-10: SKU WIDGET-Z wrote off 1 unit(s) (lost, damaged or disposed, less found, in the FBA Inventory Ledger) with no unit cost in force; the cost-of-goods journal of 2025-10 is held back"
+eq "not queued" "$(wq "select count(*) from outbox where settlement_id like 'COGS-%'")" "0"
+"$SB" ingest "$I/costs-widget-z.csv" >/dev/null 2>&1
+status "write-off with the cost" 0 "$SB" post --period 2025-10
+eq "MISSING_COST resolved" "$(wq "select count(*) from exception where kind='MISSING_COST'")" "0"
+eq "October lines" "$(wq "select group_concat(kind||':'||account_code||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-10' order by line_no)")" "sold:310:WIDGET-B:2:-2050 sold:630:WIDGET-B:2:2050 writeoff:315:WIDGET-A:-2:900 writeoff:630:WIDGET-A:-2:-900 writeoff:315:WIDGET-B:1:-1025 writeoff:630:WIDGET-B:1:1025 writeoff:315:WIDGET-Z:1:-300 writeoff:630:WIDGET-Z:1:300"
+contains "net write-off in the summary" "$T/.out" "inventory written off (lost, damaged or disposed less found): 4.25 USD, debit 315 credit 630"
+eq "found units in the description" "$(wq "select description from cogs_line where month='2025-10' and sku='WIDGET-A' and account_code='315'")" "WIDGET-A: 0 lost, damaged or disposed, 2 found, written off at 4.50"
+eq "Xero: found units debit inventory" "$(python3 -c "
+import json; r=json.load(open('reports/2025-10/xero-preview.json'))['requests']
+j=[x for x in r if x['settlement_id']=='COGS-2025-10'][0]['body']['ManualJournals'][0]
+print(sum(l['LineAmount'] for l in j['JournalLines']), [(l['AccountCode'], l['LineAmount']) for l in j['JournalLines'] if 'WIDGET-A' in l['Description']])")" "0.0 [('315', -9.0), ('630', 9.0)]"
+cd "$T" || exit 1
 
 # ---- MISSING_COST holds the journal back ------------------------------------------------------
 rm -f settlebook.db && "$SB" init >/dev/null 2>&1 && rm -f settlebook.json && "$SB" init >/dev/null 2>&1

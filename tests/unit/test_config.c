@@ -130,6 +130,11 @@ static const struct {
     { "{\"accounts\": {\"sales\": 200}}", "accounts.sales", "must be a string" },
     { "{\"accounts\": {\"bank\": \"0123456789012345678901234567890123\"}}", "accounts.bank",
       "too long" },
+    /* a write-off to the inventory account itself would book nothing */
+    { "{\"accounts\": {\"inventory_writeoff\": \"630\"}}", "accounts.inventory_writeoff",
+      "is accounts.inventory" },
+    { "{\"accounts\": {\"inventory\": \"315\"}}", "accounts.inventory_writeoff",
+      "is accounts.inventory" },
     /* marketplaces */
     { "{\"marketplaces\": {\"M\": {}}}", "marketplaces.M", "needs a \"contact\"" },
     { "{\"marketplaces\": {\"M\": []}}", "marketplaces.M", "must be an object" },
@@ -347,7 +352,8 @@ static void check_stored(void)
           c.order_days_unsettled == 45 && c.fee_anomaly_pct == 50 &&
           strcmp(c.bank.currency, "USD") == 0 && c.n_mappings == 0 &&
           c.xero.calls_per_minute == 60 && c.spapi.max_retries == 6 &&
-          strcmp(c.accounts[ACCT_CLEARING], "615") == 0, "defaults without a file: %s", e.msg);
+          strcmp(c.accounts[ACCT_CLEARING], "615") == 0 &&
+          strcmp(c.accounts[ACCT_INVENTORY_WRITEOFF], "315") == 0, "defaults without a file: %s", e.msg);
     config_free(&c);
     CHECK(config_load(&c, path, 1, &e) == -1 && strstr(e.msg, "no such config") != NULL,
           "a config that must exist: %s", e.msg);
