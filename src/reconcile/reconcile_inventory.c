@@ -1,6 +1,7 @@
 /* reconcile_inventory — Amazon's FBA Inventory Ledger against the settlements and Xero:
  * REIMBURSEMENT_DUE (lost or damaged units no reimbursement paid for in the month or the 60
- * days after), UNITS_NOT_SETTLED (units shipped against units settled) and
+ * days after: a warning once the settlements reach past those 60 days, info while they are
+ * still open), UNITS_NOT_SETTLED (units shipped against units settled) and
  * INVENTORY_MISMATCH (Amazon's ending balance against a tracked Xero Item's quantity on
  * hand). Ledger-wide, whatever the period, so every month's run agrees on these rows (they
  * carry no settlement). Reads only. */
@@ -28,7 +29,9 @@ static const char REIMBURSE[] =
     "r.amount_description IN ('WAREHOUSE_DAMAGE', 'WAREHOUSE_LOST', 'WAREHOUSE_LOST_MANUAL', "
     "'WAREHOUSE_DAMAGE_EXCEPTION', 'REVERSAL_REIMBURSEMENT')) AND r.posted >= l.month || "
     "'-01' AND r.posted < date(l.month || '-01', '+1 month', '+60 days')), "
-    COST_AT_END("l.msku", "l.month") " FROM lost l WHERE ?1 = ?1 ORDER BY 1, 2";
+    COST_AT_END("l.msku", "l.month") ", date(l.month || '-01', '+1 month', '+59 days'), "
+    "(SELECT substr(max(end_utc), 1, 10) FROM settlement) >= date(l.month || '-01', '+1 month', "
+    "'+60 days') FROM lost l WHERE ?1 = ?1 ORDER BY 1, 2";
 
 static int reimburse_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
 {
@@ -36,7 +39,11 @@ static int reimburse_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *
     const char *cur = c->cfg->base_currency;
     int64_t units = sqlite3_column_int64(st, 2), paid = sqlite3_column_int64(st, 3), due, v = 0;
     int costed = sqlite3_column_type(st, 4) != SQLITE_NULL;
-    char expl[512], value[RECONCILE_AMOUNT_MAX + 40];
+    const char *until = reconcile_str(st, 5);
+    /* the 60 days are over only once the settlements reach past them: what the ledger holds,
+     * never the clock, so a rerun on the same data says the same */
+    int closed = sqlite3_column_int(st, 6);
+    char expl[512], value[RECONCILE_AMOUNT_MAX + 40], tail[96] = "";
     if (paid >= units)
         return 0;
     due = units - (paid > 0 ? paid : 0);
@@ -49,17 +56,23 @@ static int reimburse_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *
     } else {
         snprintf(value, sizeof value, "no unit cost known to value them");
     }
+    if (!closed)
+        snprintf(tail, sizeof tail, "; the window is open until %s (the settlements do not "
+                 "reach past it yet)", until);
     snprintf(expl, sizeof expl, "%s: %lld unit(s) of SKU %s lost or damaged in Amazon's "
-             "warehouses, %lld reimbursed in the month or the 60 days after: %lld unit(s) due, "
-             "%s", month, (long long)units, sku, (long long)(paid > 0 ? paid : 0),
-             (long long)due, value);
+             "warehouses, %lld reimbursed in the month or the 60 days after: %lld unit(s) %s, "
+             "%s%s", month, (long long)units, sku, (long long)(paid > 0 ? paid : 0),
+             (long long)due, closed ? "due" : "not reimbursed yet", value, tail);
     struct exception_row r = {
-        .kind = "REIMBURSEMENT_DUE", .severity = "warning", .sku = sku,
+        .kind = "REIMBURSEMENT_DUE", .severity = closed ? "warning" : "info", .sku = sku,
         .currency = costed ? cur : NULL, .has_expected = costed, .expected = v,
         .explanation = expl,
-        .action = "Open a case in Seller Central (Help > Get support > Fulfilment by Amazon > "
-                  "Lost and damaged inventory) with the SKU and month; Amazon pays lost or "
-                  "damaged units only when claimed in time.",
+        .action = closed ? "Open a case in Seller Central (Help > Get support > Fulfilment by "
+                           "Amazon > Lost and damaged inventory) with the SKU and month; Amazon "
+                           "pays lost or damaged units only when claimed in time."
+                         : "Nothing yet: Amazon usually reimburses within the window; if the "
+                           "settlements after it still show none, this becomes a warning and "
+                           "the advice to open a case.",
     };
     return reconcile_emit(c, &r, e);
 }

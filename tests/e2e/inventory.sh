@@ -95,15 +95,24 @@ status "back to summary mode" 0 "$SB" post --period 2025-09
 # at 4.50; the long SKU: 1 lost (and 1 found, which does not pay): 1 due at 1.10. Shipped 4 of
 # the long SKU, 3 settled. The WIDGET-A daily rows are ignored: the month has a monthly row.
 status "reconcile (the broken inventory row is an error)" 1 "$SB" reconcile --period 2025-09
-eq "REIMBURSEMENT_DUE" "$(q "select group_concat(sku||' '||severity||' '||expected_minor||' '||currency, '|') from (select * from exception where kind='REIMBURSEMENT_DUE' order by sku)")" "$L warning 110 USD|WIDGET-A warning 450 USD"
-eq "REIMBURSEMENT_DUE text" "$(q "select explanation from exception where kind='REIMBURSEMENT_DUE' and sku='WIDGET-A'")" "2025-09: 3 unit(s) of SKU WIDGET-A lost or damaged in Amazon's warehouses, 2 reimbursed in the month or the 60 days after: 1 unit(s) due, worth 4.50 USD at cost"
-eq "advises a case" "$(q "select action like 'Open a case in Seller Central%' from exception where kind='REIMBURSEMENT_DUE' limit 1")" "1"
+# The 60 days after September run to 29 Nov; the only settlement ends 4 Oct, so the window is
+# still open: info, no case yet (the ledger's data decides, never the clock).
+eq "REIMBURSEMENT_DUE while the window is open" "$(q "select group_concat(sku||' '||severity||' '||expected_minor||' '||currency, '|') from (select * from exception where kind='REIMBURSEMENT_DUE' order by sku)")" "$L info 110 USD|WIDGET-A info 450 USD"
+eq "REIMBURSEMENT_DUE open text" "$(q "select explanation from exception where kind='REIMBURSEMENT_DUE' and sku='WIDGET-A'")" "2025-09: 3 unit(s) of SKU WIDGET-A lost or damaged in Amazon's warehouses, 2 reimbursed in the month or the 60 days after: 1 unit(s) not reimbursed yet, worth 4.50 USD at cost; the window is open until 2025-11-29 (the settlements do not reach past it yet)"
+eq "no case advised yet" "$(q "select action like 'Nothing yet%' from exception where kind='REIMBURSEMENT_DUE' limit 1")" "1"
 eq "UNITS_NOT_SETTLED" "$(q "select group_concat(sku||' '||severity||' '||expected_minor||' '||actual_minor, '|') from exception where kind='UNITS_NOT_SETTLED'")" "$L info 4 3"
 before=$(dump)
 status "reconcile again" 1 "$SB" reconcile --period 2025-09
 eq "rerun writes nothing" "$(dump)" "$before"
 status "reconcile another month agrees" 1 "$SB" reconcile --period 2025-10
 eq "same inventory rows" "$(q "select count(*) from exception where kind in ('REIMBURSEMENT_DUE','UNITS_NOT_SETTLED')")" "3"
+# A settlement ending 30 Nov reaches past the window (29 Nov): now a warning with the case.
+printf 'settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\tcurrency\ttransaction-type\torder-id\tmarketplace-name\tamount-type\tamount-description\tamount\tposted-date\torder-item-code\tsku\tquantity-purchased\n70000000002\t2025-11-16 00:00:00 UTC\t2025-11-30 00:00:00 UTC\t2025-12-02 00:00:00 UTC\t5.00\tUSD\t\t\t\t\t\t\t\t\t\t\n70000000002\t\t\t\t\t\tOrder\tO-20\tAmazon.com\tItemPrice\tPrincipal\t5.00\t2025-11-20\tI20\tWIDGET-B\t1\n' > late.tsv
+"$SB" ingest late.tsv >/dev/null 2>&1
+status "reconcile after the window" 1 "$SB" reconcile --period 2025-09
+eq "REIMBURSEMENT_DUE once the window passed" "$(q "select group_concat(sku||' '||severity||' '||expected_minor, '|') from (select * from exception where kind='REIMBURSEMENT_DUE' order by sku)")" "$L warning 110|WIDGET-A warning 450"
+eq "REIMBURSEMENT_DUE text" "$(q "select explanation from exception where kind='REIMBURSEMENT_DUE' and sku='WIDGET-A'")" "2025-09: 3 unit(s) of SKU WIDGET-A lost or damaged in Amazon's warehouses, 2 reimbursed in the month or the 60 days after: 1 unit(s) due, worth 4.50 USD at cost"
+eq "advises a case" "$(q "select action like 'Open a case in Seller Central%' from exception where kind='REIMBURSEMENT_DUE' limit 1")" "1"
 # A tracked Xero Item as the preflight caches it (GET /Items: IsTrackedAsInventory,
 # QuantityOnHand): Xero books its cost, and its quantity is compared with Amazon's.
 sqlite3 settlebook.db "insert into xero_ref(kind, key, status, detail) values ('item', 'WIDGET-A', 'ACTIVE', 'tracked qty=110')"
