@@ -77,27 +77,17 @@ static int reimburse_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *
     return reconcile_emit(c, &r, e);
 }
 
-/* Units settled: the order items' quantities of Order lines posted in the month (UTC), in
- * the country of the inventory ledger's Location (from the line's or the settlement's
- * marketplace; a ledger without Location compares with every marketplace). */
+/* Units settled in the month against Amazon's Customer Shipments, per SKU and Location: both
+ * in the country of the inventory ledger's Location (ledger.h's LEDGER_UNITS_SETTLED_CTE,
+ * which the Inventory sheet shares). */
 static const char SHIPPED[] =
-    "WITH shipped AS (SELECT month, msku, location, sum(-customer_shipments) AS units FROM "
-    INV_ROWS " GROUP BY 1, 2, 3), "
-    "settled AS (SELECT substr(posted, 1, 7) AS month, sku, CASE mk WHEN 'Amazon.com' THEN 'US' "
-    "WHEN 'Amazon.ca' THEN 'CA' WHEN 'Amazon.com.mx' THEN 'MX' WHEN 'Amazon.co.uk' THEN 'GB' "
-    "WHEN 'Amazon.de' THEN 'DE' WHEN 'Amazon.fr' THEN 'FR' WHEN 'Amazon.it' THEN 'IT' WHEN "
-    "'Amazon.es' THEN 'ES' WHEN 'Amazon.nl' THEN 'NL' WHEN 'Amazon.co.jp' THEN 'JP' WHEN "
-    "'Amazon.com.au' THEN 'AU' ELSE '' END AS country, sum(q) AS units FROM (SELECT "
-    "min(l.posted) AS posted, l.sku, coalesce(max(l.marketplace), max(s.marketplace)) AS mk, "
-    "max(l.quantity) AS q FROM settlement_line l JOIN settlement s ON s.id = l.settlement_ref "
-    "WHERE l.transaction_type = 'Order' AND l.quantity IS NOT NULL AND l.posted IS NOT NULL "
-    "GROUP BY l.settlement_ref, l.order_id, l.order_item_code, l.sku) GROUP BY 1, 2, 3) "
+    "WITH " LEDGER_UNITS_SETTLED_CTE ", shipped AS (SELECT month, msku, location, "
+    "sum(-customer_shipments) AS units FROM " INV_ROWS " GROUP BY 1, 2, 3) "
     "SELECT month, msku, location, units, paid FROM (SELECT s.month, s.msku, s.location, "
-    "s.units, (SELECT coalesce(sum(t.units), 0) FROM settled t WHERE t.month = s.month AND "
-    "t.sku = s.msku AND (s.location = '' OR t.country = s.location)) AS paid FROM shipped s "
-    "WHERE ?1 = ?1 AND EXISTS (SELECT 1 FROM settlement_line x WHERE x.posted >= s.month || "
-    "'-01' AND x.posted < date(s.month || '-01', '+1 month'))) WHERE units != paid "
-    "ORDER BY 1, 2, 3";
+    "s.units, p.units AS paid FROM shipped s JOIN inv_settled p ON p.month = s.month AND "
+    "p.msku = s.msku AND p.location = s.location WHERE ?1 = ?1 AND EXISTS (SELECT 1 FROM "
+    "settlement_line x WHERE x.posted >= s.month || '-01' AND x.posted < date(s.month || "
+    "'-01', '+1 month'))) WHERE units != paid ORDER BY 1, 2, 3";
 
 static int shipped_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
 {

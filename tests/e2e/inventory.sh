@@ -158,6 +158,23 @@ j=[x for x in r if x['settlement_id']=='COGS-2025-10'][0]['body']['ManualJournal
 print(sum(l['LineAmount'] for l in j['JournalLines']), [(l['AccountCode'], l['LineAmount']) for l in j['JournalLines'] if 'WIDGET-A' in l['Description']])")" "0.0 [('315', -9.0), ('630', 9.0)]"
 cd "$T" || exit 1
 
+# ---- units settled per country: two marketplaces ---------------------------------------------
+# September: Amazon.com settled WIDGET-A 2 + 1 = 3 and WIDGET-B 1 (settlement-2025-09.tsv),
+# Amazon.ca settled WIDGET-A 3 and WIDGET-B 2 (settlement-ca-2025-09.tsv, CAD). The ledger
+# (ledger-2025-09-us-ca.tsv) shipped WIDGET-A 3 from US and 4 from CA, WIDGET-B 1 from US:
+# US 3 = 3 and WIDGET-B 1 = 1 tie; CA 4 against 3 is the one UNITS_NOT_SETTLED. The sheet
+# counts WIDGET-A 3 + 3 = 6 settled and WIDGET-B 1 (Amazon.ca's 2 are not this ledger's).
+mkdir -p "$T/country" && cd "$T/country" || exit 1
+"$SB" init >/dev/null 2>&1
+"$SB" ingest "$I/settlement-2025-09.tsv" "$I/settlement-ca-2025-09.tsv" "$I/ledger-2025-09-us-ca.tsv" >/dev/null 2>&1
+"$SB" reconcile --period 2025-09 >/dev/null 2>&1
+eq "UNITS_NOT_SETTLED per country" "$(sqlite3 settlebook.db "select group_concat(sku||' '||expected_minor||' '||actual_minor||' '||explanation, '|') from exception where kind='UNITS_NOT_SETTLED'")" "WIDGET-A 4 3 2025-09: Amazon shipped 4 unit(s) of SKU WIDGET-A to customers in CA, the settlements paid for 3 posted in the month (-1)"
+"$SB" report --period 2025-09 >/dev/null 2>&1
+eq "Inventory sheet: units settled in the ledger's countries" "$(python3 -c "
+import openpyxl; ws=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx')['Inventory']
+print(' '.join('%s=%s/%s' % (r[1], r[5], r[10]) for r in ws.iter_rows(min_row=2, values_only=True)))")" "WIDGET-A=7/6 WIDGET-B=1/1"
+cd "$T" || exit 1
+
 # ---- MISSING_COST holds the journal back ------------------------------------------------------
 rm -f settlebook.db && "$SB" init >/dev/null 2>&1 && rm -f settlebook.json && "$SB" init >/dev/null 2>&1
 "$SB" ingest "$I/settlement-2025-09.tsv" "$I/costs-no-gadget.csv" >/dev/null 2>&1
