@@ -81,6 +81,10 @@ struct journal_view {
     } prev;
     int64_t payable;           /* this settlement's "Payable to Amazon" lines (credit +) */
     char payable_date[11];     /* local date of the first of them */
+    /* Set by the poster before rendering orders documents: whether an invoice line may name
+     * ItemCode code (an item Xero has, or one the outbox creates). NULL: never. */
+    int (*item_known)(void *arg, const char *code);
+    void *item_arg;
 };
 
 /* The bank line that shows a settlement's payout: the settlement's currency and amount,

@@ -334,6 +334,29 @@ sb 0 "items: reconcile" reconcile --period 2025-10
 eq "INVENTORY_MISMATCH" "$(sq "select sku||' '||expected_minor||' '||actual_minor||' '||difference_minor from exception where kind = 'INVENTORY_MISMATCH'")" "SKU-K 10 7 -3"
 cd "$T" || exit 1
 
+# ---- orders mode without unit costs: ItemCode only for items Xero has -----------------------
+# No costs, so no item is created: the invoices name no ItemCode (Xero refuses an unknown one).
+# SKU-K made by hand in Xero reaches the cache at the live run's preflight, after the preview:
+# the live run sends the preview as it is, and the posted settlements keep their documents.
+FILES="$FX/reconcile/clean-s1.tsv $FX/reconcile/clean-s2.tsv $FX/reconcile/clean-orders.tsv" \
+  scenario noitems orders
+fctl '{"add_items": ["SKU-K"]}'
+sb 0 "no items: dry run" post --period 2025-10
+itemcodes() { sq "select count(*) from outbox, json_each(body, '\$.Invoices') d, json_each(d.value, '\$.LineItems') li where json_extract(li.value, '\$.ItemCode') is not null"; }
+eq "no items: no ItemCode, no PUT /Items" "$(itemcodes) $(sq "select count(*) from outbox where path = '/Items'")" "0 0"
+sb 0 "no items: post --live" post --live --period 2025-10
+eq "no items: every request confirmed" "$(sq "select count(*) from outbox where state != 'confirmed'")" "0"
+eq "no items: the preflight cached SKU-K" "$(sq "select count(*) from xero_ref where kind = 'item' and key = 'SKU-K'")" "1"
+before=$(sqlite3 "$S/settlebook.db" .dump)
+sb 0 "no items: dry run after live" post --period 2025-10
+eq "no items: posted settlements keep their documents" "$(itemcodes) $(sq "select count(*) from exception where kind = 'POSTED_DOCUMENT_CHANGED'")" "0 0"
+eq "no items: rerun writes nothing" "$(sqlite3 "$S/settlebook.db" .dump)" "$before"
+# the fake refuses an unknown ItemCode as Xero documents it
+TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' "$T/xero-token.json")
+TEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tenant_id"])' "$T/xero-token.json")
+eq "fake: unknown ItemCode refused" "$(curl -s -X PUT -H "Authorization: Bearer $TOKEN" -H "Xero-tenant-id: $TEN" --data-binary '{"Invoices":[{"Type":"ACCREC","Contact":{"Name":"Amazon.com Customers"},"Date":"2025-10-01","LineItems":[{"Description":"x","ItemCode":"NOPE","Quantity":1,"UnitAmount":1.00,"AccountCode":"200","TaxType":"NONE"}]}]}' "$XU/api.xro/2.0/Invoices" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["Type"], d["Elements"][0]["ValidationErrors"][0]["Message"])')" "ValidationException Item code 'NOPE' is not valid"
+cd "$T" || exit 1
+
 # the cost-of-goods journal (summary mode) and the item request (orders mode) against Xero's
 # OpenAPI spec, as tests/e2e/contract.sh checks every other request
 python3 "$ROOT/tests/xero_contract.py" "$T/reports/2025-09/xero-preview.json" \
