@@ -355,6 +355,25 @@ eq "no items: rerun writes nothing" "$(sqlite3 "$S/settlebook.db" .dump)" "$befo
 TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' "$T/xero-token.json")
 TEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tenant_id"])' "$T/xero-token.json")
 eq "fake: unknown ItemCode refused" "$(curl -s -X PUT -H "Authorization: Bearer $TOKEN" -H "Xero-tenant-id: $TEN" --data-binary '{"Invoices":[{"Type":"ACCREC","Contact":{"Name":"Amazon.com Customers"},"Date":"2025-10-01","LineItems":[{"Description":"x","ItemCode":"NOPE","Quantity":1,"UnitAmount":1.00,"AccountCode":"200","TaxType":"NONE"}]}]}' "$XU/api.xro/2.0/Invoices" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["Type"], d["Elements"][0]["ValidationErrors"][0]["Message"])')" "ValidationException Item code 'NOPE' is not valid"
+
+# ---- ingest --costs-from-xero: PurchaseDetails.UnitPrice of the Xero Items ------------------
+# SKU-L 3.25; the long SKU's item (its 30-character code) 1.105, rounded half up to 1.11 and
+# stored under the SKU the ledger knows; an item without a purchase price and SKU-K (none
+# given) are skipped; a CSV cost on the same date wins over Xero's.
+fctl '{"add_items": [{"Code": "SKU-L", "PurchaseDetails": {"UnitPrice": 3.25}}, {"Code": "GADGET-LONG-SKU-NAME-~88c001e6", "PurchaseDetails": {"UnitPrice": 1.105}}, {"Code": "NOPRICE", "SalesDetails": {"UnitPrice": 9}}, {"Code": "SKU-M", "PurchaseDetails": {"UnitPrice": 7.00}}]}'
+printf 'sku,unit_cost,currency,effective_from\nSKU-M,6.50,USD,1970-01-01\n' > m.csv
+sb 0 "costs: ingest the long SKU's settlement and a CSV cost" ingest "$I/settlement-2025-09.tsv" m.csv
+n=$(wc -l < requests.jsonl)
+sb 0 "costs: ingest --costs-from-xero" ingest --costs-from-xero
+eq "costs: one read-only GET /Items" "$(tail -n +$((n + 1)) requests.jsonl | python3 -c 'import json,sys; print(" ".join(json.loads(l)["method"] + " " + json.loads(l)["path"].split("?")[0] for l in sys.stdin))')" "GET /api.xro/2.0/Items"
+eq "costs: stored from Xero" "$(sq "select group_concat(sku||'@'||effective_from||'='||unit_cost_minor||':'||currency||':'||origin, ' ') from (select * from unit_cost order by sku)")" "$L@1970-01-01=111:USD:xero SKU-L@1970-01-01=325:USD:xero SKU-M@1970-01-01=650:USD:csv"
+contains "costs: said" "$S/.err" "Xero Items: xero_items: 3 records, 2 stored"
+before=$(sqlite3 "$S/settlebook.db" .dump)
+sb 0 "costs: read again" ingest --costs-from-xero
+eq "costs: the same prices change nothing" "$(sqlite3 "$S/settlebook.db" .dump)" "$before"
+fctl '{"add_items": [{"Code": "SKU-L", "PurchaseDetails": {"UnitPrice": 3.5}}]}'
+sb 0 "costs: after a price change in Xero" ingest --costs-from-xero
+eq "costs: replaced" "$(sq "select unit_cost_minor from unit_cost where sku = 'SKU-L'")" "350"
 cd "$T" || exit 1
 
 # the cost-of-goods journal (summary mode) and the item request (orders mode) against Xero's
