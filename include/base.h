@@ -178,6 +178,13 @@ int text_copy(char *dst, size_t cap, const char *src);
 #define TEXT_ITEM_CODE_MAX 31
 void text_item_code(const char *sku, char out[TEXT_ITEM_CODE_MAX]);
 
+/* A Xero Item's purchase price (`ingest --costs-from-xero`): read by the xero stage, stored
+ * as a unit cost by the ingest stage. */
+struct item_price {
+    char code[TEXT_ITEM_CODE_MAX];
+    int64_t price4;            /* PurchaseDetails.UnitPrice in units of 0.0001 (jnum_scaled) */
+};
+
 /* hash — SHA-256 (OpenSSL EVP) as lowercase hex, streaming or one-shot. */
 
 #define HASH_HEX_LEN 65 /* 64 hex digits and NUL */

@@ -32,6 +32,16 @@ struct ingest_result {
     int mismatch;                    /* lines do not sum to total-amount */
 };
 
+/* `ingest --costs-from-xero`: each Xero Item's purchase price as the unit cost of its SKU
+ * (the item code, or the long SKU in the ledger that maps to it), in base_currency rounded
+ * half up to its minor unit, effective from INGEST_COSTS_XERO_FROM: Xero keeps one price and
+ * no history, so the read price applies from always until a cost CSV gives a later one. A
+ * later read replaces an earlier one; a CSV cost is never replaced. Inside the caller's open
+ * transaction; audited. res->records counts the prices, res->lines the costs changed. */
+#define INGEST_COSTS_XERO_FROM "1970-01-01"
+int ingest_costs_xero(struct ledger *lg, const char *base_currency, const struct item_price *p,
+                      size_t n, struct ingest_result *res, struct err *e);
+
 /* Masks a buyer identifier (e-mail, name) as "buyer-" + 12 hex digits of the SHA-256 of its
  * lowercase form. A value that already is such a mask is kept as is, so masking twice (fetch
  * masks before writing to disk, ingest masks again) gives the same reference. */

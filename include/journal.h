@@ -81,6 +81,10 @@ struct journal_view {
     } prev;
     int64_t payable;           /* this settlement's "Payable to Amazon" lines (credit +) */
     char payable_date[11];     /* local date of the first of them */
+    /* Set by the poster before rendering orders documents: whether an invoice line may name
+     * ItemCode code (an item Xero has, or one the outbox creates). NULL: never. */
+    int (*item_known)(void *arg, const char *code);
+    void *item_arg;
 };
 
 /* The bank line that shows a settlement's payout: the settlement's currency and amount,
@@ -179,12 +183,14 @@ int journal_cogs_run(struct ledger *lg, const struct config *cfg, const char *pe
 struct cogs_view_line {
     char sku[128], code[32], description[256];
     int64_t units, unit_cost, amount;
+    int writeoff;              /* 1: a write-off pair (inventory_writeoff / inventory) */
 };
 
 struct cogs_view {
     char month[8], date[11], currency[4], sid[16];
     int exp;
-    int64_t total;             /* cost of goods booked (the debits) */
+    int64_t total;             /* cost of goods sold booked (its debits) */
+    int64_t writeoff;          /* inventory written off (net: found units reverse) */
     char blocked[256];         /* "MISSING_COST: ..." while it may not be sent; "" otherwise */
     int64_t tracked;           /* SKUs left to Xero (tracked inventory items) */
     struct cogs_view_line *lines;

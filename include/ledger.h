@@ -505,4 +505,33 @@ int stage_get(struct ledger *lg, const char *stage, const char *scope,
 int stage_put(struct ledger *lg, const char *stage, const char *scope, const char *in,
               const char *out, struct err *e);
 
+/* ---- units settled, as the FBA Inventory Ledger counts them ------------------------------ */
+
+/* Two SQL common table expressions (after WITH, before a comma), the one definition of "units
+ * settled" that reconcile's UNITS_NOT_SETTLED and the workbook's Inventory sheet share, so
+ * both count the same units:
+ *   settled(month, sku, country, units): the quantities of the order items of settlement Order
+ *     lines, by the month (UTC) of their first posted date, SKU and the country of the line's
+ *     marketplace (the settlement's when the line names none; '' for a marketplace not listed);
+ *   inv_settled(month, msku, location, units): for each month, SKU and Location of the FBA
+ *     Inventory Ledger (sql/009's inventory_month), the units settled in that Location's
+ *     country only; a ledger row without Location counts every marketplace.
+ * Amazon's ledger names a country (US, CA, GB, DE, ...) where the settlement names a
+ * marketplace (Amazon.com, Amazon.ca, ...): the CASE maps one to the other. */
+#define LEDGER_UNITS_SETTLED_CTE                                                            \
+    "settled AS (SELECT substr(posted, 1, 7) AS month, sku, CASE mk WHEN 'Amazon.com' THEN "  \
+    "'US' WHEN 'Amazon.ca' THEN 'CA' WHEN 'Amazon.com.mx' THEN 'MX' WHEN 'Amazon.co.uk' THEN " \
+    "'GB' WHEN 'Amazon.de' THEN 'DE' WHEN 'Amazon.fr' THEN 'FR' WHEN 'Amazon.it' THEN 'IT' "  \
+    "WHEN 'Amazon.es' THEN 'ES' WHEN 'Amazon.nl' THEN 'NL' WHEN 'Amazon.co.jp' THEN 'JP' "    \
+    "WHEN 'Amazon.com.au' THEN 'AU' ELSE '' END AS country, sum(q) AS units FROM (SELECT "   \
+    "min(l.posted) AS posted, l.sku, coalesce(max(l.marketplace), max(s.marketplace)) AS mk, " \
+    "max(l.quantity) AS q FROM settlement_line l JOIN settlement s ON s.id = "               \
+    "l.settlement_ref WHERE l.transaction_type = 'Order' AND l.quantity IS NOT NULL AND "    \
+    "l.posted IS NOT NULL GROUP BY l.settlement_ref, l.order_id, l.order_item_code, l.sku) " \
+    "GROUP BY 1, 2, 3), "                                                                   \
+    "inv_settled AS (SELECT i.month, i.msku, i.location, (SELECT coalesce(sum(t.units), 0) " \
+    "FROM settled t WHERE t.month = i.month AND t.sku = i.msku AND (i.location = '' OR "     \
+    "t.country = i.location)) AS units FROM (SELECT DISTINCT month, msku, location FROM "    \
+    "inventory_month) i)"
+
 #endif

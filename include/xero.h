@@ -309,6 +309,12 @@ int xero_pkce_parse_redirect(const char *in, char *code, size_t code_cap, char *
 /* base64url without padding of n bytes into out (cap >= 4 * n / 3 + 2). */
 void xero_b64url(const unsigned char *p, size_t n, char *out);
 
+/* xero_item_prices — `ingest --costs-from-xero`: every Xero Item with a purchase price
+ * (GET /Items, read-only, numbers read exactly), sorted by code; *calls counts the HTTP calls.
+ * Caller frees *out. */
+int xero_item_prices(const struct config *cfg, struct item_price **out, size_t *n,
+                     int64_t *calls, struct err *e);
+
 /* xero_diff — `post --diff`: what Xero holds for each document of a period's preview, read
  * with batched GETs only (never a write). */
 

@@ -385,6 +385,9 @@ def line_errors(org, line):
     if tt and (tt not in org["tax_rates"] or org["tax_rates"][tt]["Status"] != "ACTIVE"):
         errs.append("The TaxType code '%s' does not exist or cannot be used for this type of "
                     "transaction." % tt)
+    # Xero's Invoices/CreditNotes docs: a line's ItemCode must name an existing Item; an
+    # unknown code fails the document with the ValidationException message "Item code 'X' is
+    # not valid" (the whole request with summarizeErrors=true, the element otherwise)
     ic = line.get("ItemCode")
     if ic and ic not in org["items"]:
         errs.append("Item code '%s' is not valid" % ic)

@@ -1,5 +1,7 @@
-/* cli_ingest — `settlebook ingest [--replace] FILE...`: loads every file in one transaction
- * (a savepoint each). If any file is bad, nothing is committed and the exit status is 2. */
+/* cli_ingest — `settlebook ingest [--replace] [--costs-from-xero] FILE...`: loads every file
+ * in one transaction (a savepoint each), and with --costs-from-xero the purchase prices of
+ * the Xero Items as unit costs (read before the transaction opens: a network failure leaves
+ * the ledger as it was). If any file is bad, nothing is committed and the exit status is 2. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,15 +12,20 @@
 #include "ingest.h"
 #include "ledger.h"
 #include "base.h"
+#include "xero.h"
 
 static const char usage[] =
-    "usage: settlebook ingest [--replace] FILE...\n"
+    "usage: settlebook ingest [--replace] [--costs-from-xero] [FILE...]\n"
     "Loads settlement reports (flat file V2 or the older layout), All Orders reports,\n"
     "SP-API Orders JSON and bank statement CSVs; the kind comes from each file's header.\n"
     "The same bytes twice are skipped. A settlement already in the ledger from different\n"
     "bytes is refused unless --replace is given (recorded in the audit log).\n"
     "All files load together or not at all. Exit status 1 when a settlement's lines do not\n"
-    "sum to its total (it is ingested as it is and flagged SETTLEMENT_TOTAL_MISMATCH).\n";
+    "sum to its total (it is ingested as it is and flagged SETTLEMENT_TOTAL_MISMATCH).\n"
+    "--costs-from-xero also reads each Xero Item's PurchaseDetails.UnitPrice (GET /Items,\n"
+    "read-only) as its SKU's unit cost in the base currency, effective from "
+    INGEST_COSTS_XERO_FROM "\n"
+    "(a cost CSV's rows win); no FILE is needed then.\n";
 
 /* "1 line", "2 lines". */
 static const char *plural(int64_t n, const char *one, const char *many)
@@ -69,16 +76,19 @@ static void report(const char *path, const struct ingest_result *r, json_t *out)
     }
 }
 
-static const struct cli_opt opts[] = { { "--replace", NULL, NULL }, { NULL, NULL, NULL } };
+static const struct cli_opt opts[] = { { "--replace", NULL, NULL },
+                                        { "--costs-from-xero", NULL, NULL },
+                                        { NULL, NULL, NULL } };
 
 /* Parses options; the files are left at argv[*first..argc-1]. Returns 1 after --help. */
-static int parse_args(struct cli *g, struct ingest_opts *o, int *first)
+static int parse_args(struct cli *g, struct ingest_opts *o, int *first, int *xero)
 {
     struct cli_args a;
     if (cli_args_parse(g, opts, &a, usage) != 0)
         return a.status == 0 ? 1 : -1;
     o->replace = cli_arg(&a, "--replace") != NULL;
-    if (a.npos == 0)
+    *xero = cli_arg(&a, "--costs-from-xero") != NULL;
+    if (a.npos == 0 && !*xero)
         return cli_usage_error(g->cmd, "which files? settlebook ingest FILE...");
     /* the operands were packed over argv[1..]: the files are argv[1..npos] */
     g->argc = a.npos + 1;
@@ -142,8 +152,12 @@ int cli_ingest(struct cli *g)
     struct ingest_opts o = {0};
     json_t *out = g->json ? json_array() : NULL;
     struct ingest_result *res = NULL;
-    int first, failed = 0, mismatched = 0, status = 0;
-    int p = parse_args(g, &o, &first);
+    struct item_price *prices = NULL;
+    struct ingest_result xr;
+    size_t nprices = 0;
+    int64_t calls = 0;
+    int first, failed = 0, mismatched = 0, status = 0, xero = 0;
+    int p = parse_args(g, &o, &first, &xero);
 
     memset(&cfg, 0, sizeof cfg);
     if (p != 0) {
@@ -155,13 +169,17 @@ int cli_ingest(struct cli *g)
     o.bank = &cfg.bank;
     o.base_currency = cfg.base_currency;
     ledger_set_command(lg, "ingest");
+    if (xero && xero_item_prices(&cfg, &prices, &nprices, &calls, &e) < 0)
+        goto fail;
     res = calloc((size_t)g->argc, sizeof *res);
     if (!res) {
         err_set(&e, ERR_NOMEM, "out of memory");
         goto fail;
     }
     if (ledger_begin(lg, &e) < 0 || ingest_all(g, lg, &o, first, res, &failed, &mismatched,
-                                                 &e) < 0)
+                                                 &e) < 0 ||
+        (xero && !failed && ingest_costs_xero(lg, cfg.base_currency, prices, nprices, &xr,
+                                              &e) < 0))
         goto fail;
     if (failed) {
         ledger_rollback(lg);
@@ -172,6 +190,8 @@ int cli_ingest(struct cli *g)
     } else {
         for (int i = first; i < g->argc; i++)
             report(g->argv[i], &res[i], out);
+        if (xero)
+            report("Xero Items", &xr, out);
     }
     if (!failed && mismatched) {
         /* ingested as they are, but an error-severity exception now stands: exit 1 */
@@ -190,6 +210,7 @@ fail:
     log_error("%s", e.msg);
     status = err_exit_code(&e);
 done:
+    free(prices);
     free(res);
     json_decref(out);
     ledger_close(lg);

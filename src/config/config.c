@@ -15,6 +15,7 @@ static const char *const account_names[ACCT_COUNT] = {
     "fees_storage", "fees_advertising", "fees_subscription", "fees_other", "sales_tax",
     "marketplace_facilitator_tax", "reimbursements", "reserves", "carried_forward", "clearing",
     "bank", "rounding", "suspense", "cogs", "inventory", "fees_tax", "card", "unsettled",
+    "inventory_writeoff",
 };
 
 static const char *const tax_names[TAX_COUNT] = { "sales", "fees", "none" };
@@ -675,6 +676,10 @@ static int load_root(struct config *c, json_t *root, const char *path, struct er
     }
     if (!c->bank.currency[0])
         snprintf(c->bank.currency, sizeof c->bank.currency, "%s", c->base_currency);
+    if (strcmp(c->accounts[ACCT_INVENTORY_WRITEOFF], c->accounts[ACCT_INVENTORY]) == 0)
+        return bad(e, path, "accounts.inventory_writeoff", "is accounts.inventory: units "
+                   "written off would be debited and credited to the same account and never "
+                   "leave it; use an expense account (default 315 Inventory Write-off)");
     return check_no_bank_lines(c, path, e);
 }
 

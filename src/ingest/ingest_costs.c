@@ -128,3 +128,79 @@ bad_header:
     return ingest_err(c, e, hdr->line, 0, "a unit-cost file needs exactly the header "
                       "'sku,unit_cost,currency,effective_from'");
 }
+
+/* ---- costs from Xero Items (ingest --costs-from-xero) ---------------------------------- */
+
+/* The SKU whose Xero code is code: a long SKU of the ledger that maps to it, else the code. */
+static int sku_of(struct ledger *lg, const char *code, char *out, size_t cap, struct err *e)
+{
+    sqlite3_stmt *st;
+    int s;
+    snprintf(out, cap, "%s", code);
+    if (!strchr(code, '~'))
+        return 0;
+    if (ledger_prepare(lg, &st, "SELECT sku FROM settlement_line WHERE length(sku) > 30 UNION "
+                       "SELECT msku FROM inventory_ledger WHERE length(msku) > 30 ORDER BY 1",
+                       e) < 0)
+        return -1;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        char mapped[TEXT_ITEM_CODE_MAX];
+        text_item_code(ledger_text(st, 0), mapped);
+        if (!strcmp(mapped, code)) {
+            snprintf(out, cap, "%s", ledger_text(st, 0));
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return s == SQLITE_ROW || s == SQLITE_DONE ? 0 : ledger_fail(lg, e, "map item codes");
+}
+
+int ingest_costs_xero(struct ledger *lg, const char *base_currency, const struct item_price *p,
+                      size_t n, struct ingest_result *res, struct err *e)
+{
+    sqlite3_stmt *st;
+    int exp = money_exponent(base_currency), rc = 0;
+    int64_t div = 1;
+    char detail[160];
+    memset(res, 0, sizeof *res);
+    snprintf(res->kind, sizeof res->kind, "xero_items");
+    snprintf(res->currency, sizeof res->currency, "%s", base_currency);
+    if (exp < 0 || exp > 4)
+        return err_set(e, ERR_INPUT, "base currency %s: Xero prices cannot be read into it",
+                       base_currency);
+    for (int i = exp; i < 4; i++)
+        div *= 10;
+    /* the prices of Xero, never over a cost the seller's CSV gave */
+    if (ledger_prepare(lg, &st, "INSERT INTO unit_cost(sku, effective_from, unit_cost_minor, "
+                       "currency, origin, source_file_id, line_no) VALUES (?1, '"
+                       INGEST_COSTS_XERO_FROM "', ?2, ?3, 'xero', NULL, ?4) ON CONFLICT(sku, "
+                       "effective_from) DO UPDATE SET unit_cost_minor = excluded.unit_cost_minor,"
+                       " currency = excluded.currency, line_no = excluded.line_no WHERE "
+                       "unit_cost.origin = 'xero' AND (unit_cost.unit_cost_minor, "
+                       "unit_cost.currency) IS NOT (excluded.unit_cost_minor, excluded.currency)",
+                       e) < 0)
+        return -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char sku[COSTS_SKU_MAX + 1];
+        if ((rc = sku_of(lg, p[i].code, sku, sizeof sku, e)) < 0)
+            break;
+        res->records++;
+        if (p[i].price4 > INT64_MAX - div) {
+            rc = err_set(e, ERR_INPUT, "Xero Item %s: its price does not fit", p[i].code);
+            break;
+        }
+        sqlite3_bind_text(st, 1, sku, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, (p[i].price4 + div / 2) / div);   /* half up, to minor */
+        sqlite3_bind_text(st, 3, base_currency, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, (int64_t)i + 1);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ledger_fail(lg, e, "store a Xero item cost");
+        res->lines += rc == 0 ? sqlite3_changes(ledger_db(lg)) : 0;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (rc < 0 || res->lines == 0)
+        return rc;
+    snprintf(detail, sizeof detail, "xero_items prices=%lld changed=%lld from=%s",
+             (long long)res->records, (long long)res->lines, INGEST_COSTS_XERO_FROM);
+    return ledger_audit(lg, "ingest", detail, e);
+}

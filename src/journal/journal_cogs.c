@@ -1,7 +1,9 @@
 /* journal_cogs — the cost-of-goods journal of a month: units sold per SKU (settlement Order
  * lines posted in the month) less units put back (refunded order items), each at the unit
  * cost in force on its posted date, debited to accounts.cogs and credited to
- * accounts.inventory. Writes only cogs_journal / cogs_line (and MISSING_COST through
+ * accounts.inventory; and the units the FBA Inventory Ledger shows Lost, Damaged or Disposed
+ * less those Found, written off at unit cost to accounts.inventory_writeoff (same journal:
+ * one inventory movement a month, held back as one by MISSING_COST). Writes only cogs_journal / cogs_line (and MISSING_COST through
  * exception.c); never renders or sends anything. */
 #include "journal.h"
 
@@ -19,10 +21,11 @@ struct cost {
     int64_t minor;
 };
 
-/* One order item sold (back = 0) or put back (back = 1). */
+/* One order item sold (back = 0) or put back (back = 1); or, in the write-off pass, one
+ * inventory ledger row's units written off (gone less found, may be negative). */
 struct unit_entry {
     char sku[COGS_SKU_MAX], date[11], cost_date[11];   /* cost_date: whose cost applies */
-    int64_t units;
+    int64_t units, gone, found;
     int back;
 };
 
@@ -43,7 +46,13 @@ struct cogs_ctx {
 struct sku_total {
     char sku[COGS_SKU_MAX];
     int64_t sold, back, amount, unit_cost, missing;
+    int64_t gone, found;       /* write-off pass: lost, damaged, disposed / found units */
     int mixed;                 /* several unit costs applied */
+};
+
+/* One MISSING_COST the month raises. */
+struct miss {
+    char sku[COGS_SKU_MAX], expl[512];
 };
 
 static int cmp_entry(const void *a, const void *b)
@@ -165,6 +174,7 @@ static int add_entry(struct cogs_ctx *c, sqlite3_stmt *st, int back, struct err 
         c->u = p;
     }
     struct unit_entry *x = &c->u[c->n++];
+    memset(x, 0, sizeof *x);
     snprintf(x->sku, sizeof x->sku, "%s", ledger_text(st, 0));
     snprintf(x->date, sizeof x->date, "%s", day);
     snprintf(x->cost_date, sizeof x->cost_date, "%s", cday);
@@ -203,6 +213,51 @@ static const char PUT_BACK[] =
     "ELSE min(q.q, (2 * abs(r.rp) * q.q + q.op) / (2 * q.op)) END, coalesce(q.p, r.p), "
     "coalesce(q.e, r.e) FROM r LEFT JOIN q ON q.order_id IS r.oid AND q.order_item_code IS "
     "r.item WHERE COALESCE(r.sku, '') != ''";
+
+/* Units written off per SKU and day of the inventory ledger (sql/009's inventory_month: the
+ * monthly rows, or the daily ones): Lost, Damaged and Disposed less Found, summed with their
+ * signs over every disposition and Location, so a unit Amazon moves from SELLABLE to a
+ * damaged disposition (-1 here, +1 there) is written off once, when it is disposed of. A
+ * monthly row is valued at the cost in force on the month's last day. */
+static const char WRITTEN_OFF[] =
+    "SELECT msku, CASE WHEN day = '' THEN date(month || '-01', '+1 month', '-1 day') ELSE day "
+    "END, -sum(lost + damaged + disposed), sum(found) FROM inventory_month WHERE month = ?1 "
+    "AND msku != '' AND length(msku) < 128 GROUP BY 1, 2 ORDER BY 1, 2";
+
+static int load_writeoff(struct cogs_ctx *c, struct err *e)
+{
+    sqlite3_stmt *st;
+    int s, rc = 0;
+    if (ledger_prepare(c->lg, &st, WRITTEN_OFF, e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, c->month, -1, SQLITE_STATIC);
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t gone = sqlite3_column_int64(st, 2), found = sqlite3_column_int64(st, 3);
+        if (gone == found)
+            continue;
+        if (c->n == c->cap) {
+            struct unit_entry *p = realloc(c->u, (c->cap = c->cap ? c->cap * 2 : 256) *
+                                                     sizeof *p);
+            if (!p) {
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+                break;
+            }
+            c->u = p;
+        }
+        struct unit_entry *x = &c->u[c->n++];
+        memset(x, 0, sizeof *x);
+        snprintf(x->sku, sizeof x->sku, "%s", ledger_text(st, 0));
+        snprintf(x->date, sizeof x->date, "%s", ledger_text(st, 1));
+        snprintf(x->cost_date, sizeof x->cost_date, "%s", x->date);
+        x->gone = gone;
+        x->found = found;
+        x->units = gone - found;
+    }
+    sqlite3_finalize(st);
+    if (rc == 0 && s != SQLITE_DONE)
+        return ledger_fail(c->lg, e, "read units written off");
+    return rc;
+}
 
 static int load_units(struct cogs_ctx *c, const char *sql, int back, struct err *e)
 {
@@ -247,6 +302,8 @@ static int totals(struct cogs_ctx *c, struct sku_total **out, size_t *n, int64_t
             k->unit_cost = -1;
         }
         *(x->back ? &k->back : &k->sold) += x->units;
+        k->gone += x->gone;
+        k->found += x->found;
         if (cost_at(c, x->sku, x->cost_date, &cost)) {
             k->missing += x->back ? 0 : x->units;
             continue;
@@ -265,14 +322,35 @@ static int totals(struct cogs_ctx *c, struct sku_total **out, size_t *n, int64_t
     return 0;
 }
 
-/* MISSING_COST rows of the month, brought to the fresh set: only what changed is written. */
-static int missing_sync(struct cogs_ctx *c, const struct sku_total *t, size_t n,
-                        int64_t *count, struct err *e)
+/* The MISSING_COST rows of t (sold units, or with writeoff the units written off): appended
+ * to *m (capacity enough for every SKU of both passes). */
+static void missing_of(const struct cogs_ctx *c, const struct sku_total *t, size_t n,
+                       int writeoff, struct miss *m, size_t *nm)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct miss *x = &m[*nm];
+        if (!t[i].missing)
+            continue;
+        snprintf(x->sku, sizeof x->sku, "%s", t[i].sku);
+        if (writeoff)
+            snprintf(x->expl, sizeof x->expl, "%s: SKU %s wrote off %lld unit(s) (lost, damaged "
+                     "or disposed, less found, in the FBA Inventory Ledger) with no unit cost "
+                     "in force; the cost-of-goods journal of %s is held back", c->month,
+                     t[i].sku, (long long)t[i].missing, c->month);
+        else
+            snprintf(x->expl, sizeof x->expl, "%s: SKU %s sold %lld unit(s) with no unit cost "
+                     "in force; the cost-of-goods journal of %s is held back", c->month,
+                     t[i].sku, (long long)t[i].missing, c->month);
+        (*nm)++;
+    }
+}
+
+/* MISSING_COST rows of the month, brought to the fresh set m: only what changed is written. */
+static int missing_sync(struct cogs_ctx *c, const struct miss *m, size_t nm, struct err *e)
 {
     sqlite3_stmt *st;
-    char like[16], expl[512];
+    char like[16];
     int rc = 0;
-    *count = 0;
     snprintf(like, sizeof like, "%s:%%", c->month);
     /* stale rows: a SKU that now has its cost, or other units */
     if (ledger_prepare(c->lg, &st, "SELECT explanation FROM exception WHERE scope = 'cogs' AND "
@@ -282,14 +360,8 @@ static int missing_sync(struct cogs_ctx *c, const struct sku_total *t, size_t n,
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
         const char *old = ledger_text(st, 0);
         int keep = 0;
-        for (size_t i = 0; i < n && !keep; i++) {
-            if (!t[i].missing)
-                continue;
-            snprintf(expl, sizeof expl, "%s: SKU %s sold %lld unit(s) with no unit cost in "
-                     "force; the cost-of-goods journal of %s is held back", c->month, t[i].sku,
-                     (long long)t[i].missing, c->month);
-            keep = !strcmp(expl, old);
-        }
+        for (size_t i = 0; i < nm && !keep; i++)
+            keep = !strcmp(m[i].expl, old);
         if (!keep) {
             char *copy = strdup(old);
             if (!copy)
@@ -303,21 +375,15 @@ static int missing_sync(struct cogs_ctx *c, const struct sku_total *t, size_t n,
     if (rc < 0 || ledger_prepare(c->lg, &st, "SELECT 1 FROM exception WHERE scope = 'cogs' AND "
                                  "kind = 'MISSING_COST' AND explanation = ?", e) < 0)
         return -1;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
+    for (size_t i = 0; rc == 0 && i < nm; i++) {
         struct exception_row x = { .kind = "MISSING_COST", .severity = "error",
-                                   .sku = t[i].sku, .currency = c->cfg->base_currency,
-                                   .explanation = expl,
+                                   .sku = m[i].sku, .currency = c->cfg->base_currency,
+                                   .explanation = m[i].expl,
                                    .action = "Add the SKU's cost to your unit-cost CSV "
                                              "(sku,unit_cost,currency,effective_from, dated on "
                                              "or before its first sale) and ingest it, then "
                                              "run post again." };
-        if (!t[i].missing)
-            continue;
-        (*count)++;
-        snprintf(expl, sizeof expl, "%s: SKU %s sold %lld unit(s) with no unit cost in force; "
-                 "the cost-of-goods journal of %s is held back", c->month, t[i].sku,
-                 (long long)t[i].missing, c->month);
-        sqlite3_bind_text(st, 1, expl, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 1, m[i].expl, -1, SQLITE_STATIC);
         int exists = sqlite3_step(st) == SQLITE_ROW;
         sqlite3_reset(st);
         if (!exists)
@@ -327,60 +393,67 @@ static int missing_sync(struct cogs_ctx *c, const struct sku_total *t, size_t n,
     return rc;
 }
 
-/* The journal's lines from the totals: per SKU a debit to cogs and a credit to inventory,
- * or, grouped, one pair in total. Caller frees *out. */
+static void line_desc(const struct sku_total *k, int writeoff, int exp, char *out, size_t cap)
+{
+    char at[MONEY_FMT_MAX + 8] = "the costs in force";
+    if (!k->mixed) {
+        char amt[MONEY_FMT_MAX];
+        snprintf(at, sizeof at, "%s", money_format(amt, k->unit_cost, exp));
+    }
+    if (writeoff)
+        snprintf(out, cap, "%s: %lld lost, damaged or disposed, %lld found, written off at %s",
+                 k->sku, (long long)k->gone, (long long)k->found, at);
+    else
+        snprintf(out, cap, "%s: %lld sold, %lld returned to stock, at %s", k->sku,
+                 (long long)k->sold, (long long)k->back, at);
+}
+
+/* Appends the line pairs of t to l[*nl..]: per SKU a debit to cogs (with writeoff, to
+ * inventory_writeoff) and a credit to inventory, or, grouped, one pair in total. l holds
+ * 2 * n + 2 more lines. *sum gets the debits. */
 static int make_lines(const struct cogs_ctx *c, const struct sku_total *t, size_t n,
-                      struct cogs_view_line **out, size_t *nl, int64_t *total, struct err *e)
+                      int writeoff, struct cogs_view_line *l, size_t *nl, int64_t *sum,
+                      struct err *e)
 {
     const struct config *cfg = c->cfg;
-    struct cogs_view_line *l = calloc(2 * n + 2, sizeof *l);
     int exp = money_exponent(cfg->base_currency);
-    int64_t sum = 0, units = 0;
-    char amt[MONEY_FMT_MAX];
-    *nl = 0;
-    if (!l)
-        return err_set(e, ERR_NOMEM, "out of memory");
+    int debit = writeoff ? ACCT_INVENTORY_WRITEOFF : ACCT_COGS;
+    int64_t units = 0;
+    *sum = 0;
     for (size_t i = 0; i < n; i++) {
         const struct sku_total *k = &t[i];
         if (k->missing || k->amount == 0)
             continue;
-        if (__builtin_add_overflow(sum, k->amount, &sum) ||
-            __builtin_add_overflow(units, k->sold - k->back, &units)) {
-            free(l);
+        if (__builtin_add_overflow(*sum, k->amount, sum) ||
+            __builtin_add_overflow(units, k->sold - k->back, &units))
             return err_set(e, ERR_INPUT, "cost of goods of %s overflows", c->month);
-        }
         if (!cfg->cogs.group_by_sku)
             continue;
         for (int side = 0; side < 2; side++) {
             struct cogs_view_line *x = &l[(*nl)++];
             snprintf(x->sku, sizeof x->sku, "%s", k->sku);
             snprintf(x->code, sizeof x->code, "%s", cfg->accounts[side ? ACCT_INVENTORY
-                                                                       : ACCT_COGS]);
+                                                                       : debit]);
             x->units = k->sold - k->back;
             x->unit_cost = k->mixed ? 0 : k->unit_cost;
             x->amount = side ? k->amount : -k->amount;
-            if (k->mixed)
-                snprintf(x->description, sizeof x->description, "%s: %lld sold, %lld returned "
-                         "to stock, at the costs in force", k->sku, (long long)k->sold,
-                         (long long)k->back);
-            else
-                snprintf(x->description, sizeof x->description, "%s: %lld sold, %lld returned "
-                         "to stock, at %s", k->sku, (long long)k->sold, (long long)k->back,
-                         money_format(amt, k->unit_cost, exp));
+            x->writeoff = writeoff;
+            line_desc(k, writeoff, exp, x->description, sizeof x->description);
         }
     }
-    if (!cfg->cogs.group_by_sku && sum != 0)
+    if (!cfg->cogs.group_by_sku && *sum != 0)
         for (int side = 0; side < 2; side++) {
             struct cogs_view_line *x = &l[(*nl)++];
             snprintf(x->code, sizeof x->code, "%s", cfg->accounts[side ? ACCT_INVENTORY
-                                                                       : ACCT_COGS]);
+                                                                       : debit]);
             x->units = units;
-            x->amount = side ? sum : -sum;
-            snprintf(x->description, sizeof x->description, "Amazon units sold less returned "
-                     "to stock, %s, at unit cost", c->month);
+            x->amount = side ? *sum : -*sum;
+            x->writeoff = writeoff;
+            snprintf(x->description, sizeof x->description, writeoff ?
+                     "Amazon units lost, damaged or disposed less found, %s, written off at "
+                     "unit cost" : "Amazon units sold less returned to stock, %s, at unit cost",
+                     c->month);
         }
-    *out = l;
-    *total = sum;
     return 0;
 }
 
@@ -407,6 +480,8 @@ static void input_hash(const struct cogs_ctx *c, const struct cogs_view_line *l,
         jw_int(&w, l[i].units);
         jw_int(&w, l[i].unit_cost);
         jw_int(&w, l[i].amount);
+        if (l[i].writeoff)
+            jw_str(&w, "writeoff");
     }
     jw_end_arr(&w);
     hash_hex(jw_text(&w) ? jw_text(&w) : "", jw_text(&w) ? strlen(jw_text(&w)) : 0, out);
@@ -467,8 +542,8 @@ static int store(struct cogs_ctx *c, const struct cogs_view_line *l, size_t n, i
     ok = sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
     if (!ok || ledger_prepare(c->lg, &st, "INSERT INTO cogs_line(month, line_no, sku, "
-                              "account_code, description, units, unit_cost_minor, amount_minor)"
-                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", e) < 0)
+                              "account_code, description, units, unit_cost_minor, amount_minor,"
+                              " kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", e) < 0)
         return ok ? -1 : ledger_fail(c->lg, e, "insert cogs journal");
     for (size_t i = 0; ok && i < n; i++) {
         sqlite3_bind_text(st, 1, c->month, -1, SQLITE_STATIC);
@@ -479,6 +554,7 @@ static int store(struct cogs_ctx *c, const struct cogs_view_line *l, size_t n, i
         sqlite3_bind_int64(st, 6, l[i].units);
         sqlite3_bind_int64(st, 7, l[i].unit_cost);
         sqlite3_bind_int64(st, 8, l[i].amount);
+        sqlite3_bind_text(st, 9, l[i].writeoff ? "writeoff" : "sold", -1, SQLITE_STATIC);
         ok = sqlite3_step(st) == SQLITE_DONE;
         sqlite3_reset(st);
     }
@@ -496,25 +572,51 @@ static int store(struct cogs_ctx *c, const struct cogs_view_line *l, size_t n, i
     return ok ? 0 : ledger_fail(c->lg, e, "finalise cogs journal (does it balance?)");
 }
 
+/* The write-off pass's per-SKU totals, into *t (caller frees). */
+static int writeoff_totals(struct cogs_ctx *c, struct sku_total **t, size_t *n, struct err *e)
+{
+    int64_t tracked;
+    c->n = 0;
+    return load_writeoff(c, e) < 0 ? -1 : totals(c, t, n, &tracked, e);
+}
+
+static void blocked_text(const struct cogs_ctx *c, const struct miss *m, size_t nm,
+                         char *out, size_t cap)
+{
+    int sold = 0, off = 0;
+    for (size_t i = 0; i < nm; i++)
+        *(strstr(m[i].expl, " wrote off ") ? &off : &sold) = 1;
+    snprintf(out, cap, "MISSING_COST: %zu SKU(s) %s in %s have no unit cost", nm,
+             sold && off ? "sold or written off" : off ? "written off" : "sold", c->month);
+}
+
 static int one_month(struct cogs_ctx *c, struct cogs_summary *out, struct err *e)
 {
-    struct sku_total *t = NULL;
+    struct sku_total *t = NULL, *w = NULL;
     struct cogs_view_line *l = NULL;
-    size_t nt = 0, nl = 0;
-    int64_t tracked, total = 0, missing = 0;
+    struct miss *m = NULL;
+    size_t nt = 0, nw = 0, nl = 0, nm = 0;
+    int64_t tracked, total = 0, off = 0;
     char blocked[256] = "", sha[HASH_HEX_LEN];
     int rc = -1, state;
 
     c->n = 0;
     if (load_units(c, SOLD, 0, e) < 0 ||
         (c->cfg->cogs.refund_restock && load_units(c, PUT_BACK, 1, e) < 0) ||
-        totals(c, &t, &nt, &tracked, e) < 0 || missing_sync(c, t, nt, &missing, e) < 0 ||
-        make_lines(c, t, nt, &l, &nl, &total, e) < 0)
+        totals(c, &t, &nt, &tracked, e) < 0 || writeoff_totals(c, &w, &nw, e) < 0)
         goto done;
-    out->missing += missing;
-    if (missing)
-        snprintf(blocked, sizeof blocked, "MISSING_COST: %lld SKU(s) sold in %s have no unit "
-                 "cost", (long long)missing, c->month);
+    if (!(m = calloc(nt + nw + 1, sizeof *m)) || !(l = calloc(2 * (nt + nw) + 4, sizeof *l))) {
+        err_set(e, ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    missing_of(c, t, nt, 0, m, &nm);
+    missing_of(c, w, nw, 1, m, &nm);
+    if (missing_sync(c, m, nm, e) < 0 || make_lines(c, t, nt, 0, l, &nl, &total, e) < 0 ||
+        make_lines(c, w, nw, 1, l, &nl, &off, e) < 0)
+        goto done;
+    out->missing += (int64_t)nm;
+    if (nm)
+        blocked_text(c, m, nm, blocked, sizeof blocked);
     input_hash(c, l, nl, blocked, sha);
     if ((state = existing(c, sha, e)) < 0)
         goto done;
@@ -529,6 +631,8 @@ static int one_month(struct cogs_ctx *c, struct cogs_summary *out, struct err *e
     rc = 0;
 done:
     free(t);
+    free(w);
+    free(m);
     free(l);
     return rc;
 }
@@ -610,8 +714,8 @@ int journal_cogs_load(struct ledger *lg, const struct config *cfg, const char *m
     if (!out->found)
         return 0;
     if (ledger_prepare(lg, &st, "SELECT sku, account_code, description, units, "
-                       "unit_cost_minor, amount_minor FROM cogs_line WHERE month = ? ORDER BY "
-                       "line_no", e) < 0)
+                       "unit_cost_minor, amount_minor, kind = 'writeoff' FROM cogs_line WHERE "
+                       "month = ? ORDER BY line_no", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -631,6 +735,10 @@ int journal_cogs_load(struct ledger *lg, const struct config *cfg, const char *m
         l->units = sqlite3_column_int64(st, 3);
         l->unit_cost = sqlite3_column_int64(st, 4);
         l->amount = sqlite3_column_int64(st, 5);
+        l->writeoff = sqlite3_column_int(st, 6);
+        /* net written off: what the pairs credit to inventory (found units debit it) */
+        if (l->writeoff && !strcmp(l->code, cfg->accounts[ACCT_INVENTORY]))
+            out->writeoff += l->amount;
     }
     sqlite3_finalize(st);
     return s == SQLITE_DONE ? 0 : ledger_fail(lg, e, "read cogs lines");

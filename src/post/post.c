@@ -230,9 +230,14 @@ static int one(struct ledger *lg, const struct config *cfg, int64_t ref, const c
 {
     struct journal_view view = {0};
     struct xero_reqs reqs = {0};
+    struct post_items_known items = {0};
     int rc = -1;
     if (journal_view_load(lg, cfg, ref, cfg->mode == POST_ORDERS, &view, e) < 0 ||
-        xero_render(&view, &reqs, e) < 0)
+        (cfg->mode == POST_ORDERS && post_items_known_load(lg, cfg, sid, &items, e) < 0))
+        goto done;
+    view.item_known = post_items_known_has;
+    view.item_arg = &items;
+    if (xero_render(&view, &reqs, e) < 0)
         goto done;
     if (reqs.blocked[0] ? post_exception(lg, sid, "CURRENCY_MISMATCH", reqs.blocked, "Post "
                                          "this settlement in summary or orders mode, which "
@@ -243,6 +248,7 @@ static int one(struct ledger *lg, const struct config *cfg, int64_t ref, const c
 done:
     xero_reqs_free(&reqs);
     journal_view_free(&view);
+    post_items_known_free(&items);
     return rc;
 }
 

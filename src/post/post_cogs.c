@@ -82,6 +82,10 @@ int post_cogs_print(struct ledger *lg, const struct config *cfg, const char *per
         fprintf(log_report_file(), "  cost of goods sold %s: %s PUT /ManualJournals, %s %s, %zu line(s), debit %s "
                "credit %s\n", period, v.sid, money_format(amt, v.total, v.exp), v.currency, v.n,
                cfg->accounts[ACCT_COGS], cfg->accounts[ACCT_INVENTORY]);
+    if (v.found && !v.blocked[0] && v.writeoff)
+        fprintf(log_report_file(), "    inventory written off (lost, damaged or disposed less found): %s %s, "
+               "debit %s credit %s\n", money_format(amt, v.writeoff, v.exp), v.currency,
+               cfg->accounts[ACCT_INVENTORY_WRITEOFF], cfg->accounts[ACCT_INVENTORY]);
     if (tracked)
         fprintf(log_report_file(), "    %lld Xero Item(s) are tracked inventory: their SKUs are left to Xero, which "
                "books their cost itself\n", (long long)tracked);

@@ -15,4 +15,19 @@ int post_queue(struct ledger *lg, const char *sid, const struct xero_reqs *reqs,
  * at least two rows long (post_accrual.c); caller frees *out. */
 int post_rows(const struct xero_reqs *reqs, struct outbox_new **out, struct err *e);
 
+/* Which ItemCodes a settlement's orders-mode invoices may carry (post_items.c): the items the
+ * preflight cached from Xero and those ITEMS-* outbox rows create, or every SKU while the
+ * outbox creates missing items (orders mode with unit costs). A settlement already (partly)
+ * posted keeps the codes its rows carry, so re-rendering it never differs from what Xero
+ * holds because the cache learnt an item later. */
+struct post_items_known {
+    char (*v)[TEXT_ITEM_CODE_MAX];
+    size_t n, cap;
+    int all;
+};
+int post_items_known_load(struct ledger *lg, const struct config *cfg, const char *sid,
+                          struct post_items_known *k, struct err *e);
+int post_items_known_has(void *arg, const char *code);
+void post_items_known_free(struct post_items_known *k);
+
 #endif

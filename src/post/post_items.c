@@ -117,6 +117,20 @@ static int enabled(struct ledger *lg, const struct config *cfg, int *on, struct 
     return 0;
 }
 
+static int cached_items(struct ledger *lg, struct codes *c, struct err *e)
+{
+    sqlite3_stmt *st;
+    int s, rc = 0;
+    if (ledger_prepare(lg, &st, "SELECT key FROM xero_ref WHERE kind = 'item'", e) < 0)
+        return -1;
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+        rc = codes_add(c, ledger_text(st, 0), e);
+    sqlite3_finalize(st);
+    if (rc == 0 && s != SQLITE_DONE)
+        return ledger_fail(lg, e, "read the cached Xero items");
+    return rc;
+}
+
 static int month_items(struct ledger *lg, const struct config *cfg, const char *month,
                        struct post_summary *out, struct err *e)
 {
@@ -138,17 +152,9 @@ static int month_items(struct ledger *lg, const struct config *cfg, const char *
                     XERO_ITEMS_PREFIX "*' AND settlement_id != ?2 AND state != 'superseded'",
                     month, sid, "Code", &known, e) < 0)
         goto done;
-    {   /* and what the organisation already has, as the last preflight saw it */
-        sqlite3_stmt *st;
-        if (ledger_prepare(lg, &st, "SELECT key FROM xero_ref WHERE kind = 'item'", e) < 0)
-            goto done;
-        while (sqlite3_step(st) == SQLITE_ROW)
-            if (codes_add(&known, ledger_text(st, 0), e) < 0) {
-                sqlite3_finalize(st);
-                goto done;
-            }
-        sqlite3_finalize(st);
-    }
+    /* and what the organisation already has, as the last preflight saw it */
+    if (cached_items(lg, &known, e) < 0)
+        goto done;
     sort_unique(&used);
     sort_unique(&known);
     names = calloc(used.n ? used.n : 1, sizeof *names);
@@ -172,6 +178,47 @@ done:
     free(known.v);
     free(names);
     return rc;
+}
+
+int post_items_known_load(struct ledger *lg, const struct config *cfg, const char *sid,
+                          struct post_items_known *k, struct err *e)
+{
+    struct codes c = {0};
+    sqlite3_stmt *st;
+    int posted, rc;
+    memset(k, 0, sizeof *k);
+    if (ledger_prepare(lg, &st, "SELECT EXISTS (SELECT 1 FROM outbox_posted WHERE "
+                       "settlement_id = ?)", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
+    posted = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (posted)   /* what Xero holds decides: the codes its rows carry */
+        rc = from_bodies(lg, "SELECT body FROM outbox WHERE ?1 = ?1 AND settlement_id = ?2 AND "
+                         "state != 'superseded' ORDER BY id", "", sid, "ItemCode", &c, e);
+    else if ((rc = enabled(lg, cfg, &k->all, e)) == 0 && !k->all &&
+             (rc = cached_items(lg, &c, e)) == 0)
+        rc = from_bodies(lg, "SELECT body FROM outbox WHERE ?1 = ?1 AND settlement_id GLOB '"
+                         XERO_ITEMS_PREFIX "*' AND settlement_id != ?2 AND state != "
+                         "'superseded'", "", "", "Code", &c, e);
+    sort_unique(&c);
+    k->v = c.v;
+    k->n = c.n;
+    k->cap = c.cap;
+    return rc;
+}
+
+int post_items_known_has(void *arg, const char *code)
+{
+    const struct post_items_known *k = arg;
+    struct codes c = { k->v, k->n, k->cap };
+    return k->all || has(&c, code);
+}
+
+void post_items_known_free(struct post_items_known *k)
+{
+    free(k->v);
+    memset(k, 0, sizeof *k);
 }
 
 int post_items(struct ledger *lg, const struct config *cfg, const char *period,

@@ -1,6 +1,7 @@
 /* reconcile_inventory — Amazon's FBA Inventory Ledger against the settlements and Xero:
  * REIMBURSEMENT_DUE (lost or damaged units no reimbursement paid for in the month or the 60
- * days after), UNITS_NOT_SETTLED (units shipped against units settled) and
+ * days after: a warning once the settlements reach past those 60 days, info while they are
+ * still open), UNITS_NOT_SETTLED (units shipped against units settled) and
  * INVENTORY_MISMATCH (Amazon's ending balance against a tracked Xero Item's quantity on
  * hand). Ledger-wide, whatever the period, so every month's run agrees on these rows (they
  * carry no settlement). Reads only. */
@@ -28,7 +29,9 @@ static const char REIMBURSE[] =
     "r.amount_description IN ('WAREHOUSE_DAMAGE', 'WAREHOUSE_LOST', 'WAREHOUSE_LOST_MANUAL', "
     "'WAREHOUSE_DAMAGE_EXCEPTION', 'REVERSAL_REIMBURSEMENT')) AND r.posted >= l.month || "
     "'-01' AND r.posted < date(l.month || '-01', '+1 month', '+60 days')), "
-    COST_AT_END("l.msku", "l.month") " FROM lost l WHERE ?1 = ?1 ORDER BY 1, 2";
+    COST_AT_END("l.msku", "l.month") ", date(l.month || '-01', '+1 month', '+59 days'), "
+    "(SELECT substr(max(end_utc), 1, 10) FROM settlement) >= date(l.month || '-01', '+1 month', "
+    "'+60 days') FROM lost l WHERE ?1 = ?1 ORDER BY 1, 2";
 
 static int reimburse_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
 {
@@ -36,7 +39,11 @@ static int reimburse_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *
     const char *cur = c->cfg->base_currency;
     int64_t units = sqlite3_column_int64(st, 2), paid = sqlite3_column_int64(st, 3), due, v = 0;
     int costed = sqlite3_column_type(st, 4) != SQLITE_NULL;
-    char expl[512], value[RECONCILE_AMOUNT_MAX + 40];
+    const char *until = reconcile_str(st, 5);
+    /* the 60 days are over only once the settlements reach past them: what the ledger holds,
+     * never the clock, so a rerun on the same data says the same */
+    int closed = sqlite3_column_int(st, 6);
+    char expl[512], value[RECONCILE_AMOUNT_MAX + 40], tail[96] = "";
     if (paid >= units)
         return 0;
     due = units - (paid > 0 ? paid : 0);
@@ -49,42 +56,38 @@ static int reimburse_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *
     } else {
         snprintf(value, sizeof value, "no unit cost known to value them");
     }
+    if (!closed)
+        snprintf(tail, sizeof tail, "; the window is open until %s (the settlements do not "
+                 "reach past it yet)", until);
     snprintf(expl, sizeof expl, "%s: %lld unit(s) of SKU %s lost or damaged in Amazon's "
-             "warehouses, %lld reimbursed in the month or the 60 days after: %lld unit(s) due, "
-             "%s", month, (long long)units, sku, (long long)(paid > 0 ? paid : 0),
-             (long long)due, value);
+             "warehouses, %lld reimbursed in the month or the 60 days after: %lld unit(s) %s, "
+             "%s%s", month, (long long)units, sku, (long long)(paid > 0 ? paid : 0),
+             (long long)due, closed ? "due" : "not reimbursed yet", value, tail);
     struct exception_row r = {
-        .kind = "REIMBURSEMENT_DUE", .severity = "warning", .sku = sku,
+        .kind = "REIMBURSEMENT_DUE", .severity = closed ? "warning" : "info", .sku = sku,
         .currency = costed ? cur : NULL, .has_expected = costed, .expected = v,
         .explanation = expl,
-        .action = "Open a case in Seller Central (Help > Get support > Fulfilment by Amazon > "
-                  "Lost and damaged inventory) with the SKU and month; Amazon pays lost or "
-                  "damaged units only when claimed in time.",
+        .action = closed ? "Open a case in Seller Central (Help > Get support > Fulfilment by "
+                           "Amazon > Lost and damaged inventory) with the SKU and month; Amazon "
+                           "pays lost or damaged units only when claimed in time."
+                         : "Nothing yet: Amazon usually reimburses within the window; if the "
+                           "settlements after it still show none, this becomes a warning and "
+                           "the advice to open a case.",
     };
     return reconcile_emit(c, &r, e);
 }
 
-/* Units settled: the order items' quantities of Order lines posted in the month (UTC), in
- * the country of the inventory ledger's Location (from the line's or the settlement's
- * marketplace; a ledger without Location compares with every marketplace). */
+/* Units settled in the month against Amazon's Customer Shipments, per SKU and Location: both
+ * in the country of the inventory ledger's Location (ledger.h's LEDGER_UNITS_SETTLED_CTE,
+ * which the Inventory sheet shares). */
 static const char SHIPPED[] =
-    "WITH shipped AS (SELECT month, msku, location, sum(-customer_shipments) AS units FROM "
-    INV_ROWS " GROUP BY 1, 2, 3), "
-    "settled AS (SELECT substr(posted, 1, 7) AS month, sku, CASE mk WHEN 'Amazon.com' THEN 'US' "
-    "WHEN 'Amazon.ca' THEN 'CA' WHEN 'Amazon.com.mx' THEN 'MX' WHEN 'Amazon.co.uk' THEN 'GB' "
-    "WHEN 'Amazon.de' THEN 'DE' WHEN 'Amazon.fr' THEN 'FR' WHEN 'Amazon.it' THEN 'IT' WHEN "
-    "'Amazon.es' THEN 'ES' WHEN 'Amazon.nl' THEN 'NL' WHEN 'Amazon.co.jp' THEN 'JP' WHEN "
-    "'Amazon.com.au' THEN 'AU' ELSE '' END AS country, sum(q) AS units FROM (SELECT "
-    "min(l.posted) AS posted, l.sku, coalesce(max(l.marketplace), max(s.marketplace)) AS mk, "
-    "max(l.quantity) AS q FROM settlement_line l JOIN settlement s ON s.id = l.settlement_ref "
-    "WHERE l.transaction_type = 'Order' AND l.quantity IS NOT NULL AND l.posted IS NOT NULL "
-    "GROUP BY l.settlement_ref, l.order_id, l.order_item_code, l.sku) GROUP BY 1, 2, 3) "
+    "WITH " LEDGER_UNITS_SETTLED_CTE ", shipped AS (SELECT month, msku, location, "
+    "sum(-customer_shipments) AS units FROM " INV_ROWS " GROUP BY 1, 2, 3) "
     "SELECT month, msku, location, units, paid FROM (SELECT s.month, s.msku, s.location, "
-    "s.units, (SELECT coalesce(sum(t.units), 0) FROM settled t WHERE t.month = s.month AND "
-    "t.sku = s.msku AND (s.location = '' OR t.country = s.location)) AS paid FROM shipped s "
-    "WHERE ?1 = ?1 AND EXISTS (SELECT 1 FROM settlement_line x WHERE x.posted >= s.month || "
-    "'-01' AND x.posted < date(s.month || '-01', '+1 month'))) WHERE units != paid "
-    "ORDER BY 1, 2, 3";
+    "s.units, p.units AS paid FROM shipped s JOIN inv_settled p ON p.month = s.month AND "
+    "p.msku = s.msku AND p.location = s.location WHERE ?1 = ?1 AND EXISTS (SELECT 1 FROM "
+    "settlement_line x WHERE x.posted >= s.month || '-01' AND x.posted < date(s.month || "
+    "'-01', '+1 month'))) WHERE units != paid ORDER BY 1, 2, 3";
 
 static int shipped_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
 {

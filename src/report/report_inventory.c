@@ -18,10 +18,13 @@ static const struct report_col cols[] = {
 enum { C_MONTH, C_SKU, C_CODE, C_OPEN, C_RECV, C_SHIP, C_RET, C_LOST, C_REIMB, C_END,
        C_SETTLED, C_CUR, C_COST, C_COGS, C_VALUE };
 
-/* Every (month, SKU) that the inventory ledger or a cost-of-goods journal has in scope. */
+/* Every (month, SKU) that the inventory ledger or a cost-of-goods journal has in scope. Units
+ * settled are those in the country of the SKU's inventory ledger Locations that month
+ * (ledger.h's LEDGER_UNITS_SETTLED_CTE, shared with UNITS_NOT_SETTLED); every marketplace's
+ * when the ledger has no row for the SKU that month. */
 static const char QUERY[] =
-    "WITH keys AS (SELECT month, msku AS sku FROM inventory_ledger WHERE ?1 = '' OR month = ?1 "
-    "UNION SELECT month, sku FROM cogs_line WHERE sku != '' AND (?1 = '' OR month = ?1)), "
+    "WITH " LEDGER_UNITS_SETTLED_CTE ", keys AS (SELECT month, msku AS sku FROM inventory_ledger WHERE ?1 = '' OR month = ?1 "
+    "UNION SELECT month, sku FROM cogs_line WHERE sku != '' AND kind = 'sold' AND (?1 = '' OR month = ?1)), "
     "inv AS (SELECT month, msku, sum(CASE WHEN first THEN starting ELSE 0 END) AS o, "
     "sum(receipts) AS rec, sum(-customer_shipments) AS ship, sum(customer_returns) AS ret, "
     "sum(CASE WHEN lost < 0 THEN -lost ELSE 0 END) + sum(CASE WHEN damaged < 0 THEN -damaged "
@@ -33,14 +36,14 @@ static const char QUERY[] =
     "(r.amount_type = 'FBA Inventory Reimbursement' OR r.amount_description IN "
     "('WAREHOUSE_DAMAGE', 'WAREHOUSE_LOST', 'REVERSAL_REIMBURSEMENT')) AND "
     "substr(r.posted, 1, 7) = k.month), "
-    "(SELECT coalesce(sum(q), 0) FROM (SELECT max(l.quantity) AS q FROM settlement_line l "
-    "WHERE l.sku = k.sku AND l.transaction_type = 'Order' AND substr(l.posted, 1, 7) = k.month "
-    "GROUP BY l.settlement_ref, l.order_id, l.order_item_code)), "
+    "coalesce((SELECT sum(p.units) FROM inv_settled p WHERE p.month = k.month AND p.msku = "
+    "k.sku), (SELECT coalesce(sum(t.units), 0) FROM settled t WHERE t.month = k.month AND "
+    "t.sku = k.sku)), "
     "(SELECT u.unit_cost_minor FROM unit_cost u WHERE u.sku = k.sku AND u.currency = ?2 AND "
     "u.effective_from <= date(k.month || '-01', '+1 month', '-1 day') ORDER BY "
     "u.effective_from DESC LIMIT 1), "
     "(SELECT -sum(c.amount_minor) FROM cogs_line c WHERE c.month = k.month AND c.sku = k.sku "
-    "AND c.amount_minor < 0) "
+    "AND c.amount_minor < 0 AND c.kind = 'sold') "
     "FROM keys k LEFT JOIN inv i ON i.month = k.month AND i.msku = k.sku ORDER BY 1, 2";
 
 static void opt_int(struct report_sheet *s, lxw_col_t c, sqlite3_stmt *st, int i)

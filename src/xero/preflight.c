@@ -596,6 +596,12 @@ int preflight_run(struct ledger *lg, struct xclient *c, const char *period,
         goto done;
     for (size_t k = 0; k < N_ENDPOINTS; k++) {
         int has = needs_kind(&p, endpoints[k].kind, e);
+        /* orders mode names an item on an invoice line only when Xero has it (or the outbox
+         * creates it), so the items are read even when no line names one yet: how an item
+         * made by hand in Xero gets into the cache and onto the next month's invoices */
+        if (has == 0 && !strcmp(endpoints[k].kind, "item") && c->cfg &&
+            c->cfg->mode == POST_ORDERS)
+            has = 1;
         if (has < 0 || (has && fetch(&p, k, e) < 0))
             goto done;
     }

@@ -106,9 +106,12 @@ static const char *amount_types(const struct oline *v, size_t n)
     return "NoTax";
 }
 
-/* Line items; sign turns credit-positive amounts into document amounts. */
+/* Line items; sign turns credit-positive amounts into document amounts. ItemCode only on
+ * sales documents (purchase set: a bill names no item: Xero would want it purchased) and only
+ * for an item Xero has or the outbox creates: Xero refuses the whole document for an unknown
+ * code ("Item code 'X' is not valid"). */
 static int items(struct octx *o, struct jw *w, const struct oline *v, size_t n, int sign,
-                 struct err *e)
+                 int purchase, struct err *e)
 {
     int exp = o->s->exp;
     jw_key(w, "LineItems");
@@ -127,10 +130,11 @@ static int items(struct octx *o, struct jw *w, const struct oline *v, size_t n, 
                  l->description[0] ? l->description : l->category);
         jw_obj(w);
         jw_kstr(w, "Description", desc);
-        if (per_unit) {
+        if (per_unit && !purchase && o->s->item_known) {
             char item[TEXT_ITEM_CODE_MAX];   /* Xero codes hold 30 characters */
             text_item_code(l->sku, item);
-            jw_kstr(w, "ItemCode", item);
+            if (o->s->item_known(o->s->item_arg, item))
+                jw_kstr(w, "ItemCode", item);
         }
         jw_kint(w, "Quantity", per_unit ? q : 1);
         jw_kmoney(w, "UnitAmount", per_unit ? amt / q : amt, exp);
@@ -215,7 +219,7 @@ static int invoice(struct octx *o, const struct order *d, int64_t total, const c
     customer(o, who, sizeof who);
     doc_head(o, &b->w, "ACCREC", who, d->sale_date, "InvoiceNumber", number, ref);
     jw_kstr(&b->w, "LineAmountTypes", amount_types(d->sale, d->sale_n));
-    if (items(o, &b->w, d->sale, d->sale_n, 1, e) < 0)
+    if (items(o, &b->w, d->sale, d->sale_n, 1, 0, e) < 0)
         return -1;
     jw_end_obj(&b->w);
     return done_doc(o, b, K_INVOICE, total, e);
@@ -233,7 +237,7 @@ static int credit_note(struct octx *o, const struct order *d, int64_t total, con
     customer(o, who, sizeof who);
     doc_head(o, &b->w, "ACCRECCREDIT", who, d->refund_date, "CreditNoteNumber", number, ref);
     jw_kstr(&b->w, "LineAmountTypes", amount_types(d->refund, d->refund_n));
-    if (items(o, &b->w, d->refund, d->refund_n, -1, e) < 0)
+    if (items(o, &b->w, d->refund, d->refund_n, -1, 0, e) < 0)
         return -1;
     if (invoice_number) {
         jw_key(&b->w, "Allocations");
@@ -417,7 +421,7 @@ static int amazon_doc(struct octx *o, const struct oline *all, size_t n, const c
     doc_head(o, &b->w, income ? "ACCREC" : credit ? "ACCPAYCREDIT" : "ACCPAY", contact, date,
              credit ? "CreditNoteNumber" : "InvoiceNumber", number, ref);
     jw_kstr(&b->w, "LineAmountTypes", amount_types(v, k));
-    if (items(o, &b->w, v, k, income || credit ? 1 : -1, e) < 0)
+    if (items(o, &b->w, v, k, income || credit ? 1 : -1, !income, e) < 0)
         goto done;
     jw_end_obj(&b->w);
     if (done_doc(o, b, kind, credit ? -total : total, e) < 0)

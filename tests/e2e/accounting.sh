@@ -368,7 +368,7 @@ eq "v1 quantities: the Principal lines carry the quantity rows' quantities" \
    "$(qq "select sku||'='||quantity from settlement_line order by line_no" | tr '\n' ' ')" "MUG-2=2 MUG-3=3 "
 status "v1 quantities: post" 0 "$SB" post
 eq "v1 quantities: invoices of 2 x 25.00 and 3 x 10.00" \
-   "$(python3 -c 'import json; from decimal import Decimal as D; d=json.load(open("reports/2020-06/xero-preview.json"), parse_float=D); print(" ".join("%s:%s:%s" % (l["ItemCode"], l["Quantity"], l["UnitAmount"]) for r in d["requests"] for x in r["body"].get("Invoices", []) if x["Type"] == "ACCREC" for l in x["LineItems"]))')" \
+   "$(python3 -c 'import json; from decimal import Decimal as D; d=json.load(open("reports/2020-06/xero-preview.json"), parse_float=D); print(" ".join("%s:%s:%s" % (l["Description"].split()[0], l["Quantity"], l["UnitAmount"]) for r in d["requests"] for x in r["body"].get("Invoices", []) if x["Type"] == "ACCREC" for l in x["LineItems"]))')" \
    "MUG-2:2:25.00 MUG-3:3:10.00"
 
 # --- 7. defaults and the workbook ---------------------------------------------------------------

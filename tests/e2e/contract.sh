@@ -34,6 +34,9 @@ check "at least 35 settlements ingested (got $n_settle from $n_files files)" tes
 # variant NAME MODE STATUS GROUP_BY_SKU TRACKING(0/1) TAXED(0/1)
 variant() {
   mkdir -p "$1" && cp base/settlebook.db base/settlebook.json "$1/"
+  # an organisation that has an Item per SKU, as the preflight caches GET /Items: orders-mode
+  # invoices name ItemCode only for items Xero has (or settlebook creates)
+  [ "$1" = orders ] && sqlite3 "$1/settlebook.db" "insert or ignore into xero_ref(kind, key, status, detail) select distinct 'item', sku, 'ACTIVE', '' from settlement_line where coalesce(sku, '') != '' and length(sku) <= 30"
   python3 - "$1/settlebook.json" "$2" "$3" "$4" "$5" "$6" <<'EOF'
 import json, sys
 path, mode, status, sku, tracking, taxed = sys.argv[1:]

@@ -36,16 +36,25 @@ eq "unchanged" "$(dump)" "$before"
 # 4.00: 8.50; WIDGET-B 1 sold, 1 put back (O-9 not in the ledger: one unit, at the refund
 # date's cost) = 0, no line; the long SKU 3 @ 1.10 = 3.30. Total 11.80. October: WIDGET-B
 # 2 @ 10.25 = 20.50.
+# Written off in the same journal (FBA Inventory Ledger, September, every disposition, at the
+# cost in force on 30 Sep): WIDGET-A lost 2 + damaged 1 = 3 @ 4.50 = 13.50; WIDGET-B disposed 2
+# (UNSELLABLE) @ 10.25 = 20.50; the long SKU lost 1 and found 1 = 0, no line. 34.00 to 315.
 status "post September" 0 "$SB" post --period 2025-09
-contains "summary line" "$T/.out" "cost of goods sold 2025-09: COGS-2025-09 PUT /ManualJournals, 11.80 USD, 4 line(s), debit 310 credit 630"
-eq "journal" "$(q "select date||' '||total_minor||' '||line_count||' '||state from cogs_journal where month='2025-09'")" "2025-09-30 1180 4 final"
-eq "lines" "$(q "select group_concat(account_code||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-09' order by line_no)")" "310:$L:3:-330 630:$L:3:330 310:WIDGET-A:2:-850 630:WIDGET-A:2:850"
+contains "summary line" "$T/.out" "cost of goods sold 2025-09: COGS-2025-09 PUT /ManualJournals, 11.80 USD, 8 line(s), debit 310 credit 630"
+contains "write-off summary line" "$T/.out" "inventory written off (lost, damaged or disposed less found): 34.00 USD, debit 315 credit 630"
+eq "journal" "$(q "select date||' '||total_minor||' '||line_count||' '||state from cogs_journal where month='2025-09'")" "2025-09-30 1180 8 final"
+eq "lines" "$(q "select group_concat(account_code||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-09' and kind='sold' order by line_no)")" "310:$L:3:-330 630:$L:3:330 310:WIDGET-A:2:-850 630:WIDGET-A:2:850"
+eq "write-off lines, after the sales" "$(q "select group_concat(line_no||':'||account_code||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-09' and kind='writeoff' order by line_no)")" "5:315:WIDGET-A:3:-1350 6:630:WIDGET-A:3:1350 7:315:WIDGET-B:2:-2050 8:630:WIDGET-B:2:2050"
+eq "write-off description" "$(q "select description from cogs_line where month='2025-09' and line_no=5")" "WIDGET-A: 3 lost, damaged or disposed, 0 found, written off at 4.50"
 P=reports/2025-09/xero-preview.json
 eq "one COGS request in the preview, last" "$(python3 -c "
 import json; r=json.load(open('$P'))['requests']
 c=[x for x in r if x['settlement_id']=='COGS-2025-09']
 j=c[0]['body']['ManualJournals'][0]
-print(len(c), r[-1]['settlement_id'], j['Narration'][:26], j['Date'], sum(l['LineAmount'] for l in j['JournalLines']), [l['LineAmount'] for l in j['JournalLines'] if l['AccountCode']=='310'])")" "1 COGS-2025-09 Cost of goods sold 2025-09 2025-09-30 0.0 [3.3, 8.5]"
+print(len(c), r[-1]['settlement_id'], j['Narration'][:26], j['Date'], sum(l['LineAmount'] for l in j['JournalLines']), [l['LineAmount'] for l in j['JournalLines'] if l['AccountCode']=='310'], [l['LineAmount'] for l in j['JournalLines'] if l['AccountCode']=='315'])")" "1 COGS-2025-09 Cost of goods sold 2025-09 2025-09-30 0.0 [3.3, 8.5] [13.5, 20.5]"
+eq "narration names the write-off" "$(python3 -c "
+import json; r=json.load(open('$P'))['requests']
+print([x for x in r if x['settlement_id']=='COGS-2025-09'][0]['body']['ManualJournals'][0]['Narration'])")" "Cost of goods sold 2025-09: COGS-2025-09, Amazon units sold less units returned to stock, and units lost, damaged or disposed less found written off, at unit cost (settlebook)"
 eq "outbox row" "$(q "select settlement_id||' '||month||' '||seq||' '||state from outbox where settlement_id like 'COGS-%'")" "COGS-2025-09 2025-09 1 pending"
 before=$(dump)
 status "post again" 0 "$SB" post --period 2025-09
@@ -56,12 +65,12 @@ eq "October" "$(q "select total_minor||' '||line_count from cogs_journal where m
 # refund_restock false: nothing put back: 12.50 + 10.25 + 3.30 = 26.05
 sed 's/"refund_restock": true/"refund_restock": false/' settlebook.json > norestock.json
 status "refund_restock false" 0 "$SB" --config norestock.json post --period 2025-09
-eq "no put back" "$(q "select total_minor||' '||line_count from cogs_journal where month='2025-09'")" "2605 6"
+eq "no put back" "$(q "select total_minor||' '||line_count from cogs_journal where month='2025-09'")" "2605 10"
 eq "pending row replaced" "$(q "select count(*) from outbox where settlement_id='COGS-2025-09' and state='pending'")" "1"
 # grouped: one line pair in total
 sed 's/"group_by_sku": true/"group_by_sku": false/' settlebook.json > grouped.json
 status "grouped" 0 "$SB" --config grouped.json post --period 2025-09
-eq "one pair" "$(q "select group_concat(account_code||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-09' order by line_no)")" "310::5:-1180 630::5:1180"
+eq "one pair" "$(q "select group_concat(account_code||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-09' order by line_no)")" "310::5:-1180 630::5:1180 315::5:-3400 630::5:3400"
 sed 's/"group_by_sku": true/"group_by": true/' settlebook.json > badkey.json
 status "bad cogs key" 2 "$SB" --config badkey.json post --period 2025-09
 contains "names the key" "$T/.err" "cogs.group_by\": unknown key (refund_restock, group_by_sku)"
@@ -86,22 +95,31 @@ status "back to summary mode" 0 "$SB" post --period 2025-09
 # at 4.50; the long SKU: 1 lost (and 1 found, which does not pay): 1 due at 1.10. Shipped 4 of
 # the long SKU, 3 settled. The WIDGET-A daily rows are ignored: the month has a monthly row.
 status "reconcile (the broken inventory row is an error)" 1 "$SB" reconcile --period 2025-09
-eq "REIMBURSEMENT_DUE" "$(q "select group_concat(sku||' '||severity||' '||expected_minor||' '||currency, '|') from (select * from exception where kind='REIMBURSEMENT_DUE' order by sku)")" "$L warning 110 USD|WIDGET-A warning 450 USD"
-eq "REIMBURSEMENT_DUE text" "$(q "select explanation from exception where kind='REIMBURSEMENT_DUE' and sku='WIDGET-A'")" "2025-09: 3 unit(s) of SKU WIDGET-A lost or damaged in Amazon's warehouses, 2 reimbursed in the month or the 60 days after: 1 unit(s) due, worth 4.50 USD at cost"
-eq "advises a case" "$(q "select action like 'Open a case in Seller Central%' from exception where kind='REIMBURSEMENT_DUE' limit 1")" "1"
+# The 60 days after September run to 29 Nov; the only settlement ends 4 Oct, so the window is
+# still open: info, no case yet (the ledger's data decides, never the clock).
+eq "REIMBURSEMENT_DUE while the window is open" "$(q "select group_concat(sku||' '||severity||' '||expected_minor||' '||currency, '|') from (select * from exception where kind='REIMBURSEMENT_DUE' order by sku)")" "$L info 110 USD|WIDGET-A info 450 USD"
+eq "REIMBURSEMENT_DUE open text" "$(q "select explanation from exception where kind='REIMBURSEMENT_DUE' and sku='WIDGET-A'")" "2025-09: 3 unit(s) of SKU WIDGET-A lost or damaged in Amazon's warehouses, 2 reimbursed in the month or the 60 days after: 1 unit(s) not reimbursed yet, worth 4.50 USD at cost; the window is open until 2025-11-29 (the settlements do not reach past it yet)"
+eq "no case advised yet" "$(q "select action like 'Nothing yet%' from exception where kind='REIMBURSEMENT_DUE' limit 1")" "1"
 eq "UNITS_NOT_SETTLED" "$(q "select group_concat(sku||' '||severity||' '||expected_minor||' '||actual_minor, '|') from exception where kind='UNITS_NOT_SETTLED'")" "$L info 4 3"
 before=$(dump)
 status "reconcile again" 1 "$SB" reconcile --period 2025-09
 eq "rerun writes nothing" "$(dump)" "$before"
 status "reconcile another month agrees" 1 "$SB" reconcile --period 2025-10
 eq "same inventory rows" "$(q "select count(*) from exception where kind in ('REIMBURSEMENT_DUE','UNITS_NOT_SETTLED')")" "3"
+# A settlement ending 30 Nov reaches past the window (29 Nov): now a warning with the case.
+printf 'settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\tcurrency\ttransaction-type\torder-id\tmarketplace-name\tamount-type\tamount-description\tamount\tposted-date\torder-item-code\tsku\tquantity-purchased\n70000000002\t2025-11-16 00:00:00 UTC\t2025-11-30 00:00:00 UTC\t2025-12-02 00:00:00 UTC\t5.00\tUSD\t\t\t\t\t\t\t\t\t\t\n70000000002\t\t\t\t\t\tOrder\tO-20\tAmazon.com\tItemPrice\tPrincipal\t5.00\t2025-11-20\tI20\tWIDGET-B\t1\n' > late.tsv
+"$SB" ingest late.tsv >/dev/null 2>&1
+status "reconcile after the window" 1 "$SB" reconcile --period 2025-09
+eq "REIMBURSEMENT_DUE once the window passed" "$(q "select group_concat(sku||' '||severity||' '||expected_minor, '|') from (select * from exception where kind='REIMBURSEMENT_DUE' order by sku)")" "$L warning 110|WIDGET-A warning 450"
+eq "REIMBURSEMENT_DUE text" "$(q "select explanation from exception where kind='REIMBURSEMENT_DUE' and sku='WIDGET-A'")" "2025-09: 3 unit(s) of SKU WIDGET-A lost or damaged in Amazon's warehouses, 2 reimbursed in the month or the 60 days after: 1 unit(s) due, worth 4.50 USD at cost"
+eq "advises a case" "$(q "select action like 'Open a case in Seller Central%' from exception where kind='REIMBURSEMENT_DUE' limit 1")" "1"
 # A tracked Xero Item as the preflight caches it (GET /Items: IsTrackedAsInventory,
 # QuantityOnHand): Xero books its cost, and its quantity is compared with Amazon's.
 sqlite3 settlebook.db "insert into xero_ref(kind, key, status, detail) values ('item', 'WIDGET-A', 'ACTIVE', 'tracked qty=110')"
 status "reconcile with a tracked item" 1 "$SB" reconcile --period 2025-09
 eq "INVENTORY_MISMATCH" "$(q "select sku||' '||severity||' '||expected_minor||' '||actual_minor||' '||difference_minor from exception where kind='INVENTORY_MISMATCH'")" "WIDGET-A warning 115 110 -5"
 status "post with a tracked item" 0 "$SB" post --period 2025-09
-eq "left to Xero" "$(q "select total_minor||' '||line_count from cogs_journal where month='2025-09'")" "330 2"
+eq "left to Xero (sales and write-off)" "$(q "select total_minor||' '||group_concat(sku||':'||kind, ' ') from (select c.*, j.total_minor from cogs_line c join cogs_journal j using (month) where month='2025-09' and account_code='630' order by line_no)")" "330 $L:sold WIDGET-B:writeoff"
 contains "summary says so" "$T/.out" "1 Xero Item(s) are tracked inventory: their SKUs are left to Xero"
 
 # ---- the Inventory sheet --------------------------------------------------------------------
@@ -113,6 +131,49 @@ import openpyxl; ws=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx'
 for r in ws.iter_rows(min_row=2, values_only=True): print('|'.join('' if v is None else str(v) for v in r))")" "2025-09|$L|GADGET-LONG-SKU-NAME-~88c001e6|30|0|4|0|1|0|26|3|USD|1.1|3.3|28.6
 2025-09|WIDGET-A|WIDGET-A|100|20|3|1|3|0|115|3|USD|4.5||517.5
 2025-09|WIDGET-B|WIDGET-B|55|0|1|0|0|0|53|1|USD|10.25||543.25"
+
+# ---- write-off: found units reverse, a move to a damaged disposition is no loss yet ----------
+# October (ledger-2025-10-writeoff.tsv): WIDGET-A found 2 = -2 @ 4.50 = -9.00 (debit inventory,
+# credit the write-off account); WIDGET-B damaged -1 on SELLABLE, +1 and disposed -1 on
+# WAREHOUSE_DAMAGED = 1 @ 10.25 = 10.25 (once, not twice); WIDGET-Z lost 1 with no cost:
+# MISSING_COST holds October back until its cost (3.00) arrives. Net 4.25 written off;
+# October's sales (WIDGET-B 2 @ 10.25 = 20.50) are booked beside it.
+mkdir -p "$T/woff" && cd "$T/woff" || exit 1
+wq() { sqlite3 "$T/woff/settlebook.db" "$1"; }
+"$SB" init >/dev/null 2>&1
+"$SB" ingest "$I/settlement-2025-09.tsv" "$I/costs.csv" "$I/ledger-2025-10-writeoff.tsv" >/dev/null 2>&1
+status "write-off without a cost" 0 "$SB" post --period 2025-10
+contains "held back" "$T/.out" "cost of goods sold 2025-10: HELD BACK, not queued: MISSING_COST: 1 SKU(s) written off in 2025-10 have no unit cost"
+eq "MISSING_COST for the write-off" "$(wq "select severity||' '||sku||' '||explanation from exception where kind='MISSING_COST'")" "error WIDGET-Z 2025-10: SKU WIDGET-Z wrote off 1 unit(s) (lost, damaged or disposed, less found, in the FBA Inventory Ledger) with no unit cost in force; the cost-of-goods journal of 2025-10 is held back"
+eq "not queued" "$(wq "select count(*) from outbox where settlement_id like 'COGS-%'")" "0"
+"$SB" ingest "$I/costs-widget-z.csv" >/dev/null 2>&1
+status "write-off with the cost" 0 "$SB" post --period 2025-10
+eq "MISSING_COST resolved" "$(wq "select count(*) from exception where kind='MISSING_COST'")" "0"
+eq "October lines" "$(wq "select group_concat(kind||':'||account_code||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-10' order by line_no)")" "sold:310:WIDGET-B:2:-2050 sold:630:WIDGET-B:2:2050 writeoff:315:WIDGET-A:-2:900 writeoff:630:WIDGET-A:-2:-900 writeoff:315:WIDGET-B:1:-1025 writeoff:630:WIDGET-B:1:1025 writeoff:315:WIDGET-Z:1:-300 writeoff:630:WIDGET-Z:1:300"
+contains "net write-off in the summary" "$T/.out" "inventory written off (lost, damaged or disposed less found): 4.25 USD, debit 315 credit 630"
+eq "found units in the description" "$(wq "select description from cogs_line where month='2025-10' and sku='WIDGET-A' and account_code='315'")" "WIDGET-A: 0 lost, damaged or disposed, 2 found, written off at 4.50"
+eq "Xero: found units debit inventory" "$(python3 -c "
+import json; r=json.load(open('reports/2025-10/xero-preview.json'))['requests']
+j=[x for x in r if x['settlement_id']=='COGS-2025-10'][0]['body']['ManualJournals'][0]
+print(sum(l['LineAmount'] for l in j['JournalLines']), [(l['AccountCode'], l['LineAmount']) for l in j['JournalLines'] if 'WIDGET-A' in l['Description']])")" "0.0 [('315', -9.0), ('630', 9.0)]"
+cd "$T" || exit 1
+
+# ---- units settled per country: two marketplaces ---------------------------------------------
+# September: Amazon.com settled WIDGET-A 2 + 1 = 3 and WIDGET-B 1 (settlement-2025-09.tsv),
+# Amazon.ca settled WIDGET-A 3 and WIDGET-B 2 (settlement-ca-2025-09.tsv, CAD). The ledger
+# (ledger-2025-09-us-ca.tsv) shipped WIDGET-A 3 from US and 4 from CA, WIDGET-B 1 from US:
+# US 3 = 3 and WIDGET-B 1 = 1 tie; CA 4 against 3 is the one UNITS_NOT_SETTLED. The sheet
+# counts WIDGET-A 3 + 3 = 6 settled and WIDGET-B 1 (Amazon.ca's 2 are not this ledger's).
+mkdir -p "$T/country" && cd "$T/country" || exit 1
+"$SB" init >/dev/null 2>&1
+"$SB" ingest "$I/settlement-2025-09.tsv" "$I/settlement-ca-2025-09.tsv" "$I/ledger-2025-09-us-ca.tsv" >/dev/null 2>&1
+"$SB" reconcile --period 2025-09 >/dev/null 2>&1
+eq "UNITS_NOT_SETTLED per country" "$(sqlite3 settlebook.db "select group_concat(sku||' '||expected_minor||' '||actual_minor||' '||explanation, '|') from exception where kind='UNITS_NOT_SETTLED'")" "WIDGET-A 4 3 2025-09: Amazon shipped 4 unit(s) of SKU WIDGET-A to customers in CA, the settlements paid for 3 posted in the month (-1)"
+"$SB" report --period 2025-09 >/dev/null 2>&1
+eq "Inventory sheet: units settled in the ledger's countries" "$(python3 -c "
+import openpyxl; ws=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx')['Inventory']
+print(' '.join('%s=%s/%s' % (r[1], r[5], r[10]) for r in ws.iter_rows(min_row=2, values_only=True)))")" "WIDGET-A=7/6 WIDGET-B=1/1"
+cd "$T" || exit 1
 
 # ---- MISSING_COST holds the journal back ------------------------------------------------------
 rm -f settlebook.db && "$SB" init >/dev/null 2>&1 && rm -f settlebook.json && "$SB" init >/dev/null 2>&1
@@ -271,6 +332,48 @@ sb 0 "items: an inventory ledger without the optional columns" ingest inv.tsv
 eq "items: the preflight cached the tracked item" "$(sq "select detail from xero_ref where kind = 'item' and key = 'SKU-K'")" "tracked qty=7"
 sb 0 "items: reconcile" reconcile --period 2025-10
 eq "INVENTORY_MISMATCH" "$(sq "select sku||' '||expected_minor||' '||actual_minor||' '||difference_minor from exception where kind = 'INVENTORY_MISMATCH'")" "SKU-K 10 7 -3"
+cd "$T" || exit 1
+
+# ---- orders mode without unit costs: ItemCode only for items Xero has -----------------------
+# No costs, so no item is created: the invoices name no ItemCode (Xero refuses an unknown one).
+# SKU-K made by hand in Xero reaches the cache at the live run's preflight, after the preview:
+# the live run sends the preview as it is, and the posted settlements keep their documents.
+FILES="$FX/reconcile/clean-s1.tsv $FX/reconcile/clean-s2.tsv $FX/reconcile/clean-orders.tsv" \
+  scenario noitems orders
+fctl '{"add_items": ["SKU-K"]}'
+sb 0 "no items: dry run" post --period 2025-10
+itemcodes() { sq "select count(*) from outbox, json_each(body, '\$.Invoices') d, json_each(d.value, '\$.LineItems') li where json_extract(li.value, '\$.ItemCode') is not null"; }
+eq "no items: no ItemCode, no PUT /Items" "$(itemcodes) $(sq "select count(*) from outbox where path = '/Items'")" "0 0"
+sb 0 "no items: post --live" post --live --period 2025-10
+eq "no items: every request confirmed" "$(sq "select count(*) from outbox where state != 'confirmed'")" "0"
+eq "no items: the preflight cached SKU-K" "$(sq "select count(*) from xero_ref where kind = 'item' and key = 'SKU-K'")" "1"
+before=$(sqlite3 "$S/settlebook.db" .dump)
+sb 0 "no items: dry run after live" post --period 2025-10
+eq "no items: posted settlements keep their documents" "$(itemcodes) $(sq "select count(*) from exception where kind = 'POSTED_DOCUMENT_CHANGED'")" "0 0"
+eq "no items: rerun writes nothing" "$(sqlite3 "$S/settlebook.db" .dump)" "$before"
+# the fake refuses an unknown ItemCode as Xero documents it
+TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' "$T/xero-token.json")
+TEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tenant_id"])' "$T/xero-token.json")
+eq "fake: unknown ItemCode refused" "$(curl -s -X PUT -H "Authorization: Bearer $TOKEN" -H "Xero-tenant-id: $TEN" --data-binary '{"Invoices":[{"Type":"ACCREC","Contact":{"Name":"Amazon.com Customers"},"Date":"2025-10-01","LineItems":[{"Description":"x","ItemCode":"NOPE","Quantity":1,"UnitAmount":1.00,"AccountCode":"200","TaxType":"NONE"}]}]}' "$XU/api.xro/2.0/Invoices" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["Type"], d["Elements"][0]["ValidationErrors"][0]["Message"])')" "ValidationException Item code 'NOPE' is not valid"
+
+# ---- ingest --costs-from-xero: PurchaseDetails.UnitPrice of the Xero Items ------------------
+# SKU-L 3.25; the long SKU's item (its 30-character code) 1.105, rounded half up to 1.11 and
+# stored under the SKU the ledger knows; an item without a purchase price and SKU-K (none
+# given) are skipped; a CSV cost on the same date wins over Xero's.
+fctl '{"add_items": [{"Code": "SKU-L", "PurchaseDetails": {"UnitPrice": 3.25}}, {"Code": "GADGET-LONG-SKU-NAME-~88c001e6", "PurchaseDetails": {"UnitPrice": 1.105}}, {"Code": "NOPRICE", "SalesDetails": {"UnitPrice": 9}}, {"Code": "SKU-M", "PurchaseDetails": {"UnitPrice": 7.00}}]}'
+printf 'sku,unit_cost,currency,effective_from\nSKU-M,6.50,USD,1970-01-01\n' > m.csv
+sb 0 "costs: ingest the long SKU's settlement and a CSV cost" ingest "$I/settlement-2025-09.tsv" m.csv
+n=$(wc -l < requests.jsonl)
+sb 0 "costs: ingest --costs-from-xero" ingest --costs-from-xero
+eq "costs: one read-only GET /Items" "$(tail -n +$((n + 1)) requests.jsonl | python3 -c 'import json,sys; print(" ".join(json.loads(l)["method"] + " " + json.loads(l)["path"].split("?")[0] for l in sys.stdin))')" "GET /api.xro/2.0/Items"
+eq "costs: stored from Xero" "$(sq "select group_concat(sku||'@'||effective_from||'='||unit_cost_minor||':'||currency||':'||origin, ' ') from (select * from unit_cost order by sku)")" "$L@1970-01-01=111:USD:xero SKU-L@1970-01-01=325:USD:xero SKU-M@1970-01-01=650:USD:csv"
+contains "costs: said" "$S/.err" "Xero Items: xero_items: 3 records, 2 stored"
+before=$(sqlite3 "$S/settlebook.db" .dump)
+sb 0 "costs: read again" ingest --costs-from-xero
+eq "costs: the same prices change nothing" "$(sqlite3 "$S/settlebook.db" .dump)" "$before"
+fctl '{"add_items": [{"Code": "SKU-L", "PurchaseDetails": {"UnitPrice": 3.5}}]}'
+sb 0 "costs: after a price change in Xero" ingest --costs-from-xero
+eq "costs: replaced" "$(sq "select unit_cost_minor from unit_cost where sku = 'SKU-L'")" "350"
 cd "$T" || exit 1
 
 # the cost-of-goods journal (summary mode) and the item request (orders mode) against Xero's

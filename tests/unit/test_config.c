@@ -133,6 +133,11 @@ static const struct {
     { "{\"accounts\": {\"sales\": 200}}", "accounts.sales", "must be a string" },
     { "{\"accounts\": {\"bank\": \"0123456789012345678901234567890123\"}}", "accounts.bank",
       "too long" },
+    /* a write-off to the inventory account itself would book nothing */
+    { "{\"accounts\": {\"inventory_writeoff\": \"630\"}}", "accounts.inventory_writeoff",
+      "is accounts.inventory" },
+    { "{\"accounts\": {\"inventory\": \"315\"}}", "accounts.inventory_writeoff",
+      "is accounts.inventory" },
     /* marketplaces */
     { "{\"marketplaces\": {\"M\": {}}}", "marketplaces.M", "needs a \"contact\"" },
     { "{\"marketplaces\": {\"M\": []}}", "marketplaces.M", "must be an object" },
@@ -352,6 +357,7 @@ static void check_stored(void)
           c.xero.calls_per_minute == 60 && c.spapi.max_retries == 6 &&
           strcmp(c.accounts[ACCT_CLEARING], "615") == 0 &&
           strcmp(c.accounts[ACCT_UNSETTLED], "618") == 0 &&
+          strcmp(c.accounts[ACCT_INVENTORY_WRITEOFF], "315") == 0 &&
           strcmp(c.spapi.finances_api, "listFinancialEvents") == 0,
           "defaults without a file: %s", e.msg);
     config_free(&c);

@@ -294,6 +294,20 @@ static void view_free(struct journal_view *v)
     free(v->amounts);
 }
 
+/* The poster's answer to "may ItemCode name this item": SKU-A is in Xero, nothing else. */
+static int known_a(void *arg, const char *code)
+{
+    (void)arg;
+    return strcmp(code, "SKU-A") == 0;
+}
+
+static int known_all(void *arg, const char *code)
+{
+    (void)arg;
+    (void)code;
+    return 1;
+}
+
 static void run(const struct tcase *c, struct config *cfg, int dump)
 {
     struct journal_view v;
@@ -304,6 +318,7 @@ static void run(const struct tcase *c, struct config *cfg, int dump)
     cfg->record_payment = c->pay;
     snprintf(cfg->status, sizeof cfg->status, "%s", c->status);
     fill(c, cfg, &v);
+    v.item_known = known_a;
     if (c->statement)
         snprintf(v.statement_date, sizeof v.statement_date, "%s", c->statement);
     int rc = xero_render(&v, &reqs, &e);
@@ -334,6 +349,51 @@ static void run(const struct tcase *c, struct config *cfg, int dump)
     view_free(&v);
 }
 
+/* ItemCode only for an item Xero has (or the outbox creates), never on a purchase document:
+ * the orders case again with no item known, then with every item known and a SKU's
+ * Principal on the bill (an amount without an order id). */
+static void check_item_codes(struct config *cfg)
+{
+    struct tcase c = cases[0];
+    struct journal_view v;
+    struct xero_reqs reqs = {0};
+    struct err e = {0};
+    int found = 0, on_bill = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (cases[i].mode == POST_ORDERS && strstr(cases[i].name, "the fee bill"))
+            c = cases[i];
+    cfg->mode = POST_ORDERS;
+    cfg->record_payment = c.pay;
+    snprintf(cfg->status, sizeof cfg->status, "%s", c.status);
+    fill(&c, cfg, &v);
+    CHECK(xero_render(&v, &reqs, &e) == 0, "no items known: %s", e.msg);
+    for (size_t i = 0; i < reqs.n; i++)
+        found |= strstr(reqs.v[i].body, "ItemCode") != NULL;
+    CHECK(!found, "no item known: no ItemCode anywhere");
+    xero_reqs_free(&reqs);
+    view_free(&v);
+    c.amounts[4] = (struct tamount){ NULL, "other-transaction", "2025-09-12", "200", "Sales",
+                                     "SKU-A", "Principal", -500, 1 };
+    c.parts[0].lines[0].amount -= 500;   /* the journals carry it too: sales and clearing */
+    c.parts[0].lines[4].amount += 500;
+    fill(&c, cfg, &v);
+    v.item_known = known_all;
+    CHECK(xero_render(&v, &reqs, &e) == 0, "every item known: %s", e.msg);
+    found = 0;
+    for (size_t i = 0; i < reqs.n; i++) {
+        int bill = strstr(reqs.v[i].body, "\"ACCPAY") != NULL;
+        found |= !bill && strstr(reqs.v[i].body, "\"ItemCode\":\"SKU-A\"") != NULL;
+        on_bill |= bill && strstr(reqs.v[i].body, "SKU-A Principal") != NULL &&
+                   strstr(reqs.v[i].body, "ItemCode") != NULL;
+        CHECK(!bill || strstr(reqs.v[i].body, "SKU-A Principal") != NULL,
+              "the SKU's Principal is on the bill");
+    }
+    CHECK(found && !on_bill, "ItemCode on the invoice (%d), never on the bill (%d)", found,
+          on_bill);
+    xero_reqs_free(&reqs);
+    view_free(&v);
+}
+
 int main(void)
 {
     struct config cfg;
@@ -346,6 +406,7 @@ int main(void)
     }
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run(&cases[i], &cfg, dump);
+    check_item_codes(&cfg);
     config_free(&cfg);
     return T_DONE();
 }
