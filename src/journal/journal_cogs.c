@@ -306,6 +306,7 @@ static int missing_sync(struct cogs_ctx *c, const struct sku_total *t, size_t n,
     for (size_t i = 0; rc == 0 && i < n; i++) {
         struct exception_row x = { .kind = "MISSING_COST", .severity = "error",
                                    .sku = t[i].sku, .currency = c->cfg->base_currency,
+                                   .month = c->month,
                                    .explanation = expl,
                                    .action = "Add the SKU's cost to your unit-cost CSV "
                                              "(sku,unit_cost,currency,effective_from, dated on "
