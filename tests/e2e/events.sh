@@ -112,6 +112,13 @@ P11=reports/2025-11/xero-preview.json
 eq "November: the reversal of October's accrual" "$(doc $P11 ACCRUAL-2025-10-USD-R)" "2025-11-01 1250=-8.49 200=9.99 429=-1.50"
 
 eq "November accrual: E, still unsettled at 30 November" "$(doc $P11 ACCRUAL-2025-11-USD)" "2025-11-30 1250=8.49 200=-9.99 429=1.50"
+# the EUR amounts stay unsettled: each month's accrual raises its own CURRENCY_MISMATCH, which
+# belongs to that month (no settlement holds it) and is listed with that month only
+eq "each month's accrual CURRENCY_MISMATCH is that month's" "$(q "SELECT group_concat(month||':'||scope, ' ') FROM (SELECT * FROM exception WHERE kind='CURRENCY_MISMATCH' ORDER BY month)")" \
+   "2025-09:accrual-post 2025-09 2025-10:accrual-post 2025-10 2025-11:accrual-post 2025-11"
+eq "October lists October's accrual mismatch only" "$("$SB" exceptions --period 2025-10 --json | python3 -c '
+import json, sys; print([x["month"] for x in json.load(sys.stdin) if x["kind"] == "CURRENCY_MISMATCH"])')" "['2025-10']"
+status "November's listing: its own error" 1 "$SB" exceptions --period 2025-11
 
 # each amount booked once: over the three months the documents carry exactly the settlement
 # (and what is still owed at the end, November's accrual, which December reverses)
