@@ -16,7 +16,8 @@
 static const char usage[] =
     "usage: settlebook reconcile [--period YYYY-MM] [--json]\n"
     "Ties each settlement to its bank deposit, its orders and the mapping rules, and replaces\n"
-    "the reconcile exceptions of the settlements touching the period (all without --period).\n"
+    "the reconcile exceptions of the settlements touching the period and of its month of the\n"
+    "FBA Inventory Ledger (all without --period).\n"
     "List them with `settlebook exceptions`. Exit status 1 when error exceptions remain.\n";
 
 static const struct cli_opt opts[] = { { "--period", NULL, "YYYY-MM" }, { NULL, NULL, NULL } };
