@@ -108,8 +108,9 @@ static int broken(struct ingest_ctx *c, const struct delim_row *r, const struct 
     const char *msku = delim_get(r, v->col[IV_MSKU]);
     /* the row's month: a broken October row is October's to fix, not September's */
     struct exception_row x = { .kind = "INVENTORY_LEDGER_BROKEN", .severity = "error",
-                               .sku = msku, .month = month, .has_expected = 1, .expected = expected,
-                               .has_actual = 1, .actual = ending, .explanation = expl,
+                               .sku = msku, .month = month, .has_expected = 1,
+                               .expected = expected, .has_actual = 1, .actual = ending,
+                               .explanation = expl,
                                .action = "Kept as Amazon reported it. Download the report again "
                                          "from Seller Central; if it still does not add up, "
                                          "open a case with Seller Support." };

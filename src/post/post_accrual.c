@@ -123,7 +123,8 @@ static int double_counted(struct ledger *lg, struct err *e)
                  "period lock %s: its lines then go to the next open month, where the reversal "
                  "is), or correct %s in Xero.", p, p, p);
         struct exception_row r = { .kind = "POSTED_DOCUMENT_CHANGED", .severity = "error",
-                                   .month = p, .has_actual = 1, .actual = sqlite3_column_int64(st, 2),
+                                   .month = p, .has_actual = 1,
+                                   .actual = sqlite3_column_int64(st, 2),
                                    .explanation = expl, .action = action };
         if (exception_batch_add(b, &r, e) < 0)
             goto done;

@@ -85,8 +85,9 @@ static const char SHIPPED[] =
     "SELECT month, msku, location, units, paid FROM (SELECT s.month, s.msku, s.location, "
     "s.units, (SELECT coalesce(sum(t.units), 0) FROM settled t WHERE t.month = s.month AND "
     "t.sku = s.msku AND (s.location = '' OR t.country = s.location)) AS paid FROM shipped s "
-    "WHERE (?1 = '' OR s.month = ?1) AND EXISTS (SELECT 1 FROM settlement_line x WHERE x.posted >= s.month || "
-    "'-01' AND x.posted < date(s.month || '-01', '+1 month'))) WHERE units != paid "
+    "WHERE (?1 = '' OR s.month = ?1) AND EXISTS (SELECT 1 FROM settlement_line x WHERE "
+    "x.posted >= s.month || '-01' AND x.posted < date(s.month || '-01', '+1 month'))) "
+    "WHERE units != paid "
     "ORDER BY 1, 2, 3";
 
 static int shipped_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
@@ -118,8 +119,8 @@ static const char TRACKED[] =
     "ON l.msku = i.msku AND l.month = i.month WHERE i.disposition = 'SELLABLE' AND i.last "
     "GROUP BY 1, 2) "
     "SELECT x.key, e.month, e.units, CAST(substr(x.detail, 13) AS INTEGER) FROM xero_ref x JOIN "
-    "ending e ON e.msku = x.key WHERE (?1 = '' OR e.month = ?1) AND x.kind = 'item' AND x.detail LIKE "
-    "'tracked qty=%' AND CAST(substr(x.detail, 13) AS INTEGER) != e.units ORDER BY 1";
+    "ending e ON e.msku = x.key WHERE (?1 = '' OR e.month = ?1) AND x.kind = 'item' AND "
+    "x.detail LIKE 'tracked qty=%' AND CAST(substr(x.detail, 13) AS INTEGER) != e.units ORDER BY 1";
 
 static int tracked_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
 {

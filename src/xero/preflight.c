@@ -443,8 +443,8 @@ static int exception(struct pf *p, const char *sid, const char *month, const cha
 
 static const char MISSING[] =
     "SELECT n.settlement_id, n.kind, n.key, n.what, min(n.label), count(DISTINCT n.label), "
-    "r.status, r.detail, " SID_MONTH " FROM temp.preflight_need n LEFT JOIN xero_ref r ON r.kind = n.kind "
-    "AND r.key = n.key WHERE n.kind NOT IN ('date', 'contact_new', 'item_created') "
+    "r.status, r.detail, " SID_MONTH " FROM temp.preflight_need n LEFT JOIN xero_ref r ON "
+    "r.kind = n.kind AND r.key = n.key WHERE n.kind NOT IN ('date', 'contact_new', 'item_created') "
     /* a missing contact is no problem when this run creates it, or settlebook did; an item
      * likewise when this run creates it */
     "AND NOT (n.kind = 'contact' AND r.key IS NULL AND (EXISTS (SELECT 1 FROM "
