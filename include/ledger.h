@@ -354,10 +354,13 @@ int outbox_docs_each(struct ledger *lg, int64_t id,
 /* ---- exception: the one writer of the exception table -------------------------------- */
 
 /* The SQL condition selecting exceptions `x` in scope of the month bound to ?1 ('' = all):
- * those of settlements touching the month, plus those with no settlement. */
+ * those of settlements touching the month, those of the month itself (x.month, the month a
+ * settlement-less finding belongs to), and the ledger-wide ones (neither settlement nor
+ * month). Never another month's: October's inventory findings do not hold September back. */
 #define EXCEPTION_SCOPE_SQL                                                                   \
-    "(?1 = '' OR x.settlement_id IS NULL OR x.settlement_id IN (SELECT s.settlement_id FROM " \
-    "settlement s WHERE " PERIOD_SCOPE_SQL "))"
+    "(?1 = '' OR x.month = ?1 OR (x.month IS NULL AND x.settlement_id IS NULL) OR "          \
+    "x.settlement_id IN (SELECT s.settlement_id FROM settlement s WHERE " PERIOD_SCOPE_SQL   \
+    "))"
 
 /* The SQL condition: exception `x` is an error nobody accepted (exception_accept), the
  * errors that hold a settlement back and that exit statuses and workbook counts report. */
@@ -372,9 +375,12 @@ int outbox_docs_each(struct ledger *lg, int64_t id,
 #define EXCEPTION_UNITS "units"
 
 /* One exception. NULL or "" strings are stored as NULL; expected/actual only when has_* is
- * set, and difference = actual - expected when both are. Borrowed for the call only. */
+ * set, and difference = actual - expected when both are. Borrowed for the call only.
+ * month ("YYYY-MM") is the month a finding of no settlement belongs to (the period closed,
+ * the inventory ledger's month, the accrual's): listed in that month only. A row with
+ * neither settlement nor month is ledger-wide, listed in every month (EXCEPTION_SCOPE_SQL). */
 struct exception_row {
-    const char *kind, *severity, *settlement_id, *order_id, *sku, *currency;
+    const char *kind, *severity, *settlement_id, *order_id, *sku, *currency, *month;
     int has_expected, has_actual;
     int64_t expected, actual;
     const char *explanation, *action;
@@ -428,6 +434,7 @@ struct exception_info {
     const char *accepted;         /* the reason it was accepted, NULL when it was not */
     const char *kind, *severity, *settlement_id, *order_id, *sku, *currency;
     const char *explanation, *action, *scope;
+    const char *month;            /* YYYY-MM, NULL for a settlement's or a ledger-wide one */
     int has[3];
     int64_t amount[3];
 };

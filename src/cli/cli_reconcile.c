@@ -16,7 +16,8 @@
 static const char usage[] =
     "usage: settlebook reconcile [--period YYYY-MM] [--json]\n"
     "Ties each settlement to its bank deposit, its orders and the mapping rules, and replaces\n"
-    "the reconcile exceptions of the settlements touching the period (all without --period).\n"
+    "the reconcile exceptions of the settlements touching the period and of its month of the\n"
+    "FBA Inventory Ledger (all without --period).\n"
     "List them with `settlebook exceptions`. Exit status 1 when error exceptions remain.\n";
 
 static const struct cli_opt opts[] = { { "--period", NULL, "YYYY-MM" }, { NULL, NULL, NULL } };
@@ -118,7 +119,8 @@ static const char list_usage[] =
     "usage: settlebook exceptions [--period YYYY-MM] [--json]\n"
     "       settlebook exceptions accept ID --reason TEXT\n"
     "Lists the exceptions of every stage for the settlements touching the period (all without\n"
-    "--period) and those tied to no settlement, errors first, then warnings and infos, each\n"
+    "--period), those of no settlement that belong to the month (inventory, accrual, cost of\n"
+    "goods, PERIOD_EMPTY) and the ledger-wide ones, errors first, then warnings and infos, each\n"
     "sorted by kind, settlement, order, SKU, with its stable id (X-...). Read-only. Exit\n"
     "status 1 while error-severity exceptions remain.\n"
     "An open error holds its settlement back from Xero. `accept ID --reason TEXT` accepts\n"
@@ -152,6 +154,7 @@ static int row_json(void *arg, const struct exception_info *x)
     json_object_set_new(o, "explanation", text_or_null(x->explanation));
     json_object_set_new(o, "action", text_or_null(x->action));
     json_object_set_new(o, "scope", text_or_null(x->scope));
+    json_object_set_new(o, "month", text_or_null(x->month));
     json_object_set_new(o, "accepted", x->accepted ? json_true() : json_false());
     json_object_set_new(o, "accepted_reason", text_or_null(x->accepted));
     return json_array_append_new((json_t *)arg, o);

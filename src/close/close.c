@@ -39,7 +39,9 @@ static int check_empty(struct ledger *lg, const struct close_opts *o, struct clo
 {
     char why[CLOSE_MONTHS_TEXT_MAX + 200];
     const char *list = out->months_with_data;
-    struct exception_row x = { .kind = "PERIOD_EMPTY", .severity = "warning" };
+    /* the empty month's own finding: listed with that month, not with the real ones */
+    struct exception_row x = { .kind = "PERIOD_EMPTY", .severity = "warning",
+                               .month = o->period };
     if (months_text(lg, out->months_with_data, sizeof out->months_with_data, e) < 0)
         return -1;
     out->empty = out->journal.settlements == 0;

@@ -104,14 +104,17 @@ bad:
 static int broken(struct ingest_ctx *c, const struct delim_row *r, const struct inv *v,
                   const char *when, int64_t expected, int64_t ending, struct err *e)
 {
-    char expl[512], like[300];
+    char expl[512], like[300], month[8];
     const char *msku = delim_get(r, v->col[IV_MSKU]);
+    /* the row's month: a broken October row is October's to fix, not September's */
     struct exception_row x = { .kind = "INVENTORY_LEDGER_BROKEN", .severity = "error",
-                               .sku = msku, .has_expected = 1, .expected = expected,
-                               .has_actual = 1, .actual = ending, .explanation = expl,
+                               .sku = msku, .month = month, .has_expected = 1,
+                               .expected = expected, .has_actual = 1, .actual = ending,
+                               .explanation = expl,
                                .action = "Kept as Amazon reported it. Download the report again "
                                          "from Seller Central; if it still does not add up, "
                                          "open a case with Seller Support." };
+    snprintf(month, sizeof month, "%.7s", when);
     snprintf(like, sizeof like, "Inventory ledger %s %s %s %s:%%", when, msku,
              delim_get(r, v->col[IV_DISPOSITION]), delim_get(r, v->col[IV_LOCATION]));
     snprintf(expl, sizeof expl, "Inventory ledger %s %s %s %s: starting balance plus "

@@ -98,8 +98,8 @@ static int unmapped(struct acc_build *b, const char *cur, const char *tt, const 
              " \"%s\", \"amount_type\": \"%s\", \"amount_description\": \"%s\", \"account\": "
              "\"...\"}", tt, at, desc);
     struct exception_row r = { .kind = "UNMAPPED", .severity = "error", .currency = cur,
-                               .has_actual = 1, .actual = amount, .explanation = expl,
-                               .action = action };
+                               .month = b->period, .has_actual = 1, .actual = amount,
+                               .explanation = expl, .action = action };
     return exception_batch_add(b->ex, &r, e);
 }
 

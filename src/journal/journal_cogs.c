@@ -378,6 +378,7 @@ static int missing_sync(struct cogs_ctx *c, const struct miss *m, size_t nm, str
     for (size_t i = 0; rc == 0 && i < nm; i++) {
         struct exception_row x = { .kind = "MISSING_COST", .severity = "error",
                                    .sku = m[i].sku, .currency = c->cfg->base_currency,
+                                   .month = c->month,
                                    .explanation = m[i].expl,
                                    .action = "Add the SKU's cost to your unit-cost CSV "
                                              "(sku,unit_cost,currency,effective_from, dated on "

@@ -42,7 +42,7 @@ int exception_register(sqlite3 *db)
                                    NULL, uid_fn, NULL, NULL);
 }
 
-/* Binds r's columns as ?1..?11 in the order of EXC_COLS. */
+/* Binds r's columns as ?1..?12 in the order of EXC_COLS. */
 static int bind_row(sqlite3_stmt *st, const struct exception_row *r, struct err *e)
 {
     int64_t diff;
@@ -69,10 +69,13 @@ static int bind_row(sqlite3_stmt *st, const struct exception_row *r, struct err 
     sqlite3_bind_text(st, 10, r->explanation, (int)text_utf8_whole(r->explanation),
                       SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 11, r->action, (int)text_utf8_whole(r->action), SQLITE_TRANSIENT);
+    ledger_bind_text(st, 12, r->month);
     return 0;
 }
 
-/* The uid of the row bound as ?1..?11 (see bind_row). */
+/* The uid of the row bound as ?1..?12 (see bind_row). The month is not part of it: ids of
+ * rows written before sql/011 stay valid, and every month-scoped explanation names its
+ * month already, so the same finding in two months has two ids. */
 #define EXC_UID_ARGS "exception_uid(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10)"
 #define EXC_UID_COLS                                                                       \
     "exception_uid(kind, severity, settlement_id, order_id, sku, currency, expected_minor, " \
@@ -80,7 +83,7 @@ static int bind_row(sqlite3_stmt *st, const struct exception_row *r, struct err 
 
 #define EXC_COLS                                                                           \
     "kind, severity, settlement_id, order_id, sku, currency, expected_minor, actual_minor, " \
-    "difference_minor, explanation, action"
+    "difference_minor, explanation, action, month"
 
 static int insert(struct ledger *lg, const char *scope, const struct exception_row *r,
                   int once, struct err *e)
@@ -91,19 +94,20 @@ static int insert(struct ledger *lg, const char *scope, const struct exception_r
     if (ledger_run_id(lg, &run, e) < 0 ||
         ledger_prepare(lg, &st, once ?
                        "INSERT INTO exception(" EXC_COLS ", scope, run_id, uid) SELECT ?1, ?2, "
-                       "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, " EXC_UID_ARGS " WHERE "
-                       "NOT EXISTS (SELECT 1 FROM exception WHERE settlement_id IS ?3 AND scope "
-                       "= ?12 AND kind = ?1)"
+                       "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, " EXC_UID_ARGS
+                       " WHERE NOT EXISTS (SELECT 1 FROM exception WHERE settlement_id IS ?3 AND "
+                       "scope = ?13 AND kind = ?1)"
                        : "INSERT INTO exception(" EXC_COLS ", scope, run_id, uid) VALUES (?1, "
-                       "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, " EXC_UID_ARGS ")",
+                       "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, " EXC_UID_ARGS
+                       ")",
                        e) < 0)
         return -1;
     if (bind_row(st, r, e) < 0) {
         sqlite3_finalize(st);
         return -1;
     }
-    sqlite3_bind_text(st, 12, scope, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 13, run);
+    sqlite3_bind_text(st, 13, scope, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 14, run);
     ok = sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
     return ok ? 0 : ledger_fail(lg, e, "insert exception");
@@ -139,7 +143,7 @@ int exception_clear(struct ledger *lg, const char *scope, const char *kind,
     return ok ? 0 : ledger_fail(lg, e, "delete exceptions");
 }
 
-/* Runs sql with r bound as ?1..?11 and scope as ?12; *found (when given) is its one value. */
+/* Runs sql with r bound as ?1..?12 and scope as ?13; *found (when given) is its one value. */
 static int step_row(struct ledger *lg, const char *sql, const char *scope,
                     const struct exception_row *r, int64_t *found, struct err *e)
 {
@@ -151,7 +155,7 @@ static int step_row(struct ledger *lg, const char *sql, const char *scope,
         sqlite3_finalize(st);
         return -1;
     }
-    sqlite3_bind_text(st, 12, scope, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 13, scope, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (found && rc == SQLITE_ROW)
         *found = sqlite3_column_int64(st, 0);
@@ -159,15 +163,17 @@ static int step_row(struct ledger *lg, const char *sql, const char *scope,
     return rc == (found ? SQLITE_ROW : SQLITE_DONE) ? 0 : ledger_fail(lg, e, "exception");
 }
 
-#define SAME_ROW "settlement_id IS ?3 AND severity = ?2 AND explanation = ?10 AND action = ?11"
+#define SAME_ROW                                                                          \
+    "settlement_id IS ?3 AND severity = ?2 AND explanation = ?10 AND action = ?11 AND "   \
+    "month IS ?12"
 
 int exception_put_only(struct ledger *lg, const char *scope, const struct exception_row *r,
                        struct err *e)
 {
     int64_t found = 0;
-    if (step_row(lg, "DELETE FROM exception WHERE scope = ?12 AND kind = ?1 AND NOT (" SAME_ROW
+    if (step_row(lg, "DELETE FROM exception WHERE scope = ?13 AND kind = ?1 AND NOT (" SAME_ROW
                  ")", scope, r, NULL, e) < 0 ||
-        step_row(lg, "SELECT EXISTS (SELECT 1 FROM exception WHERE scope = ?12 AND kind = ?1 "
+        step_row(lg, "SELECT EXISTS (SELECT 1 FROM exception WHERE scope = ?13 AND kind = ?1 "
                  "AND " SAME_ROW ")", scope, r, &found, e) < 0)
         return -1;
     return found ? 0 : insert(lg, scope, r, 0, e);
@@ -187,7 +193,7 @@ static const char SCRATCH[] =
     " seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, severity TEXT NOT NULL,"
     " settlement_id TEXT, order_id TEXT, sku TEXT, currency TEXT, expected_minor INTEGER,"
     " actual_minor INTEGER, difference_minor INTEGER, explanation TEXT NOT NULL,"
-    " action TEXT NOT NULL)";
+    " action TEXT NOT NULL, month TEXT)";
 
 #define SAME(a, b)                                                                         \
     a ".kind = " b ".kind AND " a ".rn = " b ".rn AND " a ".severity IS " b ".severity AND " \
@@ -195,7 +201,7 @@ static const char SCRATCH[] =
     a ".sku IS " b ".sku AND " a ".currency IS " b ".currency AND " a ".expected_minor IS " \
     b ".expected_minor AND " a ".actual_minor IS " b ".actual_minor AND " a                \
     ".difference_minor IS " b ".difference_minor AND " a ".explanation IS " b              \
-    ".explanation AND " a ".action IS " b ".action"
+    ".explanation AND " a ".action IS " b ".action AND " a ".month IS " b ".month"
 
 /* The stored rows of the scope are matched to the fresh ones as multisets: the n-th stored
  * copy of a content (by id) pairs with the n-th fresh copy (by emit order). Matched rows stay
@@ -208,7 +214,7 @@ static const char MATCH_TABLES[] =
     "CREATE TEMP TABLE exception_old (id INTEGER PRIMARY KEY, kind TEXT, severity TEXT,"
     " settlement_id TEXT, order_id TEXT, sku TEXT, currency TEXT, expected_minor INTEGER,"
     " actual_minor INTEGER, difference_minor INTEGER, explanation TEXT, action TEXT,"
-    " rn INTEGER);"
+    " month TEXT, rn INTEGER);"
     "CREATE INDEX temp.exception_old_key ON exception_old(kind, rn, settlement_id);"
     "CREATE TEMP TABLE exception_match (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL UNIQUE)";
 
@@ -250,7 +256,7 @@ int exception_batch_begin(struct ledger *lg, struct exception_batch **out, struc
     b->lg = lg;
     if (ledger_exec(lg, SCRATCH, e) < 0 ||
         ledger_prepare(lg, &b->ins, "INSERT INTO temp.exception_new(" EXC_COLS ") VALUES "
-                       "(?,?,?,?,?,?,?,?,?,?,?)", e) < 0) {
+                       "(?,?,?,?,?,?,?,?,?,?,?,?)", e) < 0) {
         free(b);
         return -1;
     }
@@ -406,7 +412,7 @@ int exception_each(struct ledger *lg, const char *period,
     int s, rc = 0;
     if (ledger_prepare(lg, &st, "SELECT x.kind, x.severity, x.settlement_id, x.order_id, x.sku,"
                        " x.currency, x.expected_minor, x.actual_minor, x.difference_minor, "
-                       "x.explanation, x.action, x.scope, x.id, x.uid, a.reason FROM "
+                       "x.explanation, x.action, x.scope, x.id, x.uid, a.reason, x.month FROM "
                        "exception x LEFT JOIN exception_accept a ON a.uid = x.uid WHERE "
                        EXCEPTION_SCOPE_SQL " ORDER BY CASE x.severity WHEN 'error' THEN 0 WHEN "
                        "'warning' THEN 1 ELSE 2 END, x.kind, coalesce(x.settlement_id, ''), "
@@ -420,7 +426,8 @@ int exception_each(struct ledger *lg, const char *period,
             .sku = opt_text(st, 4), .currency = opt_text(st, 5),
             .explanation = opt_text(st, 9), .action = opt_text(st, 10),
             .scope = opt_text(st, 11), .id = sqlite3_column_int64(st, 12),
-            .uid = opt_text(st, 13), .accepted = opt_text(st, 14) };
+            .uid = opt_text(st, 13), .accepted = opt_text(st, 14),
+            .month = opt_text(st, 15) };
         for (int i = 0; i < 3; i++) {
             x.has[i] = sqlite3_column_type(st, 6 + i) != SQLITE_NULL;
             x.amount[i] = sqlite3_column_int64(st, 6 + i);

@@ -190,8 +190,10 @@ static int rejected(struct ledger *lg, const struct outbox_row *r,
              (long long)r->id, r->method, r->path, a->message ? a->message : "");
     snprintf(action, sizeof action, "Fix the cause in Xero (or in the mapping, then run post "
              "again), then `settlebook outbox retry %lld`.", (long long)r->id);
+    /* the row's month: the cost-of-goods journal, items and accruals belong to no settlement */
     struct exception_row x = { .kind = "XERO_REJECTED", .severity = "error",
-                               .settlement_id = r->settlement_id, .explanation = expl,
+                               .settlement_id = r->settlement_id, .month = r->month,
+                               .explanation = expl,
                                .action = action };
     return exception_add(lg, "xero", &x, e);
 }

@@ -51,11 +51,12 @@ done:
     return rc;
 }
 
-static int mismatch(struct exception_batch *b, const struct accrual *a, const char *why,
-                    struct err *e)
+static int mismatch(struct exception_batch *b, const struct accrual *a, const char *period,
+                    const char *why, struct err *e)
 {
     struct exception_row r = {
         .kind = "CURRENCY_MISMATCH", .severity = "error", .currency = a->currency,
+        .month = period,
         .has_actual = 1, .actual = a->net, .explanation = why,
         .action = "Book these amounts by hand at your rate, or leave them to the settlement "
                   "(set posting.accrue_unsettled to false to stop accruing).",
@@ -122,7 +123,8 @@ static int double_counted(struct ledger *lg, struct err *e)
                  "period lock %s: its lines then go to the next open month, where the reversal "
                  "is), or correct %s in Xero.", p, p, p);
         struct exception_row r = { .kind = "POSTED_DOCUMENT_CHANGED", .severity = "error",
-                                   .has_actual = 1, .actual = sqlite3_column_int64(st, 2),
+                                   .month = p, .has_actual = 1,
+                                   .actual = sqlite3_column_int64(st, 2),
                                    .explanation = expl, .action = action };
         if (exception_batch_add(b, &r, e) < 0)
             goto done;
@@ -163,7 +165,7 @@ int post_accruals(struct ledger *lg, const struct config *cfg, const char *perio
         struct xero_reqs reqs = {0};
         int r = xero_render_accrual(&v[i], &reqs, e);
         if (r == 0 && reqs.blocked[0])
-            r = mismatch(b, &v[i], reqs.blocked, e);
+            r = mismatch(b, &v[i], period, reqs.blocked, e);
         else if (r == 0)
             r = put(lg, v[i].id, &reqs, out, e);
         xero_reqs_free(&reqs);

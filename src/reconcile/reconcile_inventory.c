@@ -3,8 +3,11 @@
  * days after: a warning once the settlements reach past those 60 days, info while they are
  * still open), UNITS_NOT_SETTLED (units shipped against units settled) and
  * INVENTORY_MISMATCH (Amazon's ending balance against a tracked Xero Item's quantity on
- * hand). Ledger-wide, whatever the period, so every month's run agrees on these rows (they
- * carry no settlement). Reads only. */
+ * hand). Each row belongs to no settlement but to a month of the inventory ledger (the month
+ * of the lost units, of the shipments, the latest month of the compared balance): a period's
+ * run raises its own month's rows only (every month's without a period), so September's
+ * close is never held back by October's inventory, and each month's run agrees on its own
+ * rows. Reads only. */
 #include "reconcile_int.h"
 
 #include <stdio.h>
@@ -31,7 +34,7 @@ static const char REIMBURSE[] =
     "'-01' AND r.posted < date(l.month || '-01', '+1 month', '+60 days')), "
     COST_AT_END("l.msku", "l.month") ", date(l.month || '-01', '+1 month', '+59 days'), "
     "(SELECT substr(max(end_utc), 1, 10) FROM settlement) >= date(l.month || '-01', '+1 month', "
-    "'+60 days') FROM lost l WHERE ?1 = ?1 ORDER BY 1, 2";
+    "'+60 days') FROM lost l WHERE ?1 = '' OR l.month = ?1 ORDER BY 1, 2";
 
 static int reimburse_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
 {
@@ -65,6 +68,7 @@ static int reimburse_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *
              (long long)due, closed ? "due" : "not reimbursed yet", value, tail);
     struct exception_row r = {
         .kind = "REIMBURSEMENT_DUE", .severity = closed ? "warning" : "info", .sku = sku,
+        .month = month,
         .currency = costed ? cur : NULL, .has_expected = costed, .expected = v,
         .explanation = expl,
         .action = closed ? "Open a case in Seller Central (Help > Get support > Fulfilment by "
@@ -85,7 +89,7 @@ static const char SHIPPED[] =
     "sum(-customer_shipments) AS units FROM " INV_ROWS " GROUP BY 1, 2, 3) "
     "SELECT month, msku, location, units, paid FROM (SELECT s.month, s.msku, s.location, "
     "s.units, p.units AS paid FROM shipped s JOIN inv_settled p ON p.month = s.month AND "
-    "p.msku = s.msku AND p.location = s.location WHERE ?1 = ?1 AND EXISTS (SELECT 1 FROM "
+    "p.msku = s.msku AND p.location = s.location WHERE (?1 = '' OR s.month = ?1) AND EXISTS (SELECT 1 FROM "
     "settlement_line x WHERE x.posted >= s.month || '-01' AND x.posted < date(s.month || "
     "'-01', '+1 month'))) WHERE units != paid ORDER BY 1, 2, 3";
 
@@ -101,7 +105,7 @@ static int shipped_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
              (long long)(settled - shipped));
     struct exception_row r = {
         .kind = "UNITS_NOT_SETTLED", .severity = "info", .sku = sku, .currency = EXCEPTION_UNITS,
-        .has_expected = 1,
+        .month = month, .has_expected = 1,
         .expected = shipped, .has_actual = 1, .actual = settled, .explanation = expl,
         .action = "Usually timing: orders shipped at a month end settle in the next "
                   "settlement. A gap that persists means units shipped and never paid for: "
@@ -118,8 +122,8 @@ static const char TRACKED[] =
     "ON l.msku = i.msku AND l.month = i.month WHERE i.disposition = 'SELLABLE' AND i.last "
     "GROUP BY 1, 2) "
     "SELECT x.key, e.month, e.units, CAST(substr(x.detail, 13) AS INTEGER) FROM xero_ref x JOIN "
-    "ending e ON e.msku = x.key WHERE ?1 = ?1 AND x.kind = 'item' AND x.detail LIKE "
-    "'tracked qty=%' AND CAST(substr(x.detail, 13) AS INTEGER) != e.units ORDER BY 1";
+    "ending e ON e.msku = x.key WHERE (?1 = '' OR e.month = ?1) AND x.kind = 'item' AND "
+    "x.detail LIKE 'tracked qty=%' AND CAST(substr(x.detail, 13) AS INTEGER) != e.units ORDER BY 1";
 
 static int tracked_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
 {
@@ -131,7 +135,7 @@ static int tracked_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
              (long long)xero, (long long)(xero - amazon));
     struct exception_row r = {
         .kind = "INVENTORY_MISMATCH", .severity = "warning", .sku = sku,
-        .currency = EXCEPTION_UNITS, .has_expected = 1,
+        .currency = EXCEPTION_UNITS, .month = month, .has_expected = 1,
         .expected = amazon, .has_actual = 1, .actual = xero, .explanation = expl,
         .action = "Post the missing stock movements (receipts, adjustments for lost or "
                   "damaged units) to the tracked item in Xero, or check stock held outside "

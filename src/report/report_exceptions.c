@@ -1,5 +1,6 @@
 /* report_exceptions — the Exceptions sheet: every exception in scope (those of the
- * settlements touching the period and the ledger-wide ones), errors first, each row filled
+ * settlements touching the period, those of no settlement that belong to the period's month
+ * and the ledger-wide ones: EXCEPTION_SCOPE_SQL), errors first, each row filled
  * by its severity, with its stable id and, for an accepted error, "accepted: <reason>". Reads the exception table only; never runs reconcile. */
 #include "report_int.h"
 

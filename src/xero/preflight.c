@@ -422,11 +422,14 @@ static int same_tenant(struct pf *p, struct err *e)
     return ledger_exec(p->lg, "DELETE FROM xero_ref; DELETE FROM xero_ref_sync;", e);
 }
 
-static int exception(struct pf *p, const char *sid, const char *kind, const char *sku,
-                     const char *expl, const char *action, struct err *e)
+/* month: the outbox month of sid's documents (the cost-of-goods journal, items and accruals
+ * belong to no settlement, only to it) */
+static int exception(struct pf *p, const char *sid, const char *month, const char *kind,
+                     const char *sku, const char *expl, const char *action, struct err *e)
 {
     struct exception_row x = { .kind = kind, .severity = "error", .settlement_id = sid,
-                               .sku = sku, .explanation = expl, .action = action };
+                               .sku = sku, .month = month, .explanation = expl,
+                               .action = action };
     if (exception_add(p->lg, "xero", &x, e) < 0)
         return -1;
     p->out->problems++;
@@ -434,10 +437,14 @@ static int exception(struct pf *p, const char *sid, const char *kind, const char
     return 0;
 }
 
+/* The latest outbox month of the requirement's settlement (see exception()). */
+#define SID_MONTH \
+    "(SELECT max(o.month) FROM outbox o WHERE o.settlement_id = n.settlement_id)"
+
 static const char MISSING[] =
     "SELECT n.settlement_id, n.kind, n.key, n.what, min(n.label), count(DISTINCT n.label), "
-    "r.status, r.detail FROM temp.preflight_need n LEFT JOIN xero_ref r ON r.kind = n.kind "
-    "AND r.key = n.key WHERE n.kind NOT IN ('date', 'contact_new', 'item_created') "
+    "r.status, r.detail, " SID_MONTH " FROM temp.preflight_need n LEFT JOIN xero_ref r ON "
+    "r.kind = n.kind AND r.key = n.key WHERE n.kind NOT IN ('date', 'contact_new', 'item_created') "
     /* a missing contact is no problem when this run creates it, or settlebook did; an item
      * likewise when this run creates it */
     "AND NOT (n.kind = 'contact' AND r.key IS NULL AND (EXISTS (SELECT 1 FROM "
@@ -450,7 +457,8 @@ static const char MISSING[] =
     "'BANK%')) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
 
 static const char LOCKED[] =
-    "SELECT n.settlement_id, n.key, min(n.label), count(DISTINCT n.label), l.lock FROM "
+    "SELECT n.settlement_id, n.key, min(n.label), count(DISTINCT n.label), l.lock, " SID_MONTH
+    " FROM "
     "temp.preflight_need n, (SELECT max(detail) AS lock FROM xero_ref WHERE kind = "
     "'lock_date') l WHERE n.kind = 'date' AND l.lock IS NOT NULL AND n.key <= l.lock "
     "GROUP BY 1, 2 ORDER BY 1, 2";
@@ -524,7 +532,8 @@ static int judge(struct pf *p, char (*sids)[64], size_t n, struct err *e)
                                                           : "",
                  (const char *)sqlite3_column_text(st, 4), sqlite3_column_int(st, 5), expl,
                  sizeof expl, action, sizeof action);
-        rc = exception(p, (const char *)sqlite3_column_text(st, 0), "XERO_REFERENCE_MISSING",
+        rc = exception(p, (const char *)sqlite3_column_text(st, 0),
+                       (const char *)sqlite3_column_text(st, 8), "XERO_REFERENCE_MISSING",
                        !strcmp(kind, "item") ? key : NULL, expl, action, e);
     }
     if (rc == 0 && s != SQLITE_DONE)
@@ -544,7 +553,8 @@ static int judge(struct pf *p, char (*sids)[64], size_t n, struct err *e)
         snprintf(action, sizeof action, "Move the lock date in Xero (Settings > Advanced > "
                  "Lock dates), or lock the month in settlebook so late lines move to an open "
                  "month, then run `settlebook post --live` again.");
-        rc = exception(p, (const char *)sqlite3_column_text(st, 0), "XERO_PERIOD_LOCKED", NULL,
+        rc = exception(p, (const char *)sqlite3_column_text(st, 0),
+                       (const char *)sqlite3_column_text(st, 5), "XERO_PERIOD_LOCKED", NULL,
                        expl, action, e);
     }
     if (rc == 0 && s != SQLITE_DONE)

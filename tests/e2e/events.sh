@@ -120,6 +120,18 @@ eq "November accrual: E, still unsettled at 30 November" "$(doc $P11 ACCRUAL-202
 eq "CURRENCY_MISMATCH for the EUR amounts at every month end" "$(q "SELECT group_concat(scope || ' ' || currency || ' ' || actual_minor, ', ') FROM (SELECT * FROM exception WHERE kind = 'CURRENCY_MISMATCH' ORDER BY scope)")" \
    "accrual-post 2025-09 EUR 2415, accrual-post 2025-10 EUR 2415, accrual-post 2025-11 EUR 2415"
 eq "nothing accrued in EUR (outbox, previews)" "$(q "SELECT count(*) FROM outbox WHERE settlement_id LIKE '%EUR%' OR body LIKE '%EUR%'") $(cat $P9 $P10 $P11 | grep -c EUR)" "0 0"
+# the EUR amounts stay unsettled: each month's accrual raises its own CURRENCY_MISMATCH, which
+# belongs to that month (no settlement holds it) and is listed with that month only
+eq "each month's accrual CURRENCY_MISMATCH is that month's" "$(q "SELECT group_concat(month||':'||scope, ' ') FROM (SELECT * FROM exception WHERE kind='CURRENCY_MISMATCH' ORDER BY month)")" \
+   "2025-09:accrual-post 2025-09 2025-10:accrual-post 2025-10 2025-11:accrual-post 2025-11"
+eq "October lists October's accrual mismatch only" "$("$SB" exceptions --period 2025-10 --json | python3 -c '
+import json, sys; print([x["month"] for x in json.load(sys.stdin) if x["kind"] == "CURRENCY_MISMATCH"])')" "['2025-10']"
+status "November's listing: its own error" 1 "$SB" exceptions --period 2025-11
+# the same ledger before sql/013 (no month): opening it fills in the same months, ids kept
+ids="SELECT group_concat(id||' '||uid||' '||coalesce(month, '-'), '|') FROM (SELECT * FROM exception ORDER BY id)"
+cp settlebook.db old.db && exception_month_undo old.db
+status "a ledger from before months migrates" 1 "$SB" --ledger old.db exceptions --period 2025-11
+eq "accrual exceptions keep their ids and get their months" "$(sqlite3 old.db "$ids")" "$(q "$ids")"
 
 # each amount booked once: over the three months the documents carry exactly the settlement
 # (and what is still owed at the end, November's accrual, which December reverses)

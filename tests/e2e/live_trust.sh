@@ -106,6 +106,12 @@ sb 2 "rejected: XERO_REJECTED cannot be accepted" exceptions accept "$rid" --rea
 contains "rejected: says what to do instead" "$S/.err" "outbox retry"
 sb 0 "rejected: dry run" post
 eq "rejected: the preview marks the rejected settlement's unsent requests" "$(grep -c '"blocked": "XERO_REJECTED: Xero rejected AMZ-11223344551-1' reports/2024-09/xero-preview.json reports/2024-10/xero-preview.json | tr '\n' ' ')" "reports/2024-09/xero-preview.json:1 reports/2024-10/xero-preview.json:2 "
+# the rejection carries its outbox row's month; a ledger from before sql/013 gets the same
+xmonths="select group_concat(id||' '||uid||' '||coalesce(month, '-'), '|') from (select * from exception where scope = 'xero' order by id)"
+eq "rejected: the rejection's month is its outbox row's" "$(sq "select count(*) from exception x join outbox o on x.explanation like '% (outbox row ' || o.id || ',%' where x.kind = 'XERO_REJECTED' and x.month = o.month")" "1"
+cp settlebook.db old.db && exception_month_undo old.db
+sb 1 "rejected: a ledger from before months migrates" --ledger old.db exceptions
+eq "rejected: same ids, same month" "$(sqlite3 old.db "$xmonths")" "$(sq "$xmonths")"
 
 # --- 3. scopes ---------------------------------------------------------------------------------
 scenario scopes summary
@@ -233,6 +239,10 @@ fctl '{"archive_contact": "Amazon.com"}'
 sb 1 "contacts: archived contact" post --live
 contains "contacts: archived named" "$S/.err" "Contact 'Amazon.com' (used by AMZ-3001-1) is ARCHIVED in the Xero organisation"
 eq "contacts: with advice" "$(sq "select count(*) from exception where kind = 'XERO_REFERENCE_MISSING' and action like 'Restore the contact in Xero%'")" "3"
+eq "contacts: each finding has its settlement's outbox month" "$(sq "select count(*) from exception x where kind = 'XERO_REFERENCE_MISSING' and month = (select max(o.month) from outbox o where o.settlement_id = x.settlement_id)")" "3"
+cp settlebook.db old.db && exception_month_undo old.db
+sb 1 "contacts: a ledger from before months migrates" --ledger old.db exceptions
+eq "contacts: same ids, same months" "$(sqlite3 old.db "$xmonths")" "$(sq "$xmonths")"
 eq "contacts: nothing sent, no contact queued" "$(puts) $(sq "select count(*) from outbox where path = '/Contacts'")" "0 0"
 
 # missing accounts are still the user's to create: refused by the preflight
