@@ -52,7 +52,9 @@ struct jv_part {
  * journal resolves them: what the orders posting mode renders document by document. */
 struct jv_amount {
     char order_id[64], transaction_type[64];
-    char date[11];             /* local date of the group's first line (the settlement end when none) */
+    char date[11];             /* local date of the group's first line (the settlement end when
+                                  none); the first day of the journal part it was moved to when
+                                  its month was locked */
     char code[32], tax[32], tname[96], topt[96], category[32], sku[64], description[96];
     int64_t amount;            /* credit positive, as in the settlement */
     int64_t quantity;          /* units on Principal lines */

@@ -162,6 +162,30 @@ static void resolve(const struct journal_view *s, const struct mapping *map, str
     l->sources = sqlite3_column_int64(st, 9);
 }
 
+/* An amount whose month has no journal part was moved out of a locked month when the
+ * journals were built (journal_lock_move: to the next open month, on its first day). The
+ * journals themselves say where it went, whatever is locked now: the first part after its
+ * month, since no part can lie between a locked month and the next open one. Dating the
+ * amount there gives each month's documents exactly that part's lines. */
+static void follow_parts(struct journal_view *s)
+{
+    for (size_t i = 0; i < s->n_amounts; i++) {
+        struct jv_amount *a = &s->amounts[i];
+        const struct jv_part *to = NULL;
+        for (size_t k = 0; k < s->n && !to; k++)
+            if (!strncmp(s->parts[k].month, a->date, 7))
+                to = &s->parts[k];
+        if (to)
+            continue;
+        for (size_t k = 0; k < s->n && !to; k++)
+            if (strncmp(s->parts[k].month, a->date, 7) > 0)
+                to = &s->parts[k];
+        if (!to)
+            to = &s->parts[s->n - 1];   /* cannot happen with consistent journals */
+        snprintf(a->date, sizeof a->date, "%.7s-01", to->month);
+    }
+}
+
 static int load_amounts(struct ledger *lg, struct journal_view *s, const struct mapping *map,
                         struct tz *zone, struct err *e)
 {
@@ -196,6 +220,8 @@ static int load_amounts(struct ledger *lg, struct journal_view *s, const struct 
     sqlite3_finalize(st);
     if (rc == 0 && r != SQLITE_DONE)
         rc = ledger_fail(lg, e, "read settlement amounts");
+    if (rc == 0)
+        follow_parts(s);
     return rc;
 }
 
