@@ -225,26 +225,13 @@ static int load_amounts(struct ledger *lg, struct journal_view *s, const struct 
     return rc;
 }
 
-/* 1 when accounts.bank names no account of the settlement's own currency, so its payout
- * arrives converted in the base currency's account. */
-static int converted(const struct journal_view *s)
-{
-    const struct config *cfg = s->cfg;
-    if (strcmp(s->currency, cfg->base_currency) == 0)
-        return 0;
-    for (size_t i = 0; i < cfg->n_banks; i++)
-        if (strcmp(cfg->banks[i].currency, s->currency) == 0)
-            return 0;
-    return 1;
-}
-
 /* The statement line showing the payout; for a negative settlement nothing arrives. A
  * foreign settlement paid into the base currency's account is found by Amazon's name and
  * the window (its amount is the converted one). */
 static int load_statement(struct ledger *lg, struct journal_view *s, struct err *e)
 {
     sqlite3_stmt *st;
-    int r, base = s->converted = converted(s);
+    int r, base = s->converted = config_bank_converted(s->cfg, s->currency);
     if (s->total <= 0)
         return 0;
     if (ledger_prepare(lg, &st, base ? JOURNAL_STATEMENT_BASE_SQL : JOURNAL_STATEMENT_SQL,

@@ -36,6 +36,7 @@ struct obatch {
 
 struct octx {
     const struct journal_view *s;
+    int64_t rate;            /* xero_statement_rate: on every document and payment; 0 none */
     struct xero_reqs *out;
     struct oline *bill;
     size_t bill_n, bill_cap;
