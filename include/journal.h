@@ -76,6 +76,8 @@ struct journal_view {
     int converted;             /* accounts.bank has no account in the settlement's currency:
                                   the payout arrives converted in the base currency's */
     int64_t statement_base;    /* then the statement line's amount, in the base currency */
+    int rate_frozen;           /* a document of the settlement is (possibly) in Xero without a
+                                  CurrencyRate: its documents keep Xero's daily rate */
     struct {                   /* the previous settlement, same marketplace and currency */
         char id[64];
         int64_t total;

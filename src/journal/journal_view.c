@@ -246,7 +246,19 @@ static int load_statement(struct ledger *lg, struct journal_view *s, struct err 
         s->statement_base = base ? sqlite3_column_int64(st, 1) : 0;
     }
     sqlite3_finalize(st);
-    return r == SQLITE_ROW || r == SQLITE_DONE ? 0 : ledger_fail(lg, e, "find statement line");
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return ledger_fail(lg, e, "find statement line");
+    /* A document sent before the statement showed the rate was converted at Xero's daily
+     * rate; re-rendering it with a rate would change what Xero already holds. */
+    if (ledger_prepare(lg, &st, "SELECT EXISTS (SELECT 1 FROM outbox_posted WHERE "
+                       "settlement_id = ?1 AND path IN ('/Invoices', '/CreditNotes') AND "
+                       "instr(body, '\"CurrencyRate\"') = 0)", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
+    if ((r = sqlite3_step(st)) == SQLITE_ROW)
+        s->rate_frozen = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return r == SQLITE_ROW ? 0 : ledger_fail(lg, e, "read the posted documents");
 }
 
 /* The previous settlement of the chain and this one's "Payable to Amazon" lines: what the

@@ -61,6 +61,11 @@ int64_t xero_statement_rate(const struct journal_view *s)
     return rate;
 }
 
+int64_t xero_document_rate(const struct journal_view *s)
+{
+    return s->rate_frozen ? 0 : xero_statement_rate(s);
+}
+
 void xero_currency_rate(struct jw *w, int64_t rate)
 {
     if (rate > 0)

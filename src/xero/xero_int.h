@@ -19,6 +19,12 @@ const char *xero_bank_account(const struct journal_view *s);
  * and the rollover, reserve and clearing sides leave no currency residue. */
 int64_t xero_statement_rate(const struct journal_view *s);
 
+/* The rate of the settlement's invoices, bills and credit notes: xero_statement_rate, but 0
+ * once one of them is (possibly) in Xero without it (posted before the statement showed the
+ * payout), so what Xero holds never changes; the payments still take the statement's rate
+ * and Xero books the difference as a realised currency gain or loss. */
+int64_t xero_document_rate(const struct journal_view *s);
+
 /* Writes "CurrencyRate" (6 decimals) when rate is set (> 0). */
 void xero_currency_rate(struct jw *w, int64_t rate);
 

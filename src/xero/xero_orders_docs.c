@@ -167,7 +167,7 @@ static void doc_head(struct octx *o, struct jw *w, const char *type, const char 
     jw_kstr(w, numkey, number);
     jw_kstr(w, "Reference", ref);
     jw_kstr(w, "CurrencyCode", o->s->currency);
-    xero_currency_rate(w, o->rate);
+    xero_currency_rate(w, o->doc_rate);
     jw_kstr(w, "Status", o->s->cfg->status);
 }
 
@@ -194,7 +194,7 @@ static int payment(struct octx *o, int kind, const char *month, const char *doc_
     jw_end_obj(&b->w);
     jw_kstr(&b->w, "Date", date);
     jw_kmoney(&b->w, "Amount", amount, o->s->exp);
-    xero_currency_rate(&b->w, o->rate);
+    xero_currency_rate(&b->w, o->pay_rate);
     jw_kstr(&b->w, "Reference", ref);
     jw_end_obj(&b->w);
     return done_doc(o, b, kind, amount, e);

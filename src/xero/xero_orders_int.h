@@ -36,7 +36,8 @@ struct obatch {
 
 struct octx {
     const struct journal_view *s;
-    int64_t rate;            /* xero_statement_rate: on every document and payment; 0 none */
+    int64_t doc_rate;        /* xero_document_rate: on every document; 0 none */
+    int64_t pay_rate;        /* xero_statement_rate: on every payment; 0 none */
     struct xero_reqs *out;
     struct oline *bill;
     size_t bill_n, bill_cap;

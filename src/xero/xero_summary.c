@@ -94,7 +94,7 @@ static int invoice(const struct journal_view *s, const struct jv_part *p, struct
     jw_kstr(&w, "InvoiceNumber", q.doc_number);
     jw_kstr(&w, "Reference", ref);
     jw_kstr(&w, "CurrencyCode", s->currency);
-    xero_currency_rate(&w, xero_statement_rate(s));
+    xero_currency_rate(&w, xero_document_rate(s));
     jw_kstr(&w, "Status", s->cfg->status);
     jw_kstr(&w, "LineAmountTypes", amount_types(p));
     line_items(&w, s, p, bill ? -1 : 1);
