@@ -334,6 +334,38 @@ eq "fx record_payment deposit: no statement rate on the documents" "$(fxcheck ra
 eq "fx record_payment deposit: CURRENCY_MISMATCH stays an error" \
    "$(qq "SELECT severity FROM exception WHERE kind = 'CURRENCY_MISMATCH'")" "error"
 
+# the statement arrives after September was posted live (the usual order: a settlement
+# crossing the month end is paid days into October): September's invoice is in Xero without
+# a rate and stays so; October's invoice keeps Xero's daily rate too (one rule for the
+# settlement's documents), the Payment added beside the posted rows takes the statement's
+# rate, and nothing posted is re-sent or reported as changed
+S="$T/fx-late-statement"
+rm -rf "$S" && mkdir -p "$S" && cd "$S" && "$SB" init >/dev/null 2>&1
+fake_start
+config summary
+python3 - <<'EOF'
+import json
+c = json.load(open("settlebook.json")); c["posting"]["record_payment"] = "statement"
+json.dump(c, open("settlebook.json", "w"), indent=1)
+EOF
+"$SB" ingest "$DE" >/dev/null 2>&1
+sb 0 "fx late statement: September posted live" post --period 2025-09 --live
+eq "fx late statement: September's invoice confirmed, without a rate" \
+   "$(sq "select state || ' ' || instr(body, 'CurrencyRate') from outbox where month = '2025-09' and path = '/Invoices'")" "confirmed 0"
+"$SB" ingest "$T/usd-bank-de.csv" >/dev/null 2>&1
+sb 0 "fx late statement: October after the statement" post --period 2025-10
+eq "fx late statement: nothing reported as changed" "$(sq "select count(*) from exception where kind = 'POSTED_DOCUMENT_CHANGED'")" "0"
+eq "fx late statement: September's row kept as sent" "$(sq "select count(*) || ' ' || min(state) from outbox where month = '2025-09'")" "1 confirmed"
+eq "fx late statement: October's invoice without a rate, the Payment with the statement's" \
+   "$(python3 -c 'import json; from decimal import Decimal as D; d=json.load(open("reports/2025-10/xero-preview.json"), parse_float=D)
+for r in d["requests"]:
+    for x in r["body"].get("Invoices", []) + r["body"].get("Payments", []): print(r["path"], x.get("Date"), x.get("CurrencyRate"))' | tr '\n' ' ')" \
+   "/Invoices 2025-10-09 None /Payments 2025-10-13 0.857965 "
+sb 0 "fx late statement: October posted live" post --period 2025-10 --live
+eq "fx late statement: Xero got 2 invoices and 1 payment, each once" "$(grep -c '"path": "/api.xro/2.0/Invoices"' requests.jsonl) $(grep -c '"path": "/api.xro/2.0/Payments"' requests.jsonl)" "2 1"
+once "fx late statement"
+fake_stop
+
 # --- 6. no bank account on a document line ----------------------------------------------------
 for mode in summary orders journal; do
   fresh "nobank-$mode" "$mode" 'c["posting"]["record_payment"] = "deposit"'
