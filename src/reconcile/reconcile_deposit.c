@@ -170,9 +170,10 @@ static int converted_rate(const struct config *cfg, const char *cur, int64_t tot
         strcmp(bcur, cfg->base_currency) != 0 || !config_bank_converted(cfg, cur) ||
         money_rate(total, money_exponent(cur), bank, money_exponent(bcur), &rate) < 0)
         return 0;
-    snprintf(expl, ecap, "The %s payout of %s arrived converted as %s: every document and "
-             "payment of the settlement carries the bank statement's rate, CurrencyRate %s "
-             "(%s per %s), so Xero books exactly what arrived.", cur,
+    snprintf(expl, ecap, "The %s payout of %s arrived converted as %s: settlebook posts "
+             "the settlement at the bank statement's rate, CurrencyRate %s (%s per %s), on its "
+             "payments, so Xero books exactly what arrived, and on its documents unless one "
+             "was sent to Xero before the statement showed the payout.", cur,
              reconcile_amount(a, total, cur), reconcile_amount(b, bank, bcur),
              money_format(r, rate, 6), cur, bcur);
     snprintf(action, acap, "Nothing to do; add a %s bank account to accounts.bank if the payout "

@@ -37,7 +37,7 @@ eq "fee rate in basis points" "$(q "select explanation from exception where kind
 eq "not settled: days from the data" "$(q "select explanation from exception where kind='ORDER_NOT_SETTLED'")" "Order 111-0000020-0000020 (Shipped, purchased 2025-08-06, 30.00 USD) is in no settlement 51 days before the latest settlement end 2025-09-26 (limit 45 days)."
 # 2001's EUR payout arrived converted in the USD account: with the default config settlebook
 # posts it at the statement's rate (info); the error is for what it cannot post (below)
-eq "EUR amounts formatted" "$(q "select explanation from exception where settlement_id='2001'")" "The EUR payout of 50.00 EUR arrived converted as 54.10 USD: every document and payment of the settlement carries the bank statement's rate, CurrencyRate 0.924214 (EUR per USD), so Xero books exactly what arrived."
+eq "EUR amounts formatted" "$(q "select explanation from exception where settlement_id='2001'")" "The EUR payout of 50.00 EUR arrived converted as 54.10 USD: settlebook posts the settlement at the bank statement's rate, CurrencyRate 0.924214 (EUR per USD), on its payments, so Xero books exactly what arrived, and on its documents unless one was sent to Xero before the statement showed the payout."
 eq "every row explained" "$(q "select count(*) from exception where explanation='' or action=''")" "0"
 
 # A rerun changes nothing: same rows, same ids, no run row, no audit entry. So do runs of one
