@@ -45,7 +45,8 @@ struct octx {
     size_t liq_n, liq_cap;
     struct obatch batches[32];
     size_t nb;
-    struct { char code[32]; int64_t amount; } acct[64];  /* per-account totals rendered */
+    struct { char month[8], code[32]; int64_t amount; } acct[256];  /* rendered per month
+                                                                        and account */
     size_t nacct;
     struct xero_reqs staged[K_COUNT];  /* closed requests per kind, sent in kind order */
 };
