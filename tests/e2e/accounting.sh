@@ -320,6 +320,16 @@ eq "fx one rate orders: clearing (615) and the rollover (617) leave no residue" 
 "$SB" reconcile >/dev/null 2>&1
 eq "fx one rate orders: CURRENCY_MISMATCH is info, naming the rate and its source" \
    "$(qq "SELECT severity || ' ' || (explanation LIKE '%262.40 USD%CurrencyRate 0.857965 (EUR per USD)%') FROM exception WHERE kind = 'CURRENCY_MISMATCH'")" "info 1"
+"$SB" report --period 2025-10 -o fx.xlsx >/dev/null 2>&1
+eq "fx one rate orders: the workbook's Summary says the deposit matched, converted" \
+   "$(/usr/bin/python3 - <<'EOF'
+import openpyxl
+rows = list(openpyxl.load_workbook("fx.xlsx")["Summary"].iter_rows(values_only=True))
+h = next(i for i, r in enumerate(rows) if "Deposit matched" in r)
+col = rows[h].index("Deposit matched")
+print(" ".join(str(r[col]) for r in rows[h + 1:] if r[0] == "90221426223"))
+EOF
+)" "Yes: converted"
 fresh fx-journal journal ''
 "$SB" ingest "$DE" "$T/usd-bank-de.csv" >/dev/null 2>&1
 "$SB" post >/dev/null 2>&1
