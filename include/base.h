@@ -99,6 +99,12 @@ char *money_format(char *buf, money_t v, int exp);
 /* *acc += v; -1 with ERR_INPUT on overflow. */
 int money_add(money_t *acc, money_t v, struct err *e);
 
+/* The exchange rate Xero calls CurrencyRate (units of the foreign currency per unit of the
+ * base currency) of amount (exp decimals) received as base (base_exp decimals), in
+ * millionths, rounded half up: amount 1009.64 EUR received as 1100.00 USD gives 917855
+ * (0.917855). -1 when either amount is not positive or the arithmetic would overflow. */
+int money_rate(money_t amount, int exp, money_t base, int base_exp, int64_t *out);
+
 /* dates — calendar arithmetic and the date formats Amazon and banks write, without the C
  * library's time zone or locale machinery (results never depend on TZ or LC_*). */
 

@@ -120,6 +120,11 @@ int config_account_role(const char *name);
  * base currency's entry, else the map's first), or the single code. Never NULL. */
 const char *config_bank_account(const struct config *cfg, const char *currency);
 
+/* 1 when a payout in currency arrives converted: it is not the base currency and
+ * accounts.bank names no account of its own for it, so it is paid into the base currency's
+ * account. */
+int config_bank_converted(const struct config *cfg, const char *currency);
+
 /* The marketplace entry for name, or the first one ("default") when none matches. */
 const struct config_marketplace *config_marketplace(const struct config *cfg, const char *name);
 

@@ -52,7 +52,9 @@ struct jv_part {
  * journal resolves them: what the orders posting mode renders document by document. */
 struct jv_amount {
     char order_id[64], transaction_type[64];
-    char date[11];             /* local date of the group's first line (the settlement end when none) */
+    char date[11];             /* local date of the group's first line (the settlement end when
+                                  none); the first day of the journal part it was moved to when
+                                  its month was locked */
     char code[32], tax[32], tname[96], topt[96], category[32], sku[64], description[96];
     int64_t amount;            /* credit positive, as in the settlement */
     int64_t quantity;          /* units on Principal lines */
@@ -74,6 +76,8 @@ struct journal_view {
     int converted;             /* accounts.bank has no account in the settlement's currency:
                                   the payout arrives converted in the base currency's */
     int64_t statement_base;    /* then the statement line's amount, in the base currency */
+    int rate_frozen;           /* a document of the settlement is (possibly) in Xero without a
+                                  CurrencyRate: its documents keep Xero's daily rate */
     struct {                   /* the previous settlement, same marketplace and currency */
         char id[64];
         int64_t total;

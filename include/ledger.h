@@ -162,9 +162,15 @@ void outbox_key(const char *settlement_id, int seq, const char *body, char out[7
 int outbox_compare(struct ledger *lg, const char *sid, const struct outbox_new *v, size_t n,
                    int *same, int *posted, struct err *e);
 
-/* Replaces the settlement's rows, none of which exists in Xero (pending rows, and dead rows
- * Xero rejected whole, whose rejection goes to the audit log and whose XERO_REJECTED
- * exceptions are cleared), by v. Inside the caller's transaction. */
+/* *kept = 1 when every row of the settlement of which something may exist in Xero (view
+ * outbox_posted) is in v unchanged: same seq, body and month. Read-only. */
+int outbox_posted_kept(struct ledger *lg, const char *sid, const struct outbox_new *v,
+                       size_t n, int *kept, struct err *e);
+
+/* Replaces the settlement's rows of which nothing exists in Xero (pending rows, and dead
+ * rows Xero rejected whole, whose rejection goes to the audit log and whose XERO_REJECTED
+ * exceptions are cleared) by v, less the rows of v already posted (outbox_posted_kept: the
+ * same seq holds them unchanged). Inside the caller's transaction. */
 int outbox_replace_unposted(struct ledger *lg, const char *sid, const struct outbox_new *v,
                             size_t n, struct err *e);
 

@@ -187,3 +187,22 @@ int money_add(money_t *acc, money_t v, struct err *e)
         return err_set(e, ERR_INPUT, "sum of amounts overflows 64-bit minor units");
     return 0;
 }
+
+int money_rate(money_t amount, int exp, money_t base, int base_exp, int64_t *out)
+{
+    int64_t num = amount, den = base;
+    int shift;
+    if (den <= 0 || num <= 0 || exp < 0 || base_exp < 0)
+        return -1;
+    /* rate = (amount / 10^exp) / (base / 10^base_exp), kept with 6 decimals */
+    for (shift = 6 + base_exp - exp; shift > 0; shift--)
+        if (__builtin_mul_overflow(num, (int64_t)10, &num))
+            return -1;
+    for (; shift < 0; shift++)
+        if (__builtin_mul_overflow(den, (int64_t)10, &den))
+            return -1;
+    if (__builtin_mul_overflow(num, (int64_t)2, &num) || __builtin_add_overflow(num, den, &num))
+        return -1;
+    *out = num / (2 * den);
+    return *out > 0 ? 0 : -1;
+}

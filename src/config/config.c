@@ -131,6 +131,16 @@ const char *config_bank_account(const struct config *c, const char *currency)
     return c->accounts[ACCT_BANK];
 }
 
+int config_bank_converted(const struct config *c, const char *currency)
+{
+    if (strcmp(currency, c->base_currency) == 0)
+        return 0;
+    for (size_t i = 0; i < c->n_banks; i++)
+        if (strcmp(c->banks[i].currency, currency) == 0)
+            return 0;
+    return 1;
+}
+
 static int load_accounts(struct config *c, json_t *o, const char *path, struct err *e)
 {
     const char *k;

@@ -162,6 +162,30 @@ static void resolve(const struct journal_view *s, const struct mapping *map, str
     l->sources = sqlite3_column_int64(st, 9);
 }
 
+/* An amount whose month has no journal part was moved out of a locked month when the
+ * journals were built (journal_lock_move: to the next open month, on its first day). The
+ * journals themselves say where it went, whatever is locked now: the first part after its
+ * month, since no part can lie between a locked month and the next open one. Dating the
+ * amount there gives each month's documents exactly that part's lines. */
+static void follow_parts(struct journal_view *s)
+{
+    for (size_t i = 0; i < s->n_amounts; i++) {
+        struct jv_amount *a = &s->amounts[i];
+        const struct jv_part *to = NULL;
+        for (size_t k = 0; k < s->n && !to; k++)
+            if (!strncmp(s->parts[k].month, a->date, 7))
+                to = &s->parts[k];
+        if (to)
+            continue;
+        for (size_t k = 0; k < s->n && !to; k++)
+            if (strncmp(s->parts[k].month, a->date, 7) > 0)
+                to = &s->parts[k];
+        if (!to)
+            to = &s->parts[s->n - 1];   /* cannot happen with consistent journals */
+        snprintf(a->date, sizeof a->date, "%.7s-01", to->month);
+    }
+}
+
 static int load_amounts(struct ledger *lg, struct journal_view *s, const struct mapping *map,
                         struct tz *zone, struct err *e)
 {
@@ -196,20 +220,9 @@ static int load_amounts(struct ledger *lg, struct journal_view *s, const struct 
     sqlite3_finalize(st);
     if (rc == 0 && r != SQLITE_DONE)
         rc = ledger_fail(lg, e, "read settlement amounts");
+    if (rc == 0)
+        follow_parts(s);
     return rc;
-}
-
-/* 1 when accounts.bank names no account of the settlement's own currency, so its payout
- * arrives converted in the base currency's account. */
-static int converted(const struct journal_view *s)
-{
-    const struct config *cfg = s->cfg;
-    if (strcmp(s->currency, cfg->base_currency) == 0)
-        return 0;
-    for (size_t i = 0; i < cfg->n_banks; i++)
-        if (strcmp(cfg->banks[i].currency, s->currency) == 0)
-            return 0;
-    return 1;
 }
 
 /* The statement line showing the payout; for a negative settlement nothing arrives. A
@@ -218,7 +231,7 @@ static int converted(const struct journal_view *s)
 static int load_statement(struct ledger *lg, struct journal_view *s, struct err *e)
 {
     sqlite3_stmt *st;
-    int r, base = s->converted = converted(s);
+    int r, base = s->converted = config_bank_converted(s->cfg, s->currency);
     if (s->total <= 0)
         return 0;
     if (ledger_prepare(lg, &st, base ? JOURNAL_STATEMENT_BASE_SQL : JOURNAL_STATEMENT_SQL,
@@ -233,7 +246,19 @@ static int load_statement(struct ledger *lg, struct journal_view *s, struct err 
         s->statement_base = base ? sqlite3_column_int64(st, 1) : 0;
     }
     sqlite3_finalize(st);
-    return r == SQLITE_ROW || r == SQLITE_DONE ? 0 : ledger_fail(lg, e, "find statement line");
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return ledger_fail(lg, e, "find statement line");
+    /* A document sent before the statement showed the rate was converted at Xero's daily
+     * rate; re-rendering it with a rate would change what Xero already holds. */
+    if (ledger_prepare(lg, &st, "SELECT EXISTS (SELECT 1 FROM outbox_posted WHERE "
+                       "settlement_id = ?1 AND path IN ('/Invoices', '/CreditNotes') AND "
+                       "instr(body, '\"CurrencyRate\"') = 0)", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
+    if ((r = sqlite3_step(st)) == SQLITE_ROW)
+        s->rate_frozen = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return r == SQLITE_ROW ? 0 : ledger_fail(lg, e, "read the posted documents");
 }
 
 /* The previous settlement of the chain and this one's "Payable to Amazon" lines: what the

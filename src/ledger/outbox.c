@@ -375,17 +375,63 @@ int outbox_compare(struct ledger *lg, const char *sid, const struct outbox_new *
     return 0;
 }
 
-static int insert_rows(struct ledger *lg, const struct outbox_new *v, size_t n, struct err *e)
+int outbox_posted_kept(struct ledger *lg, const char *sid, const struct outbox_new *v,
+                       size_t n, int *kept, struct err *e)
 {
     sqlite3_stmt *st;
+    char sha[HASH_HEX_LEN];
+    int s;
+    *kept = 1;
+    if (ledger_prepare(lg, &st, "SELECT seq, body_sha256, month FROM outbox_posted WHERE "
+                       "settlement_id = ? AND state != 'superseded'", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
+    while (*kept && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t i = 0;
+        while (i < n && v[i].seq != sqlite3_column_int(st, 0))
+            i++;
+        if (i < n)
+            hash_hex(v[i].body, strlen(v[i].body), sha);
+        *kept = i < n && strcmp(ledger_text(st, 1), sha) == 0 &&
+                strcmp(ledger_text(st, 2), v[i].month) == 0;
+    }
+    if (*kept && s != SQLITE_DONE) {
+        sqlite3_finalize(st);
+        return ledger_fail(lg, e, "read posted outbox rows");
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* Inserts the rows of v whose seq no row of the settlement holds any more (the posted ones
+ * stay as they are). */
+static int insert_rows(struct ledger *lg, const struct outbox_new *v, size_t n, struct err *e)
+{
+    sqlite3_stmt *st, *held;
     int ok = 1;
+    if (ledger_prepare(lg, &held, "SELECT 1 FROM outbox WHERE settlement_id = ? AND seq = ? "
+                       "AND state != 'superseded'", e) < 0)
+        return -1;
     if (ledger_prepare(lg, &st, "INSERT INTO outbox(settlement_id, month, seq, doc_number, "
                        "method, path, query, idempotency_key, body, body_sha256) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", e) < 0)
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", e) < 0) {
+        sqlite3_finalize(held);
         return -1;
+    }
     for (size_t i = 0; ok && i < n; i++) {
         const struct outbox_new *q = &v[i];
         char key[72], sha[HASH_HEX_LEN];
+        int s;
+        sqlite3_bind_text(held, 1, q->settlement_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(held, 2, q->seq);
+        s = sqlite3_step(held);
+        sqlite3_reset(held);
+        if (s == SQLITE_ROW)
+            continue;
+        if (s != SQLITE_DONE) {
+            ok = 0;
+            break;
+        }
         outbox_key(q->settlement_id, q->seq, q->body, key);
         hash_hex(q->body, strlen(q->body), sha);
         sqlite3_bind_text(st, 1, q->settlement_id, -1, SQLITE_STATIC);
@@ -402,6 +448,7 @@ static int insert_rows(struct ledger *lg, const struct outbox_new *v, size_t n, 
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
+    sqlite3_finalize(held);
     return ok ? 0 : ledger_fail(lg, e, "insert outbox row");
 }
 
@@ -424,7 +471,9 @@ int outbox_replace_unposted(struct ledger *lg, const char *sid, const struct out
     sqlite3_stmt *st;
     int rc = 0, s;
     if (ledger_prepare(lg, &st, "SELECT id, idempotency_key, COALESCE(last_error, '') FROM "
-                       "outbox WHERE settlement_id = ? AND state = 'dead' ORDER BY seq", e) < 0)
+                       "outbox WHERE settlement_id = ?1 AND state = 'dead' AND id NOT IN "
+                       "(SELECT id FROM outbox_posted WHERE settlement_id = ?1) ORDER BY seq",
+                       e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -433,14 +482,29 @@ int outbox_replace_unposted(struct ledger *lg, const char *sid, const struct out
                  "rendering; Xero had rejected it: %s", (long long)sqlite3_column_int64(st, 0),
                  sid, ledger_text(st, 1), ledger_text(st, 2));
         rc = ledger_audit(lg, "xero.replaced", detail, e);
+        /* its rejection goes with it; a posted row's stays */
+        if (rc == 0)
+            rc = clear_rejections(lg, sqlite3_column_int64(st, 0), e);
     }
     sqlite3_finalize(st);
     if (rc == 0 && s != SQLITE_DONE)
         return ledger_fail(lg, e, "read dead outbox rows");
     if (rc < 0 ||
         exec_sid(lg, "DELETE FROM outbox WHERE settlement_id = ?1 AND state IN ('pending', "
-                 "'dead')", sid, e) < 0 ||
-        exception_clear(lg, "xero", "XERO_REJECTED", sid, NULL, e) < 0)
+                 "'dead') AND id NOT IN (SELECT id FROM outbox_posted WHERE settlement_id = ?1)",
+                 sid, e) < 0)
+        return -1;
+    if (ledger_prepare(lg, &st, "SELECT EXISTS (SELECT 1 FROM outbox_posted WHERE "
+                       "settlement_id = ?)", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
+    s = sqlite3_step(st);
+    rc = s == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
+    sqlite3_finalize(st);
+    if (s != SQLITE_ROW)
+        return ledger_fail(lg, e, "read posted outbox rows");
+    /* nothing of the settlement in Xero: no rejection of it stands any more */
+    if (rc && exception_clear(lg, "xero", "XERO_REJECTED", sid, NULL, e) < 0)
         return -1;
     return insert_rows(lg, v, n, e);
 }

@@ -194,11 +194,12 @@ int post_queue(struct ledger *lg, const char *sid, const struct xero_reqs *reqs,
     struct outbox_new *rows = NULL;
     struct contacts *c = calloc(1, sizeof *c);
     size_t nrows = 0;
-    int posted, same, rc = -1;
+    int posted, same, kept = 0, rc = -1;
     if (!c)
         return err_set(e, ERR_NOMEM, "out of memory");
     if (contacts_of(lg, sid, reqs, c, e) < 0 || as_rows(sid, reqs, c, &rows, &nrows, e) < 0 ||
-        outbox_compare(lg, sid, rows, nrows, &same, &posted, e) < 0)
+        outbox_compare(lg, sid, rows, nrows, &same, &posted, e) < 0 ||
+        (posted && outbox_posted_kept(lg, sid, rows, nrows, &kept, e) < 0))
         goto done;
     out->requests += (int64_t)nrows;
     for (size_t i = 0; i < reqs->n; i++)
@@ -208,13 +209,16 @@ int post_queue(struct ledger *lg, const char *sid, const struct xero_reqs *reqs,
         /* back to what was sent: an earlier difference is resolved */
         if (exception_clear(lg, "post", "POSTED_DOCUMENT_CHANGED", sid, NULL, e) < 0)
             goto done;
-    } else if (posted) {
+    } else if (posted && !kept) {
+        /* what Xero (possibly) holds would change: never re-sent; a row only added or
+         * changed beside the posted ones (the payout once the statement shows it) is not */
         out->conflicts++;
         if (conflict(lg, sid, e) < 0)
             goto done;
     } else {
         out->written++;
-        if (outbox_replace_unposted(lg, sid, rows, nrows, e) < 0)
+        if (outbox_replace_unposted(lg, sid, rows, nrows, e) < 0 ||
+            (posted && exception_clear(lg, "post", "POSTED_DOCUMENT_CHANGED", sid, NULL, e) < 0))
             goto done;
     }
     rc = 0;

@@ -155,6 +155,32 @@ static int pass(struct reconcile_ctx *c, struct deposits *d, const char *sql, co
     return 0;
 }
 
+/* A payout that arrived converted into the base currency's account, where settlebook posts
+ * it (summary or orders mode, record_payment statement, no bank account of its own currency):
+ * every document and payment of the settlement then carries the statement's rate
+ * (xero_statement_rate), so nothing is left to convert by hand. Says so (info) and returns
+ * 1; 0 when settlebook cannot post it that way. */
+static int converted_rate(const struct config *cfg, const char *cur, int64_t total,
+                          const char *bcur, int64_t bank, char *expl, size_t ecap, char *action,
+                          size_t acap)
+{
+    char a[RECONCILE_AMOUNT_MAX], b[RECONCILE_AMOUNT_MAX], r[MONEY_FMT_MAX];
+    int64_t rate;
+    if (cfg->mode == POST_JOURNAL || cfg->record_payment != PAY_STATEMENT ||
+        strcmp(bcur, cfg->base_currency) != 0 || !config_bank_converted(cfg, cur) ||
+        money_rate(total, money_exponent(cur), bank, money_exponent(bcur), &rate) < 0)
+        return 0;
+    snprintf(expl, ecap, "The %s payout of %s arrived converted as %s: settlebook posts "
+             "the settlement at the bank statement's rate, CurrencyRate %s (%s per %s), on its "
+             "payments, so Xero books exactly what arrived, and on its documents unless one "
+             "was sent to Xero before the statement showed the payout.", cur,
+             reconcile_amount(a, total, cur), reconcile_amount(b, bank, bcur),
+             money_format(r, rate, 6), cur, bcur);
+    snprintf(action, acap, "Nothing to do; add a %s bank account to accounts.bank if the payout "
+             "should arrive in %s.", cur, cur);
+    return 1;
+}
+
 static int emit_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
 {
     const char *sid = reconcile_str(st, 0), *cur = reconcile_str(st, 1);
@@ -186,13 +212,21 @@ static int emit_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
                  "if it is wrong.");
     } else if (how) {
         r.kind = "CURRENCY_MISMATCH";
+        if (converted_rate(c->cfg, cur, total, bcur, bank, expl, sizeof expl, action,
+                           sizeof action)) {
+            r.severity = "info";
+            return reconcile_emit(c, &r, e);
+        }
         r.severity = "error";
         snprintf(expl, sizeof expl, "The settlement is in %s (total %s) but the Amazon bank "
                  "line near its deposit date is %s on %s: the payout was converted.", cur,
                  reconcile_amount(a, total, cur), reconcile_amount(b, bank, bcur), bdate);
-        snprintf(action, sizeof action, "Book the conversion (a %s clearing account or the "
-                 "exchange difference) by hand, or fix bank.currency if the statement is in %s.",
-                 cur, cur);
+        snprintf(action, sizeof action, "%s", c->cfg->mode == POST_JOURNAL
+                 ? "Journal mode posts manual journals, which Xero books in the base currency "
+                   "only: post this settlement in summary or orders mode, or book it by hand."
+                 : "Set posting.record_payment to statement so every document carries the "
+                   "statement's rate, or book the conversion by hand; fix bank.currency if the "
+                   "statement is really in the settlement's currency.");
     } else if (covered) {
         r.kind = "DEPOSIT_NOT_FOUND";
         r.severity = "error";

@@ -35,6 +35,8 @@ static const char *const legend[][2] = {
     { "Deposit matched", NULL },
     { "Yes", "a bank statement line pays the reported total within 1 day before to 5 days "
              "after the deposit date" },
+    { "Yes: converted", "the payout arrived converted into the base currency's account; its "
+                        "documents and payment are posted at the statement's rate" },
     { "No: ...", "the statement covers the date but no line pays the total (amount differs, "
                  "not found, or another currency): see Exceptions" },
     { "Not checked", "no bank statement in the settlement's currency covers the deposit date" },
@@ -69,7 +71,8 @@ static void write_legend(struct report_sheet *s, int totals_written)
 static const char ROWS[] =
     "SELECT s.settlement_id, s.marketplace, s.currency, s.start_utc, s.end_utc, "
     "s.deposit_utc, s.total_minor, s.lines_sum_minor, "
-    "(SELECT group_concat(kind, ' ') FROM (SELECT DISTINCT x.kind FROM exception x WHERE "
+    "(SELECT group_concat(kind, ' ') FROM (SELECT DISTINCT x.kind || CASE WHEN x.severity "
+    "  = 'info' THEN '(info)' ELSE '' END AS kind FROM exception x WHERE "
     "  x.settlement_id = s.settlement_id AND x.kind IN ('DEPOSIT_NOT_FOUND', "
     "  'DEPOSIT_AMOUNT_MISMATCH', 'DEPOSIT_NOT_CHECKED', 'CURRENCY_MISMATCH') ORDER BY 1)), "
     "EXISTS (SELECT 1 FROM bank_line b WHERE b.currency = s.currency), "
@@ -93,6 +96,9 @@ static const char *deposit_text(const char *kinds, int has_bank, money_t total)
 {
     if (total == 0)
         return "n/a (nothing paid)";
+    /* info: the payout arrived converted and is posted at the statement's rate */
+    if (strstr(kinds, "CURRENCY_MISMATCH(info)"))
+        return "Yes: converted";
     if (strstr(kinds, "CURRENCY_MISMATCH"))
         return "No: currency differs";
     if (strstr(kinds, "DEPOSIT_AMOUNT_MISMATCH"))

@@ -51,22 +51,25 @@ const char *xero_bank_account(const struct journal_view *s)
     return config_bank_account(s->cfg, s->currency);
 }
 
-int xero_currency_rate(const struct journal_view *s, int64_t *out)
+int64_t xero_statement_rate(const struct journal_view *s)
 {
-    int eb = money_exponent(s->cfg->base_currency), shift;
-    int64_t num = s->total, den = s->statement_base;
-    if (den <= 0 || num <= 0 || eb < 0)
-        return -1;
-    /* rate = (total / 10^exp) / (base / 10^eb), kept with 6 decimals */
-    for (shift = 6 + eb - s->exp; shift > 0; shift--)
-        if (__builtin_mul_overflow(num, (int64_t)10, &num))
-            return -1;
-    for (; shift < 0; shift++)
-        den *= 10; /* a base currency with fewer decimals than 6 less: never overflows here */
-    if (__builtin_mul_overflow(num, (int64_t)2, &num) || __builtin_add_overflow(num, den, &num))
-        return -1;
-    *out = num / (2 * den);
-    return *out > 0 ? 0 : -1;
+    int64_t rate;
+    if (s->cfg->record_payment != PAY_STATEMENT || !s->converted ||
+        money_rate(s->total, s->exp, s->statement_base, money_exponent(s->cfg->base_currency),
+                   &rate) < 0)
+        return 0;
+    return rate;
+}
+
+int64_t xero_document_rate(const struct journal_view *s)
+{
+    return s->rate_frozen ? 0 : xero_statement_rate(s);
+}
+
+void xero_currency_rate(struct jw *w, int64_t rate)
+{
+    if (rate > 0)
+        jw_kmoney(w, "CurrencyRate", rate, 6);
 }
 
 void xero_tracking(struct jw *w, const char *name, const char *option)

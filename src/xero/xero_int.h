@@ -11,10 +11,22 @@ void xero_doc_number(const struct journal_view *s, int part, char *out, size_t c
 /* The bank account of the settlement's currency (config_bank_account). */
 const char *xero_bank_account(const struct journal_view *s);
 
-/* Xero's CurrencyRate (settlement currency per unit of base currency, 6 decimals) of a
- * payout that the bank statement shows converted: the settlement total over the statement
- * amount. -1 when there is none. */
-int xero_currency_rate(const struct journal_view *s, int64_t *out);
+/* The settlement's CurrencyRate in millionths (settlement currency per unit of base
+ * currency, money_rate): the settlement total over the statement amount, when the payout
+ * is recorded from the statement (record_payment statement) and the statement shows it
+ * converted into the base currency's account; 0 otherwise. Every document and payment of
+ * the settlement carries it, so Xero converts them all at the one rate that really applied
+ * and the rollover, reserve and clearing sides leave no currency residue. */
+int64_t xero_statement_rate(const struct journal_view *s);
+
+/* The rate of the settlement's invoices, bills and credit notes: xero_statement_rate, but 0
+ * once one of them is (possibly) in Xero without it (posted before the statement showed the
+ * payout), so what Xero holds never changes; the payments still take the statement's rate
+ * and Xero books the difference as a realised currency gain or loss. */
+int64_t xero_document_rate(const struct journal_view *s);
+
+/* Writes "CurrencyRate" (6 decimals) when rate is set (> 0). */
+void xero_currency_rate(struct jw *w, int64_t rate);
 
 /* Writes a LineItems/JournalLines "Tracking" array when name and option are both set. */
 void xero_tracking(struct jw *w, const char *name, const char *option);

@@ -146,6 +146,8 @@ int xero_render_orders(const struct journal_view *s, struct xero_reqs *out, stru
     memset(&o, 0, sizeof o);
     o.s = s;
     o.out = out;
+    o.doc_rate = xero_document_rate(s);
+    o.pay_rate = xero_statement_rate(s);
     if (collect(&o, e) < 0 || xero_orders_finish(&o, e) < 0 || xero_orders_check(&o, e) < 0)
         goto done;
     rc = 0;

@@ -24,15 +24,19 @@ void xero_order_reset(struct order *o)
     memset(o, 0, sizeof *o);
 }
 
-static int acct_add(struct octx *o, const char *code, int64_t credit, struct err *e)
+/* Adds credit to account code of month (the first 7 characters of a date). */
+static int acct_add(struct octx *o, const char *month, const char *code, int64_t credit,
+                    struct err *e)
 {
     for (size_t i = 0; i < o->nacct; i++)
-        if (strcmp(o->acct[i].code, code) == 0) {
+        if (strncmp(o->acct[i].month, month, 7) == 0 && strcmp(o->acct[i].code, code) == 0) {
             o->acct[i].amount += credit;
             return 0;
         }
     if (o->nacct == sizeof o->acct / sizeof o->acct[0])
-        return err_set(e, ERR_INTERNAL, "more than 64 accounts in one settlement");
+        return err_set(e, ERR_INTERNAL, "more than %zu accounts and months in one settlement",
+                       sizeof o->acct / sizeof o->acct[0]);
+    snprintf(o->acct[o->nacct].month, sizeof o->acct[0].month, "%.7s", month);
     snprintf(o->acct[o->nacct].code, sizeof o->acct[0].code, "%s", code);
     o->acct[o->nacct++].amount = credit;
     return 0;
@@ -122,7 +126,7 @@ static int items(struct octx *o, struct jw *w, const struct oline *v, size_t n, 
         char desc[192];
         if (l->amount == 0)
             continue;
-        if (acct_add(o, l->code, l->amount, e) < 0)
+        if (acct_add(o, l->date, l->code, l->amount, e) < 0)
             return -1;
         int per_unit = strcmp(l->description, "Principal") == 0 && l->sku[0] && q > 0 &&
                        amt % q == 0;
@@ -171,6 +175,7 @@ static void doc_head(struct octx *o, struct jw *w, const char *type, const char 
     jw_kstr(w, numkey, number);
     jw_kstr(w, "Reference", ref);
     jw_kstr(w, "CurrencyCode", o->s->currency);
+    xero_currency_rate(w, o->doc_rate);
     jw_kstr(w, "Status", o->s->cfg->status);
 }
 
@@ -197,6 +202,7 @@ static int payment(struct octx *o, int kind, const char *month, const char *doc_
     jw_end_obj(&b->w);
     jw_kstr(&b->w, "Date", date);
     jw_kmoney(&b->w, "Amount", amount, o->s->exp);
+    xero_currency_rate(&b->w, o->pay_rate);
     jw_kstr(&b->w, "Reference", ref);
     jw_end_obj(&b->w);
     return done_doc(o, b, kind, amount, e);
@@ -518,8 +524,9 @@ int xero_orders_finish(struct octx *o, struct err *e)
     return 0;
 }
 
-/* The documents must carry, per account, exactly what the journals carry (everything but
- * the carried-forward and clearing sides, which payments and the transfer stand for). */
+/* Each month's documents must carry, per account, exactly what that month's journal part
+ * carries (everything but the carried-forward and clearing sides, which payments and the
+ * payout stand for): the month cut-off, late lines of a locked month included. */
 int xero_orders_check(struct octx *o, struct err *e)
 {
     for (size_t k = 0; k < o->s->n; k++)
@@ -527,14 +534,14 @@ int xero_orders_check(struct octx *o, struct err *e)
             const struct jv_line *l = &o->s->parts[k].lines[i];
             if (!strcmp(l->role, "carried_forward") || !strcmp(l->role, "clearing"))
                 continue;
-            if (acct_add(o, l->code, -l->amount, e) < 0)
+            if (acct_add(o, o->s->parts[k].month, l->code, -l->amount, e) < 0)
                 return -1;
         }
     for (size_t i = 0; i < o->nacct; i++)
         if (o->acct[i].amount != 0)
-            return err_set(e, ERR_INTERNAL, "orders documents differ from the journals on "
-                           "account %s by %lld minor units", o->acct[i].code,
-                           (long long)o->acct[i].amount);
+            return err_set(e, ERR_INTERNAL, "orders documents of %s differ from the journals "
+                           "on account %s by %lld minor units", o->acct[i].month,
+                           o->acct[i].code, (long long)o->acct[i].amount);
     return 0;
 }
 

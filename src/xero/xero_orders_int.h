@@ -36,6 +36,8 @@ struct obatch {
 
 struct octx {
     const struct journal_view *s;
+    int64_t doc_rate;        /* xero_document_rate: on every document; 0 none */
+    int64_t pay_rate;        /* xero_statement_rate: on every payment; 0 none */
     struct xero_reqs *out;
     struct oline *bill;
     size_t bill_n, bill_cap;
@@ -43,7 +45,8 @@ struct octx {
     size_t liq_n, liq_cap;
     struct obatch batches[32];
     size_t nb;
-    struct { char code[32]; int64_t amount; } acct[64];  /* per-account totals rendered */
+    struct { char month[8], code[32]; int64_t amount; } acct[256];  /* rendered per month
+                                                                        and account */
     size_t nacct;
     struct xero_reqs staged[K_COUNT];  /* closed requests per kind, sent in kind order */
 };

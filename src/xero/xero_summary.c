@@ -94,6 +94,7 @@ static int invoice(const struct journal_view *s, const struct jv_part *p, struct
     jw_kstr(&w, "InvoiceNumber", q.doc_number);
     jw_kstr(&w, "Reference", ref);
     jw_kstr(&w, "CurrencyCode", s->currency);
+    xero_currency_rate(&w, xero_document_rate(s));
     jw_kstr(&w, "Status", s->cfg->status);
     jw_kstr(&w, "LineAmountTypes", amount_types(p));
     line_items(&w, s, p, bill ? -1 : 1);
@@ -138,8 +139,7 @@ static int put_payment(const struct journal_view *s, const char *month, const ch
     jw_end_obj(&w);
     jw_kstr(&w, "Date", date);
     jw_kmoney(&w, "Amount", amount, s->exp);
-    if (rate > 0)
-        jw_kmoney(&w, "CurrencyRate", rate, 6);
+    xero_currency_rate(&w, rate);
     jw_kstr(&w, "Reference", ref);
     jw_end_obj(&w);
     jw_end_arr(&w);
@@ -162,7 +162,6 @@ static int payment(const struct journal_view *s, const struct jv_part *p, struct
     const char *bank = xero_bank_account(s);
     const char *date;
     char num[96], ref[96];
-    int64_t rate;
 
     if (total <= 0 || s->cfg->record_payment == PAY_NEVER || !bank ||
         strcmp(s->cfg->status, "AUTHORISED") != 0)
@@ -174,16 +173,17 @@ static int payment(const struct journal_view *s, const struct jv_part *p, struct
         date = p->date;
     /* a payout the statement shows converted into the base currency's account: the
      * CurrencyRate is the statement's, so Xero books exactly the amount that arrived */
-    if (s->cfg->record_payment != PAY_STATEMENT || xero_currency_rate(s, &rate) < 0)
-        rate = 0;
     xero_doc_number(s, p->part, num, sizeof num);
     snprintf(ref, sizeof ref, "Amazon settlement %s deposit", s->id);
-    return put_payment(s, p->month, num, bank, date, total, rate, ref, out, e);
+    return put_payment(s, p->month, num, bank, date, total, xero_statement_rate(s), ref, out,
+                       e);
 }
 
 /* A previous negative settlement that this one carries as "Payable to Amazon": its bill is
  * paid from the clearing account (a non-bank account with payments enabled), dated on the
- * Payable line, which lands on the same account, so the two offset (Link My Books' way). */
+ * Payable line, which lands on the same account, so the two offset (Link My Books' way).
+ * At this settlement's rate, the one its Payable line is converted at, so they offset in the
+ * base currency too (the difference to the bill's own rate is Xero's realised gain). */
 static int chain_payment(const struct journal_view *s, struct xero_reqs *out, struct err *e)
 {
     int64_t amount = -s->payable;
@@ -200,7 +200,7 @@ static int chain_payment(const struct journal_view *s, struct xero_reqs *out, st
     snprintf(num, sizeof num, "AMZ-%s-%d", s->prev.id, s->prev.parts);
     snprintf(ref, sizeof ref, "Payable to Amazon, settlement %s", s->id);
     return put_payment(s, month, num, s->cfg->accounts[ACCT_CLEARING], s->payable_date, amount,
-                       0, ref, out, e);
+                       xero_statement_rate(s), ref, out, e);
 }
 
 int xero_render_summary(const struct journal_view *s, struct xero_reqs *out, struct err *e)

@@ -243,6 +243,139 @@ status "fx own account: post" 0 "$SB" post
 eq "fx own account: no EUR statement, so no Payment into 094 yet, and no rate" \
    "$(docs | grep -c '^/Payments')" "0"
 
+# --- 5b. one rate for every document of a converted payout -----------------------------------
+# the demo's EUR settlement (25.09 to 09.10.2025: two month parts, a reserve released and one
+# held back) paid into the USD account: the statement shows 262.40 USD on 13.10, so every
+# document and payment carries 225.13 / 262.40 = 0.857965, and Xero converts them all alike
+DE="$FX/demo/settlement-de-2025-09.tsv"
+printf '*Date,*Amount,Payee,Description,Reference\n13/10/2025,262.40,Amazon Payments,AMAZON EU SETTLEMENT,\n' >"$T/usd-bank-de.csv"
+# fxcheck rates: "RATE COUNT" per CurrencyRate on the Invoices, CreditNotes and Payments
+# ("none" when absent); fxcheck CODE,...: credit-positive base-currency (USD) sums of those
+# accounts over every document line, payment and bank transaction, each converted at its
+# own CurrencyRate, else at a stand-in daily rate (rounded to the cent per line)
+fxcheck() {
+  python3 - "$1" reports/*/xero-preview.json <<'EOF'
+import json, sys
+from decimal import Decimal, ROUND_HALF_UP
+what, files = sys.argv[1], sys.argv[2:]
+reqs = [r for f in files for r in json.load(open(f), parse_float=Decimal)["requests"]]
+kind = {}
+for r in reqs:
+    for k in ("Invoices", "CreditNotes"):
+        for d in r["body"].get(k, []):
+            kind[d.get("InvoiceNumber") or d.get("CreditNoteNumber")] = d["Type"]
+rates, base = {}, {}
+def conv(a, d):
+    if d.get("CurrencyCode") == "USD":
+        return a
+    # without a CurrencyRate Xero takes its daily rate of the document's date: a stand-in
+    # that differs from day to day
+    r = d.get("CurrencyRate") or Decimal("0.85") + Decimal(int(d["Date"][8:])) / 1000
+    return (a / r).quantize(Decimal("0.01"), ROUND_HALF_UP)
+def add(code, a): base[code] = base.get(code, Decimal(0)) + a
+for r in reqs:
+    for coll, els in r["body"].items():
+        for d in els:
+            if coll in ("Invoices", "CreditNotes", "Payments"):
+                k = str(d.get("CurrencyRate", "none"))
+                rates[k] = rates.get(k, 0) + 1
+            if coll in ("Invoices", "CreditNotes"):
+                sign = 1 if d["Type"] in ("ACCREC", "ACCPAYCREDIT") else -1
+                for l in d["LineItems"]:
+                    add(l["AccountCode"], sign * conv(Decimal(l["LineAmount"]), d))
+            elif coll == "Payments":
+                num = d.get("Invoice") or d.get("CreditNote")
+                num = num.get("InvoiceNumber") or num.get("CreditNoteNumber")
+                # money in (a customer invoice, a supplier credit) debits the paying account
+                add(d["Account"]["Code"], (-1 if kind[num] in ("ACCREC", "ACCPAYCREDIT") else 1)
+                    * conv(Decimal(d["Amount"]), d))
+            elif coll == "BankTransactions":
+                for l in d["LineItems"]:   # RECEIVE: lines credited, the bank debited
+                    add(l["AccountCode"], conv(Decimal(l["LineAmount"]), d))
+                    add(d["BankAccount"]["Code"], -conv(Decimal(l["LineAmount"]), d))
+if what == "rates":
+    print(" ".join("%s %d" % (k, rates[k]) for k in sorted(rates)))
+else:
+    print(" ".join("%s=%s" % (k, base.get(k, Decimal("0.00"))) for k in what.split(",")))
+EOF
+}
+for mode in summary orders; do
+  fresh "fx-one-rate-$mode" "$mode" ''
+  "$SB" ingest "$DE" "$T/usd-bank-de.csv" >/dev/null 2>&1
+  status "fx one rate $mode: post" 0 "$SB" post
+  eq "fx one rate $mode: two months" "$(ls reports | tr '\n' ' ')" "2025-09 2025-10 "
+done
+cd "$T/fx-one-rate-summary"
+eq "fx one rate summary: both parts and the Payment carry the statement's rate" "$(fxcheck rates)" "0.857965 3"
+eq "fx one rate summary: the rollover (617) leaves no residue" "$(fxcheck 617)" "617=0.00"
+eq "fx one rate summary: the Payment books exactly what arrived (262.40 USD)" "$(fxcheck 090)" "090=-262.40"
+cd "$T/fx-one-rate-orders"
+eq "fx one rate orders: every invoice, credit note, bill and payment carries the statement's rate" \
+   "$(fxcheck rates | sed 's/ [0-9]*$//')" "0.857965"
+eq "fx one rate orders: the bank transaction receives 262.40 USD into 090" "$(fxcheck 090)" "090=-262.40"
+# (each payment is converted on its own, so a cent of rounding per payment could remain;
+# here none does)
+eq "fx one rate orders: clearing (615) and the rollover (617) leave no residue" "$(fxcheck 615,617)" "615=0.00 617=0.00"
+# CURRENCY_MISMATCH only where settlebook cannot post the conversion
+"$SB" reconcile >/dev/null 2>&1
+eq "fx one rate orders: CURRENCY_MISMATCH is info, naming the rate and its source" \
+   "$(qq "SELECT severity || ' ' || (explanation LIKE '%262.40 USD%CurrencyRate 0.857965 (EUR per USD)%') FROM exception WHERE kind = 'CURRENCY_MISMATCH'")" "info 1"
+"$SB" report --period 2025-10 -o fx.xlsx >/dev/null 2>&1
+eq "fx one rate orders: the workbook's Summary says the deposit matched, converted" \
+   "$(/usr/bin/python3 - <<'EOF'
+import openpyxl
+rows = list(openpyxl.load_workbook("fx.xlsx")["Summary"].iter_rows(values_only=True))
+h = next(i for i, r in enumerate(rows) if "Deposit matched" in r)
+col = rows[h].index("Deposit matched")
+print(" ".join(str(r[col]) for r in rows[h + 1:] if r[0] == "90221426223"))
+EOF
+)" "Yes: converted"
+fresh fx-journal journal ''
+"$SB" ingest "$DE" "$T/usd-bank-de.csv" >/dev/null 2>&1
+"$SB" post >/dev/null 2>&1
+"$SB" reconcile >/dev/null 2>&1
+eq "fx journal mode: manual journals cannot carry EUR: CURRENCY_MISMATCH stays an error" \
+   "$(qq "SELECT group_concat(scope || ':' || severity, ' ') FROM (SELECT * FROM exception WHERE kind = 'CURRENCY_MISMATCH' ORDER BY scope)")" "post:error reconcile:error"
+fresh fx-deposit summary 'c["posting"]["record_payment"] = "deposit"'
+"$SB" ingest "$DE" "$T/usd-bank-de.csv" >/dev/null 2>&1
+"$SB" post >/dev/null 2>&1
+"$SB" reconcile >/dev/null 2>&1
+eq "fx record_payment deposit: no statement rate on the documents" "$(fxcheck rates)" "none 3"
+eq "fx record_payment deposit: CURRENCY_MISMATCH stays an error" \
+   "$(qq "SELECT severity FROM exception WHERE kind = 'CURRENCY_MISMATCH'")" "error"
+
+# the statement arrives after September was posted live (the usual order: a settlement
+# crossing the month end is paid days into October): September's invoice is in Xero without
+# a rate and stays so; October's invoice keeps Xero's daily rate too (one rule for the
+# settlement's documents), the Payment added beside the posted rows takes the statement's
+# rate, and nothing posted is re-sent or reported as changed
+S="$T/fx-late-statement"
+rm -rf "$S" && mkdir -p "$S" && cd "$S" && "$SB" init >/dev/null 2>&1
+fake_start
+config summary
+python3 - <<'EOF'
+import json
+c = json.load(open("settlebook.json")); c["posting"]["record_payment"] = "statement"
+json.dump(c, open("settlebook.json", "w"), indent=1)
+EOF
+"$SB" ingest "$DE" >/dev/null 2>&1
+sb 0 "fx late statement: September posted live" post --period 2025-09 --live
+eq "fx late statement: September's invoice confirmed, without a rate" \
+   "$(sq "select state || ' ' || instr(body, 'CurrencyRate') from outbox where month = '2025-09' and path = '/Invoices'")" "confirmed 0"
+"$SB" ingest "$T/usd-bank-de.csv" >/dev/null 2>&1
+sb 0 "fx late statement: October after the statement" post --period 2025-10
+eq "fx late statement: nothing reported as changed" "$(sq "select count(*) from exception where kind = 'POSTED_DOCUMENT_CHANGED'")" "0"
+eq "fx late statement: September's row kept as sent" "$(sq "select count(*) || ' ' || min(state) from outbox where month = '2025-09'")" "1 confirmed"
+eq "fx late statement: October's invoice without a rate, the Payment with the statement's" \
+   "$(python3 -c 'import json; from decimal import Decimal as D; d=json.load(open("reports/2025-10/xero-preview.json"), parse_float=D)
+for r in d["requests"]:
+    for x in r["body"].get("Invoices", []) + r["body"].get("Payments", []): print(r["path"], x.get("Date"), x.get("CurrencyRate"))' | tr '\n' ' ')" \
+   "/Invoices 2025-10-09 None /Payments 2025-10-13 0.857965 "
+sb 0 "fx late statement: October posted live" post --period 2025-10 --live
+eq "fx late statement: Xero got 2 invoices and 1 payment, each once" "$(grep -c '"path": "/api.xro/2.0/Invoices"' requests.jsonl) $(grep -c '"path": "/api.xro/2.0/Payments"' requests.jsonl)" "2 1"
+once "fx late statement"
+fake_stop
+
 # --- 6. no bank account on a document line ----------------------------------------------------
 for mode in summary orders journal; do
   fresh "nobank-$mode" "$mode" 'c["posting"]["record_payment"] = "deposit"'

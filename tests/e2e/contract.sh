@@ -87,11 +87,13 @@ for f in sys.argv[1:]:
                 seen |= {"ItemCode" for l in d["LineItems"] if "ItemCode" in l}
                 seen |= {"Tracking" for l in d["LineItems"] if "Tracking" in l}
                 seen |= {"Allocations"} if "Allocations" in d else set()
+                seen |= {"CurrencyRate " + k} if "CurrencyRate" in d else set()
         for d in b.get("ManualJournals", []):
             seen.add("journal " + d["Status"])
             seen |= {"JournalTracking" for l in d["JournalLines"] if "Tracking" in l}
         for d in b.get("Payments", []):
             seen.add("pays " + ("Invoice" if "Invoice" in d else "CreditNote"))
+            seen |= {"CurrencyRate Payments"} if "CurrencyRate" in d else set()
 for s in sorted(seen):
     print(s)
 EOF
@@ -101,7 +103,8 @@ for want in "summary PUT /Invoices" "summary PUT /Payments" "summary ACCREC AUTH
     "orders PUT /BankTransactions" "orders ACCREC AUTHORISED" "orders ACCRECCREDIT AUTHORISED" \
     "orders ACCPAY AUTHORISED" "orders ACCREC DRAFT" "journal PUT /ManualJournals" \
     "journal POSTED" "journal DRAFT" "LineAmountTypes Inclusive" "LineAmountTypes NoTax" \
-    "ItemCode" "Tracking" "JournalTracking" "Allocations" "pays Invoice" "pays CreditNote"; do
+    "ItemCode" "Tracking" "JournalTracking" "Allocations" "pays Invoice" "pays CreditNote" \
+    "CurrencyRate Invoices" "CurrencyRate CreditNotes" "CurrencyRate Payments"; do
   contains "fixtures exercise: $want" coverage.out "$want"
 done
 

@@ -263,6 +263,106 @@ eq "each carries the settlement, order and amount in its columns" "$(sqlite3 amb
    "99003 111-9000009-0000009 1000, 99003 111-9000009-0000009 -150, 99003 111-9000009-0000009 1000, 99003 111-9000009-0000009 200"
 eq "the second Commission stays unsettled and is accrued" "$(sqlite3 amb.db "SELECT body LIKE '%\"LineAmount\":-1.50%' FROM outbox WHERE settlement_id = 'ACCRUAL-2025-11-USD'")" "1"
 
+# ---- orders mode, September locked after its close (issue 17 point 5, issue 15) -------
+# Credit-positive sums per account of every document of the previews (invoices, credit
+# notes, bills, supplier credits, payments, receive-money transactions, manual journals).
+# LINES=1 counts only document lines (no payments); SID=x keeps only settlement x's;
+# NEG=1 negates.
+docsums() { python3 - "$@" <<'PY'
+import json, os, sys
+from decimal import Decimal
+lines_only, sid = os.environ.get("LINES") == "1", os.environ.get("SID", "")
+reqs = [r for f in sys.argv[1:] for r in json.load(open(f), parse_float=Decimal)["requests"]
+        if not sid or r["settlement_id"] == sid]
+kind = {}   # document number -> type, for the payments' sign
+for r in reqs:
+    for k in ("Invoices", "CreditNotes"):
+        for d in r["body"].get(k, []):
+            kind[d.get("InvoiceNumber") or d.get("CreditNoteNumber")] = d["Type"]
+t = {}
+def add(code, a): t[code] = t.get(code, Decimal(0)) + a
+for r in reqs:
+    b = r["body"]
+    for k in ("Invoices", "CreditNotes"):
+        for d in b.get(k, []):
+            sign = 1 if d["Type"] in ("ACCREC", "ACCPAYCREDIT") else -1
+            for l in d["LineItems"]:
+                add(l["AccountCode"], sign * Decimal(l["LineAmount"]))
+    for mj in b.get("ManualJournals", []):
+        for l in mj["JournalLines"]:
+            add(l["AccountCode"], -Decimal(l["LineAmount"]))
+    if lines_only:
+        continue
+    for p in b.get("Payments", []):
+        doc = p.get("Invoice") or p.get("CreditNote")
+        num = doc.get("InvoiceNumber") or doc.get("CreditNoteNumber")
+        # money in (a customer invoice, a supplier credit) debits the paying account
+        add(p["Account"]["Code"], (-1 if kind[num] in ("ACCREC", "ACCPAYCREDIT") else 1) * Decimal(p["Amount"]))
+    for bt in b.get("BankTransactions", []):
+        for l in bt["LineItems"]:
+            add(l["AccountCode"], (1 if bt["Type"] == "RECEIVE" else -1) * Decimal(l["LineAmount"]))
+neg = -1 if os.environ.get("NEG") == "1" else 1
+print(" ".join("%s=%s" % (k, (neg * t[k]).quantize(Decimal("0.01"))) for k in sorted(t) if t[k] != 0))
+PY
+}
+# credit-positive sums per account of the settlement's journals: every line, or (MONTH=m)
+# only part m's document lines (not its carried-forward and clearing sides)
+jsums() { sqlite3 "$1" "SELECT l.account_code, sum(l.amount_minor) FROM journal_line l JOIN journal j ON j.id = l.journal_id WHERE '${MONTH:-}' = '' OR (j.month = '${MONTH:-}' AND l.role NOT IN ('carried_forward', 'clearing')) GROUP BY 1 ORDER BY 1" | python3 -c "
+import sys
+from decimal import Decimal
+t = [(c, Decimal(a) / 100) for c, a in (l.strip().split('|') for l in sys.stdin) if int(a)]
+print(' '.join('%s=%s' % (c, a.quantize(Decimal('0.01'))) for c, a in t))"; }
+ordcfg() { python3 - "$1" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["posting"]["mode"] = "orders"
+c["accounts"]["unsettled"] = "1250"
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
+}
+OSB() { "$SB" --ledger ord.db --config ord.json --reports ord "$@"; }
+OSB init >/dev/null 2>&1 && ordcfg ord.json
+status "orders: ingest the September events" 0 OSB ingest "$EV/events-2025-09-page1.json" "$EV/events-2025-09-page2.json"
+status "orders: close September (accrual only)" 0 OSB close --period 2025-09
+status "orders: lock September" 0 OSB period lock 2025-09
+status "orders: ingest the settlement with September lines" 0 OSB ingest "$EV/settlement-us-88002.tsv"
+status "orders: close October with September locked" 0 OSB close --period 2025-10
+O9=ord/2025-09/xero-preview.json O10=ord/2025-10/xero-preview.json
+eq "orders: the September lines are in October's one journal part" "$(sqlite3 ord.db "SELECT group_concat(month||':'||parts, ' ') FROM journal")" "2025-10:1"
+eq "orders: October holds the reversal and the settlement's documents" "$(python3 -c "import json;print(sorted(set((r['settlement_id'], r['path']) for r in json.load(open('$O10'))['requests'])))")" \
+   "[('88002', '/CreditNotes'), ('88002', '/Invoices'), ('88002', '/Payments'), ('ACCRUAL-2025-09-USD-R', '/ManualJournals'), ('ACCRUAL-2025-10-USD', '/ManualJournals')]"
+eq "orders: the reversal undoes September's accrual" "$(SID=ACCRUAL-2025-09-USD-R docsums $O10)" \
+   "$(NEG=1 SID=ACCRUAL-2025-09-USD docsums $O9)"
+eq "orders: September's lines are dated on the first open day (1 October)" "$(python3 -c "
+import json
+for r in json.load(open('$O10'))['requests']:
+    for d in r['body'].get('Invoices', []):
+        if d['InvoiceNumber'] == 'AMZ-88002-111-4000001-0000001': print(d['Date'])")" "2025-10-01"
+eq "orders: October's documents carry exactly October's journal part" "$(LINES=1 SID=88002 docsums $O10)" "$(MONTH=2025-10 jsums ord.db)"
+status "orders: close November" 0 OSB close --period 2025-11
+O11=ord/2025-11/xero-preview.json
+# each amount booked once: over the three months the documents carry the settlement's
+# totals; November's accrual (what is still owed, reversed in December) left out
+eq "orders: three months of documents = the settlement's journals" \
+   "$(python3 - $O11 <<'PY' > o11.json
+import json, sys
+p = json.load(open(sys.argv[1])); p["requests"] = [r for r in p["requests"] if r["settlement_id"] != "ACCRUAL-2025-11-USD"]
+json.dump(p, sys.stdout)
+PY
+docsums $O9 $O10 o11.json)" "$(jsums ord.db)"
+eq "orders: clearing carries the settlement total (29.18 debit)" "$(docsums $O9 $O10 o11.json | tr ' ' '\n' | grep '^615=')" "615=-29.18"
+# the same settlement with no month locked: each month's documents carry exactly that
+# month's journal part (September's lines in September, October's in October)
+OSB2() { "$SB" --ledger ord2.db --config ord2.json --reports ord2 "$@"; }
+OSB2 init >/dev/null 2>&1 && ordcfg ord2.json
+status "orders, nothing locked: ingest" 0 OSB2 ingest "$EV/settlement-us-88002.tsv"
+status "orders, nothing locked: close September" 0 OSB2 close --period 2025-09
+status "orders, nothing locked: close October" 0 OSB2 close --period 2025-10
+eq "orders, nothing locked: two journal parts" "$(sqlite3 ord2.db "SELECT group_concat(month, ' ') FROM (SELECT month FROM journal ORDER BY month)")" "2025-09 2025-10"
+eq "orders, nothing locked: September's documents = September's part" "$(LINES=1 SID=88002 docsums ord2/2025-09/xero-preview.json)" "$(MONTH=2025-09 jsums ord2.db)"
+eq "orders, nothing locked: October's documents = October's part" "$(LINES=1 SID=88002 docsums ord2/2025-10/xero-preview.json)" "$(MONTH=2025-10 jsums ord2.db)"
+check "orders, nothing locked: September's part is not empty" test -n "$(MONTH=2025-09 jsums ord2.db)"
+
 printf '{"posting": {"accrue_unsettled": "yes"}}' > badcfg.json
 status "a non-boolean accrue_unsettled is refused" 2 "$SB" --config badcfg.json post --period 2025-10
 contains "the error names the key" "$T/.err" "posting.accrue_unsettled"

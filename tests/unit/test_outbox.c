@@ -369,6 +369,57 @@ static void check_key(void)
           "same inputs, same key; another seq or body, another key");
 }
 
+/* Replaces the settlement's rows by v[0..n) in one transaction. */
+static int replace(struct ledger *lg, const struct outbox_new *v, size_t n, struct err *e)
+{
+    if (ledger_begin(lg, e) < 0)
+        return -1;
+    if (outbox_replace_unposted(lg, "S1", v, n, e) < 0) {
+        ledger_rollback(lg);
+        return -1;
+    }
+    return ledger_commit(lg, e);
+}
+
+/* Beside a posted row: a rendering that keeps it byte for byte may change and add the other
+ * rows (outbox_posted_kept), which leaves the posted row, its id and state alone; one that
+ * changes it, or drops it, is not kept. */
+static void check_beside_posted(void)
+{
+    static const char b2[] = "{\"Payments\":[{\"Amount\":1.00}]}";
+    static const char b2n[] = "{\"Payments\":[{\"Amount\":2.00}]}";
+    static const char b3[] = "{\"Payments\":[{\"Amount\":3.00}]}";
+    struct outbox_new first[2] = { req1, req1 }, next[3] = { req1, req1, req1 };
+    struct ledger *lg = NULL;
+    struct err e = { 0 };
+    char db[512];
+    int kept = -1;
+    first[1].body = b2, first[1].seq = 2;
+    next[1].body = b2n, next[1].seq = 2, next[1].month = "2025-10";
+    next[2].body = b3, next[2].seq = 3, next[2].month = "2025-10";
+    tdir_path(db, sizeof db, "beside.db");
+    if (ledger_open(&lg, db, 1, &e) < 0 || replace(lg, first, 2, &e) < 0 ||
+        ledger_exec(lg, "UPDATE outbox SET state = 'confirmed' WHERE seq = 1", &e) < 0) {
+        CHECK(0, "beside: set-up: %s", e.msg);
+        ledger_close(lg);
+        return;
+    }
+    int64_t id1 = count(lg, "SELECT id FROM outbox WHERE seq = 1", 0);
+    CHECK(outbox_posted_kept(lg, "S1", next, 3, &kept, &e) == 0 && kept == 1,
+          "beside: the posted row unchanged is kept (%d, %s)", kept, e.msg);
+    CHECK(replace(lg, next, 3, &e) == 0, "beside: replace: %s", e.msg);
+    CHECK(count(lg, "SELECT count(*) FROM outbox", 0) == 3 &&
+          count(lg, "SELECT id FROM outbox WHERE seq = 1 AND state = 'confirmed'", 0) == id1 &&
+          count(lg, "SELECT count(*) FROM outbox WHERE seq > 1 AND state = 'pending' AND "
+                "month = '2025-10' AND (body LIKE '%2.00%' OR body LIKE '%3.00%')", 0) == 2,
+          "beside: the posted row as it was, the others replaced and added");
+    CHECK(outbox_posted_kept(lg, "S1", &req2, 1, &kept, &e) == 0 && kept == 0,
+          "beside: a changed posted row is not kept");
+    CHECK(outbox_posted_kept(lg, "S1", &next[1], 2, &kept, &e) == 0 && kept == 0,
+          "beside: a dropped posted row is not kept");
+    ledger_close(lg);
+}
+
 int main(void)
 {
     if (tdir_make("outbox") < 0) {
@@ -400,6 +451,7 @@ int main(void)
     }
     check_tamper();
     check_key();
+    check_beside_posted();
     tdir_remove();
     return T_DONE();
 }

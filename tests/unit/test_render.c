@@ -394,6 +394,70 @@ static void check_item_codes(struct config *cfg)
     view_free(&v);
 }
 
+/* Count of bodies among reqs (path given) that contain needle. */
+static size_t with(const struct xero_reqs *r, const char *path, const char *needle)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n; i++)
+        n += !strcmp(r->v[i].path, path) && strstr(r->v[i].body, needle) != NULL;
+    return n;
+}
+
+static size_t of_path(const struct xero_reqs *r, const char *path)
+{
+    return with(r, path, "");
+}
+
+/* A EUR settlement in two month parts whose payout the statement shows converted into the
+ * USD account (1009.64 EUR as 1100.00 USD): every document and payment carries the
+ * statement's CurrencyRate 0.917855; once a document is in Xero without it (rate_frozen),
+ * the documents keep none and only the payments carry it. */
+static void rate_cases(struct config *cfg)
+{
+    static const struct tcase c = {
+        "rate", POST_SUMMARY, "AUTHORISED", "EUR",
+        { { "2025-09", "2025-09-30", {
+              { "sales", "200", "NONE", "Sales", "Sales", 60000 },
+              { "carried_forward", "617", "NONE", "Carried forward", "to 2025-10", -60000 } } },
+          { "2025-10", "2025-10-09", {
+              { "carried_forward", "617", "NONE", "Carried forward", "from 2025-09", 60000 },
+              { "sales", "200", "NONE", "Sales", "Sales", 40964 },
+              { "clearing", "615", "NONE", "Clearing", "Amazon clearing", -100964 } } } },
+        { { "1", "Order", "2025-09-20", "200", "Sales", "SKU-1", "Principal", 60000, 1 },
+          { "2", "Order", "2025-10-02", "200", "Sales", "SKU-1", "Principal", 40964, 1 } },
+        NULL, { { 0 } }, PAY_STATEMENT, "2025-10-12" };
+    static const char rate[] = "\"CurrencyRate\":0.917855";
+    for (int mode = POST_SUMMARY; mode <= POST_ORDERS; mode++)
+        for (int frozen = 0; frozen <= 1; frozen++) {
+            struct journal_view v;
+            struct xero_reqs reqs = {0};
+            struct err e = {0};
+            cfg->mode = mode;
+            cfg->record_payment = PAY_STATEMENT;
+            snprintf(cfg->status, sizeof cfg->status, "AUTHORISED");
+            fill(&c, cfg, &v);
+            v.total = 100964;   /* the carried-forward lines net out */
+            snprintf(v.statement_date, sizeof v.statement_date, "2025-10-12");
+            v.converted = 1;
+            v.statement_base = 110000;
+            v.rate_frozen = frozen;
+            CHECK(xero_render(&v, &reqs, &e) == 0, "rate: render failed: %s", e.msg);
+            size_t inv = of_path(&reqs, "/Invoices"), pay = of_path(&reqs, "/Payments");
+            CHECK(inv >= 2 && pay >= 1, "rate mode %d: %zu invoice and %zu payment requests",
+                  mode, inv, pay);
+            CHECK(with(&reqs, "/Invoices", rate) == (frozen ? 0 : inv),
+                  "rate mode %d frozen %d: %zu of %zu invoice requests carry the rate", mode,
+                  frozen, with(&reqs, "/Invoices", rate), inv);
+            CHECK(with(&reqs, "/Payments", rate) == pay, "rate mode %d frozen %d: %zu of %zu "
+                  "payment requests carry the rate", mode, frozen,
+                  with(&reqs, "/Payments", rate), pay);
+            CHECK(with(&reqs, "/BankTransactions", "CurrencyRate") == 0,
+                  "rate mode %d: the USD bank transaction carries no rate", mode);
+            xero_reqs_free(&reqs);
+            view_free(&v);
+        }
+}
+
 int main(void)
 {
     struct config cfg;
@@ -407,6 +471,7 @@ int main(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run(&cases[i], &cfg, dump);
     check_item_codes(&cfg);
+    rate_cases(&cfg);
     config_free(&cfg);
     return T_DONE();
 }
