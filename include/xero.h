@@ -43,10 +43,21 @@ struct xero_req {
     char kind[24];            /* "invoice", "bill", "payment", "credit-note", ... */
 };
 
+/* A tax-inclusive document line on which the VAT Xero will compute (money_inclusive_tax)
+ * differs from the tax Amazon charged by more than one minor unit (orders mode: the post
+ * stage raises VAT_MISMATCH for each). */
+struct xero_vat_line {
+    char doc[96], description[192], code[32], sku[64];
+    int64_t amount, vat, xero;    /* line amount, Amazon's tax in it, Xero's */
+    int rate_bp;
+};
+
 struct xero_reqs {
     struct xero_req *v;
     size_t n, cap;
     char blocked[256];        /* why this settlement cannot be rendered in this mode; "" ok */
+    struct xero_vat_line *vat;  /* VAT mismatches of the rendered lines (orders mode) */
+    size_t n_vat;
 };
 
 void xero_reqs_free(struct xero_reqs *r);  /* frees bodies; the struct may be reused */

@@ -239,6 +239,8 @@ static int one(struct ledger *lg, const struct config *cfg, int64_t ref, const c
                                          "carry the currency on each document.", e) < 0
                         : exception_clear(lg, "post", "CURRENCY_MISMATCH", sid, NULL, e) < 0)
         goto done;
+    if (post_vat(lg, sid, &view, &reqs, e) < 0)
+        goto done;
     rc = post_queue(lg, sid, &reqs, out, e);
 done:
     xero_reqs_free(&reqs);

@@ -15,4 +15,9 @@ int post_queue(struct ledger *lg, const char *sid, const struct xero_reqs *reqs,
  * at least two rows long (post_accrual.c); caller frees *out. */
 int post_rows(const struct xero_reqs *reqs, struct outbox_new **out, struct err *e);
 
+/* VAT_MISMATCH (warning, scope post) for each line of reqs->vat (orders mode); the
+ * settlement's earlier ones go. Writes nothing when they are the same. */
+int post_vat(struct ledger *lg, const char *sid, const struct journal_view *s,
+             const struct xero_reqs *reqs, struct err *e);
+
 #endif

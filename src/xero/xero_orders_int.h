@@ -11,6 +11,8 @@ struct oline {
     int64_t amount;          /* credit positive, as in the settlement */
     int64_t quantity;        /* units on Principal lines */
     int64_t sources;
+    int64_t vat;             /* Amazon's tax folded into the line (credit positive) */
+    int vat_rate_bp;         /* the marketplace's vat_rate on a VAT-inclusive line, else 0 */
 };
 
 struct order {
