@@ -150,8 +150,10 @@ static int items(struct octx *o, struct jw *w, const struct oline *v, size_t n, 
             continue;
         if (acct_add(o, l->code, l->amount, e) < 0)
             return -1;
+        /* a negative line (a promotion's Principal) is no sale of the item: an ItemCode
+         * there would move a tracked item's stock */
         int per_unit = strcmp(l->description, "Principal") == 0 && l->sku[0] && q > 0 &&
-                       amt % q == 0;
+                       amt > 0 && amt % q == 0;
         snprintf(desc, sizeof desc, "%s%s%s", l->sku[0] ? l->sku : "", l->sku[0] ? " " : "",
                  l->description[0] ? l->description : l->category);
         if (vat_check(o, l, amt, sign * l->vat, doc, desc, e) < 0)

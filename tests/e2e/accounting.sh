@@ -101,6 +101,84 @@ status "uk fees: post" 0 "$SB" post
 eq "uk fees: TaxAmount -4.00 folded into advertising -20.00, INPUT2 inclusive" \
    "$(docs | tr ' ' '\n' | grep '^400:')" "400:INPUT2:-24.00"
 eq "uk fees: no Fee tax line left" "$(docs | tr ' ' '\n' | grep -c '^820:')" "0"
+# Amazon charged tax on the advertising only: Commission and the FBA fee carry none, so
+# INPUT2 on them would claim input VAT never paid
+eq "uk fees: fees without Amazon's tax get NONE, not INPUT2" \
+   "$(docs | tr ' ' '\n' | grep -E '^(429|425):' | tr '\n' ' ')" "429:NONE:-11.25 425:NONE:-2.20 "
+fresh uk-fees-zero summary 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "ZERORATEDINPUT"}'
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "uk fees zero: post" 0 "$SB" post
+eq "uk fees zero: untaxed fees get the marketplace's configured no-tax type" \
+   "$(docs | tr ' ' '\n' | grep -E '^(400|429|425):' | tr '\n' ' ')" \
+   "429:ZERORATEDINPUT:-11.25 425:ZERORATEDINPUT:-2.20 400:INPUT2:-24.00 "
+# the advertising's tax row removed: no fee of the settlement had tax charged on it
+grep -v 'TaxAmount' "$UK" | sed 's/\t20\.53\tGBP/\t24.53\tGBP/' >"$T/uk-notax-fees.tsv"
+fresh uk-fees-none summary 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}'
+status "uk fees untaxed: ingest" 0 "$SB" ingest "$T/uk-notax-fees.tsv"
+status "uk fees untaxed: post" 0 "$SB" post
+eq "uk fees untaxed: no INPUT2 anywhere" "$(docs | grep -c INPUT2)" "0"
+eq "uk fees untaxed: the advertising without its TaxAmount is NONE" \
+   "$(docs | tr ' ' '\n' | grep -E '^400:')" "400:NONE:-20.00"
+
+# --- 1b. orders mode: the same folding per order, the same VAT check per document line ------
+for mode in summary orders; do
+  fresh "uk-vat-$mode" "$mode" 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}
+c["marketplaces"]["Amazon.co.uk"]["vat_rate"] = 20'
+  "$SB" ingest "$UK" >/dev/null 2>&1
+  status "uk vat $mode: post" 0 "$SB" post
+done
+cd "$T/uk-vat-orders"
+# by hand: order 1 Principal 20.82 + Tax 4.17 = 24.99, Shipping 2.50 + ShippingTax 0.50 =
+# 3.00; order 2 Principal 41.65 + Tax 8.33 = 49.98 (2 x 24.99), promotion -4.17 +
+# TaxDiscount -0.83 = -5.00; the book 10.00 (no tax); the refund -20.82 - 4.17 = 24.99 on
+# the credit note; every line OUTPUT2, tax-inclusive
+eq "uk vat orders: tax folded into each order's lines, OUTPUT2 inclusive" \
+   "$(docs | grep -E '^/(Invoices ACCREC|CreditNotes)')" \
+"/Invoices ACCREC AMZ-44556677881-206-1111111-1111111 2025-09-05 Inclusive 200:OUTPUT2:24.99 200:OUTPUT2:3.00
+/Invoices ACCREC AMZ-44556677881-206-2222222-2222222 2025-09-07 Inclusive 200:OUTPUT2:49.98 200:OUTPUT2:-5.00
+/Invoices ACCREC AMZ-44556677881-206-3333333-3333333 2025-09-09 Inclusive 200:OUTPUT2:10.00
+/CreditNotes ACCRECCREDIT AMZ-44556677881-206-1111111-1111111-R 2025-09-10 Inclusive 200:OUTPUT2:24.99"
+eq "uk vat orders: no tax line left on any order document" "$(docs | grep -E 'ACCREC' | grep -c '820:')" "0"
+eq "uk vat orders: the promotion line carries no ItemCode (no stock moves)" \
+   "$(python3 -c 'import json; d=json.load(open("reports/2025-09/xero-preview.json")); print(sum(1 for r in d["requests"] for x in r["body"].get("Invoices", []) for l in x["LineItems"] if "ItemCode" in l and float(l["LineAmount"]) < 0))')" "0"
+# per account the order documents carry what summary mode's invoice carries on 200: 84.97
+# sales (24.99 + 49.98 + 10.00), 3.00 shipping, -5.00 promotions, -24.99 refunds
+acct200() {
+  python3 -c '
+import json, sys, glob
+from decimal import Decimal as D
+t = D(0)
+for f in glob.glob("reports/*/xero-preview.json"):
+    for r in json.load(open(f), parse_float=D)["requests"]:
+        for coll, els in r["body"].items():
+            for d in els:
+                s = -1 if d.get("Type") in ("ACCRECCREDIT", "ACCPAY") else 1
+                for l in d.get("LineItems", []):
+                    if l["AccountCode"] == "200":
+                        t += s * D(l["LineAmount"])
+print(t)'
+}
+eq "uk vat orders: account 200 totals 57.98 (84.97 + 3.00 - 5.00 - 24.99)" "$(acct200)" "57.98"
+cd "$T/uk-vat-summary"
+eq "uk vat summary: account 200 totals the same 57.98" "$(acct200)" "57.98"
+cd "$T/uk-vat-orders"
+eq "uk vat orders: VAT_MISMATCH on the zero-rated book's line only (10.00 -> 1.67, 0.00 charged)" \
+   "$(qq "select scope||' '||severity||' '||coalesce(sku,'')||' '||expected_minor||' '||actual_minor from exception where kind = 'VAT_MISMATCH'")" \
+   "post warning BOOK-1 0 167"
+status "uk vat orders: exceptions" 0 "$SB" exceptions
+contains "uk vat orders: names the document line" "$T/.out" 'AMZ-44556677881-206-3333333-3333333 line "BOOK-1 Principal"'
+before=$(qq "select id||'/'||run_id from exception where kind = 'VAT_MISMATCH'")
+"$SB" post >/dev/null 2>&1
+eq "uk vat orders: a rerun keeps the same exception row" \
+   "$(qq "select id||'/'||run_id from exception where kind = 'VAT_MISMATCH'")" "$before"
+cd "$T/uk-vat-summary"
+D="$T/uk-vat-summary"
+eq "uk vat summary: the journal's check, per journal line" \
+   "$(qq "select scope||' '||expected_minor||' '||actual_minor from exception where kind = 'VAT_MISMATCH'")" \
+   "journal 1250 1416"
 fresh uk-feestax summary 'c["base_currency"] = "GBP"
 c["accounts"]["fees_tax"] = "821"'
 "$SB" ingest "$UK" >/dev/null 2>&1
