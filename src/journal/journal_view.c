@@ -13,11 +13,15 @@
 
 #define JV_PARTS_MAX 64   /* months one settlement may span */
 
-static int load_head(struct ledger *lg, int64_t ref, struct journal_view *s, struct err *e)
+/* The settlement's head. Its start and end are local dates (posting.timezone), like the
+ * documents' dates they are quoted beside (a Reference "Amazon settlement ... (start to
+ * end)"); the deposit date stays Amazon's UTC date, the one reconcile's window uses. */
+static int load_head(struct ledger *lg, const struct tz *zone, int64_t ref,
+                     struct journal_view *s, struct err *e)
 {
     sqlite3_stmt *st;
-    if (ledger_prepare(lg, &st, "SELECT settlement_id, currency, marketplace, substr(start_utc,"
-                       "1,10), substr(end_utc,1,10), substr(deposit_utc,1,10), lines_sum_minor "
+    if (ledger_prepare(lg, &st, "SELECT settlement_id, currency, marketplace, start_utc, "
+                       "end_utc, substr(deposit_utc,1,10), lines_sum_minor "
                        "FROM settlement WHERE id = ?", e) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, ref);
@@ -32,8 +36,8 @@ static int load_head(struct ledger *lg, int64_t ref, struct journal_view *s, str
     snprintf(s->id, sizeof s->id, "%s", ledger_text(st, 0));
     snprintf(s->currency, sizeof s->currency, "%s", ledger_text(st, 1));
     snprintf(s->marketplace, sizeof s->marketplace, "%s", ledger_text(st, 2));
-    snprintf(s->start, sizeof s->start, "%s", ledger_text(st, 3));
-    snprintf(s->end, sizeof s->end, "%s", ledger_text(st, 4));
+    tz_local_date(zone, ledger_text(st, 3), "", s->start);
+    tz_local_date(zone, ledger_text(st, 4), "", s->end);
     snprintf(s->deposit, sizeof s->deposit, "%s", ledger_text(st, 5));
     s->total = sqlite3_column_int64(st, 6);
     s->exp = money_exponent(s->currency);
@@ -80,15 +84,15 @@ static int load_lines(struct ledger *lg, struct jv_part *p, int64_t journal_id, 
     return r == SQLITE_DONE ? 0 : ledger_fail(lg, e, "read journal lines");
 }
 
-static int load_parts(struct ledger *lg, const struct config *cfg, int64_t ref,
-                      struct journal_view *s, struct err *e)
+static int load_parts(struct ledger *lg, const struct config *cfg, const struct tz *zone,
+                      int64_t ref, struct journal_view *s, struct err *e)
 {
     sqlite3_stmt *st;
     int64_t ids[JV_PARTS_MAX];
     int r = SQLITE_DONE;
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
-    if (load_head(lg, ref, s, e) < 0)
+    if (load_head(lg, zone, ref, s, e) < 0)
         return -1;
     s->mk = config_marketplace(cfg, s->marketplace);
     if (ledger_prepare(lg, &st, "SELECT id, part, parts, month, date FROM journal WHERE "
@@ -346,24 +350,19 @@ int journal_view_load(struct ledger *lg, const struct config *cfg, int64_t ref, 
     struct mapping map;
     struct tz *zone = NULL;
     int rc;
-    if (load_parts(lg, cfg, ref, s, e) < 0 || load_statement(lg, s, e) < 0)
-        return -1;
     if (tz_open(&zone, cfg->timezone, e) < 0)
         return -1;
-    rc = load_chain(lg, s, zone, e);
+    rc = load_parts(lg, cfg, zone, ref, s, e) < 0 || load_statement(lg, s, e) < 0 ||
+         load_chain(lg, s, zone, e) < 0 ? -1 : 0;
+    if (rc == 0 && amounts && s->n > 0) {
+        if (mapping_load(&map, lg, cfg, e) < 0)
+            rc = -1;
+        else {
+            rc = load_amounts(lg, s, &map, zone, e);
+            mapping_free(&map);
+        }
+    }
     tz_free(zone);
-    zone = NULL;
-    if (rc < 0)
-        return -1;
-    if (!amounts || s->n == 0)
-        return 0;
-    if (mapping_load(&map, lg, cfg, e) < 0)
-        return -1;
-    rc = tz_open(&zone, cfg->timezone, e);
-    if (rc == 0)
-        rc = load_amounts(lg, s, &map, zone, e);
-    tz_free(zone);
-    mapping_free(&map);
     return rc;
 }
 

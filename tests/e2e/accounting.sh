@@ -93,6 +93,15 @@ eq "uk none: Tax, ShippingTax, TaxDiscount and refund Tax on 820 (12.50+0.50-0.8
    "/Invoices ACCREC AMZ-44556677881-1 2025-09-15 NoTax 200:NONE:72.47 200:NONE:2.50 200:NONE:-4.17 200:NONE:-20.82 820:NONE:8.00 429:NONE:-11.25 425:NONE:-2.20 400:NONE:-20.00 820:NONE:-4.00"
 eq "uk none: no VAT check without a tax type" "$(qq "select count(*) from exception where kind = 'VAT_MISMATCH'")" "0"
 
+# --- 1c. the Reference quotes the settlement's dates in posting.timezone, like the document
+# dates: 2024-09-25/2024-10-09 14:28:38 UTC are the 26th and 10th in Auckland (UTC+13)
+fresh tz-ref summary 'c["posting"]["timezone"] = "Pacific/Auckland"'
+"$SB" ingest "$US" >/dev/null 2>&1
+status "tz reference: post" 0 "$SB" post
+eq "tz reference: the final part's date and its Reference agree (local 2024-10-10)" \
+   "$(python3 -c 'import json; d=json.load(open("reports/2024-10/xero-preview.json")); x=[x for r in d["requests"] for x in r["body"].get("Invoices", [])][0]; print(x["Date"], x["Reference"])')" \
+   "2024-10-10 Amazon settlement 11223344551 (2024-09-26 to 2024-10-10) part 2 of 2"
+
 # --- 2. tax on Amazon's fees ------------------------------------------------------------------
 fresh uk-fees summary 'c["base_currency"] = "GBP"
 c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}'
