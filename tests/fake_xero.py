@@ -141,6 +141,41 @@ def now_date():
     return "/Date(%d)/" % int(time.time() * 1000)
 
 
+# Tax rates with the CanApplyTo flags Xero's GET /TaxRates returns (the OpenAPI spec's
+# TaxRate schema, tests/spec/xero/xero_accounting.yaml; its TaxRates example shows the
+# pattern): a tax on purchases applies to every class but revenue, a tax on sales to every
+# class but expenses, a zero-rated sales rate to revenue and liabilities only, "no tax" to
+# all. The US demo rates, and the UK demo company's VAT rates (Xero's UK tax rates: 20% VAT
+# on Income OUTPUT2, on Expenses INPUT2, zero-rated and exempt income and expenses).
+CAN_APPLY = ("CanApplyToAssets", "CanApplyToEquity", "CanApplyToExpenses",
+             "CanApplyToLiabilities", "CanApplyToRevenue")
+APPLIES = {"all": (True, True, True, True, True),
+           "purchases": (True, True, True, True, False),
+           "sales": (True, True, False, True, True),
+           "zero sales": (False, False, False, True, True)}
+TAX_RATES = [("NONE", "Tax Exempt", "0.0000", "all"),
+             ("INPUT", "Tax on Purchases", "8.5000", "purchases"),
+             ("OUTPUT", "Tax on Sales", "8.5000", "sales"),
+             ("EXEMPTOUTPUT", "Exempt Sales", "0.0000", "zero sales"),
+             ("OUTPUT2", "20% (VAT on Income)", "20.0000", "sales"),
+             ("INPUT2", "20% (VAT on Expenses)", "20.0000", "purchases"),
+             ("ZERORATEDOUTPUT", "Zero Rated Income", "0.0000", "zero sales"),
+             ("ZERORATEDINPUT", "Zero Rated Expenses", "0.0000", "purchases"),
+             ("EXEMPTINPUT", "Exempt Expenses", "0.0000", "purchases")]
+
+# Xero's Account Class of each Account Type (Xero's "Account Types" documentation: the
+# types group into the classes ASSET, EQUITY, EXPENSE, LIABILITY and REVENUE)
+ACCOUNT_CLASS = {"BANK": "ASSET", "CURRENT": "ASSET", "FIXED": "ASSET", "INVENTORY": "ASSET",
+                 "NONCURRENT": "ASSET", "PREPAYMENT": "ASSET", "EQUITY": "EQUITY",
+                 "DEPRECIATN": "EXPENSE", "DIRECTCOSTS": "EXPENSE", "EXPENSE": "EXPENSE",
+                 "OVERHEADS": "EXPENSE", "CURRLIAB": "LIABILITY", "LIABILITY": "LIABILITY",
+                 "TERMLIAB": "LIABILITY", "OTHERINCOME": "REVENUE", "REVENUE": "REVENUE",
+                 "SALES": "REVENUE"}
+CLASS_FLAG = {"ASSET": "CanApplyToAssets", "EQUITY": "CanApplyToEquity",
+              "EXPENSE": "CanApplyToExpenses", "LIABILITY": "CanApplyToLiabilities",
+              "REVENUE": "CanApplyToRevenue"}
+
+
 def seed_org(tenant):
     accounts = [
         ("090", "Business Bank Account", "BANK", False), ("091", "Business Savings Account",
@@ -159,14 +194,13 @@ def seed_org(tenant):
     org = {
         "tenant": tenant,
         "accounts": {c: {"AccountID": str(uuid.uuid4()), "Code": c, "Name": n, "Type": t,
+                         "Class": ACCOUNT_CLASS[t],
                          "Status": "ACTIVE", "EnablePaymentsToAccount": p,
                          "UpdatedDateUTC": ms_date(SEED_TIME)} for c, n, t, p in accounts},
-        "tax_rates": {t: {"Name": n, "TaxType": t, "Status": "ACTIVE", "EffectiveRate": r,
-                          "UpdatedDateUTC": ms_date(SEED_TIME)}
-                      for t, n, r in [("NONE", "Tax Exempt", "0.0000"),
-                                      ("INPUT", "Tax on Purchases", "8.5000"),
-                                      ("OUTPUT", "Tax on Sales", "8.5000"),
-                                      ("EXEMPTOUTPUT", "Exempt Sales", "0.0000")]},
+        "tax_rates": {t: dict({"Name": n, "TaxType": t, "Status": "ACTIVE",
+                               "EffectiveRate": r, "UpdatedDateUTC": ms_date(SEED_TIME)},
+                              **dict(zip(CAN_APPLY, APPLIES[a])))
+                      for t, n, r, a in TAX_RATES},
         "contacts": {},
         "created_contacts": [],     # names created by PUT /Contacts, in order
         "items": {},
@@ -203,6 +237,7 @@ def apply_control(org, c):
         a.setdefault("AccountID", str(uuid.uuid4()))
         a.setdefault("Status", "ACTIVE")
         a.setdefault("EnablePaymentsToAccount", False)
+        a.setdefault("Class", ACCOUNT_CLASS.get(a.get("Type"), "ASSET"))
         a["UpdatedDateUTC"] = now_date()
         org["accounts"][a["Code"]] = a
     if c.get("delete_contact"):
@@ -384,6 +419,13 @@ def line_errors(org, line):
     if tt and (tt not in org["tax_rates"] or org["tax_rates"][tt]["Status"] != "ACTIVE"):
         errs.append("The TaxType code '%s' does not exist or cannot be used for this type of "
                     "transaction." % tt)
+    elif tt and "AccountCode" in line and line["AccountCode"] in org["accounts"]:
+        # a tax rate applies only to the account classes its CanApplyTo flags allow (Xero
+        # refuses the line; the wording is the fake's)
+        a = org["accounts"][line["AccountCode"]]
+        if not org["tax_rates"][tt].get(CLASS_FLAG[a["Class"]], True):
+            errs.append("The TaxType code '%s' cannot be used with account code '%s'."
+                        % (tt, line["AccountCode"]))
     ic = line.get("ItemCode")
     if ic and ic not in org["items"]:
         errs.append("Item code '%s' is not valid" % ic)
