@@ -84,6 +84,14 @@ int xero_render_items(const char *month, const char (*codes)[TEXT_ITEM_CODE_MAX]
                       const char (*names)[XERO_ITEM_NAME_MAX], size_t n,
                       const struct config *cfg, struct xero_reqs *out, struct err *e);
 
+/* Checks the lines of sid's waiting outbox requests (of period, "" = all) against the
+ * cached reference data: a tax type whose CanApplyTo flags exclude the class of the line's
+ * account is refused by Xero. Makes the findings sid's TAX_TYPE_NOT_APPLICABLE errors
+ * (scope xero; nothing written when unchanged), logs each, adds their number to *problems.
+ * Judges nothing without a cache (xero_taxclass.c). */
+int xero_tax_class_check(struct ledger *lg, const struct config *cfg, const char *sid,
+                         const char *period, int64_t *problems, struct err *e);
+
 /* Appends a request; takes ownership of body (a jw text copy). */
 int xero_reqs_add(struct xero_reqs *r, const struct xero_req *q, const char *body,
                   struct err *e);

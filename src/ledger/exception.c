@@ -465,7 +465,8 @@ int exception_each(struct ledger *lg, const char *period,
 
 /* The preflight's findings are judged again by every live run before anything is sent: they
  * stop the run there, not the preview. */
-#define EXCEPTION_PREFLIGHT_KINDS "('XERO_REFERENCE_MISSING', 'XERO_PERIOD_LOCKED')"
+#define EXCEPTION_PREFLIGHT_KINDS                                                          \
+    "('XERO_REFERENCE_MISSING', 'XERO_PERIOD_LOCKED', 'TAX_TYPE_NOT_APPLICABLE')"
 
 int exception_blocking(struct ledger *lg, const char *sid, char *out, size_t cap,
                        struct err *e)

@@ -361,6 +361,49 @@ contains "preflight: and what to do" "$T/.err" "is a bank account, and Xero refu
 eq "preflight: nothing was sent" "$(grep -c '"method": "PUT"' "$S/requests.jsonl")" "0"
 fake_stop
 
+# --- 6b. tax types on account classes Xero allows (TaxRate CanApplyTo*, Account Class) --------
+# OUTPUT2 (a tax on sales: CanApplyToExpenses false) as the fees' tax type puts it on the
+# advertising line, account 400, an EXPENSE account: Xero would refuse the bill
+S="$T/taxclass"
+rm -rf "$S" && mkdir -p "$S" && cd "$S" && "$SB" init >/dev/null 2>&1
+D="$S"
+fake_start
+config summary
+ukvat() {
+  python3 - "$1" <<'EOF'
+import json, sys
+c = json.load(open("settlebook.json")); c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": sys.argv[1], "none": "NONE"}
+json.dump(c, open("settlebook.json", "w"))
+EOF
+}
+ukvat OUTPUT2
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "tax class: the dry run without a cache judges nothing" 0 "$SB" post
+eq "tax class: no finding without a cache" "$(qq "select count(*) from exception where kind = 'TAX_TYPE_NOT_APPLICABLE'")" "0"
+status "tax class: live posting stops at preflight" 1 "$SB" post --live
+contains "tax class: names the line's role, account and tax type" "$T/.err" \
+  'Line "Advertising (settlement 44556677881)" of AMZ-44556677881-1 (role fees_advertising, account 400, a EXPENSE account) has tax type OUTPUT2, which Xero applies only to ASSET, EQUITY, LIABILITY, REVENUE accounts'
+status "tax class: exceptions (exit 1: an open error)" 1 "$SB" exceptions
+contains "tax class: with advice" "$T/.out" "Give the line a tax type that applies to EXPENSE accounts"
+eq "tax class: nothing was sent" "$(grep -c '"method": "PUT"' "$S/requests.jsonl")" "0"
+eq "tax class: the cache holds the flags Xero gave" \
+   "$(qq "select detail from xero_ref where kind = 'tax_rate' and key = 'OUTPUT2'")" \
+   "applies to ASSET, EQUITY, LIABILITY, REVENUE"
+status "tax class: now the dry run refuses it too (the cache exists)" 0 "$SB" post
+eq "tax class: one error in the preview" \
+   "$(qq "select kind||' '||severity||' '||scope from exception where kind = 'TAX_TYPE_NOT_APPLICABLE'")" \
+   "TAX_TYPE_NOT_APPLICABLE error xero"
+contains "tax class: the preview counts it" "$T/.out" "total 20.53: 1 error(s)"
+# the fees' own tax type (INPUT2, a tax on expenses) applies: the dry run clears, live sends
+ukvat INPUT2
+status "tax class fixed: dry run" 0 "$SB" post
+eq "tax class fixed: no finding" "$(qq "select count(*) from exception where kind = 'TAX_TYPE_NOT_APPLICABLE'")" "0"
+status "tax class fixed: live posting sends" 0 "$SB" post --live
+eq "tax class fixed: Xero accepted every line (OUTPUT2 on 200, INPUT2 on 400)" \
+   "$(grep -c '"method": "PUT"' "$S/requests.jsonl") $(grep -c 'cannot be used with account code' "$S/requests.jsonl")" "2 0"
+fake_stop
+
 # --- 8. orders mode posts and cuts off --------------------------------------------------------
 # the UK settlement with one order's promotion and the advertising moved into October, a
 # liquidation (12.00 with a 1.80 fee) and an MCF order (principal 0.00, fee -3.00)
