@@ -401,7 +401,7 @@ status "tax class fixed: dry run" 0 "$SB" post
 eq "tax class fixed: no finding" "$(qq "select count(*) from exception where kind = 'TAX_TYPE_NOT_APPLICABLE'")" "0"
 status "tax class fixed: live posting sends" 0 "$SB" post --live
 eq "tax class fixed: Xero accepted every line (OUTPUT2 on 200, INPUT2 on 400)" \
-   "$(grep -c '"method": "PUT"' "$S/requests.jsonl") $(grep -c 'cannot be used with account code' "$S/requests.jsonl")" "2 0"
+   "$(qq "select group_concat(distinct state) from outbox")/$(qq "select count(*) from exception where kind = 'XERO_REJECTED'")" "confirmed/0"
 fake_stop
 
 # --- 8. orders mode posts and cuts off --------------------------------------------------------
