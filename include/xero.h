@@ -22,6 +22,12 @@
 
 #define XERO_BATCH_MAX 50   /* documents per request */
 
+/* Placeholders of an id Xero gives a document when it creates it, written into a request
+ * that needs it before it exists ("{InvoiceID:AMZ-1-206-1}"): live posting replaces each
+ * with the id Xero returned for the document of that number (xero_send_refs.c). */
+#define XERO_REF_INVOICE "InvoiceID:"
+#define XERO_REF_CREDIT_NOTE "CreditNoteID:"
+
 /* An outbox row's request as it goes out: the stored body and key, or, when some documents
  * are already confirmed, only the others under a key derived from the stored one and that
  * subset. *body_out is owned by the caller (free). The preview and live sending both use

@@ -130,6 +130,7 @@ DOC_KINDS = {   # collection -> (id field, number field or None)
     "BankTransfers": ("BankTransferID", None),
     "Items": ("ItemID", "Code"),
     "BankTransactions": ("BankTransactionID", None),
+    "Allocations": ("AllocationID", None),   # PUT /CreditNotes/{CreditNoteID}/Allocations
 }
 
 
@@ -504,20 +505,37 @@ def check_credit(org, el, pending):
     errs += date_errors(org, el.get("Date"))
     for li in el.get("LineItems") or []:
         errs += line_errors(org, li)
-    total = sum((dec(li.get("LineAmount")) for li in el.get("LineItems") or []), Decimal(0))
-    alloc = Decimal(0)
-    for a in el.get("Allocations") or []:
-        inv = find_doc(org, "Invoices", "InvoiceNumber", (a.get("Invoice") or {}).get(
-            "InvoiceNumber"))
-        if not inv:
-            errs.append("Allocation: invoice %s was not found."
-                        % (a.get("Invoice") or {}).get("InvoiceNumber"))
-        elif dec(a.get("Amount")) > inv["AmountDue"]:
-            errs.append("Allocation amount exceeds the amount due on %s."
-                        % inv.get("InvoiceNumber"))
-        alloc += dec(a.get("Amount"))
-    if alloc > total:
-        errs.append("The allocations exceed the credit note's total.")
+    return errs
+
+
+def check_allocation(org, el, cn, pending):
+    """PUT /CreditNotes/{CreditNoteID}/Allocations: Xero's Allocation (tests/spec/xero)
+    names the invoice by its InvoiceID; the credit note must be authorised, for the same
+    contact, with credit left; the amount at most what the invoice still owes (Xero:
+    "Credit Note cannot be allocated as amount is greater than amount outstanding")."""
+    errs = []
+    inv_id = (el.get("Invoice") or {}).get("InvoiceID")
+    inv = next((d for d in org["docs"]["Invoices"] if inv_id and d.get("InvoiceID") == inv_id),
+               None)
+    amt = dec(el.get("Amount"))
+    if not inv:
+        errs.append("Invoice could not be found (an allocation names it by InvoiceID).")
+    elif (inv.get("Contact") or {}).get("Name") != (cn.get("Contact") or {}).get("Name"):
+        errs.append("The credit note and the invoice are for different contacts.")
+    elif amt > inv["AmountDue"] - pending.get(id(inv), Decimal(0)):
+        errs.append("Credit Note cannot be allocated as amount is greater than amount "
+                    "outstanding on the invoice.")
+    if cn.get("Status") != "AUTHORISED":
+        errs.append("Only an authorised credit note can be allocated.")
+    if amt <= 0 or amt > cn["RemainingCredit"] - pending.get(id(cn), Decimal(0)):
+        errs.append("Credit Note cannot be allocated as amount is greater than amount "
+                    "outstanding.")
+    if not el.get("Date"):
+        errs.append("Date is required.")
+    errs += date_errors(org, el.get("Date"))
+    if not errs:
+        pending[id(inv)] = pending.get(id(inv), Decimal(0)) + amt
+        pending[id(cn)] = pending.get(id(cn), Decimal(0)) + amt
     return errs
 
 
@@ -602,17 +620,23 @@ def create(org, coll, el, doc_paid=None):
         out["Contact"] = {"ContactID": c["ContactID"], "Name": name}
         if coll == "CreditNotes":
             out["RemainingCredit"] = total
-            for a in out.get("Allocations") or []:
-                inv = find_doc(org, "Invoices", "InvoiceNumber",
-                               (a.get("Invoice") or {}).get("InvoiceNumber"))
-                amt = dec(a.get("Amount"))
-                inv["AmountDue"] -= amt
-                inv["AmountCredited"] = inv.get("AmountCredited", Decimal(0)) + amt
-                if inv["AmountDue"] == 0:
-                    inv["Status"] = "PAID"
-                out["RemainingCredit"] -= amt
-                a["AllocationID"] = str(uuid.uuid4())
-                a["Invoice"]["InvoiceID"] = inv["InvoiceID"]
+            # Xero support: "The allocation cannot be applied at the same time the Credit
+            # Note is created by the API" (XeroAPI users, waynerobinson/xeroizer#196):
+            # Allocations sent inside PUT /CreditNotes are not applied
+            out["Allocations"] = []
+    elif coll == "Allocations":
+        cn, inv = doc_paid
+        amt = dec(out.get("Amount"))
+        inv["AmountDue"] -= amt
+        inv["AmountCredited"] = inv.get("AmountCredited", Decimal(0)) + amt
+        if inv["AmountDue"] == 0:
+            inv["Status"] = "PAID"
+        cn["RemainingCredit"] -= amt
+        out["CreditNote"] = {"CreditNoteID": cn["CreditNoteID"]}
+        cn.setdefault("Allocations", []).append(
+            {"AllocationID": out["AllocationID"], "Amount": amt, "Date": out.get("Date"),
+             "Invoice": {"InvoiceID": inv["InvoiceID"],
+                         "InvoiceNumber": inv.get("InvoiceNumber")}})
     elif coll == "Payments":
         out["Status"] = "AUTHORISED"
         amt = dec(out.get("Amount"))
@@ -681,8 +705,9 @@ CHECKS = {"Invoices": check_invoice, "CreditNotes": check_credit, "Items": check
           "BankTransfers": check_transfer, "BankTransactions": check_bank_transaction}
 
 
-def put_documents(org, coll, doc, summarize, reject_idx):
-    """Returns (status, answer) for a PUT/POST of documents."""
+def put_documents(org, coll, doc, summarize, reject_idx, parent=None):
+    """Returns (status, answer) for a PUT/POST of documents (parent: the credit note id of
+    PUT /CreditNotes/{CreditNoteID}/Allocations)."""
     els = doc.get(coll)
     if not isinstance(els, list) or not els:
         return 400, {"ErrorNumber": 14, "Type": "PostDataInvalidException",
@@ -694,6 +719,15 @@ def put_documents(org, coll, doc, summarize, reject_idx):
         paid = None
         if coll == "Payments":
             errs, paid = check_payment(org, el, pending_paid)
+        elif coll == "Allocations":
+            cn = next((d for d in org["docs"]["CreditNotes"] if d.get("CreditNoteID") == parent),
+                      None)
+            if cn is None:
+                return 404, {"Message": "The resource you're looking for cannot be found"}
+            errs = check_allocation(org, el, cn, pending_paid)
+            inv_id = (el.get("Invoice") or {}).get("InvoiceID")
+            paid = (cn, next((d for d in org["docs"]["Invoices"]
+                              if d.get("InvoiceID") == inv_id), None))
         else:
             errs = CHECKS[coll](org, el, pending_numbers)
         if i == reject_idx:
@@ -704,7 +738,7 @@ def put_documents(org, coll, doc, summarize, reject_idx):
             num_field = DOC_KINDS[coll][1] if coll in DOC_KINDS else "Name"
             if num_field and el.get(num_field):
                 pending_numbers.add(el[num_field])
-            if paid is not None:
+            if paid is not None and coll == "Payments":
                 pending_paid[id(paid)] = pending_paid.get(id(paid), Decimal(0)) + \
                     dec(el.get("Amount"))
         results.append((errs, el, paid))
@@ -896,6 +930,8 @@ class Handler(BaseHTTPRequestHandler):
         ident = None
         if len(parts) >= 2 and parts[-2] in DOC_KINDS:
             coll, ident = parts[-2], parts[-1]
+        if len(parts) >= 3 and parts[-3] == "CreditNotes" and parts[-1] == "Allocations":
+            coll, ident = "Allocations", parts[-2]
         route = normalise_route("%s /%s" % (method, coll))
         entry = {"method": method, "path": url.path, "query": url.query,
                  "idempotency_key": self.headers.get("Idempotency-Key"),
@@ -994,7 +1030,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(status, answer, headers,
                                   fault if fault in ("stall", "reset", "cut", "truncate")
                                   else None)
-        if (coll not in DOC_KINDS and coll != "Contacts") or ident is not None:
+        if ((coll not in DOC_KINDS and coll != "Contacts") or
+                (ident is not None) != (coll == "Allocations")):
             with LOCK:
                 log_request(entry, 404, None)
             return self.send_json(404, {"Message": "The resource you're looking for cannot be "
@@ -1021,7 +1058,7 @@ class Handler(BaseHTTPRequestHandler):
                     doc = json.loads(raw, parse_float=Decimal)
                     status, answer = put_documents(
                         org, coll, doc, q.get("summarizeErrors", "true").lower() != "false",
-                        reject)
+                        reject, ident)
                 except ValueError as ex:
                     status, answer = 400, {"ErrorNumber": 14, "Type":
                                            "PostDataInvalidException",

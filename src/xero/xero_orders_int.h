@@ -23,8 +23,8 @@ struct order {
 };
 
 /* Document kinds, in the order their requests are sent: every payment after its document. */
-enum { K_INVOICE, K_CREDIT, K_PAY, K_REFUND, K_BILL, K_BILLCREDIT, K_BILLPAY, K_TRANSFER,
-       K_COUNT };
+enum { K_INVOICE, K_CREDIT, K_ALLOC, K_PAY, K_REFUND, K_BILL, K_BILLCREDIT, K_BILLPAY,
+       K_TRANSFER, K_COUNT };
 
 /* Documents waiting to be sent, XERO_BATCH_MAX per request, one batch per kind and month. */
 struct obatch {

@@ -33,6 +33,7 @@ qq() { sqlite3 "$D/settlebook.db" "$1"; }
 # docs: every document of every preview in the folder, one line each, in preview order:
 #   PATH TYPE NUMBER DATE account:tax:amount ...   (lines; amounts as sent)
 #   /Payments NUMBER DATE account amount           (payments)
+#   /CreditNotes/{CreditNoteID:N}/Allocations {InvoiceID:M} DATE amount
 docs() {
   python3 - reports/*/xero-preview.json <<'EOF'
 import json, sys
@@ -49,6 +50,8 @@ for f in sys.argv[1:]:
                     print(r["path"], d["Type"], d["BankAccount"]["Code"], d["Date"],
                           " ".join("%s:%s" % (l["AccountCode"], l["LineAmount"])
                                    for l in d["LineItems"]))
+                elif coll == "Allocations":
+                    print(r["path"], d["Invoice"]["InvoiceID"], d["Date"], d["Amount"])
                 elif coll == "ManualJournals":
                     print(r["path"], d["Date"], " ".join("%s:%s" % (l["AccountCode"],
                           l["LineAmount"]) for l in d["JournalLines"]))
@@ -145,7 +148,7 @@ cd "$T/uk-vat-orders"
 # TaxDiscount -0.83 = -5.00; the book 10.00 (no tax); the refund -20.82 - 4.17 = 24.99 on
 # the credit note; every line OUTPUT2, tax-inclusive
 eq "uk vat orders: tax folded into each order's lines, OUTPUT2 inclusive" \
-   "$(docs | grep -E '^/(Invoices ACCREC|CreditNotes)')" \
+   "$(docs | grep -E '^/(Invoices ACCREC|CreditNotes )')" \
 "/Invoices ACCREC AMZ-44556677881-206-1111111-1111111 2025-09-05 Inclusive 200:OUTPUT2:24.99 200:OUTPUT2:3.00
 /Invoices ACCREC AMZ-44556677881-206-2222222-2222222 2025-09-07 Inclusive 200:OUTPUT2:49.98 200:OUTPUT2:-5.00
 /Invoices ACCREC AMZ-44556677881-206-3333333-3333333 2025-09-09 Inclusive 200:OUTPUT2:10.00
@@ -402,6 +405,42 @@ eq "tax class fixed: no finding" "$(qq "select count(*) from exception where kin
 status "tax class fixed: live posting sends" 0 "$SB" post --live
 eq "tax class fixed: Xero accepted every line (OUTPUT2 on 200, INPUT2 on 400)" \
    "$(qq "select group_concat(distinct state) from outbox")/$(qq "select count(*) from exception where kind = 'XERO_REJECTED'")" "confirmed/0"
+fake_stop
+
+# --- 6c. a refund's credit note allocated to its order's invoice, the way Xero allocates:
+# PUT /CreditNotes/{CreditNoteID}/Allocations naming the invoice by InvoiceID, ids that
+# exist only once both documents are created: the preview names them by number, live
+# posting sends the ids Xero returned
+S="$T/alloc"
+rm -rf "$S" && mkdir -p "$S" && cd "$S" && "$SB" init >/dev/null 2>&1
+D="$S"
+fake_start
+config orders
+ukvat INPUT2
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "allocation: dry run" 0 "$SB" post
+eq "allocation: the preview's request, with placeholders for the two ids" \
+   "$(python3 -c 'import json; d=json.load(open("reports/2025-09/xero-preview.json")); r=[r for r in d["requests"] if r["path"].endswith("/Allocations")]; print(len(r), r[0]["path"], json.dumps(r[0]["body"], sort_keys=True))')" \
+   '1 /CreditNotes/{CreditNoteID:AMZ-44556677881-206-1111111-1111111-R}/Allocations {"Allocations": [{"Amount": 24.99, "Date": "2025-09-10", "Invoice": {"InvoiceID": "{InvoiceID:AMZ-44556677881-206-1111111-1111111}"}}]}'
+eq "allocation: no Allocations inside the credit note" \
+   "$(python3 -c 'import json; d=json.load(open("reports/2025-09/xero-preview.json")); print(sum(1 for r in d["requests"] for c in r["body"].get("CreditNotes", []) if "Allocations" in c))')" "0"
+fctl '{"add_items": ["TEA-40", "TEA-80", "BOOK-1"]}'
+status "allocation: live" 0 "$SB" post --live
+eq "allocation: every request confirmed" "$(qq "select group_concat(distinct state) from outbox")" "confirmed"
+# in the fake: order 1's invoice 27.99 = credit 24.99 allocated + 3.00 paid from clearing
+eq "allocation: the invoice is paid off by the credit and the payment; the credit note is used" \
+   "$(python3 - "$XU" <<'EOF'
+import json, sys, urllib.request
+st = json.load(urllib.request.urlopen(sys.argv[1] + "/__state"))
+for org in st["orgs"].values():
+    inv = [d for d in org["docs"]["Invoices"] if d.get("InvoiceNumber") == "AMZ-44556677881-206-1111111-1111111"][0]
+    cn = [d for d in org["docs"]["CreditNotes"] if d.get("CreditNoteNumber") == "AMZ-44556677881-206-1111111-1111111-R"][0]
+    print(inv["AmountDue"], inv["AmountCredited"], inv["Status"], cn["RemainingCredit"],
+          cn["Allocations"][0]["Invoice"]["InvoiceID"] == inv["InvoiceID"])
+EOF
+)" "0.0 24.99 PAID 0.0 True"
+eq "allocation: sent to the credit note's id, the invoice's id in the body, the rest byte for byte" \
+   "$($CHECK bytes "$S/settlebook.db" "$S/requests.jsonl" "$S/reports")" "ok"
 fake_stop
 
 # --- 8. orders mode posts and cuts off --------------------------------------------------------
