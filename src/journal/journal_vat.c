@@ -1,7 +1,8 @@
 /* journal_vat — VAT_MISMATCH: on every tax-inclusive line of a marketplace with a vat_rate,
  * the VAT Xero will compute (LineAmount x rate / (100 + rate), to the minor unit) must equal
  * the tax Amazon charged and settlebook folded into that line, within one minor unit. Reads
- * the journal being built; writes only its exceptions. */
+ * the journal being built; writes only its exceptions. In orders mode Xero computes VAT per
+ * invoice and credit-note line, so there the post stage checks those lines (post_vat.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
