@@ -441,6 +441,8 @@ EOF
 )" "0.0 24.99 PAID 0.0 True"
 eq "allocation: sent to the credit note's id, the invoice's id in the body, the rest byte for byte" \
    "$($CHECK bytes "$S/settlebook.db" "$S/requests.jsonl" "$S/reports")" "ok"
+status "allocation: post --diff compares the documents (the allocation is none of its own)" 0 "$SB" post --diff --period 2025-09
+contains "allocation: post --diff finds them identical" "$T/.out" "identical"
 fake_stop
 
 # --- 8. orders mode posts and cuts off --------------------------------------------------------
