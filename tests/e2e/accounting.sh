@@ -27,6 +27,14 @@ json.dump(c, open("settlebook.json", "w"), indent=1)
 EOF
 }
 
+# live_folder NAME MODE: a fresh folder S (and D) with a fake Xero and a config pointing at it
+live_folder() {
+  S="$T/$1" D="$T/$1"
+  rm -rf "$S" && mkdir -p "$S" && cd "$S" && "$SB" init >/dev/null 2>&1
+  fake_start
+  config "$2"
+}
+
 # qq SQL: one value from the current folder's ledger
 qq() { sqlite3 "$D/settlebook.db" "$1"; }
 
@@ -348,10 +356,7 @@ fresh clearing-bank journal 'c["accounts"]["clearing"] = "090"'
 status "a role on the bank account is refused before any work" 2 "$SB" post
 contains "with advice" "$T/.err" 'config key "accounts.clearing": is a bank account (accounts.bank), and Xero refuses bank accounts on document and journal lines'
 # preflight: a role on another bank-type account of the organisation (091 in the fake)
-S="$T/preflight-bank"
-rm -rf "$S" && mkdir -p "$S" && cd "$S" && "$SB" init >/dev/null 2>&1
-fake_start
-config journal
+live_folder preflight-bank journal
 python3 - <<'EOF'
 import json
 c = json.load(open("settlebook.json")); c["accounts"]["clearing"] = "091"
@@ -367,11 +372,7 @@ fake_stop
 # --- 6b. tax types on account classes Xero allows (TaxRate CanApplyTo*, Account Class) --------
 # OUTPUT2 (a tax on sales: CanApplyToExpenses false) as the fees' tax type puts it on the
 # advertising line, account 400, an EXPENSE account: Xero would refuse the bill
-S="$T/taxclass"
-rm -rf "$S" && mkdir -p "$S" && cd "$S" && "$SB" init >/dev/null 2>&1
-D="$S"
-fake_start
-config summary
+live_folder taxclass summary
 ukvat() {
   python3 - "$1" <<'EOF'
 import json, sys
@@ -411,11 +412,7 @@ fake_stop
 # PUT /CreditNotes/{CreditNoteID}/Allocations naming the invoice by InvoiceID, ids that
 # exist only once both documents are created: the preview names them by number, live
 # posting sends the ids Xero returned
-S="$T/alloc"
-rm -rf "$S" && mkdir -p "$S" && cd "$S" && "$SB" init >/dev/null 2>&1
-D="$S"
-fake_start
-config orders
+live_folder alloc orders
 ukvat INPUT2
 "$SB" ingest "$UK" >/dev/null 2>&1
 status "allocation: dry run" 0 "$SB" post
