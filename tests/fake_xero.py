@@ -24,7 +24,12 @@ API (under any prefix, e.g. /api.xro/2.0):
        whole request with 400 ValidationException. Checked: accounts (active; bank accounts
        for payments and transfers), tax types, items, tracking, the lock date, ACCREC
        InvoiceNumber uniqueness, payments against existing authorised documents and not above
-       the amount due, balanced manual journals.
+       the amount due, balanced manual journals, tax types only on account classes their
+       CanApplyTo flags allow. Allocations inside a credit note are not applied.
+  PUT  /CreditNotes/{CreditNoteID}/Allocations
+       allocates an authorised credit note to an invoice named by its InvoiceID (same
+       contact, at most the credit left and the invoice's amount due); the credit note's
+       GET shows its Allocations.
   GET  /Invoices?InvoiceNumbers=A,B&page=N, /Invoices/{id or number}, and where= filters
        (Field=="value", Field.StartsWith("v"), Date >= DateTime(y, m, d), joined by
        OR/||/AND/&&, dotted fields) on every document collection; 100 a page with page=N,
