@@ -278,15 +278,19 @@ static int send(struct run *r, struct outbox_row *row, const struct xbody *b,
         sel[i] = !confirmed[i];
     if (xero_effective(r->lg, row, &body, key, e) < 0 || xbody_split(body, sb, e) < 0)
         goto done;
-    /* the ids of documents sent before it, in place of their placeholders */
-    if (xrefs_resolve(r->lg, body, &sent, e) < 0 || xrefs_resolve(r->lg, row->path, &path, e) < 0)
+    /* an allocation: the ids of the documents sent before it, in place of their
+     * placeholders (no other request has any) */
+    if (!strcmp(b->collection, "Allocations") &&
+        (xrefs_resolve(r->lg, body, &sent, e) < 0 ||
+         xrefs_resolve(r->lg, row->path, &path, e) < 0))
         goto done;
     if (outbox_mark_sending(r->lg, row->id, e) < 0)
         goto done;
     crash_point("after_mark_sending");
     {
-        struct xcall call = { .method = row->method, .path = path, .query = row->query,
-                              .body = sent, .idempotency_key = key };
+        struct xcall call = { .method = row->method, .path = path ? path : row->path,
+                              .query = row->query, .body = sent ? sent : body,
+                              .idempotency_key = key };
         log_verbose("xero: %s %s?%s %s (%zu document(s), outbox row %lld)", row->method,
                     row->path, row->query, row->doc_number, sb->n, (long long)row->id);
         if (xclient_call(&r->c, &call, &status, &root, &unknown, e) < 0) {
