@@ -62,6 +62,8 @@ struct jv_amount {
     int64_t sources;
     int64_t vat;               /* Amazon's tax folded into this amount (tax-inclusive) */
     int vat_rate_bp;           /* the marketplace's vat_rate when VAT-inclusive, else 0 */
+    int folded;                /* a tax amount folded into its line's rule (orders: into
+                                  the line itself, then emptied) */
 };
 
 struct journal_view {

@@ -156,8 +156,10 @@ static void resolve(const struct journal_view *s, const struct mapping *map,
     l->amount = sqlite3_column_int64(st, 7);
     l->quantity = sqlite3_column_int64(st, 8);
     l->sources = sqlite3_column_int64(st, 9);
-    if (f)
+    if (f) {
         l->vat = l->amount;
+        l->folded = 1;
+    }
 }
 
 /* The description a folded tax amount belongs to, as mapping_fold finds its rule: without
@@ -188,11 +190,11 @@ static void fold_block(struct jv_amount *v, size_t lo, size_t hi)
     for (size_t i = lo; i < hi; i++) {
         char base[96];
         size_t to = hi;
-        if (!v[i].vat || v[i].vat != v[i].amount)
+        if (!v[i].folded || !v[i].amount)
             continue;
         tax_base(v[i].description, base, sizeof base);
         for (size_t k = lo; k < hi; k++)
-            if (k != i && v[k].vat != v[k].amount && same_line(&v[i], &v[k]) &&
+            if (!v[k].folded && same_line(&v[i], &v[k]) &&
                 (to == hi || !strcmp(v[k].description, base)))
                 to = k;
         if (to == hi)
