@@ -105,6 +105,10 @@ int money_add(money_t *acc, money_t v, struct err *e);
  * (0.917855). -1 when either amount is not positive or the arithmetic would overflow. */
 int money_rate(money_t amount, int exp, money_t base, int base_exp, int64_t *out);
 
+/* The tax Xero computes on a tax-inclusive amount at rate_bp basis points (amount x rate /
+ * (100 + rate), to the minor unit, half away from zero) into *out; -1 on overflow. */
+int money_inclusive_tax(money_t amount, int rate_bp, money_t *out);
+
 /* dates — calendar arithmetic and the date formats Amazon and banks write, without the C
  * library's time zone or locale machinery (results never depend on TZ or LC_*). */
 

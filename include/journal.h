@@ -49,7 +49,10 @@ struct jv_part {
 
 /* The settlement's amounts grouped by order, transaction type, amount type, description,
  * marketplace and SKU (ordered by order id), resolved through the mapping rules as the
- * journal resolves them: what the orders posting mode renders document by document. */
+ * journal resolves them: what the orders posting mode renders document by document. An
+ * order's tax amounts (Tax, ShippingTax, TaxDiscount) that the journal folds are folded
+ * into the order's amount they belong to (same transaction type, SKU, month and rule; the
+ * Principal for Tax, Shipping for ShippingTax), which then carries them in vat. */
 struct jv_amount {
     char order_id[64], transaction_type[64];
     char date[11];             /* local date of the group's first line (the settlement end when
@@ -59,6 +62,10 @@ struct jv_amount {
     int64_t amount;            /* credit positive, as in the settlement */
     int64_t quantity;          /* units on Principal lines */
     int64_t sources;
+    int64_t vat;               /* Amazon's tax folded into this amount (tax-inclusive) */
+    int vat_rate_bp;           /* the marketplace's vat_rate when VAT-inclusive, else 0 */
+    int folded;                /* a tax amount folded into its line's rule (orders: into
+                                  the line itself, then emptied) */
 };
 
 struct journal_view {

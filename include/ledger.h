@@ -405,6 +405,12 @@ int exception_add_once(struct ledger *lg, const char *scope, const struct except
 int exception_put_only(struct ledger *lg, const char *scope, const struct exception_row *r,
                        struct err *e);
 
+/* Makes rows[0..n) (each of this kind and settlement sid) the settlement's exceptions of
+ * that scope and kind; when the stored ones are the same (severity, explanation, action),
+ * nothing is written, so a rerun leaves the ledger as it was. */
+int exception_set(struct ledger *lg, const char *scope, const char *kind, const char *sid,
+                  const struct exception_row *rows, size_t n, struct err *e);
+
 /* Deletes the exceptions matching every non-NULL filter (explanation_like is a LIKE
  * pattern). */
 int exception_clear(struct ledger *lg, const char *scope, const char *kind,

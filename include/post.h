@@ -21,6 +21,7 @@ struct post_summary {
     int64_t cogs_journals;     /* cost-of-goods journals queued or kept */
     int64_t cogs_held;         /* cost-of-goods journals held back (MISSING_COST) */
     int64_t items;             /* Xero Items to create (orders mode with unit costs) */
+    int64_t refused;           /* lines Xero would refuse by the cached tax rates (TAX_TYPE_NOT_APPLICABLE) */
 };
 
 /* Renders every settlement touching period ("" = all) and reconciles the outbox: identical

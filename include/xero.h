@@ -22,6 +22,12 @@
 
 #define XERO_BATCH_MAX 50   /* documents per request */
 
+/* Placeholders of an id Xero gives a document when it creates it, written into a request
+ * that needs it before it exists ("{InvoiceID:AMZ-1-206-1}"): live posting replaces each
+ * with the id Xero returned for the document of that number (xero_send_refs.c). */
+#define XERO_REF_INVOICE "InvoiceID:"
+#define XERO_REF_CREDIT_NOTE "CreditNoteID:"
+
 /* An outbox row's request as it goes out: the stored body and key, or, when some documents
  * are already confirmed, only the others under a key derived from the stored one and that
  * subset. *body_out is owned by the caller (free). The preview and live sending both use
@@ -43,10 +49,21 @@ struct xero_req {
     char kind[24];            /* "invoice", "bill", "payment", "credit-note", ... */
 };
 
+/* A tax-inclusive document line on which the VAT Xero will compute (money_inclusive_tax)
+ * differs from the tax Amazon charged by more than one minor unit (orders mode: the post
+ * stage raises VAT_MISMATCH for each). */
+struct xero_vat_line {
+    char doc[96], description[192], code[32], sku[64];
+    int64_t amount, vat, xero;    /* line amount, Amazon's tax in it, Xero's */
+    int rate_bp;
+};
+
 struct xero_reqs {
     struct xero_req *v;
     size_t n, cap;
     char blocked[256];        /* why this settlement cannot be rendered in this mode; "" ok */
+    struct xero_vat_line *vat;  /* VAT mismatches of the rendered lines (orders mode) */
+    size_t n_vat;
 };
 
 void xero_reqs_free(struct xero_reqs *r);  /* frees bodies; the struct may be reused */
@@ -72,6 +89,14 @@ int xero_render_cogs(const struct cogs_view *v, struct xero_reqs *out, struct er
 int xero_render_items(const char *month, const char (*codes)[TEXT_ITEM_CODE_MAX],
                       const char (*names)[XERO_ITEM_NAME_MAX], size_t n,
                       const struct config *cfg, struct xero_reqs *out, struct err *e);
+
+/* Checks the lines of sid's waiting outbox requests (of period, "" = all) against the
+ * cached reference data: a tax type whose CanApplyTo flags exclude the class of the line's
+ * account is refused by Xero. Makes the findings sid's TAX_TYPE_NOT_APPLICABLE errors
+ * (scope xero; nothing written when unchanged), logs each, adds their number to *problems.
+ * Judges nothing without a cache (xero_taxclass.c). */
+int xero_tax_class_check(struct ledger *lg, const struct config *cfg, const char *sid,
+                         const char *period, int64_t *problems, struct err *e);
 
 /* Appends a request; takes ownership of body (a jw text copy). */
 int xero_reqs_add(struct xero_reqs *r, const struct xero_req *q, const char *body,

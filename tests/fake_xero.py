@@ -24,7 +24,12 @@ API (under any prefix, e.g. /api.xro/2.0):
        whole request with 400 ValidationException. Checked: accounts (active; bank accounts
        for payments and transfers), tax types, items, tracking, the lock date, ACCREC
        InvoiceNumber uniqueness, payments against existing authorised documents and not above
-       the amount due, balanced manual journals.
+       the amount due, balanced manual journals, tax types only on account classes their
+       CanApplyTo flags allow. Allocations inside a credit note are not applied.
+  PUT  /CreditNotes/{CreditNoteID}/Allocations
+       allocates an authorised credit note to an invoice named by its InvoiceID (same
+       contact, at most the credit left and the invoice's amount due); the credit note's
+       GET shows its Allocations.
   GET  /Invoices?InvoiceNumbers=A,B&page=N, /Invoices/{id or number}, and where= filters
        (Field=="value", Field.StartsWith("v"), Date >= DateTime(y, m, d), joined by
        OR/||/AND/&&, dotted fields) on every document collection; 100 a page with page=N,
@@ -130,6 +135,7 @@ DOC_KINDS = {   # collection -> (id field, number field or None)
     "BankTransfers": ("BankTransferID", None),
     "Items": ("ItemID", "Code"),
     "BankTransactions": ("BankTransactionID", None),
+    "Allocations": ("AllocationID", None),   # PUT /CreditNotes/{CreditNoteID}/Allocations
 }
 
 
@@ -139,6 +145,41 @@ def ms_date(t):
 
 def now_date():
     return "/Date(%d)/" % int(time.time() * 1000)
+
+
+# Tax rates with the CanApplyTo flags Xero's GET /TaxRates returns (the OpenAPI spec's
+# TaxRate schema, tests/spec/xero/xero_accounting.yaml; its TaxRates example shows the
+# pattern): a tax on purchases applies to every class but revenue, a tax on sales to every
+# class but expenses, a zero-rated sales rate to revenue and liabilities only, "no tax" to
+# all. The US demo rates, and the UK demo company's VAT rates (Xero's UK tax rates: 20% VAT
+# on Income OUTPUT2, on Expenses INPUT2, zero-rated and exempt income and expenses).
+CAN_APPLY = ("CanApplyToAssets", "CanApplyToEquity", "CanApplyToExpenses",
+             "CanApplyToLiabilities", "CanApplyToRevenue")
+APPLIES = {"all": (True, True, True, True, True),
+           "purchases": (True, True, True, True, False),
+           "sales": (True, True, False, True, True),
+           "zero sales": (False, False, False, True, True)}
+TAX_RATES = [("NONE", "Tax Exempt", "0.0000", "all"),
+             ("INPUT", "Tax on Purchases", "8.5000", "purchases"),
+             ("OUTPUT", "Tax on Sales", "8.5000", "sales"),
+             ("EXEMPTOUTPUT", "Exempt Sales", "0.0000", "zero sales"),
+             ("OUTPUT2", "20% (VAT on Income)", "20.0000", "sales"),
+             ("INPUT2", "20% (VAT on Expenses)", "20.0000", "purchases"),
+             ("ZERORATEDOUTPUT", "Zero Rated Income", "0.0000", "zero sales"),
+             ("ZERORATEDINPUT", "Zero Rated Expenses", "0.0000", "purchases"),
+             ("EXEMPTINPUT", "Exempt Expenses", "0.0000", "purchases")]
+
+# Xero's Account Class of each Account Type (Xero's "Account Types" documentation: the
+# types group into the classes ASSET, EQUITY, EXPENSE, LIABILITY and REVENUE)
+ACCOUNT_CLASS = {"BANK": "ASSET", "CURRENT": "ASSET", "FIXED": "ASSET", "INVENTORY": "ASSET",
+                 "NONCURRENT": "ASSET", "PREPAYMENT": "ASSET", "EQUITY": "EQUITY",
+                 "DEPRECIATN": "EXPENSE", "DIRECTCOSTS": "EXPENSE", "EXPENSE": "EXPENSE",
+                 "OVERHEADS": "EXPENSE", "CURRLIAB": "LIABILITY", "LIABILITY": "LIABILITY",
+                 "TERMLIAB": "LIABILITY", "OTHERINCOME": "REVENUE", "REVENUE": "REVENUE",
+                 "SALES": "REVENUE"}
+CLASS_FLAG = {"ASSET": "CanApplyToAssets", "EQUITY": "CanApplyToEquity",
+              "EXPENSE": "CanApplyToExpenses", "LIABILITY": "CanApplyToLiabilities",
+              "REVENUE": "CanApplyToRevenue"}
 
 
 def seed_org(tenant):
@@ -160,14 +201,13 @@ def seed_org(tenant):
     org = {
         "tenant": tenant,
         "accounts": {c: {"AccountID": str(uuid.uuid4()), "Code": c, "Name": n, "Type": t,
+                         "Class": ACCOUNT_CLASS[t],
                          "Status": "ACTIVE", "EnablePaymentsToAccount": p,
                          "UpdatedDateUTC": ms_date(SEED_TIME)} for c, n, t, p in accounts},
-        "tax_rates": {t: {"Name": n, "TaxType": t, "Status": "ACTIVE", "EffectiveRate": r,
-                          "UpdatedDateUTC": ms_date(SEED_TIME)}
-                      for t, n, r in [("NONE", "Tax Exempt", "0.0000"),
-                                      ("INPUT", "Tax on Purchases", "8.5000"),
-                                      ("OUTPUT", "Tax on Sales", "8.5000"),
-                                      ("EXEMPTOUTPUT", "Exempt Sales", "0.0000")]},
+        "tax_rates": {t: dict({"Name": n, "TaxType": t, "Status": "ACTIVE",
+                               "EffectiveRate": r, "UpdatedDateUTC": ms_date(SEED_TIME)},
+                              **dict(zip(CAN_APPLY, APPLIES[a])))
+                      for t, n, r, a in TAX_RATES},
         "contacts": {},
         "created_contacts": [],     # names created by PUT /Contacts, in order
         "items": {},
@@ -204,6 +244,7 @@ def apply_control(org, c):
         a.setdefault("AccountID", str(uuid.uuid4()))
         a.setdefault("Status", "ACTIVE")
         a.setdefault("EnablePaymentsToAccount", False)
+        a.setdefault("Class", ACCOUNT_CLASS.get(a.get("Type"), "ASSET"))
         a["UpdatedDateUTC"] = now_date()
         org["accounts"][a["Code"]] = a
     if c.get("delete_contact"):
@@ -385,6 +426,13 @@ def line_errors(org, line):
     if tt and (tt not in org["tax_rates"] or org["tax_rates"][tt]["Status"] != "ACTIVE"):
         errs.append("The TaxType code '%s' does not exist or cannot be used for this type of "
                     "transaction." % tt)
+    elif tt and "AccountCode" in line and line["AccountCode"] in org["accounts"]:
+        # a tax rate applies only to the account classes its CanApplyTo flags allow (Xero
+        # refuses the line; the wording is the fake's)
+        a = org["accounts"][line["AccountCode"]]
+        if not org["tax_rates"][tt].get(CLASS_FLAG[a["Class"]], True):
+            errs.append("The TaxType code '%s' cannot be used with account code '%s'."
+                        % (tt, line["AccountCode"]))
     # Xero's Invoices/CreditNotes docs: a line's ItemCode must name an existing Item; an
     # unknown code fails the document with the ValidationException message "Item code 'X' is
     # not valid" (the whole request with summarizeErrors=true, the element otherwise)
@@ -466,20 +514,37 @@ def check_credit(org, el, pending):
     errs += date_errors(org, el.get("Date"))
     for li in el.get("LineItems") or []:
         errs += line_errors(org, li)
-    total = sum((dec(li.get("LineAmount")) for li in el.get("LineItems") or []), Decimal(0))
-    alloc = Decimal(0)
-    for a in el.get("Allocations") or []:
-        inv = find_doc(org, "Invoices", "InvoiceNumber", (a.get("Invoice") or {}).get(
-            "InvoiceNumber"))
-        if not inv:
-            errs.append("Allocation: invoice %s was not found."
-                        % (a.get("Invoice") or {}).get("InvoiceNumber"))
-        elif dec(a.get("Amount")) > inv["AmountDue"]:
-            errs.append("Allocation amount exceeds the amount due on %s."
-                        % inv.get("InvoiceNumber"))
-        alloc += dec(a.get("Amount"))
-    if alloc > total:
-        errs.append("The allocations exceed the credit note's total.")
+    return errs
+
+
+def check_allocation(org, el, cn, pending):
+    """PUT /CreditNotes/{CreditNoteID}/Allocations: Xero's Allocation (tests/spec/xero)
+    names the invoice by its InvoiceID; the credit note must be authorised, for the same
+    contact, with credit left; the amount at most what the invoice still owes (Xero:
+    "Credit Note cannot be allocated as amount is greater than amount outstanding")."""
+    errs = []
+    inv_id = (el.get("Invoice") or {}).get("InvoiceID")
+    inv = next((d for d in org["docs"]["Invoices"] if inv_id and d.get("InvoiceID") == inv_id),
+               None)
+    amt = dec(el.get("Amount"))
+    if not inv:
+        errs.append("Invoice could not be found (an allocation names it by InvoiceID).")
+    elif (inv.get("Contact") or {}).get("Name") != (cn.get("Contact") or {}).get("Name"):
+        errs.append("The credit note and the invoice are for different contacts.")
+    elif amt > inv["AmountDue"] - pending.get(id(inv), Decimal(0)):
+        errs.append("Credit Note cannot be allocated as amount is greater than amount "
+                    "outstanding on the invoice.")
+    if cn.get("Status") != "AUTHORISED":
+        errs.append("Only an authorised credit note can be allocated.")
+    if amt <= 0 or amt > cn["RemainingCredit"] - pending.get(id(cn), Decimal(0)):
+        errs.append("Credit Note cannot be allocated as amount is greater than amount "
+                    "outstanding.")
+    if not el.get("Date"):
+        errs.append("Date is required.")
+    errs += date_errors(org, el.get("Date"))
+    if not errs:
+        pending[id(inv)] = pending.get(id(inv), Decimal(0)) + amt
+        pending[id(cn)] = pending.get(id(cn), Decimal(0)) + amt
     return errs
 
 
@@ -564,17 +629,23 @@ def create(org, coll, el, doc_paid=None):
         out["Contact"] = {"ContactID": c["ContactID"], "Name": name}
         if coll == "CreditNotes":
             out["RemainingCredit"] = total
-            for a in out.get("Allocations") or []:
-                inv = find_doc(org, "Invoices", "InvoiceNumber",
-                               (a.get("Invoice") or {}).get("InvoiceNumber"))
-                amt = dec(a.get("Amount"))
-                inv["AmountDue"] -= amt
-                inv["AmountCredited"] = inv.get("AmountCredited", Decimal(0)) + amt
-                if inv["AmountDue"] == 0:
-                    inv["Status"] = "PAID"
-                out["RemainingCredit"] -= amt
-                a["AllocationID"] = str(uuid.uuid4())
-                a["Invoice"]["InvoiceID"] = inv["InvoiceID"]
+            # Xero support: "The allocation cannot be applied at the same time the Credit
+            # Note is created by the API" (XeroAPI users, waynerobinson/xeroizer#196):
+            # Allocations sent inside PUT /CreditNotes are not applied
+            out["Allocations"] = []
+    elif coll == "Allocations":
+        cn, inv = doc_paid
+        amt = dec(out.get("Amount"))
+        inv["AmountDue"] -= amt
+        inv["AmountCredited"] = inv.get("AmountCredited", Decimal(0)) + amt
+        if inv["AmountDue"] == 0:
+            inv["Status"] = "PAID"
+        cn["RemainingCredit"] -= amt
+        out["CreditNote"] = {"CreditNoteID": cn["CreditNoteID"]}
+        cn.setdefault("Allocations", []).append(
+            {"AllocationID": out["AllocationID"], "Amount": amt, "Date": out.get("Date"),
+             "Invoice": {"InvoiceID": inv["InvoiceID"],
+                         "InvoiceNumber": inv.get("InvoiceNumber")}})
     elif coll == "Payments":
         out["Status"] = "AUTHORISED"
         amt = dec(out.get("Amount"))
@@ -643,8 +714,9 @@ CHECKS = {"Invoices": check_invoice, "CreditNotes": check_credit, "Items": check
           "BankTransfers": check_transfer, "BankTransactions": check_bank_transaction}
 
 
-def put_documents(org, coll, doc, summarize, reject_idx):
-    """Returns (status, answer) for a PUT/POST of documents."""
+def put_documents(org, coll, doc, summarize, reject_idx, parent=None):
+    """Returns (status, answer) for a PUT/POST of documents (parent: the credit note id of
+    PUT /CreditNotes/{CreditNoteID}/Allocations)."""
     els = doc.get(coll)
     if not isinstance(els, list) or not els:
         return 400, {"ErrorNumber": 14, "Type": "PostDataInvalidException",
@@ -656,6 +728,15 @@ def put_documents(org, coll, doc, summarize, reject_idx):
         paid = None
         if coll == "Payments":
             errs, paid = check_payment(org, el, pending_paid)
+        elif coll == "Allocations":
+            cn = next((d for d in org["docs"]["CreditNotes"] if d.get("CreditNoteID") == parent),
+                      None)
+            if cn is None:
+                return 404, {"Message": "The resource you're looking for cannot be found"}
+            errs = check_allocation(org, el, cn, pending_paid)
+            inv_id = (el.get("Invoice") or {}).get("InvoiceID")
+            paid = (cn, next((d for d in org["docs"]["Invoices"]
+                              if d.get("InvoiceID") == inv_id), None))
         else:
             errs = CHECKS[coll](org, el, pending_numbers)
         if i == reject_idx:
@@ -666,7 +747,7 @@ def put_documents(org, coll, doc, summarize, reject_idx):
             num_field = DOC_KINDS[coll][1] if coll in DOC_KINDS else "Name"
             if num_field and el.get(num_field):
                 pending_numbers.add(el[num_field])
-            if paid is not None:
+            if paid is not None and coll == "Payments":
                 pending_paid[id(paid)] = pending_paid.get(id(paid), Decimal(0)) + \
                     dec(el.get("Amount"))
         results.append((errs, el, paid))
@@ -858,6 +939,8 @@ class Handler(BaseHTTPRequestHandler):
         ident = None
         if len(parts) >= 2 and parts[-2] in DOC_KINDS:
             coll, ident = parts[-2], parts[-1]
+        if len(parts) >= 3 and parts[-3] == "CreditNotes" and parts[-1] == "Allocations":
+            coll, ident = "Allocations", parts[-2]
         route = normalise_route("%s /%s" % (method, coll))
         entry = {"method": method, "path": url.path, "query": url.query,
                  "idempotency_key": self.headers.get("Idempotency-Key"),
@@ -956,7 +1039,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(status, answer, headers,
                                   fault if fault in ("stall", "reset", "cut", "truncate")
                                   else None)
-        if (coll not in DOC_KINDS and coll != "Contacts") or ident is not None:
+        if ((coll not in DOC_KINDS and coll != "Contacts") or
+                (ident is not None) != (coll == "Allocations")):
             with LOCK:
                 log_request(entry, 404, None)
             return self.send_json(404, {"Message": "The resource you're looking for cannot be "
@@ -983,7 +1067,7 @@ class Handler(BaseHTTPRequestHandler):
                     doc = json.loads(raw, parse_float=Decimal)
                     status, answer = put_documents(
                         org, coll, doc, q.get("summarizeErrors", "true").lower() != "false",
-                        reject)
+                        reject, ident)
                 except ValueError as ex:
                     status, answer = 400, {"ErrorNumber": 14, "Type":
                                            "PostDataInvalidException",

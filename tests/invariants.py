@@ -302,16 +302,28 @@ class Ledger:
             m_set = market(s["marketplace"]) or (markets.get(first) if first else None)
             end_local = local_date(s["end"][:16].replace("Z", ""), s["end"]) if s["end"] else ""
             want = defaultdict(int)
-            for tt, at, desc, mk, posted, amount in q(
+            rows = list(q(
                     "SELECT transaction_type, amount_type, amount_description, COALESCE("
                     "marketplace, ''), substr(COALESCE(posted, ''), 1, 16), SUM(amount_minor) "
                     "FROM settlement_line WHERE settlement_ref = ? GROUP BY 1, 2, 3, 4, 5",
-                    (s["ref"],)):
+                    (s["ref"],)))
+            # the README: tax.fees only on a fee Amazon charged tax on, i.e. one a tax row
+            # of the settlement (same types and marketplace) folds into; others get tax.none
+            taxed = set()
+            for tt, at, desc, mk, _, _ in rows:
+                r0 = mapping.find(tt, at, desc, mk or s["marketplace"])
+                f = mapping.fold(r0, market(mk) or m_set, tt, at, desc, mk or s["marketplace"])
+                if r0 and r0[8] == "fees_tax" and f is not r0:
+                    taxed.add((tt, at, mk or s["marketplace"], f))
+            for tt, at, desc, mk, posted, amount in rows:
                 m = market(mk) or m_set
-                r = mapping.find(tt, at, desc, mk or s["marketplace"])
-                r = mapping.fold(r, m, tt, at, desc, mk or s["marketplace"])
+                r0 = mapping.find(tt, at, desc, mk or s["marketplace"])
+                r = mapping.fold(r0, m, tt, at, desc, mk or s["marketplace"])
                 if r:
                     code, tax, cat = r[5], (m or {}).get("tax", {}).get(r[6], "") or "NONE", r[7]
+                    if r is r0 and r[6] == "fees" and tax != "NONE" and \
+                            (tt, at, mk or s["marketplace"], r) not in taxed:
+                        tax = (m or {}).get("tax", {}).get("none", "") or "NONE"
                 else:
                     code, tax, cat = cfg["accounts"]["suspense"], \
                         (m or {}).get("tax", {}).get("none", "NONE") or "NONE", "Unmapped"
@@ -552,6 +564,14 @@ class Ledger:
                     due[num] -= a
                     inv = al["Invoice"]["InvoiceNumber"]
                     due[inv] = due.get(inv, 0) - a
+            # PUT /CreditNotes/{CreditNoteID:<credit note>}/Allocations, the invoice named
+            # {InvoiceID:<number>} (live posting fills in Xero's ids)
+            for al in b.get("Allocations", []):
+                a = minor(al["Amount"], cur)
+                cn = r["path"].split("{CreditNoteID:", 1)[1].split("}", 1)[0]
+                inv = al["Invoice"]["InvoiceID"].split("{InvoiceID:", 1)[1].split("}", 1)[0]
+                due[cn] = due.get(cn, 0) - a
+                due[inv] = due.get(inv, 0) - a
             transfers += b.get("BankTransactions", [])
         for r in rs:
             for p in r["body"].get("Payments", []):

@@ -11,15 +11,6 @@
 #include "journal_int.h"
 #include "ledger.h"
 
-/* The config entry for a marketplace name, exactly; NULL when absent. */
-static const struct config_marketplace *market_exact(const struct config *cfg, const char *n)
-{
-    for (size_t i = 0; i < cfg->n_marketplaces; i++)
-        if (strcmp(cfg->marketplaces[i].name, n) == 0)
-            return &cfg->marketplaces[i];
-    return NULL;
-}
-
 /* Lines read in the order an accountant expects: revenue, its reductions, taxes, fees,
  * balances; categories from user rules come after the built-in ones. */
 static int category_rank(const char *c)
@@ -91,26 +82,19 @@ static int merge_entries(struct jbuild *b, struct err *e)
     return 0;
 }
 
-/* A configured tax type of category t ("" and NONE are none). */
-static int taxed(const struct config_marketplace *m, int t)
-{
-    return m && m->tax[t][0] && strcmp(m->tax[t], "NONE") != 0;
-}
-
 /* Resolves one grouped row into an entry: month (after locks), account, tax, tracking. */
 static int map_row(struct jctx *j, sqlite3_stmt *st, struct err *e)
 {
     struct jentry x;
     const char *tt = ledger_text(st, 0), *at = ledger_text(st, 1), *desc = ledger_text(st, 2), *mk = ledger_text(st, 3);
-    const struct config_marketplace *m = market_exact(j->cfg, mk);
+    const struct config_marketplace *m = journal_line_market(j->cfg, mk, j->s.marketplace);
+    const char *mkn = mk[0] ? mk : j->s.marketplace;
     const struct mapping_rule *r, *f;
     char date[11], month[8];
 
     memset(&x, 0, sizeof x);
-    if (!m)
-        m = config_marketplace(j->cfg, j->s.marketplace);
-    r = mapping_find(j->map, tt, at, desc, mk[0] ? mk : j->s.marketplace);
-    f = mapping_fold(j->map, r, m, tt, at, desc, mk[0] ? mk : j->s.marketplace);
+    r = mapping_find(j->map, tt, at, desc, mkn);
+    f = mapping_fold(j->map, r, m, tt, at, desc, mkn);
     tz_local_date(j->zone, ledger_text(st, 4), j->s.end_date, date);
     snprintf(month, sizeof month, "%.7s", date);
     x.amount = sqlite3_column_int64(st, 6);
@@ -121,8 +105,7 @@ static int map_row(struct jctx *j, sqlite3_stmt *st, struct err *e)
         x.vat = x.amount;
         r = f;
     }
-    if (r && r->tax == TAX_SALES && taxed(m, TAX_SALES))
-        x.vat_rate_bp = m->vat_rate_bp;
+    x.vat_rate_bp = journal_vat_rate(r, m);
     if (r) {
         /* A line mapped to the clearing or carried-forward account ("Payable to Amazon")
          * is an ordinary document line, never the part's own payout or rollover line. */
@@ -130,7 +113,8 @@ static int map_row(struct jctx *j, sqlite3_stmt *st, struct err *e)
         snprintf(x.role, sizeof x.role, "%s", r->role >= 0 && !own
                                               ? config_account_name(r->role) : "code");
         snprintf(x.code, sizeof x.code, "%s", r->code);
-        snprintf(x.tax, sizeof x.tax, "%s", mapping_tax_type(j->map, r, m ? m->name : ""));
+        snprintf(x.tax, sizeof x.tax, "%s",
+                 journal_tax_type(&j->feetax, j->map, r, f != NULL, m, tt, at, mkn));
         snprintf(x.category, sizeof x.category, "%s", r->category);
     } else {
         snprintf(x.role, sizeof x.role, "suspense");
@@ -213,9 +197,11 @@ static int build_one(struct jctx *j, int64_t ref, struct err *e)
         j->sum->unchanged++;
         return journal_clear_changed(j, e);
     }
-    if (collect(j, e) < 0 || journal_store(j, e) < 0)
+    if (journal_feetax_load(j->lg, j->cfg, j->map, ref, j->s.marketplace, &j->feetax, e) < 0)
         return -1;
-    return journal_vat_check(j, e);
+    int rc = collect(j, e) < 0 || journal_store(j, e) < 0 ? -1 : journal_vat_check(j, e);
+    journal_feetax_free(&j->feetax);
+    return rc;
 }
 
 int journal_run(struct ledger *lg, const struct config *cfg, const char *period,

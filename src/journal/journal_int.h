@@ -34,6 +34,38 @@ struct jmove {
     int64_t count;
 };
 
+/* The fees Amazon charged tax on (journal_feetax.c): per tax combination of a settlement,
+ * the fee rule its TaxAmount folds into. */
+struct fee_taxed {
+    char tt[64], at[64], mk[CONFIG_NAME_MAX];
+    const struct mapping_rule *rule;
+};
+struct feetax {
+    struct fee_taxed *v;
+    size_t n, cap;
+};
+
+int journal_feetax_load(struct ledger *lg, const struct config *cfg, const struct mapping *map,
+                        int64_t ref, const char *settlement_mk, struct feetax *out,
+                        struct err *e);
+void journal_feetax_free(struct feetax *f);
+
+/* The Xero tax type of an amount mapped to rule r (folded: it is tax folded into r's line):
+ * the rule's category's type, except that a fee Amazon charged no tax on gets the no-tax
+ * type instead of tax.fees. mkn: the marketplace name the rule was found with. */
+const char *journal_tax_type(const struct feetax *f, const struct mapping *map,
+                             const struct mapping_rule *r, int folded,
+                             const struct config_marketplace *m, const char *tt,
+                             const char *at, const char *mkn);
+
+/* The marketplace's vat_rate (basis points) when rule r's lines are posted VAT-inclusive
+ * (a sales rule of a marketplace with a tax.sales type); 0 otherwise. */
+int journal_vat_rate(const struct mapping_rule *r, const struct config_marketplace *m);
+
+/* The config entry of a line's marketplace-name mk, else of the settlement's. */
+const struct config_marketplace *journal_line_market(const struct config *cfg,
+                                                     const char *mk, const char *settlement_mk);
+
 struct jctx {
     struct ledger *lg;
     const struct config *cfg;
@@ -49,6 +81,7 @@ struct jctx {
         money_t lines_sum;
     } s;
     struct jbuild b;
+    struct feetax feetax;     /* of the settlement being built */
     struct jmove moves[24];
     size_t moves_n;
 };

@@ -9,14 +9,19 @@
 
 #include "base.h"
 #include "ledger.h"
+#include "journal_int.h"
 
 #define JV_PARTS_MAX 64   /* months one settlement may span */
 
-static int load_head(struct ledger *lg, int64_t ref, struct journal_view *s, struct err *e)
+/* The settlement's head. Its start and end are local dates (posting.timezone), like the
+ * documents' dates they are quoted beside (a Reference "Amazon settlement ... (start to
+ * end)"); the deposit date stays Amazon's UTC date, the one reconcile's window uses. */
+static int load_head(struct ledger *lg, const struct tz *zone, int64_t ref,
+                     struct journal_view *s, struct err *e)
 {
     sqlite3_stmt *st;
-    if (ledger_prepare(lg, &st, "SELECT settlement_id, currency, marketplace, substr(start_utc,"
-                       "1,10), substr(end_utc,1,10), substr(deposit_utc,1,10), lines_sum_minor "
+    if (ledger_prepare(lg, &st, "SELECT settlement_id, currency, marketplace, start_utc, "
+                       "end_utc, substr(deposit_utc,1,10), lines_sum_minor "
                        "FROM settlement WHERE id = ?", e) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, ref);
@@ -31,8 +36,8 @@ static int load_head(struct ledger *lg, int64_t ref, struct journal_view *s, str
     snprintf(s->id, sizeof s->id, "%s", ledger_text(st, 0));
     snprintf(s->currency, sizeof s->currency, "%s", ledger_text(st, 1));
     snprintf(s->marketplace, sizeof s->marketplace, "%s", ledger_text(st, 2));
-    snprintf(s->start, sizeof s->start, "%s", ledger_text(st, 3));
-    snprintf(s->end, sizeof s->end, "%s", ledger_text(st, 4));
+    tz_local_date(zone, ledger_text(st, 3), "", s->start);
+    tz_local_date(zone, ledger_text(st, 4), "", s->end);
     snprintf(s->deposit, sizeof s->deposit, "%s", ledger_text(st, 5));
     s->total = sqlite3_column_int64(st, 6);
     s->exp = money_exponent(s->currency);
@@ -79,15 +84,15 @@ static int load_lines(struct ledger *lg, struct jv_part *p, int64_t journal_id, 
     return r == SQLITE_DONE ? 0 : ledger_fail(lg, e, "read journal lines");
 }
 
-static int load_parts(struct ledger *lg, const struct config *cfg, int64_t ref,
-                      struct journal_view *s, struct err *e)
+static int load_parts(struct ledger *lg, const struct config *cfg, const struct tz *zone,
+                      int64_t ref, struct journal_view *s, struct err *e)
 {
     sqlite3_stmt *st;
     int64_t ids[JV_PARTS_MAX];
     int r = SQLITE_DONE;
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
-    if (load_head(lg, ref, s, e) < 0)
+    if (load_head(lg, zone, ref, s, e) < 0)
         return -1;
     s->mk = config_marketplace(cfg, s->marketplace);
     if (ledger_prepare(lg, &st, "SELECT id, part, parts, month, date FROM journal WHERE "
@@ -120,35 +125,26 @@ static int load_parts(struct ledger *lg, const struct config *cfg, int64_t ref,
 }
 
 
-/* The marketplace a line's tax type and tracking come from, as the journal resolves it: the
- * line's own when configured, else the settlement's. */
-static const struct config_marketplace *line_market(const struct journal_view *s,
-                                                    const char *mk)
+/* One grouped amount resolved as the journal resolves it (journal.c map_row): the
+ * marketplace of the line (else the settlement's), the rule, folded tax, the tax type. */
+static void resolve(const struct journal_view *s, const struct mapping *map,
+                    const struct feetax *ft, struct tz *zone, sqlite3_stmt *st,
+                    struct jv_amount *l)
 {
-    const struct config *cfg = s->cfg;
-    for (size_t i = 0; i < cfg->n_marketplaces; i++)
-        if (strcmp(cfg->marketplaces[i].name, mk) == 0)
-            return &cfg->marketplaces[i];
-    return config_marketplace(cfg, s->marketplace);
-}
-
-static void resolve(const struct journal_view *s, const struct mapping *map, struct tz *zone,
-                    sqlite3_stmt *st, struct jv_amount *l)
-{
-    const char *mk = ledger_text(st, 4);
-    const struct mapping_rule *r = mapping_find(map, ledger_text(st, 1), ledger_text(st, 2),
-                                                ledger_text(st, 3), mk[0] ? mk : s->marketplace);
-    const struct config_marketplace *m = line_market(s, mk);
-    const struct mapping_rule *f = mapping_fold(map, r, m, ledger_text(st, 1), ledger_text(st, 2),
-                                                ledger_text(st, 3), mk[0] ? mk : s->marketplace);
+    const char *mk = ledger_text(st, 4), *tt = ledger_text(st, 1), *at = ledger_text(st, 2);
+    const char *mkn = mk[0] ? mk : s->marketplace;
+    const struct mapping_rule *r = mapping_find(map, tt, at, ledger_text(st, 3), mkn);
+    const struct config_marketplace *m = journal_line_market(s->cfg, mk, s->marketplace);
+    const struct mapping_rule *f = mapping_fold(map, r, m, tt, at, ledger_text(st, 3), mkn);
+    memset(l, 0, sizeof *l);
     if (f)
         r = f; /* folded tax, as the journal folds it */
-    memset(l, 0, sizeof *l);
+    l->vat_rate_bp = journal_vat_rate(r, m);
     snprintf(l->order_id, sizeof l->order_id, "%s", ledger_text(st, 0));
     snprintf(l->transaction_type, sizeof l->transaction_type, "%s", ledger_text(st, 1));
     snprintf(l->code, sizeof l->code, "%s", r ? r->code : s->cfg->accounts[ACCT_SUSPENSE]);
-    snprintf(l->tax, sizeof l->tax, "%s", r ? mapping_tax_type(map, r, m ? m->name : "")
-             : m ? m->tax[TAX_NONE] : "NONE");
+    snprintf(l->tax, sizeof l->tax, "%s", journal_tax_type(ft, map, r, f != NULL, m, tt, at,
+                                                            mkn));
     snprintf(l->category, sizeof l->category, "%s", r ? r->category : "Unmapped");
     if (m) {
         snprintf(l->tname, sizeof l->tname, "%s", m->tracking_name);
@@ -160,6 +156,71 @@ static void resolve(const struct journal_view *s, const struct mapping *map, str
     l->amount = sqlite3_column_int64(st, 7);
     l->quantity = sqlite3_column_int64(st, 8);
     l->sources = sqlite3_column_int64(st, 9);
+    if (f) {
+        l->vat = l->amount;
+        l->folded = 1;
+    }
+}
+
+/* The description a folded tax amount belongs to, as mapping_fold finds its rule: without
+ * "Tax" (ShippingTax -> Shipping), Principal when nothing is left. */
+static void tax_base(const char *desc, char *out, size_t cap)
+{
+    const char *p = strstr(desc, "Tax");
+    if (!p)
+        snprintf(out, cap, "%s", desc);
+    else
+        snprintf(out, cap, "%.*s%s", (int)(p - desc), desc, p + 3);
+    if (!out[0])
+        snprintf(out, cap, "Principal");
+}
+
+static int same_line(const struct jv_amount *a, const struct jv_amount *b)
+{
+    return !strcmp(a->code, b->code) && !strcmp(a->tax, b->tax) &&
+           !strcmp(a->category, b->category) && !strcmp(a->tname, b->tname) &&
+           !strcmp(a->topt, b->topt) && !strncmp(a->date, b->date, 7);
+}
+
+/* Folds each order's tax amounts [lo, hi) (one order, transaction type and SKU) into the
+ * amount they belong to: the one with their base description, else any of the same line.
+ * A folded amount found no home for stays a line of its own (still tax-inclusive). */
+static void fold_block(struct jv_amount *v, size_t lo, size_t hi)
+{
+    for (size_t i = lo; i < hi; i++) {
+        char base[96];
+        size_t to = hi;
+        if (!v[i].folded || !v[i].amount)
+            continue;
+        tax_base(v[i].description, base, sizeof base);
+        for (size_t k = lo; k < hi; k++)
+            if (!v[k].folded && same_line(&v[i], &v[k]) &&
+                (to == hi || !strcmp(v[k].description, base)))
+                to = k;
+        if (to == hi)
+            continue;
+        v[to].amount += v[i].amount;
+        v[to].vat += v[i].vat;
+        v[to].sources += v[i].sources;
+        if (strcmp(v[i].date, v[to].date) < 0)
+            snprintf(v[to].date, sizeof v[to].date, "%s", v[i].date);
+        v[i].amount = v[i].vat = 0;   /* an empty amount renders no line */
+    }
+}
+
+static void fold_orders(struct journal_view *s)
+{
+    size_t lo = 0;
+    for (size_t i = 1; i <= s->n_amounts; i++) {
+        const struct jv_amount *a = &s->amounts[lo];
+        if (i < s->n_amounts && !strcmp(s->amounts[i].order_id, a->order_id) &&
+            !strcmp(s->amounts[i].transaction_type, a->transaction_type) &&
+            !strcmp(s->amounts[i].sku, a->sku))
+            continue;
+        if (a->order_id[0])
+            fold_block(s->amounts, lo, i);
+        lo = i;
+    }
 }
 
 /* An amount whose month has no journal part was moved out of a locked month when the
@@ -190,16 +251,21 @@ static int load_amounts(struct ledger *lg, struct journal_view *s, const struct 
                         struct tz *zone, struct err *e)
 {
     sqlite3_stmt *st;
+    struct feetax ft;
     size_t cap = 0;
     int rc = 0, r;
+    if (journal_feetax_load(lg, s->cfg, map, s->ref, s->marketplace, &ft, e) < 0)
+        return -1;
     if (ledger_prepare(lg, &st, "SELECT COALESCE(order_id,''), transaction_type, "
                        "amount_type, amount_description, COALESCE(marketplace,''), "
                        "COALESCE(sku,''), MIN(COALESCE(posted,'')), SUM(amount_minor), "
                        "SUM(CASE WHEN amount_description = 'Principal' THEN "
                        "COALESCE(quantity, 0) ELSE 0 END), COUNT(*) FROM settlement_line "
                        "WHERE settlement_ref = ?1 GROUP BY 1, 2, 3, 4, 5, 6, "
-                       "substr(COALESCE(posted,''), 1, ?2) ORDER BY 1, 2, 6, 3, 4, 5, 7", e) < 0)
+                       "substr(COALESCE(posted,''), 1, ?2) ORDER BY 1, 2, 6, 3, 4, 5, 7", e) < 0) {
+        journal_feetax_free(&ft);
         return -1;
+    }
     sqlite3_bind_int64(st, 1, s->ref);
     /* per day (per minute outside UTC, as the journal groups), so the renderer can give
      * each month's documents exactly that month's lines */
@@ -215,11 +281,14 @@ static int load_amounts(struct ledger *lg, struct journal_view *s, const struct 
             s->amounts = p;
             cap = c;
         }
-        resolve(s, map, zone, st, &s->amounts[s->n_amounts++]);
+        resolve(s, map, &ft, zone, st, &s->amounts[s->n_amounts++]);
     }
     sqlite3_finalize(st);
+    journal_feetax_free(&ft);
     if (rc == 0 && r != SQLITE_DONE)
         rc = ledger_fail(lg, e, "read settlement amounts");
+    if (rc == 0)
+        fold_orders(s);
     if (rc == 0)
         follow_parts(s);
     return rc;
@@ -308,24 +377,19 @@ int journal_view_load(struct ledger *lg, const struct config *cfg, int64_t ref, 
     struct mapping map;
     struct tz *zone = NULL;
     int rc;
-    if (load_parts(lg, cfg, ref, s, e) < 0 || load_statement(lg, s, e) < 0)
-        return -1;
     if (tz_open(&zone, cfg->timezone, e) < 0)
         return -1;
-    rc = load_chain(lg, s, zone, e);
+    rc = load_parts(lg, cfg, zone, ref, s, e) < 0 || load_statement(lg, s, e) < 0 ||
+         load_chain(lg, s, zone, e) < 0 ? -1 : 0;
+    if (rc == 0 && amounts && s->n > 0) {
+        if (mapping_load(&map, lg, cfg, e) < 0)
+            rc = -1;
+        else {
+            rc = load_amounts(lg, s, &map, zone, e);
+            mapping_free(&map);
+        }
+    }
     tz_free(zone);
-    zone = NULL;
-    if (rc < 0)
-        return -1;
-    if (!amounts || s->n == 0)
-        return 0;
-    if (mapping_load(&map, lg, cfg, e) < 0)
-        return -1;
-    rc = tz_open(&zone, cfg->timezone, e);
-    if (rc == 0)
-        rc = load_amounts(lg, s, &map, zone, e);
-    tz_free(zone);
-    mapping_free(&map);
     return rc;
 }
 

@@ -179,6 +179,29 @@ int exception_put_only(struct ledger *lg, const char *scope, const struct except
     return found ? 0 : insert(lg, scope, r, 0, e);
 }
 
+int exception_set(struct ledger *lg, const char *scope, const char *kind, const char *sid,
+                  const struct exception_row *rows, size_t n, struct err *e)
+{
+    struct exception_row probe = { .kind = kind, .severity = "", .settlement_id = sid,
+                                   .explanation = "", .action = "" };
+    int64_t stored = 0, found = 1;
+    if (step_row(lg, "SELECT count(*) FROM exception WHERE scope = ?13 AND kind = ?1 AND "
+                 "settlement_id IS ?3", scope, &probe, &stored, e) < 0)
+        return -1;
+    for (size_t i = 0; found && i < n; i++)
+        if (step_row(lg, "SELECT EXISTS (SELECT 1 FROM exception WHERE scope = ?13 AND kind = "
+                     "?1 AND " SAME_ROW ")", scope, &rows[i], &found, e) < 0)
+            return -1;
+    if (found && stored == (int64_t)n)
+        return 0;   /* the same findings: a rerun writes nothing */
+    if (exception_clear(lg, scope, kind, sid, NULL, e) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (insert(lg, scope, &rows[i], 0, e) < 0)
+            return -1;
+    return 0;
+}
+
 /* ---- the batch: fresh rows in a scratch table, then matched to the stored ones ---------- */
 
 struct exception_batch {
@@ -449,7 +472,8 @@ int exception_each(struct ledger *lg, const char *period,
 
 /* The preflight's findings are judged again by every live run before anything is sent: they
  * stop the run there, not the preview. */
-#define EXCEPTION_PREFLIGHT_KINDS "('XERO_REFERENCE_MISSING', 'XERO_PERIOD_LOCKED')"
+#define EXCEPTION_PREFLIGHT_KINDS                                                          \
+    "('XERO_REFERENCE_MISSING', 'XERO_PERIOD_LOCKED', 'TAX_TYPE_NOT_APPLICABLE')"
 
 int exception_blocking(struct ledger *lg, const char *sid, char *out, size_t cap,
                        struct err *e)

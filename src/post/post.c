@@ -248,7 +248,13 @@ static int one(struct ledger *lg, const struct config *cfg, int64_t ref, const c
                                          "carry the currency on each document.", e) < 0
                         : exception_clear(lg, "post", "CURRENCY_MISMATCH", sid, NULL, e) < 0)
         goto done;
-    rc = post_queue(lg, sid, &reqs, out, e);
+    if (post_vat(lg, sid, &view, &reqs, e) < 0)
+        goto done;
+    /* with a cache of the organisation, the dry run already shows what Xero would refuse */
+    if (post_queue(lg, sid, &reqs, out, e) < 0 ||
+        xero_tax_class_check(lg, cfg, sid, "", &out->refused, e) < 0)
+        goto done;
+    rc = 0;
 done:
     xero_reqs_free(&reqs);
     journal_view_free(&view);

@@ -30,4 +30,9 @@ int post_items_known_load(struct ledger *lg, const struct config *cfg, const cha
 int post_items_known_has(void *arg, const char *code);
 void post_items_known_free(struct post_items_known *k);
 
+/* VAT_MISMATCH (warning, scope post) for each line of reqs->vat (orders mode); the
+ * settlement's earlier ones go. Writes nothing when they are the same. */
+int post_vat(struct ledger *lg, const char *sid, const struct journal_view *s,
+             const struct xero_reqs *reqs, struct err *e);
+
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "xero.h"
 
 #define PREFLIGHT_PAGES_MAX 500     /* 100 contacts a page: 50,000 contacts */
 #define PREFLIGHT_SKEW_S 300        /* If-Modified-Since is taken this far before Xero's now */
@@ -312,6 +313,29 @@ static void lock_day(const char *s, char out[DATES_ISO_MAX])
         snprintf(out, DATES_ISO_MAX, "%.10s", s);
 }
 
+/* A tax rate's CanApplyTo flags as "applies to ASSET, EQUITY, ..." (the classes whose flag
+ * is true); "" when the answer carries none of them (nothing is judged then). */
+static void tax_applies(json_t *r, char *out, size_t cap)
+{
+    static const char *const flags[][2] = {
+        { "CanApplyToAssets", "ASSET" }, { "CanApplyToEquity", "EQUITY" },
+        { "CanApplyToExpenses", "EXPENSE" }, { "CanApplyToLiabilities", "LIABILITY" },
+        { "CanApplyToRevenue", "REVENUE" },
+    };
+    size_t len = 0;
+    int any = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        json_t *v = json_object_get(r, flags[i][0]);
+        any |= json_is_boolean(v);
+        if (json_is_true(v) && len < cap)
+            len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? ", " : "applies to ",
+                                    flags[i][1]);
+    }
+    if (any && !out[0])
+        snprintf(out, cap, "applies to");
+}
+
 static int store_one(struct pf *p, sqlite3_stmt *st, const char *kind, json_t *r,
                      struct err *e)
 {
@@ -321,10 +345,16 @@ static int store_one(struct pf *p, sqlite3_stmt *st, const char *kind, json_t *r
     if (!strcmp(kind, "account")) {
         snprintf(detail, sizeof detail, "%s%s", str(r, "Type"),
                  json_is_true(json_object_get(r, "EnablePaymentsToAccount")) ? " payments" : "");
+        /* its Class decides which tax rates Xero allows on its lines (xero_taxclass.c) */
+        if (put_ref(p, st, "account_class", str(r, "Code"), str(r, "Status"), str(r, "Class"),
+                    e) < 0)
+            return -1;
         return put_ref(p, st, kind, str(r, "Code"), str(r, "Status"), detail, e);
     }
-    if (!strcmp(kind, "tax_rate"))
-        return put_ref(p, st, kind, str(r, "TaxType"), str(r, "Status"), "", e);
+    if (!strcmp(kind, "tax_rate")) {
+        tax_applies(r, detail, sizeof detail);
+        return put_ref(p, st, kind, str(r, "TaxType"), str(r, "Status"), detail, e);
+    }
     if (!strcmp(kind, "contact"))
         return put_ref(p, st, kind, str(r, "Name"), str(r, "ContactStatus"), "", e);
     if (!strcmp(kind, "item")) {
@@ -512,7 +542,8 @@ static void describe(const char *kind, const char *key, const char *what, const 
     snprintf(action, acap, "%s, then run `settlebook post --live` again.", act);
 }
 
-static int judge(struct pf *p, char (*sids)[64], size_t n, struct err *e)
+static int judge(struct pf *p, const char *period, char (*sids)[64], size_t n,
+                 struct err *e)
 {
     sqlite3_stmt *st;
     char expl[768], action[256];
@@ -560,6 +591,9 @@ static int judge(struct pf *p, char (*sids)[64], size_t n, struct err *e)
     if (rc == 0 && s != SQLITE_DONE)
         rc = ledger_fail(p->lg, e, "preflight");
     sqlite3_finalize(st);
+    /* tax types on account classes they cannot apply to, with the fresh cache */
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = xero_tax_class_check(p->lg, p->c->cfg, sids[i], period, &p->out->problems, e);
     return rc;
 }
 
@@ -618,7 +652,7 @@ int preflight_run(struct ledger *lg, struct xclient *c, const char *period,
     crash_point("after_ref_fetch");
     if (ledger_begin(lg, e) < 0)
         goto done;
-    if (same_tenant(&p, e) < 0 || store(&p, e) < 0 || judge(&p, sids, n, e) < 0) {
+    if (same_tenant(&p, e) < 0 || store(&p, e) < 0 || judge(&p, period, sids, n, e) < 0) {
         ledger_rollback(lg);
         goto done;
     }

@@ -16,6 +16,7 @@ void xero_reqs_free(struct xero_reqs *r)
     for (size_t i = 0; i < r->n; i++)
         free(r->v[i].body);
     free(r->v);
+    free(r->vat);
     memset(r, 0, sizeof *r);
 }
 

@@ -52,11 +52,13 @@ static int merge_add(struct oline **v, size_t *n, size_t *cap, const struct olin
     for (size_t i = 0; i < *n; i++) {
         struct oline *b = &(*v)[i];
         if (strcmp(b->code, l->code) || strcmp(b->tax, l->tax) || strcmp(b->tname, l->tname) ||
+            b->vat_rate_bp != l->vat_rate_bp ||
             strcmp(b->topt, l->topt) || strcmp(b->category, l->category) ||
             strncmp(b->date, l->date, 7) || (same_item && (strcmp(b->sku, l->sku) ||
                                                            strcmp(b->description, l->description))))
             continue;
         b->amount += l->amount;
+        b->vat += l->vat;
         b->sources += l->sources;
         if (same_item)
             b->quantity += l->quantity;
@@ -96,6 +98,8 @@ static void as_line(const struct jv_amount *a, struct oline *l)
     l->amount = a->amount;
     l->quantity = a->quantity;
     l->sources = a->sources;
+    l->vat = a->vat;
+    l->vat_rate_bp = a->vat_rate_bp;
 }
 
 /* Amounts come ordered by order id; an order's amounts are gathered, then rendered. */

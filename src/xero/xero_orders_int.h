@@ -11,6 +11,8 @@ struct oline {
     int64_t amount;          /* credit positive, as in the settlement */
     int64_t quantity;        /* units on Principal lines */
     int64_t sources;
+    int64_t vat;             /* Amazon's tax folded into the line (credit positive) */
+    int vat_rate_bp;         /* the marketplace's vat_rate on a VAT-inclusive line, else 0 */
 };
 
 struct order {
@@ -21,8 +23,8 @@ struct order {
 };
 
 /* Document kinds, in the order their requests are sent: every payment after its document. */
-enum { K_INVOICE, K_CREDIT, K_PAY, K_REFUND, K_BILL, K_BILLCREDIT, K_BILLPAY, K_TRANSFER,
-       K_COUNT };
+enum { K_INVOICE, K_CREDIT, K_ALLOC, K_PAY, K_REFUND, K_BILL, K_BILLCREDIT, K_BILLPAY,
+       K_TRANSFER, K_COUNT };
 
 /* Documents waiting to be sent, XERO_BATCH_MAX per request, one batch per kind and month. */
 struct obatch {

@@ -221,7 +221,9 @@ static int look_up(struct run *r, struct outbox_row *row, const struct xbody *b,
         todo[i] = !confirmed[i];
     log_info("xero: %s (outbox row %lld) may have reached Xero before the last run stopped: "
              "looking it up", row->doc_number, (long long)row->id);
-    if (xlookup_docs(&r->c, row->body, b, todo, res, e) < 0 ||
+    if ((!strcmp(b->collection, "Allocations")
+             ? xrefs_lookup_allocation(&r->c, r->lg, row->path, row->body, res, e)
+             : xlookup_docs(&r->c, row->body, b, todo, res, e)) < 0 ||
         record(r, row, row->body, b, todo, res, &dead, &ok_docs, e) < 0)
         goto done;
     r->out->found += ok_docs;
@@ -262,7 +264,7 @@ static int send(struct run *r, struct outbox_row *row, const struct xbody *b,
     unsigned char *sel = malloc(b->n);
     struct xresult *res = calloc(b->n, sizeof *res), *sub = calloc(b->n, sizeof *sub);
     struct xbody *sb = malloc(sizeof *sb);
-    char *body = NULL, key[136];
+    char *body = NULL, *sent = NULL, *path = NULL, key[136];
     json_t *root = NULL;
     long status;
     int unknown, rc = -1;
@@ -276,12 +278,19 @@ static int send(struct run *r, struct outbox_row *row, const struct xbody *b,
         sel[i] = !confirmed[i];
     if (xero_effective(r->lg, row, &body, key, e) < 0 || xbody_split(body, sb, e) < 0)
         goto done;
+    /* an allocation: the ids of the documents sent before it, in place of their
+     * placeholders (no other request has any) */
+    if (!strcmp(b->collection, "Allocations") &&
+        (xrefs_resolve(r->lg, body, &sent, e) < 0 ||
+         xrefs_resolve(r->lg, row->path, &path, e) < 0))
+        goto done;
     if (outbox_mark_sending(r->lg, row->id, e) < 0)
         goto done;
     crash_point("after_mark_sending");
     {
-        struct xcall call = { .method = row->method, .path = row->path, .query = row->query,
-                              .body = body, .idempotency_key = key };
+        struct xcall call = { .method = row->method, .path = path ? path : row->path,
+                              .query = row->query, .body = sent ? sent : body,
+                              .idempotency_key = key };
         log_verbose("xero: %s %s?%s %s (%zu document(s), outbox row %lld)", row->method,
                     row->path, row->query, row->doc_number, sb->n, (long long)row->id);
         if (xclient_call(&r->c, &call, &status, &root, &unknown, e) < 0) {
@@ -318,6 +327,8 @@ static int send(struct run *r, struct outbox_row *row, const struct xbody *b,
 done:
     json_decref(root);
     free(body);
+    free(sent);
+    free(path);
     free(sel);
     free(res);
     free(sub);

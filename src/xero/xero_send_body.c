@@ -136,7 +136,7 @@ const char *xbody_id_field(const char *collection)
         { "Payments", "PaymentID" }, { "ManualJournals", "ManualJournalID" },
         { "BankTransfers", "BankTransferID" }, { "Contacts", "ContactID" },
         { "Items", "ItemID" },
-        { "BankTransactions", "BankTransactionID" },
+        { "BankTransactions", "BankTransactionID" }, { "Allocations", "AllocationID" },
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(collection, map[i][0]) == 0)
@@ -186,6 +186,14 @@ int xbody_doc(const char *body, const struct xbody *b, size_t i, struct xdoc *ou
     } else if (strcmp(c, "Items") == 0) {
         snprintf(out->reference, sizeof out->reference, "%s", str(d, "Code"));
         snprintf(out->label, sizeof out->label, "item %s", out->reference);
+    } else if (strcmp(c, "Allocations") == 0) {
+        /* the invoice it allocates to, named by the placeholder of its InvoiceID */
+        const char *inv = str(json_object_get(d, "Invoice"), "InvoiceID");
+        const char *n = strchr(inv, ':');
+        snprintf(out->reference, sizeof out->reference, "%s", inv);
+        snprintf(out->target, sizeof out->target, "%.*s", n ? (int)strcspn(n + 1, "}") : 0,
+                 n ? n + 1 : "");
+        snprintf(out->label, sizeof out->label, "allocation to %s", out->target);
     } else if (strcmp(c, "BankTransfers") == 0 || strcmp(c, "BankTransactions") == 0) {
         snprintf(out->reference, sizeof out->reference, "%s", str(d, "Reference"));
         snprintf(out->label, sizeof out->label, "%s %s", c[4] == 'T' && c[8] == 'f' ?

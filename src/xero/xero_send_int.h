@@ -132,6 +132,17 @@ struct xresult {
 int xparse_answer(json_t *root, long status, const char *collection, size_t n,
                   struct xresult *out, struct err *e);
 
+/* ---- ids a request needs before they exist (xero_send_refs.c) ------------------------- */
+
+/* A copy of in (caller frees) with each {InvoiceID:<number>} / {CreditNoteID:<number>}
+ * replaced by the id Xero gave that confirmed document; ERR_INPUT when one has none yet. */
+int xrefs_resolve(struct ledger *lg, const char *in, char **out, struct err *e);
+
+/* The unknown outcome of an allocation request (path and body as stored): GET the credit
+ * note and look for its allocation to the invoice. Sets out->done/ok when found. */
+int xrefs_lookup_allocation(struct xclient *c, struct ledger *lg, const char *path,
+                            const char *body, struct xresult *out, struct err *e);
+
 /* ---- lookups of unknown outcomes -------------------------------------------------------- */
 
 #define XLOOKUP_PAGE_SIZE 100       /* Xero's documents per page (page=N) */

@@ -40,10 +40,11 @@ static int element(json_t *el, const char *idf, struct xresult *r, struct err *e
             snprintf(r->msg, sizeof r->msg, "rejected by Xero (no message given)");
         return 0;
     }
-    if (!id || !id[0])
+    /* an allocation is no document of its own: Xero's answer to one may omit its id */
+    if ((!id || !id[0]) && strcmp(idf, "AllocationID") != 0)
         return err_set(e, ERR_NET, "Xero's answer has no %s for document %zu", idf, i + 1);
     r->ok = 1;
-    snprintf(r->id, sizeof r->id, "%s", id);
+    snprintf(r->id, sizeof r->id, "%s", id ? id : "");
     snprintf(r->status, sizeof r->status, "%s", st ? st : "");
     return 0;
 }

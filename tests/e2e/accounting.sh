@@ -27,12 +27,21 @@ json.dump(c, open("settlebook.json", "w"), indent=1)
 EOF
 }
 
+# live_folder NAME MODE: a fresh folder S (and D) with a fake Xero and a config pointing at it
+live_folder() {
+  S="$T/$1" D="$T/$1"
+  rm -rf "$S" && mkdir -p "$S" && cd "$S" && "$SB" init >/dev/null 2>&1
+  fake_start
+  config "$2"
+}
+
 # qq SQL: one value from the current folder's ledger
 qq() { sqlite3 "$D/settlebook.db" "$1"; }
 
 # docs: every document of every preview in the folder, one line each, in preview order:
 #   PATH TYPE NUMBER DATE account:tax:amount ...   (lines; amounts as sent)
 #   /Payments NUMBER DATE account amount           (payments)
+#   /CreditNotes/{CreditNoteID:N}/Allocations {InvoiceID:M} DATE amount
 docs() {
   python3 - reports/*/xero-preview.json <<'EOF'
 import json, sys
@@ -49,6 +58,8 @@ for f in sys.argv[1:]:
                     print(r["path"], d["Type"], d["BankAccount"]["Code"], d["Date"],
                           " ".join("%s:%s" % (l["AccountCode"], l["LineAmount"])
                                    for l in d["LineItems"]))
+                elif coll == "Allocations":
+                    print(r["path"], d["Invoice"]["InvoiceID"], d["Date"], d["Amount"])
                 elif coll == "ManualJournals":
                     print(r["path"], d["Date"], " ".join("%s:%s" % (l["AccountCode"],
                           l["LineAmount"]) for l in d["JournalLines"]))
@@ -93,6 +104,15 @@ eq "uk none: Tax, ShippingTax, TaxDiscount and refund Tax on 820 (12.50+0.50-0.8
    "/Invoices ACCREC AMZ-44556677881-1 2025-09-15 NoTax 200:NONE:72.47 200:NONE:2.50 200:NONE:-4.17 200:NONE:-20.82 820:NONE:8.00 429:NONE:-11.25 425:NONE:-2.20 400:NONE:-20.00 820:NONE:-4.00"
 eq "uk none: no VAT check without a tax type" "$(qq "select count(*) from exception where kind = 'VAT_MISMATCH'")" "0"
 
+# --- 1c. the Reference quotes the settlement's dates in posting.timezone, like the document
+# dates: 2024-09-25/2024-10-09 14:28:38 UTC are the 26th and 10th in Auckland (UTC+13)
+fresh tz-ref summary 'c["posting"]["timezone"] = "Pacific/Auckland"'
+"$SB" ingest "$US" >/dev/null 2>&1
+status "tz reference: post" 0 "$SB" post
+eq "tz reference: the final part's date and its Reference agree (local 2024-10-10)" \
+   "$(python3 -c 'import json; d=json.load(open("reports/2024-10/xero-preview.json")); x=[x for r in d["requests"] for x in r["body"].get("Invoices", [])][0]; print(x["Date"], x["Reference"])')" \
+   "2024-10-10 Amazon settlement 11223344551 (2024-09-26 to 2024-10-10) part 2 of 2"
+
 # --- 2. tax on Amazon's fees ------------------------------------------------------------------
 fresh uk-fees summary 'c["base_currency"] = "GBP"
 c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}'
@@ -101,6 +121,84 @@ status "uk fees: post" 0 "$SB" post
 eq "uk fees: TaxAmount -4.00 folded into advertising -20.00, INPUT2 inclusive" \
    "$(docs | tr ' ' '\n' | grep '^400:')" "400:INPUT2:-24.00"
 eq "uk fees: no Fee tax line left" "$(docs | tr ' ' '\n' | grep -c '^820:')" "0"
+# Amazon charged tax on the advertising only: Commission and the FBA fee carry none, so
+# INPUT2 on them would claim input VAT never paid
+eq "uk fees: fees without Amazon's tax get NONE, not INPUT2" \
+   "$(docs | tr ' ' '\n' | grep -E '^(429|425):' | tr '\n' ' ')" "429:NONE:-11.25 425:NONE:-2.20 "
+fresh uk-fees-zero summary 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "ZERORATEDINPUT"}'
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "uk fees zero: post" 0 "$SB" post
+eq "uk fees zero: untaxed fees get the marketplace's configured no-tax type" \
+   "$(docs | tr ' ' '\n' | grep -E '^(400|429|425):' | tr '\n' ' ')" \
+   "429:ZERORATEDINPUT:-11.25 425:ZERORATEDINPUT:-2.20 400:INPUT2:-24.00 "
+# the advertising's tax row removed: no fee of the settlement had tax charged on it
+grep -v 'TaxAmount' "$UK" | sed 's/\t20\.53\tGBP/\t24.53\tGBP/' >"$T/uk-notax-fees.tsv"
+fresh uk-fees-none summary 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}'
+status "uk fees untaxed: ingest" 0 "$SB" ingest "$T/uk-notax-fees.tsv"
+status "uk fees untaxed: post" 0 "$SB" post
+eq "uk fees untaxed: no INPUT2 anywhere" "$(docs | grep -c INPUT2)" "0"
+eq "uk fees untaxed: the advertising without its TaxAmount is NONE" \
+   "$(docs | tr ' ' '\n' | grep -E '^400:')" "400:NONE:-20.00"
+
+# --- 1b. orders mode: the same folding per order, the same VAT check per document line ------
+for mode in summary orders; do
+  fresh "uk-vat-$mode" "$mode" 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}
+c["marketplaces"]["Amazon.co.uk"]["vat_rate"] = 20'
+  "$SB" ingest "$UK" >/dev/null 2>&1
+  status "uk vat $mode: post" 0 "$SB" post
+done
+cd "$T/uk-vat-orders"
+# by hand: order 1 Principal 20.82 + Tax 4.17 = 24.99, Shipping 2.50 + ShippingTax 0.50 =
+# 3.00; order 2 Principal 41.65 + Tax 8.33 = 49.98 (2 x 24.99), promotion -4.17 +
+# TaxDiscount -0.83 = -5.00; the book 10.00 (no tax); the refund -20.82 - 4.17 = 24.99 on
+# the credit note; every line OUTPUT2, tax-inclusive
+eq "uk vat orders: tax folded into each order's lines, OUTPUT2 inclusive" \
+   "$(docs | grep -E '^/(Invoices ACCREC|CreditNotes )')" \
+"/Invoices ACCREC AMZ-44556677881-206-1111111-1111111 2025-09-05 Inclusive 200:OUTPUT2:24.99 200:OUTPUT2:3.00
+/Invoices ACCREC AMZ-44556677881-206-2222222-2222222 2025-09-07 Inclusive 200:OUTPUT2:49.98 200:OUTPUT2:-5.00
+/Invoices ACCREC AMZ-44556677881-206-3333333-3333333 2025-09-09 Inclusive 200:OUTPUT2:10.00
+/CreditNotes ACCRECCREDIT AMZ-44556677881-206-1111111-1111111-R 2025-09-10 Inclusive 200:OUTPUT2:24.99"
+eq "uk vat orders: no tax line left on any order document" "$(docs | grep -E 'ACCREC' | grep -c '820:')" "0"
+eq "uk vat orders: the promotion line carries no ItemCode (no stock moves)" \
+   "$(python3 -c 'import json; d=json.load(open("reports/2025-09/xero-preview.json")); print(sum(1 for r in d["requests"] for x in r["body"].get("Invoices", []) for l in x["LineItems"] if "ItemCode" in l and float(l["LineAmount"]) < 0))')" "0"
+# per account the order documents carry what summary mode's invoice carries on 200: 84.97
+# sales (24.99 + 49.98 + 10.00), 3.00 shipping, -5.00 promotions, -24.99 refunds
+acct200() {
+  python3 -c '
+import json, sys, glob
+from decimal import Decimal as D
+t = D(0)
+for f in glob.glob("reports/*/xero-preview.json"):
+    for r in json.load(open(f), parse_float=D)["requests"]:
+        for coll, els in r["body"].items():
+            for d in els:
+                s = -1 if d.get("Type") in ("ACCRECCREDIT", "ACCPAY") else 1
+                for l in d.get("LineItems", []):
+                    if l["AccountCode"] == "200":
+                        t += s * D(l["LineAmount"])
+print(t)'
+}
+eq "uk vat orders: account 200 totals 57.98 (84.97 + 3.00 - 5.00 - 24.99)" "$(acct200)" "57.98"
+cd "$T/uk-vat-summary"
+eq "uk vat summary: account 200 totals the same 57.98" "$(acct200)" "57.98"
+cd "$T/uk-vat-orders"
+eq "uk vat orders: VAT_MISMATCH on the zero-rated book's line only (10.00 -> 1.67, 0.00 charged)" \
+   "$(qq "select scope||' '||severity||' '||coalesce(sku,'')||' '||expected_minor||' '||actual_minor from exception where kind = 'VAT_MISMATCH'")" \
+   "post warning BOOK-1 0 167"
+status "uk vat orders: exceptions" 0 "$SB" exceptions
+contains "uk vat orders: names the document line" "$T/.out" 'AMZ-44556677881-206-3333333-3333333 line "BOOK-1 Principal"'
+before=$(qq "select id||'/'||run_id from exception where kind = 'VAT_MISMATCH'")
+"$SB" post >/dev/null 2>&1
+eq "uk vat orders: a rerun keeps the same exception row" \
+   "$(qq "select id||'/'||run_id from exception where kind = 'VAT_MISMATCH'")" "$before"
+cd "$T/uk-vat-summary"
+D="$T/uk-vat-summary"
+eq "uk vat summary: the journal's check, per journal line" \
+   "$(qq "select scope||' '||expected_minor||' '||actual_minor from exception where kind = 'VAT_MISMATCH'")" \
+   "journal 1250 1416"
 fresh uk-feestax summary 'c["base_currency"] = "GBP"
 c["accounts"]["fees_tax"] = "821"'
 "$SB" ingest "$UK" >/dev/null 2>&1
@@ -391,10 +489,7 @@ fresh clearing-bank journal 'c["accounts"]["clearing"] = "090"'
 status "a role on the bank account is refused before any work" 2 "$SB" post
 contains "with advice" "$T/.err" 'config key "accounts.clearing": is a bank account (accounts.bank), and Xero refuses bank accounts on document and journal lines'
 # preflight: a role on another bank-type account of the organisation (091 in the fake)
-S="$T/preflight-bank"
-rm -rf "$S" && mkdir -p "$S" && cd "$S" && "$SB" init >/dev/null 2>&1
-fake_start
-config journal
+live_folder preflight-bank journal
 python3 - <<'EOF'
 import json
 c = json.load(open("settlebook.json")); c["accounts"]["clearing"] = "091"
@@ -405,6 +500,79 @@ status "preflight: a bank account on a journal line stops the run" 1 "$SB" post 
 contains "preflight: says why" "$T/.err" "Account code '091'"
 contains "preflight: and what to do" "$T/.err" "is a bank account, and Xero refuses bank accounts on invoice, credit note, bank transaction and manual journal lines"
 eq "preflight: nothing was sent" "$(grep -c '"method": "PUT"' "$S/requests.jsonl")" "0"
+fake_stop
+
+# --- 6b. tax types on account classes Xero allows (TaxRate CanApplyTo*, Account Class) --------
+# OUTPUT2 (a tax on sales: CanApplyToExpenses false) as the fees' tax type puts it on the
+# advertising line, account 400, an EXPENSE account: Xero would refuse the bill
+live_folder taxclass summary
+ukvat() {
+  python3 - "$1" <<'EOF'
+import json, sys
+c = json.load(open("settlebook.json")); c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": sys.argv[1], "none": "NONE"}
+json.dump(c, open("settlebook.json", "w"))
+EOF
+}
+ukvat OUTPUT2
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "tax class: the dry run without a cache judges nothing" 0 "$SB" post
+eq "tax class: no finding without a cache" "$(qq "select count(*) from exception where kind = 'TAX_TYPE_NOT_APPLICABLE'")" "0"
+status "tax class: live posting stops at preflight" 1 "$SB" post --live
+contains "tax class: names the line's role, account and tax type" "$T/.err" \
+  'Line "Advertising (settlement 44556677881)" of AMZ-44556677881-1 (role fees_advertising, account 400, a EXPENSE account) has tax type OUTPUT2, which Xero applies only to ASSET, EQUITY, LIABILITY, REVENUE accounts'
+status "tax class: exceptions (exit 1: an open error)" 1 "$SB" exceptions
+contains "tax class: with advice" "$T/.out" "Give the line a tax type that applies to EXPENSE accounts"
+eq "tax class: nothing was sent" "$(grep -c '"method": "PUT"' "$S/requests.jsonl")" "0"
+eq "tax class: the cache holds the flags Xero gave" \
+   "$(qq "select detail from xero_ref where kind = 'tax_rate' and key = 'OUTPUT2'")" \
+   "applies to ASSET, EQUITY, LIABILITY, REVENUE"
+status "tax class: now the dry run refuses it too (the cache exists)" 0 "$SB" post
+eq "tax class: one error in the preview" \
+   "$(qq "select kind||' '||severity||' '||scope from exception where kind = 'TAX_TYPE_NOT_APPLICABLE'")" \
+   "TAX_TYPE_NOT_APPLICABLE error xero"
+contains "tax class: the preview counts it" "$T/.out" "total 20.53: 1 error(s)"
+# the fees' own tax type (INPUT2, a tax on expenses) applies: the dry run clears, live sends
+ukvat INPUT2
+status "tax class fixed: dry run" 0 "$SB" post
+eq "tax class fixed: no finding" "$(qq "select count(*) from exception where kind = 'TAX_TYPE_NOT_APPLICABLE'")" "0"
+status "tax class fixed: live posting sends" 0 "$SB" post --live
+eq "tax class fixed: Xero accepted every line (OUTPUT2 on 200, INPUT2 on 400)" \
+   "$(qq "select group_concat(distinct state) from outbox")/$(qq "select count(*) from exception where kind = 'XERO_REJECTED'")" "confirmed/0"
+fake_stop
+
+# --- 6c. a refund's credit note allocated to its order's invoice, the way Xero allocates:
+# PUT /CreditNotes/{CreditNoteID}/Allocations naming the invoice by InvoiceID, ids that
+# exist only once both documents are created: the preview names them by number, live
+# posting sends the ids Xero returned
+live_folder alloc orders
+ukvat INPUT2
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "allocation: dry run" 0 "$SB" post
+eq "allocation: the preview's request, with placeholders for the two ids" \
+   "$(python3 -c 'import json; d=json.load(open("reports/2025-09/xero-preview.json")); r=[r for r in d["requests"] if r["path"].endswith("/Allocations")]; print(len(r), r[0]["path"], json.dumps(r[0]["body"], sort_keys=True))')" \
+   '1 /CreditNotes/{CreditNoteID:AMZ-44556677881-206-1111111-1111111-R}/Allocations {"Allocations": [{"Amount": 24.99, "Date": "2025-09-10", "Invoice": {"InvoiceID": "{InvoiceID:AMZ-44556677881-206-1111111-1111111}"}}]}'
+eq "allocation: no Allocations inside the credit note" \
+   "$(python3 -c 'import json; d=json.load(open("reports/2025-09/xero-preview.json")); print(sum(1 for r in d["requests"] for c in r["body"].get("CreditNotes", []) if "Allocations" in c))')" "0"
+fctl '{"add_items": ["TEA-40", "TEA-80", "BOOK-1"]}'
+status "allocation: live" 0 "$SB" post --live
+eq "allocation: every request confirmed" "$(qq "select group_concat(distinct state) from outbox")" "confirmed"
+# in the fake: order 1's invoice 27.99 = credit 24.99 allocated + 3.00 paid from clearing
+eq "allocation: the invoice is paid off by the credit and the payment; the credit note is used" \
+   "$(python3 - "$XU" <<'EOF'
+import json, sys, urllib.request
+st = json.load(urllib.request.urlopen(sys.argv[1] + "/__state"))
+for org in st["orgs"].values():
+    inv = [d for d in org["docs"]["Invoices"] if d.get("InvoiceNumber") == "AMZ-44556677881-206-1111111-1111111"][0]
+    cn = [d for d in org["docs"]["CreditNotes"] if d.get("CreditNoteNumber") == "AMZ-44556677881-206-1111111-1111111-R"][0]
+    print(inv["AmountDue"], inv["AmountCredited"], inv["Status"], cn["RemainingCredit"],
+          cn["Allocations"][0]["Invoice"]["InvoiceID"] == inv["InvoiceID"])
+EOF
+)" "0.0 24.99 PAID 0.0 True"
+eq "allocation: sent to the credit note's id, the invoice's id in the body, the rest byte for byte" \
+   "$($CHECK bytes "$S/settlebook.db" "$S/requests.jsonl" "$S/reports")" "ok"
+status "allocation: post --diff compares the documents (the allocation is none of its own)" 0 "$SB" post --diff --period 2025-09
+contains "allocation: post --diff finds them identical" "$T/.out" "identical"
 fake_stop
 
 # --- 8. orders mode posts and cuts off --------------------------------------------------------

@@ -1,4 +1,5 @@
-/* test_money — money_parse, money_parse_locale, money_format, money_exponent, money_add. */
+/* test_money — money_parse, money_parse_locale, money_format, money_exponent, money_add,
+ * money_inclusive_tax. */
 #include <stdint.h>
 #include <string.h>
 
@@ -76,6 +77,21 @@ int main(void)
         money_t acc = INT64_MAX - 1;
         CHECK(money_add(&acc, 1, &e) == 0 && acc == INT64_MAX, "money_add to max");
         CHECK(money_add(&acc, 1, &e) == -1, "money_add overflow detected");
+    }
+    {
+        /* Xero's VAT on tax-inclusive lines: 84.97 at 20% is 14.16 (14.161..), 24.99 is
+         * 4.165 -> 4.17 (half away from zero), both signs; 5.5% on 10.55 is 0.55 (0.5500) */
+        static const struct { money_t amount; int bp; money_t want; } vat[] = {
+            { 8497, 2000, 1416 }, { 2499, 2000, 417 }, { -2499, 2000, -417 },
+            { 1000, 2000, 167 }, { 1055, 550, 55 }, { 0, 2000, 0 }, { 3, 2000, 1 },
+        };
+        money_t out;
+        for (size_t i = 0; i < sizeof vat / sizeof vat[0]; i++)
+            CHECK(money_inclusive_tax(vat[i].amount, vat[i].bp, &out) == 0 && out == vat[i].want,
+                  "money_inclusive_tax(%lld, %d) = %lld, want %lld", (long long)vat[i].amount,
+                  vat[i].bp, (long long)out, (long long)vat[i].want);
+        CHECK(money_inclusive_tax(INT64_MAX, 2000, &out) == -1 &&
+              money_inclusive_tax(INT64_MIN, 2000, &out) == -1, "money_inclusive_tax overflow");
     }
     return T_DONE();
 }

@@ -1,0 +1,104 @@
+/* journal_feetax — the fees Amazon charged tax on. With `tax.fees` configured (INPUT2, say),
+ * that tax type claims input tax in Xero, so it belongs only on a fee line Amazon charged
+ * tax on: one whose tax row (a TaxAmount beside the fee) exists in the settlement and folds
+ * into that fee's rule. Any other fee of the rule (a fee outside the VAT scheme, a fee of
+ * another amount type) gets the marketplace's no-tax type. Shared by the journal (summary
+ * and journal modes) and the orders view, so both modes book the same tax types. Read-only. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "journal_int.h"
+
+const struct config_marketplace *journal_line_market(const struct config *cfg,
+                                                     const char *mk, const char *settlement_mk)
+{
+    for (size_t i = 0; i < cfg->n_marketplaces; i++)
+        if (strcmp(cfg->marketplaces[i].name, mk) == 0)
+            return &cfg->marketplaces[i];
+    return config_marketplace(cfg, settlement_mk);
+}
+
+static int taxed(const struct config_marketplace *m, int t)
+{
+    return m && m->tax[t][0] && strcmp(m->tax[t], "NONE") != 0;
+}
+
+static int remember(struct feetax *f, const char *tt, const char *at, const char *mk,
+                    const struct mapping_rule *rule, struct err *e)
+{
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 8;
+        struct fee_taxed *p = realloc(f->v, cap * sizeof *p);
+        if (!p)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        f->v = p;
+        f->cap = cap;
+    }
+    snprintf(f->v[f->n].tt, sizeof f->v[0].tt, "%s", tt);
+    snprintf(f->v[f->n].at, sizeof f->v[0].at, "%s", at);
+    snprintf(f->v[f->n].mk, sizeof f->v[0].mk, "%s", mk);
+    f->v[f->n++].rule = rule;
+    return 0;
+}
+
+int journal_feetax_load(struct ledger *lg, const struct config *cfg, const struct mapping *map,
+                        int64_t ref, const char *settlement_mk, struct feetax *out,
+                        struct err *e)
+{
+    sqlite3_stmt *st;
+    int s, rc = 0;
+    memset(out, 0, sizeof *out);
+    /* the few distinct tax combinations of the settlement, not its lines */
+    if (ledger_prepare(lg, &st, "SELECT DISTINCT transaction_type, amount_type, "
+                       "amount_description, COALESCE(marketplace,'') FROM settlement_line "
+                       "WHERE settlement_ref = ? AND amount_description LIKE '%Tax%'", e) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, ref);
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *tt = ledger_text(st, 0), *at = ledger_text(st, 1);
+        const char *desc = ledger_text(st, 2), *mk = ledger_text(st, 3);
+        const char *mkn = mk[0] ? mk : settlement_mk;
+        const struct config_marketplace *m = journal_line_market(cfg, mk, settlement_mk);
+        const struct mapping_rule *r = mapping_find(map, tt, at, desc, mkn);
+        const struct mapping_rule *f = mapping_fold(map, r, m, tt, at, desc, mkn);
+        if (f && r->role == ACCT_FEES_TAX)
+            rc = remember(out, tt, at, mkn, f, e);
+    }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = ledger_fail(lg, e, "read the settlement's fee tax");
+    sqlite3_finalize(st);
+    if (rc < 0)
+        journal_feetax_free(out);
+    return rc;
+}
+
+const char *journal_tax_type(const struct feetax *f, const struct mapping *map,
+                             const struct mapping_rule *r, int folded,
+                             const struct config_marketplace *m, const char *tt,
+                             const char *at, const char *mkn)
+{
+    if (!r)
+        return m ? m->tax[TAX_NONE] : "NONE";
+    if (!folded && r->tax == TAX_FEES && taxed(m, TAX_FEES)) {
+        size_t i = 0;
+        while (i < f->n && !(f->v[i].rule == r && !strcmp(f->v[i].tt, tt) &&
+                             !strcmp(f->v[i].at, at) && !strcmp(f->v[i].mk, mkn)))
+            i++;
+        if (i == f->n)   /* no tax charged on this fee: no input tax to claim */
+            return m->tax[TAX_NONE][0] ? m->tax[TAX_NONE] : "NONE";
+    }
+    return mapping_tax_type(map, r, m ? m->name : "");
+}
+
+int journal_vat_rate(const struct mapping_rule *r, const struct config_marketplace *m)
+{
+    return r && r->tax == TAX_SALES && taxed(m, TAX_SALES) ? m->vat_rate_bp : 0;
+}
+
+void journal_feetax_free(struct feetax *f)
+{
+    free(f->v);
+    memset(f, 0, sizeof *f);
+}
