@@ -65,7 +65,6 @@ static int judge_level(struct judge *j, const struct fee_group *g, const int64_t
 {
     struct fee_hit h = { .g = g, .n = b - a };
     feestat_of(val + a, b - a, tmp, &h.level);
-    *out = h;
     if (before && j->f.sett[g->v[a].sett].in_scope) {
         h.s = &g->v[a];
         h.changed = 1;
@@ -86,6 +85,7 @@ static int judge_level(struct judge *j, const struct fee_group *g, const int64_t
         if (hit_add(j, &h, e) < 0)
             return -1;
     }
+    *out = h;   /* may be *before: only now */
     return 0;
 }
 
@@ -248,11 +248,18 @@ int reconcile_fees(struct reconcile_ctx *c, struct err *e)
     int rc = -1;
     if (fees_collect(&j.f, e) < 0 || !(x = rtab_entries(&j.f.groups, e)))
         goto done;
+    size_t judged = 0, samples = 0;
     for (size_t i = 0; i < j.f.groups.n; i++) {
         struct fee_group *g = (struct fee_group *)x[i]->val;
-        if (g->n >= FEESTAT_HISTORY_MIN && judge_group(&j, g, e) < 0)
+        samples += g->n;
+        if (g->n < FEESTAT_HISTORY_MIN)
+            continue;
+        judged++;
+        if (judge_group(&j, g, e) < 0)
             goto done;
     }
+    log_verbose("reconcile: fees: %zu samples of %zu SKU fee types, %zu with enough history; "
+                "%zu exceptions", samples, (size_t)j.f.groups.n, judged, j.nhit);
     sort_fees = &j.f;
     qsort(j.hit, j.nhit, sizeof *j.hit, by_emission);
     for (size_t i = 0; i < j.nhit; i++)

@@ -2,8 +2,7 @@
  * history, whatever the period): one sample per order item and fee type, the item's ItemFees
  * lines of that description summed, per unit of the quantity on the item's order lines, or
  * for the referral fee (Commission) per unit of the sales price it is a share of. Chargebacks
- * are left out: they hand back what the buyer paid for shipping or gift wrap, which no size
- * tier or weight sets. Reads only. */
+ * and taxes are left out (pass_through). Reads only. */
 #include "reconcile_fees.h"
 #include "reconcile_feestat.h"
 
@@ -30,6 +29,15 @@ static int ends_with(const char *s, const char *tail)
 {
     size_t n = strlen(s), m = strlen(tail);
     return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+/* An ItemFees description that hands on what the buyer paid (a shipping or gift-wrap
+ * chargeback, a facilitator tax the older layout files as a fee): no size tier or weight
+ * sets it, it follows the price. SalesTaxCollectionFee is a fee. */
+static int pass_through(const char *ad)
+{
+    return ends_with(ad, "Chargeback") ||
+           ((strstr(ad, "Tax") || strstr(ad, "VAT")) && !ends_with(ad, "Fee"));
 }
 
 /* The index of fee type (at, ad), added when new. */
@@ -113,7 +121,7 @@ static int line(void *arg, sqlite3_stmt *st, struct err *e)
     f->seq++;
     if (strcmp(tt, "Order") != 0 || !oid[0] || !sku[0])
         return 0;
-    is_fee = strcmp(at, "ItemFees") == 0 && !ends_with(ad, "Chargeback");
+    is_fee = strcmp(at, "ItemFees") == 0 && !pass_through(ad);
     /* the price Amazon's referral fee is charged on: principal, shipping, gift wrap, less
      * promotions, without tax */
     is_price = (strcmp(at, "ItemPrice") == 0 || strcmp(at, "Promotion") == 0) &&
