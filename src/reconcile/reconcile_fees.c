@@ -18,6 +18,7 @@ struct fee_hit {
     struct feestat level, old;   /* FEE_CHANGED: old is the level before */
     size_t n, nold;              /* samples of each */
     int changed;
+    char *order_id;              /* of s, read back from the ledger (hits are few) */
 };
 
 struct judge {
@@ -132,7 +133,7 @@ static int by_emission(const void *a, const void *b)
     int c;
     if (x->s->sett != y->s->sett)
         return x->s->sett < y->s->sett ? -1 : 1;
-    if ((c = reconcile_cmp_text(x->s->order_id, y->s->order_id)) ||
+    if ((c = reconcile_cmp_text(x->order_id, y->order_id)) ||
         (c = strcmp(x->g->sku, y->g->sku)) || (c = strcmp(tx->at, ty->at)) ||
         (c = strcmp(tx->ad, ty->ad)))
         return c;
@@ -193,13 +194,13 @@ static int emit_anomaly(struct judge *j, const struct fee_hit *h, struct err *e)
     }
     snprintf(expl, sizeof expl, "%s/%s of order %s SKU %s is %s for %lld unit%s, %s per unit%s "
              "%s per unit%s (median of %zu lines), a difference of %s per unit.", t->at, t->ad,
-             s->order_id, h->g->sku, reconcile_amount(fee, s->fee, cur), (long long)s->qty,
+             h->order_id, h->g->sku, reconcile_amount(fee, s->fee, cur), (long long)s->qty,
              s->qty == 1 ? "" : "s", unit_amount(unit, au, cur), extra,
              unit_amount(usual, eu, cur), t->rate ? " at this price" : "", h->n,
              unit_amount(diff, au - eu, cur));
     struct exception_row r = {
         .kind = "FEE_ANOMALY", .severity = "warning", .settlement_id = j->f.sett[s->sett].id,
-        .order_id = s->order_id, .sku = h->g->sku, .currency = cur,
+        .order_id = h->order_id, .sku = h->g->sku, .currency = cur,
         .has_expected = 1, .expected = expected_fee(&j->f, h->g, s, h->level.median),
         .has_actual = 1, .actual = s->fee, .explanation = expl,
         .action = t->rate ? ACTION_RATE : ACTION_SIZE,
@@ -230,7 +231,7 @@ static int emit_changed(struct judge *j, const struct fee_hit *h, struct err *e)
     feestat_muldiv(h->level.median, 1, FEE_UNIT_SCALE, &now);
     struct exception_row r = {
         .kind = "FEE_CHANGED", .severity = "info", .settlement_id = j->f.sett[s->sett].id,
-        .order_id = s->order_id, .sku = h->g->sku, .currency = cur,
+        .order_id = h->order_id, .sku = h->g->sku, .currency = cur,
         .has_expected = !t->rate, .expected = old, .has_actual = !t->rate, .actual = now,
         .explanation = expl,
         .action = "If Amazon announced it (its yearly fee change, a peak-season surcharge, a "
@@ -239,6 +240,26 @@ static int emit_changed(struct judge *j, const struct fee_hit *h, struct err *e)
                   "case to dispute it.",
     };
     return reconcile_emit(j->f.c, &r, e);
+}
+
+/* The order id of each hit's line: the samples keep only the line's id. */
+static int order_ids(struct judge *j, struct err *e)
+{
+    sqlite3_stmt *st;
+    int rc = 0;
+    if (ledger_prepare(j->f.c->lg, &st, "SELECT order_id FROM settlement_line WHERE id = ?1",
+                       e) < 0)
+        return -1;
+    for (size_t i = 0; rc == 0 && i < j->nhit; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, j->hit[i].s->line);
+        if (sqlite3_step(st) != SQLITE_ROW)
+            rc = ledger_fail(j->f.c->lg, e, "reconcile fees: a line");
+        else if (!(j->hit[i].order_id = strdup(reconcile_str(st, 0))))
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+    }
+    sqlite3_finalize(st);
+    return rc;
 }
 
 int reconcile_fees(struct reconcile_ctx *c, struct err *e)
@@ -260,6 +281,8 @@ int reconcile_fees(struct reconcile_ctx *c, struct err *e)
     }
     log_verbose("reconcile: fees: %zu samples of %zu SKU fee types, %zu with enough history; "
                 "%zu exceptions", samples, (size_t)j.f.groups.n, judged, j.nhit);
+    if (order_ids(&j, e) < 0)
+        goto done;
     sort_fees = &j.f;
     qsort(j.hit, j.nhit, sizeof *j.hit, by_emission);
     for (size_t i = 0; i < j.nhit; i++)
@@ -269,6 +292,8 @@ int reconcile_fees(struct reconcile_ctx *c, struct err *e)
     rc = 0;
 done:
     free(x);
+    for (size_t i = 0; i < j.nhit; i++)
+        free(j.hit[i].order_id);
     free(j.hit);
     fees_free(&j.f);
     return rc;

@@ -16,15 +16,15 @@ struct fee_type {
 
 struct fee_sample {
     int64_t value;               /* per unit (FEE_UNIT_SCALE) or rate (FEE_RATE_SCALE) */
-    int64_t fee, basis, qty;     /* the item's fee, its quantity or sales price, its units */
-    uint64_t seq;                /* the item's first fee line, in reading order */
-    int32_t day;                 /* yyyymmdd of that line */
+    int64_t fee, basis;          /* the item's fee, its quantity or sales price */
+    int64_t line;                /* settlement_line.id of its first fee line (its order id) */
+    uint64_t seq;                /* that line in reading order */
+    int32_t qty, day;            /* the item's units; yyyymmdd of that line */
     uint32_t sett;               /* index in fees.sett */
-    char *order_id;              /* kept for settlements in scope only (the ones emitted) */
 };
 
 struct fee_group {               /* one SKU, fee type and currency */
-    char *sku;
+    const char *sku;             /* interned in fees.skus */
     uint32_t type;
     struct fee_sample *v;
     size_t n, cap;
@@ -32,15 +32,16 @@ struct fee_group {               /* one SKU, fee type and currency */
 
 struct fee_item {                /* one order item of the settlement being read */
     int64_t qty, price;
+    uint32_t idx;                /* creation order: sorts its fee lines */
+    const char *sku;
 };
 
-struct fee_acc {                 /* one order item and fee type of that settlement */
-    int64_t fee;
+struct fee_rec {                 /* one fee line of that settlement */
+    struct fee_item *item;
+    int64_t fee, line;
     uint64_t seq;
+    uint32_t type;
     int32_t day;
-    size_t item_len;             /* its key starts with its item's key */
-    struct fee_group *group;
-    char *order_id;
 };
 
 struct fee_sett {
@@ -48,13 +49,18 @@ struct fee_sett {
     int in_scope;
 };
 
+/* Memory: the settlement being read holds a table of its order items and 40 bytes per fee
+ * line; the history holds 56 bytes per sample (order item and fee type). */
 struct fees {
     struct reconcile_ctx *c;
-    struct rtab types, groups, items, accs;
+    struct rtab types, groups, skus, items;
     struct fee_type *type;
     size_t ntypes;
     struct fee_sett *sett;
     size_t nsett, capsett;
+    struct fee_rec *rec;
+    size_t nrec, caprec;
+    uint32_t nitems;
     uint64_t seq;
     int32_t start_day;           /* of the settlement being read: for lines without a date */
     struct rkey k;

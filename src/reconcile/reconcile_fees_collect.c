@@ -66,51 +66,57 @@ static int type_of(struct fees *f, const char *at, const char *ad, uint32_t *out
     return 0;
 }
 
-static struct fee_group *group_of(struct fees *f, const char *sku, uint32_t type, struct err *e)
+/* The SKU's one copy, kept for the whole run. */
+static const char *sku_of(struct fees *f, sqlite3_stmt *st, struct err *e)
 {
     int created;
     rkey_reset(&f->k);
+    if (rkey_col(&f->k, st, 3, e) < 0)
+        return NULL;
+    char **v = rtab_get(&f->skus, &f->k, &created, e);
+    if (v && created && !(*v = strdup(reconcile_str(st, 3))))
+        err_set(e, ERR_NOMEM, "out of memory");
+    return v ? *v : NULL;
+}
+
+static struct fee_group *group_of(struct fees *f, const char *sku, uint32_t type, struct err *e)
+{
+    int created;
+    const char *cur = f->sett[f->nsett - 1].currency;
+    rkey_reset(&f->k);
     if (rkey_text(&f->k, sku, strlen(sku), e) < 0 || rkey_int(&f->k, type, e) < 0 ||
-        rkey_text(&f->k, f->sett[f->nsett - 1].currency,
-                  strlen(f->sett[f->nsett - 1].currency), e) < 0)
+        rkey_text(&f->k, cur, strlen(cur), e) < 0)
         return NULL;
     struct fee_group *g = rtab_get(&f->groups, &f->k, &created, e);
     if (g && created) {
         g->type = type;
-        if (!(g->sku = strdup(sku))) {
-            err_set(e, ERR_NOMEM, "out of memory");
-            return NULL;
-        }
+        g->sku = sku;
     }
     return g;
 }
 
-/* A fee line: into its item's and fee type's sum. f->k holds the item's key. */
-static int fee_line(struct fees *f, sqlite3_stmt *st, const char *sku, struct err *e)
+/* A fee line of item it: appended to the settlement's fee lines. */
+static int fee_line(struct fees *f, sqlite3_stmt *st, struct fee_item *it, struct err *e)
 {
-    const char *at = reconcile_str(st, 5), *ad = reconcile_str(st, 6);
-    size_t item_len = f->k.len;
-    int created;
     uint32_t type = 0;
-    if (rkey_col(&f->k, st, 5, e) < 0 || rkey_col(&f->k, st, 6, e) < 0)
+    if (type_of(f, reconcile_str(st, 5), reconcile_str(st, 6), &type, e) < 0)
         return -1;
-    struct fee_acc *a = rtab_get(&f->accs, &f->k, &created, e);
-    if (!a)
-        return -1;
-    if (created) {
-        a->seq = f->seq;
-        a->day = day_of(reconcile_col(st, 8), f->start_day);
-        a->item_len = item_len;
-        if (type_of(f, at, ad, &type, e) < 0 || !(a->group = group_of(f, sku, type, e)))
-            return -1;
-        if (f->sett[f->nsett - 1].in_scope && !(a->order_id = strdup(reconcile_str(st, 1))))
+    if (f->nrec == f->caprec) {
+        size_t cap = f->caprec ? f->caprec * 2 : 256;
+        struct fee_rec *v = realloc(f->rec, cap * sizeof *v);
+        if (!v)
             return err_set(e, ERR_NOMEM, "out of memory");
+        f->rec = v;
+        f->caprec = cap;
     }
-    return reconcile_add(&a->fee, sqlite3_column_int64(st, 7), e);
+    f->rec[f->nrec++] = (struct fee_rec){ .item = it, .fee = sqlite3_column_int64(st, 7),
+        .line = sqlite3_column_int64(st, 9), .seq = f->seq, .type = type,
+        .day = day_of(reconcile_col(st, 8), f->start_day) };
+    return 0;
 }
 
 /* Columns: transaction_type, order_id, order_item_code, sku, quantity, amount_type,
- * amount_description, amount_minor, posted. */
+ * amount_description, amount_minor, posted, id. */
 static int line(void *arg, sqlite3_stmt *st, struct err *e)
 {
     struct fees *f = arg;
@@ -132,81 +138,97 @@ static int line(void *arg, sqlite3_stmt *st, struct err *e)
     if (rkey_col(&f->k, st, 1, e) < 0 || rkey_col(&f->k, st, 2, e) < 0 ||
         rkey_col(&f->k, st, 3, e) < 0)
         return -1;
-    if (is_fee)
-        return fee_line(f, st, sku, e);
     struct fee_item *it = rtab_get(&f->items, &f->k, &created, e);
     if (!it)
         return -1;
+    if (created) {
+        it->idx = f->nitems++;
+        if (!(it->sku = sku_of(f, st, e)))
+            return -1;
+    }
+    if (is_fee)
+        return fee_line(f, st, it, e);
     if (sqlite3_column_int64(st, 4) > it->qty)
         it->qty = sqlite3_column_int64(st, 4);
     return is_price ? reconcile_add(&it->price, sqlite3_column_int64(st, 7), e) : 0;
 }
 
-/* The sample of one order item and fee type, appended to its group (or dropped when the item
- * has no quantity, no positive sales price for a rate, or absurd values). */
-static int sample(struct fees *f, struct rtab_entry *x, struct err *e)
+static int append(struct fee_group *g, const struct fee_sample *s, struct err *e)
 {
-    struct fee_acc *a = (struct fee_acc *)x->val;
-    struct rkey ik = { .buf = x->key, .len = a->item_len };
-    const struct fee_item *it = rtab_find(&f->items, &ik);
-    struct fee_group *g = a->group;
-    struct fee_sample s = { .fee = a->fee, .seq = a->seq, .day = a->day,
-                            .sett = (uint32_t)(f->nsett - 1), .order_id = a->order_id };
-    int rate = f->type[g->type].rate;
-    s.qty = it ? it->qty : 0;
-    s.basis = rate ? (it ? it->price : 0) : s.qty;
-    if (rate && s.qty <= 0)
-        s.qty = 1;   /* a rate needs no quantity; per-unit amounts are then per line */
-    a->order_id = NULL;
-    if (s.basis <= 0 ||
-        feestat_muldiv(s.fee, rate ? FEE_RATE_SCALE : FEE_UNIT_SCALE, s.basis, &s.value) < 0 ||
-        s.value > FEESTAT_VALUE_MAX || s.value < -FEESTAT_VALUE_MAX) {
-        free(s.order_id);
-        return 0;
-    }
     if (g->n == g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 16;
         struct fee_sample *v = realloc(g->v, cap * sizeof *v);
-        if (!v) {
-            free(s.order_id);
+        if (!v)
             return err_set(e, ERR_NOMEM, "out of memory");
-        }
         g->v = v;
         g->cap = cap;
     }
-    g->v[g->n++] = s;
+    g->v[g->n++] = *s;
     return 0;
 }
 
-static void accs_free(struct rtab *t)
+/* The sample of one order item and fee type (its fee lines summed; day, order and line of the
+ * first), appended to its group; dropped when the item has no quantity, no positive sales
+ * price for a rate, or absurd values. */
+static int sample(struct fees *f, const struct fee_rec *r, int64_t fee, struct err *e)
 {
-    for (size_t i = 0; t->slots && i < t->cap; i++)
-        if (t->slots[i])
-            free(((struct fee_acc *)t->slots[i]->val)->order_id);
-    rtab_free(t);
+    const struct fee_item *it = r->item;
+    int rate = f->type[r->type].rate;
+    struct fee_group *g;
+    struct fee_sample s = { .fee = fee, .line = r->line, .seq = r->seq, .day = r->day,
+                            .sett = (uint32_t)(f->nsett - 1) };
+    if (it->qty > INT32_MAX)
+        return 0;
+    s.qty = (int32_t)it->qty;
+    s.basis = rate ? it->price : s.qty;
+    if (rate && s.qty <= 0)
+        s.qty = 1;   /* a rate needs no quantity; per-unit amounts are then per line */
+    if (s.basis <= 0 ||
+        feestat_muldiv(s.fee, rate ? FEE_RATE_SCALE : FEE_UNIT_SCALE, s.basis, &s.value) < 0 ||
+        s.value > FEESTAT_VALUE_MAX || s.value < -FEESTAT_VALUE_MAX)
+        return 0;
+    if (!(g = group_of(f, it->sku, r->type, e)))
+        return -1;
+    return append(g, &s, e);
+}
+
+static int by_item_type(const void *a, const void *b)
+{
+    const struct fee_rec *x = a, *y = b;
+    if (x->item->idx != y->item->idx)
+        return x->item->idx < y->item->idx ? -1 : 1;
+    if (x->type != y->type)
+        return x->type < y->type ? -1 : 1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The settlement's fee lines, one sample per order item and fee type. */
+static int samples(struct fees *f, struct err *e)
+{
+    qsort(f->rec, f->nrec, sizeof *f->rec, by_item_type);
+    for (size_t i = 0, j; i < f->nrec; i = j) {
+        int64_t fee = 0;
+        for (j = i; j < f->nrec && f->rec[j].item == f->rec[i].item &&
+                    f->rec[j].type == f->rec[i].type; j++)
+            if (reconcile_add(&fee, f->rec[j].fee, e) < 0)
+                return -1;
+        if (sample(f, &f->rec[i], fee, e) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int settlement(struct fees *f, int64_t ref, struct err *e)
 {
-    struct rtab_entry **x = NULL;
-    int rc = -1;
+    int rc;
+    f->nrec = 0;
     if (rtab_init(&f->items, sizeof(struct fee_item), e) < 0)
         return -1;
-    if (rtab_init(&f->accs, sizeof(struct fee_acc), e) < 0)
-        goto done;
-    if (reconcile_lines_each(f->c, "transaction_type, order_id, order_item_code, sku, "
-                             "quantity, amount_type, amount_description, amount_minor, posted",
-                             ref, line, f, e) < 0 ||
-        !(x = rtab_entries(&f->accs, e)))
-        goto done;
-    for (size_t i = 0; i < f->accs.n; i++)
-        if (sample(f, x[i], e) < 0)
-            goto done;
-    rc = 0;
-done:
-    free(x);
-    if (f->accs.slots)
-        accs_free(&f->accs);
+    rc = reconcile_lines_each(f->c, "transaction_type, order_id, order_item_code, sku, "
+                              "quantity, amount_type, amount_description, amount_minor, "
+                              "posted, id", ref, line, f, e);
+    if (rc == 0)
+        rc = samples(f, e);
     rtab_free(&f->items);
     return rc;
 }
@@ -242,6 +264,7 @@ int fees_collect(struct fees *f, struct err *e)
     int s, rc = 0;
     if (rtab_init(&f->types, sizeof(uint32_t), e) < 0 ||
         rtab_init(&f->groups, sizeof(struct fee_group), e) < 0 ||
+        rtab_init(&f->skus, sizeof(char *), e) < 0 ||
         ledger_prepare(f->c->lg, &st, ALL, e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, f->c->period, -1, SQLITE_STATIC);
@@ -256,18 +279,16 @@ int fees_collect(struct fees *f, struct err *e)
 
 void fees_free(struct fees *f)
 {
-    struct rtab_entry **x = f->groups.slots ? f->groups.slots : NULL;
-    for (size_t i = 0; x && i < f->groups.cap; i++) {
-        struct fee_group *g = x[i] ? (struct fee_group *)x[i]->val : NULL;
-        for (size_t j = 0; g && j < g->n; j++)
-            free(g->v[j].order_id);
-        if (g) {
-            free(g->v);
-            free(g->sku);
-        }
-    }
+    for (size_t i = 0; f->groups.slots && i < f->groups.cap; i++)
+        if (f->groups.slots[i])
+            free(((struct fee_group *)f->groups.slots[i]->val)->v);
+    for (size_t i = 0; f->skus.slots && i < f->skus.cap; i++)
+        if (f->skus.slots[i])
+            free(*(char **)f->skus.slots[i]->val);
     if (f->groups.slots)
         rtab_free(&f->groups);
+    if (f->skus.slots)
+        rtab_free(&f->skus);
     if (f->types.slots)
         rtab_free(&f->types);
     for (size_t i = 0; i < f->ntypes; i++) {
@@ -280,5 +301,6 @@ void fees_free(struct fees *f)
         free(f->sett[i].currency);
     }
     free(f->sett);
+    free(f->rec);
     rkey_free(&f->k);
 }
