@@ -19,6 +19,7 @@ struct fee_hit {
     size_t n, nold;              /* samples of each */
     int changed;
     char *order_id;              /* of s, read back from the ledger (hits are few) */
+    const struct fee_type *t;    /* g's */
 };
 
 struct judge {
@@ -64,7 +65,7 @@ static int judge_level(struct judge *j, const struct fee_group *g, const int64_t
                        size_t a, size_t b, const struct fee_hit *before, int64_t *tmp,
                        struct fee_hit *out, struct err *e)
 {
-    struct fee_hit h = { .g = g, .n = b - a };
+    struct fee_hit h = { .g = g, .n = b - a, .t = &j->f.type[g->type] };
     feestat_of(val + a, b - a, tmp, &h.level);
     if (before && j->f.sett[g->v[a].sett].in_scope) {
         h.s = &g->v[a];
@@ -125,11 +126,10 @@ done:
 }
 
 /* Emission order: settlement (start, id), order, SKU, fee type, the line, kind. */
-static const struct fees *sort_fees;
 static int by_emission(const void *a, const void *b)
 {
     const struct fee_hit *x = a, *y = b;
-    const struct fee_type *tx = &sort_fees->type[x->g->type], *ty = &sort_fees->type[y->g->type];
+    const struct fee_type *tx = x->t, *ty = y->t;
     int c;
     if (x->s->sett != y->s->sett)
         return x->s->sett < y->s->sett ? -1 : 1;
@@ -283,7 +283,6 @@ int reconcile_fees(struct reconcile_ctx *c, struct err *e)
                 "%zu exceptions", samples, (size_t)j.f.groups.n, judged, j.nhit);
     if (order_ids(&j, e) < 0)
         goto done;
-    sort_fees = &j.f;
     qsort(j.hit, j.nhit, sizeof *j.hit, by_emission);
     for (size_t i = 0; i < j.nhit; i++)
         if ((j.hit[i].changed ? emit_changed(&j, &j.hit[i], e)
