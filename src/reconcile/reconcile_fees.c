@@ -30,14 +30,8 @@ struct judge {
 
 static int hit_add(struct judge *j, const struct fee_hit *h, struct err *e)
 {
-    if (j->nhit == j->caphit) {
-        size_t cap = j->caphit ? j->caphit * 2 : 64;
-        struct fee_hit *v = realloc(j->hit, cap * sizeof *v);
-        if (!v)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        j->hit = v;
-        j->caphit = cap;
-    }
+    if (reconcile_grow(&j->hit, &j->caphit, j->nhit, sizeof *j->hit, e) < 0)
+        return -1;
     j->hit[j->nhit++] = *h;
     return 0;
 }

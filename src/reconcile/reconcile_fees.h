@@ -55,7 +55,7 @@ struct fees {
     struct reconcile_ctx *c;
     struct rtab types, groups, skus, items;
     struct fee_type *type;
-    size_t ntypes;
+    size_t ntypes, captypes;
     struct fee_sett *sett;
     size_t nsett, capsett;
     struct fee_rec *rec;

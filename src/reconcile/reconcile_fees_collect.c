@@ -53,10 +53,9 @@ static int type_of(struct fees *f, const char *at, const char *ad, uint32_t *out
     if (created) {
         if (f->ntypes >= FEE_TYPES_MAX)
             return err_set(e, ERR_INPUT, "reconcile: more than %d fee types", FEE_TYPES_MAX);
-        struct fee_type *t = realloc(f->type, (f->ntypes + 1) * sizeof *t);
-        if (!t)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        f->type = t;
+        if (reconcile_grow(&f->type, &f->captypes, f->ntypes, sizeof *f->type, e) < 0)
+            return -1;
+        struct fee_type *t = f->type;
         t[f->ntypes] = (struct fee_type){ strdup(at), strdup(ad), strcmp(ad, "Commission") == 0 };
         *idx = (uint32_t)f->ntypes++;
         if (!t[*idx].at || !t[*idx].ad)
@@ -101,14 +100,8 @@ static int fee_line(struct fees *f, sqlite3_stmt *st, struct fee_item *it, struc
     uint32_t type = 0;
     if (type_of(f, reconcile_str(st, 5), reconcile_str(st, 6), &type, e) < 0)
         return -1;
-    if (f->nrec == f->caprec) {
-        size_t cap = f->caprec ? f->caprec * 2 : 256;
-        struct fee_rec *v = realloc(f->rec, cap * sizeof *v);
-        if (!v)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        f->rec = v;
-        f->caprec = cap;
-    }
+    if (reconcile_grow(&f->rec, &f->caprec, f->nrec, sizeof *f->rec, e) < 0)
+        return -1;
     f->rec[f->nrec++] = (struct fee_rec){ .item = it, .fee = sqlite3_column_int64(st, 7),
         .line = sqlite3_column_int64(st, 9), .seq = f->seq, .type = type,
         .day = day_of(reconcile_col(st, 8), f->start_day) };
@@ -153,20 +146,6 @@ static int line(void *arg, sqlite3_stmt *st, struct err *e)
     return is_price ? reconcile_add(&it->price, sqlite3_column_int64(st, 7), e) : 0;
 }
 
-static int append(struct fee_group *g, const struct fee_sample *s, struct err *e)
-{
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 16;
-        struct fee_sample *v = realloc(g->v, cap * sizeof *v);
-        if (!v)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        g->v = v;
-        g->cap = cap;
-    }
-    g->v[g->n++] = *s;
-    return 0;
-}
-
 /* The sample of one order item and fee type (its fee lines summed; day, order and line of the
  * first), appended to its group; dropped when the item has no quantity, no positive sales
  * price for a rate, or absurd values. */
@@ -189,7 +168,10 @@ static int sample(struct fees *f, const struct fee_rec *r, int64_t fee, struct e
         return 0;
     if (!(g = group_of(f, it->sku, r->type, e)))
         return -1;
-    return append(g, &s, e);
+    if (reconcile_grow(&g->v, &g->cap, g->n, sizeof *g->v, e) < 0)
+        return -1;
+    g->v[g->n++] = s;
+    return 0;
 }
 
 static int by_item_type(const void *a, const void *b)
@@ -241,14 +223,8 @@ static const char ALL[] =
 
 static int collect_one(struct fees *f, sqlite3_stmt *st, struct err *e)
 {
-    if (f->nsett == f->capsett) {
-        size_t cap = f->capsett ? f->capsett * 2 : 16;
-        struct fee_sett *v = realloc(f->sett, cap * sizeof *v);
-        if (!v)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        f->sett = v;
-        f->capsett = cap;
-    }
+    if (reconcile_grow(&f->sett, &f->capsett, f->nsett, sizeof *f->sett, e) < 0)
+        return -1;
     struct fee_sett *s = &f->sett[f->nsett++];
     *s = (struct fee_sett){ strdup(reconcile_str(st, 1)), strdup(reconcile_str(st, 2)),
                             sqlite3_column_int(st, 4) != 0 };
