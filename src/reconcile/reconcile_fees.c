@@ -277,7 +277,8 @@ int reconcile_fees(struct reconcile_ctx *c, struct err *e)
                 "%zu exceptions", samples, (size_t)j.f.groups.n, judged, j.nhit);
     if (order_ids(&j, e) < 0)
         goto done;
-    qsort(j.hit, j.nhit, sizeof *j.hit, by_emission);
+    if (j.nhit > 1)   /* hit is NULL when there is none */
+        qsort(j.hit, j.nhit, sizeof *j.hit, by_emission);
     for (size_t i = 0; i < j.nhit; i++)
         if ((j.hit[i].changed ? emit_changed(&j, &j.hit[i], e)
                               : emit_anomaly(&j, &j.hit[i], e)) < 0)

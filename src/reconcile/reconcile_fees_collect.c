@@ -187,7 +187,8 @@ static int by_item_type(const void *a, const void *b)
 /* The settlement's fee lines, one sample per order item and fee type. */
 static int samples(struct fees *f, struct err *e)
 {
-    qsort(f->rec, f->nrec, sizeof *f->rec, by_item_type);
+    if (f->nrec > 1)   /* rec is NULL when there is none */
+        qsort(f->rec, f->nrec, sizeof *f->rec, by_item_type);
     for (size_t i = 0, j; i < f->nrec; i = j) {
         int64_t fee = 0;
         for (j = i; j < f->nrec && f->rec[j].item == f->rec[i].item &&
