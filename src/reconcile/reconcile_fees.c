@@ -18,6 +18,7 @@ struct fee_hit {
     struct feestat level, old;   /* FEE_CHANGED: old is the level before */
     size_t n, nold;              /* samples of each */
     int changed;
+    int64_t expected;            /* FEE_ANOMALY: the line's fee at the level */
     char *order_id;              /* of s, read back from the ledger (hits are few) */
     const struct fee_type *t;    /* g's */
 };
@@ -44,14 +45,12 @@ static int by_time(const void *a, const void *b)
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* The line's fee at the level's median, in minor units. */
-static int64_t expected_fee(const struct fees *f, const struct fee_group *g,
-                            const struct fee_sample *s, int64_t median)
+/* The line's fee at the level's median, in minor units; -1 when it does not fit. */
+static int expected_fee(const struct fees *f, const struct fee_group *g,
+                        const struct fee_sample *s, int64_t median, int64_t *out)
 {
-    int64_t v = 0;
-    feestat_muldiv(median, s->basis, f->type[g->type].rate ? FEE_RATE_SCALE : FEE_UNIT_SCALE,
-                   &v);
-    return v;
+    return feestat_muldiv(median, s->basis,
+                          f->type[g->type].rate ? FEE_RATE_SCALE : FEE_UNIT_SCALE, out);
 }
 
 /* Appends the FEE_CHANGED and FEE_ANOMALY hits of one level v[a..b) of group g. */
@@ -72,11 +71,14 @@ static int judge_level(struct judge *j, const struct fee_group *g, const int64_t
     h.changed = 0;
     for (size_t i = a; b - a >= FEESTAT_HISTORY_MIN && i < b; i++) {
         const struct fee_sample *s = &g->v[i];
-        int64_t d = s->fee - expected_fee(&j->f, g, s, h.level.median);
-        if (!j->f.sett[s->sett].in_scope || !feestat_beyond(val[i], &h.level,
-                                                            j->f.c->cfg->fee_anomaly_pct) ||
-            (d >= -1 && d <= 1))
+        int64_t want, d;
+        /* beyond the level, and more than a rounding cent on the line */
+        if (!j->f.sett[s->sett].in_scope ||
+            !feestat_beyond(val[i], &h.level, j->f.c->cfg->fee_anomaly_pct) ||
+            expected_fee(&j->f, g, s, h.level.median, &want) < 0 ||
+            __builtin_sub_overflow(s->fee, want, &d) || (d >= -1 && d <= 1))
             continue;
+        h.expected = want;
         h.s = s;
         if (hit_add(j, &h, e) < 0)
             return -1;
@@ -195,7 +197,7 @@ static int emit_anomaly(struct judge *j, const struct fee_hit *h, struct err *e)
     struct exception_row r = {
         .kind = "FEE_ANOMALY", .severity = "warning", .settlement_id = j->f.sett[s->sett].id,
         .order_id = h->order_id, .sku = h->g->sku, .currency = cur,
-        .has_expected = 1, .expected = expected_fee(&j->f, h->g, s, h->level.median),
+        .has_expected = 1, .expected = h->expected,
         .has_actual = 1, .actual = s->fee, .explanation = expl,
         .action = t->rate ? ACTION_RATE : ACTION_SIZE,
     };
