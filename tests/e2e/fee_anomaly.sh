@@ -80,8 +80,10 @@ mkdir all && (cd all && "$SB" init >/dev/null 2>&1 &&
     "$FX"/reconcile/*-s*.tsv "$FX"/reconcile/problems-eu.tsv "$FX"/events/settlement*.tsv \
     "$FX"/inventory/settlement*.tsv "$FX"/mappings/*.tsv "$FX"/report/v2*.tsv; do
     "$SB" ingest "$f" >/dev/null 2>&1
-  done; "$SB" reconcile >/dev/null 2>&1)
+  done; "$SB" -v reconcile >/dev/null 2>../all.log)
 eq "all fixtures: settlements" "$(sqlite3 all/settlebook.db "select count(*) from settlement")" "39"
+contains "all fixtures: what was judged" all.log \
+  "fees: 226 samples of 156 SKU fee types, 4 with enough history; 1 exceptions"
 eq "all fixtures: the one planted anomaly, no change" "$(sqlite3 all/settlebook.db "select kind||' '||settlement_id||' '||sku from exception where kind like 'FEE%'")" \
   "FEE_ANOMALY 1003 SKU-A"
 finish
