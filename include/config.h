@@ -76,7 +76,7 @@ struct config {
     int record_payment;                  /* enum record_payment */
     int accrue_unsettled;                /* month-end accrual of unsettled Finances events */
     int order_days_unsettled;            /* ORDER_NOT_SETTLED after this many days */
-    int fee_anomaly_pct;                 /* FEE_ANOMALY when a rate is this far off usual */
+    int fee_anomaly_pct;                 /* % off a SKU's usual fee: FEE_ANOMALY (10) */
     struct config_bank bank;
     struct {                             /* "cogs": cost of goods sold (journal_cogs) */
         int refund_restock;              /* refunded units go back to inventory */

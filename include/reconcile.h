@@ -14,8 +14,6 @@
 /* Days after the deposit date (and before it) in which the bank line is looked for. */
 #define RECONCILE_DEPOSIT_DAYS_AFTER 5
 #define RECONCILE_DEPOSIT_DAYS_BEFORE 1
-/* FEE_ANOMALY needs at least this many commission samples of a SKU (per currency). */
-#define RECONCILE_FEE_SAMPLES_MIN 5
 
 struct reconcile_summary {
     int64_t errors, warnings, infos; /* exceptions in scope after the run, every stage's */

@@ -722,7 +722,7 @@ int config_load(struct config *c, const char *path, int must_exist, struct err *
     c->record_payment = PAY_STATEMENT;
     c->accrue_unsettled = 1;
     c->order_days_unsettled = 45;
-    c->fee_anomaly_pct = 50;
+    c->fee_anomaly_pct = 10;
     c->cogs.refund_restock = 1;
     c->cogs.group_by_sku = 1;
     service_defaults(c);

@@ -1,90 +1,296 @@
-/* reconcile_fees — FEE_ANOMALY: an order's commission rate far from the SKU's usual one.
- * Rates are integer basis points (|Commission| * 10000 / sales price, rounded half up); the
- * usual rate is the lower median of all the SKU's samples in the ledger in that currency.
- * Reads only (its scratch tables are temporary). */
-#include "reconcile_int.h"
+/* reconcile_fees — FEE_ANOMALY (warning): an order item's fee far from the SKU's usual level
+ * for that fee; FEE_CHANGED (info): a fee whose level changed for every later line, reported
+ * once instead of as one anomaly per line. The samples (reconcile_fees_collect.c) of a SKU,
+ * fee type and currency are put in time order and cut into levels at step changes; a level
+ * of FEESTAT_HISTORY_MIN samples or more judges its lines in scope with its median and MAD
+ * (reconcile_feestat.c): beyond max(k x MAD-scaled, reconcile.fee_anomaly_pct % of the
+ * median) and more than a rounding cent on the line. Integers only; reads only. */
+#include "reconcile_fees.h"
+#include "reconcile_feestat.h"
 
-#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+struct fee_hit {
+    const struct fee_group *g;
+    const struct fee_sample *s;  /* the line judged, or the first at the new level */
+    struct feestat level, old;   /* FEE_CHANGED: old is the level before */
+    size_t n, nold;              /* samples of each */
+    int changed;
+    int64_t expected;            /* FEE_ANOMALY: the line's fee at the level */
+    char *order_id;              /* of s, read back from the ledger (hits are few) */
+    const struct fee_type *t;    /* g's */
+};
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
+struct judge {
+    struct fees f;
+    struct fee_hit *hit;
+    size_t nhit, caphit;
+};
 
-/* One sample per settlement, order and SKU whose sales price is positive and that has a
- * commission. The sales price is what Amazon's referral fee is charged on: the ItemPrice and
- * Promotion amounts that are not tax (principal, shipping, gift wrap, less promotions). */
-static const char SAMPLES[] =
-    "DROP TABLE IF EXISTS temp.reconcile_fee_sample;"
-    "DROP TABLE IF EXISTS temp.reconcile_fee_usual;"
-    "CREATE TEMP TABLE reconcile_fee_sample AS "
-    "WITH samples AS (SELECT s.id AS sref, s.currency AS cur, l.order_id AS oid, l.sku AS sku, "
-    "  sum(CASE WHEN l.amount_type IN ('ItemPrice', 'Promotion') AND l.amount_description "
-    "  NOT LIKE '%Tax%' THEN l.amount_minor ELSE 0 END) AS p, "
-    "  sum(CASE WHEN l.amount_type = 'ItemFees' AND l.amount_description = 'Commission' "
-    "  THEN l.amount_minor ELSE 0 END) AS fee, "
-    "  sum(l.amount_type = 'ItemFees' AND l.amount_description = 'Commission') AS nfee "
-    "  FROM settlement s JOIN settlement_line l ON l.settlement_ref = s.id "
-    "  WHERE l.transaction_type = 'Order' AND l.order_id IS NOT NULL AND l.order_id != '' "
-    "  AND l.sku IS NOT NULL AND l.sku != '' GROUP BY s.id, l.order_id, l.sku) "
-    "SELECT sref, cur, oid, sku, p, fee, (abs(fee) * 10000 + p / 2) / p AS bp FROM samples "
-    "WHERE p > 0 AND p < 4000000000000000000 AND nfee > 0 AND abs(fee) < 900000000000000;"
-    "CREATE TEMP TABLE reconcile_fee_usual (sku TEXT NOT NULL, cur TEXT NOT NULL, "
-    "  median INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (sku, cur));"
-    "INSERT INTO temp.reconcile_fee_usual SELECT sku, cur, bp, n FROM (SELECT sku, cur, bp, "
-    "  row_number() OVER (PARTITION BY sku, cur ORDER BY bp) AS rn, "
-    "  count(*) OVER (PARTITION BY sku, cur) AS n FROM temp.reconcile_fee_sample) "
-    "WHERE rn = (n - 1) / 2 + 1 AND n >= " STR(RECONCILE_FEE_SAMPLES_MIN);
-
-static const char QUERY[] =
-    "SELECT s.settlement_id, f.cur, f.oid, f.sku, f.p, f.fee, f.bp, u.median, u.n "
-    "FROM temp.reconcile_fee_sample f "
-    "JOIN temp.reconcile_fee_usual u ON u.sku = f.sku AND u.cur = f.cur "
-    "JOIN settlement s ON s.id = f.sref "
-    "WHERE " PERIOD_SCOPE_SQL " AND abs(f.bp - u.median) * 100 > u.median * ?2 "
-    "ORDER BY s.start_utc, s.settlement_id, f.oid, f.sku";
-
-/* "15.25%" from 1525 basis points. */
-static char *pct(char buf[32], int64_t bp)
+static int hit_add(struct judge *j, const struct fee_hit *h, struct err *e)
 {
+    if (reconcile_grow(&j->hit, &j->caphit, j->nhit, sizeof *j->hit, e) < 0)
+        return -1;
+    j->hit[j->nhit++] = *h;
+    return 0;
+}
+
+static int by_time(const void *a, const void *b)
+{
+    const struct fee_sample *x = a, *y = b;
+    if (x->day != y->day)
+        return x->day < y->day ? -1 : 1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The line's fee at the level's median, in minor units; -1 when it does not fit. */
+static int expected_fee(const struct fees *f, const struct fee_group *g,
+                        const struct fee_sample *s, int64_t median, int64_t *out)
+{
+    return feestat_muldiv(median, s->basis,
+                          f->type[g->type].rate ? FEE_RATE_SCALE : FEE_UNIT_SCALE, out);
+}
+
+/* Appends the FEE_CHANGED and FEE_ANOMALY hits of one level v[a..b) of group g. */
+static int judge_level(struct judge *j, const struct fee_group *g, const int64_t *val,
+                       size_t a, size_t b, const struct fee_hit *before, int64_t *tmp,
+                       struct fee_hit *out, struct err *e)
+{
+    struct fee_hit h = { .g = g, .n = b - a, .t = &j->f.type[g->type] };
+    feestat_of(val + a, b - a, tmp, &h.level);
+    if (before && j->f.sett[g->v[a].sett].in_scope) {
+        h.s = &g->v[a];
+        h.changed = 1;
+        h.old = before->level;
+        h.nold = before->n;
+        if (hit_add(j, &h, e) < 0)
+            return -1;
+    }
+    h.changed = 0;
+    for (size_t i = a; b - a >= FEESTAT_HISTORY_MIN && i < b; i++) {
+        const struct fee_sample *s = &g->v[i];
+        int64_t want, d;
+        /* beyond the level, and more than a rounding cent on the line */
+        if (!j->f.sett[s->sett].in_scope ||
+            !feestat_beyond(val[i], &h.level, j->f.c->cfg->fee_anomaly_pct) ||
+            expected_fee(&j->f, g, s, h.level.median, &want) < 0 ||
+            __builtin_sub_overflow(s->fee, want, &d) || (d >= -1 && d <= 1))
+            continue;
+        h.expected = want;
+        h.s = s;
+        if (hit_add(j, &h, e) < 0)
+            return -1;
+    }
+    *out = h;   /* may be *before: only now */
+    return 0;
+}
+
+static int judge_group(struct judge *j, struct fee_group *g, struct err *e)
+{
+    int64_t *val = malloc(g->n * 2 * sizeof *val);
+    int32_t *day = malloc(g->n * sizeof *day);
+    size_t *starts = malloc(g->n * sizeof *starts), nseg = 0;
+    int rc = -1;
+    struct fee_hit prev;
+    if (!val || !day || !starts) {
+        err_set(e, ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    qsort(g->v, g->n, sizeof *g->v, by_time);
+    for (size_t i = 0; i < g->n; i++) {
+        val[i] = g->v[i].value;
+        day[i] = g->v[i].day;
+    }
+    if (feestat_segments(val, day, g->n, j->f.c->cfg->fee_anomaly_pct, starts, &nseg,
+                         val + g->n) < 0) {
+        err_set(e, ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t k = 0; k < nseg; k++) {
+        size_t b = k + 1 < nseg ? starts[k + 1] : g->n;
+        if (judge_level(j, g, val, starts[k], b, k ? &prev : NULL, val + g->n, &prev, e) < 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    free(val);
+    free(day);
+    free(starts);
+    return rc;
+}
+
+/* Emission order: settlement (start, id), order, SKU, fee type, the line, kind. */
+static int by_emission(const void *a, const void *b)
+{
+    const struct fee_hit *x = a, *y = b;
+    const struct fee_type *tx = x->t, *ty = y->t;
+    int c;
+    if (x->s->sett != y->s->sett)
+        return x->s->sett < y->s->sett ? -1 : 1;
+    if ((c = reconcile_cmp_text(x->order_id, y->order_id)) ||
+        (c = strcmp(x->g->sku, y->g->sku)) || (c = strcmp(tx->at, ty->at)) ||
+        (c = strcmp(tx->ad, ty->ad)))
+        return c;
+    if (x->s->seq != y->s->seq)
+        return x->s->seq < y->s->seq ? -1 : 1;
+    return y->changed - x->changed;
+}
+
+/* A per-unit amount in FEE_UNIT_SCALE: the currency's decimals, more only when not whole. */
+static char *unit_amount(char buf[RECONCILE_AMOUNT_MAX], int64_t v, const char *cur)
+{
+    char num[MONEY_FMT_MAX];
+    int exp = money_exponent(cur);
+    exp = exp < 0 ? 2 : exp;
+    money_format(num, v, exp + 4);
+    char *dot = strchr(num, '.'), *end = num + strlen(num);
+    while (end > dot + 1 + exp && end[-1] == '0')
+        *--end = '\0';
+    if (end == dot + 1)
+        *dot = '\0';
+    snprintf(buf, RECONCILE_AMOUNT_MAX, "%s %s", num, cur);
+    return buf;
+}
+
+/* "15.25%" from a rate in FEE_RATE_SCALE (its size: fees are negative). */
+static char *rate_pct(char buf[32], int64_t rate)
+{
+    int64_t bp = 0;
+    feestat_muldiv(rate < 0 ? -rate : rate, 1, FEE_RATE_SCALE / 10000, &bp);
     snprintf(buf, 32, "%lld.%02lld%%", (long long)(bp / 100), (long long)(bp % 100));
     return buf;
 }
 
-static int row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
+#define ACTION_SIZE "Check the SKU's size tier and weight in Seller Central (Fee Preview; " \
+    "Manage FBA Inventory shows the dimensions Amazon measured); if they are wrong, open a " \
+    "case asking for a re-measurement and a reimbursement of the difference."
+#define ACTION_RATE "Check the SKU's referral fee category in Seller Central (Fee Preview); " \
+    "if it is wrong, open a case to have it corrected and the overcharge refunded."
+
+static int emit_anomaly(struct judge *j, const struct fee_hit *h, struct err *e)
 {
-    const char *cur = reconcile_str(st, 1);
-    int64_t p = sqlite3_column_int64(st, 4), fee = sqlite3_column_int64(st, 5);
-    int64_t bp = sqlite3_column_int64(st, 6), median = sqlite3_column_int64(st, 7);
-    int64_t n = sqlite3_column_int64(st, 8), usual;
-    char a[RECONCILE_AMOUNT_MAX], b[RECONCILE_AMOUNT_MAX], r1[32], r2[32], expl[512];
-    if (__builtin_mul_overflow(p, median, &usual))
-        return err_set(e, ERR_INPUT, "settlement %s order %s: sales price too large for a rate",
-                       reconcile_str(st, 0), reconcile_str(st, 2));
-    usual = -((usual + 5000) / 10000); /* commission at the usual rate, a charge */
-    snprintf(expl, sizeof expl, "Commission of order %s SKU %s is %s, %s of the sales price %s; "
-             "the SKU's usual rate is %s (median of %lld orders in %s).", reconcile_str(st, 2),
-             reconcile_str(st, 3), reconcile_amount(a, fee, cur), pct(r1, bp),
-             reconcile_amount(b, p, cur), pct(r2, median), (long long)n, cur);
+    const struct fee_sample *s = h->s;
+    const struct fee_type *t = &j->f.type[h->g->type];
+    const char *cur = j->f.sett[s->sett].currency;
+    char fee[RECONCILE_AMOUNT_MAX], unit[RECONCILE_AMOUNT_MAX], usual[RECONCILE_AMOUNT_MAX];
+    char diff[RECONCILE_AMOUNT_MAX], extra[160] = "", r1[32], r2[32], expl[768];
+    int64_t au = 0, eu = h->level.median;
+    feestat_muldiv(s->fee, FEE_UNIT_SCALE, s->qty, &au);
+    if (t->rate) {
+        char price[RECONCILE_AMOUNT_MAX];
+        feestat_muldiv(h->level.median, s->basis, s->qty * (FEE_RATE_SCALE / FEE_UNIT_SCALE),
+                       &eu);
+        snprintf(extra, sizeof extra, " (%s of the sales price %s); the SKU's usual rate is %s,",
+                 rate_pct(r1, s->value), reconcile_amount(price, s->basis, cur),
+                 rate_pct(r2, h->level.median));
+    } else {
+        snprintf(extra, sizeof extra, "; the SKU's usual fee is");
+    }
+    snprintf(expl, sizeof expl, "%s/%s of order %s SKU %s is %s for %lld unit%s, %s per unit%s "
+             "%s per unit%s (median of %zu lines), a difference of %s per unit.", t->at, t->ad,
+             h->order_id, h->g->sku, reconcile_amount(fee, s->fee, cur), (long long)s->qty,
+             s->qty == 1 ? "" : "s", unit_amount(unit, au, cur), extra,
+             unit_amount(usual, eu, cur), t->rate ? " at this price" : "", h->n,
+             unit_amount(diff, au - eu, cur));
     struct exception_row r = {
-        .kind = "FEE_ANOMALY", .severity = "warning", .settlement_id = reconcile_str(st, 0),
-        .order_id = reconcile_col(st, 2), .sku = reconcile_col(st, 3), .currency = cur,
-        .has_expected = 1, .expected = usual, .has_actual = 1, .actual = fee,
-        .explanation = expl,
-        .action = "Check the SKU's referral fee category in Seller Central (Fee Preview) and "
-                  "ask Amazon for a fee reimbursement if it was overcharged.",
+        .kind = "FEE_ANOMALY", .severity = "warning", .settlement_id = j->f.sett[s->sett].id,
+        .order_id = h->order_id, .sku = h->g->sku, .currency = cur,
+        .has_expected = 1, .expected = h->expected,
+        .has_actual = 1, .actual = s->fee, .explanation = expl,
+        .action = t->rate ? ACTION_RATE : ACTION_SIZE,
     };
-    return reconcile_emit(c, &r, e);
+    return reconcile_emit(j->f.c, &r, e);
+}
+
+static int emit_changed(struct judge *j, const struct fee_hit *h, struct err *e)
+{
+    const struct fee_sample *s = h->s;
+    const struct fee_type *t = &j->f.type[h->g->type];
+    const char *cur = j->f.sett[s->sett].currency;
+    char from[RECONCILE_AMOUNT_MAX], to[RECONCILE_AMOUNT_MAX], expl[640];
+    int64_t old = 0, now = 0;
+    int d = s->day;
+    if (t->rate) {
+        rate_pct(from, h->old.median);
+        rate_pct(to, h->level.median);
+    } else {
+        unit_amount(from, h->old.median, cur);
+        unit_amount(to, h->level.median, cur);
+    }
+    snprintf(expl, sizeof expl, "%s/%s of SKU %s changed on %04d-%02d-%02d from %s to %s %s "
+             "(medians of the %zu lines before and the %zu from then on): every line from then "
+             "on is at the new level.", t->at, t->ad, h->g->sku, d / 10000, d / 100 % 100,
+             d % 100, from, to, t->rate ? "of the sales price" : "per unit", h->nold, h->n);
+    feestat_muldiv(h->old.median, 1, FEE_UNIT_SCALE, &old);
+    feestat_muldiv(h->level.median, 1, FEE_UNIT_SCALE, &now);
+    struct exception_row r = {
+        .kind = "FEE_CHANGED", .severity = "info", .settlement_id = j->f.sett[s->sett].id,
+        .order_id = h->order_id, .sku = h->g->sku, .currency = cur,
+        .has_expected = !t->rate, .expected = old, .has_actual = !t->rate, .actual = now,
+        .explanation = expl,
+        .action = "If Amazon announced it (its yearly fee change, a peak-season surcharge, a "
+                  "new referral category) there is nothing to do; otherwise check the SKU's "
+                  "size tier, weight and category in Seller Central (Fee Preview) and open a "
+                  "case to dispute it.",
+    };
+    return reconcile_emit(j->f.c, &r, e);
+}
+
+/* The order id of each hit's line: the samples keep only the line's id. */
+static int order_ids(struct judge *j, struct err *e)
+{
+    sqlite3_stmt *st;
+    int rc = 0;
+    if (ledger_prepare(j->f.c->lg, &st, "SELECT order_id FROM settlement_line WHERE id = ?1",
+                       e) < 0)
+        return -1;
+    for (size_t i = 0; rc == 0 && i < j->nhit; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, j->hit[i].s->line);
+        if (sqlite3_step(st) != SQLITE_ROW)
+            rc = ledger_fail(j->f.c->lg, e, "reconcile fees: a line");
+        else if (!(j->hit[i].order_id = strdup(reconcile_str(st, 0))))
+            rc = err_set(e, ERR_NOMEM, "out of memory");
+    }
+    sqlite3_finalize(st);
+    return rc;
 }
 
 int reconcile_fees(struct reconcile_ctx *c, struct err *e)
 {
-    sqlite3_stmt *st;
-    if (ledger_exec(c->lg, SAMPLES, e) < 0 || ledger_prepare(c->lg, &st, QUERY, e) < 0)
-        return -1;
-    sqlite3_bind_int(st, 2, c->cfg->fee_anomaly_pct);
-    if (reconcile_each(c, st, row, e) < 0)
-        return -1;
-    return ledger_exec(c->lg, "DROP TABLE temp.reconcile_fee_sample;"
-                       "DROP TABLE temp.reconcile_fee_usual", e);
+    struct judge j = { .f = { .c = c } };
+    struct rtab_entry **x = NULL;
+    int rc = -1;
+    if (fees_collect(&j.f, e) < 0 || !(x = rtab_entries(&j.f.groups, e)))
+        goto done;
+    size_t judged = 0, samples = 0;
+    for (size_t i = 0; i < j.f.groups.n; i++) {
+        struct fee_group *g = (struct fee_group *)x[i]->val;
+        samples += g->n;
+        if (g->n < FEESTAT_HISTORY_MIN)
+            continue;
+        judged++;
+        if (judge_group(&j, g, e) < 0)
+            goto done;
+    }
+    log_verbose("reconcile: fees: %zu samples of %zu SKU fee types, %zu with enough history; "
+                "%zu exceptions", samples, (size_t)j.f.groups.n, judged, j.nhit);
+    if (order_ids(&j, e) < 0)
+        goto done;
+    if (j.nhit > 1)   /* hit is NULL when there is none */
+        qsort(j.hit, j.nhit, sizeof *j.hit, by_emission);
+    for (size_t i = 0; i < j.nhit; i++)
+        if ((j.hit[i].changed ? emit_changed(&j, &j.hit[i], e)
+                              : emit_anomaly(&j, &j.hit[i], e)) < 0)
+            goto done;
+    rc = 0;
+done:
+    free(x);
+    for (size_t i = 0; i < j.nhit; i++)
+        free(j.hit[i].order_id);
+    free(j.hit);
+    fees_free(&j.f);
+    return rc;
 }

@@ -99,6 +99,8 @@ int reconcile_query_each(struct reconcile_ctx *c, const char *sql,
 int reconcile_settlement_count(struct reconcile_ctx *c, int64_t *out, struct err *e);
 /* ORDER BY on TEXT: bytes, NULL first. */
 int reconcile_cmp_text(const char *a, const char *b);
+/* Room for element n of the array *pp of *cap elements of size bytes (doubling from 16). */
+int reconcile_grow(void *pp, size_t *cap, size_t n, size_t size, struct err *e);
 /* *sum += v, an error on 64-bit overflow (as SQLite's sum()). */
 int reconcile_add(int64_t *sum, int64_t v, struct err *e);
 

@@ -254,6 +254,20 @@ int reconcile_cmp_text(const char *a, const char *b)
     return strcmp(a, b);
 }
 
+int reconcile_grow(void *pp, size_t *cap, size_t n, size_t size, struct err *e)
+{
+    void **p = pp;
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : 16;
+    void *q = c > SIZE_MAX / size ? NULL : realloc(*p, c * size);
+    if (!q)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
 int reconcile_add(int64_t *sum, int64_t v, struct err *e)
 {
     if (__builtin_add_overflow(*sum, v, sum))

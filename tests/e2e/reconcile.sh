@@ -33,7 +33,7 @@ eq "ids in emit order" "$(q "select min(id)||'..'||max(id) from exception")" "1.
 eq "one run owns them" "$(q "select count(distinct run_id) from exception")" "1"
 first_run=$(q "select max(run_id) from exception")
 eq "explanation has the numbers" "$(q "select explanation from exception where kind='DEPOSIT_AMOUNT_MISMATCH'")" "The bank line of 2025-09-02 (AMAZON.COM SERVICES) is 55.45 USD but the settlement's total-amount is 60.45 USD (deposit date 2025-08-31)."
-eq "fee rate in basis points" "$(q "select explanation from exception where kind='FEE_ANOMALY'")" "Commission of order 111-0000011-0000011 SKU SKU-A is -6.00 USD, 30.00% of the sales price 20.00 USD; the SKU's usual rate is 15.00% (median of 7 orders in USD)."
+eq "fee rate of the sales price, per unit" "$(q "select explanation from exception where kind='FEE_ANOMALY'")" "ItemFees/Commission of order 111-0000011-0000011 SKU SKU-A is -6.00 USD for 1 unit, -6.00 USD per unit (30.00% of the sales price 20.00 USD); the SKU's usual rate is 15.00%, -3.00 USD per unit at this price (median of 7 lines), a difference of -3.00 USD per unit."
 eq "not settled: days from the data" "$(q "select explanation from exception where kind='ORDER_NOT_SETTLED'")" "Order 111-0000020-0000020 (Shipped, purchased 2025-08-06, 30.00 USD) is in no settlement 51 days before the latest settlement end 2025-09-26 (limit 45 days)."
 # 2001's EUR payout arrived converted in the USD account: with the default config settlebook
 # posts it at the statement's rate (info); the error is for what it cannot post (below)

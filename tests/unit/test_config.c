@@ -352,7 +352,7 @@ static void check_stored(void)
           strcmp(c.base_currency, "USD") == 0 && c.mode == POST_SUMMARY &&
           strcmp(c.status, "AUTHORISED") == 0 && c.record_payment == PAY_STATEMENT &&
           c.group_by_sku == 0 && strcmp(c.timezone, "UTC") == 0 &&
-          c.order_days_unsettled == 45 && c.fee_anomaly_pct == 50 &&
+          c.order_days_unsettled == 45 && c.fee_anomaly_pct == 10 &&
           strcmp(c.bank.currency, "USD") == 0 && c.n_mappings == 0 &&
           c.xero.calls_per_minute == 60 && c.spapi.max_retries == 6 &&
           strcmp(c.accounts[ACCT_CLEARING], "615") == 0 &&
