@@ -114,9 +114,9 @@ MANDIR  ?= $(PREFIX)/share/man/man1
 COMPDIR ?= $(PREFIX)/share/bash-completion/completions
 STRIP   ?= strip
 
-install: settlebook
+install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR)
-	install -m 0755 settlebook $(DESTDIR)$(PREFIX)/bin/settlebook
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/settlebook
 	$(STRIP) $(DESTDIR)$(PREFIX)/bin/settlebook
 	install -m 0644 doc/settlebook.1 $(DESTDIR)$(MANDIR)/settlebook.1
 	install -m 0644 contrib/bash-completion/settlebook $(DESTDIR)$(COMPDIR)/settlebook

@@ -209,8 +209,11 @@ int money_rate(money_t amount, int exp, money_t base, int base_exp, int64_t *out
 
 int money_inclusive_tax(money_t amount, int rate_bp, money_t *out)
 {
-    int64_t num, den = 10000 + rate_bp, mag = amount < 0 ? -amount : amount;
-    if (amount == INT64_MIN || __builtin_mul_overflow(mag, (int64_t)rate_bp, &num) ||
+    int64_t num, den = 10000 + rate_bp, mag;
+    if (amount == INT64_MIN)
+        return -1;   /* its magnitude has no int64 */
+    mag = amount < 0 ? -amount : amount;
+    if (__builtin_mul_overflow(mag, (int64_t)rate_bp, &num) ||
         __builtin_mul_overflow(num, (int64_t)2, &num) || __builtin_add_overflow(num, den, &num))
         return -1;
     *out = num / (2 * den);

@@ -4,8 +4,10 @@
 # rendered and must name every command, option and environment variable the program knows;
 # the completion is run the way bash runs it.
 . "$(dirname "$0")/../lib.sh"
-# -o settlebook: install the binary this run tests, never rebuild it (make asan builds another)
-check "make install into a staging folder" make -s -C "$ROOT" -o settlebook install \
+# BIN and -o: install the binary this run tests (make asan's is build-asan/settlebook), never
+# rebuild it
+IB=${SETTLEBOOK_BIN:-settlebook}
+check "make install into a staging folder" make -s -C "$ROOT" -o "$IB" install BIN="$IB" \
   PREFIX=/opt/sb DESTDIR="$T/stage"
 P="$T/stage/opt/sb"
 BIN="$P/bin/settlebook"
