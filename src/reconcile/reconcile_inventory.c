@@ -21,13 +21,18 @@
 static const char REIMBURSE[] =
     "WITH lost AS (SELECT month, msku, sum(CASE WHEN lost < 0 THEN -lost ELSE 0 END) + "
     "sum(CASE WHEN damaged < 0 THEN -damaged ELSE 0 END) AS units FROM " INV_ROWS " "
-    "GROUP BY 1, 2 HAVING units > 0) "
-    "SELECT l.month, l.msku, l.units, (SELECT coalesce(sum(CASE WHEN r.amount_minor < 0 THEN "
-    "-coalesce(r.quantity, 1) ELSE coalesce(r.quantity, 1) END), 0) FROM settlement_line r "
-    "WHERE r.sku = l.msku AND (r.amount_type = 'FBA Inventory Reimbursement' OR "
-    "r.amount_description IN ('WAREHOUSE_DAMAGE', 'WAREHOUSE_LOST', 'WAREHOUSE_LOST_MANUAL', "
-    "'WAREHOUSE_DAMAGE_EXCEPTION', 'REVERSAL_REIMBURSEMENT')) AND r.posted >= l.month || "
-    "'-01' AND r.posted < date(l.month || '-01', '+1 month', '+60 days')), "
+    "GROUP BY 1, 2 HAVING units > 0), "
+    /* the reimbursement lines, found in one scan of the lines (not one scan per month and
+     * SKU: settlement_line has no index by SKU) */
+    "paid AS MATERIALIZED (SELECT r.sku, r.posted, CASE WHEN r.amount_minor < 0 THEN "
+    "-coalesce(r.quantity, 1) ELSE coalesce(r.quantity, 1) END AS u FROM settlement_line r "
+    "WHERE (r.amount_type = 'FBA Inventory Reimbursement' OR r.amount_description IN "
+    "('WAREHOUSE_DAMAGE', 'WAREHOUSE_LOST', 'WAREHOUSE_LOST_MANUAL', "
+    "'WAREHOUSE_DAMAGE_EXCEPTION', 'REVERSAL_REIMBURSEMENT')) AND r.sku IN (SELECT msku FROM "
+    "lost)) "
+    "SELECT l.month, l.msku, l.units, (SELECT coalesce(sum(r.u), 0) FROM paid r "
+    "WHERE r.sku = l.msku AND r.posted >= l.month || '-01' AND r.posted < date(l.month || "
+    "'-01', '+1 month', '+60 days')), "
     COST_AT_END("l.msku", "l.month") " FROM lost l WHERE ?1 = ?1 ORDER BY 1, 2";
 
 static int reimburse_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
@@ -70,7 +75,7 @@ static int reimburse_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *
 static const char SHIPPED[] =
     "WITH shipped AS (SELECT month, msku, location, sum(-customer_shipments) AS units FROM "
     INV_ROWS " GROUP BY 1, 2, 3), "
-    "settled AS (SELECT substr(posted, 1, 7) AS month, sku, CASE mk WHEN 'Amazon.com' THEN 'US' "
+    "settled AS MATERIALIZED (SELECT substr(posted, 1, 7) AS month, sku, CASE mk WHEN 'Amazon.com' THEN 'US' "
     "WHEN 'Amazon.ca' THEN 'CA' WHEN 'Amazon.com.mx' THEN 'MX' WHEN 'Amazon.co.uk' THEN 'GB' "
     "WHEN 'Amazon.de' THEN 'DE' WHEN 'Amazon.fr' THEN 'FR' WHEN 'Amazon.it' THEN 'IT' WHEN "
     "'Amazon.es' THEN 'ES' WHEN 'Amazon.nl' THEN 'NL' WHEN 'Amazon.co.jp' THEN 'JP' WHEN "
@@ -78,12 +83,16 @@ static const char SHIPPED[] =
     "min(l.posted) AS posted, l.sku, coalesce(max(l.marketplace), max(s.marketplace)) AS mk, "
     "max(l.quantity) AS q FROM settlement_line l JOIN settlement s ON s.id = l.settlement_ref "
     "WHERE l.transaction_type = 'Order' AND l.quantity IS NOT NULL AND l.posted IS NOT NULL "
-    "GROUP BY l.settlement_ref, l.order_id, l.order_item_code, l.sku) GROUP BY 1, 2, 3) "
+    "GROUP BY l.settlement_ref, l.order_id, l.order_item_code, l.sku) GROUP BY 1, 2, 3), "
+    /* the days lines were posted on, in one scan: comparing a posted time with a day
+     * (YYYY-MM-DD) gives the same answer as comparing its first ten characters */
+    "days AS MATERIALIZED (SELECT DISTINCT substr(posted, 1, 10) AS d FROM settlement_line "
+    "WHERE posted IS NOT NULL) "
     "SELECT month, msku, location, units, paid FROM (SELECT s.month, s.msku, s.location, "
     "s.units, (SELECT coalesce(sum(t.units), 0) FROM settled t WHERE t.month = s.month AND "
     "t.sku = s.msku AND (s.location = '' OR t.country = s.location)) AS paid FROM shipped s "
-    "WHERE ?1 = ?1 AND EXISTS (SELECT 1 FROM settlement_line x WHERE x.posted >= s.month || "
-    "'-01' AND x.posted < date(s.month || '-01', '+1 month'))) WHERE units != paid "
+    "WHERE ?1 = ?1 AND EXISTS (SELECT 1 FROM days x WHERE x.d >= s.month || "
+    "'-01' AND x.d < date(s.month || '-01', '+1 month'))) WHERE units != paid "
     "ORDER BY 1, 2, 3";
 
 static int shipped_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
