@@ -1,4 +1,4 @@
-/* cli_ingest — `settlebook ingest [--replace] FILE...`: loads every file in one transaction
+/* cli_ingest — `settlebook ingest [--replace] [--verify] FILE...`: loads every file in one transaction
  * (a savepoint each). If any file is bad, nothing is committed and the exit status is 2. */
 #include <jansson.h>
 #include <stdio.h>
@@ -12,10 +12,12 @@
 #include "base.h"
 
 static const char usage[] =
-    "usage: settlebook ingest [--replace] FILE...\n"
+    "usage: settlebook ingest [--replace] [--verify] FILE...\n"
     "Loads settlement reports (flat file V2 or the older layout), All Orders reports,\n"
     "SP-API Orders JSON and bank statement CSVs; the kind comes from each file's header.\n"
-    "The same bytes twice are skipped. A settlement already in the ledger from different\n"
+    "The same bytes twice are skipped (a file whose size, inode and change time are the\n"
+    "ones it was last hashed with is known without reading it again; --verify reads and\n"
+    "hashes every file anyway). A settlement already in the ledger from different\n"
     "bytes is refused unless --replace is given (recorded in the audit log).\n"
     "All files load together or not at all. Exit status 1 when a settlement's lines do not\n"
     "sum to its total (it is ingested as it is and flagged SETTLEMENT_TOTAL_MISMATCH).\n";
@@ -69,7 +71,9 @@ static void report(const char *path, const struct ingest_result *r, json_t *out)
     }
 }
 
-static const struct cli_opt opts[] = { { "--replace", NULL, NULL }, { NULL, NULL, NULL } };
+static const struct cli_opt opts[] = {
+    { "--replace", NULL, NULL }, { "--verify", NULL, NULL }, { NULL, NULL, NULL },
+};
 
 /* Parses options; the files are left at argv[*first..argc-1]. Returns 1 after --help. */
 static int parse_args(struct cli *g, struct ingest_opts *o, int *first)
@@ -78,6 +82,7 @@ static int parse_args(struct cli *g, struct ingest_opts *o, int *first)
     if (cli_args_parse(g, opts, &a, usage) != 0)
         return a.status == 0 ? 1 : -1;
     o->replace = cli_arg(&a, "--replace") != NULL;
+    o->verify = cli_arg(&a, "--verify") != NULL;
     if (a.npos == 0)
         return cli_usage_error(g->cmd, "which files? settlebook ingest FILE...");
     /* the operands were packed over argv[1..]: the files are argv[1..npos] */

@@ -34,6 +34,26 @@ check "removed workbook written again" grep -q "close: workbook took" close.err
 eq "edited preview and removed workbook: the same bytes again" "$(outputs | diff - out1)" ""
 eq "rewriting the same bytes left the ledger alone" "$(dump | cmp - ledger1.sql)" ""
 
+# an unchanged file is known by its identity on disk (file_seen), not read again: a wrong
+# recorded digest is believed (the file looks new, and its settlement is refused as different
+# bytes), until --verify or any write to the file (its change time moves) makes ingest hash it
+eq "file_seen holds the file's digest" \
+  "$(q "select sha256 from file_seen where bytes = $(wc -c <a.tsv)")" "$(sha256sum <a.tsv | cut -c1-64)"
+q "update file_seen set sha256 = substr('0000000000' || sha256, 1, 64) where bytes = $(wc -c <a.tsv)"
+status "a recorded identity is trusted: the file is not read again" 2 \
+  "$SB" close --period "$P" a.tsv
+closev "$P" --verify a.tsv
+contains "--verify hashes it: the same bytes, skipped" close.err "close: ingest took"
+eq "--verify recorded the true digest" \
+  "$(q "select sha256 from file_seen where bytes = $(wc -c <a.tsv)")" "$(sha256sum <a.tsv | cut -c1-64)"
+q "update file_seen set sha256 = substr('0000000000' || sha256, 1, 64) where bytes = $(wc -c <a.tsv)"
+sleep 0.01; touch a.tsv
+closev "$P" a.tsv
+eq "a touched file is hashed again" \
+  "$(q "select sha256 from file_seen where bytes = $(wc -c <a.tsv)")" "$(sha256sum <a.tsv | cut -c1-64)"
+eq "file_seen is no stage's input: the rerun skipped reconcile" \
+  "$(grep -c "reconcile: inputs unchanged" close.err)" 1
+
 # an edited config is an input of every stage
 python3 - <<'EOF'
 import json
