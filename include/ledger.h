@@ -497,6 +497,11 @@ int stage_digest(struct ledger *lg, const struct config *cfg, const char *stage,
 int stage_exceptions_digest(struct ledger *lg, const char *scope, const char *period,
                             char hex[HASH_HEX_LEN], struct err *e);
 
+/* The SHA-256 of every column of every row of the n queries (each with p1 bound as ?1 when
+ * it has one), in order: a stage's own inputs or outputs beyond what stage_digest covers. */
+int stage_rows_digest(struct ledger *lg, const char *const *sqls, size_t n, const char *p1,
+                      char hex[HASH_HEX_LEN], struct err *e);
+
 /* The stored input and output digests of (stage, scope), or "" and "" when none. */
 int stage_get(struct ledger *lg, const char *stage, const char *scope,
               char in[HASH_HEX_LEN], char out[HASH_HEX_LEN], struct err *e);

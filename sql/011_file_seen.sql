@@ -13,3 +13,21 @@ CREATE TABLE file_seen (
     sha256          TEXT NOT NULL,
     PRIMARY KEY (dev, ino)
 ) WITHOUT ROWID;
+
+-- A settlement's "Payable to Amazon" lines (a handful) without reading all its lines: the
+-- journal view asks for them on every close, also an unchanged rerun.
+CREATE INDEX settlement_line_payable ON settlement_line(settlement_ref)
+    WHERE transaction_type = 'Payable to Amazon' OR amount_description = 'Payable to Amazon';
+
+-- stage_input also records the cost-of-goods journal of a month (stage 'cogs', scope the
+-- month), so an unchanged rerun does not count the month's units sold again.
+CREATE TABLE stage_input_011 (
+    stage           TEXT NOT NULL CHECK (stage IN ('reconcile', 'preview', 'workbook', 'cogs')),
+    scope           TEXT NOT NULL,
+    input_sha256    TEXT NOT NULL,
+    output_sha256   TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (stage, scope)
+) WITHOUT ROWID;
+INSERT INTO stage_input_011 SELECT * FROM stage_input;
+DROP TABLE stage_input;
+ALTER TABLE stage_input_011 RENAME TO stage_input;

@@ -496,16 +496,66 @@ static int store(struct cogs_ctx *c, const struct cogs_view_line *l, size_t n, i
     return ok ? 0 : ledger_fail(c->lg, e, "finalise cogs journal (does it balance?)");
 }
 
+/* ---- skipping an unchanged month ------------------------------------------------------
+ * The month's journal is a function of the settlement lines and unit-cost files (source_file,
+ * in stage_digest), the tracked items (xero_ref, idem), the config and the version, and of
+ * unit_cost (which a Xero read may also fill). When those digest to what was recorded after
+ * the month's last build and the month's rows (its journal, lines and every cost-of-goods
+ * exception) are still the ones that build left, a build would change nothing: counting the
+ * month's units sold again (a scan of every Order line) is skipped. */
+static const char *const COGS_IN[] = { "SELECT * FROM unit_cost" };
+static const char *const COGS_OUT[] = {
+    "SELECT * FROM cogs_journal WHERE month = ?1",
+    "SELECT * FROM cogs_line WHERE month = ?1 ORDER BY line_no",
+    "SELECT * FROM exception WHERE scope = 'cogs' ORDER BY id",
+};
+
+static int month_digests(struct cogs_ctx *c, char in[HASH_HEX_LEN], char out[HASH_HEX_LEN],
+                         struct err *e)
+{
+    char a[HASH_HEX_LEN], b[HASH_HEX_LEN], both[2 * HASH_HEX_LEN];
+    if (in && (stage_digest(c->lg, c->cfg, "cogs", c->month, 0, a, e) < 0 ||
+               stage_rows_digest(c->lg, COGS_IN, 1, c->month, b, e) < 0))
+        return -1;
+    if (in) {
+        snprintf(both, sizeof both, "%s%s", a, b);
+        hash_hex(both, strlen(both), in);
+    }
+    return stage_rows_digest(c->lg, COGS_OUT, sizeof COGS_OUT / sizeof COGS_OUT[0], c->month,
+                             out, e);
+}
+
+static int month_unchanged(struct cogs_ctx *c, char in[HASH_HEX_LEN], struct err *e)
+{
+    char old_in[HASH_HEX_LEN], old_out[HASH_HEX_LEN], now[HASH_HEX_LEN];
+    if (month_digests(c, in, now, e) < 0 || stage_get(c->lg, "cogs", c->month, old_in, old_out,
+                                                       e) < 0)
+        return -1;
+    return strcmp(in, old_in) == 0 && strcmp(now, old_out) == 0;
+}
+
+static int month_remember(struct cogs_ctx *c, const char *in, struct err *e)
+{
+    char now[HASH_HEX_LEN];
+    if (month_digests(c, NULL, now, e) < 0)
+        return -1;
+    return stage_put(c->lg, "cogs", c->month, in, now, e);
+}
+
 static int one_month(struct cogs_ctx *c, struct cogs_summary *out, struct err *e)
 {
     struct sku_total *t = NULL;
     struct cogs_view_line *l = NULL;
     size_t nt = 0, nl = 0;
     int64_t tracked, total = 0, missing = 0;
-    char blocked[256] = "", sha[HASH_HEX_LEN];
+    char blocked[256] = "", sha[HASH_HEX_LEN], in[HASH_HEX_LEN];
     int rc = -1, state;
 
     c->n = 0;
+    if ((state = month_unchanged(c, in, e)) != 0) {
+        out->unchanged += state > 0;
+        return state > 0 ? 0 : -1;
+    }
     if (load_units(c, SOLD, 0, e) < 0 ||
         (c->cfg->cogs.refund_restock && load_units(c, PUT_BACK, 1, e) < 0) ||
         totals(c, &t, &nt, &tracked, e) < 0 || missing_sync(c, t, nt, &missing, e) < 0 ||
@@ -526,7 +576,7 @@ static int one_month(struct cogs_ctx *c, struct cogs_summary *out, struct err *e
         goto done;
     else
         out->built++;
-    rc = 0;
+    rc = month_remember(c, in, e);
 done:
     free(t);
     free(l);
