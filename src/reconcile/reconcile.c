@@ -4,6 +4,7 @@
 #include "reconcile.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ledger.h"
@@ -174,6 +175,9 @@ int reconcile_run(struct ledger *lg, const struct config *cfg, const char *perio
     rc = 0;
 done:
     exception_batch_free(c.batch);
+    for (size_t i = 0; i < c.ncombos; i++)
+        reconcile_combos_free(&c.combos[i]);
+    free(c.combos);
     if (rc == 0)
         rc = reconcile_counts(lg, c.period, out, e);
     out->changed = rc == 0 && changed;

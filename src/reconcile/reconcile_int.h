@@ -16,6 +16,9 @@ struct reconcile_ctx {
     int has_history;           /* any order history in the ledger */
     struct exception_batch *batch;  /* the fresh rows of this run */
     void *scratch;             /* the running check's own state */
+    struct rcombos *combos;    /* the combinations of the settlements in scope, in scope
+                                * order, from UNMAPPED's pass (reused by NEW_AMOUNT_TYPE) */
+    size_t ncombos;
 };
 
 /* Adds one fresh exception to the run's batch (see exception_batch_add). */
@@ -87,6 +90,21 @@ int reconcile_settlements(struct reconcile_ctx *c,
                           int (*fn)(struct reconcile_ctx *c, const struct rsettlement *s,
                                     struct err *e),
                           struct err *e);
+/* A settlement's (transaction-type, amount-type, amount-description, marketplace: the line's,
+ * else the settlement's) combinations with their lines and sum, sorted by the four texts as
+ * GROUP BY ... ORDER BY them would (texts owned). One pass over its lines. */
+struct rcombo {
+    int64_t n, sum;
+    char *f[4];
+};
+struct rcombos {
+    int64_t ref;
+    struct rcombo *v;
+    size_t n;
+};
+int reconcile_combos(struct reconcile_ctx *c, const struct rsettlement *s, struct rcombos *out,
+                     struct err *e);
+void reconcile_combos_free(struct rcombos *x);
 /* Calls fn(arg, st) per line of settlement ref, with "SELECT columns". */
 int reconcile_lines_each(struct reconcile_ctx *c, const char *columns, int64_t ref,
                          int (*fn)(void *arg, sqlite3_stmt *st, struct err *e), void *arg,
