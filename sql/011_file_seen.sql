@@ -20,9 +20,12 @@ CREATE INDEX settlement_line_payable ON settlement_line(settlement_ref)
     WHERE transaction_type = 'Payable to Amazon' OR amount_description = 'Payable to Amazon';
 
 -- stage_input also records the cost-of-goods journal of a month (stage 'cogs', scope the
--- month), so an unchanged rerun does not count the month's units sold again.
+-- month), so an unchanged rerun does not count the month's units sold again, and what each
+-- settlement's own reconcile checks ran on (stage 'settlement', scope its settlement id), so
+-- a period reconciled again recomputes only the settlements that changed.
 CREATE TABLE stage_input_011 (
-    stage           TEXT NOT NULL CHECK (stage IN ('reconcile', 'preview', 'workbook', 'cogs')),
+    stage           TEXT NOT NULL CHECK (stage IN ('reconcile', 'preview', 'workbook', 'cogs',
+                                                   'settlement')),
     scope           TEXT NOT NULL,
     input_sha256    TEXT NOT NULL,
     output_sha256   TEXT NOT NULL DEFAULT '',

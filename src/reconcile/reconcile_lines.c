@@ -318,7 +318,10 @@ static int unmapped_settlement(struct reconcile_ctx *c, const struct rsettlement
 {
     struct rcombos x;
     const struct mapping *m = &((struct unmapped *)c->scratch)->m;
-    struct rcombos *grown = realloc(c->combos, (c->ncombos + 1) * sizeof *grown);
+    struct rcombos *grown;
+    if (reconcile_settle_same(c, s->ref))
+        return reconcile_settle_carry(c, s, "UNMAPPED", e);
+    grown = realloc(c->combos, (c->ncombos + 1) * sizeof *grown);
     if (!grown)
         return err_set(e, ERR_NOMEM, "out of memory");
     c->combos = grown;
@@ -518,6 +521,8 @@ static int dup_settlement(struct reconcile_ctx *c, const struct rsettlement *s, 
     struct dup_pass p = {0};
     int rc = 0;
     int64_t chunk = dup_fp_chunk();
+    if (reconcile_settle_same(c, s->ref))
+        return reconcile_settle_carry(c, s, "DUPLICATE_LINE", e);
     p.parts = (uint64_t)((s->lines + chunk - 1) / chunk);
     if (p.parts == 0)
         p.parts = 1;

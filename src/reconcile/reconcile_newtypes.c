@@ -70,7 +70,8 @@ static int newtype_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
  * an earlier settlement is first here, and is emitted when this settlement is in scope. The
  * settlements in scope bring the combinations UNMAPPED's pass found (no second read of their
  * lines); an earlier one out of scope is read once. Emitted in settlement order, then the
- * four texts: FIRSTS's ORDER BY. */
+ * four texts: FIRSTS's ORDER BY. (A settlement whose UNMAPPED rows were carried over,
+ * reconcile_settle.c, brought no combinations: it is read here.) */
 static const char ALL[] =
     "SELECT s.id, s.settlement_id, s.currency, s.marketplace, s.line_count, " PERIOD_SCOPE_SQL
     " FROM settlement s ORDER BY s.start_utc, s.settlement_id";
@@ -117,7 +118,7 @@ static int newtypes_stream(struct reconcile_ctx *c, struct err *e)
 {
     struct firsts fs = {0};
     sqlite3_stmt *st;
-    size_t left = c->ncombos;
+    size_t left = reconcile_settles_count(c);
     int s = SQLITE_DONE, rc = rtab_init(&fs.seen, 1, e);
     if (rc < 0 || ledger_prepare(c->lg, &st, ALL, e) < 0) {
         rtab_free(&fs.seen);
