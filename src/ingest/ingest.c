@@ -287,7 +287,10 @@ int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o
     rc = already_ingested(&c, res->sha256, e);
     if (rc != 0) {
         res->skipped = rc > 0;
-        return rc < 0 || ingest_seen_record(lg, &seen, res->sha256, e) < 0 ? -1 : 0;
+        /* bytes already in: the ledger stays as it is (a copy or a touched file is hashed
+         * again next time), except that --verify corrects the record it just checked */
+        return rc < 0 || (o->verify && ingest_seen_record(lg, &seen, res->sha256, e) < 0)
+               ? -1 : 0;
     }
     if (scan_file(path, res->sha256, &s, e) < 0)
         return -1;

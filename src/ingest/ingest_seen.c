@@ -3,8 +3,10 @@
  * last time it was hashed. Why this is safe enough: every write to a file moves its ctime
  * (nanoseconds here), and nothing short of changing the system clock sets it back, so the
  * only way to get stale bytes is a write that changes neither size nor ctime. The cost saved
- * is one full read of each file per rerun (0.2-0.4 s for a 1M-line settlement). --verify
- * hashes every file anyway. */
+ * is one full read of each file per rerun (0.2-0.4 s for a 1M-line settlement). An identity
+ * is recorded when the file's bytes are loaded (and by --verify, which hashes every file
+ * anyway); a copy or a touched file whose bytes are already in is hashed on every run, and
+ * the ledger stays as it was. */
 #include "ingest_int.h"
 
 #include <string.h>
@@ -84,8 +86,11 @@ int ingest_seen_record(struct ledger *lg, const struct ingest_seen *s, const cha
     int rc;
     if (!s->usable || s->known)
         return 0;
-    if (ledger_prepare(lg, &st, "INSERT OR REPLACE INTO file_seen(dev, ino, bytes, mtime_ns, "
-                       "ctime_ns, sha256) VALUES (?, ?, ?, ?, ?, ?)", e) < 0)
+    /* written only when something differs: recording what is already recorded is no write */
+    if (ledger_prepare(lg, &st, "INSERT INTO file_seen(dev, ino, bytes, mtime_ns, ctime_ns, "
+                       "sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (dev, ino) DO UPDATE "
+                       "SET bytes = ?3, mtime_ns = ?4, ctime_ns = ?5, sha256 = ?6 WHERE bytes != ?3 "
+                       "OR mtime_ns != ?4 OR ctime_ns != ?5 OR sha256 != ?6", e) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, s->dev);
     sqlite3_bind_int64(st, 2, s->ino);
