@@ -12,33 +12,36 @@
 #include <string.h>
 #include <sys/stat.h>
 
-struct seen_key {
-    int64_t dev, ino, bytes, mtime_ns, ctime_ns;
-};
-
-static void key_of(const struct stat *sb, struct seen_key *k)
+/* The identity of the file stat described, into s. */
+static void key_of(const struct stat *sb, struct ingest_seen *s)
 {
-    k->dev = (int64_t)sb->st_dev;
-    k->ino = (int64_t)sb->st_ino;
-    k->bytes = (int64_t)sb->st_size;
-    k->mtime_ns = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
-    k->ctime_ns = (int64_t)sb->st_ctim.tv_sec * 1000000000 + sb->st_ctim.tv_nsec;
+    s->dev = (int64_t)sb->st_dev;
+    s->ino = (int64_t)sb->st_ino;
+    s->bytes = (int64_t)sb->st_size;
+    s->mtime_ns = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+    s->ctime_ns = (int64_t)sb->st_ctim.tv_sec * 1000000000 + sb->st_ctim.tv_nsec;
 }
 
-/* 1 and hex filled when the recorded identity matches, 0 when not, -1 on error. */
-static int lookup(struct ledger *lg, const struct seen_key *k, char hex[HASH_HEX_LEN],
-                  struct err *e)
+/* ?1..?5: device, inode, size, mtime, ctime. */
+static void bind_key(sqlite3_stmt *st, const struct ingest_seen *k)
 {
-    sqlite3_stmt *st;
-    int s, found = 0;
-    if (ledger_prepare(lg, &st, "SELECT sha256 FROM file_seen WHERE dev = ? AND ino = ? AND "
-                       "bytes = ? AND mtime_ns = ? AND ctime_ns = ?", e) < 0)
-        return -1;
     sqlite3_bind_int64(st, 1, k->dev);
     sqlite3_bind_int64(st, 2, k->ino);
     sqlite3_bind_int64(st, 3, k->bytes);
     sqlite3_bind_int64(st, 4, k->mtime_ns);
     sqlite3_bind_int64(st, 5, k->ctime_ns);
+}
+
+/* 1 and hex filled when the recorded identity matches, 0 when not, -1 on error. */
+static int lookup(struct ledger *lg, const struct ingest_seen *k, char hex[HASH_HEX_LEN],
+                  struct err *e)
+{
+    sqlite3_stmt *st;
+    int s, found = 0;
+    if (ledger_prepare(lg, &st, "SELECT sha256 FROM file_seen WHERE dev = ?1 AND ino = ?2 AND "
+                       "bytes = ?3 AND mtime_ns = ?4 AND ctime_ns = ?5", e) < 0)
+        return -1;
+    bind_key(st, k);
     s = sqlite3_step(st);
     if (s == SQLITE_ROW && sqlite3_column_bytes(st, 0) == HASH_HEX_LEN - 1) {
         memcpy(hex, sqlite3_column_text(st, 0), HASH_HEX_LEN);
@@ -54,21 +57,15 @@ int ingest_seen_hash(struct ledger *lg, const char *path, int verify,
                      char hex[HASH_HEX_LEN], struct ingest_seen *out, struct err *e)
 {
     struct stat sb;
-    struct seen_key k;
     int rc;
     memset(out, 0, sizeof *out);
     /* the identity is taken before the bytes are read: a write while hashing moves the
      * ctime past the one recorded, so the next run hashes again */
     if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
-        key_of(&sb, &k);
-        out->dev = k.dev;
-        out->ino = k.ino;
-        out->bytes = k.bytes;
-        out->mtime_ns = k.mtime_ns;
-        out->ctime_ns = k.ctime_ns;
+        key_of(&sb, out);
         out->usable = 1;
         if (!verify) {
-            if ((rc = lookup(lg, &k, hex, e)) < 0)
+            if ((rc = lookup(lg, out, hex, e)) < 0)
                 return -1;
             if (rc) {
                 out->known = 1;
@@ -92,11 +89,7 @@ int ingest_seen_record(struct ledger *lg, const struct ingest_seen *s, const cha
                        "SET bytes = ?3, mtime_ns = ?4, ctime_ns = ?5, sha256 = ?6 WHERE bytes != ?3 "
                        "OR mtime_ns != ?4 OR ctime_ns != ?5 OR sha256 != ?6", e) < 0)
         return -1;
-    sqlite3_bind_int64(st, 1, s->dev);
-    sqlite3_bind_int64(st, 2, s->ino);
-    sqlite3_bind_int64(st, 3, s->bytes);
-    sqlite3_bind_int64(st, 4, s->mtime_ns);
-    sqlite3_bind_int64(st, 5, s->ctime_ns);
+    bind_key(st, s);
     sqlite3_bind_text(st, 6, hex, -1, SQLITE_STATIC);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ledger_fail(lg, e, "write file_seen");
     sqlite3_finalize(st);
