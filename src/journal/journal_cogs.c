@@ -19,9 +19,12 @@ struct cost {
     int64_t minor;
 };
 
-/* One order item sold (back = 0) or put back (back = 1). */
+/* One order item sold (back = 0) or put back (back = 1). One per order item of the month
+ * (hundreds of thousands on a 4M-line month), so the SKU is the interned text (skus) rather
+ * than a copy: 48 bytes an entry instead of 170 keeps memory flat. */
 struct unit_entry {
-    char sku[COGS_SKU_MAX], date[11], cost_date[11];   /* cost_date: whose cost applies */
+    const char *sku;                                   /* into cogs_ctx.skus, NUL-ended */
+    char date[11], cost_date[11];                      /* cost_date: whose cost applies */
     int64_t units;
     int back;
 };
@@ -36,6 +39,7 @@ struct cogs_ctx {
     size_t n_tracked;
     struct unit_entry *u;
     size_t n, cap;
+    struct keytab skus;        /* every SKU text an entry names, with its NUL */
     char month[8];
 };
 
@@ -164,8 +168,15 @@ static int add_entry(struct cogs_ctx *c, sqlite3_stmt *st, int back, struct err 
             return err_set(e, ERR_NOMEM, "out of memory");
         c->u = p;
     }
+    const char *sku = ledger_text(st, 0);
+    char cut[COGS_SKU_MAX];
+    size_t idx;
+    int created;
+    snprintf(cut, sizeof cut, "%s", sku);   /* as long as a total's SKU can be */
+    if (keytab_index(&c->skus, cut, strlen(cut) + 1, &idx, &created, e) < 0)
+        return -1;
     struct unit_entry *x = &c->u[c->n++];
-    snprintf(x->sku, sizeof x->sku, "%s", ledger_text(st, 0));
+    x->sku = c->skus.keys[idx].bytes;
     snprintf(x->date, sizeof x->date, "%s", day);
     snprintf(x->cost_date, sizeof x->cost_date, "%s", cday);
     x->units = units;
@@ -626,6 +637,7 @@ done:
     free(c.costs);
     free(c.tracked);
     free(c.u);
+    keytab_free(&c.skus);
     tz_free(c.zone);
     return rc;
 }
