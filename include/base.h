@@ -213,6 +213,22 @@ void hash_hex(const void *p, size_t n, char hex[HASH_HEX_LEN]);
  * path when it cannot be opened or read. */
 int hash_file(const char *path, char hex[HASH_HEX_LEN], struct err *e);
 
+/* ---- keytab.c: distinct keys with dense indexes, for one-pass grouping ---------------- */
+struct keytab_key {
+    char *bytes;
+    size_t len;
+    uint64_t hash;
+};
+struct keytab {
+    struct keytab_key *keys;     /* by index, in the order first seen */
+    size_t n, cap, *slot, nslot; /* slot: 1 + index, 0 = empty */
+};
+/* The index of key (bytes, not a C string), created (*created = 1) when new. Zero-initialise
+ * the table first; keytab_free releases it. */
+int keytab_index(struct keytab *t, const void *key, size_t len, size_t *index, int *created,
+                 struct err *e);
+void keytab_free(struct keytab *t);
+
 /* jw — a JSON writer into a growable buffer, for request bodies whose money must be exact
  * decimals: amounts are written from int64 minor units with money_format, never via double.
  * Keys are written in the order given, so the same document gives the same bytes. */

@@ -20,6 +20,7 @@ struct close_opts {
     const char *ledger_path;   /* for live posting's lock file */
     const char *reports;       /* folder of <period>/xero-preview.json and the workbook */
     int fetch, live, json;
+    int verify;                /* hash every file given, even ones known unchanged */
     char **files;              /* to ingest first; borrowed */
     int nfiles;
 };

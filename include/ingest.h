@@ -15,6 +15,7 @@
 
 struct ingest_opts {
     int replace;                     /* supersede a settlement already in the ledger */
+    int verify;                      /* hash every file, even one file_seen knows unchanged */
     const struct config_bank *bank;
     const char *base_currency;       /* unit costs must be in it; NULL reads as USD */
 };

@@ -516,6 +516,11 @@ int stage_digest(struct ledger *lg, const struct config *cfg, const char *stage,
 int stage_exceptions_digest(struct ledger *lg, const char *scope, const char *period,
                             char hex[HASH_HEX_LEN], struct err *e);
 
+/* The SHA-256 of every column of every row of the n queries (each with p1 bound as ?1 when
+ * it has one), in order: a stage's own inputs or outputs beyond what stage_digest covers. */
+int stage_rows_digest(struct ledger *lg, const char *const *sqls, size_t n, const char *p1,
+                      char hex[HASH_HEX_LEN], struct err *e);
+
 /* The stored input and output digests of (stage, scope), or "" and "" when none. */
 int stage_get(struct ledger *lg, const char *stage, const char *scope,
               char in[HASH_HEX_LEN], char out[HASH_HEX_LEN], struct err *e);
@@ -538,7 +543,7 @@ int stage_put(struct ledger *lg, const char *stage, const char *scope, const cha
  * Amazon's ledger names a country (US, CA, GB, DE, ...) where the settlement names a
  * marketplace (Amazon.com, Amazon.ca, ...): the CASE maps one to the other. */
 #define LEDGER_UNITS_SETTLED_CTE                                                            \
-    "settled AS (SELECT substr(posted, 1, 7) AS month, sku, CASE mk WHEN 'Amazon.com' THEN "  \
+    "settled AS MATERIALIZED (SELECT substr(posted, 1, 7) AS month, sku, CASE mk WHEN 'Amazon.com' THEN "  \
     "'US' WHEN 'Amazon.ca' THEN 'CA' WHEN 'Amazon.com.mx' THEN 'MX' WHEN 'Amazon.co.uk' THEN " \
     "'GB' WHEN 'Amazon.de' THEN 'DE' WHEN 'Amazon.fr' THEN 'FR' WHEN 'Amazon.it' THEN 'IT' "  \
     "WHEN 'Amazon.es' THEN 'ES' WHEN 'Amazon.nl' THEN 'NL' WHEN 'Amazon.co.jp' THEN 'JP' "    \

@@ -14,7 +14,7 @@
 
 static const char usage[] =
     "usage: settlebook close --period YYYY-MM [--dry-run | --live [--notify URL]] [--fetch]\n"
-    "                        [FILE...]\n"
+    "                        [--verify] [FILE...]\n"
     "Closes a month: ingests the FILEs given (as `ingest` would), reconciles, builds the\n"
     "journals, writes the Xero preview (<reports>/<period>/xero-preview.json) and the\n"
     "reconciliation workbook (<reports>/<period>/reconciliation.xlsx), then prints one\n"
@@ -24,11 +24,14 @@ static const char usage[] =
     "  --notify URL  after a live run, POST a JSON summary to URL (default: the config's\n"
     "            alerts.webhook_url)\n"
     "  --fetch   first fetch new settlement reports and orders from Amazon's SP-API\n"
-    "            (as `settlebook fetch` does; exit 3 when Amazon stays unavailable)\n";
+    "            (as `settlebook fetch` does; exit 3 when Amazon stays unavailable)\n"
+    "  --verify  read and hash every FILE, even one whose size, inode and change time show\n"
+    "            it unchanged since it was last hashed (as `ingest --verify`)\n";
 
 static const struct cli_opt opts[] = {
     { "--period", NULL, "YYYY-MM" }, { "--live", NULL, NULL }, { "--dry-run", NULL, NULL },
-    { "--fetch", NULL, NULL }, { "--notify", NULL, "URL" }, { NULL, NULL, NULL },
+    { "--fetch", NULL, NULL }, { "--notify", NULL, "URL" }, { "--verify", NULL, NULL },
+    { NULL, NULL, NULL },
 };
 
 /* Returns 0, or the exit status to stop with (0 after --help). */
@@ -45,6 +48,7 @@ static int parse(struct cli *g, struct close_opts *o, const char **notify, int *
     o->json = g->json;
     o->live = cli_arg(&a, "--live") != NULL;
     o->fetch = cli_arg(&a, "--fetch") != NULL;
+    o->verify = cli_arg(&a, "--verify") != NULL;
     *notify = cli_arg(&a, "--notify");
     if (o->live && cli_arg(&a, "--dry-run"))
         return cli_usage_error(g->cmd, "--live and --dry-run: give one of them"), 2;

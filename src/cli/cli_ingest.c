@@ -1,4 +1,4 @@
-/* cli_ingest — `settlebook ingest [--replace] [--costs-from-xero] FILE...`: loads every file
+/* cli_ingest — `settlebook ingest [--replace] [--verify] [--costs-from-xero] FILE...`: loads every file
  * in one transaction (a savepoint each), and with --costs-from-xero the purchase prices of
  * the Xero Items as unit costs (read before the transaction opens: a network failure leaves
  * the ledger as it was). If any file is bad, nothing is committed and the exit status is 2. */
@@ -15,10 +15,12 @@
 #include "xero.h"
 
 static const char usage[] =
-    "usage: settlebook ingest [--replace] [--costs-from-xero] [FILE...]\n"
+    "usage: settlebook ingest [--replace] [--verify] [--costs-from-xero] [FILE...]\n"
     "Loads settlement reports (flat file V2 or the older layout), All Orders reports,\n"
     "SP-API Orders JSON and bank statement CSVs; the kind comes from each file's header.\n"
-    "The same bytes twice are skipped. A settlement already in the ledger from different\n"
+    "The same bytes twice are skipped (a file whose size, inode and change time are the\n"
+    "ones it was last hashed with is known without reading it again; --verify reads and\n"
+    "hashes every file anyway). A settlement already in the ledger from different\n"
     "bytes is refused unless --replace is given (recorded in the audit log).\n"
     "All files load together or not at all. Exit status 1 when a settlement's lines do not\n"
     "sum to its total (it is ingested as it is and flagged SETTLEMENT_TOTAL_MISMATCH).\n"
@@ -77,6 +79,7 @@ static void report(const char *path, const struct ingest_result *r, json_t *out)
 }
 
 static const struct cli_opt opts[] = { { "--replace", NULL, NULL },
+                                        { "--verify", NULL, NULL },
                                         { "--costs-from-xero", NULL, NULL },
                                         { NULL, NULL, NULL } };
 
@@ -87,6 +90,7 @@ static int parse_args(struct cli *g, struct ingest_opts *o, int *first, int *xer
     if (cli_args_parse(g, opts, &a, usage) != 0)
         return a.status == 0 ? 1 : -1;
     o->replace = cli_arg(&a, "--replace") != NULL;
+    o->verify = cli_arg(&a, "--verify") != NULL;
     *xero = cli_arg(&a, "--costs-from-xero") != NULL;
     if (a.npos == 0 && !*xero)
         return cli_usage_error(g->cmd, "which files? settlebook ingest FILE...");

@@ -72,7 +72,8 @@ fail:
 static int ingest_files(struct ledger *lg, const struct config *cfg,
                         const struct close_opts *o, struct err *e)
 {
-    struct ingest_opts io = { .bank = &cfg->bank, .base_currency = cfg->base_currency };
+    struct ingest_opts io = { .bank = &cfg->bank, .base_currency = cfg->base_currency,
+                              .verify = o->verify };
     if (o->nfiles == 0)
         return 0;
     if (ledger_begin(lg, e) < 0)

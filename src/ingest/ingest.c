@@ -277,16 +277,20 @@ int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o
                 struct ingest_result *res, struct err *e)
 {
     struct ingest_ctx c = { .lg = lg, .path = path, .o = o, .res = res };
+    struct ingest_seen seen;
     struct scan s;
     int rc;
 
     memset(res, 0, sizeof *res);
-    if (hash_file(path, res->sha256, e) < 0)
+    if (ingest_seen_hash(lg, path, o->verify, res->sha256, &seen, e) < 0)
         return -1;
     rc = already_ingested(&c, res->sha256, e);
     if (rc != 0) {
         res->skipped = rc > 0;
-        return rc < 0 ? -1 : 0;
+        /* bytes already in: the ledger stays as it is (a copy or a touched file is hashed
+         * again next time), except that --verify corrects the record it just checked */
+        return rc < 0 || (o->verify && ingest_seen_record(lg, &seen, res->sha256, e) < 0)
+               ? -1 : 0;
     }
     if (scan_file(path, res->sha256, &s, e) < 0)
         return -1;
@@ -304,6 +308,8 @@ int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o
         progress_cancel();
     if (rc == 0)
         rc = audit(&c, e);
+    if (rc == 0)
+        rc = ingest_seen_record(lg, &seen, res->sha256, e);
     if (c.free_state)
         c.free_state(c.state);
     if (rc < 0) {

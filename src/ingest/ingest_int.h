@@ -202,4 +202,18 @@ int orderdb_replace(struct orderdb *d, const char *order_id, const char *order_i
 int orderdb_item(struct orderdb *d, const struct orderdb_item *it, struct err *e);
 void orderdb_free(struct orderdb *d);
 
+/* ---- file identity (ingest_seen.c) ---------------------------------------------------- */
+struct ingest_seen {
+    int64_t dev, ino, bytes, mtime_ns, ctime_ns;
+    int usable;              /* a regular file that stat could read */
+    int known;               /* its identity was recorded: hex came from file_seen */
+};
+/* The file's SHA-256 into hex: from file_seen when its identity on disk is the one recorded
+ * (and verify is 0), else by reading it. */
+int ingest_seen_hash(struct ledger *lg, const char *path, int verify,
+                     char hex[HASH_HEX_LEN], struct ingest_seen *out, struct err *e);
+/* Records the identity a hash was read under (nothing when it came from file_seen). */
+int ingest_seen_record(struct ledger *lg, const struct ingest_seen *s, const char *hex,
+                       struct err *e);
+
 #endif

@@ -74,7 +74,7 @@ static int bind_row(sqlite3_stmt *st, const struct exception_row *r, struct err 
 }
 
 /* The uid of the row bound as ?1..?12 (see bind_row). The month is not part of it: ids of
- * rows written before sql/011 stay valid, and every month-scoped explanation names its
+ * rows written before sql/014 stay valid, and every month-scoped explanation names its
  * month already, so the same finding in two months has two ids. */
 #define EXC_UID_ARGS "exception_uid(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10)"
 #define EXC_UID_COLS                                                                       \

@@ -10,11 +10,11 @@
 
 #include "base.h"
 
-static const char GROUPS[] =
-    "SELECT l.transaction_type, l.amount_type, l.amount_description, "
-    "coalesce(nullif(l.marketplace, ''), s.marketplace), s.currency, count(*), "
-    "sum(l.amount_minor) FROM settlement s JOIN settlement_line l ON l.settlement_ref = s.id "
-    "WHERE " PERIOD_SCOPE_SQL " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5";
+/* What mapping_usage_load computes, in SQL (it was this query, see "GROUPS in one pass"):
+ *   SELECT l.transaction_type, l.amount_type, l.amount_description,
+ *     coalesce(nullif(l.marketplace, ''), s.marketplace), s.currency, count(*),
+ *     sum(l.amount_minor) FROM settlement s JOIN settlement_line l ON l.settlement_ref = s.id
+ *   WHERE <period scope> GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5 */
 
 /* Amazon's common (amount type, description) pairs: the settlement flat file V2 samples,
  * the V1 layout's fee columns and Seller Central's transaction help. A pattern rule maps
@@ -120,51 +120,132 @@ static char *dup(const char *s)
     return p ? memcpy(p, s, n) : NULL;
 }
 
-static int add(struct mapping_usage *u, size_t *cap, const struct mapping *m,
-               sqlite3_stmt *st, struct err *e)
+/* ---- GROUPS in one pass ----------------------------------------------------------------
+ * GROUPS sorted every line in scope (2-4 s on a million lines); the combinations are a few
+ * hundred, so each settlement's lines are read in the order of its index and summed into an
+ * open-addressing table of combinations, which are then sorted as GROUP BY ... ORDER BY
+ * would (every field is NOT NULL text, so byte order is strcmp's). */
+struct usage_pass {
+    struct mapping_usage *u;
+    size_t cap;
+    struct keytab t;               /* index = index into u->v */
+    char *key;
+    size_t key_cap;
+};
+
+/* The combination of f, created with no lines when new. Key: the five fields with their
+ * NULs, so fields cannot run together. */
+static struct mapping_combo *combo_at(struct usage_pass *p, const char *const f[5],
+                                      struct err *e)
 {
-    struct mapping_combo *c;
-    if (u->n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 64;
-        struct mapping_combo *p = realloc(u->v, nc * sizeof *p);
-        if (!p)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        u->v = p;
-        *cap = nc;
+    struct mapping_usage *u = p->u;
+    size_t len = 0, n[5], i;
+    int created;
+    for (int k = 0; k < 5; k++)
+        len += (n[k] = strlen(f[k]) + 1);
+    if (len > p->key_cap) {
+        char *b = realloc(p->key, len);
+        if (!b)
+            return err_set(e, ERR_NOMEM, "out of memory"), NULL;
+        p->key = b;
+        p->key_cap = len;
     }
-    c = &u->v[u->n++];
+    len = 0;
+    for (int k = 0; k < 5; k++) {
+        memcpy(p->key + len, f[k], n[k]);
+        len += n[k];
+    }
+    if (keytab_index(&p->t, p->key, len, &i, &created, e) < 0)
+        return NULL;
+    if (!created)
+        return &u->v[i];
+    if (u->n == p->cap) {
+        size_t nc = p->cap ? p->cap * 2 : 64;
+        struct mapping_combo *v = realloc(u->v, nc * sizeof *v);
+        if (!v)
+            return err_set(e, ERR_NOMEM, "out of memory"), NULL;
+        u->v = v;
+        p->cap = nc;
+    }
+    struct mapping_combo *c = &u->v[u->n++];
     memset(c, 0, sizeof *c);
-    c->tt = dup(ledger_text(st, 0));
-    c->at = dup(ledger_text(st, 1));
-    c->ad = dup(ledger_text(st, 2));
-    c->mk = dup(ledger_text(st, 3));
+    c->tt = dup(f[0]);
+    c->at = dup(f[1]);
+    c->ad = dup(f[2]);
+    c->mk = dup(f[3]);
+    snprintf(c->cur, sizeof c->cur, "%s", f[4]);
     if (!c->tt || !c->at || !c->ad || !c->mk)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    snprintf(c->cur, sizeof c->cur, "%s", ledger_text(st, 4));
-    c->lines = sqlite3_column_int64(st, 5);
-    c->sum = sqlite3_column_int64(st, 6);
-    c->rule = mapping_find(m, c->tt, c->at, c->ad, c->mk);
-    c->review = mapping_needs_review(m, c->rule, c->tt, c->at, c->ad, c->mk);
-    mapping_key(c->tt, c->at, c->ad, c->mk, c->key);
-    return 0;
+        return err_set(e, ERR_NOMEM, "out of memory"), NULL;
+    return c;
+}
+
+static int settlement_lines(struct ledger *lg, struct usage_pass *p, int64_t ref,
+                            const char *market, const char *currency, struct err *e)
+{
+    sqlite3_stmt *st;
+    char cur[sizeof p->u->v->cur];
+    int s, rc = 0;
+    snprintf(cur, sizeof cur, "%s", currency);   /* as the combination keeps it */
+    if (ledger_prepare(lg, &st, "SELECT transaction_type, amount_type, amount_description, "
+                       "marketplace, amount_minor FROM settlement_line WHERE settlement_ref = ?",
+                       e) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, ref);
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *f[5] = { ledger_text(st, 0), ledger_text(st, 1), ledger_text(st, 2),
+                             ledger_text(st, 3), cur };
+        struct mapping_combo *c;
+        if (!f[3][0])
+            f[3] = market;   /* coalesce(nullif(l.marketplace, ''), s.marketplace) */
+        if (!(c = combo_at(p, f, e)))
+            rc = -1;
+        else if (c->lines++, __builtin_add_overflow(c->sum, sqlite3_column_int64(st, 4),
+                                                    &c->sum))
+            rc = err_set(e, ERR_INPUT, "mapping usage: integer overflow");
+    }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = ledger_fail(lg, e, "mapping usage");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int combo_cmp(const void *a, const void *b)
+{
+    const struct mapping_combo *x = a, *y = b;
+    int d;
+    if ((d = strcmp(x->tt, y->tt)) || (d = strcmp(x->at, y->at)) ||
+        (d = strcmp(x->ad, y->ad)) || (d = strcmp(x->mk, y->mk)))
+        return d;
+    return strcmp(x->cur, y->cur);
 }
 
 int mapping_usage_load(struct ledger *lg, const struct mapping *m, const char *period,
                        struct mapping_usage *out, struct err *e)
 {
+    struct usage_pass p = { .u = out };
     sqlite3_stmt *st;
-    size_t cap = 0;
     int s, rc = 0;
     memset(out, 0, sizeof *out);
-    if (ledger_prepare(lg, &st, GROUPS, e) < 0)
+    if (ledger_prepare(lg, &st, "SELECT s.id, s.marketplace, s.currency FROM settlement s "
+                       "WHERE " PERIOD_SCOPE_SQL " ORDER BY s.id", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period ? period : "", -1, SQLITE_STATIC);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW)
-        if ((rc = add(out, &cap, m, st, e)) < 0)
-            break;
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+        rc = settlement_lines(lg, &p, sqlite3_column_int64(st, 0), ledger_text(st, 1),
+                              ledger_text(st, 2), e);
     if (rc == 0 && s != SQLITE_DONE)
         rc = ledger_fail(lg, e, "mapping usage");
     sqlite3_finalize(st);
+    keytab_free(&p.t);
+    free(p.key);
+    if (rc == 0 && out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, combo_cmp);
+    for (size_t i = 0; rc == 0 && i < out->n; i++) {
+        struct mapping_combo *c = &out->v[i];
+        c->rule = mapping_find(m, c->tt, c->at, c->ad, c->mk);
+        c->review = mapping_needs_review(m, c->rule, c->tt, c->at, c->ad, c->mk);
+        mapping_key(c->tt, c->at, c->ad, c->mk, c->key);
+    }
     if (rc < 0)
         mapping_usage_free(out);
     return rc;

@@ -8,9 +8,11 @@
 
 /* The raw tables only ingest fills, each row from a file that source_file records (sha256,
  * superseded_by): their contents are covered by source_file's rows, so they are not read. The
- * journal's lines are covered by journal.content_sha256. stage_input is this module's own. */
+ * journal's lines are covered by journal.content_sha256. stage_input is this module's own;
+ * file_seen only saves ingest re-reading unchanged files and is no stage's input. */
 static const char *const COVERED[] = {
     "settlement_line", "orders", "order_item", "bank_line", "journal_line", "stage_input",
+    "file_seen",
 };
 
 static void put_str(struct hash_ctx *h, const char *s)
@@ -23,13 +25,17 @@ static void put_str(struct hash_ctx *h, const char *s)
         hash_update(h, s, n);
 }
 
-/* Every column of every row of sql, with its type, into h. */
-static int hash_rows(struct ledger *lg, struct hash_ctx *h, const char *sql, struct err *e)
+/* Every column of every row of sql (?1 bound to p1 when it has parameters), with its type,
+ * into h. */
+static int hash_rows_p(struct ledger *lg, struct hash_ctx *h, const char *sql, const char *p1,
+                       struct err *e)
 {
     sqlite3_stmt *st;
     int s;
     if (ledger_prepare(lg, &st, sql, e) < 0)
         return -1;
+    if (sqlite3_bind_parameter_count(st) > 0)
+        sqlite3_bind_text(st, 1, p1, -1, SQLITE_STATIC);
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         int n = sqlite3_column_count(st);
         for (int i = 0; i < n; i++) {
@@ -50,6 +56,28 @@ static int hash_rows(struct ledger *lg, struct hash_ctx *h, const char *sql, str
     }
     sqlite3_finalize(st);
     return s == SQLITE_DONE ? 0 : ledger_fail(lg, e, "stage digest");
+}
+
+static int hash_rows(struct ledger *lg, struct hash_ctx *h, const char *sql, struct err *e)
+{
+    return hash_rows_p(lg, h, sql, NULL, e);
+}
+
+int stage_rows_digest(struct ledger *lg, const char *const *sqls, size_t n, const char *p1,
+                      char hex[HASH_HEX_LEN], struct err *e)
+{
+    struct hash_ctx *h;
+    if (hash_new(&h, e) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        put_str(h, sqls[i]);
+        if (hash_rows_p(lg, h, sqls[i], p1, e) < 0) {
+            hash_free(h);
+            return -1;
+        }
+    }
+    hash_final(h, hex);
+    return 0;
 }
 
 static int covered(const char *table)

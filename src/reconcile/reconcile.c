@@ -4,6 +4,7 @@
 #include "reconcile.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ledger.h"
@@ -159,7 +160,8 @@ int reconcile_run(struct ledger *lg, const struct config *cfg, const char *perio
     if (!in[0])
         return reconcile_counts(lg, c.period, out, e);
     c.has_history = history != 0;
-    if (exception_batch_begin(lg, &c.batch, e) < 0)
+    if (exception_batch_begin(lg, &c.batch, e) < 0 ||
+        reconcile_settles_begin(&c, e) < 0)
         goto done;
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
         int64_t t0 = clock_mono_ms();
@@ -169,11 +171,15 @@ int reconcile_run(struct ledger *lg, const struct config *cfg, const char *perio
                     (long long)(clock_mono_ms() - t0));
     }
     if (exception_batch_apply(c.batch, "reconcile", c.period, &changed, e) < 0 ||
-        remember(lg, c.period, in, e) < 0)
+        reconcile_settles_remember(&c, e) < 0 || remember(lg, c.period, in, e) < 0)
         goto done;
     rc = 0;
 done:
     exception_batch_free(c.batch);
+    for (size_t i = 0; i < c.ncombos; i++)
+        reconcile_combos_free(&c.combos[i]);
+    free(c.combos);
+    reconcile_settles_free(&c);
     if (rc == 0)
         rc = reconcile_counts(lg, c.period, out, e);
     out->changed = rc == 0 && changed;

@@ -16,6 +16,10 @@ struct reconcile_ctx {
     int has_history;           /* any order history in the ledger */
     struct exception_batch *batch;  /* the fresh rows of this run */
     void *scratch;             /* the running check's own state */
+    struct rcombos *combos;    /* the combinations of the settlements in scope, in scope
+                                * order, from UNMAPPED's pass (reused by NEW_AMOUNT_TYPE) */
+    size_t ncombos;
+    struct rsettles *settles;  /* the settlements in scope: unchanged since their last run? */
 };
 
 /* Adds one fresh exception to the run's batch (see exception_batch_add). */
@@ -87,6 +91,35 @@ int reconcile_settlements(struct reconcile_ctx *c,
                           int (*fn)(struct reconcile_ctx *c, const struct rsettlement *s,
                                     struct err *e),
                           struct err *e);
+/* A settlement's (transaction-type, amount-type, amount-description, marketplace: the line's,
+ * else the settlement's) combinations with their lines and sum, sorted by the four texts as
+ * GROUP BY ... ORDER BY them would (texts owned). One pass over its lines. */
+struct rcombo {
+    int64_t n, sum;
+    char *f[4];
+};
+struct rcombos {
+    int64_t ref;
+    struct rcombo *v;
+    size_t n;
+};
+int reconcile_combos(struct reconcile_ctx *c, const struct rsettlement *s, struct rcombos *out,
+                     struct err *e);
+void reconcile_combos_free(struct rcombos *x);
+/* ---- per-settlement reuse (reconcile_settle.c) ------------------------------------------ */
+/* Finds which settlements in scope are unchanged since their last run (says so under
+ * --verbose: "reconcile: N of M settlement(s) recomputed"). */
+int reconcile_settles_begin(struct reconcile_ctx *c, struct err *e);
+/* How many settlements are in scope. */
+size_t reconcile_settles_count(const struct reconcile_ctx *c);
+/* 1 when settlement ref's own checks may carry their previous rows over. */
+int reconcile_settle_same(const struct reconcile_ctx *c, int64_t ref);
+/* Emits again settlement s's previous rows of kind (UNMAPPED, or DUPLICATE_LINE within it). */
+int reconcile_settle_carry(struct reconcile_ctx *c, const struct rsettlement *s,
+                           const char *kind, struct err *e);
+/* Records the recomputed settlements' digests (after the batch is applied). */
+int reconcile_settles_remember(struct reconcile_ctx *c, struct err *e);
+void reconcile_settles_free(struct reconcile_ctx *c);
 /* Calls fn(arg, st) per line of settlement ref, with "SELECT columns". */
 int reconcile_lines_each(struct reconcile_ctx *c, const char *columns, int64_t ref,
                          int (*fn)(void *arg, sqlite3_stmt *st, struct err *e), void *arg,

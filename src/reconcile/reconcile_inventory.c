@@ -25,13 +25,18 @@
 static const char REIMBURSE[] =
     "WITH lost AS (SELECT month, msku, sum(CASE WHEN lost < 0 THEN -lost ELSE 0 END) + "
     "sum(CASE WHEN damaged < 0 THEN -damaged ELSE 0 END) AS units FROM " INV_ROWS " "
-    "GROUP BY 1, 2 HAVING units > 0) "
-    "SELECT l.month, l.msku, l.units, (SELECT coalesce(sum(CASE WHEN r.amount_minor < 0 THEN "
-    "-coalesce(r.quantity, 1) ELSE coalesce(r.quantity, 1) END), 0) FROM settlement_line r "
-    "WHERE r.sku = l.msku AND (r.amount_type = 'FBA Inventory Reimbursement' OR "
-    "r.amount_description IN ('WAREHOUSE_DAMAGE', 'WAREHOUSE_LOST', 'WAREHOUSE_LOST_MANUAL', "
-    "'WAREHOUSE_DAMAGE_EXCEPTION', 'REVERSAL_REIMBURSEMENT')) AND r.posted >= l.month || "
-    "'-01' AND r.posted < date(l.month || '-01', '+1 month', '+60 days')), "
+    "GROUP BY 1, 2 HAVING units > 0), "
+    /* the reimbursement lines, found in one scan of the lines (not one scan per month and
+     * SKU: settlement_line has no index by SKU) */
+    "paid AS MATERIALIZED (SELECT r.sku, r.posted, CASE WHEN r.amount_minor < 0 THEN "
+    "-coalesce(r.quantity, 1) ELSE coalesce(r.quantity, 1) END AS u FROM settlement_line r "
+    "WHERE (r.amount_type = 'FBA Inventory Reimbursement' OR r.amount_description IN "
+    "('WAREHOUSE_DAMAGE', 'WAREHOUSE_LOST', 'WAREHOUSE_LOST_MANUAL', "
+    "'WAREHOUSE_DAMAGE_EXCEPTION', 'REVERSAL_REIMBURSEMENT')) AND r.sku IN (SELECT msku FROM "
+    "lost)) "
+    "SELECT l.month, l.msku, l.units, (SELECT coalesce(sum(r.u), 0) FROM paid r "
+    "WHERE r.sku = l.msku AND r.posted >= l.month || '-01' AND r.posted < date(l.month || "
+    "'-01', '+1 month', '+60 days')), "
     COST_AT_END("l.msku", "l.month") ", date(l.month || '-01', '+1 month', '+59 days'), "
     "(SELECT substr(max(end_utc), 1, 10) FROM settlement) >= date(l.month || '-01', '+1 month', "
     "'+60 days') FROM lost l WHERE ?1 = '' OR l.month = ?1 ORDER BY 1, 2";
@@ -86,12 +91,16 @@ static int reimburse_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *
  * which the Inventory sheet shares). */
 static const char SHIPPED[] =
     "WITH " LEDGER_UNITS_SETTLED_CTE ", shipped AS (SELECT month, msku, location, "
-    "sum(-customer_shipments) AS units FROM " INV_ROWS " GROUP BY 1, 2, 3) "
+    "sum(-customer_shipments) AS units FROM " INV_ROWS " GROUP BY 1, 2, 3), "
+    /* the days lines were posted on, in one scan: comparing a posted time with a day
+     * (YYYY-MM-DD) gives the same answer as comparing its first ten characters */
+    "days AS MATERIALIZED (SELECT DISTINCT substr(posted, 1, 10) AS d FROM settlement_line "
+    "WHERE posted IS NOT NULL) "
     "SELECT month, msku, location, units, paid FROM (SELECT s.month, s.msku, s.location, "
     "s.units, p.units AS paid FROM shipped s JOIN inv_settled p ON p.month = s.month AND "
-    "p.msku = s.msku AND p.location = s.location WHERE (?1 = '' OR s.month = ?1) AND EXISTS (SELECT 1 FROM "
-    "settlement_line x WHERE x.posted >= s.month || '-01' AND x.posted < date(s.month || "
-    "'-01', '+1 month'))) WHERE units != paid ORDER BY 1, 2, 3";
+    "p.msku = s.msku AND p.location = s.location WHERE (?1 = '' OR s.month = ?1) AND EXISTS "
+    "(SELECT 1 FROM days x WHERE x.d >= s.month || '-01' AND x.d < date(s.month || '-01', "
+    "'+1 month'))) WHERE units != paid ORDER BY 1, 2, 3";
 
 static int shipped_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
 {

@@ -217,11 +217,6 @@ int reconcile_duplicates(struct reconcile_ctx *c, struct err *e)
 
 /* UNMAPPED: one table of (transaction-type, amount-type, amount-description, marketplace)
  * per settlement; combinations are few, so each keeps its own copies of the texts. */
-struct combo {
-    int64_t n, sum;
-    char *f[4];
-};
-
 struct combo_pass {
     const struct rsettlement *s;
     struct rtab t;
@@ -240,7 +235,7 @@ static int combo_line(void *arg, sqlite3_stmt *st, struct err *e)
     for (int i = 0; i < 4; i++)
         if (rkey_text(&p->k, f[i], strlen(f[i]), e) < 0)
             return -1;
-    struct combo *x = rtab_get(&p->t, &p->k, &created, e);
+    struct rcombo *x = rtab_get(&p->t, &p->k, &created, e);
     if (!x)
         return -1;
     for (int i = 0; created && i < 4; i++)
@@ -252,32 +247,39 @@ static int combo_line(void *arg, sqlite3_stmt *st, struct err *e)
 
 static int combo_cmp(const void *a, const void *b)
 {
-    const struct combo *x = (const void *)(*(struct rtab_entry *const *)a)->val;
-    const struct combo *y = (const void *)(*(struct rtab_entry *const *)b)->val;
+    const struct rcombo *x = a, *y = b;
     int d = 0;
     for (int i = 0; i < 4 && d == 0; i++)
         d = strcmp(x->f[i], y->f[i]);
     return d;
 }
 
-static int combos_emit(struct reconcile_ctx *c, const struct combo_pass *p, struct err *e)
+void reconcile_combos_free(struct rcombos *x)
 {
-    struct rtab_entry **v = rtab_entries((struct rtab *)&p->t, e);
-    int rc = 0;
-    if (!v)
-        return -1;
-    if (p->t.n > 1)
-        qsort(v, p->t.n, sizeof *v, combo_cmp);
-    for (size_t i = 0; rc == 0 && i < p->t.n; i++) {
-        const struct combo *x = (const void *)v[i]->val;
-        if (!mapping_find(&((struct unmapped *)c->scratch)->m, x->f[0], x->f[1], x->f[2],
-                          x->f[3]))
-            rc = unmapped_emit(c, &((struct unmapped *)c->scratch)->m, p->s->id,
-                               p->s->currency, x->f[0], x->f[1], x->f[2], x->f[3], x->n,
-                               x->sum, e);
-    }
-    free(v);
-    return rc;
+    for (size_t i = 0; x->v && i < x->n; i++)
+        for (int j = 0; j < 4; j++)
+            free(x->v[i].f[j]);
+    free(x->v);
+    memset(x, 0, sizeof *x);
+}
+
+/* The table's combinations moved into out (the texts change owner), sorted. */
+static int combos_take(struct combo_pass *p, struct rcombos *out, struct err *e)
+{
+    size_t n = 0;
+    out->v = calloc(p->t.n ? p->t.n : 1, sizeof *out->v);
+    if (!out->v)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; p->t.slots && i < p->t.cap; i++)
+        if (p->t.slots[i]) {
+            struct rcombo *x = (void *)p->t.slots[i]->val;
+            out->v[n++] = *x;
+            memset(x, 0, sizeof *x);
+        }
+    out->n = n;
+    if (n > 1)
+        qsort(out->v, n, sizeof *out->v, combo_cmp);
+    return 0;
 }
 
 static void combos_free(struct combo_pass *p)
@@ -285,23 +287,54 @@ static void combos_free(struct combo_pass *p)
     for (size_t i = 0; p->t.slots && i < p->t.cap; i++)
         if (p->t.slots[i])
             for (int j = 0; j < 4; j++)
-                free(((struct combo *)(void *)p->t.slots[i]->val)->f[j]);
+                free(((struct rcombo *)(void *)p->t.slots[i]->val)->f[j]);
     rtab_free(&p->t);
     rkey_free(&p->k);
 }
 
-static int unmapped_settlement(struct reconcile_ctx *c, const struct rsettlement *s,
-                               struct err *e)
+int reconcile_combos(struct reconcile_ctx *c, const struct rsettlement *s, struct rcombos *out,
+                     struct err *e)
 {
     struct combo_pass p = { .s = s };
-    int rc = rtab_init(&p.t, sizeof(struct combo), e);
+    int rc = rtab_init(&p.t, sizeof(struct rcombo), e);
+    memset(out, 0, sizeof *out);
+    out->ref = s->ref;
     if (rc == 0)
         rc = reconcile_lines_each(c, "transaction_type, amount_type, amount_description, "
                                   "marketplace, amount_minor", s->ref, combo_line, &p, e);
     if (rc == 0)
-        rc = combos_emit(c, &p, e);
+        rc = combos_take(&p, out, e);
     combos_free(&p);
+    if (rc < 0)
+        reconcile_combos_free(out);
+    else
+        out->ref = s->ref;
     return rc;
+}
+
+/* UNMAPPED of one settlement; its combinations are kept for NEW_AMOUNT_TYPE. */
+static int unmapped_settlement(struct reconcile_ctx *c, const struct rsettlement *s,
+                               struct err *e)
+{
+    struct rcombos x;
+    const struct mapping *m = &((struct unmapped *)c->scratch)->m;
+    struct rcombos *grown;
+    if (reconcile_settle_same(c, s->ref))
+        return reconcile_settle_carry(c, s, "UNMAPPED", e);
+    grown = realloc(c->combos, (c->ncombos + 1) * sizeof *grown);
+    if (!grown)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    c->combos = grown;
+    if (reconcile_combos(c, s, &x, e) < 0)
+        return -1;
+    c->combos[c->ncombos++] = x;
+    for (size_t i = 0; i < x.n; i++) {
+        const struct rcombo *k = &x.v[i];
+        if (unmapped_emit(c, m, s->id, s->currency, k->f[0], k->f[1], k->f[2], k->f[3], k->n,
+                          k->sum, e) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 int reconcile_unmapped(struct reconcile_ctx *c, struct err *e)
@@ -488,6 +521,8 @@ static int dup_settlement(struct reconcile_ctx *c, const struct rsettlement *s, 
     struct dup_pass p = {0};
     int rc = 0;
     int64_t chunk = dup_fp_chunk();
+    if (reconcile_settle_same(c, s->ref))
+        return reconcile_settle_carry(c, s, "DUPLICATE_LINE", e);
     p.parts = (uint64_t)((s->lines + chunk - 1) / chunk);
     if (p.parts == 0)
         p.parts = 1;

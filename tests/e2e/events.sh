@@ -127,7 +127,7 @@ eq "each month's accrual CURRENCY_MISMATCH is that month's" "$(q "SELECT group_c
 eq "October lists October's accrual mismatch only" "$("$SB" exceptions --period 2025-10 --json | python3 -c '
 import json, sys; print([x["month"] for x in json.load(sys.stdin) if x["kind"] == "CURRENCY_MISMATCH"])')" "['2025-10']"
 status "November's listing: its own error" 1 "$SB" exceptions --period 2025-11
-# the same ledger before sql/013 (no month): opening it fills in the same months, ids kept
+# the same ledger before sql/014 (no month): opening it fills in the same months, ids kept
 ids="SELECT group_concat(id||' '||uid||' '||coalesce(month, '-'), '|') FROM (SELECT * FROM exception ORDER BY id)"
 cp settlebook.db old.db && exception_month_undo old.db
 status "a ledger from before months migrates" 1 "$SB" --ledger old.db exceptions --period 2025-11

@@ -1,9 +1,9 @@
 # exception_scope — exceptions that belong to no settlement are listed with their month only
-# (sql/013, EXCEPTION_SCOPE_SQL): two months of settlements and FBA Inventory Ledger
+# (sql/014, EXCEPTION_SCOPE_SQL): two months of settlements and FBA Inventory Ledger
 # (fixtures/exception_scope, see its README). September's inventory findings show in
 # September's listing, workbook and exit status only, October's (an error among them) in
 # October's only; the ledger-wide ones in both; a rerun is byte-identical; a ledger of the
-# schema before sql/013 migrates with every exception id kept and the same months.
+# schema before sql/014 migrates with every exception id kept and the same months.
 . "$(dirname "$0")/../lib.sh"
 X="$FX/exception_scope"
 "$SB" init >/dev/null 2>&1
@@ -77,7 +77,7 @@ eq "November's listing: PERIOD_EMPTY and the ledger-wide row" "$("$SB" exception
    "ORDER_HISTORY_MISSING:- PERIOD_EMPTY:2025-11"
 eq "not in September's" "$("$SB" exceptions --period 2025-09 --json | kinds)" "$(kinds < sep.json)"
 
-# ---- a ledger of the schema before sql/013 ------------------------------------------------
+# ---- a ledger of the schema before sql/014 ------------------------------------------------
 # The same ledger as settlebook wrote it before 011: no month column, schema version 10.
 ids="select group_concat(id||' '||uid||' '||coalesce(month, '-'), '|') from (select * from exception order by id)"
 want=$(q "$ids")

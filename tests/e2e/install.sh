@@ -62,7 +62,7 @@ complete_words() {  # complete_words WORD... : what bash would offer for the las
 }
 eq "commands" "$(complete_words settlebook c)" "close "
 eq "close's options" "$(complete_words settlebook close --)" \
-  "--config --dry-run --fetch --help --json --ledger --live --notify --period --quiet --reports --verbose --version "
+  "--config --dry-run --fetch --help --json --ledger --live --notify --period --quiet --reports --verbose --verify --version "
 eq "periods found in the ledger" "$(complete_words settlebook close --period '')" "2025-09 2025-10 "
 eq "periods of another --ledger" "$(complete_words settlebook --ledger "$T/elsewhere/settlebook.db" period lock 2025-1)" "2025-10 "
 eq "no periods in an empty ledger" "$(complete_words settlebook --ledger "$T/none.db" close --period '')" ""

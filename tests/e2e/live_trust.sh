@@ -106,7 +106,7 @@ sb 2 "rejected: XERO_REJECTED cannot be accepted" exceptions accept "$rid" --rea
 contains "rejected: says what to do instead" "$S/.err" "outbox retry"
 sb 0 "rejected: dry run" post
 eq "rejected: the preview marks the rejected settlement's unsent requests" "$(grep -c '"blocked": "XERO_REJECTED: Xero rejected AMZ-11223344551-1' reports/2024-09/xero-preview.json reports/2024-10/xero-preview.json | tr '\n' ' ')" "reports/2024-09/xero-preview.json:1 reports/2024-10/xero-preview.json:2 "
-# the rejection carries its outbox row's month; a ledger from before sql/013 gets the same
+# the rejection carries its outbox row's month; a ledger from before sql/014 gets the same
 xmonths="select group_concat(id||' '||uid||' '||coalesce(month, '-'), '|') from (select * from exception where scope = 'xero' order by id)"
 eq "rejected: the rejection's month is its outbox row's" "$(sq "select count(*) from exception x join outbox o on x.explanation like '% (outbox row ' || o.id || ',%' where x.kind = 'XERO_REJECTED' and x.month = o.month")" "1"
 cp settlebook.db old.db && exception_month_undo old.db

@@ -85,4 +85,10 @@ check "partitioned: duplicates were found" test \
   "$(sqlite3 "$T/synth-dup-partitioned/stream/settlebook.db" "select count(*) from exception where kind = 'DUPLICATE_LINE'")" -gt 10
 # two sellers' settlements in one ledger: the cross-settlement checks have something to compare
 same two-settlements "$T/data/s1.tsv" "$T/data/dup4.tsv" "$T/data/o1.tsv"
+# both carry the renamed type: NEW_AMOUNT_TYPE goes to the first settlement only, also when
+# closing the later one's month (the earlier settlement, out of scope, is read for it)
+same two-new-types "$T/data/dup1.tsv" "$T/data/dup4.tsv"
+eq "two-new-types: each new combination raised once, on its first settlement" \
+  "$(sqlite3 "$T/two-new-types/stream/settlebook.db" "select count(*), count(distinct explanation) from exception where kind = 'NEW_AMOUNT_TYPE'")" \
+  "$(sqlite3 "$T/two-new-types/sql/settlebook.db" "select count(*), count(distinct explanation) from exception where kind = 'NEW_AMOUNT_TYPE'")"
 finish

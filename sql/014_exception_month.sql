@@ -1,4 +1,4 @@
--- 013: exceptions scoped to their month. An exception of a settlement the ledger holds is
+-- 014: exceptions scoped to their month. An exception of a settlement the ledger holds is
 -- listed with that settlement (every month it touches); any other one with the month it
 -- belongs to (`month`, YYYY-MM: the inventory ledger's month, the accrual's, the period
 -- closed, the outbox row's), and only one with neither is ledger-wide (listed in every
