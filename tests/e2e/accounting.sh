@@ -269,6 +269,18 @@ eq "chain off: PAYABLE_DISCONTINUITY expected -29.99, Payable -19.99" \
 status "chain off: post" 0 "$SB" post
 eq "chain off: the bill is paid only what the next settlement collected" \
    "$(docs | grep '^/Payments AMZ-12746358451-2')" "/Payments AMZ-12746358451-2 2020-05-22 615 19.99"
+# Payable to Amazon with no earlier settlement in the ledger: the bill it collects is not in
+# Xero from here, so the clearing line stands alone unless the user pays that bill from 615
+fresh only-after summary 'c["base_currency"] = "CAD"'
+"$SB" ingest "$AFTER" >/dev/null 2>&1
+status "only after: reconcile (warnings only)" 0 "$SB" reconcile
+eq "only after: PAYABLE_DISCONTINUITY expected 0, Payable -29.99" \
+   "$(qq "select settlement_id||' '||severity||' '||expected_minor||' '||actual_minor from exception where kind = 'PAYABLE_DISCONTINUITY'")" \
+   "12800000001 warning 0 -2999"
+eq "only after: it names the settlement, the amount and the clearing account" \
+   "$(qq "select explanation from exception where kind = 'PAYABLE_DISCONTINUITY'")" \
+   "Payable to Amazon 29.99 CAD collects a settlement not in the ledger (before 12800000001): pay that settlement's bill from 615 in Xero, or ingest it."
+contains "only after: the summary counts it" "$T/.out" "warning  PAYABLE_DISCONTINUITY      1"
 
 # --- 4. posting.record_payment --------------------------------------------------------------
 for how in statement deposit never; do
