@@ -308,6 +308,46 @@ fresh cfg-bad summary 'c["posting"]["record_payment"] = "sometimes"'
 status "record_payment: a bad value is refused" 2 "$SB" post
 contains "record_payment: named" "$T/.err" 'config key "posting.record_payment": must be statement, deposit or never'
 
+# --- 4b. the readable totals per account are what the requests book, per mode --------------
+# accounts MONTH: the "accounts" block of that month in the last command's stdout
+accounts() {
+  awk -v m="$1" '/^Xero preview for / { on = ($4 == m); next }
+                 on && /^  accounts, as these requests book/ { p = 1; next }
+                 on && p && /^    / { print } /^  settlement / { p = 0 }' "$T/.out"
+}
+cd "$T/pay-statement"
+status "totals: summary post" 0 "$SB" post
+eq "totals, summary: the deposit Payment lands on the bank 090, not clearing 615" "$(accounts 2024-10)" \
+"    USD 090    Bank                                           -74.50  (1 line)
+    USD 200    Refunds, Sales                                  69.98  (2 lines)
+    USD 400    Advertising                                    -12.34  (1 line)
+    USD 425    FBA fees                                        -9.66  (1 line)
+    USD 429    Selling fees                                   -11.10  (1 line)
+    USD 616    Reserve                                         25.00  (1 line)
+    USD 617    Carried forward                                 12.62  (1 line)"
+fresh totals-orders orders ''
+"$SB" ingest "$US" "$BANK_US" >/dev/null 2>&1
+status "totals: orders post" 0 "$SB" post
+eq "totals, orders: no carried-forward 617; the month's documents paid from clearing 615" "$(accounts 2024-09)" \
+"    USD 200    Promotions, Sales, Shipping                     24.99  (3 lines)
+    USD 425    FBA fees                                        -8.62  (1 line)
+    USD 429    Selling fees                                    -3.75  (1 line)
+    USD 615    accounts.clearing                              -12.62  (2 lines)
+    USD 820    Marketplace facilitator tax, Sales tax           0.00  (2 lines)"
+eq "totals, orders: the payout's bank transaction on 090 against clearing" "$(accounts 2024-10)" \
+"    USD 090    Bank                                           -74.50  (1 line)
+    USD 200    Refunds, Sales                                  69.98  (2 lines)
+    USD 400    Advertising                                    -12.34  (1 line)
+    USD 425    FBA fees                                        -9.66  (1 line)
+    USD 429    Selling fees                                   -11.10  (1 line)
+    USD 615    Amazon clearing                                 12.62  (4 lines)
+    USD 616    Reserve                                         25.00  (1 line)"
+fresh totals-unpaid summary "c['posting']['record_payment'] = 'never'"
+"$SB" ingest "$US" >/dev/null 2>&1
+status "totals: unpaid post" 0 "$SB" post
+eq "totals, no Payment: the invoice stays on the receivable" "$(accounts 2024-10 | grep ' AR ')" \
+   "    USD AR     Accounts receivable                            -74.50"
+
 # --- 5. bank account per currency; orders-mode payout ------------------------------------------
 fresh banks summary 'c["posting"]["record_payment"] = "deposit"
 c["accounts"]["bank"] = {"USD": "090", "EUR": "094"}'
