@@ -126,7 +126,7 @@ static int document(struct totals *t, const json_t *d, const char *cur, struct e
     const char *type = str(d, "Type"), *at = str(d, "LineAmountTypes");
     const json_t *l;
     size_t i;
-    int s = -line_sign(type);
+    int s = line_sign(type);
     int64_t sum = 0, v;
     json_array_foreach(json_object_get(d, "LineItems"), i, l) {
         if (amount(l, "LineAmount", cur, &v, e) < 0 ||

@@ -732,12 +732,49 @@ eq "defaults: rollover, suspense, reserves, clearing, card all distinct" \
 "$SB" ingest "$US" "$BANK_US" >/dev/null 2>&1
 status "workbook: post" 0 "$SB" post
 status "workbook: report" 0 "$SB" report --period 2024-10
-eq "workbook: the Settlements sheet names the account of the Payment (090), not clearing" \
-   "$(python3 - reports/2024-10/reconciliation.xlsx <<'EOF'
-import sys, openpyxl
-ws = openpyxl.load_workbook(sys.argv[1])["Settlements"]
-print(" ".join(str(r[3]) for r in ws.iter_rows(min_row=2, values_only=True)
-               if r[2] == "Amazon clearing"))
+# payout settlements|summary: the workbooks' rows whose Category is "Bank (payout)" or
+# "Amazon clearing" (Settlements: settlement, category, code, Xero documents) or every
+# settlement (Summary: settlement, Deposit matched)
+payout() {
+  python3 - "$1" <<'EOF'
+import sys, openpyxl, glob
+for f in sorted(glob.glob("reports/*/reconciliation.xlsx")):
+    wb = openpyxl.load_workbook(f)
+    for r in wb["Settlements"].iter_rows(min_row=2, values_only=True):
+        if sys.argv[1] == "settlements" and r[2] in ("Bank (payout)", "Amazon clearing"):
+            print(r[0], r[2], r[3], r[-1], sep=" | ")
+    if sys.argv[1] == "summary":
+        head = [c.value for c in wb["Summary"][1]]
+        for r in wb["Summary"].iter_rows(min_row=2, values_only=True):
+            if r[0] and str(r[0]).isdigit():
+                print(r[0], r[head.index("Deposit matched")], sep=" | ")
 EOF
-)" "090"
+}
+eq "workbook: the Settlements sheet names the bank account of the Payment (090), not clearing" \
+   "$(payout settlements)" "11223344551 | Bank (payout) | 090 | Payment of AMZ-11223344551-2"
+fresh workbook-waiting summary ''
+"$SB" ingest "$US" >/dev/null 2>&1
+"$SB" post >/dev/null 2>&1
+status "workbook, no statement yet: report" 0 "$SB" report --period 2024-10
+eq "workbook, record_payment statement without a statement: waiting for it" "$(payout settlements)" \
+   "11223344551 | Bank (payout) | 090 | none yet: waiting for the bank statement that shows the payout"
+fresh workbook-never summary "c['posting']['record_payment'] = 'never'"
+"$SB" ingest "$US" >/dev/null 2>&1
+"$SB" post >/dev/null 2>&1
+status "workbook, never: report" 0 "$SB" report --period 2024-10
+eq "workbook, record_payment never: matched in Xero's bank reconciliation" "$(payout settlements)" \
+   "11223344551 | Bank (payout) | 090 | none: the deposit is matched in Xero's bank reconciliation"
+fresh workbook-chain summary 'c["base_currency"] = "CAD"'
+"$SB" ingest "$BEFORE" "$CA" "$AFTER" >/dev/null 2>&1
+"$SB" post >/dev/null 2>&1
+status "workbook, chain: report" 0 "$SB" report
+eq "workbook, chain: a negative settlement's clearing row is collected by the next one, paid from 615" \
+   "$(payout settlements)" \
+"12700000001 | Amazon clearing | 615 | collected by the next settlement (Payable to Amazon), paid from clearing 615: Payment of AMZ-12700000001-1
+12746358451 | Amazon clearing | 615 | collected by the next settlement (Payable to Amazon), paid from clearing 615: Payment of AMZ-12746358451-2
+12800000001 | Bank (payout) | 090 | none yet: waiting for the bank statement that shows the payout"
+eq "workbook, chain: no deposit is matched for the negative settlements" "$(payout summary)" \
+"12700000001 | n/a: collected by the next settlement
+12746358451 | n/a: collected by the next settlement
+12800000001 | Not checked: no statement"
 finish
