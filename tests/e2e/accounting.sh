@@ -348,6 +348,34 @@ status "totals: unpaid post" 0 "$SB" post
 eq "totals, no Payment: the invoice stays on the receivable" "$(accounts 2024-10 | grep ' AR ')" \
    "    USD AR     Accounts receivable                            -74.50"
 
+# --- 4c. every manual journal line carries its TaxType: settlement, cost of goods, accrual ----
+INV="$FX/inventory"
+# mj_lines: every manual journal line of the folder's previews: ID ACCOUNT:TAXTYPE:AMOUNT ...
+mj_lines() {
+  python3 - reports/*/xero-preview.json <<'EOF'
+import json, sys
+from decimal import Decimal
+for f in sys.argv[1:]:
+    for r in json.load(open(f), parse_float=Decimal)["requests"]:
+        for d in r["body"].get("ManualJournals", []):
+            print(r["settlement_id"], " ".join("%s:%s:%s" % (l["AccountCode"],
+                  l.get("TaxType", "-"), l["LineAmount"]) for l in d["JournalLines"]))
+EOF
+}
+fresh mj-tax-cogs journal ''
+"$SB" ingest "$INV/settlement-2025-09.tsv" "$INV/costs.csv" "$INV/ledger-2025-09.tsv" >/dev/null 2>&1
+status "manual journals, cost of goods: post" 0 "$SB" post
+eq "manual journals, cost of goods: every line TaxType NONE like the settlement journals" \
+   "$(mj_lines | grep COGS-)" \
+"COGS-2025-09 310:NONE:3.30 630:NONE:-3.30 310:NONE:8.50 630:NONE:-8.50 315:NONE:13.50 630:NONE:-13.50 315:NONE:20.50 630:NONE:-20.50
+COGS-2025-10 310:NONE:20.50 630:NONE:-20.50"
+eq "manual journals, settlement journals: no line without a TaxType" "$(mj_lines | grep -c ':-:')" "0"
+fresh mj-tax-accrual summary ''
+"$SB" ingest "$FX/events/events-2025-09-page1.json" "$FX/events/events-2025-09-page2.json" >/dev/null 2>&1
+status "manual journals, accrual: post" 0 "$SB" post --period 2025-09
+eq "manual journals, accrual: journals there, no line without a TaxType" \
+   "$(mj_lines | grep -c ACCRUAL-) $(mj_lines | grep -c ':-:')" "1 0"
+
 # --- 5. bank account per currency; orders-mode payout ------------------------------------------
 fresh banks summary 'c["posting"]["record_payment"] = "deposit"
 c["accounts"]["bank"] = {"USD": "090", "EUR": "094"}'
