@@ -655,6 +655,34 @@ status "allocation: post --diff compares the documents (the allocation is none o
 contains "allocation: post --diff finds them identical" "$T/.out" "identical"
 fake_stop
 
+# --- 8b. orders mode: a promotion and the advertising bill line name what they are ------------
+# descs PATTERN: "NUMBER | Description | LineAmount" of every document line matching PATTERN
+descs() {
+  python3 - "$1" reports/*/xero-preview.json <<'EOF'
+import json, re, sys
+from decimal import Decimal
+for f in sys.argv[2:]:
+    for r in json.load(open(f), parse_float=Decimal)["requests"]:
+        for d in r["body"].get("Invoices", []) + r["body"].get("CreditNotes", []):
+            for l in d["LineItems"]:
+                if re.search(sys.argv[1], l["Description"]):
+                    print(d.get("InvoiceNumber") or d.get("CreditNoteNumber"), l["Description"],
+                          l["LineAmount"], sep=" | ")
+EOF
+}
+fresh labels-us orders ''
+"$SB" ingest "$US" >/dev/null 2>&1
+status "labels US: post" 0 "$SB" post
+eq "labels US: the promotion on shipping, and Cost of Advertising (not TransactionTotalAmount)" \
+   "$(descs 'Promotion|Advertising|TransactionTotalAmount')" \
+"AMZ-11223344551-112-0000001-0000001 | 0012/A+B Promotion: Shipping | -4.99
+AMZ-11223344551-FEES | Cost of Advertising | 12.34"
+fresh labels-uk orders 'c["base_currency"] = "GBP"'
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "labels UK: post" 0 "$SB" post
+eq "labels UK: the promotion on a principal is the SKU's Promotion" "$(descs 'Promotion')" \
+   "AMZ-44556677881-206-2222222-2222222 | TEA-80 Promotion | -4.17"
+
 # --- 8. orders mode posts and cuts off --------------------------------------------------------
 # the UK settlement with one order's promotion and the advertising moved into October, a
 # liquidation (12.00 with a 1.80 fee) and an MCF order (principal 0.00, fee -3.00)
