@@ -27,9 +27,17 @@ struct total {
     int64_t lines;
 };
 
+/* An invoice or credit note of the month, by number, for the payments that name it. */
+struct numbered {
+    int credit;                /* a credit note (CreditNoteNumber) */
+    const char *number, *type; /* borrowed from the parsed bodies */
+};
+
 struct totals {
     struct total *v;
     size_t n, cap;
+    struct numbered *num;      /* sorted by (credit, number) */
+    size_t nn, capn;
     json_t **docs;             /* the month's parsed bodies, in preview order */
     char (*cur)[4];            /* each body's settlement currency ("" when none) */
     size_t nd, capd;
@@ -139,9 +147,39 @@ static int document(struct totals *t, const json_t *d, const char *cur, struct e
     return add(t, cur, control(type), -s * sum, 0, e);
 }
 
-/* The type of the invoice or credit note numbered `number` (ACCREC when none is found):
- * the month's own documents first, else any other month's rendering of it (a negative
- * settlement's bill is paid in the month the next settlement collects it). */
+static int numbered_cmp(const void *a, const void *b)
+{
+    const struct numbered *x = a, *y = b;
+    return x->credit != y->credit ? x->credit - y->credit : strcmp(x->number, y->number);
+}
+
+/* Indexes the month's invoices and credit notes by number (payments can be thousands in
+ * orders mode: a scan per payment would be quadratic). */
+static int index_numbers(struct totals *t, struct err *e)
+{
+    static const char *const coll[2] = { "Invoices", "CreditNotes" };
+    static const char *const key[2] = { "InvoiceNumber", "CreditNoteNumber" };
+    for (size_t i = 0; i < t->nd; i++)
+        for (int c = 0; c < 2; c++) {
+            const json_t *d;
+            size_t k;
+            json_array_foreach(json_object_get(t->docs[i], coll[c]), k, d) {
+                if (t->nn == t->capn) {
+                    size_t cap = t->capn ? t->capn * 2 : 64;
+                    struct numbered *p = realloc(t->num, cap * sizeof *p);
+                    if (!p)
+                        return err_set(e, ERR_NOMEM, "out of memory totalling the preview");
+                    t->num = p, t->capn = cap;
+                }
+                t->num[t->nn++] = (struct numbered){ c, str(d, key[c]), str(d, "Type") };
+            }
+        }
+    if (t->nn)
+        qsort(t->num, t->nn, sizeof *t->num, numbered_cmp);
+    return 0;
+}
+
+/* The document numbered `number` in a body of another month, or NULL. */
 static const char *find_in(const json_t *body, const char *key, const char *number)
 {
     const char *coll = !strcmp(key, "InvoiceNumber") ? "Invoices" : "CreditNotes";
@@ -153,17 +191,19 @@ static const char *find_in(const json_t *body, const char *key, const char *numb
     return NULL;
 }
 
+/* The type of the invoice or credit note numbered `number` (ACCREC or ACCRECCREDIT when
+ * none is found): the month's own documents first, else any other month's rendering of it
+ * (a negative settlement's bill is paid in the month the next settlement collects it). */
 static int doc_type(struct totals *t, const char *key, const char *number, char *out,
                     size_t cap, struct err *e)
 {
     sqlite3_stmt *st;
     char needle[160];
     int s, rc = 0;
-    for (size_t i = 0; i < t->nd; i++) {
-        const char *ty = find_in(t->docs[i], key, number);
-        if (ty)
-            return snprintf(out, cap, "%s", ty), 0;
-    }
+    struct numbered want = { strcmp(key, "InvoiceNumber") != 0, number, NULL }, *hit;
+    hit = t->nn ? bsearch(&want, t->num, t->nn, sizeof *t->num, numbered_cmp) : NULL;
+    if (hit)
+        return snprintf(out, cap, "%s", hit->type), 0;
     snprintf(out, cap, "%s", strcmp(key, "InvoiceNumber") ? "ACCRECCREDIT" : "ACCREC");
     snprintf(needle, sizeof needle, "\"%s\"", number);
     if (ledger_prepare(t->lg, &st, "SELECT body FROM outbox WHERE state != 'superseded' AND "
@@ -366,6 +406,8 @@ int post_totals_print(struct ledger *lg, const struct config *cfg, const char *p
 {
     struct totals t = { .lg = lg, .cfg = cfg };
     int rc = load(&t, period, e);
+    if (rc == 0)
+        rc = index_numbers(&t, e);
     for (size_t i = 0; rc == 0 && i < t.nd; i++)
         rc = body_totals(&t, t.docs[i], t.cur[i], e);
     if (rc == 0)
@@ -374,6 +416,7 @@ int post_totals_print(struct ledger *lg, const struct config *cfg, const char *p
         json_decref(t.docs[i]);
     free(t.docs);
     free(t.cur);
+    free(t.num);
     free(t.v);
     return rc;
 }
