@@ -205,6 +205,8 @@ static int doc_type(struct totals *t, const char *key, const char *number, char 
     if (hit)
         return snprintf(out, cap, "%s", hit->type), 0;
     snprintf(out, cap, "%s", strcmp(key, "InvoiceNumber") ? "ACCRECCREDIT" : "ACCREC");
+    if (!number[0])
+        return 0;
     snprintf(needle, sizeof needle, "\"%s\"", number);
     if (ledger_prepare(t->lg, &st, "SELECT body FROM outbox WHERE state != 'superseded' AND "
                        "path IN ('/Invoices', '/CreditNotes') AND instr(body, ?) > 0 "

@@ -77,6 +77,8 @@ c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "NONE", 
 c["marketplaces"]["Amazon.co.uk"]["vat_rate"] = 20'
 status "uk vat: ingest" 0 "$SB" ingest "$UK"
 status "uk vat: post" 0 "$SB" post
+contains "uk vat: the totals per account say tax-inclusive lines are gross" "$T/.out" \
+  "    (tax-inclusive lines are shown gross: Xero books their tax to the tax rate's account)"
 # Tax 4.17+8.33 into Sales (20.82+41.65+10.00 zero-rated book), ShippingTax 0.50 into
 # Shipping, TaxDiscount -0.83 into Promotions, refund Tax -4.17 into Refunds
 eq "uk vat: one inclusive invoice, tax folded into its lines, no VAT line on 820" "$(docs)" \
