@@ -303,7 +303,9 @@ def settlements(wb, db, period):
             "SELECT s.settlement_id, j.month, SUM(l.amount_minor) FROM journal_line l JOIN "
             "journal j ON j.id = l.journal_id JOIN settlement s ON s.id = j.settlement_ref "
             "WHERE " + SCOPE + " AND l.role = 'clearing' GROUP BY 1, 2", (period,)):
-        cell = [r for r in rows(ws) if r[0].value == sid and r[2].value == "Amazon clearing"]
+        # summary mode names the bank on a positive settlement's payout row
+        cell = [r for r in rows(ws) if r[0].value == sid and
+                r[2].value in ("Amazon clearing", "Bank (payout)")]
         i = 6 + [m[:7] for m in months].index(month)
         exp = exp_of(cell[0][1].value) if cell else 2
         check("Settlements %s: clearing %s" % (sid, month),

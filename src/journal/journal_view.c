@@ -151,7 +151,10 @@ static void resolve(const struct journal_view *s, const struct mapping *map,
         snprintf(l->topt, sizeof l->topt, "%s", m->tracking_option);
     }
     snprintf(l->sku, sizeof l->sku, "%s", ledger_text(st, 5));
-    snprintf(l->description, sizeof l->description, "%s", ledger_text(st, 3));
+    /* Amazon describes a whole-transaction amount (a ServiceFee's Cost of Advertising) as
+     * "TransactionTotalAmount", which names nothing on a document line: its type does */
+    snprintf(l->description, sizeof l->description, "%s",
+             strcmp(ledger_text(st, 3), "TransactionTotalAmount") ? ledger_text(st, 3) : at);
     tz_local_date(zone, ledger_text(st, 6), s->end, l->date);
     l->amount = sqlite3_column_int64(st, 7);
     l->quantity = sqlite3_column_int64(st, 8);

@@ -35,4 +35,18 @@ void post_items_known_free(struct post_items_known *k);
 int post_vat(struct ledger *lg, const char *sid, const struct journal_view *s,
              const struct xero_reqs *reqs, struct err *e);
 
+/* The outbox rows a month's preview holds (outbox o LEFT JOIN settlement s, the month bound
+ * as ?1), in its order: items first, then settlements by start, cost of goods, accruals. */
+#define POST_PREVIEW_ROWS_WHERE                                                             \
+    "o.month = ?1 AND o.state != 'superseded' AND (s.id IS NOT NULL OR o.settlement_id "    \
+    "GLOB '" COGS_SID_PREFIX "*' OR o.settlement_id GLOB '" XERO_ITEMS_PREFIX "*' OR "      \
+    "o.settlement_id GLOB 'ACCRUAL-*')"
+#define POST_PREVIEW_ROWS_ORDER                                                             \
+    "o.settlement_id GLOB '" XERO_ITEMS_PREFIX "*' DESC, s.id IS NULL, o.settlement_id "    \
+    "GLOB 'ACCRUAL-*', s.start_utc, o.settlement_id, o.seq"
+
+/* The readable preview's totals per account, from the month's requests (post_totals.c). */
+int post_totals_print(struct ledger *lg, const struct config *cfg, const char *period,
+                      struct err *e);
+
 #endif

@@ -1,7 +1,7 @@
 /* post_preview — the dry run's output: reports/<period>/xero-preview.json holding each
  * request exactly as live mode will send it (those live will hold back marked "blocked"),
  * and a readable summary on stdout. */
-#include "post.h"
+#include "post_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -77,12 +77,8 @@ static int render(struct ledger *lg, const struct config *cfg, const char *perio
                        "o.idempotency_key, o.body, o.id, o.state != 'confirmed' AND EXISTS "
                        "(SELECT 1 FROM outbox_doc d WHERE d.outbox_id = o.id AND d.state = "
                        "'confirmed'), o.state FROM outbox o LEFT JOIN settlement s ON "
-                       "s.settlement_id = o.settlement_id WHERE o.month = ? AND o.state != "
-                       "'superseded' AND (s.id IS NOT NULL OR o.settlement_id GLOB '"
-                       COGS_SID_PREFIX "*' OR o.settlement_id GLOB '" XERO_ITEMS_PREFIX "*' OR "
-                       "o.settlement_id GLOB 'ACCRUAL-*') ORDER BY o.settlement_id GLOB '"
-                       XERO_ITEMS_PREFIX "*' DESC, s.id IS NULL, o.settlement_id GLOB "
-                       "'ACCRUAL-*', s.start_utc, o.settlement_id, o.seq", e) < 0)
+                       "s.settlement_id = o.settlement_id WHERE " POST_PREVIEW_ROWS_WHERE
+                       " ORDER BY " POST_PREVIEW_ROWS_ORDER, e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -137,7 +133,7 @@ static int print_requests(struct ledger *lg, const char *sid, const char *period
 }
 
 /* Per settlement: its requests this month, the exceptions that concern it, then the month's
- * totals per account. */
+ * totals per account as its requests book them. */
 static int print_summary(struct ledger *lg, const struct config *cfg, const char *period,
                          int live, struct err *e)
 {
@@ -178,29 +174,9 @@ static int print_summary(struct ledger *lg, const struct config *cfg, const char
     sqlite3_finalize(st);
     if (rc < 0)
         return -1;
-    if (ledger_prepare(lg, &st, "SELECT j.currency, l.account_code, l.category, "
-                       "SUM(l.amount_minor), SUM(l.source_lines) FROM journal_line l JOIN "
-                       "journal j ON j.id = l.journal_id WHERE j.month = ? GROUP BY 1, 2, 3 "
-                       "ORDER BY 1, 2, 3", e) < 0)
+    if (post_cogs_print(lg, cfg, period, e) < 0)
         return -1;
-    sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
-    if (post_cogs_print(lg, cfg, period, e) < 0) {
-        sqlite3_finalize(st);
-        return -1;
-    }
-    fprintf(out, "  accounts (credit +, debit -):\n");
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t n = sqlite3_column_int64(st, 4);
-        fprintf(out, "    %s %-6s %-28s %14s  (%lld %s)\n", ledger_text(st, 0),
-                ledger_text(st, 1), ledger_text(st, 2),
-                money_format(amt, sqlite3_column_int64(st, 3),
-                             money_exponent(ledger_text(st, 0))),
-                (long long)n, n == 1 ? "line" : "lines");
-    }
-    if (s != SQLITE_DONE)
-        rc = ledger_fail(lg, e, "read the account totals");
-    sqlite3_finalize(st);
-    return rc;
+    return post_totals_print(lg, cfg, period, e);
 }
 
 int post_preview(struct ledger *lg, const struct config *cfg, const char *period,

@@ -2,7 +2,9 @@
  * one of the same currency and marketplace as "Payable to Amazon", and that line must equal
  * the negative total (nothing when the previous settlement was not negative). The summary
  * mode pays the negative settlement's bill from the clearing account on that line, so a
- * difference leaves the clearing account off. Reads only. */
+ * difference leaves the clearing account off. A "Payable to Amazon" with no earlier
+ * settlement in the ledger collects one settlebook never saw: its bill is not in Xero from
+ * here, so nothing offsets the clearing line unless the user pays it there. Reads only. */
 #include "reconcile_int.h"
 
 #include <stdint.h>
@@ -11,29 +13,54 @@
 static const char QUERY[] =
     "SELECT s.settlement_id, s.currency, p.settlement_id, "
     SETTLEMENT_LINES_SUM("s.id", "Payable to Amazon") ", p.total_minor "
-    "FROM settlement s " PREVIOUS_SETTLEMENT_JOIN
+    "FROM settlement s LEFT " PREVIOUS_SETTLEMENT_JOIN
     "WHERE " PERIOD_SCOPE_SQL " "
     "ORDER BY s.start_utc, s.settlement_id";
 
+/* The previous settlement is not in the ledger: say which bill the user must pay from
+ * clearing, since settlebook cannot post it. */
+static void no_previous(const struct reconcile_ctx *c, const char *sid, const char *cur,
+                        int64_t payable, char *expl, size_t ecap, char *action, size_t acap)
+{
+    char a[RECONCILE_AMOUNT_MAX];
+    const char *clearing = c->cfg->accounts[ACCT_CLEARING];
+    snprintf(expl, ecap, "Payable to Amazon %s collects a settlement not in the ledger (before "
+             "%s): pay that settlement's bill from %s in Xero, or ingest it.",
+             reconcile_amount(a, payable < 0 ? -payable : payable, cur), sid, clearing);
+    snprintf(action, acap, "Ingest the settlement before %s, or pay its bill from the clearing "
+             "account %s in Xero so the clearing account nets to zero.", sid, clearing);
+}
+
+/* The previous settlement's total differs from what this one collects. */
+static void mismatch(const char *sid, const char *prev, const char *cur, int64_t payable,
+                     int64_t total, char *expl, size_t ecap, char *action, size_t acap)
+{
+    char a[RECONCILE_AMOUNT_MAX], b[RECONCILE_AMOUNT_MAX];
+    snprintf(expl, ecap, "Payable to Amazon is %s but the previous settlement %s %s %s.",
+             reconcile_amount(a, payable, cur), prev, total < 0 ? "ended negative at"
+             : "was not negative:", reconcile_amount(b, total, cur));
+    snprintf(action, acap, "Check for a missing settlement between %s and %s (ingest it); the "
+             "bill of a negative settlement is paid from the clearing account only up to what "
+             "the next one collects.", prev, sid);
+}
+
 static int row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
 {
-    const char *cur = reconcile_str(st, 1), *prev = reconcile_str(st, 2);
+    const char *sid = reconcile_str(st, 0), *cur = reconcile_str(st, 1);
     int64_t payable = sqlite3_column_int64(st, 3), total = sqlite3_column_int64(st, 4);
     int64_t want = total < 0 ? total : 0;
-    char a[RECONCILE_AMOUNT_MAX], b[RECONCILE_AMOUNT_MAX], expl[512], action[256];
+    char expl[512], action[256];
     if (payable == want)
         return 0;
-    snprintf(expl, sizeof expl, "Payable to Amazon is %s but the previous settlement %s %s "
-             "%s.", reconcile_amount(a, payable, cur), prev, total < 0 ? "ended negative at"
-             : "was not negative:", reconcile_amount(b, total, cur));
-    snprintf(action, sizeof action, "Check for a missing settlement between %s and %s (ingest "
-             "it); the bill of a negative settlement is paid from the clearing account only "
-             "up to what the next one collects.", prev, reconcile_str(st, 0));
+    if (!reconcile_col(st, 2))
+        no_previous(c, sid, cur, payable, expl, sizeof expl, action, sizeof action);
+    else
+        mismatch(sid, reconcile_str(st, 2), cur, payable, total, expl, sizeof expl, action,
+                 sizeof action);
     struct exception_row r = {
-        .kind = "PAYABLE_DISCONTINUITY", .severity = "warning",
-        .settlement_id = reconcile_str(st, 0), .currency = cur, .has_expected = 1,
-        .expected = want, .has_actual = 1, .actual = payable, .explanation = expl,
-        .action = action,
+        .kind = "PAYABLE_DISCONTINUITY", .severity = "warning", .settlement_id = sid,
+        .currency = cur, .has_expected = 1, .expected = want, .has_actual = 1,
+        .actual = payable, .explanation = expl, .action = action,
     };
     return reconcile_emit(c, &r, e);
 }

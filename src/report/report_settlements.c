@@ -25,9 +25,23 @@ static const char ROWS[] =
     "ORDER BY s.start_utc, s.settlement_id, l.role = 'carried_forward', l.role = 'clearing', "
     "l.category, l.account_code, l.tax_type, j.month";
 
+/* ?4 = 1: only the settlement's own documents (summary mode numbers them AMZ-<id>-<part>),
+ * not the Payment of a previous negative settlement's bill this one collects */
 static const char DOCS[] =
     "SELECT doc_number FROM outbox WHERE settlement_id = ?1 AND month = ?2 AND "
-    "state != 'superseded' AND path != ?3 GROUP BY doc_number ORDER BY min(seq)";
+    "state != 'superseded' AND path != ?3 AND (?4 = 0 OR doc_number GLOB 'AMZ-' || ?1 || '-*') "
+    "GROUP BY doc_number ORDER BY min(seq)";
+
+/* The Payment of a negative settlement's bill, which the next settlement renders. */
+static const char COLLECTED[] =
+    "SELECT doc_number FROM outbox WHERE settlement_id != ?1 AND path = '/Payments' AND "
+    "state != 'superseded' AND doc_number GLOB 'AMZ-' || ?1 || '-*' "
+    "GROUP BY doc_number ORDER BY min(id)";
+
+/* What summary mode does with a settlement's clearing side: a positive settlement's payout
+ * is paid into the bank; a negative one's bill is collected by the next settlement ("Payable
+ * to Amazon") and paid from clearing. Other modes keep the clearing row as the journal has it. */
+enum clearing_story { CLR_NONE, CLR_PAYOUT, CLR_COLLECTED };
 
 struct srow {
     char id[64], cur[8], category[64], code[64], tax[64], role[32];
@@ -42,7 +56,7 @@ struct sheet {
     struct report_sheet s;
     char (*months)[8];
     size_t nm;
-    sqlite3_stmt *docs;
+    sqlite3_stmt *docs, *collected;
     struct srow row;
 };
 
@@ -58,41 +72,82 @@ static int load_months(struct report_ctx *r, struct sheet *t, struct err *e)
     return 0;
 }
 
-/* Appends the documents of one month part (or the settlement's payments) to out. */
-static void docs_of(struct sheet *t, const char *id, const char *month, const char *path,
-                    const char *prefix, char *out, size_t cap)
+static enum clearing_story story(const struct report_ctx *r, const struct srow *w)
+{
+    if (r->cfg->mode != POST_SUMMARY || strcmp(w->role, "clearing") != 0)
+        return CLR_NONE;
+    return w->total < 0 ? CLR_PAYOUT : w->total > 0 ? CLR_COLLECTED : CLR_NONE;
+}
+
+/* Appends the rows of st (bound by the caller), each prefixed, to out. */
+static void append_docs(sqlite3_stmt *st, const char *prefix, char *out, size_t cap)
 {
     size_t len = strlen(out);
+    while (sqlite3_step(st) == SQLITE_ROW && len + 120 < cap)
+        len += (size_t)snprintf(out + len, cap - len, "%s%s%s", len ? ", " : "", prefix,
+                                report_col_text(st, 0));
+}
+
+/* Appends the documents of one month part (or the settlement's payments) to out. */
+static void docs_of(struct sheet *t, const char *id, const char *month, const char *path,
+                    int own, const char *prefix, char *out, size_t cap)
+{
     sqlite3_reset(t->docs);
     sqlite3_bind_text(t->docs, 1, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(t->docs, 2, month, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(t->docs, 3, path, -1, SQLITE_STATIC);
-    while (sqlite3_step(t->docs) == SQLITE_ROW && len + 120 < cap)
-        len += (size_t)snprintf(out + len, cap - len, "%s%s%s", len ? ", " : "", prefix,
-                                report_col_text(t->docs, 0));
+    sqlite3_bind_int(t->docs, 4, own);
+    append_docs(t->docs, prefix, out, cap);
+}
+
+/* Why a clearing row has no document yet (or ever). */
+static const char *no_payment(const struct report_ctx *r, const struct srow *w)
+{
+    if (strcmp(w->role, "clearing") != 0)
+        return "not in the outbox: run settlebook post";
+    if (r->cfg->record_payment == PAY_NEVER || r->cfg->mode != POST_SUMMARY)
+        return "none: the deposit is matched in Xero's bank reconciliation";
+    if (strcmp(r->cfg->status, "AUTHORISED") != 0)
+        return "none: Xero takes payments on authorised documents only (posting.status)";
+    if (r->cfg->record_payment == PAY_STATEMENT)
+        return "none yet: waiting for the bank statement that shows the payout";
+    return "not in the outbox: run settlebook post";
 }
 
 /* Where a row's amounts go in Xero. */
 static void destination(struct report_ctx *r, struct sheet *t, const struct srow *w,
                         char *out, size_t cap)
 {
+    enum clearing_story cs = story(r, w);
     out[0] = '\0';
     if (r->cfg->mode == POST_ORDERS) {
         snprintf(out, cap, "per order and settlement: see Postings");
         return;
     }
+    if (cs == CLR_COLLECTED) {
+        size_t len = (size_t)snprintf(out, cap, "collected by the next settlement (Payable to "
+                                      "Amazon), paid from clearing %s",
+                                      r->cfg->accounts[ACCT_CLEARING]);
+        sqlite3_reset(t->collected);
+        sqlite3_bind_text(t->collected, 1, w->id, -1, SQLITE_TRANSIENT);
+        if (len + 2 < cap) {
+            snprintf(out + len, cap - len, ": ");
+            append_docs(t->collected, "Payment of ", out + len + 2, cap - len - 2);
+            if (!out[len + 2])
+                out[len] = '\0';
+        }
+        return;
+    }
     for (size_t m = 0; m < t->nm; m++) {
         if (!w->has[m])
             continue;
-        if (r->cfg->mode == POST_SUMMARY && strcmp(w->role, "clearing") == 0)
-            docs_of(t, w->id, t->months[m], "/Invoices", "Payment of ", out, cap);
+        if (cs == CLR_PAYOUT)
+            docs_of(t, w->id, t->months[m], "/Invoices", 1, "Payment of ", out, cap);
         else
-            docs_of(t, w->id, t->months[m], "/Payments", "", out, cap);
+            docs_of(t, w->id, t->months[m], "/Payments", 0, "", out, cap);
     }
     if (!out[0])
-        snprintf(out, cap, strcmp(w->role, "clearing") == 0
-                 ? "none: the deposit is matched in Xero's bank reconciliation"
-                 : "not in the outbox: run settlebook post");
+        snprintf(out, cap, "%s", no_payment(r, w));
 }
 
 static void flush(struct report_ctx *r, struct sheet *t)
@@ -109,12 +164,11 @@ static void flush(struct report_ctx *r, struct sheet *t)
         s->fill = RF_TOTAL;
     report_text(s, 0, w->id);
     report_text(s, 1, w->cur);
-    report_text(s, 2, w->category);
     /* the account the preview sends: summary mode pays a positive settlement's deposit (a
-     * debit on the clearing side) into
-     * the bank account of its currency, not the journal's clearing side */
-    report_text(s, 3, r->cfg->mode == POST_SUMMARY && strcmp(w->role, "clearing") == 0 &&
-                w->total < 0 ? config_bank_account(r->cfg, w->cur) : w->code);
+     * debit on the clearing side) into the bank account of its currency, not the journal's
+     * clearing side, so the row names the bank */
+    report_text(s, 2, story(r, w) == CLR_PAYOUT ? "Bank (payout)" : w->category);
+    report_text(s, 3, story(r, w) == CLR_PAYOUT ? config_bank_account(r->cfg, w->cur) : w->code);
     report_text(s, 4, w->tax);
     if (strcmp(w->role, "clearing") == 0 || strcmp(w->role, "carried_forward") == 0)
         report_blank(s, 5);
@@ -210,7 +264,8 @@ int report_settlements(struct report_ctx *r, struct err *e)
     cols[n].name = "Xero documents";
     cols[n++].width = 40;
     if (report_sheet_begin(r, &t.s, "Settlements", cols, n, e) < 0 ||
-        ledger_prepare(r->lg, &st, ROWS, e) < 0 || ledger_prepare(r->lg, &t.docs, DOCS, e) < 0)
+        ledger_prepare(r->lg, &st, ROWS, e) < 0 || ledger_prepare(r->lg, &t.docs, DOCS, e) < 0 ||
+        ledger_prepare(r->lg, &t.collected, COLLECTED, e) < 0)
         goto done;
     sqlite3_bind_text(st, 1, r->period, -1, SQLITE_STATIC);
     while ((step = sqlite3_step(st)) == SQLITE_ROW)
@@ -225,6 +280,7 @@ int report_settlements(struct report_ctx *r, struct err *e)
 done:
     sqlite3_finalize(st);
     sqlite3_finalize(t.docs);
+    sqlite3_finalize(t.collected);
     free(t.months);
     free(t.row.amounts);
     free(t.row.has);

@@ -41,6 +41,9 @@ int xero_render_cogs(const struct cogs_view *v, struct xero_reqs *out, struct er
         jw_kmoney(&w, "LineAmount", -l->amount, v->exp);   /* Xero: debit positive */
         jw_kstr(&w, "AccountCode", l->code);
         jw_kstr(&w, "Description", l->description);
+        /* as the settlement and accrual journals do: cost of goods and inventory carry no
+         * tax, whatever default tax rate the account has in Xero */
+        jw_kstr(&w, "TaxType", "NONE");
         jw_end_obj(&w);
     }
     xero_journal_close(&w);

@@ -140,6 +140,21 @@ static int vat_check(struct octx *o, const struct oline *l, int64_t amt, int64_t
     return 0;
 }
 
+/* A line's description: the SKU, then what the amount is. A promotion names itself as one
+ * ("TEA-80 Promotion", "0012/A+B Promotion: Shipping"), not by the amount it discounts, which
+ * would read as a negative sale of it. */
+static void line_desc(const struct oline *l, char *out, size_t cap)
+{
+    const char *what = l->description[0] ? l->description : l->category;
+    const char *sp = l->sku[0] ? " " : "";
+    if (strcmp(l->category, "Promotions") != 0)
+        snprintf(out, cap, "%s%s%s", l->sku, sp, what);
+    else if (!l->description[0] || strcmp(l->description, "Principal") == 0)
+        snprintf(out, cap, "%s%sPromotion", l->sku, sp);
+    else
+        snprintf(out, cap, "%s%sPromotion: %s", l->sku, sp, l->description);
+}
+
 /* Line items of document doc; sign turns credit-positive amounts into document amounts.
  * ItemCode only on sales documents (purchase set: a bill names no item: Xero would want it
  * purchased) and only for an item Xero has or the outbox creates: Xero refuses the whole
@@ -162,8 +177,7 @@ static int items(struct octx *o, struct jw *w, const struct oline *v, size_t n, 
          * there would move a tracked item's stock */
         int per_unit = strcmp(l->description, "Principal") == 0 && l->sku[0] && q > 0 &&
                        amt > 0 && amt % q == 0;
-        snprintf(desc, sizeof desc, "%s%s%s", l->sku[0] ? l->sku : "", l->sku[0] ? " " : "",
-                 l->description[0] ? l->description : l->category);
+        line_desc(l, desc, sizeof desc);
         if (vat_check(o, l, amt, sign * l->vat, doc, desc, e) < 0)
             return -1;
         jw_obj(w);

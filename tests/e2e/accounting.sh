@@ -77,6 +77,8 @@ c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "NONE", 
 c["marketplaces"]["Amazon.co.uk"]["vat_rate"] = 20'
 status "uk vat: ingest" 0 "$SB" ingest "$UK"
 status "uk vat: post" 0 "$SB" post
+contains "uk vat: the totals per account say tax-inclusive lines are gross" "$T/.out" \
+  "    (tax-inclusive lines are shown gross: Xero books their tax to the tax rate's account)"
 # Tax 4.17+8.33 into Sales (20.82+41.65+10.00 zero-rated book), ShippingTax 0.50 into
 # Shipping, TaxDiscount -0.83 into Promotions, refund Tax -4.17 into Refunds
 eq "uk vat: one inclusive invoice, tax folded into its lines, no VAT line on 820" "$(docs)" \
@@ -269,6 +271,18 @@ eq "chain off: PAYABLE_DISCONTINUITY expected -29.99, Payable -19.99" \
 status "chain off: post" 0 "$SB" post
 eq "chain off: the bill is paid only what the next settlement collected" \
    "$(docs | grep '^/Payments AMZ-12746358451-2')" "/Payments AMZ-12746358451-2 2020-05-22 615 19.99"
+# Payable to Amazon with no earlier settlement in the ledger: the bill it collects is not in
+# Xero from here, so the clearing line stands alone unless the user pays that bill from 615
+fresh only-after summary 'c["base_currency"] = "CAD"'
+"$SB" ingest "$AFTER" >/dev/null 2>&1
+status "only after: reconcile (warnings only)" 0 "$SB" reconcile
+eq "only after: PAYABLE_DISCONTINUITY expected 0, Payable -29.99" \
+   "$(qq "select settlement_id||' '||severity||' '||expected_minor||' '||actual_minor from exception where kind = 'PAYABLE_DISCONTINUITY'")" \
+   "12800000001 warning 0 -2999"
+eq "only after: it names the settlement, the amount and the clearing account" \
+   "$(qq "select explanation from exception where kind = 'PAYABLE_DISCONTINUITY'")" \
+   "Payable to Amazon 29.99 CAD collects a settlement not in the ledger (before 12800000001): pay that settlement's bill from 615 in Xero, or ingest it."
+contains "only after: the summary counts it" "$T/.out" "warning  PAYABLE_DISCONTINUITY      1"
 
 # --- 4. posting.record_payment --------------------------------------------------------------
 for how in statement deposit never; do
@@ -295,6 +309,74 @@ eq "statement arrives: the Payment is added, dated on it" "$(docs | grep '^/Paym
 fresh cfg-bad summary 'c["posting"]["record_payment"] = "sometimes"'
 status "record_payment: a bad value is refused" 2 "$SB" post
 contains "record_payment: named" "$T/.err" 'config key "posting.record_payment": must be statement, deposit or never'
+
+# --- 4b. the readable totals per account are what the requests book, per mode --------------
+# accounts MONTH: the "accounts" block of that month in the last command's stdout
+accounts() {
+  awk -v m="$1" '/^Xero preview for / { on = ($4 == m); next }
+                 on && /^  accounts, as these requests book/ { p = 1; next }
+                 on && p && /^    / { print } /^  settlement / { p = 0 }' "$T/.out"
+}
+cd "$T/pay-statement"
+status "totals: summary post" 0 "$SB" post
+eq "totals, summary: the deposit Payment lands on the bank 090, not clearing 615" "$(accounts 2024-10)" \
+"    USD 090    Bank                                           -74.50  (1 line)
+    USD 200    Refunds, Sales                                  69.98  (2 lines)
+    USD 400    Advertising                                    -12.34  (1 line)
+    USD 425    FBA fees                                        -9.66  (1 line)
+    USD 429    Selling fees                                   -11.10  (1 line)
+    USD 616    Reserve                                         25.00  (1 line)
+    USD 617    Carried forward                                 12.62  (1 line)"
+fresh totals-orders orders ''
+"$SB" ingest "$US" "$BANK_US" >/dev/null 2>&1
+status "totals: orders post" 0 "$SB" post
+eq "totals, orders: no carried-forward 617; the month's documents paid from clearing 615" "$(accounts 2024-09)" \
+"    USD 200    Promotions, Sales, Shipping                     24.99  (3 lines)
+    USD 425    FBA fees                                        -8.62  (1 line)
+    USD 429    Selling fees                                    -3.75  (1 line)
+    USD 615    accounts.clearing                              -12.62  (2 lines)
+    USD 820    Marketplace facilitator tax, Sales tax           0.00  (2 lines)"
+eq "totals, orders: the payout's bank transaction on 090 against clearing" "$(accounts 2024-10)" \
+"    USD 090    Bank                                           -74.50  (1 line)
+    USD 200    Refunds, Sales                                  69.98  (2 lines)
+    USD 400    Advertising                                    -12.34  (1 line)
+    USD 425    FBA fees                                        -9.66  (1 line)
+    USD 429    Selling fees                                   -11.10  (1 line)
+    USD 615    Amazon clearing                                 12.62  (4 lines)
+    USD 616    Reserve                                         25.00  (1 line)"
+fresh totals-unpaid summary "c['posting']['record_payment'] = 'never'"
+"$SB" ingest "$US" >/dev/null 2>&1
+status "totals: unpaid post" 0 "$SB" post
+eq "totals, no Payment: the invoice stays on the receivable" "$(accounts 2024-10 | grep ' AR ')" \
+   "    USD AR     Accounts receivable                            -74.50"
+
+# --- 4c. every manual journal line carries its TaxType: settlement, cost of goods, accrual ----
+INV="$FX/inventory"
+# mj_lines: every manual journal line of the folder's previews: ID ACCOUNT:TAXTYPE:AMOUNT ...
+mj_lines() {
+  python3 - reports/*/xero-preview.json <<'EOF'
+import json, sys
+from decimal import Decimal
+for f in sys.argv[1:]:
+    for r in json.load(open(f), parse_float=Decimal)["requests"]:
+        for d in r["body"].get("ManualJournals", []):
+            print(r["settlement_id"], " ".join("%s:%s:%s" % (l["AccountCode"],
+                  l.get("TaxType", "-"), l["LineAmount"]) for l in d["JournalLines"]))
+EOF
+}
+fresh mj-tax-cogs journal ''
+"$SB" ingest "$INV/settlement-2025-09.tsv" "$INV/costs.csv" "$INV/ledger-2025-09.tsv" >/dev/null 2>&1
+status "manual journals, cost of goods: post" 0 "$SB" post
+eq "manual journals, cost of goods: every line TaxType NONE like the settlement journals" \
+   "$(mj_lines | grep COGS-)" \
+"COGS-2025-09 310:NONE:3.30 630:NONE:-3.30 310:NONE:8.50 630:NONE:-8.50 315:NONE:13.50 630:NONE:-13.50 315:NONE:20.50 630:NONE:-20.50
+COGS-2025-10 310:NONE:20.50 630:NONE:-20.50"
+eq "manual journals, settlement journals: no line without a TaxType" "$(mj_lines | grep -c ':-:')" "0"
+fresh mj-tax-accrual summary ''
+"$SB" ingest "$FX/events/events-2025-09-page1.json" "$FX/events/events-2025-09-page2.json" >/dev/null 2>&1
+status "manual journals, accrual: post" 0 "$SB" post --period 2025-09
+eq "manual journals, accrual: journals there, no line without a TaxType" \
+   "$(mj_lines | grep -c ACCRUAL-) $(mj_lines | grep -c ':-:')" "1 0"
 
 # --- 5. bank account per currency; orders-mode payout ------------------------------------------
 fresh banks summary 'c["posting"]["record_payment"] = "deposit"
@@ -575,6 +657,34 @@ status "allocation: post --diff compares the documents (the allocation is none o
 contains "allocation: post --diff finds them identical" "$T/.out" "identical"
 fake_stop
 
+# --- 8b. orders mode: a promotion and the advertising bill line name what they are ------------
+# descs PATTERN: "NUMBER | Description | LineAmount" of every document line matching PATTERN
+descs() {
+  python3 - "$1" reports/*/xero-preview.json <<'EOF'
+import json, re, sys
+from decimal import Decimal
+for f in sys.argv[2:]:
+    for r in json.load(open(f), parse_float=Decimal)["requests"]:
+        for d in r["body"].get("Invoices", []) + r["body"].get("CreditNotes", []):
+            for l in d["LineItems"]:
+                if re.search(sys.argv[1], l["Description"]):
+                    print(d.get("InvoiceNumber") or d.get("CreditNoteNumber"), l["Description"],
+                          l["LineAmount"], sep=" | ")
+EOF
+}
+fresh labels-us orders ''
+"$SB" ingest "$US" >/dev/null 2>&1
+status "labels US: post" 0 "$SB" post
+eq "labels US: the promotion on shipping, and Cost of Advertising (not TransactionTotalAmount)" \
+   "$(descs 'Promotion|Advertising|TransactionTotalAmount')" \
+"AMZ-11223344551-112-0000001-0000001 | 0012/A+B Promotion: Shipping | -4.99
+AMZ-11223344551-FEES | Cost of Advertising | 12.34"
+fresh labels-uk orders 'c["base_currency"] = "GBP"'
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "labels UK: post" 0 "$SB" post
+eq "labels UK: the promotion on a principal is the SKU's Promotion" "$(descs 'Promotion')" \
+   "AMZ-44556677881-206-2222222-2222222 | TEA-80 Promotion | -4.17"
+
 # --- 8. orders mode posts and cuts off --------------------------------------------------------
 # the UK settlement with one order's promotion and the advertising moved into October, a
 # liquidation (12.00 with a 1.80 fee) and an MCF order (principal 0.00, fee -3.00)
@@ -680,12 +790,49 @@ eq "defaults: rollover, suspense, reserves, clearing, card all distinct" \
 "$SB" ingest "$US" "$BANK_US" >/dev/null 2>&1
 status "workbook: post" 0 "$SB" post
 status "workbook: report" 0 "$SB" report --period 2024-10
-eq "workbook: the Settlements sheet names the account of the Payment (090), not clearing" \
-   "$(python3 - reports/2024-10/reconciliation.xlsx <<'EOF'
-import sys, openpyxl
-ws = openpyxl.load_workbook(sys.argv[1])["Settlements"]
-print(" ".join(str(r[3]) for r in ws.iter_rows(min_row=2, values_only=True)
-               if r[2] == "Amazon clearing"))
+# payout settlements|summary: the workbooks' rows whose Category is "Bank (payout)" or
+# "Amazon clearing" (Settlements: settlement, category, code, Xero documents) or every
+# settlement (Summary: settlement, Deposit matched)
+payout() {
+  python3 - "$1" <<'EOF'
+import sys, openpyxl, glob
+for f in sorted(glob.glob("reports/*/reconciliation.xlsx")):
+    wb = openpyxl.load_workbook(f)
+    for r in wb["Settlements"].iter_rows(min_row=2, values_only=True):
+        if sys.argv[1] == "settlements" and r[2] in ("Bank (payout)", "Amazon clearing"):
+            print(r[0], r[2], r[3], r[-1], sep=" | ")
+    if sys.argv[1] == "summary":
+        head = [c.value for c in wb["Summary"][1]]
+        for r in wb["Summary"].iter_rows(min_row=2, values_only=True):
+            if r[0] and str(r[0]).isdigit():
+                print(r[0], r[head.index("Deposit matched")], sep=" | ")
 EOF
-)" "090"
+}
+eq "workbook: the Settlements sheet names the bank account of the Payment (090), not clearing" \
+   "$(payout settlements)" "11223344551 | Bank (payout) | 090 | Payment of AMZ-11223344551-2"
+fresh workbook-waiting summary ''
+"$SB" ingest "$US" >/dev/null 2>&1
+"$SB" post >/dev/null 2>&1
+status "workbook, no statement yet: report" 0 "$SB" report --period 2024-10
+eq "workbook, record_payment statement without a statement: waiting for it" "$(payout settlements)" \
+   "11223344551 | Bank (payout) | 090 | none yet: waiting for the bank statement that shows the payout"
+fresh workbook-never summary "c['posting']['record_payment'] = 'never'"
+"$SB" ingest "$US" >/dev/null 2>&1
+"$SB" post >/dev/null 2>&1
+status "workbook, never: report" 0 "$SB" report --period 2024-10
+eq "workbook, record_payment never: matched in Xero's bank reconciliation" "$(payout settlements)" \
+   "11223344551 | Bank (payout) | 090 | none: the deposit is matched in Xero's bank reconciliation"
+fresh workbook-chain summary 'c["base_currency"] = "CAD"'
+"$SB" ingest "$BEFORE" "$CA" "$AFTER" >/dev/null 2>&1
+"$SB" post >/dev/null 2>&1
+status "workbook, chain: report" 0 "$SB" report
+eq "workbook, chain: a negative settlement's clearing row is collected by the next one, paid from 615" \
+   "$(payout settlements)" \
+"12700000001 | Amazon clearing | 615 | collected by the next settlement (Payable to Amazon), paid from clearing 615: Payment of AMZ-12700000001-1
+12746358451 | Amazon clearing | 615 | collected by the next settlement (Payable to Amazon), paid from clearing 615: Payment of AMZ-12746358451-2
+12800000001 | Bank (payout) | 090 | none yet: waiting for the bank statement that shows the payout"
+eq "workbook, chain: no deposit is matched for the negative settlements" "$(payout summary)" \
+"12700000001 | n/a: collected by the next settlement
+12746358451 | n/a: collected by the next settlement
+12800000001 | Not checked: no statement"
 finish
