@@ -57,7 +57,9 @@ static int close_batch(struct octx *o, struct obatch *b, int kind, struct err *e
     snprintf(q.doc_number, sizeof q.doc_number, "%s", b->first);
     snprintf(q.method, sizeof q.method, "PUT");
     snprintf(q.path, sizeof q.path, "%s", kinds[kind].path);
-    snprintf(q.query, sizeof q.query, "%s", kinds[kind].query);
+    /* only a request with a 4-decimal unit amount asks for them: the others stay as they
+     * were sent (their idempotency keys hash the query) */
+    snprintf(q.query, sizeof q.query, "%s%s", kinds[kind].query, b->unitdp ? "&unitdp=4" : "");
     snprintf(q.kind, sizeof q.kind, "%s", kinds[kind].kind);
     q.documents = b->docs;
     q.total_minor = b->total;
@@ -65,6 +67,7 @@ static int close_batch(struct octx *o, struct obatch *b, int kind, struct err *e
     jw_free(&b->w);
     b->docs = 0;
     b->total = 0;
+    b->unitdp = 0;
     return rc;
 }
 
@@ -100,6 +103,8 @@ static int done_doc(struct octx *o, struct obatch *b, int kind, int64_t total, s
 {
     b->docs++;
     b->total += total;
+    b->unitdp |= o->unitdp;
+    o->unitdp = 0;
     return b->docs == XERO_BATCH_MAX ? close_batch(o, b, kind, e) : 0;
 }
 
@@ -140,10 +145,67 @@ static int vat_check(struct octx *o, const struct oline *l, int64_t amt, int64_t
     return 0;
 }
 
+/* A line of amt for q units as Xero takes it: Xero computes LineAmount as Quantity x
+ * UnitAmount rounded to 2 decimals, UnitAmount itself to 2 decimals, or 4 when the request
+ * asks unitdp=4 (developer.xero.com/documentation/api-guides/rounding-in-xero). So the units
+ * keep their quantity, with the fewest decimals (exp up to 4) at which amt / q is exact
+ * (2 x 49.995 = 99.99); when it is exact at none (100.00 / 3), q - 1 units at the unit
+ * rounded down and one unit at the rest (2 x 33.33 + 1 x 33.34): two lines of the item, each
+ * exact, so the item's stock moves by q and the totals are Amazon's to the minor unit. */
+struct units {
+    int n, dp;                 /* lines (1 or 2); decimals of unit[] */
+    int64_t qty[2], unit[2], amount[2];
+};
+
+#define UNIT_DP_MAX 4   /* Xero's unitdp=4 */
+#define UNIT_DP_PLAIN 2 /* what Xero takes without unitdp */
+
+static void units_split(int64_t amt, int64_t q, int exp, struct units *u)
+{
+    int64_t scaled = amt;
+    memset(u, 0, sizeof *u);
+    u->n = 1;
+    u->dp = exp;
+    u->qty[0] = q > 1 ? q : 1;
+    u->unit[0] = u->amount[0] = amt;
+    if (q <= 1)
+        return;
+    for (int dp = exp; dp <= UNIT_DP_MAX; dp++, scaled *= 10)
+        if (scaled % q == 0) {
+            u->unit[0] = scaled / q;
+            u->dp = dp;
+            return;
+        }
+    u->n = 2;
+    u->qty[0] = q - 1;
+    u->unit[0] = amt / q;
+    u->amount[0] = (q - 1) * u->unit[0];
+    u->qty[1] = 1;
+    u->unit[1] = u->amount[1] = amt - u->amount[0];
+}
+
+/* One line item; item "" names none. */
+static void put_line(struct jw *w, const struct oline *l, const char *desc, const char *item,
+                     const struct units *u, int k, int exp)
+{
+    jw_obj(w);
+    jw_kstr(w, "Description", desc);
+    if (item[0])
+        jw_kstr(w, "ItemCode", item);
+    jw_kint(w, "Quantity", u->qty[k]);
+    jw_kmoney(w, "UnitAmount", u->unit[k], u->dp);
+    jw_kstr(w, "AccountCode", l->code);
+    jw_kstr(w, "TaxType", l->tax);
+    jw_kmoney(w, "LineAmount", u->amount[k], exp);
+    xero_tracking(w, l->tname, l->topt);
+    jw_end_obj(w);
+}
+
 /* Line items of document doc; sign turns credit-positive amounts into document amounts.
  * ItemCode only on sales documents (purchase set: a bill names no item: Xero would want it
  * purchased) and only for an item Xero has or the outbox creates: Xero refuses the whole
- * document for an unknown code ("Item code 'X' is not valid"). */
+ * document for an unknown code ("Item code 'X' is not valid"). A unit amount of more than
+ * 2 decimals sets o->unitdp: the request then asks unitdp=4. */
 static int items(struct octx *o, struct jw *w, const struct oline *v, size_t n, int sign,
                  int purchase, const char *doc, struct err *e)
 {
@@ -153,7 +215,8 @@ static int items(struct octx *o, struct jw *w, const struct oline *v, size_t n, 
     for (size_t i = 0; i < n; i++) {
         const struct oline *l = &v[i];
         int64_t amt = sign * l->amount, q = l->quantity;
-        char desc[192];
+        char desc[192], item[TEXT_ITEM_CODE_MAX] = "";   /* Xero codes hold 30 characters */
+        struct units u;
         if (l->amount == 0)
             continue;
         if (acct_add(o, l->date, l->code, l->amount, e) < 0)
@@ -161,26 +224,20 @@ static int items(struct octx *o, struct jw *w, const struct oline *v, size_t n, 
         /* a negative line (a promotion's Principal) is no sale of the item: an ItemCode
          * there would move a tracked item's stock */
         int per_unit = strcmp(l->description, "Principal") == 0 && l->sku[0] && q > 0 &&
-                       amt > 0 && amt % q == 0;
+                       amt > 0;
         snprintf(desc, sizeof desc, "%s%s%s", l->sku[0] ? l->sku : "", l->sku[0] ? " " : "",
                  l->description[0] ? l->description : l->category);
         if (vat_check(o, l, amt, sign * l->vat, doc, desc, e) < 0)
             return -1;
-        jw_obj(w);
-        jw_kstr(w, "Description", desc);
         if (per_unit && !purchase && o->s->item_known) {
-            char item[TEXT_ITEM_CODE_MAX];   /* Xero codes hold 30 characters */
             text_item_code(l->sku, item);
-            if (o->s->item_known(o->s->item_arg, item))
-                jw_kstr(w, "ItemCode", item);
+            if (!o->s->item_known(o->s->item_arg, item))
+                item[0] = '\0';
         }
-        jw_kint(w, "Quantity", per_unit ? q : 1);
-        jw_kmoney(w, "UnitAmount", per_unit ? amt / q : amt, exp);
-        jw_kstr(w, "AccountCode", l->code);
-        jw_kstr(w, "TaxType", l->tax);
-        jw_kmoney(w, "LineAmount", amt, exp);
-        xero_tracking(w, l->tname, l->topt);
-        jw_end_obj(w);
+        units_split(amt, per_unit ? q : 1, exp, &u);
+        o->unitdp |= u.dp > UNIT_DP_PLAIN;
+        for (int k = 0; k < u.n; k++)
+            put_line(w, l, desc, item, &u, k, exp);
     }
     jw_end_arr(w);
     return 0;
