@@ -158,7 +158,7 @@ struct units {
 };
 
 #define UNIT_DP_MAX 4   /* Xero's unitdp=4 */
-#define UNIT_DP_PLAIN 2 /* what Xero takes without unitdp */
+#define UNIT_DP_PLAIN 2 /* what Xero takes without unitdp (no more than the currency has) */
 
 static void units_split(int64_t amt, int64_t q, int exp, struct units *u)
 {
@@ -235,7 +235,7 @@ static int items(struct octx *o, struct jw *w, const struct oline *v, size_t n, 
                 item[0] = '\0';
         }
         units_split(amt, per_unit ? q : 1, exp, &u);
-        o->unitdp |= u.dp > UNIT_DP_PLAIN;
+        o->unitdp |= u.dp > (exp < UNIT_DP_PLAIN ? exp : UNIT_DP_PLAIN);
         for (int k = 0; k < u.n; k++)
             put_line(w, l, desc, item, &u, k, exp);
     }
