@@ -27,7 +27,8 @@ API (under any prefix, e.g. /api.xro/2.0):
        the amount due, balanced manual journals, tax types only on account classes their
        CanApplyTo flags allow. Allocations inside a credit note are not applied. UnitAmount
        is rounded to 2 decimals (4 with unitdp=4), LineAmount computed as Quantity x
-       UnitAmount rounded to 2 and a different LineAmount refused; totals sum them.
+       UnitAmount rounded to 2 and a different LineAmount refused; totals sum them. An
+       authorised invoice (credit note) takes (puts back) the Quantity of a tracked item.
   PUT  /CreditNotes/{CreditNoteID}/Allocations
        allocates an authorised credit note to an invoice named by its InvoiceID (same
        contact, at most the credit left and the invoice's amount due); the credit note's
@@ -67,7 +68,8 @@ Control and inspection (no auth):
                                       "line": N, "line_set": {...}},
                          "add_doc": {"collection", "doc": {...}},
                          "tenant": ID (default: every organisation, now and later)}
-  GET  /__state         every tenant's documents and the counters (JSON)
+  GET  /__state         every tenant's documents, items, tracked items' quantities on hand
+                        ("stock") and the counters (JSON)
   GET  /__stats         counters: calls, by_route, rate_limited, replays, faults,
                         max_concurrent, max_in_window (most accepted calls in any window),
                         max_arrivals_in_window (most calls that arrived in any window,
@@ -635,6 +637,8 @@ def create(org, coll, el, doc_paid=None):
         name = (out.get("Contact") or {}).get("Name")
         c = org["contacts"].get(name) or add_contact(org, name)
         out["Contact"] = {"ContactID": c["ContactID"], "Name": name}
+        restock(org, out, -1 if out.get("Type") == "ACCREC" else
+                1 if out.get("Type") == "ACCRECCREDIT" else 0)
         if coll == "CreditNotes":
             out["RemainingCredit"] = total
             # Xero support: "The allocation cannot be applied at the same time the Credit
@@ -672,6 +676,21 @@ def create(org, coll, el, doc_paid=None):
     org["docs"][coll].append(out)
     STATS["created"] += 1
     return out
+
+
+def restock(org, doc, sign):
+    """Xero's help "Why doesn't my tracked inventory item's quantity or value include my
+    transaction?" (help.xero.com/int/Inventory_TSUpdate): an invoice or credit note updates
+    a tracked item's quantity on hand when it is approved. A sale (sign -1) takes its lines'
+    Quantity of each tracked ItemCode out, a customer credit note (+1) puts it back. (Xero
+    also refuses negative stock; the fake does not.)"""
+    if not sign or doc.get("Status") != "AUTHORISED":
+        return
+    for li in doc.get("LineItems") or []:
+        item = org["items"].get(li.get("ItemCode") or "")
+        if item and item.get("IsTrackedAsInventory"):
+            item["QuantityOnHand"] = dec(item.get("QuantityOnHand")) + \
+                sign * dec(li.get("Quantity", 1))
 
 
 def check_item(org, el, pending):
@@ -898,6 +917,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, {"orgs": {t: {"docs": o["docs"],
                                                          "lock_date": o["lock_date"],
                                                          "items": sorted(o["items"]),
+                                                         "stock": {
+                                                             c: i.get("QuantityOnHand")
+                                                             for c, i in o["items"].items()
+                                                             if i.get("IsTrackedAsInventory")},
                                                          "created_contacts":
                                                              o["created_contacts"],
                                                          "contacts": list(
