@@ -389,7 +389,7 @@ eq "COGS journal and PUT /Items satisfy Xero's spec" "$?" "0"
 contains "requests checked" contract.out "0 failure(s)"
 
 # ---- orders documents: the units of a Principal and of a refund ----------------------------
-# settlement-units.tsv, MUG-1 only. U-1 2 units for 99.99: Quantity 2 at 49.995 (4 decimals:
+# units-settlement.tsv, MUG-1 only. U-1 2 units for 99.99: Quantity 2 at 49.995 (4 decimals:
 # the request asks unitdp=4; Xero computes 2 x 49.995 = 99.99); U-2 3 for 100.00 (not exact at
 # 4 decimals): 2 at 33.33 (66.66) + 1 at 33.34, both lines MUG-1; U-3 2 for 40.00, refunded
 # 20.00: round(20.00 / 20.00) = 1 unit back; U-4 3 for 60.00 refunded in full: 3 units back.
@@ -404,7 +404,7 @@ for r in json.load(open(sys.argv[1]), parse_float=Decimal)["requests"]:
                 print(d.get("InvoiceNumber") or d["CreditNoteNumber"], r["query"], "|".join(
                     "%s %s %s %s" % (l.get("ItemCode"), l["Quantity"], l["UnitAmount"],
                                      l["LineAmount"]) for l in d["LineItems"]))' "$1"; }
-FILES="$I/settlement-units.tsv $I/costs-units.csv" scenario units orders
+FILES="$I/units-settlement.tsv $I/costs-units.csv" scenario units orders
 sb 0 "units: dry run" post --period 2025-11
 eq "units: quantities, unit amounts, items and the unitdp query" "$(lineitems reports/2025-11/xero-preview.json)" "AMZ-70000000201-U-1 summarizeErrors=false&unitdp=4 MUG-1 2 49.995 99.99
 AMZ-70000000201-U-2 summarizeErrors=false&unitdp=4 MUG-1 2 33.33 66.66|MUG-1 1 33.34 33.34
@@ -446,7 +446,7 @@ MUG-1 94"
 # the diff reads Xero's documents back with unitdp=4 (else 49.995 would read 50.00); an
 # organisation that has MUG-1 already, as a preflight cached it (no unit costs: no item
 # request, which --diff refuses)
-FILES="$I/settlement-units.tsv" scenario unitsdiff orders
+FILES="$I/units-settlement.tsv" scenario unitsdiff orders
 fctl '{"add_items": ["MUG-1"]}'
 sq "insert into xero_ref(kind, key, status, detail) values ('item', 'MUG-1', 'ACTIVE', '')"
 sb 0 "units: post --live, MUG-1 in Xero" post --live --period 2025-11
