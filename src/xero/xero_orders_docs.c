@@ -116,14 +116,37 @@ static const char *amount_types(const struct oline *v, size_t n)
     return "NoTax";
 }
 
-/* A VAT-inclusive line whose VAT, as Xero computes it, is not the tax Amazon charged and
- * settlebook folded into it (beyond a minor unit): noted for VAT_MISMATCH. */
-static int vat_check(struct octx *o, const struct oline *l, int64_t amt, int64_t vat,
+/* A line of amt for q units as Xero takes it: Xero computes LineAmount as Quantity x
+ * UnitAmount rounded to 2 decimals, UnitAmount itself to 2 decimals, or 4 when the request
+ * asks unitdp=4 (developer.xero.com/documentation/api-guides/rounding-in-xero). So the units
+ * keep their quantity, with the fewest decimals (exp up to 4) at which amt / q is exact
+ * (2 x 49.995 = 99.99); when it is exact at none (100.00 / 3), q - 1 units at the unit
+ * rounded down and one unit at the rest (2 x 33.33 + 1 x 33.34): two lines of the item, each
+ * exact, so the item's stock moves by q and the totals are Amazon's to the minor unit. */
+struct units {
+    int n, dp;                 /* lines (1 or 2); decimals of unit[] */
+    int64_t qty[2], unit[2], amount[2];
+};
+
+#define UNIT_DP_MAX 4   /* Xero's unitdp=4 */
+#define UNIT_DP_PLAIN 2 /* what Xero takes without unitdp (no more than the currency has) */
+
+/* A VAT-inclusive line whose VAT, as Xero computes it (per line item: a split line's two
+ * parts each), is not the tax Amazon charged and settlebook folded into it (beyond a minor
+ * unit): noted for VAT_MISMATCH. */
+static int vat_check(struct octx *o, const struct oline *l, const struct units *u, int64_t vat,
                      const char *doc, const char *desc, struct err *e)
 {
     struct xero_reqs *r = o->out;
-    int64_t xero, d;
-    if (l->vat_rate_bp <= 0 || amt == 0 || money_inclusive_tax(amt, l->vat_rate_bp, &xero) < 0)
+    int64_t amt = 0, xero = 0, d;
+    for (int k = 0; k < u->n; k++) {
+        int64_t t;
+        if (l->vat_rate_bp <= 0 || money_inclusive_tax(u->amount[k], l->vat_rate_bp, &t) < 0)
+            return 0;
+        amt += u->amount[k];
+        xero += t;
+    }
+    if (amt == 0)
         return 0;
     d = xero - vat;
     if (d <= 1 && d >= -1)
@@ -144,21 +167,6 @@ static int vat_check(struct octx *o, const struct oline *l, int64_t amt, int64_t
     p->rate_bp = l->vat_rate_bp;
     return 0;
 }
-
-/* A line of amt for q units as Xero takes it: Xero computes LineAmount as Quantity x
- * UnitAmount rounded to 2 decimals, UnitAmount itself to 2 decimals, or 4 when the request
- * asks unitdp=4 (developer.xero.com/documentation/api-guides/rounding-in-xero). So the units
- * keep their quantity, with the fewest decimals (exp up to 4) at which amt / q is exact
- * (2 x 49.995 = 99.99); when it is exact at none (100.00 / 3), q - 1 units at the unit
- * rounded down and one unit at the rest (2 x 33.33 + 1 x 33.34): two lines of the item, each
- * exact, so the item's stock moves by q and the totals are Amazon's to the minor unit. */
-struct units {
-    int n, dp;                 /* lines (1 or 2); decimals of unit[] */
-    int64_t qty[2], unit[2], amount[2];
-};
-
-#define UNIT_DP_MAX 4   /* Xero's unitdp=4 */
-#define UNIT_DP_PLAIN 2 /* what Xero takes without unitdp (no more than the currency has) */
 
 static void units_split(int64_t amt, int64_t q, int exp, struct units *u)
 {
@@ -227,14 +235,14 @@ static int items(struct octx *o, struct jw *w, const struct oline *v, size_t n, 
                        amt > 0;
         snprintf(desc, sizeof desc, "%s%s%s", l->sku[0] ? l->sku : "", l->sku[0] ? " " : "",
                  l->description[0] ? l->description : l->category);
-        if (vat_check(o, l, amt, sign * l->vat, doc, desc, e) < 0)
+        units_split(amt, per_unit ? q : 1, exp, &u);
+        if (vat_check(o, l, &u, sign * l->vat, doc, desc, e) < 0)
             return -1;
         if (per_unit && !purchase && o->s->item_known) {
             text_item_code(l->sku, item);
             if (!o->s->item_known(o->s->item_arg, item))
                 item[0] = '\0';
         }
-        units_split(amt, per_unit ? q : 1, exp, &u);
         o->unitdp |= u.dp > (exp < UNIT_DP_PLAIN ? exp : UNIT_DP_PLAIN);
         for (int k = 0; k < u.n; k++)
             put_line(w, l, desc, item, &u, k, exp);
