@@ -25,7 +25,10 @@ API (under any prefix, e.g. /api.xro/2.0):
        for payments and transfers), tax types, items, tracking, the lock date, ACCREC
        InvoiceNumber uniqueness, payments against existing authorised documents and not above
        the amount due, balanced manual journals, tax types only on account classes their
-       CanApplyTo flags allow. Allocations inside a credit note are not applied.
+       CanApplyTo flags allow. Allocations inside a credit note are not applied. UnitAmount
+       is rounded to 2 decimals (4 with unitdp=4), LineAmount computed as Quantity x
+       UnitAmount rounded to 2 and a different LineAmount refused; totals sum them. An
+       authorised invoice (credit note) takes (puts back) the Quantity of a tracked item.
   PUT  /CreditNotes/{CreditNoteID}/Allocations
        allocates an authorised credit note to an invoice named by its InvoiceID (same
        contact, at most the credit left and the invoice's amount due); the credit note's
@@ -65,7 +68,8 @@ Control and inspection (no auth):
                                       "line": N, "line_set": {...}},
                          "add_doc": {"collection", "doc": {...}},
                          "tenant": ID (default: every organisation, now and later)}
-  GET  /__state         every tenant's documents and the counters (JSON)
+  GET  /__state         every tenant's documents, items, tracked items' quantities on hand
+                        ("stock") and the counters (JSON)
   GET  /__stats         counters: calls, by_route, rate_limited, replays, faults,
                         max_concurrent, max_in_window (most accepted calls in any window),
                         max_arrivals_in_window (most calls that arrived in any window,
@@ -381,7 +385,7 @@ def where_match(where, rec):
     return False
 
 
-def xero_form(coll, rec, with_lines):
+def xero_form(coll, rec, with_lines, unitdp=2):
     """A stored document as Xero's GET answers show it: dates as "/Date(ms+0000)/" with a
     "DateString" beside them (the JSON form of the Accounting API's answers); lists of
     invoices and credit notes carry their LineItems only when paged (page=N), as Xero's
@@ -396,6 +400,12 @@ def xero_form(coll, rec, with_lines):
             out[k + "String"] = v[:10] + "T00:00:00"
     if not with_lines and coll in ("Invoices", "CreditNotes"):
         out.pop("LineItems", None)
+    # unit amounts answer in two decimals unless the GET asks unitdp=4 (Xero's "Rounding in
+    # Xero" guide: the parameter applies to GETs of invoices, credit notes, bank
+    # transactions too)
+    for li in out.get("LineItems") or []:
+        if li.get("UnitAmount") is not None:
+            li["UnitAmount"] = xero_round(dec(li["UnitAmount"]), unitdp)
     return out
 
 
@@ -627,6 +637,8 @@ def create(org, coll, el, doc_paid=None):
         name = (out.get("Contact") or {}).get("Name")
         c = org["contacts"].get(name) or add_contact(org, name)
         out["Contact"] = {"ContactID": c["ContactID"], "Name": name}
+        restock(org, out, -1 if out.get("Type") == "ACCREC" else
+                1 if out.get("Type") == "ACCRECCREDIT" else 0)
         if coll == "CreditNotes":
             out["RemainingCredit"] = total
             # Xero support: "The allocation cannot be applied at the same time the Credit
@@ -664,6 +676,21 @@ def create(org, coll, el, doc_paid=None):
     org["docs"][coll].append(out)
     STATS["created"] += 1
     return out
+
+
+def restock(org, doc, sign):
+    """Xero's help "Why doesn't my tracked inventory item's quantity or value include my
+    transaction?" (help.xero.com/int/Inventory_TSUpdate): an invoice or credit note updates
+    a tracked item's quantity on hand when it is approved. A sale (sign -1) takes its lines'
+    Quantity of each tracked ItemCode out, a customer credit note (+1) puts it back. (Xero
+    also refuses negative stock; the fake does not.)"""
+    if not sign or doc.get("Status") != "AUTHORISED":
+        return
+    for li in doc.get("LineItems") or []:
+        item = org["items"].get(li.get("ItemCode") or "")
+        if item and item.get("IsTrackedAsInventory"):
+            item["QuantityOnHand"] = dec(item.get("QuantityOnHand")) + \
+                sign * dec(li.get("Quantity", 1))
 
 
 def check_item(org, el, pending):
@@ -714,7 +741,39 @@ CHECKS = {"Invoices": check_invoice, "CreditNotes": check_credit, "Items": check
           "BankTransfers": check_transfer, "BankTransactions": check_bank_transaction}
 
 
-def put_documents(org, coll, doc, summarize, reject_idx, parent=None):
+PRICED = ("Invoices", "CreditNotes", "BankTransactions")
+
+
+def xero_round(v, places):
+    """Xero rounds half away from zero ("1.795 ... would be rounded to $1.80")."""
+    return v.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP)
+
+
+def priced(el, unitdp):
+    """(el as Xero stores it, errors). Xero's "Rounding in Xero" guide
+    (developer.xero.com/documentation/api-guides/rounding-in-xero): UnitAmount is taken to two
+    decimal places unless the request opts in to four with the query parameter unitdp=4 (then
+    to four); LineAmount, totals and the rest stay at two. Xero computes a line's amount as
+    Quantity x UnitAmount rounded to two decimals and refuses a LineAmount sent beside them
+    that differs: "The line total X does not match the expected line total Y" (Xero's
+    ValidationError, XeroAPI/Xero-NetStandard#74 and #147). Totals are then the sum of the
+    computed line amounts."""
+    out = copy.deepcopy(el)
+    errs = []
+    for li in out.get("LineItems") or []:
+        if li.get("UnitAmount") is None:
+            continue
+        unit = xero_round(dec(li["UnitAmount"]), unitdp)
+        line = xero_round(dec(li.get("Quantity", 1)) * unit, 2)
+        if li.get("LineAmount") is not None and dec(li["LineAmount"]) != line:
+            errs.append("The line total %s does not match the expected line total %s"
+                        % (dec(li["LineAmount"]), line))
+        li["UnitAmount"] = unit
+        li["LineAmount"] = line
+    return out, errs
+
+
+def put_documents(org, coll, doc, summarize, reject_idx, parent=None, unitdp=2):
     """Returns (status, answer) for a PUT/POST of documents (parent: the credit note id of
     PUT /CreditNotes/{CreditNoteID}/Allocations)."""
     els = doc.get(coll)
@@ -738,7 +797,10 @@ def put_documents(org, coll, doc, summarize, reject_idx, parent=None):
             paid = (cn, next((d for d in org["docs"]["Invoices"]
                               if d.get("InvoiceID") == inv_id), None))
         else:
-            errs = CHECKS[coll](org, el, pending_numbers)
+            perrs = []
+            if coll in PRICED:
+                el, perrs = priced(el, unitdp)
+            errs = CHECKS[coll](org, el, pending_numbers) + perrs
         if i == reject_idx:
             errs = errs + ["Account code '%s' has been archived, or has been deleted. Each "
                            "line item must reference a valid account." % (
@@ -855,6 +917,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, {"orgs": {t: {"docs": o["docs"],
                                                          "lock_date": o["lock_date"],
                                                          "items": sorted(o["items"]),
+                                                         "stock": {
+                                                             c: i.get("QuantityOnHand")
+                                                             for c, i in o["items"].items()
+                                                             if i.get("IsTrackedAsInventory")},
                                                          "created_contacts":
                                                              o["created_contacts"],
                                                          "contacts": list(
@@ -1067,7 +1133,7 @@ class Handler(BaseHTTPRequestHandler):
                     doc = json.loads(raw, parse_float=Decimal)
                     status, answer = put_documents(
                         org, coll, doc, q.get("summarizeErrors", "true").lower() != "false",
-                        reject, ident)
+                        reject, ident, 4 if q.get("unitdp") == "4" else 2)
                 except ValueError as ex:
                     status, answer = 400, {"ErrorNumber": 14, "Type":
                                            "PostDataInvalidException",
@@ -1082,6 +1148,7 @@ class Handler(BaseHTTPRequestHandler):
     def get(self, org, coll, ident, q):
         ims = parse_ims(self.headers.get("If-Modified-Since"))
         where = q.get("where", "")
+        udp = 4 if q.get("unitdp") == "4" else 2
         def filt(recs):
             return [r for r in recs if (ims is None or updated_s(r) > ims) and
                     where_match(where, r)]
@@ -1117,13 +1184,14 @@ class Handler(BaseHTTPRequestHandler):
                     if not recs:
                         return 404, {"Message": "The resource you're looking for cannot be "
                                      "found"}
-                    return 200, envelope({coll: [xero_form(coll, r, True) for r in recs]})
+                    return 200, envelope({coll: [xero_form(coll, r, True, udp) for r in recs]})
                 if coll == "Invoices" and q.get("InvoiceNumbers"):
                     want = set(q["InvoiceNumbers"].split(","))
                     recs = [r for r in recs if r.get("InvoiceNumber") in want]
                 recs = filt(recs)
                 recs = page(recs, q) if coll != "BankTransfers" else recs
-                return 200, envelope({coll: [xero_form(coll, r, "page" in q) for r in recs]})
+                return 200, envelope({coll: [xero_form(coll, r, "page" in q, udp)
+                                             for r in recs]})
         except ValueError as ex:
             return 400, {"ErrorNumber": 16, "Type": "QueryParseException", "Message": str(ex)}
         return 404, {"Message": "The resource you're looking for cannot be found"}

@@ -17,7 +17,8 @@ For each request {settlement_id, period, method, path, query, idempotency_key, b
     items, LineAmount = Quantity x UnitAmount, no document total is negative, a manual
     journal has at least two lines summing to zero, amounts paid or transferred are positive;
   - dates are YYYY-MM-DD; money has at most as many decimals as the currency has minor digits
-    (2 at most; read from the raw text as Decimal, never as float);
+    (2 at most; UnitAmount 4 in a request with unitdp=4; read from the raw text as Decimal,
+    never as float);
   - idempotency keys are 1..128 characters, unique within each reports folder (one ledger),
     and a key never names two different requests anywhere.
 Prints one line per failure (file, request index, JSON path, what) and exits 1 on any; 2 on
@@ -342,6 +343,11 @@ class Checker:
                 cur = (doc.get("CurrencyCode") if isinstance(doc, dict) else None) or \
                     currencies.get(r["settlement_id"]) or "USD"
                 limit = min(2, EXPONENT.get(cur, 2))
+                # unit amounts to 4 decimals when the request opts in (the spec's unitdp
+                # parameter: "You can opt in to use four decimal places for unit amounts")
+                if k == "UnitAmount" and ("unitdp", "4") in urllib.parse.parse_qsl(
+                        r.get("query") or ""):
+                    limit = 4
                 if decimals(v) > limit:
                     self.fail(where, "%s: %s has more than %d decimals for %s"
                               % (jpath(path), v, limit, cur))

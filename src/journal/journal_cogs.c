@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "journal_int.h"
 #include "ledger.h"
 
 #define COGS_SKU_MAX 128
@@ -224,15 +225,9 @@ static const char PUT_BACK[] =
     "'ItemPrice' AND l.amount_description = 'Principal' THEN l.amount_minor ELSE 0 END) AS rp "
     "FROM settlement_line l JOIN settlement s ON s.id = l.settlement_ref WHERE "
     "l.transaction_type = 'Refund' AND " COGS_WINDOW " GROUP BY 1, 2), "
-    "q AS (SELECT l.order_id, l.order_item_code, MAX(l.quantity) AS q, SUM(CASE WHEN "
-    "l.amount_type = 'ItemPrice' AND l.amount_description = 'Principal' THEN l.amount_minor "
-    "ELSE 0 END) AS op, MIN(COALESCE(l.posted, s.end_utc)) AS p, MAX(s.end_utc) AS e FROM "
-    "settlement_line l JOIN settlement s ON s.id = l.settlement_ref WHERE l.transaction_type = "
-    "'Order' AND l.quantity IS NOT NULL AND l.order_id IN (SELECT oid FROM r) GROUP BY 1, 2) "
-    "SELECT r.sku, r.p, r.e, CASE WHEN q.q IS NULL OR q.op <= 0 THEN min(1, coalesce(q.q, 1)) "
-    "ELSE min(q.q, (2 * abs(r.rp) * q.q + q.op) / (2 * q.op)) END, coalesce(q.p, r.p), "
-    "coalesce(q.e, r.e) FROM r LEFT JOIN q ON q.order_id IS r.oid AND q.order_item_code IS "
-    "r.item WHERE COALESCE(r.sku, '') != ''";
+    JOURNAL_ORDER_ITEMS_CTE " SELECT r.sku, r.p, r.e, " JOURNAL_PUT_BACK_UNITS ", "
+    "coalesce(q.p, r.p), coalesce(q.e, r.e) FROM " JOURNAL_PUT_BACK_JOIN " "
+    "WHERE COALESCE(r.sku, '') != ''";
 
 /* Units written off per SKU and day of the inventory ledger (sql/009's inventory_month: the
  * monthly rows, or the daily ones): Lost, Damaged and Disposed less Found, summed with their

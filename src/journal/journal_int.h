@@ -105,4 +105,26 @@ int journal_clear_changed(struct jctx *j, struct err *e);
  * journals (and PERIOD_LOCKED exceptions) when they changed. */
 int journal_store(struct jctx *j, struct err *e);
 
+/* The units a refunded order item puts back, shared by the cost-of-goods journal
+ * (journal_cogs.c) and the orders documents' credit-note quantities (journal_restock.c), so
+ * Xero's stock and settlebook's COGS move the same units. Needs CTE r (oid, item, rp: the
+ * refunded principal, positive) and JOURNAL_ORDER_ITEMS_CTE's q: round(rp / order principal
+ * per unit), half up, at most the order line's quantity; 1 unit when the ledger lacks the
+ * order line (or its principal). */
+#define JOURNAL_ORDER_ITEMS_CTE                                                             \
+    "q AS (SELECT l.order_id, l.order_item_code, MAX(l.quantity) AS q, SUM(CASE WHEN "      \
+    "l.amount_type = 'ItemPrice' AND l.amount_description = 'Principal' THEN l.amount_minor " \
+    "ELSE 0 END) AS op, MIN(COALESCE(l.posted, s.end_utc)) AS p, MAX(s.end_utc) AS e FROM "   \
+    "settlement_line l JOIN settlement s ON s.id = l.settlement_ref WHERE l.transaction_type = " \
+    "'Order' AND l.quantity IS NOT NULL AND l.order_id IN (SELECT oid FROM r) GROUP BY 1, 2)"
+#define JOURNAL_PUT_BACK_UNITS                                                              \
+    "CASE WHEN q.q IS NULL OR q.op <= 0 THEN min(1, coalesce(q.q, 1)) ELSE min(q.q, (2 * "   \
+    "abs(r.rp) * q.q + q.op) / (2 * q.op)) END"
+#define JOURNAL_PUT_BACK_JOIN                                                               \
+    "r LEFT JOIN q ON q.order_id IS r.oid AND q.order_item_code IS r.item"
+
+/* Orders documents: each refunded Principal amount of the view gets, as its quantity, the
+ * units its order items put back (none with cogs.refund_restock false). */
+int journal_restock_units(struct ledger *lg, struct journal_view *s, struct err *e);
+
 #endif

@@ -294,6 +294,8 @@ static int load_amounts(struct ledger *lg, struct journal_view *s, const struct 
         fold_orders(s);
     if (rc == 0)
         follow_parts(s);
+    if (rc == 0)
+        rc = journal_restock_units(lg, s, e);
     return rc;
 }
 

@@ -57,7 +57,9 @@ static int close_batch(struct octx *o, struct obatch *b, int kind, struct err *e
     snprintf(q.doc_number, sizeof q.doc_number, "%s", b->first);
     snprintf(q.method, sizeof q.method, "PUT");
     snprintf(q.path, sizeof q.path, "%s", kinds[kind].path);
-    snprintf(q.query, sizeof q.query, "%s", kinds[kind].query);
+    /* only a request with a 4-decimal unit amount asks for them: the others stay as they
+     * were sent (their idempotency keys hash the query) */
+    snprintf(q.query, sizeof q.query, "%s%s", kinds[kind].query, b->unitdp ? "&unitdp=4" : "");
     snprintf(q.kind, sizeof q.kind, "%s", kinds[kind].kind);
     q.documents = b->docs;
     q.total_minor = b->total;
@@ -65,6 +67,7 @@ static int close_batch(struct octx *o, struct obatch *b, int kind, struct err *e
     jw_free(&b->w);
     b->docs = 0;
     b->total = 0;
+    b->unitdp = 0;
     return rc;
 }
 
@@ -100,6 +103,8 @@ static int done_doc(struct octx *o, struct obatch *b, int kind, int64_t total, s
 {
     b->docs++;
     b->total += total;
+    b->unitdp |= o->unitdp;
+    o->unitdp = 0;
     return b->docs == XERO_BATCH_MAX ? close_batch(o, b, kind, e) : 0;
 }
 
@@ -111,14 +116,37 @@ static const char *amount_types(const struct oline *v, size_t n)
     return "NoTax";
 }
 
-/* A VAT-inclusive line whose VAT, as Xero computes it, is not the tax Amazon charged and
- * settlebook folded into it (beyond a minor unit): noted for VAT_MISMATCH. */
-static int vat_check(struct octx *o, const struct oline *l, int64_t amt, int64_t vat,
+/* A line of amt for q units as Xero takes it: Xero computes LineAmount as Quantity x
+ * UnitAmount rounded to 2 decimals, UnitAmount itself to 2 decimals, or 4 when the request
+ * asks unitdp=4 (developer.xero.com/documentation/api-guides/rounding-in-xero). So the units
+ * keep their quantity, with the fewest decimals (exp up to 4) at which amt / q is exact
+ * (2 x 49.995 = 99.99); when it is exact at none (100.00 / 3), q - 1 units at the unit
+ * rounded down and one unit at the rest (2 x 33.33 + 1 x 33.34): two lines of the item, each
+ * exact, so the item's stock moves by q and the totals are Amazon's to the minor unit. */
+struct units {
+    int n, dp;                 /* lines (1 or 2); decimals of unit[] */
+    int64_t qty[2], unit[2], amount[2];
+};
+
+#define UNIT_DP_MAX 4   /* Xero's unitdp=4 */
+#define UNIT_DP_PLAIN 2 /* what Xero takes without unitdp (no more than the currency has) */
+
+/* A VAT-inclusive line whose VAT, as Xero computes it (per line item: a split line's two
+ * parts each), is not the tax Amazon charged and settlebook folded into it (beyond a minor
+ * unit): noted for VAT_MISMATCH. */
+static int vat_check(struct octx *o, const struct oline *l, const struct units *u, int64_t vat,
                      const char *doc, const char *desc, struct err *e)
 {
     struct xero_reqs *r = o->out;
-    int64_t xero, d;
-    if (l->vat_rate_bp <= 0 || amt == 0 || money_inclusive_tax(amt, l->vat_rate_bp, &xero) < 0)
+    int64_t amt = 0, xero = 0, d;
+    for (int k = 0; k < u->n; k++) {
+        int64_t t;
+        if (l->vat_rate_bp <= 0 || money_inclusive_tax(u->amount[k], l->vat_rate_bp, &t) < 0)
+            return 0;
+        amt += u->amount[k];
+        xero += t;
+    }
+    if (amt == 0)
         return 0;
     d = xero - vat;
     if (d <= 1 && d >= -1)
@@ -155,10 +183,52 @@ static void line_desc(const struct oline *l, char *out, size_t cap)
         snprintf(out, cap, "%s%sPromotion: %s", l->sku, sp, l->description);
 }
 
+static void units_split(int64_t amt, int64_t q, int exp, struct units *u)
+{
+    int64_t scaled = amt;
+    memset(u, 0, sizeof *u);
+    u->n = 1;
+    u->dp = exp;
+    u->qty[0] = q > 1 ? q : 1;
+    u->unit[0] = u->amount[0] = amt;
+    if (q <= 1)
+        return;
+    for (int dp = exp; dp <= UNIT_DP_MAX; dp++, scaled *= 10)
+        if (scaled % q == 0) {
+            u->unit[0] = scaled / q;
+            u->dp = dp;
+            return;
+        }
+    u->n = 2;
+    u->qty[0] = q - 1;
+    u->unit[0] = amt / q;
+    u->amount[0] = (q - 1) * u->unit[0];
+    u->qty[1] = 1;
+    u->unit[1] = u->amount[1] = amt - u->amount[0];
+}
+
+/* One line item; item "" names none. */
+static void put_line(struct jw *w, const struct oline *l, const char *desc, const char *item,
+                     const struct units *u, int k, int exp)
+{
+    jw_obj(w);
+    jw_kstr(w, "Description", desc);
+    if (item[0])
+        jw_kstr(w, "ItemCode", item);
+    jw_kint(w, "Quantity", u->qty[k]);
+    jw_kmoney(w, "UnitAmount", u->unit[k], u->dp);
+    jw_kstr(w, "AccountCode", l->code);
+    jw_kstr(w, "TaxType", l->tax);
+    jw_kmoney(w, "LineAmount", u->amount[k], exp);
+    xero_tracking(w, l->tname, l->topt);
+    jw_end_obj(w);
+}
+
 /* Line items of document doc; sign turns credit-positive amounts into document amounts.
  * ItemCode only on sales documents (purchase set: a bill names no item: Xero would want it
  * purchased) and only for an item Xero has or the outbox creates: Xero refuses the whole
- * document for an unknown code ("Item code 'X' is not valid"). */
+ * document for an unknown code ("Item code 'X' is not valid"). A unit amount of more than
+ * 2 decimals sets o->unitdp: the request then asks unitdp=4. */
 static int items(struct octx *o, struct jw *w, const struct oline *v, size_t n, int sign,
                  int purchase, const char *doc, struct err *e)
 {
@@ -168,7 +238,8 @@ static int items(struct octx *o, struct jw *w, const struct oline *v, size_t n, 
     for (size_t i = 0; i < n; i++) {
         const struct oline *l = &v[i];
         int64_t amt = sign * l->amount, q = l->quantity;
-        char desc[192];
+        char desc[192], item[TEXT_ITEM_CODE_MAX] = "";   /* Xero codes hold 30 characters */
+        struct units u;
         if (l->amount == 0)
             continue;
         if (acct_add(o, l->date, l->code, l->amount, e) < 0)
@@ -176,25 +247,19 @@ static int items(struct octx *o, struct jw *w, const struct oline *v, size_t n, 
         /* a negative line (a promotion's Principal) is no sale of the item: an ItemCode
          * there would move a tracked item's stock */
         int per_unit = strcmp(l->description, "Principal") == 0 && l->sku[0] && q > 0 &&
-                       amt > 0 && amt % q == 0;
+                       amt > 0;
         line_desc(l, desc, sizeof desc);
-        if (vat_check(o, l, amt, sign * l->vat, doc, desc, e) < 0)
+        units_split(amt, per_unit ? q : 1, exp, &u);
+        if (vat_check(o, l, &u, sign * l->vat, doc, desc, e) < 0)
             return -1;
-        jw_obj(w);
-        jw_kstr(w, "Description", desc);
         if (per_unit && !purchase && o->s->item_known) {
-            char item[TEXT_ITEM_CODE_MAX];   /* Xero codes hold 30 characters */
             text_item_code(l->sku, item);
-            if (o->s->item_known(o->s->item_arg, item))
-                jw_kstr(w, "ItemCode", item);
+            if (!o->s->item_known(o->s->item_arg, item))
+                item[0] = '\0';
         }
-        jw_kint(w, "Quantity", per_unit ? q : 1);
-        jw_kmoney(w, "UnitAmount", per_unit ? amt / q : amt, exp);
-        jw_kstr(w, "AccountCode", l->code);
-        jw_kstr(w, "TaxType", l->tax);
-        jw_kmoney(w, "LineAmount", amt, exp);
-        xero_tracking(w, l->tname, l->topt);
-        jw_end_obj(w);
+        o->unitdp |= u.dp > (exp < UNIT_DP_PLAIN ? exp : UNIT_DP_PLAIN);
+        for (int k = 0; k < u.n; k++)
+            put_line(w, l, desc, item, &u, k, exp);
     }
     jw_end_arr(w);
     return 0;

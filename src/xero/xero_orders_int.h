@@ -34,6 +34,7 @@ struct obatch {
     struct jw w;
     int docs;
     int64_t total;
+    int unitdp;              /* a document has a 4-decimal unit amount: ask unitdp=4 */
 };
 
 struct octx {
@@ -51,6 +52,7 @@ struct octx {
                                                                         and account */
     size_t nacct;
     struct xero_reqs staged[K_COUNT];  /* closed requests per kind, sent in kind order */
+    int unitdp;              /* the document being rendered has a 4-decimal unit amount */
 };
 
 void xero_order_reset(struct order *o);

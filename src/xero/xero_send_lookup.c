@@ -29,7 +29,12 @@ int xlookup_fetch(struct xclient *c, const char *path, const char *query, const 
         json_t *root, *arr;
         int unknown;
         size_t got;
-        snprintf(q, sizeof q, "%s&page=%d", query, page);
+        /* documents with line items answer their unit amounts in 4 decimals only when
+         * asked (unitdp=4, Xero's "Rounding in Xero" guide): the diff compares them with
+         * the 4-decimal ones settlebook sends */
+        snprintf(q, sizeof q, "%s&page=%d%s", query, page,
+                 strcmp(coll, "Invoices") && strcmp(coll, "CreditNotes") &&
+                 strcmp(coll, "BankTransactions") ? "" : "&unitdp=4");
         if (xclient_call(c, &call, &status, &root, &unknown, e) < 0)
             return -1;
         if (status == 304) {

@@ -80,6 +80,7 @@ for f in sys.argv[1:]:
     for r in json.load(open(f))["requests"]:
         b = r["body"]
         seen.add("%s %s %s" % (mode, r["method"], r["path"]))
+        seen |= {"unitdp=4"} if "unitdp=4" in r["query"] else set()
         for k in ("Invoices", "CreditNotes"):
             for d in b.get(k, []):
                 seen.add("%s %s %s" % (mode, d["Type"], d["Status"]))
@@ -104,7 +105,7 @@ for want in "summary PUT /Invoices" "summary PUT /Payments" "summary ACCREC AUTH
     "orders ACCPAY AUTHORISED" "orders ACCREC DRAFT" "journal PUT /ManualJournals" \
     "journal POSTED" "journal DRAFT" "LineAmountTypes Inclusive" "LineAmountTypes NoTax" \
     "ItemCode" "Tracking" "JournalTracking" "Allocations" "pays Invoice" "pays CreditNote" \
-    "CurrencyRate Invoices" "CurrencyRate CreditNotes" "CurrencyRate Payments"; do
+    "CurrencyRate Invoices" "CurrencyRate CreditNotes" "CurrencyRate Payments" "unitdp=4"; do
   contains "fixtures exercise: $want" coverage.out "$want"
 done
 
@@ -147,6 +148,10 @@ planted(inv, "product", lambda r: r["body"]["Invoices"][0]["LineItems"][0].updat
 planted(mj, "oneline", lambda r: r["body"]["ManualJournals"][0].update(
     JournalLines=r["body"]["ManualJournals"][0]["JournalLines"][:1]))
 planted(pay, "negative", lambda r: r["body"]["Payments"][0].update(Amount=-5))
+unit4 = dict(Quantity=2, UnitAmount=49.995, LineAmount=99.99)
+planted(inv, "unitdp", lambda r: r["body"]["Invoices"][0]["LineItems"][0].update(unit4))
+planted(inv, "unitdp4", lambda r: (r.update(query="summarizeErrors=false&unitdp=4"),
+                                   r["body"]["Invoices"][0]["LineItems"][0].update(unit4)))
 text = json.dumps({"version": 1, "mode": "summary", "period": "2099-01", "requests": reqs},
                   indent=2)
 print(text.replace('"@12.345@"', "12.345"))
@@ -169,8 +174,10 @@ for want in "request 0: body.Invoices[0].LineItems[0]: Additional properties are
     "request 12: body.Invoices[0].LineItems[0]: LineAmount" \
     "request 13: body.ManualJournals[0]: 1 journal line(s), Xero needs at least 2" \
     "request 13: body.ManualJournals[0]: journal lines sum to" \
-    "request 14: body.Payments[0]: amount -5 is not positive"; do
+    "request 14: body.Payments[0]: amount -5 is not positive" \
+    "request 15: body.Invoices[0].LineItems[0].UnitAmount: 49.995 has more than 2 decimals"; do
   contains "planted: $want" planted.out "$want"
 done
-eq "planted: nothing else reported" "$(grep -c '^FAIL' planted.out)" "17"
+eq "planted: a 4-decimal unit amount with unitdp=4 passes" "$(grep -c 'request 16' planted.out)" "0"
+eq "planted: nothing else reported" "$(grep -c '^FAIL' planted.out)" "18"
 finish

@@ -388,6 +388,75 @@ python3 "$ROOT/tests/xero_contract.py" "$T/reports/2025-09/xero-preview.json" \
 eq "COGS journal and PUT /Items satisfy Xero's spec" "$?" "0"
 contains "requests checked" contract.out "0 failure(s)"
 
+# ---- orders documents: the units of a Principal and of a refund ----------------------------
+# units-settlement.tsv, MUG-1 only. U-1 2 units for 99.99: Quantity 2 at 49.995 (4 decimals:
+# the request asks unitdp=4; Xero computes 2 x 49.995 = 99.99); U-2 3 for 100.00 (not exact at
+# 4 decimals): 2 at 33.33 (66.66) + 1 at 33.34, both lines MUG-1; U-3 2 for 40.00, refunded
+# 20.00: round(20.00 / 20.00) = 1 unit back; U-4 3 for 60.00 refunded in full: 3 units back.
+# COGS: 10 sold - 4 back = 6 at 4.00 = 24.00 (the same put-back rule).
+lineitems() { python3 -c '
+import json, sys
+from decimal import Decimal
+for r in json.load(open(sys.argv[1]), parse_float=Decimal)["requests"]:
+    for k in ("Invoices", "CreditNotes"):
+        for d in r["body"].get(k, []):
+            if d["Type"] in ("ACCREC", "ACCRECCREDIT"):
+                print(d.get("InvoiceNumber") or d["CreditNoteNumber"], r["query"], "|".join(
+                    "%s %s %s %s" % (l.get("ItemCode"), l["Quantity"], l["UnitAmount"],
+                                     l["LineAmount"]) for l in d["LineItems"]))' "$1"; }
+FILES="$I/units-settlement.tsv $I/costs-units.csv" scenario units orders
+sb 0 "units: dry run" post --period 2025-11
+eq "units: quantities, unit amounts, items and the unitdp query" "$(lineitems reports/2025-11/xero-preview.json)" "AMZ-70000000201-U-1 summarizeErrors=false&unitdp=4 MUG-1 2 49.995 99.99
+AMZ-70000000201-U-2 summarizeErrors=false&unitdp=4 MUG-1 2 33.33 66.66|MUG-1 1 33.34 33.34
+AMZ-70000000201-U-3 summarizeErrors=false&unitdp=4 MUG-1 2 20.00 40.00
+AMZ-70000000201-U-4 summarizeErrors=false&unitdp=4 MUG-1 3 20.00 60.00
+AMZ-70000000201-U-3-R summarizeErrors=false MUG-1 1 20.00 20.00
+AMZ-70000000201-U-4-R summarizeErrors=false MUG-1 3 20.00 60.00"
+sq "select body from outbox where path = '/Invoices' and doc_number = 'AMZ-70000000201-U-1'" > u1.json
+contains "units: U-1's exact line" u1.json '"LineItems":[{"Description":"MUG-1 Principal","ItemCode":"MUG-1","Quantity":2,"UnitAmount":49.995,"AccountCode":"200","TaxType":"NONE","LineAmount":99.99}]'
+contains "units: U-2's exact lines" u1.json '"LineItems":[{"Description":"MUG-1 Principal","ItemCode":"MUG-1","Quantity":2,"UnitAmount":33.33,"AccountCode":"200","TaxType":"NONE","LineAmount":66.66},{"Description":"MUG-1 Principal","ItemCode":"MUG-1","Quantity":1,"UnitAmount":33.34,"AccountCode":"200","TaxType":"NONE","LineAmount":33.34}]'
+eq "units: only the request needing 4 decimals asks unitdp=4" "$(sq "select group_concat(path||' '||doc_number||' '||query, ',') from outbox where query like '%unitdp%'")" "/Invoices AMZ-70000000201-U-1 summarizeErrors=false&unitdp=4"
+eq "units: COGS puts back the same units" "$(sq "select description from cogs_line where month = '2025-11' and account_code = '310'")" "MUG-1: 10 sold, 4 returned to stock, at 4.00"
+python3 "$ROOT/tests/xero_contract.py" reports/2025-11/xero-preview.json > contract-units.out 2>&1
+eq "units: the unitdp=4 request satisfies Xero's spec" "$?" "0"
+# refund_restock false: the refunds go back to no stock, so no ItemCode moves it
+mkdir -p "$T/units-norestock" && cp settlebook.db "$T/units-norestock/"
+sed 's/"refund_restock": true/"refund_restock": false/' settlebook.json > "$T/units-norestock/settlebook.json"
+(cd "$T/units-norestock" && "$SB" post --period 2025-11 >/dev/null 2>&1)
+eq "units: refund_restock false, no item on the credit notes" "$(lineitems "$T/units-norestock/reports/2025-11/xero-preview.json" | grep -- -R)" "AMZ-70000000201-U-3-R summarizeErrors=false None 1 20.00 20.00
+AMZ-70000000201-U-4-R summarizeErrors=false None 1 60.00 60.00"
+# live: MUG-1 a tracked item with 100 on hand; Xero computes every line from Quantity x
+# UnitAmount (refusing a LineAmount that differs) and moves the stock
+fctl '{"add_items": [{"Code": "MUG-1", "IsTrackedAsInventory": true, "QuantityOnHand": 100}]}'
+fctl '{"add_account": {"Code": "310", "Type": "DIRECTCOSTS"}}'
+fctl '{"add_account": {"Code": "630", "Type": "INVENTORY"}}'
+sb 0 "units: post --live" post --live --period 2025-11
+eq "units: every request confirmed" "$(sq "select count(*) from outbox where state != 'confirmed'")" "0"
+sent_bytes units
+eq "units: Xero's totals are Amazon's, stock moved by 10 - 4" "$(curl -s "$XU/__state" | python3 -c '
+import json, sys
+from decimal import Decimal
+d = json.load(sys.stdin, parse_float=Decimal)
+for o in d["orgs"].values():
+    for k in ("Invoices", "CreditNotes"):
+        print(k, " ".join("%s=%s" % (x.get("InvoiceNumber") or x["CreditNoteNumber"], x["Total"]) for x in o["docs"][k] if "-U-" in (x.get("InvoiceNumber") or x.get("CreditNoteNumber"))))
+    print("MUG-1", int(o["stock"]["MUG-1"]))')" "Invoices AMZ-70000000201-U-1=99.99 AMZ-70000000201-U-2=100.0 AMZ-70000000201-U-3=40.0 AMZ-70000000201-U-4=60.0
+CreditNotes AMZ-70000000201-U-3-R=20.0 AMZ-70000000201-U-4-R=60.0
+MUG-1 94"
+# the diff reads Xero's documents back with unitdp=4 (else 49.995 would read 50.00); an
+# organisation that has MUG-1 already, as a preflight cached it (no unit costs: no item
+# request, which --diff refuses)
+FILES="$I/units-settlement.tsv" scenario unitsdiff orders
+fctl '{"add_items": ["MUG-1"]}'
+sq "insert into xero_ref(kind, key, status, detail) values ('item', 'MUG-1', 'ACTIVE', '')"
+sb 0 "units: post --live, MUG-1 in Xero" post --live --period 2025-11
+contains "units: the item named" requests.jsonl '\"ItemCode\":\"MUG-1\",\"Quantity\":2,\"UnitAmount\":49.995'
+sb 0 "units: diff after posting" --json post --diff --period 2025-11
+eq "units: Xero holds the documents as sent" "$(python3 -c 'import json,sys
+print(sorted({x["status"] for x in json.load(open(sys.argv[1]))["documents"]}))' "$S/.out")" "['identical']"
+eq "units: the diff's GETs of documents ask unitdp=4" "$(grep '"method": "GET"' requests.jsonl | grep -E 'Invoices|CreditNotes' | grep -vc 'unitdp=4')" "0"
+cd "$T" || exit 1
+
 # ---- the demo data: partial refunds put back only the units they pay for ----------------------
 # 302-2187357-7050675 (SB-YGM-BLU-13, 2 at 35.99, refunded 35.99) and 111-8501170-9536242
 # (SB-PHS-BLU-33, 2 at 10.99, refunded 10.99) each put back 1 unit, not 2: September 358.24.

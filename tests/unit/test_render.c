@@ -394,6 +394,100 @@ static void check_item_codes(struct config *cfg)
     view_free(&v);
 }
 
+/* A Principal's units keep their quantity and item whatever the unit amount: 2 for 99.99 at
+ * 49.995 in a request that asks unitdp=4 (Xero: 2 x 49.995 = 99.99), 3 for 100.00 (exact at
+ * no 4 decimals) as 2 at 33.33 and 1 at 33.34; a refund's units (the view's put-back
+ * quantity) go on its credit note with the item, in a request without unitdp. In yen, 8 for
+ * 100 are 12.5 each: more decimals than the currency has, so unitdp=4 too. */
+static void check_units(struct config *cfg)
+{
+    static const struct tcase c = {
+        "units", POST_ORDERS, "AUTHORISED", "USD",
+        { { "2025-09", "2025-09-15", {
+              { "sales", "200", "NONE", "Sales", "Sales", 19999 },
+              { "refunds", "201", "NONE", "Refunds", "Refunds", -2000 },
+              { "clearing", "091", "NONE", "Clearing", "Amazon clearing", -17999 } } } },
+        { { "U-1", "Order", "2025-09-03", "200", "Sales", "MUG-1", "Principal", 9999, 2 },
+          { "U-2", "Order", "2025-09-04", "200", "Sales", "MUG-1", "Principal", 10000, 3 },
+          { "U-3", "Refund", "2025-09-05", "201", "Refunds", "MUG-1", "Principal", -2000, 1 } },
+        NULL, { { 0 } }, PAY_DEPOSIT, NULL };
+    struct journal_view v;
+    struct xero_reqs reqs = {0};
+    struct err e = {0};
+    const struct xero_req *inv = NULL, *cn = NULL;
+    cfg->mode = POST_ORDERS;
+    cfg->record_payment = PAY_DEPOSIT;
+    snprintf(cfg->status, sizeof cfg->status, "AUTHORISED");
+    fill(&c, cfg, &v);
+    v.item_known = known_all;
+    CHECK(xero_render(&v, &reqs, &e) == 0, "units: render failed: %s", e.msg);
+    for (size_t i = 0; i < reqs.n; i++) {
+        if (!strcmp(reqs.v[i].kind, "invoice") && strstr(reqs.v[i].body, "U-1"))
+            inv = &reqs.v[i];
+        if (!strcmp(reqs.v[i].kind, "credit-note"))
+            cn = &reqs.v[i];
+    }
+    CHECK(inv && cn, "units: an invoice and a credit note request");
+    if (inv && cn) {
+        CHECK(!strcmp(inv->query, "summarizeErrors=false&unitdp=4"), "units: invoice query %s",
+              inv->query);
+        CHECK(strstr(inv->body, "\"ItemCode\":\"MUG-1\",\"Quantity\":2,\"UnitAmount\":49.995,"
+                     "\"AccountCode\":\"200\",\"TaxType\":\"NONE\",\"LineAmount\":99.99}") != NULL,
+              "units: 2 at 49.995: %s", inv->body);
+        CHECK(strstr(inv->body, "\"ItemCode\":\"MUG-1\",\"Quantity\":2,\"UnitAmount\":33.33,"
+                     "\"AccountCode\":\"200\",\"TaxType\":\"NONE\",\"LineAmount\":66.66},{\"De"
+                     "scription\":\"MUG-1 Principal\",\"ItemCode\":\"MUG-1\",\"Quantity\":1,\"Un"
+                     "itAmount\":33.34,\"AccountCode\":\"200\",\"TaxType\":\"NONE\",\"LineAmount\""
+                     ":33.34}") != NULL, "units: 2 at 33.33 and 1 at 33.34: %s", inv->body);
+        CHECK(!strcmp(cn->query, "summarizeErrors=false"), "units: credit note query %s",
+              cn->query);
+        CHECK(strstr(cn->body, "\"ItemCode\":\"MUG-1\",\"Quantity\":1,\"UnitAmount\":20.00,")
+              != NULL, "units: the refund's unit and item: %s", cn->body);
+    }
+    xero_reqs_free(&reqs);
+    view_free(&v);
+
+    /* VAT per line item, as Xero computes it: 100.12 for 3 units at 20 % is 16.69 on one
+     * line but 11.12 + 5.56 = 16.68 on the two (66.74 and 33.38); Amazon's 16.70 is then two
+     * minor units off: VAT_MISMATCH (one line would have been within the tolerance) */
+    static const struct tcase t = {
+        "vat", POST_ORDERS, "AUTHORISED", "GBP",
+        { { "2025-09", "2025-09-15", {
+              { "sales", "200", "NONE", "Sales", "Sales", 10012 },
+              { "clearing", "091", "NONE", "Clearing", "Amazon clearing", -10012 } } } },
+        { { "V-1", "Order", "2025-09-03", "200", "Sales", "MUG-1", "Principal", 10012, 3 } },
+        NULL, { { 0 } }, PAY_DEPOSIT, NULL };
+    fill(&t, cfg, &v);
+    snprintf(v.amounts[0].tax, sizeof v.amounts[0].tax, "OUTPUT2");
+    v.amounts[0].vat = 1670;
+    v.amounts[0].vat_rate_bp = 2000;
+    v.item_known = known_all;
+    CHECK(xero_render(&v, &reqs, &e) == 0, "vat: render failed: %s", e.msg);
+    CHECK(reqs.n_vat == 1 && reqs.vat[0].xero == 1668 && reqs.vat[0].vat == 1670 &&
+          reqs.vat[0].amount == 10012, "vat: %zu mismatch(es), Xero's %lld", reqs.n_vat,
+          reqs.n_vat ? (long long)reqs.vat[0].xero : 0LL);
+    xero_reqs_free(&reqs);
+    view_free(&v);
+
+    static const struct tcase y = {
+        "yen", POST_ORDERS, "AUTHORISED", "JPY",
+        { { "2025-09", "2025-09-15", {
+              { "sales", "200", "NONE", "Sales", "Sales", 100 },
+              { "clearing", "091", "NONE", "Clearing", "Amazon clearing", -100 } } } },
+        { { "Y-1", "Order", "2025-09-03", "200", "Sales", "MUG-1", "Principal", 100, 8 } },
+        NULL, { { 0 } }, PAY_DEPOSIT, NULL };
+    fill(&y, cfg, &v);
+    v.exp = 0;
+    v.item_known = known_all;
+    CHECK(xero_render(&v, &reqs, &e) == 0, "yen: render failed: %s", e.msg);
+    CHECK(reqs.n > 0 && !strcmp(reqs.v[0].query, "summarizeErrors=false&unitdp=4") &&
+          strstr(reqs.v[0].body, "\"Quantity\":8,\"UnitAmount\":12.5,") != NULL &&
+          strstr(reqs.v[0].body, "\"LineAmount\":100}") != NULL,
+          "yen: 8 at 12.5: %s %s", reqs.n ? reqs.v[0].query : "", reqs.n ? reqs.v[0].body : "");
+    xero_reqs_free(&reqs);
+    view_free(&v);
+}
+
 /* Count of bodies among reqs (path given) that contain needle. */
 static size_t with(const struct xero_reqs *r, const char *path, const char *needle)
 {
@@ -471,6 +565,7 @@ int main(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run(&cases[i], &cfg, dump);
     check_item_codes(&cfg);
+    check_units(&cfg);
     rate_cases(&cfg);
     config_free(&cfg);
     return T_DONE();
