@@ -81,12 +81,22 @@ const char *journal_tax_type(const struct feetax *f, const struct mapping *map,
 {
     if (!r)
         return m ? m->tax[TAX_NONE] : "NONE";
-    if (!folded && r->tax == TAX_FEES && taxed(m, TAX_FEES)) {
+    if (!folded && r->tax == TAX_FEES && m) {
         size_t i = 0;
         while (i < f->n && !(f->v[i].rule == r && !strcmp(f->v[i].tt, tt) &&
                              !strcmp(f->v[i].at, at) && !strcmp(f->v[i].mk, mkn)))
             i++;
-        if (i == f->n)   /* no tax charged on this fee: no input tax to claim */
+        if (i < f->n && taxed(m, TAX_FEES))
+            return m->tax[TAX_FEES];     /* Amazon's TaxAmount row is folded into it */
+        /* No TaxAmount row: the fee's VAT, if any, is on Amazon's VAT invoice only. Since
+         * August 2024 Amazon charges UK/EU-established sellers VAT on every fee (included);
+         * before, or for sellers established elsewhere, Amazon EU S.a r.l. billed from
+         * Luxembourg without VAT and the seller accounts for it (reverse_charge). */
+        if (m->fees_vat == FEES_VAT_INCLUDED)
+            return m->tax[TAX_FEES];
+        if (m->fees_vat == FEES_VAT_REVERSE_CHARGE)
+            return m->tax_fees_reverse;
+        if (taxed(m, TAX_FEES))   /* no tax charged on this fee: no input tax to claim */
             return m->tax[TAX_NONE][0] ? m->tax[TAX_NONE] : "NONE";
     }
     return mapping_tax_type(map, r, m ? m->name : "");

@@ -141,6 +141,38 @@ status "uk fees untaxed: post" 0 "$SB" post
 eq "uk fees untaxed: no INPUT2 anywhere" "$(docs | grep -c INPUT2)" "0"
 eq "uk fees untaxed: the advertising without its TaxAmount is NONE" \
    "$(docs | tr ' ' '\n' | grep -E '^400:')" "400:NONE:-20.00"
+# fees_vat included: Amazon's VAT invoices since August 2024 charge 20% on every fee with no
+# TaxAmount row in the settlement, so every fee line is VAT-inclusive at tax.fees: Xero
+# computes 11.25/6 = 1.88, 2.20/6 = 0.37 and (20.00+4.00)/6 = 4.00 of input VAT
+fresh uk-fees-incl summary 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}
+c["marketplaces"]["Amazon.co.uk"]["fees_vat"] = "included"'
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "uk fees included: post" 0 "$SB" post
+eq "uk fees included: every fee line INPUT2, the TaxAmount still folded" \
+   "$(docs | tr ' ' '\n' | grep -E '^(400|429|425|820):' | tr '\n' ' ')" \
+   "429:INPUT2:-11.25 425:INPUT2:-2.20 400:INPUT2:-24.00 "
+# the same file before August 2024 (or a seller established outside the UK/EU): Amazon EU
+# billed from Luxembourg without VAT, the seller accounts for it by reverse charge
+fresh uk-fees-rc summary 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}
+c["marketplaces"]["Amazon.co.uk"]["fees_vat"] = "reverse_charge"'
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "uk fees reverse charge: post" 0 "$SB" post
+eq "uk fees reverse charge: REVERSECHARGES where no TaxAmount row, INPUT2 where Amazon charged VAT" \
+   "$(docs | tr ' ' '\n' | grep -E '^(400|429|425|820):' | tr '\n' ' ')" \
+   "429:REVERSECHARGES:-11.25 425:REVERSECHARGES:-2.20 400:INPUT2:-24.00 "
+# reserves, transfers and the clearing line are no fees: they keep NONE (v2-us holds a
+# reserve and its release)
+fresh us-fees-incl summary 'c["marketplaces"]["Amazon.com"]["tax"] = {"sales": "NONE", "fees": "INPUT", "none": "NONE"}
+c["marketplaces"]["Amazon.com"]["fees_vat"] = "included"'
+"$SB" ingest "$US" >/dev/null 2>&1
+status "us fees included: post" 0 "$SB" post
+eq "us fees included: no tax type on reserve, rollover or clearing lines" \
+   "$(docs | tr ' ' '\n' | grep -E '^(616|617|615):' | grep -vc ':NONE:')" "0"
+eq "us fees included: the fee lines carry INPUT" \
+   "$(docs | tr ' ' '\n' | grep -E '^(429|425|400|485):' | grep -vc ':INPUT:')" "0"
+# default (separate): unchanged, the fee without a TaxAmount row keeps tax.none
 
 # --- 1b. orders mode: the same folding per order, the same VAT check per document line ------
 for mode in summary orders; do
