@@ -91,6 +91,7 @@ static int map_row(struct jctx *j, sqlite3_stmt *st, struct err *e)
     const char *mkn = mk[0] ? mk : j->s.marketplace;
     const struct mapping_rule *r, *f;
     char date[11], month[8];
+    int cls;
 
     memset(&x, 0, sizeof x);
     r = mapping_find(j->map, tt, at, desc, mkn);
@@ -106,6 +107,7 @@ static int map_row(struct jctx *j, sqlite3_stmt *st, struct err *e)
         r = f;
     }
     x.vat_rate_bp = journal_vat_rate(r, m);
+    cls = sqlite3_column_int(st, 8);
     if (r) {
         /* A line mapped to the clearing or carried-forward account ("Payable to Amazon")
          * is an ordinary document line, never the part's own payout or rollover line. */
@@ -113,8 +115,13 @@ static int map_row(struct jctx *j, sqlite3_stmt *st, struct err *e)
         snprintf(x.role, sizeof x.role, "%s", r->role >= 0 && !own
                                               ? config_account_name(r->role) : "code");
         snprintf(x.code, sizeof x.code, "%s", r->code);
-        snprintf(x.tax, sizeof x.tax, "%s",
-                 journal_tax_type(&j->feetax, j->map, r, f != NULL, m, tt, at, mkn));
+        const char *tax = journal_tax_type(&j->feetax, j->map, r, f != NULL, m, tt, at, mkn);
+        if (r->tax == TAX_SALES && cls != RATE_STANDARD) {
+            /* Amazon charged this order line another rate: its own tax type */
+            tax = journal_rate_tax(m, cls, tax);
+            x.vat_rate_bp = journal_rate_bp(m, cls, x.vat_rate_bp);
+        }
+        snprintf(x.tax, sizeof x.tax, "%s", tax);
         snprintf(x.category, sizeof x.category, "%s", r->category);
     } else {
         snprintf(x.role, sizeof x.role, "suspense");
@@ -134,16 +141,23 @@ static int map_row(struct jctx *j, sqlite3_stmt *st, struct err *e)
 static int collect(struct jctx *j, struct err *e)
 {
     sqlite3_stmt *st;
-    int rc = 0;
+    char sql[1024];
+    int rc = 0, rates = journal_rates_wanted(j->cfg);
+    if (rates && journal_rates_prepare(j->lg, j->cfg, j->map, "settlement_line",
+                                       "l.settlement_ref = ?1", j->s.ref, NULL,
+                                       j->s.marketplace, e) < 0)
+        return -1;
     /* In UTC the posted date decides the month; elsewhere minute precision keeps even
-     * half-hour zones exact. Either way a million lines group into a few thousand rows. */
-    if (ledger_prepare(j->lg, &st, j->cfg->group_by_sku ?
-            "SELECT transaction_type, amount_type, amount_description, COALESCE(marketplace,''),"
-            " substr(COALESCE(posted,''),1,?2), COALESCE(sku,''), SUM(amount_minor), COUNT(*) "
-            "FROM settlement_line WHERE settlement_ref = ?1 GROUP BY 1,2,3,4,6,5" :
-            "SELECT transaction_type, amount_type, amount_description, COALESCE(marketplace,''),"
-            " substr(COALESCE(posted,''),1,?2), '', SUM(amount_minor), COUNT(*) "
-            "FROM settlement_line WHERE settlement_ref = ?1 GROUP BY 1,2,3,4,5", e) < 0)
+     * half-hour zones exact. Either way a million lines group into a few thousand rows
+     * (a few more when sales carry several VAT rates: the rate class is one more key). */
+    snprintf(sql, sizeof sql, "SELECT l.transaction_type, l.amount_type, "
+             "l.amount_description, COALESCE(l.marketplace,''), "
+             "substr(COALESCE(l.posted,''),1,?2), %s, SUM(l.amount_minor), COUNT(*), %s "
+             "FROM settlement_line l %s WHERE l.settlement_ref = ?1 GROUP BY 1,2,3,4,%s5,9",
+             j->cfg->group_by_sku ? "COALESCE(l.sku,'')" : "''",
+             rates ? RATE_CLASS_SQL : "0", rates ? JOURNAL_RATE_JOIN : "",
+             j->cfg->group_by_sku ? "6," : "");
+    if (ledger_prepare(j->lg, &st, sql, e) < 0)
         return -1;
     sqlite3_bind_int(st, 2, tz_is_utc(j->zone) ? 10 : 16);
     sqlite3_bind_int64(st, 1, j->s.ref);

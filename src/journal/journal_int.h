@@ -62,6 +62,38 @@ const char *journal_tax_type(const struct feetax *f, const struct mapping *map,
  * (a sales rule of a marketplace with a tax.sales type); 0 otherwise. */
 int journal_vat_rate(const struct mapping_rule *r, const struct config_marketplace *m);
 
+/* ---- the VAT rate Amazon charged (journal_rates.c) ---------------------------------- */
+enum { RATE_STANDARD, RATE_ZERO, RATE_REDUCED };
+
+/* The rate class of one order line: net (without tax) and the tax Amazon folded into it
+ * over ntax tax rows; standard at std_bp within a minor unit per tax row, zero when Amazon
+ * charged none, reduced at red_bp; anything else standard (VAT_MISMATCH tells). */
+int journal_rate_class(int64_t net, int64_t tax, int64_t ntax, int std_bp, int red_bp);
+
+/* The tax type of a class (standard: the given tax.sales type) and the rate Xero applies. */
+const char *journal_rate_tax(const struct config_marketplace *m, int cls, const char *standard);
+int journal_rate_bp(const struct config_marketplace *m, int cls, int standard_bp);
+
+/* 1 when some marketplace posts its sales tax-inclusive (a tax.sales type): only then are
+ * sales classified. */
+int journal_rates_wanted(const struct config *cfg);
+
+/* Fills temp.rate_combo and temp.rate_item for the lines "table l WHERE where" (?1 bound
+ * to ref, ?2 to hi when the clause uses them): every (transaction, order, SKU, sales rule)
+ * Amazon charged a non-standard rate on. The grouping queries join them with
+ * JOURNAL_RATE_JOIN and read RATE_CLASS_SQL. */
+int journal_rates_prepare(struct ledger *lg, const struct config *cfg,
+                          const struct mapping *map, const char *table, const char *where,
+                          int64_t ref, const char *hi, const char *settlement_mk,
+                          struct err *e);
+#define JOURNAL_RATE_COMBO                                                                  \
+    "JOIN rate_combo c ON c.tt = l.transaction_type AND c.at = l.amount_type AND "          \
+    "c.de = l.amount_description AND c.mk = COALESCE(l.marketplace,'')"
+#define JOURNAL_RATE_JOIN                                                                   \
+    " LEFT " JOURNAL_RATE_COMBO " LEFT JOIN rate_item v ON v.tt = l.transaction_type AND "  \
+    "v.o = l.order_id AND v.sku = COALESCE(l.sku,'') AND v.rid = c.rid "
+#define RATE_CLASS_SQL "COALESCE(v.cls, 0)"
+
 /* The config entry of a line's marketplace-name mk, else of the settlement's. */
 const struct config_marketplace *journal_line_market(const struct config *cfg,
                                                      const char *mk, const char *settlement_mk);
