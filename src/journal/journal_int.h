@@ -48,6 +48,13 @@ struct feetax {
 int journal_feetax_load(struct ledger *lg, const struct config *cfg, const struct mapping *map,
                         int64_t ref, const char *settlement_mk, struct feetax *out,
                         struct err *e);
+/* The same for the unsettled lines the accrual of a month holds (JOURNAL_UNSETTLED_WHERE,
+ * ?2 = hi). */
+int journal_feetax_load_unsettled(struct ledger *lg, const struct config *cfg,
+                                  const struct mapping *map, const char *hi,
+                                  struct feetax *out, struct err *e);
+#define JOURNAL_UNSETTLED_WHERE                                                             \
+    "l.posted < ?2 AND NOT EXISTS (SELECT 1 FROM event_match m WHERE m.unsettled_id = l.id)"
 void journal_feetax_free(struct feetax *f);
 
 /* The Xero tax type of an amount mapped to rule r (folded: it is tax folded into r's line):

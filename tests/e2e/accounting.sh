@@ -274,6 +274,40 @@ D="$T/uk-vat-odd"
 eq "uk vat odd summary: the journal's check, per journal line" \
    "$(qq "select scope||' '||expected_minor||' '||actual_minor from exception where kind = 'VAT_MISMATCH'")" \
    "journal 1350 1433"
+# --- 1d. the month-end accrual folds VAT like the settlement's journals (review: evvat) -------
+# The September events unsettled at 09-30 (ledger, by hand): order 1 Principal 20.00 + Tax
+# 1.60 (8%), order 2 Principal 35.00 + Shipping 5.00 - its promotion 5.00, order 5 Principal
+# 9.99, a refund of 15.00 (order 4 is posted on 10-02). With tax.sales OUTPUT2 at vat_rate 8,
+# Tax joins its Principal (21.60 OUTPUT2), the untaxed sales go to ZERORATEDOUTPUT (35.00 +
+# 9.99 = 44.99), no "Sales tax" line reaches 820, and the journal and its reversal are
+# tax-inclusive, so Xero moves the VAT return, not the VAT control account
+fresh ev-vat summary 'c["marketplaces"]["Amazon.com"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}
+c["marketplaces"]["Amazon.com"]["vat_rate"] = 8'
+status "accrual vat: ingest" 0 "$SB" ingest "$FX/events/events-2025-09-page1.json" "$FX/events/events-2025-09-page2.json"
+status "accrual vat: post September" 0 "$SB" post --period 2025-09
+status "accrual vat: post October" 0 "$SB" post --period 2025-10
+accrual() {
+  python3 - "$1" <<'EOF'
+import json, sys
+from decimal import Decimal as D
+for r in json.load(open(sys.argv[1]), parse_float=D)["requests"]:
+    for j in r["body"].get("ManualJournals", []):
+        print(j["Date"], j["LineAmountTypes"], " ".join("%s:%s:%s" % (l["AccountCode"],
+              l["TaxType"], l["LineAmount"]) for l in j["JournalLines"]))
+EOF
+}
+eq "accrual vat: sales folded per rate, no Sales tax on 820, Inclusive" \
+   "$(accrual reports/2025-09/xero-preview.json | grep '^2025-09-30 Inclusive ' | tr ' ' '\n' | grep -E '^(200|820):' | tr '\n' ' ')" \
+   "820:NONE:1.60 200:ZERORATEDOUTPUT:5.00 200:ZERORATEDOUTPUT:15.00 200:OUTPUT2:-21.60 200:ZERORATEDOUTPUT:-44.99 200:ZERORATEDOUTPUT:-5.00 "
+eq "accrual vat: the ledger's sales by hand: taxed 20.00+1.60, untaxed 35.00+9.99" \
+   "$(qq "select sum(amount_minor) from unsettled_line where amount_description in ('Principal', 'Tax') and order_id = '111-4000001-0000001'") $(qq "select sum(amount_minor) from unsettled_line where transaction_type = 'Order' and amount_description = 'Principal' and order_id in ('111-4000002-0000002', '111-4000005-0000005')")" \
+   "2160 4499"
+eq "accrual vat: fees without a TaxAmount row keep NONE, not INPUT2" \
+   "$(accrual reports/2025-09/xero-preview.json | grep -c INPUT2)" "0"
+eq "accrual vat: the reversal on the 1st mirrors it, tax-inclusive" \
+   "$(accrual reports/2025-10/xero-preview.json | grep '^2025-10-01 Inclusive ' | tr ' ' '\n' | grep -E '^200:OUTPUT2')" \
+   "200:OUTPUT2:21.60"
+
 fresh uk-feestax summary 'c["base_currency"] = "GBP"
 c["accounts"]["fees_tax"] = "821"'
 "$SB" ingest "$UK" >/dev/null 2>&1
