@@ -142,10 +142,11 @@ static int collect(struct jctx *j, struct err *e)
 {
     sqlite3_stmt *st;
     char sql[1024];
-    int rc = 0, rates = journal_rates_wanted(j->cfg);
-    if (rates && journal_rates_prepare(j->lg, j->cfg, j->map, "settlement_line",
+    int rc = 0, rates = 0;
+    if (journal_rates_wanted(j->cfg) &&
+        (rates = journal_rates_prepare(j->lg, j->cfg, j->map, "settlement_line",
                                        "l.settlement_ref = ?1", j->s.ref, NULL,
-                                       j->s.marketplace, e) < 0)
+                                       j->s.marketplace, e)) < 0)
         return -1;
     /* In UTC the posted date decides the month; elsewhere minute precision keeps even
      * half-hour zones exact. Either way a million lines group into a few thousand rows

@@ -190,7 +190,7 @@ static int collect(struct acc_build *b, struct err *e)
 {
     sqlite3_stmt *st;
     char hi[16], next[8], sql[1024];
-    int rc, rates = journal_rates_wanted(b->cfg);
+    int rc, rates = 0;
     /* two days past the UTC month end cover every time zone; the local date decides */
     int yy, mm, dd;
     period_next(b->period, next);
@@ -198,8 +198,9 @@ static int collect(struct acc_build *b, struct err *e)
     snprintf(hi, sizeof hi, "%04d-%02d-%02d", yy, mm, dd);
     if (journal_feetax_load_unsettled(b->lg, b->cfg, &b->map, hi, &b->ft, e) < 0)
         return -1;
-    if (rates && journal_rates_prepare(b->lg, b->cfg, &b->map, "unsettled_line",
-                                       JOURNAL_UNSETTLED_WHERE, 0, hi, "", e) < 0)
+    if (journal_rates_wanted(b->cfg) &&
+        (rates = journal_rates_prepare(b->lg, b->cfg, &b->map, "unsettled_line",
+                                       JOURNAL_UNSETTLED_WHERE, 0, hi, "", e)) < 0)
         return -1;
     snprintf(sql, sizeof sql, GROUPS, rates ? RATE_CLASS_SQL : "0",
              rates ? JOURNAL_RATE_JOIN : "");

@@ -87,8 +87,9 @@ int journal_rates_wanted(const struct config *cfg);
 
 /* Fills temp.rate_combo and temp.rate_item for the lines "table l WHERE where" (?1 bound
  * to ref, ?2 to hi when the clause uses them): every (transaction, order, SKU, sales rule)
- * Amazon charged a non-standard rate on. The grouping queries join them with
- * JOURNAL_RATE_JOIN and read RATE_CLASS_SQL. */
+ * Amazon charged a non-standard rate on. 1 when there is one (the grouping queries then
+ * join them with JOURNAL_RATE_JOIN and read RATE_CLASS_SQL), 0 when all are standard, -1 on
+ * error. */
 int journal_rates_prepare(struct ledger *lg, const struct config *cfg,
                           const struct mapping *map, const char *table, const char *where,
                           int64_t ref, const char *hi, const char *settlement_mk,

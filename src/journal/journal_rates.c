@@ -150,7 +150,7 @@ int journal_rates_prepare(struct ledger *lg, const struct config *cfg,
 {
     sqlite3_stmt *st;
     char sql[2048];
-    int s;
+    int s, before;
     if (sqlite3_create_function(ledger_db(lg), "rate_class", 5,
                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_class, NULL,
                                 NULL) != SQLITE_OK)
@@ -158,6 +158,7 @@ int journal_rates_prepare(struct ledger *lg, const struct config *cfg,
     if (ledger_exec(lg, TABLES, e) < 0 ||
         combos(lg, cfg, map, table, where, ref, hi, settlement_mk, e) < 0)
         return -1;
+    before = sqlite3_total_changes(ledger_db(lg));
     /* only the lines that are not standard-rated are kept: the join finds the rest absent */
     snprintf(sql, sizeof sql, "INSERT INTO rate_item SELECT tt, o, sku, rid, cls FROM (SELECT "
              "l.transaction_type AS tt, l.order_id AS o, COALESCE(l.sku,'') AS sku, "
@@ -172,5 +173,8 @@ int journal_rates_prepare(struct ledger *lg, const struct config *cfg,
     bind_scope(st, ref, hi);
     s = sqlite3_step(st);
     sqlite3_finalize(st);
-    return s == SQLITE_DONE ? 0 : ledger_fail(lg, e, "classify the sales by VAT rate");
+    if (s != SQLITE_DONE)
+        return ledger_fail(lg, e, "classify the sales by VAT rate");
+    /* all standard-rated (the common case): the grouping query needs no join */
+    return sqlite3_total_changes(ledger_db(lg)) != before;
 }
