@@ -120,6 +120,7 @@ static int map_row(struct jctx *j, sqlite3_stmt *st, struct err *e)
             /* Amazon charged this order line another rate: its own tax type */
             tax = journal_rate_tax(m, cls, tax);
             x.vat_rate_bp = journal_rate_bp(m, cls, x.vat_rate_bp);
+            x.rate_cls = cls;
         }
         snprintf(x.tax, sizeof x.tax, "%s", tax);
         snprintf(x.category, sizeof x.category, "%s", r->category);

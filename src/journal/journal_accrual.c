@@ -133,6 +133,8 @@ static int group_row(struct acc_build *b, sqlite3_stmt *st, struct err *e)
         const char *tax = journal_tax_type(&b->ft, &b->map, r, f != NULL, m, tt, at, mk);
         if (r->tax == TAX_SALES && cls != RATE_STANDARD)
             tax = journal_rate_tax(m, cls, tax);
+        else
+            cls = RATE_STANDARD;
         snprintf(x.role, sizeof x.role, "%s", r->role >= 0 ? config_account_name(r->role)
                                                            : "code");
         snprintf(x.code, sizeof x.code, "%s", r->code);
@@ -150,8 +152,9 @@ static int group_row(struct acc_build *b, sqlite3_stmt *st, struct err *e)
         snprintf(x.tname, sizeof x.tname, "%s", m->tracking_name);
         snprintf(x.topt, sizeof x.topt, "%s", m->tracking_option);
     }
-    snprintf(x.description, sizeof x.description, "Amazon %s not yet settled at %s",
-             x.category, a->date);
+    snprintf(x.description, sizeof x.description, "Amazon %s%s not yet settled at %s",
+             x.category, cls == RATE_ZERO ? " (zero-rated)" : cls == RATE_REDUCED
+             ? " (reduced rate)" : "", a->date);
     a->sources += x.sources;
     return money_add(&a->net, x.amount, e) < 0 ? -1 : add_line(a, &x, e);
 }

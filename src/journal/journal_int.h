@@ -20,6 +20,7 @@ struct jentry {
     int64_t count;
     money_t vat;          /* Amazon's tax folded into this line (tax-inclusive lines) */
     int vat_rate_bp;      /* the marketplace's vat_rate when the line is VAT-inclusive */
+    int rate_cls;         /* RATE_*: the rate Amazon charged on a sales line (its label) */
 };
 
 struct jbuild {
