@@ -115,6 +115,16 @@ status "uk vat reduced: post" 0 "$SB" post
 eq "uk vat reduced: the 5% item on RROUTPUT, tax included" \
    "$(docs | tr ' ' '\n' | grep -E '^200:' | head -3 | tr '\n' ' ')" "200:OUTPUT2:74.97 200:RROUTPUT:10.50 200:OUTPUT2:3.00 "
 eq "uk vat reduced: no VAT_MISMATCH" "$(qq "select count(*) from exception where kind = 'VAT_MISMATCH'")" "0"
+fresh uk-vat-reduced-orders orders 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "NONE", "none": "NONE", "sales_reduced": "RROUTPUT"}
+c["marketplaces"]["Amazon.co.uk"]["vat_rate"] = 20
+c["marketplaces"]["Amazon.co.uk"]["vat_rate_reduced"] = 5'
+"$SB" ingest "$T/uk-vat-reduced.tsv" >/dev/null 2>&1
+status "uk vat reduced orders: post" 0 "$SB" post
+eq "uk vat reduced orders: the book's invoice line 10.00 + 0.50 at RROUTPUT" \
+   "$(docs | grep '^/Invoices ACCREC AMZ-44556677881-206-3333333-3333333 ')" \
+   "/Invoices ACCREC AMZ-44556677881-206-3333333-3333333 2025-09-09 Inclusive 200:RROUTPUT:10.50"
+eq "uk vat reduced orders: no VAT_MISMATCH" "$(qq "select count(*) from exception where kind = 'VAT_MISMATCH'")" "0"
 # a zero type of the user's choice (an exempt or EC rate, say)
 fresh uk-vat-zero summary 'c["base_currency"] = "GBP"
 c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "NONE", "none": "NONE", "sales_zero": "EXEMPTOUTPUT"}'
@@ -197,6 +207,14 @@ status "uk fees reverse charge: post" 0 "$SB" post
 eq "uk fees reverse charge: REVERSECHARGES where no TaxAmount row, INPUT2 where Amazon charged VAT" \
    "$(docs | tr ' ' '\n' | grep -E '^(400|429|425|820):' | tr '\n' ' ')" \
    "429:REVERSECHARGES:-11.25 425:REVERSECHARGES:-2.20 400:INPUT2:-24.00 "
+fresh uk-fees-incl-orders orders 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}
+c["marketplaces"]["Amazon.co.uk"]["fees_vat"] = "included"'
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "uk fees included orders: post" 0 "$SB" post
+eq "uk fees included orders: the fee bill's lines all INPUT2" \
+   "$(docs | grep '^/Invoices ACCPAY')" \
+   "/Invoices ACCPAY AMZ-44556677881-FEES 2025-09-15 Inclusive 400:INPUT2:24.00 429:INPUT2:11.25 425:INPUT2:2.20"
 # reserves, transfers and the clearing line are no fees: they keep NONE (v2-us holds a
 # reserve and its release)
 fresh us-fees-incl summary 'c["marketplaces"]["Amazon.com"]["tax"] = {"sales": "NONE", "fees": "INPUT", "none": "NONE"}
