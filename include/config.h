@@ -30,12 +30,25 @@ enum record_payment { PAY_STATEMENT, PAY_DEPOSIT, PAY_NEVER };
 /* Tax categories a mapping rule names; each marketplace gives each a Xero tax type. */
 enum tax_category { TAX_SALES, TAX_FEES, TAX_NONE, TAX_COUNT };
 
+/* marketplaces.<name>.fees_vat: the VAT in Amazon's fees that no TaxAmount row shows.
+ * separate: only fees with a TaxAmount row carry tax.fees (the rest tax.none); included:
+ * every fee is VAT-inclusive at tax.fees (Amazon's VAT invoices since August 2024 for
+ * UK/EU-established sellers); reverse_charge: fees without a TaxAmount row carry
+ * tax.fees_reverse_charge (Amazon EU S.a r.l. billing from Luxembourg). */
+enum fees_vat { FEES_VAT_SEPARATE, FEES_VAT_INCLUDED, FEES_VAT_REVERSE_CHARGE };
+
 struct config_marketplace {
     char name[CONFIG_NAME_MAX];          /* "Amazon.com" as in marketplace-name */
     char contact[CONFIG_NAME_MAX];       /* Xero contact name */
     char tax[TAX_COUNT][CONFIG_CODE_MAX];
     char tracking_name[CONFIG_NAME_MAX], tracking_option[CONFIG_NAME_MAX];
     int vat_rate_bp;                     /* vat_rate in hundredths of a percent; 0 = unset */
+    /* Sales Amazon charged another rate on (journal_rates.c): tax.sales_zero when it charged
+     * none (default ZERORATEDOUTPUT), tax.sales_reduced at vat_rate_reduced when set. */
+    char tax_sales_zero[CONFIG_CODE_MAX], tax_sales_reduced[CONFIG_CODE_MAX];
+    int vat_rate_reduced_bp;             /* 0 = unset */
+    int fees_vat;                        /* enum fees_vat */
+    char tax_fees_reverse[CONFIG_CODE_MAX]; /* tax.fees_reverse_charge (REVERSECHARGES) */
 };
 
 /* A mapping rule; "*" (or an absent key) matches anything. More non-wildcard keys win;

@@ -66,6 +66,9 @@ struct jv_amount {
     int vat_rate_bp;           /* the marketplace's vat_rate when VAT-inclusive, else 0 */
     int folded;                /* a tax amount folded into its line's rule (orders: into
                                   the line itself, then emptied) */
+    int64_t vat_rows;          /* settlement tax rows folded into vat */
+    const struct config_marketplace *mk;   /* a tax-inclusive sales amount's marketplace,
+                                              whose rates classify it; else NULL */
 };
 
 struct journal_view {

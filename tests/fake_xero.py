@@ -156,7 +156,9 @@ def now_date():
 # pattern): a tax on purchases applies to every class but revenue, a tax on sales to every
 # class but expenses, a zero-rated sales rate to revenue and liabilities only, "no tax" to
 # all. The US demo rates, and the UK demo company's VAT rates (Xero's UK tax rates: 20% VAT
-# on Income OUTPUT2, on Expenses INPUT2, zero-rated and exempt income and expenses).
+# on Income OUTPUT2, on Expenses INPUT2, 5% on Income RROUTPUT and on Expenses RRINPUT,
+# zero-rated and exempt income and expenses, Reverse Charge Expenses (20%) REVERSECHARGES;
+# the codes are the OpenAPI spec's TaxType enum).
 CAN_APPLY = ("CanApplyToAssets", "CanApplyToEquity", "CanApplyToExpenses",
              "CanApplyToLiabilities", "CanApplyToRevenue")
 APPLIES = {"all": (True, True, True, True, True),
@@ -171,7 +173,10 @@ TAX_RATES = [("NONE", "Tax Exempt", "0.0000", "all"),
              ("INPUT2", "20% (VAT on Expenses)", "20.0000", "purchases"),
              ("ZERORATEDOUTPUT", "Zero Rated Income", "0.0000", "zero sales"),
              ("ZERORATEDINPUT", "Zero Rated Expenses", "0.0000", "purchases"),
-             ("EXEMPTINPUT", "Exempt Expenses", "0.0000", "purchases")]
+             ("EXEMPTINPUT", "Exempt Expenses", "0.0000", "purchases"),
+             ("RROUTPUT", "5% (VAT on Income)", "5.0000", "sales"),
+             ("RRINPUT", "5% (VAT on Expenses)", "5.0000", "purchases"),
+             ("REVERSECHARGES", "Reverse Charge Expenses (20%)", "0.0000", "purchases")]
 
 # Xero's Account Class of each Account Type (Xero's "Account Types" documentation: the
 # types group into the classes ASSET, EQUITY, EXPENSE, LIABILITY and REVENUE)

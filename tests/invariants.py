@@ -66,6 +66,28 @@ def field_match(p, v):
     return not p or p == "*" or fnmatch.fnmatchcase(v, p)
 
 
+def bp(v):
+    """A percentage of the config (20, 5.5, "20.00") in basis points."""
+    from decimal import Decimal
+    return int(Decimal(str(v)) * 100) if v not in (None, "") else 0
+
+
+def rate_tax(it, standard):
+    """The README's rate classes: standard at vat_rate within a minor unit per tax row,
+    zero when Amazon charged no tax, reduced at vat_rate_reduced; else standard."""
+    net, tax, ntax, m = it
+    std, red, tol = bp(m.get("vat_rate")), bp(m.get("vat_rate_reduced")), 10000 * max(ntax, 1)
+    if net == 0:
+        return standard
+    if tax == 0:
+        return m.get("tax", {}).get("sales_zero", "ZERORATEDOUTPUT")
+    if std and abs(tax * 10000 - net * std) <= tol:
+        return standard
+    if red and abs(tax * 10000 - net * red) <= tol:
+        return m["tax"]["sales_reduced"]
+    return standard
+
+
 class Mapping:
     """settlebook's matching rules, re-read: user rules first, then mapping_default."""
 
@@ -304,26 +326,51 @@ class Ledger:
             want = defaultdict(int)
             rows = list(q(
                     "SELECT transaction_type, amount_type, amount_description, COALESCE("
-                    "marketplace, ''), substr(COALESCE(posted, ''), 1, 16), SUM(amount_minor) "
-                    "FROM settlement_line WHERE settlement_ref = ? GROUP BY 1, 2, 3, 4, 5",
-                    (s["ref"],)))
+                    "marketplace, ''), substr(COALESCE(posted, ''), 1, 16), SUM(amount_minor), "
+                    "COALESCE(order_id, ''), COALESCE(sku, ''), COUNT(*) FROM settlement_line "
+                    "WHERE settlement_ref = ? GROUP BY 1, 2, 3, 4, 5, 7, 8", (s["ref"],)))
             # the README: tax.fees only on a fee Amazon charged tax on, i.e. one a tax row
             # of the settlement (same types and marketplace) folds into; others get tax.none
+            # (or tax.fees / tax.fees_reverse_charge by fees_vat)
             taxed = set()
-            for tt, at, desc, mk, _, _ in rows:
+            for tt, at, desc, mk, _, _, _, _, _ in rows:
                 r0 = mapping.find(tt, at, desc, mk or s["marketplace"])
                 f = mapping.fold(r0, market(mk) or m_set, tt, at, desc, mk or s["marketplace"])
                 if r0 and r0[8] == "fees_tax" and f is not r0:
                     taxed.add((tt, at, mk or s["marketplace"], f))
-            for tt, at, desc, mk, posted, amount in rows:
+            # the README: one tax type per rate Amazon charged, per (transaction, order, SKU,
+            # sales line): its folded tax over its amount without tax
+            item = defaultdict(lambda: [0, 0, 0, None])
+            for tt, at, desc, mk, posted, amount, oid, sku, n in rows:
+                m = market(mk) or m_set
+                r0 = mapping.find(tt, at, desc, mk or s["marketplace"])
+                r = mapping.fold(r0, m, tt, at, desc, mk or s["marketplace"])
+                if not oid or not r or r[6] != "sales" or \
+                        (m or {}).get("tax", {}).get("sales", "NONE") in ("", "NONE"):
+                    continue
+                it = item[(tt, oid, sku, id(r))]
+                it[3] = m
+                if r is r0:
+                    it[0] += amount
+                else:
+                    it[1] += amount
+                    it[2] += n
+            for tt, at, desc, mk, posted, amount, oid, sku, _ in rows:
                 m = market(mk) or m_set
                 r0 = mapping.find(tt, at, desc, mk or s["marketplace"])
                 r = mapping.fold(r0, m, tt, at, desc, mk or s["marketplace"])
                 if r:
                     code, tax, cat = r[5], (m or {}).get("tax", {}).get(r[6], "") or "NONE", r[7]
-                    if r is r0 and r[6] == "fees" and tax != "NONE" and \
+                    if r is r0 and r[6] == "fees" and \
                             (tt, at, mk or s["marketplace"], r) not in taxed:
-                        tax = (m or {}).get("tax", {}).get("none", "") or "NONE"
+                        fv = (m or {}).get("fees_vat", "separate")
+                        if fv == "reverse_charge":
+                            tax = (m or {}).get("tax", {}).get("fees_reverse_charge",
+                                                               "REVERSECHARGES")
+                        elif fv != "included" and tax != "NONE":
+                            tax = (m or {}).get("tax", {}).get("none", "") or "NONE"
+                    if r[6] == "sales" and (tt, oid, sku, id(r)) in item:
+                        tax = rate_tax(item[(tt, oid, sku, id(r))], tax)
                 else:
                     code, tax, cat = cfg["accounts"]["suspense"], \
                         (m or {}).get("tax", {}).get("none", "NONE") or "NONE", "Unmapped"

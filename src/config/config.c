@@ -180,13 +180,19 @@ static int load_tax(struct config_marketplace *m, json_t *o, const char *path, c
         return bad(e, path, key, "must be an object of tax types");
     json_object_foreach(o, k, v) {
         int t = tax_category(k);
+        char *to = t >= 0 ? m->tax[t] : strcmp(k, "sales_zero") == 0 ? m->tax_sales_zero
+                 : strcmp(k, "sales_reduced") == 0 ? m->tax_sales_reduced
+                 : strcmp(k, "fees_reverse_charge") == 0 ? m->tax_fees_reverse : NULL;
         snprintf(sub, sizeof sub, "%s.%s", key, k);
         if (is_comment(k))
             continue;
-        if (t < 0)
-            return bad(e, path, sub, "unknown tax category (sales, fees, none)");
-        if (get_str(v, m->tax[t], CONFIG_CODE_MAX, path, sub, e) < 0)
+        if (!to)
+            return bad(e, path, sub, "unknown tax category (sales, fees, none, sales_zero, "
+                       "sales_reduced, fees_reverse_charge)");
+        if (get_str(v, to, CONFIG_CODE_MAX, path, sub, e) < 0)
             return -1;
+        if (!to[0])
+            return bad(e, path, sub, "must name a Xero tax type (NONE for no tax)");
     }
     return 0;
 }
@@ -220,6 +226,38 @@ static int get_rate(json_t *v, int *out, const char *path, const char *key, stru
     return 0;
 }
 
+static int get_fees_vat(json_t *v, int *out, const char *path, const char *key,
+                        struct err *e)
+{
+    static const char *const names[] = { "separate", "included", "reverse_charge" };
+    for (int i = 0; json_is_string(v) && i < 3; i++)
+        if (strcmp(json_string_value(v), names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    return bad(e, path, key, "must be \"separate\", \"included\" or \"reverse_charge\"");
+}
+
+/* A reduced rate needs both its rate and its tax type, and fees posted VAT-inclusive need a
+ * tax type that claims the input VAT: either half alone would post at the wrong rate. */
+static int check_rates(const struct config_marketplace *m, const char *path, const char *key,
+                       struct err *e)
+{
+    char sub[192];
+    int has_type = m->tax_sales_reduced[0] && strcmp(m->tax_sales_reduced, "NONE") != 0;
+    if (has_type != (m->vat_rate_reduced_bp > 0)) {
+        snprintf(sub, sizeof sub, "%s.%s", key, has_type ? "vat_rate_reduced" : "tax.sales_reduced");
+        return bad(e, path, sub, "is needed with the other: a reduced rate is recognised by "
+                   "vat_rate_reduced and posted with tax.sales_reduced");
+    }
+    if (m->fees_vat == FEES_VAT_INCLUDED && strcmp(m->tax[TAX_FEES], "NONE") == 0) {
+        snprintf(sub, sizeof sub, "%s.fees_vat", key);
+        return bad(e, path, sub, "\"included\" needs tax.fees (the input VAT type Xero "
+                   "computes the fee's VAT with, e.g. INPUT2)");
+    }
+    return 0;
+}
+
 static int load_marketplace(struct config_marketplace *m, json_t *o, const char *path,
                             const char *key, struct err *e)
 {
@@ -239,6 +277,10 @@ static int load_marketplace(struct config_marketplace *m, json_t *o, const char 
             rc = load_tax(m, v, path, sub, e);
         else if (strcmp(k, "vat_rate") == 0)
             rc = get_rate(v, &m->vat_rate_bp, path, sub, e);
+        else if (strcmp(k, "vat_rate_reduced") == 0)
+            rc = get_rate(v, &m->vat_rate_reduced_bp, path, sub, e);
+        else if (strcmp(k, "fees_vat") == 0)
+            rc = get_fees_vat(v, &m->fees_vat, path, sub, e);
         else if (strcmp(k, "tracking") == 0) {
             json_t *n = json_object_get(v, "name"), *op = json_object_get(v, "option");
             if (!json_is_object(v) || !n || !op || json_object_size(v) != 2)
@@ -247,13 +289,14 @@ static int load_marketplace(struct config_marketplace *m, json_t *o, const char 
             if (rc == 0)
                 rc = get_str(op, m->tracking_option, sizeof m->tracking_option, path, sub, e);
         } else
-            return bad(e, path, sub, "unknown key (contact, tax, vat_rate, tracking)");
+            return bad(e, path, sub, "unknown key (contact, tax, vat_rate, vat_rate_reduced, "
+                       "fees_vat, tracking)");
         if (rc < 0)
             return -1;
     }
     if (!m->contact[0])
         return bad(e, path, key, "needs a \"contact\"");
-    return 0;
+    return check_rates(m, path, key, e);
 }
 
 static int load_marketplaces(struct config *c, json_t *o, const char *path, struct err *e)
@@ -278,6 +321,9 @@ static int load_marketplaces(struct config *c, json_t *o, const char *path, stru
         snprintf(m->name, sizeof m->name, "%s", k);
         for (int t = 0; t < TAX_COUNT; t++)
             snprintf(m->tax[t], sizeof m->tax[t], "NONE");
+        /* Xero UK's Zero Rated Income and Reverse Charge Expenses (20%) */
+        snprintf(m->tax_sales_zero, sizeof m->tax_sales_zero, "ZERORATEDOUTPUT");
+        snprintf(m->tax_fees_reverse, sizeof m->tax_fees_reverse, "REVERSECHARGES");
         if (load_marketplace(m, v, path, key, e) < 0)
             return -1;
     }

@@ -84,7 +84,7 @@ static int merge_entries(struct jbuild *b, struct err *e)
 
 /* Resolves one grouped row into an entry: month (after locks), account, tax, tracking. */
 static int map_row(struct jctx *j, const char *const *g, int64_t amount, int64_t count,
-                   struct err *e)
+                   int cls, struct err *e)
 {
     struct jentry x;
     const char *tt = g[0], *at = g[1], *desc = g[2], *mk = g[3];
@@ -114,8 +114,14 @@ static int map_row(struct jctx *j, const char *const *g, int64_t amount, int64_t
         snprintf(x.role, sizeof x.role, "%s", r->role >= 0 && !own
                                               ? config_account_name(r->role) : "code");
         snprintf(x.code, sizeof x.code, "%s", r->code);
-        snprintf(x.tax, sizeof x.tax, "%s",
-                 journal_tax_type(&j->feetax, j->map, r, f != NULL, m, tt, at, mkn));
+        const char *tax = journal_tax_type(&j->feetax, j->map, r, f != NULL, m, tt, at, mkn);
+        if (r->tax == TAX_SALES && cls != RATE_STANDARD) {
+            /* Amazon charged this order line another rate: its own tax type */
+            tax = journal_rate_tax(m, cls, tax);
+            x.vat_rate_bp = journal_rate_bp(m, cls, x.vat_rate_bp);
+            x.rate_cls = cls;
+        }
+        snprintf(x.tax, sizeof x.tax, "%s", tax);
         snprintf(x.category, sizeof x.category, "%s", r->category);
     } else {
         snprintf(x.role, sizeof x.role, "suspense");
@@ -258,14 +264,56 @@ static int group_lines(struct jctx *j, struct jgroups *g, struct err *e)
     return 0;
 }
 
+/* When a marketplace's sales carry several VAT rates, the rate class of each order line is
+ * one more grouping key, from the rates table journal_rates_prepare filled: SQL groups
+ * (a few more rows than the C pass gives, in the same order: tt, at, ad, mk, [sku,] time,
+ * class). In UTC the posted date decides the month; elsewhere minute precision keeps even
+ * half-hour zones exact. */
+static int collect_rates(struct jctx *j, struct err *e)
+{
+    sqlite3_stmt *st;
+    char sql[1024];
+    int rc = 0;
+    snprintf(sql, sizeof sql, "SELECT l.transaction_type, l.amount_type, "
+             "l.amount_description, COALESCE(l.marketplace,''), "
+             "substr(COALESCE(l.posted,''),1,?2), %s, SUM(l.amount_minor), COUNT(*), %s "
+             "FROM settlement_line l %s WHERE l.settlement_ref = ?1 GROUP BY 1,2,3,4,%s5,9",
+             j->cfg->group_by_sku ? "COALESCE(l.sku,'')" : "''", RATE_CLASS_SQL,
+             JOURNAL_RATE_JOIN, j->cfg->group_by_sku ? "6," : "");
+    if (ledger_prepare(j->lg, &st, sql, e) < 0)
+        return -1;
+    sqlite3_bind_int(st, 2, tz_is_utc(j->zone) ? 10 : 16);
+    sqlite3_bind_int64(st, 1, j->s.ref);
+    while (rc == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *g[6] = { ledger_text(st, 0), ledger_text(st, 1), ledger_text(st, 2),
+                             ledger_text(st, 3), ledger_text(st, 5), ledger_text(st, 4) };
+        rc = map_row(j, g, sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7),
+                     sqlite3_column_int(st, 8), e) < 0 ? -1 : 0;
+    }
+    if (rc != SQLITE_DONE && rc != -1)
+        rc = ledger_fail(j->lg, e, "group settlement lines");
+    else if (rc == SQLITE_DONE)
+        rc = 0;
+    sqlite3_finalize(st);
+    return rc < 0 ? -1 : merge_entries(&j->b, e);
+}
+
 static int collect(struct jctx *j, struct err *e)
 {
     struct jgroups g = {0};
-    int rc = group_lines(j, &g, e);
+    int rc = 0, rates = 0;
+    if (journal_rates_wanted(j->cfg) &&
+        (rates = journal_rates_prepare(j->lg, j->cfg, j->map, "settlement_line",
+                                       "l.settlement_ref = ?1", j->s.ref, NULL,
+                                       j->s.marketplace, e)) < 0)
+        return -1;
+    if (rates)
+        return collect_rates(j, e);
+    rc = group_lines(j, &g, e);
     for (size_t i = 0; rc == 0 && i < g.t.n; i++) {
         const struct jgroup *x = &g.v[i];
         /* map_row's order: tt, at, ad, mk, sku, time */
-        rc = map_row(j, x->f, x->sum, x->count, e);
+        rc = map_row(j, x->f, x->sum, x->count, RATE_STANDARD, e);
     }
     groups_free(&g);
     return rc < 0 ? -1 : merge_entries(&j->b, e);

@@ -12,14 +12,15 @@
 #include <string.h>
 
 #include "base.h"
+#include "journal_int.h"
 #include "ledger.h"
 
+/* %s: the rate class and its join when sales are classified (journal_rates.c) */
 static const char GROUPS[] =
-    "SELECT u.currency, u.transaction_type, u.amount_type, u.amount_description, "
-    "COALESCE(u.marketplace, ''), substr(u.posted, 1, 16), sum(u.amount_minor), count(*) "
-    "FROM unsettled_line u WHERE u.posted < ?2 AND NOT EXISTS (SELECT 1 "
-    "FROM event_match m WHERE m.unsettled_id = u.id) GROUP BY 1, 2, 3, 4, 5, 6 "
-    "ORDER BY 1, 2, 3, 4, 5, 6";
+    "SELECT l.currency, l.transaction_type, l.amount_type, l.amount_description, "
+    "COALESCE(l.marketplace, ''), substr(l.posted, 1, 16), sum(l.amount_minor), count(*), %s "
+    "FROM unsettled_line l %s WHERE " JOURNAL_UNSETTLED_WHERE " GROUP BY 1, 2, 3, 4, 5, 6, 9 "
+    "ORDER BY 1, 2, 3, 4, 5, 6, 9";
 
 struct acc_build {
     struct ledger *lg;
@@ -30,6 +31,7 @@ struct acc_build {
     struct accrual *v;
     size_t n, cap;
     struct exception_batch *ex;
+    struct feetax ft;           /* the fee tax rows among the unsettled lines */
 };
 
 static struct accrual *for_currency(struct acc_build *b, const char *cur, struct err *e)
@@ -109,6 +111,10 @@ static int group_row(struct acc_build *b, sqlite3_stmt *st, struct err *e)
     const char *desc = ledger_text(st, 3), *mk = ledger_text(st, 4);
     const struct config_marketplace *m = config_marketplace(b->cfg, mk);
     const struct mapping_rule *r = mapping_find(&b->map, tt, at, desc, mk);
+    /* Amazon's tax folds into its sales or fee line as in a settlement's journal, so the
+     * accrual books no VAT to the control account that the 1st's reversal takes back */
+    const struct mapping_rule *f = mapping_fold(&b->map, r, m, tt, at, desc, mk);
+    int cls = sqlite3_column_int(st, 8);
     struct jv_line x;
     struct accrual *a;
     char date[11];
@@ -121,11 +127,18 @@ static int group_row(struct acc_build *b, sqlite3_stmt *st, struct err *e)
     memset(&x, 0, sizeof x);
     x.amount = sqlite3_column_int64(st, 6);
     x.sources = sqlite3_column_int64(st, 7);
+    if (f)
+        r = f;
     if (r) {
+        const char *tax = journal_tax_type(&b->ft, &b->map, r, f != NULL, m, tt, at, mk);
+        if (r->tax == TAX_SALES && cls != RATE_STANDARD)
+            tax = journal_rate_tax(m, cls, tax);
+        else
+            cls = RATE_STANDARD;
         snprintf(x.role, sizeof x.role, "%s", r->role >= 0 ? config_account_name(r->role)
                                                            : "code");
         snprintf(x.code, sizeof x.code, "%s", r->code);
-        snprintf(x.tax, sizeof x.tax, "%s", mapping_tax_type(&b->map, r, m ? m->name : ""));
+        snprintf(x.tax, sizeof x.tax, "%s", tax);
         snprintf(x.category, sizeof x.category, "%s", r->category);
     } else {
         snprintf(x.role, sizeof x.role, "suspense");
@@ -139,8 +152,9 @@ static int group_row(struct acc_build *b, sqlite3_stmt *st, struct err *e)
         snprintf(x.tname, sizeof x.tname, "%s", m->tracking_name);
         snprintf(x.topt, sizeof x.topt, "%s", m->tracking_option);
     }
-    snprintf(x.description, sizeof x.description, "Amazon %s not yet settled at %s",
-             x.category, a->date);
+    snprintf(x.description, sizeof x.description, "Amazon %s%s not yet settled at %s",
+             x.category, cls == RATE_ZERO ? " (zero-rated)" : cls == RATE_REDUCED
+             ? " (reduced rate)" : "", a->date);
     a->sources += x.sources;
     return money_add(&a->net, x.amount, e) < 0 ? -1 : add_line(a, &x, e);
 }
@@ -178,14 +192,22 @@ static int finish(struct acc_build *b, struct accrual *a, struct err *e)
 static int collect(struct acc_build *b, struct err *e)
 {
     sqlite3_stmt *st;
-    char hi[16], next[8];
-    int rc;
+    char hi[16], next[8], sql[1024];
+    int rc, rates = 0;
     /* two days past the UTC month end cover every time zone; the local date decides */
     int yy, mm, dd;
     period_next(b->period, next);
     dates_civil(dates_days(atoi(next), atoi(next + 5), 1) + 2, &yy, &mm, &dd);
     snprintf(hi, sizeof hi, "%04d-%02d-%02d", yy, mm, dd);
-    if (ledger_prepare(b->lg, &st, GROUPS, e) < 0)
+    if (journal_feetax_load_unsettled(b->lg, b->cfg, &b->map, hi, &b->ft, e) < 0)
+        return -1;
+    if (journal_rates_wanted(b->cfg) &&
+        (rates = journal_rates_prepare(b->lg, b->cfg, &b->map, "unsettled_line",
+                                       JOURNAL_UNSETTLED_WHERE, 0, hi, "", e)) < 0)
+        return -1;
+    snprintf(sql, sizeof sql, GROUPS, rates ? RATE_CLASS_SQL : "0",
+             rates ? JOURNAL_RATE_JOIN : "");
+    if (ledger_prepare(b->lg, &st, sql, e) < 0)
         return -1;
     sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -225,6 +247,7 @@ int journal_accruals(struct ledger *lg, const struct config *cfg, const char *pe
     rc = 0;
 done:
     journal_accruals_free(b.v, b.n);
+    journal_feetax_free(&b.ft);
     exception_batch_free(b.ex);
     tz_free(b.zone);
     mapping_free(&b.map);

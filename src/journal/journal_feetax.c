@@ -43,19 +43,20 @@ static int remember(struct feetax *f, const char *tt, const char *at, const char
     return 0;
 }
 
-int journal_feetax_load(struct ledger *lg, const struct config *cfg, const struct mapping *map,
-                        int64_t ref, const char *settlement_mk, struct feetax *out,
-                        struct err *e)
+/* The fee tax rows among the lines of sql (?1 bound to ref, ?2 to hi when used). */
+static int feetax_scan(struct ledger *lg, const struct config *cfg, const struct mapping *map,
+                       const char *sql, int64_t ref, const char *hi, const char *settlement_mk,
+                       struct feetax *out, struct err *e)
 {
     sqlite3_stmt *st;
     int s, rc = 0;
     memset(out, 0, sizeof *out);
-    /* the few distinct tax combinations of the settlement, not its lines */
-    if (ledger_prepare(lg, &st, "SELECT DISTINCT transaction_type, amount_type, "
-                       "amount_description, COALESCE(marketplace,'') FROM settlement_line "
-                       "WHERE settlement_ref = ? AND amount_description LIKE '%Tax%'", e) < 0)
+    if (ledger_prepare(lg, &st, sql, e) < 0)
         return -1;
-    sqlite3_bind_int64(st, 1, ref);
+    if (sqlite3_bind_parameter_count(st) >= 1)
+        sqlite3_bind_int64(st, 1, ref);
+    if (hi && sqlite3_bind_parameter_count(st) >= 2)
+        sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         const char *tt = ledger_text(st, 0), *at = ledger_text(st, 1);
         const char *desc = ledger_text(st, 2), *mk = ledger_text(st, 3);
@@ -81,12 +82,22 @@ const char *journal_tax_type(const struct feetax *f, const struct mapping *map,
 {
     if (!r)
         return m ? m->tax[TAX_NONE] : "NONE";
-    if (!folded && r->tax == TAX_FEES && taxed(m, TAX_FEES)) {
+    if (!folded && r->tax == TAX_FEES && m) {
         size_t i = 0;
         while (i < f->n && !(f->v[i].rule == r && !strcmp(f->v[i].tt, tt) &&
                              !strcmp(f->v[i].at, at) && !strcmp(f->v[i].mk, mkn)))
             i++;
-        if (i == f->n)   /* no tax charged on this fee: no input tax to claim */
+        if (i < f->n && taxed(m, TAX_FEES))
+            return m->tax[TAX_FEES];     /* Amazon's TaxAmount row is folded into it */
+        /* No TaxAmount row: the fee's VAT, if any, is on Amazon's VAT invoice only. Since
+         * August 2024 Amazon charges UK/EU-established sellers VAT on every fee (included);
+         * before, or for sellers established elsewhere, Amazon EU S.a r.l. billed from
+         * Luxembourg without VAT and the seller accounts for it (reverse_charge). */
+        if (m->fees_vat == FEES_VAT_INCLUDED)
+            return m->tax[TAX_FEES];
+        if (m->fees_vat == FEES_VAT_REVERSE_CHARGE)
+            return m->tax_fees_reverse;
+        if (taxed(m, TAX_FEES))   /* no tax charged on this fee: no input tax to claim */
             return m->tax[TAX_NONE][0] ? m->tax[TAX_NONE] : "NONE";
     }
     return mapping_tax_type(map, r, m ? m->name : "");
@@ -95,6 +106,27 @@ const char *journal_tax_type(const struct feetax *f, const struct mapping *map,
 int journal_vat_rate(const struct mapping_rule *r, const struct config_marketplace *m)
 {
     return r && r->tax == TAX_SALES && taxed(m, TAX_SALES) ? m->vat_rate_bp : 0;
+}
+
+int journal_feetax_load(struct ledger *lg, const struct config *cfg, const struct mapping *map,
+                        int64_t ref, const char *settlement_mk, struct feetax *out,
+                        struct err *e)
+{
+    /* the few distinct tax combinations of the settlement, not its lines */
+    return feetax_scan(lg, cfg, map, "SELECT DISTINCT transaction_type, amount_type, "
+                       "amount_description, COALESCE(marketplace,'') FROM settlement_line "
+                       "WHERE settlement_ref = ?1 AND amount_description LIKE '%Tax%'", ref,
+                       NULL, settlement_mk, out, e);
+}
+
+int journal_feetax_load_unsettled(struct ledger *lg, const struct config *cfg,
+                                  const struct mapping *map, const char *hi,
+                                  struct feetax *out, struct err *e)
+{
+    return feetax_scan(lg, cfg, map, "SELECT DISTINCT l.transaction_type, l.amount_type, "
+                       "l.amount_description, COALESCE(l.marketplace,'') FROM unsettled_line l "
+                       "WHERE " JOURNAL_UNSETTLED_WHERE " AND l.amount_description LIKE '%Tax%'",
+                       0, hi, "", out, e);
 }
 
 void journal_feetax_free(struct feetax *f)

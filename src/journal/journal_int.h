@@ -20,6 +20,7 @@ struct jentry {
     int64_t count;
     money_t vat;          /* Amazon's tax folded into this line (tax-inclusive lines) */
     int vat_rate_bp;      /* the marketplace's vat_rate when the line is VAT-inclusive */
+    int rate_cls;         /* RATE_*: the rate Amazon charged on a sales line (its label) */
 };
 
 struct jbuild {
@@ -48,6 +49,13 @@ struct feetax {
 int journal_feetax_load(struct ledger *lg, const struct config *cfg, const struct mapping *map,
                         int64_t ref, const char *settlement_mk, struct feetax *out,
                         struct err *e);
+/* The same for the unsettled lines the accrual of a month holds (JOURNAL_UNSETTLED_WHERE,
+ * ?2 = hi). */
+int journal_feetax_load_unsettled(struct ledger *lg, const struct config *cfg,
+                                  const struct mapping *map, const char *hi,
+                                  struct feetax *out, struct err *e);
+#define JOURNAL_UNSETTLED_WHERE                                                             \
+    "l.posted < ?2 AND NOT EXISTS (SELECT 1 FROM event_match m WHERE m.unsettled_id = l.id)"
 void journal_feetax_free(struct feetax *f);
 
 /* The Xero tax type of an amount mapped to rule r (folded: it is tax folded into r's line):
@@ -61,6 +69,39 @@ const char *journal_tax_type(const struct feetax *f, const struct mapping *map,
 /* The marketplace's vat_rate (basis points) when rule r's lines are posted VAT-inclusive
  * (a sales rule of a marketplace with a tax.sales type); 0 otherwise. */
 int journal_vat_rate(const struct mapping_rule *r, const struct config_marketplace *m);
+
+/* ---- the VAT rate Amazon charged (journal_rates.c) ---------------------------------- */
+enum { RATE_STANDARD, RATE_ZERO, RATE_REDUCED };
+
+/* The rate class of one order line: net (without tax) and the tax Amazon folded into it
+ * over ntax tax rows; standard at std_bp within a minor unit per tax row, zero when Amazon
+ * charged none, reduced at red_bp; anything else standard (VAT_MISMATCH tells). */
+int journal_rate_class(int64_t net, int64_t tax, int64_t ntax, int std_bp, int red_bp);
+
+/* The tax type of a class (standard: the given tax.sales type) and the rate Xero applies. */
+const char *journal_rate_tax(const struct config_marketplace *m, int cls, const char *standard);
+int journal_rate_bp(const struct config_marketplace *m, int cls, int standard_bp);
+
+/* 1 when some marketplace posts its sales tax-inclusive (a tax.sales type): only then are
+ * sales classified. */
+int journal_rates_wanted(const struct config *cfg);
+
+/* Fills temp.rate_combo and temp.rate_item for the lines "table l WHERE where" (?1 bound
+ * to ref, ?2 to hi when the clause uses them): every (transaction, order, SKU, sales rule)
+ * Amazon charged a non-standard rate on. 1 when there is one (the grouping queries then
+ * join them with JOURNAL_RATE_JOIN and read RATE_CLASS_SQL), 0 when all are standard, -1 on
+ * error. */
+int journal_rates_prepare(struct ledger *lg, const struct config *cfg,
+                          const struct mapping *map, const char *table, const char *where,
+                          int64_t ref, const char *hi, const char *settlement_mk,
+                          struct err *e);
+#define JOURNAL_RATE_COMBO                                                                  \
+    "JOIN rate_combo c ON c.tt = l.transaction_type AND c.at = l.amount_type AND "          \
+    "c.de = l.amount_description AND c.mk = COALESCE(l.marketplace,'')"
+#define JOURNAL_RATE_JOIN                                                                   \
+    " LEFT " JOURNAL_RATE_COMBO " LEFT JOIN rate_item v ON v.tt = l.transaction_type AND "  \
+    "v.o = l.order_id AND v.sku = COALESCE(l.sku,'') AND v.rid = c.rid "
+#define RATE_CLASS_SQL "COALESCE(v.cls, 0)"
 
 /* The config entry of a line's marketplace-name mk, else of the settlement's. */
 const struct config_marketplace *journal_line_market(const struct config *cfg,

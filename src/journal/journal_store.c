@@ -117,14 +117,17 @@ static int extra_lines(struct jctx *j, const struct part *p, size_t n, size_t k,
 
 static void describe(const struct jctx *j, const struct jentry *x, char *out, size_t cap)
 {
+    /* sales Amazon charged another VAT rate on say so beside the standard-rated line */
+    const char *rate = x->rate_cls == RATE_ZERO ? ", zero-rated"
+                     : x->rate_cls == RATE_REDUCED ? ", reduced rate" : "";
     if (strcmp(x->role, "carried_forward") == 0)
         snprintf(out, cap, "Settlement %s carried forward %s", j->s.id, x->sku);
     else if (strcmp(x->role, "clearing") == 0)
         snprintf(out, cap, "Settlement %s payout", j->s.id);
     else if (x->sku[0])
-        snprintf(out, cap, "%s %s (settlement %s)", x->category, x->sku, j->s.id);
+        snprintf(out, cap, "%s %s%s (settlement %s)", x->category, x->sku, rate, j->s.id);
     else
-        snprintf(out, cap, "%s (settlement %s)", x->category, j->s.id);
+        snprintf(out, cap, "%s%s (settlement %s)", x->category, rate, j->s.id);
 }
 
 static int is_extra(const struct jentry *x)

@@ -161,8 +161,12 @@ static void resolve(const struct journal_view *s, const struct mapping *map,
     l->sources = sqlite3_column_int64(st, 9);
     if (f) {
         l->vat = l->amount;
+        l->vat_rows = l->sources;
         l->folded = 1;
     }
+    if (r && r->tax == TAX_SALES && m && m->tax[TAX_SALES][0] &&
+        strcmp(m->tax[TAX_SALES], "NONE") != 0)
+        l->mk = m;
 }
 
 /* The description a folded tax amount belongs to, as mapping_fold finds its rule: without
@@ -205,9 +209,27 @@ static void fold_block(struct jv_amount *v, size_t lo, size_t hi)
         v[to].amount += v[i].amount;
         v[to].vat += v[i].vat;
         v[to].sources += v[i].sources;
+        v[to].vat_rows += v[i].vat_rows;
         if (strcmp(v[i].date, v[to].date) < 0)
             snprintf(v[to].date, sizeof v[to].date, "%s", v[i].date);
         v[i].amount = v[i].vat = 0;   /* an empty amount renders no line */
+    }
+}
+
+/* Each order's tax-inclusive sales line (its tax folded in) gets the tax type of the rate
+ * Amazon charged on it, as the journal gives its order lines (journal_rates.c). */
+static void classify(struct jv_amount *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int cls;
+        if (!v[i].mk || v[i].folded || !v[i].order_id[0] || !v[i].amount)
+            continue;
+        cls = journal_rate_class(v[i].amount - v[i].vat, v[i].vat, v[i].vat_rows,
+                                 v[i].mk->vat_rate_bp, v[i].mk->vat_rate_reduced_bp);
+        if (cls == RATE_STANDARD)
+            continue;
+        snprintf(v[i].tax, sizeof v[i].tax, "%s", journal_rate_tax(v[i].mk, cls, v[i].tax));
+        v[i].vat_rate_bp = journal_rate_bp(v[i].mk, cls, v[i].vat_rate_bp);
     }
 }
 
@@ -290,8 +312,10 @@ static int load_amounts(struct ledger *lg, struct journal_view *s, const struct 
     journal_feetax_free(&ft);
     if (rc == 0 && r != SQLITE_DONE)
         rc = ledger_fail(lg, e, "read settlement amounts");
-    if (rc == 0)
+    if (rc == 0) {
         fold_orders(s);
+        classify(s->amounts, s->n_amounts);
+    }
     if (rc == 0)
         follow_parts(s);
     if (rc == 0)

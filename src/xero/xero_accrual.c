@@ -27,7 +27,10 @@ static int manual_journal(const struct accrual *a, int reverse, struct xero_reqs
         snprintf(narration, sizeof narration, "%s: Amazon amounts posted by %s and not yet "
                  "in a settlement (%s); reversed on %s", q.doc_number, a->date, a->currency,
                  a->rev_date);
-    xero_journal_open(&w, narration, reverse ? a->rev_date : a->date, a->cfg, "NoTax");
+    /* sales folded with their VAT are tax-inclusive here as in the settlement's documents,
+     * so the accrual moves sales and the VAT return, never the VAT control account */
+    xero_journal_open(&w, narration, reverse ? a->rev_date : a->date, a->cfg,
+                      xero_journal_amount_types(a->lines, a->n));
     for (size_t i = 0; i < a->n; i++) {
         const struct jv_line *l = &a->lines[i];
         /* Xero's LineAmount is debit-positive, the ledger's credit-positive */
@@ -40,7 +43,7 @@ static int manual_journal(const struct accrual *a, int reverse, struct xero_reqs
         jw_kmoney(&w, "LineAmount", v, a->exp);
         jw_kstr(&w, "AccountCode", l->code);
         jw_kstr(&w, "Description", l->description);
-        jw_kstr(&w, "TaxType", "NONE");
+        jw_kstr(&w, "TaxType", l->tax);
         xero_tracking(&w, l->tname, l->topt);
         jw_end_obj(&w);
     }

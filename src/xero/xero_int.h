@@ -42,6 +42,10 @@ void xero_journal_open(struct jw *w, const char *narration, const char *date,
                        const struct config *cfg, const char *amount_types);
 void xero_journal_close(struct jw *w);
 
+/* "Inclusive" when a line of v carries a tax type (Xero computes the VAT inside the line
+ * amount), else "NoTax". */
+const char *xero_journal_amount_types(const struct jv_line *v, size_t n);
+
 int xero_render_summary(const struct journal_view *s, struct xero_reqs *out, struct err *e);
 int xero_render_journal(const struct journal_view *s, struct xero_reqs *out, struct err *e);
 int xero_render_orders(const struct journal_view *s, struct xero_reqs *out, struct err *e);

@@ -5,10 +5,10 @@
 
 #include "xero_int.h"
 
-static const char *amount_types(const struct jv_part *p)
+const char *xero_journal_amount_types(const struct jv_line *v, size_t n)
 {
-    for (size_t i = 0; i < p->n; i++)
-        if (p->lines[i].amount != 0 && strcmp(p->lines[i].tax, "NONE") != 0)
+    for (size_t i = 0; i < n; i++)
+        if (v[i].amount != 0 && strcmp(v[i].tax, "NONE") != 0)
             return "Inclusive";
     return "NoTax";
 }
@@ -32,7 +32,7 @@ static int manual_journal(const struct journal_view *s, const struct jv_part *p,
     xero_journal_req(&q, s->id, p->month, number);
     snprintf(narration, sizeof narration, "%s: Amazon settlement %s (%s to %s) part %d of %d",
              q.doc_number, s->id, s->start, s->end, p->part, p->parts);
-    xero_journal_open(&w, narration, p->date, s->cfg, amount_types(p));
+    xero_journal_open(&w, narration, p->date, s->cfg, xero_journal_amount_types(p->lines, p->n));
     for (size_t i = 0; i < p->n; i++) {
         const struct jv_line *l = &p->lines[i];
         if (l->amount == 0)

@@ -79,16 +79,61 @@ status "uk vat: ingest" 0 "$SB" ingest "$UK"
 status "uk vat: post" 0 "$SB" post
 contains "uk vat: the totals per account say tax-inclusive lines are gross" "$T/.out" \
   "    (tax-inclusive lines are shown gross: Xero books their tax to the tax rate's account)"
-# Tax 4.17+8.33 into Sales (20.82+41.65+10.00 zero-rated book), ShippingTax 0.50 into
-# Shipping, TaxDiscount -0.83 into Promotions, refund Tax -4.17 into Refunds
-eq "uk vat: one inclusive invoice, tax folded into its lines, no VAT line on 820" "$(docs)" \
-   "/Invoices ACCREC AMZ-44556677881-1 2025-09-15 Inclusive 200:OUTPUT2:84.97 200:OUTPUT2:3.00 200:OUTPUT2:-5.00 200:OUTPUT2:-24.99 429:NONE:-11.25 425:NONE:-2.20 400:NONE:-20.00 820:NONE:-4.00"
-# Xero: 84.97 x 20/120 = 14.16; Amazon charged 12.50 (the 10.00 book carried none)
-eq "uk vat: VAT_MISMATCH on the sales line only" \
+# Tax 4.17+8.33 into Sales (20.82+41.65), ShippingTax 0.50 into Shipping, TaxDiscount -0.83
+# into Promotions, refund Tax -4.17 into Refunds; the 10.00 book Amazon charged no VAT on
+# is a line of its own at tax.sales_zero (default ZERORATEDOUTPUT), as A2X picks the rate
+# from the tax Amazon charged
+eq "uk vat: one inclusive invoice, tax folded, the zero-rated book on its own line" "$(docs)" \
+   "/Invoices ACCREC AMZ-44556677881-1 2025-09-15 Inclusive 200:OUTPUT2:74.97 200:ZERORATEDOUTPUT:10.00 200:OUTPUT2:3.00 200:OUTPUT2:-5.00 200:OUTPUT2:-24.99 429:NONE:-11.25 425:NONE:-2.20 400:NONE:-20.00 820:NONE:-4.00"
+# Xero: 74.97 x 20/120 = 12.495 -> 12.50 = Amazon's 4.17 + 8.33; 0% of 10.00 = 0.00
+eq "uk vat: no VAT_MISMATCH once each rate has its type" \
+   "$(qq "select count(*) from exception where kind = 'VAT_MISMATCH'")" "0"
+# a rate that is none of the marketplace's (1.00 on the 10.00 book: 10%) stays on tax.sales
+# and is shown: 74.97 + 11.00 = 85.97 x 20/120 = 14.33 against Amazon's 12.50 + 1.00
+awk -F'\t' 'BEGIN{OFS="\t"} NR==1{print; next} NR==2{$5="21.53"} {print} $8=="206-3333333-3333333" && $14=="Principal"{$14="Tax"; $15="1.00"; print}' \
+    "$UK" >"$T/uk-vat-odd.tsv"
+fresh uk-vat-odd summary 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "NONE", "none": "NONE"}
+c["marketplaces"]["Amazon.co.uk"]["vat_rate"] = 20'
+status "uk vat odd rate: ingest" 0 "$SB" ingest "$T/uk-vat-odd.tsv"
+status "uk vat odd rate: post" 0 "$SB" post
+eq "uk vat odd rate: the 10% item stays on OUTPUT2 with the standard-rated sales" \
+   "$(docs | tr ' ' '\n' | grep -E '^200:' | head -2 | tr '\n' ' ')" "200:OUTPUT2:85.97 200:OUTPUT2:3.00 "
+eq "uk vat odd rate: VAT_MISMATCH on the sales line" \
    "$(qq "select kind||' '||severity||' '||expected_minor||' '||actual_minor from exception where kind = 'VAT_MISMATCH'")" \
-   "VAT_MISMATCH warning 1250 1416"
-status "uk vat: exceptions" 0 "$SB" exceptions
-contains "uk vat: explained" "$T/.out" "Xero will compute VAT 14.16, Amazon charged 12.50"
+   "VAT_MISMATCH warning 1350 1433"
+status "uk vat odd rate: exceptions" 0 "$SB" exceptions
+contains "uk vat odd rate: explained" "$T/.out" "Xero will compute VAT 14.33, Amazon charged 13.50"
+# a reduced rate (0.50 on the 10.00 book: 5%) with vat_rate_reduced and tax.sales_reduced:
+# 10.50 at RROUTPUT, Xero 10.50 x 5/105 = 0.50 = Amazon's
+awk -F'\t' 'BEGIN{OFS="\t"} NR==1{print; next} NR==2{$5="21.03"} {print} $8=="206-3333333-3333333" && $14=="Principal"{$14="Tax"; $15="0.50"; print}' \
+    "$UK" >"$T/uk-vat-reduced.tsv"
+fresh uk-vat-reduced summary 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "NONE", "none": "NONE", "sales_reduced": "RROUTPUT"}
+c["marketplaces"]["Amazon.co.uk"]["vat_rate"] = 20
+c["marketplaces"]["Amazon.co.uk"]["vat_rate_reduced"] = 5'
+status "uk vat reduced: ingest" 0 "$SB" ingest "$T/uk-vat-reduced.tsv"
+status "uk vat reduced: post" 0 "$SB" post
+eq "uk vat reduced: the 5% item on RROUTPUT, tax included" \
+   "$(docs | tr ' ' '\n' | grep -E '^200:' | head -3 | tr '\n' ' ')" "200:OUTPUT2:74.97 200:RROUTPUT:10.50 200:OUTPUT2:3.00 "
+eq "uk vat reduced: no VAT_MISMATCH" "$(qq "select count(*) from exception where kind = 'VAT_MISMATCH'")" "0"
+fresh uk-vat-reduced-orders orders 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "NONE", "none": "NONE", "sales_reduced": "RROUTPUT"}
+c["marketplaces"]["Amazon.co.uk"]["vat_rate"] = 20
+c["marketplaces"]["Amazon.co.uk"]["vat_rate_reduced"] = 5'
+"$SB" ingest "$T/uk-vat-reduced.tsv" >/dev/null 2>&1
+status "uk vat reduced orders: post" 0 "$SB" post
+eq "uk vat reduced orders: the book's invoice line 10.00 + 0.50 at RROUTPUT" \
+   "$(docs | grep '^/Invoices ACCREC AMZ-44556677881-206-3333333-3333333 ')" \
+   "/Invoices ACCREC AMZ-44556677881-206-3333333-3333333 2025-09-09 Inclusive 200:RROUTPUT:10.50"
+eq "uk vat reduced orders: no VAT_MISMATCH" "$(qq "select count(*) from exception where kind = 'VAT_MISMATCH'")" "0"
+# a zero type of the user's choice (an exempt or EC rate, say)
+fresh uk-vat-zero summary 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "NONE", "none": "NONE", "sales_zero": "EXEMPTOUTPUT"}'
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "uk vat zero type: post" 0 "$SB" post
+eq "uk vat zero type: tax.sales_zero names the book's type" \
+   "$(docs | tr ' ' '\n' | grep -E '^200:' | head -2 | tr '\n' ' ')" "200:EXEMPTOUTPUT:10.00 200:OUTPUT2:74.97 "
 # without the zero-rated book, every line ties: remove its row
 grep -v 206-3333333 "$UK" | sed 's/\t20\.53\tGBP/\t10.53\tGBP/' >"$T/uk-vat-tied.tsv"
 fresh uk-vat-tied summary 'c["base_currency"] = "GBP"
@@ -143,6 +188,46 @@ status "uk fees untaxed: post" 0 "$SB" post
 eq "uk fees untaxed: no INPUT2 anywhere" "$(docs | grep -c INPUT2)" "0"
 eq "uk fees untaxed: the advertising without its TaxAmount is NONE" \
    "$(docs | tr ' ' '\n' | grep -E '^400:')" "400:NONE:-20.00"
+# fees_vat included: Amazon's VAT invoices since August 2024 charge 20% on every fee with no
+# TaxAmount row in the settlement, so every fee line is VAT-inclusive at tax.fees: Xero
+# computes 11.25/6 = 1.88, 2.20/6 = 0.37 and (20.00+4.00)/6 = 4.00 of input VAT
+fresh uk-fees-incl summary 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}
+c["marketplaces"]["Amazon.co.uk"]["fees_vat"] = "included"'
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "uk fees included: post" 0 "$SB" post
+eq "uk fees included: every fee line INPUT2, the TaxAmount still folded" \
+   "$(docs | tr ' ' '\n' | grep -E '^(400|429|425|820):' | tr '\n' ' ')" \
+   "429:INPUT2:-11.25 425:INPUT2:-2.20 400:INPUT2:-24.00 "
+# the same file before August 2024 (or a seller established outside the UK/EU): Amazon EU
+# billed from Luxembourg without VAT, the seller accounts for it by reverse charge
+fresh uk-fees-rc summary 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}
+c["marketplaces"]["Amazon.co.uk"]["fees_vat"] = "reverse_charge"'
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "uk fees reverse charge: post" 0 "$SB" post
+eq "uk fees reverse charge: REVERSECHARGES where no TaxAmount row, INPUT2 where Amazon charged VAT" \
+   "$(docs | tr ' ' '\n' | grep -E '^(400|429|425|820):' | tr '\n' ' ')" \
+   "429:REVERSECHARGES:-11.25 425:REVERSECHARGES:-2.20 400:INPUT2:-24.00 "
+fresh uk-fees-incl-orders orders 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}
+c["marketplaces"]["Amazon.co.uk"]["fees_vat"] = "included"'
+"$SB" ingest "$UK" >/dev/null 2>&1
+status "uk fees included orders: post" 0 "$SB" post
+eq "uk fees included orders: the fee bill's lines all INPUT2" \
+   "$(docs | grep '^/Invoices ACCPAY')" \
+   "/Invoices ACCPAY AMZ-44556677881-FEES 2025-09-15 Inclusive 400:INPUT2:24.00 429:INPUT2:11.25 425:INPUT2:2.20"
+# reserves, transfers and the clearing line are no fees: they keep NONE (v2-us holds a
+# reserve and its release)
+fresh us-fees-incl summary 'c["marketplaces"]["Amazon.com"]["tax"] = {"sales": "NONE", "fees": "INPUT", "none": "NONE"}
+c["marketplaces"]["Amazon.com"]["fees_vat"] = "included"'
+"$SB" ingest "$US" >/dev/null 2>&1
+status "us fees included: post" 0 "$SB" post
+eq "us fees included: no tax type on reserve, rollover or clearing lines" \
+   "$(docs | tr ' ' '\n' | grep -E '^(616|617|615):' | grep -vc ':NONE:')" "0"
+eq "us fees included: the fee lines carry INPUT" \
+   "$(docs | tr ' ' '\n' | grep -E '^(429|425|400|485):' | grep -vc ':INPUT:')" "0"
+# default (separate): unchanged, the fee without a TaxAmount row keeps tax.none
 
 # --- 1b. orders mode: the same folding per order, the same VAT check per document line ------
 for mode in summary orders; do
@@ -156,12 +241,12 @@ cd "$T/uk-vat-orders"
 # by hand: order 1 Principal 20.82 + Tax 4.17 = 24.99, Shipping 2.50 + ShippingTax 0.50 =
 # 3.00; order 2 Principal 41.65 + Tax 8.33 = 49.98 (2 x 24.99), promotion -4.17 +
 # TaxDiscount -0.83 = -5.00; the book 10.00 (no tax); the refund -20.82 - 4.17 = 24.99 on
-# the credit note; every line OUTPUT2, tax-inclusive
-eq "uk vat orders: tax folded into each order's lines, OUTPUT2 inclusive" \
+# the credit note; every line OUTPUT2, tax-inclusive, but the book's ZERORATEDOUTPUT
+eq "uk vat orders: tax folded into each order's lines, the book zero-rated" \
    "$(docs | grep -E '^/(Invoices ACCREC|CreditNotes )')" \
 "/Invoices ACCREC AMZ-44556677881-206-1111111-1111111 2025-09-05 Inclusive 200:OUTPUT2:24.99 200:OUTPUT2:3.00
 /Invoices ACCREC AMZ-44556677881-206-2222222-2222222 2025-09-07 Inclusive 200:OUTPUT2:49.98 200:OUTPUT2:-5.00
-/Invoices ACCREC AMZ-44556677881-206-3333333-3333333 2025-09-09 Inclusive 200:OUTPUT2:10.00
+/Invoices ACCREC AMZ-44556677881-206-3333333-3333333 2025-09-09 Inclusive 200:ZERORATEDOUTPUT:10.00
 /CreditNotes ACCRECCREDIT AMZ-44556677881-206-1111111-1111111-R 2025-09-10 Inclusive 200:OUTPUT2:24.99"
 eq "uk vat orders: no tax line left on any order document" "$(docs | grep -E 'ACCREC' | grep -c '820:')" "0"
 eq "uk vat orders: the promotion line carries no ItemCode (no stock moves)" \
@@ -187,20 +272,62 @@ eq "uk vat orders: account 200 totals 57.98 (84.97 + 3.00 - 5.00 - 24.99)" "$(ac
 cd "$T/uk-vat-summary"
 eq "uk vat summary: account 200 totals the same 57.98" "$(acct200)" "57.98"
 cd "$T/uk-vat-orders"
-eq "uk vat orders: VAT_MISMATCH on the zero-rated book's line only (10.00 -> 1.67, 0.00 charged)" \
+eq "uk vat orders: no VAT_MISMATCH, each line at the rate Amazon charged" \
+   "$(qq "select count(*) from exception where kind = 'VAT_MISMATCH'")" "0"
+# the odd 10% book of 1a, per document line: 11.00 x 20/120 = 1.83 against Amazon's 1.00
+fresh uk-vat-odd-orders orders 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}
+c["marketplaces"]["Amazon.co.uk"]["vat_rate"] = 20'
+"$SB" ingest "$T/uk-vat-odd.tsv" >/dev/null 2>&1
+status "uk vat odd orders: post" 0 "$SB" post
+eq "uk vat odd orders: VAT_MISMATCH on the book's line only (11.00 -> 1.83, 1.00 charged)" \
    "$(qq "select scope||' '||severity||' '||coalesce(sku,'')||' '||expected_minor||' '||actual_minor from exception where kind = 'VAT_MISMATCH'")" \
-   "post warning BOOK-1 0 167"
-status "uk vat orders: exceptions" 0 "$SB" exceptions
-contains "uk vat orders: names the document line" "$T/.out" 'AMZ-44556677881-206-3333333-3333333 line "BOOK-1 Principal"'
+   "post warning BOOK-1 100 183"
+status "uk vat odd orders: exceptions" 0 "$SB" exceptions
+contains "uk vat odd orders: names the document line" "$T/.out" 'AMZ-44556677881-206-3333333-3333333 line "BOOK-1 Principal"'
 before=$(qq "select id||'/'||run_id from exception where kind = 'VAT_MISMATCH'")
 "$SB" post >/dev/null 2>&1
-eq "uk vat orders: a rerun keeps the same exception row" \
+eq "uk vat odd orders: a rerun keeps the same exception row" \
    "$(qq "select id||'/'||run_id from exception where kind = 'VAT_MISMATCH'")" "$before"
-cd "$T/uk-vat-summary"
-D="$T/uk-vat-summary"
-eq "uk vat summary: the journal's check, per journal line" \
+cd "$T/uk-vat-odd"
+D="$T/uk-vat-odd"
+eq "uk vat odd summary: the journal's check, per journal line" \
    "$(qq "select scope||' '||expected_minor||' '||actual_minor from exception where kind = 'VAT_MISMATCH'")" \
-   "journal 1250 1416"
+   "journal 1350 1433"
+# --- 1d. the month-end accrual folds VAT like the settlement's journals (review: evvat) -------
+# The September events unsettled at 09-30 (ledger, by hand): order 1 Principal 20.00 + Tax
+# 1.60 (8%), order 2 Principal 35.00 + Shipping 5.00 - its promotion 5.00, order 5 Principal
+# 9.99, a refund of 15.00 (order 4 is posted on 10-02). With tax.sales OUTPUT2 at vat_rate 8,
+# Tax joins its Principal (21.60 OUTPUT2), the untaxed sales go to ZERORATEDOUTPUT (35.00 +
+# 9.99 = 44.99), no "Sales tax" line reaches 820, and the journal and its reversal are
+# tax-inclusive, so Xero moves the VAT return, not the VAT control account
+fresh ev-vat summary 'c["marketplaces"]["Amazon.com"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}
+c["marketplaces"]["Amazon.com"]["vat_rate"] = 8'
+status "accrual vat: ingest" 0 "$SB" ingest "$FX/events/events-2025-09-page1.json" "$FX/events/events-2025-09-page2.json"
+status "accrual vat: post September" 0 "$SB" post --period 2025-09
+status "accrual vat: post October" 0 "$SB" post --period 2025-10
+accrual() {
+  python3 - "$1" <<'EOF'
+import json, sys
+from decimal import Decimal as D
+for r in json.load(open(sys.argv[1]), parse_float=D)["requests"]:
+    for j in r["body"].get("ManualJournals", []):
+        print(j["Date"], j["LineAmountTypes"], " ".join("%s:%s:%s" % (l["AccountCode"],
+              l["TaxType"], l["LineAmount"]) for l in j["JournalLines"]))
+EOF
+}
+eq "accrual vat: sales folded per rate, no Sales tax on 820, Inclusive" \
+   "$(accrual reports/2025-09/xero-preview.json | grep '^2025-09-30 Inclusive ' | tr ' ' '\n' | grep -E '^(200|820):' | tr '\n' ' ')" \
+   "820:NONE:1.60 200:ZERORATEDOUTPUT:5.00 200:ZERORATEDOUTPUT:15.00 200:OUTPUT2:-21.60 200:ZERORATEDOUTPUT:-44.99 200:ZERORATEDOUTPUT:-5.00 "
+eq "accrual vat: the ledger's sales by hand: taxed 20.00+1.60, untaxed 35.00+9.99" \
+   "$(qq "select sum(amount_minor) from unsettled_line where amount_description in ('Principal', 'Tax') and order_id = '111-4000001-0000001'") $(qq "select sum(amount_minor) from unsettled_line where transaction_type = 'Order' and amount_description = 'Principal' and order_id in ('111-4000002-0000002', '111-4000005-0000005')")" \
+   "2160 4499"
+eq "accrual vat: fees without a TaxAmount row keep NONE, not INPUT2" \
+   "$(accrual reports/2025-09/xero-preview.json | grep -c INPUT2)" "0"
+eq "accrual vat: the reversal on the 1st mirrors it, tax-inclusive" \
+   "$(accrual reports/2025-10/xero-preview.json | grep '^2025-10-01 Inclusive ' | tr ' ' '\n' | grep -E '^200:OUTPUT2')" \
+   "200:OUTPUT2:21.60"
+
 fresh uk-feestax summary 'c["base_currency"] = "GBP"
 c["accounts"]["fees_tax"] = "821"'
 "$SB" ingest "$UK" >/dev/null 2>&1

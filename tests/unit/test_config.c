@@ -116,6 +116,21 @@ static const struct {
       "unknown key" },
     { "{\"marketplaces\": {\"M\": {\"contact\": \"C\", \"tax\": {\"vat\": \"X\"}}}}",
       "marketplaces.M.tax.vat", "unknown tax category" },
+    /* the VAT rates Amazon charged and the VAT in its fees */
+    { "{\"marketplaces\": {\"M\": {\"contact\": \"C\", \"tax\": {\"sales_zero\": \"\"}}}}",
+      "marketplaces.M.tax.sales_zero", "must name a Xero tax type" },
+    { "{\"marketplaces\": {\"M\": {\"contact\": \"C\", \"tax\": {\"sales_reduced\": "
+      "\"RROUTPUT\"}}}}", "marketplaces.M.vat_rate_reduced", "is needed with the other" },
+    { "{\"marketplaces\": {\"M\": {\"contact\": \"C\", \"vat_rate_reduced\": 5}}}",
+      "marketplaces.M.tax.sales_reduced", "is needed with the other" },
+    { "{\"marketplaces\": {\"M\": {\"contact\": \"C\", \"vat_rate_reduced\": 0}}}",
+      "marketplaces.M.vat_rate_reduced", "must be a percentage" },
+    { "{\"marketplaces\": {\"M\": {\"contact\": \"C\", \"fees_vat\": \"yes\"}}}",
+      "marketplaces.M.fees_vat", "must be \"separate\"" },
+    { "{\"marketplaces\": {\"M\": {\"contact\": \"C\", \"fees_vat\": true}}}",
+      "marketplaces.M.fees_vat", "must be \"separate\"" },
+    { "{\"marketplaces\": {\"M\": {\"contact\": \"C\", \"fees_vat\": \"included\"}}}",
+      "marketplaces.M.fees_vat", "needs tax.fees" },
     { "{\"mappings\": [{\"account\": \"sales\", \"sku\": \"X\"}]}", "mappings[0].sku",
       "unknown key" },
     /* sections of the wrong type */
@@ -332,8 +347,29 @@ static void check_stored(void)
               "a marketplace replaces the defaults and keeps every field");
         CHECK(config_marketplace(&c, "Amazon.zz") == m, "an unknown marketplace falls back to "
               "the first");
+        CHECK(m && strcmp(m->tax_sales_zero, "ZERORATEDOUTPUT") == 0 &&
+              m->tax_sales_reduced[0] == '\0' && m->vat_rate_reduced_bp == 0 &&
+              m->fees_vat == FEES_VAT_SEPARATE &&
+              strcmp(m->tax_fees_reverse, "REVERSECHARGES") == 0,
+              "zero-rated sales default to ZERORATEDOUTPUT, fees_vat to separate");
         config_free(&c);
     }
+    CHECK(load("{\"marketplaces\": {\"UK\": {\"contact\": \"C\", \"tax\": {\"sales\": "
+               "\"OUTPUT2\", \"fees\": \"INPUT2\", \"sales_zero\": \"EXEMPTOUTPUT\", "
+               "\"sales_reduced\": \"RROUTPUT\", \"fees_reverse_charge\": \"RC\"}, "
+               "\"vat_rate\": 20, \"vat_rate_reduced\": \"5.5\", \"fees_vat\": "
+               "\"reverse_charge\"}}}", &c, &e, path, sizeof path) == 0 &&
+          strcmp(c.marketplaces[0].tax_sales_zero, "EXEMPTOUTPUT") == 0 &&
+          strcmp(c.marketplaces[0].tax_sales_reduced, "RROUTPUT") == 0 &&
+          strcmp(c.marketplaces[0].tax_fees_reverse, "RC") == 0 &&
+          c.marketplaces[0].vat_rate_reduced_bp == 550 &&
+          c.marketplaces[0].fees_vat == FEES_VAT_REVERSE_CHARGE,
+          "the rate keys are stored: %s", e.msg);
+    config_free(&c);
+    CHECK(load("{\"marketplaces\": {\"UK\": {\"contact\": \"C\", \"tax\": {\"fees\": "
+               "\"INPUT2\"}, \"fees_vat\": \"included\"}}}", &c, &e, path, sizeof path) == 0 &&
+          c.marketplaces[0].fees_vat == FEES_VAT_INCLUDED, "fees_vat included with tax.fees");
+    config_free(&c);
     if (load(files[3].json, &c, &e, path, sizeof path) == 0) {
         const struct config_mapping *r = c.mappings;
         CHECK(c.n_mappings == 2 && strcmp(r[0].transaction_type, "Order") == 0 &&

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "ingest.h"
 #include "journal.h"
+#include "journal_int.h"
 #include "ledger.h"
 #include "t.h"
 #include "tdir.h"
@@ -297,8 +298,38 @@ done:
     config_free(&cfg);
 }
 
+/* The rate Amazon charged on an order line (journal_rates.c), at its edges: a minor unit
+ * of tolerance per tax row, zero before anything else, reduced only when configured. */
+static void check_rate_class(void)
+{
+    struct config_marketplace m = { .tax_sales_zero = "ZERORATEDOUTPUT",
+                                    .tax_sales_reduced = "RROUTPUT", .vat_rate_reduced_bp = 500 };
+    CHECK(journal_rate_class(2082, 417, 1, 2000, 0) == RATE_STANDARD, "20.82 + 4.17: 20%%");
+    CHECK(journal_rate_class(-2082, -417, 1, 2000, 0) == RATE_STANDARD, "a refund: 20%%");
+    CHECK(journal_rate_class(1000, 0, 0, 2000, 0) == RATE_ZERO, "no tax row: zero");
+    CHECK(journal_rate_class(1000, 0, 1, 2000, 500) == RATE_ZERO, "a 0.00 tax row: zero");
+    CHECK(journal_rate_class(0, 5, 1, 2000, 0) == RATE_STANDARD, "tax without net: standard");
+    CHECK(journal_rate_class(1000, 50, 1, 2000, 500) == RATE_REDUCED, "10.00 + 0.50: 5%%");
+    CHECK(journal_rate_class(1000, 50, 1, 2000, 0) == RATE_STANDARD,
+          "5%% without vat_rate_reduced: standard (VAT_MISMATCH tells)");
+    CHECK(journal_rate_class(1000, 100, 1, 2000, 500) == RATE_STANDARD, "10%%: none, standard");
+    CHECK(journal_rate_class(1000, 201, 1, 2000, 1000) == RATE_STANDARD, "a minor unit off");
+    CHECK(journal_rate_class(1000, 101, 1, 2000, 1000) == RATE_REDUCED, "reduced, a unit off");
+    CHECK(journal_rate_class(1000, 102, 1, 2000, 1000) == RATE_STANDARD, "two units, one row");
+    CHECK(journal_rate_class(1000, 102, 2, 2000, 1000) == RATE_REDUCED, "two units, two rows");
+    CHECK(journal_rate_class(INT64_C(1000000000000000), 1, 1, 2000, 500) == RATE_STANDARD,
+          "an absurd amount stays standard");
+    CHECK(strcmp(journal_rate_tax(&m, RATE_ZERO, "OUTPUT2"), "ZERORATEDOUTPUT") == 0 &&
+          strcmp(journal_rate_tax(&m, RATE_REDUCED, "OUTPUT2"), "RROUTPUT") == 0 &&
+          strcmp(journal_rate_tax(&m, RATE_STANDARD, "OUTPUT2"), "OUTPUT2") == 0,
+          "each class its tax type");
+    CHECK(journal_rate_bp(&m, RATE_ZERO, 2000) == 0 && journal_rate_bp(&m, RATE_REDUCED, 2000)
+          == 500 && journal_rate_bp(&m, RATE_STANDARD, 2000) == 2000, "each class its rate");
+}
+
 int main(void)
 {
+    check_rate_class();
     if (tdir_make("journal") < 0) {
         CHECK(0, "mkdtemp failed");
         return T_DONE();
