@@ -399,4 +399,67 @@ eq "demo: September COGS" "$(sqlite3 settlebook.db "select total_minor from cogs
 eq "demo: partial refunds put back one unit" "$(sqlite3 settlebook.db "select group_concat(description, '|') from (select * from cogs_line where sku in ('SB-YGM-BLU-13', 'SB-PHS-BLU-33') and account_code = '310' order by sku)")" "SB-PHS-BLU-33: 2 sold, 1 returned to stock, at 3.84|SB-YGM-BLU-13: 2 sold, 1 returned to stock, at 12.59"
 cd "$T" || exit 1
 
+# ---- cost of goods follows the journals' month (locked or sent months) -----------------------
+# Unlocked, September books 11.80 and October 20.50 (above). Here September's COGS journal is
+# built from the inventory ledger alone (34.00 written off, no sale yet), then September is
+# locked and the settlement arrives: the sales journal moves September's lines to October
+# (PERIOD_LOCKED), and so does cost of goods: October = 20.50 + 11.80 = 32.30, per SKU
+# WIDGET-A 2 @ 4.00 + 1 @ 4.50 - 1 put back @ 4.00 = 8.50, the long SKU 3 @ 1.10 = 3.30,
+# WIDGET-B 3 sold - 1 put back = 2 @ 10.25 = 20.50.
+mkdir -p "$T/lockcogs" && cd "$T/lockcogs" || exit 1
+lq() { sqlite3 "$T/lockcogs/settlebook.db" "$1"; }
+"$SB" init >/dev/null 2>&1
+"$SB" ingest "$I/costs.csv" "$I/ledger-2025-09.tsv" >/dev/null 2>&1
+status "lock: September from the inventory ledger alone" 0 "$SB" post --period 2025-09
+eq "lock: September written off, nothing sold" "$(lq "select total_minor||' '||line_count from cogs_journal where month='2025-09'")" "0 4"
+"$SB" period lock 2025-09 >/dev/null 2>&1
+"$SB" ingest "$I/settlement-2025-09.tsv" >/dev/null 2>&1
+status "lock: post October" 0 "$SB" post --period 2025-10
+contains "lock: October books September's late sales" "$T/.out" "cost of goods sold 2025-10: COGS-2025-10 PUT /ManualJournals, 32.30 USD, 6 line(s)"
+contains "lock: and says so" "$T/.out" "includes 5 unit(s) sold (less put back) and 0 written off in 2025-09, booked here like the sales"
+eq "lock: October lines" "$(lq "select group_concat(sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-10' and account_code='630' order by line_no)")" "$L:3:330 WIDGET-A:2:850 WIDGET-B:2:2050"
+eq "lock: September untouched" "$(lq "select total_minor||' '||line_count from cogs_journal where month='2025-09'")" "0 4"
+eq "lock: the units and the month the sales journal booked them in" "$(lq "select group_concat(origin||'<'||home||':'||sku||':'||kind||':'||units, ' ') from (select * from cogs_cover where month='2025-10' order by sku, kind, home, cost_date)")" "2025-10<2025-09:$L:sold:3 2025-10<2025-09:WIDGET-A:back:1 2025-10<2025-09:WIDGET-A:sold:2 2025-10<2025-09:WIDGET-A:sold:1 2025-10<2025-09:WIDGET-B:back:1 2025-10<2025-09:WIDGET-B:sold:1 2025-10<2025-10:WIDGET-B:sold:2"
+status "lock: September again" 0 "$SB" post --period 2025-09
+eq "lock: nothing of September left over" "$(lq "select count(*) from exception where scope='cogs' and kind='PERIOD_LOCKED'")" "0"
+before=$(dump)
+status "lock: October again" 0 "$SB" post --period 2025-10
+eq "lock: rerun writes nothing" "$(dump)" "$before"
+cd "$T" || exit 1
+
+# The sales journals booked September's lines in September, but September was locked before
+# its COGS journal could be built (the costs came later): September passes its units on
+# (PERIOD_LOCKED, scope cogs, 5 units, 11.80) and October books them beside its own: 32.30.
+mkdir -p "$T/lockcogs2" && cd "$T/lockcogs2" || exit 1
+lq() { sqlite3 "$T/lockcogs2/settlebook.db" "$1"; }
+"$SB" init >/dev/null 2>&1
+"$SB" ingest "$I/settlement-2025-09.tsv" >/dev/null 2>&1
+"$SB" post --period 2025-09 >/dev/null 2>&1
+"$SB" period lock 2025-09 >/dev/null 2>&1
+"$SB" ingest "$I/costs.csv" >/dev/null 2>&1
+status "locked first: post September" 0 "$SB" post --period 2025-09
+eq "locked first: no September journal" "$(lq "select count(*) from cogs_journal")" "0"
+eq "locked first: PERIOD_LOCKED" "$(lq "select severity||' '||month||' '||explanation from exception where scope='cogs' and kind='PERIOD_LOCKED'")" "warning 2025-09 2025-09: the cost-of-goods journal COGS-2025-09 is locked; 5 unit(s) sold (less put back) and 0 written off in the month are not in it (11.80 USD at cost): they are booked in the first month after it whose journal is open, now 2025-10, at the unit cost of their own dates"
+contains "locked first: in the summary" "$T/.out" "cost of goods sold 2025-09: PERIOD_LOCKED: the cost-of-goods journal COGS-2025-09 is locked; 5 unit(s)"
+status "locked first: post October" 0 "$SB" post --period 2025-10
+eq "locked first: October" "$(lq "select total_minor||' '||line_count from cogs_journal where month='2025-10'")" "3230 6"
+cd "$T" || exit 1
+
+# COGS-2025-09 sent (11.80, no inventory ledger yet); then September's inventory ledger
+# arrives: its write-offs (WIDGET-A 3 @ 4.50 = 13.50, WIDGET-B 2 @ 10.25 = 20.50, the cost on
+# 30 Sep) cannot join the sent journal and are booked in October beside October's 20.50 sales.
+FILES="$I/settlement-2025-09.tsv $I/costs.csv" scenario cogssent summary
+fctl '{"add_account": {"Code": "310", "Type": "DIRECTCOSTS"}}' >/dev/null
+fctl '{"add_account": {"Code": "630", "Type": "INVENTORY"}}' >/dev/null
+sb 0 "sent: post --live September" post --live --period 2025-09
+eq "sent: COGS-2025-09 confirmed" "$(sq "select state from outbox where settlement_id='COGS-2025-09'")" "confirmed"
+sb 0 "sent: the inventory ledger arrives" ingest "$I/ledger-2025-09.tsv"
+sb 0 "sent: post September again" post --period 2025-09
+eq "sent: September's journal stays" "$(sq "select total_minor||' '||line_count||' '||count(*) from cogs_line join cogs_journal using (month) where month='2025-09'")" "1180 4 4"
+eq "sent: PERIOD_LOCKED" "$(sq "select explanation from exception where scope='cogs' and kind='PERIOD_LOCKED'")" "2025-09: the cost-of-goods journal COGS-2025-09 is already sent; 0 unit(s) sold (less put back) and 5 written off in the month are not in it (34.00 USD at cost): they are booked in the first month after it whose journal is open, now 2025-10, at the unit cost of their own dates"
+sb 0 "sent: post October" post --period 2025-10
+eq "sent: October's write-offs are September's" "$(sq "select group_concat(kind||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-10' and account_code='630' order by line_no)")" "sold:WIDGET-B:2:2050 writeoff:WIDGET-A:3:1350 writeoff:WIDGET-B:2:2050"
+eq "sent: every unit booked once" "$(sq "select sum(amount_minor) from cogs_line where account_code='630'")" "$((1180 + 2050 + 3400))"
+cd "$T" || exit 1
+
 finish
