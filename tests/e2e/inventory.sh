@@ -462,4 +462,21 @@ eq "sent: October's write-offs are September's" "$(sq "select group_concat(kind|
 eq "sent: every unit booked once" "$(sq "select sum(amount_minor) from cogs_line where account_code='630'")" "$((1180 + 2050 + 3400))"
 cd "$T" || exit 1
 
+# ---- Liquidations leave inventory: their quantity is units sold ------------------------------
+# v2-liquidations-ragged.tsv: LQ-000123 liquidates 4 OLD-LAMP (the quantity repeats on its
+# brokerage fee line: one liquidation, 4 units), 4 @ 5.00 = 20.00; a second settlement holds
+# two liquidations of the same SKU (LQ-2 2 units, LQ-3 3 units) = 5 @ 5.00 = 25.00 more in
+# November; an Order fee line without a quantity sells nothing.
+mkdir -p "$T/liq" && cd "$T/liq" || exit 1
+"$SB" init >/dev/null 2>&1
+printf 'sku,unit_cost,currency,effective_from\nOLD-LAMP,5.00,USD,2024-01-01\n' > costs.csv
+printf 'settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\tcurrency\ttransaction-type\torder-id\tmerchant-order-id\tmarketplace-name\tamount-type\tamount-description\tamount\tposted-date\torder-item-code\tsku\tquantity-purchased\n99001122332\t2024-11-01 00:00:00 UTC\t2024-11-15 00:00:00 UTC\t2024-11-17 00:00:00 UTC\t11.00\tUSD\t\t\t\t\t\t\t\t\t\t\t\n99001122332\t\t\t\t\t\tLiquidations\t\tLQ-2\tAmazon.com\tItemPrice\tPrincipal\t5.00\t2024-11-03\t\tOLD-LAMP\t2\n99001122332\t\t\t\t\t\tLiquidations\t\tLQ-3\tAmazon.com\tItemPrice\tPrincipal\t6.00\t2024-11-04\t\tOLD-LAMP\t3\n' > liq2.tsv
+"$SB" ingest "$FX/settlements/v2-liquidations-ragged.tsv" liq2.tsv costs.csv >/dev/null 2>&1
+status "liquidations: post October" 0 "$SB" post --period 2024-10
+contains "liquidations: booked" "$T/.out" "cost of goods sold 2024-10: COGS-2024-10 PUT /ManualJournals, 20.00 USD, 2 line(s), debit 310 credit 630"
+eq "liquidations: the lines" "$(sqlite3 settlebook.db "select group_concat(account_code||':'||units||':'||amount_minor||':'||description, '|') from (select * from cogs_line where month='2024-10' order by line_no)")" "310:4:-2000:OLD-LAMP: 4 sold, 0 returned to stock, at 5.00|630:4:2000:OLD-LAMP: 4 sold, 0 returned to stock, at 5.00"
+status "liquidations: post November" 0 "$SB" post --period 2024-11
+eq "liquidations: one quantity per liquidation" "$(sqlite3 settlebook.db "select total_minor||' '||group_concat(units) from cogs_journal join cogs_line using (month) where month='2024-11' and account_code='630'")" "2500 5"
+cd "$T" || exit 1
+
 finish
