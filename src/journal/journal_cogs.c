@@ -914,7 +914,7 @@ static int store_covers(struct cogs_ctx *c, struct err *e)
         return -1;
     for (size_t i = 0; ok && i < c->n; i++) {
         const struct unit_entry *x = &c->u[i];
-        if (!x->units)
+        if (!x->units || is_tracked(c, x->sku))   /* left to Xero: never booked here */
             continue;
         sqlite3_bind_text(st, 1, c->month, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, x->origin, -1, SQLITE_STATIC);

@@ -133,9 +133,29 @@ eq "Inventory sheet after Fees" "$(python3 -c "
 import openpyxl; wb=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx'); print(wb.sheetnames.index('Inventory') - wb.sheetnames.index('Fees'))")" "1"
 eq "Inventory rows" "$(python3 -c "
 import openpyxl; ws=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx')['Inventory']
-for r in ws.iter_rows(min_row=2, values_only=True): print('|'.join('' if v is None else str(v) for v in r))")" "2025-09|$L|GADGET-LONG-SKU-NAME-~88c001e6|30|0|4|0|1|0|26|3|USD|1.1|3.3|28.6
-2025-09|WIDGET-A|WIDGET-A|100|20|3|1|3|0|115|3|USD|4.5||517.5
-2025-09|WIDGET-B|WIDGET-B|55|0|1|0|0|0|53|1|USD|10.25||543.25"
+for r in ws.iter_rows(min_row=2, values_only=True): print('|'.join('' if v is None else str(v) for v in r))")" "2025-09|$L|GADGET-LONG-SKU-NAME-~88c001e6|30|0|4|0|1|0|26|0|3|3|USD|1.1|3.3|0|28.6
+2025-09|WIDGET-A|WIDGET-A|100|20|3|1|3|0|115|3|3||USD|4.5|||517.5
+2025-09|WIDGET-B|WIDGET-B|55|0|1|0|0|0|53|2|1|0|USD|10.25||20.5|543.25"
+
+# Written off = Lost + Damaged + Disposed - Found over every disposition (the journal's
+# formula): WIDGET-A 2 + 1 = 3, WIDGET-B 2 disposed (UNSELLABLE), the long SKU 1 - 1 = 0; its
+# value at the cost of 30 Sep: WIDGET-B 2 x 10.25 = 20.50, the long SKU 0, WIDGET-A blank (a
+# tracked Xero Item: Xero books it). Units sold (all marketplaces) are what the journal costed:
+# the long SKU 3 (x 1.10 = COGS 3.30), WIDGET-B 1 sold - 1 put back = 0, WIDGET-A blank
+# (tracked). Units settled stay the ledger country's count.
+eq "Inventory: the write-off and units-sold headers" "$(python3 -c "
+import openpyxl; ws=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx')['Inventory']
+print('|'.join(c.value for c in ws[1][7:17]))")" "Lost/damaged|Reimbursed|Ending|Written off|Units settled (this ledger's country)|Units sold (all marketplaces)|Currency|Unit cost|COGS|Write-off value"
+# the Postings sheet holds the cost-of-goods journal as the preview sends it: 310 3.30 (the
+# long SKU), 315 20.50 (WIDGET-B written off), each against 630
+eq "Postings: COGS-2025-09 as in the preview" "$(python3 -c "
+import json, openpyxl
+ws=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx')['Postings']
+h=[c.value for c in ws[1]]
+got=[(r[h.index('Account code')], r[h.index('Amount')]) for r in ws.iter_rows(min_row=2, values_only=True) if r[0]=='COGS-2025-09']
+r=json.load(open('reports/2025-09/xero-preview.json'))['requests']
+want=[(l['AccountCode'], l['LineAmount']) for x in r if x['settlement_id']=='COGS-2025-09' for l in x['body']['ManualJournals'][0]['JournalLines']]
+print(got == want, got)")" "True [('310', 3.3), ('630', -3.3), ('315', 20.5), ('630', -20.5)]"
 
 # ---- write-off: found units reverse, a move to a damaged disposition is no loss yet ----------
 # October (ledger-2025-10-writeoff.tsv): WIDGET-A found 2 = -2 @ 4.50 = -9.00 (debit inventory,
@@ -177,7 +197,7 @@ eq "UNITS_NOT_SETTLED per country" "$(sqlite3 settlebook.db "select group_concat
 "$SB" report --period 2025-09 >/dev/null 2>&1
 eq "Inventory sheet: units settled in the ledger's countries" "$(python3 -c "
 import openpyxl; ws=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx')['Inventory']
-print(' '.join('%s=%s/%s' % (r[1], r[5], r[10]) for r in ws.iter_rows(min_row=2, values_only=True)))")" "WIDGET-A=7/6 WIDGET-B=1/1"
+print(' '.join('%s=%s/%s' % (r[1], r[5], r[11]) for r in ws.iter_rows(min_row=2, values_only=True)))")" "WIDGET-A=7/6 WIDGET-B=1/1"
 cd "$T" || exit 1
 
 # ---- MISSING_COST holds the journal back ------------------------------------------------------
@@ -477,6 +497,25 @@ contains "liquidations: booked" "$T/.out" "cost of goods sold 2024-10: COGS-2024
 eq "liquidations: the lines" "$(sqlite3 settlebook.db "select group_concat(account_code||':'||units||':'||amount_minor||':'||description, '|') from (select * from cogs_line where month='2024-10' order by line_no)")" "310:4:-2000:OLD-LAMP: 4 sold, 0 returned to stock, at 5.00|630:4:2000:OLD-LAMP: 4 sold, 0 returned to stock, at 5.00"
 status "liquidations: post November" 0 "$SB" post --period 2024-11
 eq "liquidations: one quantity per liquidation" "$(sqlite3 settlebook.db "select total_minor||' '||group_concat(units) from cogs_journal join cogs_line using (month) where month='2024-11' and account_code='630'")" "2500 5"
+cd "$T" || exit 1
+
+# ---- the Postings sheet ties to the preview: the accrual of a month ---------------------------
+# Finances API events with no settlement yet: September's preview is only the accrual
+# ACCRUAL-2025-09-USD (618 Amazon Unsettled debited 16.22, tests/e2e/events.sh); the sheet
+# lists it line by line with the same amounts, and tests/xlsx_check.py agrees row by row.
+mkdir -p "$T/accrual" && cd "$T/accrual" || exit 1
+"$SB" init >/dev/null 2>&1
+"$SB" ingest "$FX/events/events-2025-09-page1.json" "$FX/events/events-2025-09-page2.json" >/dev/null 2>&1
+"$SB" post --period 2025-09 >/dev/null 2>&1
+"$SB" report --period 2025-09 >/dev/null 2>&1
+eq "Postings: the accrual's lines" "$(python3 -c "
+import openpyxl
+ws=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx')['Postings']
+h=[c.value for c in ws[1]]
+rows=[r for r in ws.iter_rows(min_row=2, values_only=True)]
+print(len(rows), sorted({r[0] for r in rows}), [r[h.index('Amount')] for r in rows if r[h.index('Account code')]=='618'], round(sum(r[h.index('Amount')] for r in rows), 2), rows[0][h.index('Currency')], rows[0][h.index('Document type')])")" "11 ['ACCRUAL-2025-09-USD'] [16.22] 0.0 USD Manual journal"
+python3 "$ROOT/tests/xlsx_check.py" reports/2025-09/reconciliation.xlsx --ledger settlebook.db --period 2025-09 > xc.out 2>&1
+eq "Postings: xlsx_check ties the sheet to the outbox" "$(grep -c '^PASS Postings' xc.out) $(grep -c '^FAIL Postings' xc.out)" "8 0"
 cd "$T" || exit 1
 
 finish
