@@ -417,6 +417,14 @@ mkdir -p "$T/demo" && cd "$T/demo" || exit 1
 status "demo: post September" 0 "$SB" post --period 2025-09
 eq "demo: September COGS" "$(sqlite3 settlebook.db "select total_minor from cogs_journal where month = '2025-09'")" "35824"
 eq "demo: partial refunds put back one unit" "$(sqlite3 settlebook.db "select group_concat(description, '|') from (select * from cogs_line where sku in ('SB-YGM-BLU-13', 'SB-PHS-BLU-33') and account_code = '310' order by sku)")" "SB-PHS-BLU-33: 2 sold, 1 returned to stock, at 3.84|SB-YGM-BLU-13: 2 sold, 1 returned to stock, at 12.59"
+# SB-SWB-WHT-07 sells 1 unit on Amazon.de only (the DE settlement): the US inventory ledger's
+# country settled 0 of it, the journal costed 1 x 6.99 = 6.99 (all marketplaces)
+"$SB" report --period 2025-09 >/dev/null 2>&1
+eq "demo: units settled here vs units sold everywhere" "$(python3 -c "
+import openpyxl; ws=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx')['Inventory']
+h=[c.value for c in ws[1]]
+r=[r for r in ws.iter_rows(min_row=2, values_only=True) if r[1]=='SB-SWB-WHT-07'][0]
+print(*(r[h.index(k)] for k in (\"Units settled (this ledger's country)\", 'Units sold (all marketplaces)', 'Unit cost', 'COGS')))")" "0 1 6.99 6.99"
 cd "$T" || exit 1
 
 # ---- cost of goods follows the journals' month (locked or sent months) -----------------------
