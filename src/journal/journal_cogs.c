@@ -289,11 +289,12 @@ static int add_entry(struct cogs_ctx *c, sqlite3_stmt *st, int back, struct err 
 }
 
 /* Lines within a day of the months first (?2) .. month (?1) either side, the zone then
- * decides the month exactly; and every line of a settlement whose sales journal has a part
- * in those months (a line moved there out of a locked month). */
+ * decides the month exactly; and every earlier line of a settlement whose sales journal has
+ * a part in those months (a line moved there out of a locked month; never a later one: a
+ * line is booked in its own month or after it). */
 #define COGS_WINDOW                                                                         \
-    "((COALESCE(l.posted, s.end_utc) >= date(?2 || '-01', '-1 day') AND "                  \
-    "COALESCE(l.posted, s.end_utc) < date(?1 || '-01', '+1 month', '+1 day')) OR "          \
+    "COALESCE(l.posted, s.end_utc) < date(?1 || '-01', '+1 month', '+1 day') AND "          \
+    "(COALESCE(l.posted, s.end_utc) >= date(?2 || '-01', '-1 day') OR "                    \
     "s.id IN (SELECT j.settlement_ref FROM journal j WHERE j.month BETWEEN ?2 AND ?1))"
 
 /* Units sold: Order lines, and Liquidations (units Amazon sold off to a liquidator leave
