@@ -315,11 +315,18 @@ def settlements(wb, db, period):
 def postings(wb, db, period):
     ws = wb["Postings"]
     want = []
+    # every request of the preview: settlement documents, items, COGS-<month> (base currency)
+    # and ACCRUAL-<month>-<currency>[-R], in the preview's order
     for (sid, seq, body, cur, state) in db.execute(
-            "SELECT o.settlement_id, o.seq, o.body, s.currency, o.state FROM outbox o JOIN "
-            "settlement s ON s.settlement_id = o.settlement_id WHERE (?1 = '' OR o.month = ?1) "
-            "AND o.state != 'superseded' ORDER BY s.start_utc, s.settlement_id, o.seq",
-            (period,)):
+            "SELECT o.settlement_id, o.seq, o.body, coalesce(s.currency, CASE WHEN "
+            "o.settlement_id GLOB 'ACCRUAL-*' THEN substr(o.settlement_id, 17, 3) END, (SELECT c.currency FROM cogs_journal c "
+            "WHERE 'COGS-' || c.month = o.settlement_id)), o.state "
+            "FROM outbox o LEFT JOIN settlement s ON s.settlement_id = o.settlement_id WHERE "
+            "(?1 = '' OR o.month = ?1) AND o.state != 'superseded' AND (s.id IS NOT NULL OR "
+            "o.settlement_id GLOB 'COGS-*' OR o.settlement_id GLOB 'ITEMS-*' OR "
+            "o.settlement_id GLOB 'ACCRUAL-*') ORDER BY o.settlement_id GLOB 'ITEMS-*' DESC, "
+            "s.id IS NULL, o.settlement_id GLOB 'ACCRUAL-*', s.start_utc, o.settlement_id, "
+            "o.seq", (period,)):
         doc = json.loads(body, parse_float=Decimal, parse_int=Decimal)
         for coll, docs in doc.items():
             for d in docs:

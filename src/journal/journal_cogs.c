@@ -3,8 +3,17 @@
  * cost in force on its posted date, debited to accounts.cogs and credited to
  * accounts.inventory; and the units the FBA Inventory Ledger shows Lost, Damaged or Disposed
  * less those Found, written off at unit cost to accounts.inventory_writeoff (same journal:
- * one inventory movement a month, held back as one by MISSING_COST). Writes only cogs_journal / cogs_line (and MISSING_COST through
- * exception.c); never renders or sends anything. */
+ * one inventory movement a month, held back as one by MISSING_COST).
+ *
+ * Cost of goods follows the journals' month like the sales: a line's units belong to the
+ * month of the sales journal part that holds the line (journal_lock_move moved it out of a
+ * locked month), an inventory ledger row's to its month; and a month whose COGS journal is
+ * frozen (the month is locked, or COGS-<month> was already sent) passes the units its journal
+ * does not hold on to the first month after it whose journal is open, valued at the cost in
+ * force on the line's own date. cogs_cover (sql/015) records what each journal holds, so
+ * nothing is booked twice nor dropped; a frozen month that passes units on says so
+ * (PERIOD_LOCKED, scope cogs). Writes only cogs_journal / cogs_line / cogs_cover (and
+ * MISSING_COST, PERIOD_LOCKED through exception.c); never renders or sends anything. */
 #include "journal.h"
 
 #include <stdio.h>
@@ -22,15 +31,32 @@ struct cost {
     int64_t minor;
 };
 
-/* One order item sold (back = 0) or put back (back = 1); or, in the write-off pass, one
- * inventory ledger row's units written off (gone less found, may be negative). One per order
- * item of the month (hundreds of thousands on a 4M-line month), so the SKU is the interned
- * text (skus) rather than a copy: 64 bytes an entry instead of 186 keeps memory flat. */
+enum { K_SOLD, K_BACK, K_WRITEOFF };
+static const char *const kind_name[] = { "sold", "back", "writeoff" };
+
+/* One order item sold (K_SOLD) or put back (K_BACK); or one inventory ledger SKU and day's
+ * units written off (K_WRITEOFF: gone less found, may be negative). origin: the month it is
+ * booked in unless that month's journal is frozen; home: the line's own month; source: the
+ * settlement id, or "inventory". */
 struct unit_entry {
-    const char *sku;                                   /* into cogs_ctx.skus, NUL-ended */
-    char date[11], cost_date[11];                      /* cost_date: whose cost applies */
+    char sku[COGS_SKU_MAX], date[11], cost_date[11];   /* cost_date: whose cost applies */
+    char origin[8], home[8], source[64];
     int64_t units, gone, found;
-    int back;
+    int back, kind;
+};
+
+/* One settlement's sales journal part month (journal table), sorted by ref then month. */
+struct part_ref {
+    int64_t ref;
+    char month[8];
+};
+
+/* Units a journal other than the one being built already holds (cogs_cover), same key as
+ * unit_entry; left: what is still to subtract from the entries. */
+struct cover {
+    char origin[8], home[8], source[64], sku[COGS_SKU_MAX], cost_date[11];
+    int kind;
+    int64_t left;
 };
 
 struct cogs_ctx {
@@ -43,8 +69,14 @@ struct cogs_ctx {
     size_t n_tracked;
     struct unit_entry *u;
     size_t n, cap;
-    struct keytab skus;        /* every SKU text an entry names, with its NUL */
+    struct part_ref *parts;
+    size_t n_parts;
+    struct cover *covers;
+    size_t n_covers;
+    char (*legacy)[8];         /* journals from before sql/015: hold all of their month */
+    size_t n_legacy;
     char month[8];
+    char first[8];             /* the first month whose units may land in month */
 };
 
 /* One SKU's total for the month. */
@@ -60,13 +92,40 @@ struct miss {
     char sku[COGS_SKU_MAX], expl[512];
 };
 
+/* The key cogs_cover records units under: SKU, kind, origin, home, source, cost date. */
+static int cmp_key(const char *sku, int kind, const char *origin, const char *home,
+                   const char *source, const char *cost_date, const char *sku2, int kind2,
+                   const char *origin2, const char *home2, const char *source2,
+                   const char *cost_date2)
+{
+    int c = strcmp(sku, sku2);
+    if (!c)
+        c = kind - kind2;
+    if (!c)
+        c = strcmp(origin, origin2);
+    if (!c)
+        c = strcmp(home, home2);
+    if (!c)
+        c = strcmp(source, source2);
+    return c ? c : strcmp(cost_date, cost_date2);
+}
+
+/* Entries by key, then day and units: a total order, so the input hash is deterministic. */
 static int cmp_entry(const void *a, const void *b)
 {
     const struct unit_entry *x = a, *y = b;
-    int c = strcmp(x->sku, y->sku);
+    int c = cmp_key(x->sku, x->kind, x->origin, x->home, x->source, x->cost_date, y->sku,
+                    y->kind, y->origin, y->home, y->source, y->cost_date);
     if (!c)
         c = strcmp(x->date, y->date);
-    return c ? c : x->back - y->back;
+    return c ? c : (x->units > y->units) - (x->units < y->units);
+}
+
+static int cmp_cover(const void *a, const void *b)
+{
+    const struct cover *x = a, *y = b;
+    return cmp_key(x->sku, x->kind, x->origin, x->home, x->source, x->cost_date, y->sku,
+                   y->kind, y->origin, y->home, y->source, y->cost_date);
 }
 
 static int load_costs(struct cogs_ctx *c, struct err *e)
@@ -155,29 +214,60 @@ static int is_tracked(const struct cogs_ctx *c, const char *sku)
     return 0;
 }
 
-/* The SKU's interned text, cut as long as a total's SKU can be, into *out. */
-static int cogs_intern(struct cogs_ctx *c, const char *sku, const char **out, struct err *e)
+/* The month the sales journals booked a line of settlement ref in: the first part at or
+ * after its own month (journal_view.c's follow_parts: no part lies between a locked month and
+ * the next open one), its own month when the settlement has no journal. */
+static void part_month(const struct cogs_ctx *c, int64_t ref, const char *home, char out[8])
 {
-    char cut[COGS_SKU_MAX];
-    size_t idx;
-    int created;
-    snprintf(cut, sizeof cut, "%s", sku);
-    if (keytab_index(&c->skus, cut, strlen(cut) + 1, &idx, &created, e) < 0)
-        return -1;
-    *out = c->skus.keys[idx].bytes;
-    return 0;
+    size_t lo = 0, hi = c->n_parts;
+    const char *last = NULL;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c->parts[mid].ref < ref)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < c->n_parts && c->parts[lo].ref == ref; lo++) {
+        last = c->parts[lo].month;
+        if (strcmp(last, home) >= 0) {
+            snprintf(out, 8, "%s", last);
+            return;
+        }
+    }
+    snprintf(out, 8, "%s", last ? last : home);
 }
 
+static struct unit_entry *new_entry(struct cogs_ctx *c, struct err *e)
+{
+    if (c->n == c->cap) {
+        struct unit_entry *p = realloc(c->u, (c->cap = c->cap ? c->cap * 2 : 256) * sizeof *p);
+        if (!p) {
+            err_set(e, ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        c->u = p;
+    }
+    memset(&c->u[c->n], 0, sizeof c->u[c->n]);
+    return &c->u[c->n++];
+}
+
+/* One row of SOLD (ref, settlement id in columns 4, 5) or PUT_BACK (the order line's posted
+ * date and settlement end in 4, 5; ref, id in 6, 7). */
 static int add_entry(struct cogs_ctx *c, sqlite3_stmt *st, int back, struct err *e)
 {
     const char *posted = ledger_text(st, 1), *end = ledger_text(st, 2);
     int64_t units = sqlite3_column_int64(st, 3);
-    char endl[11], day[11], cday[11];
+    int rcol = back ? 6 : 4;
+    char endl[11], day[11], cday[11], home[8], origin[8];
+    struct unit_entry *x;
     if (units <= 0)
         return 0;
     tz_local_date(c->zone, end, end, endl);
     tz_local_date(c->zone, posted, endl, day);
-    if (strncmp(day, c->month, 7) != 0)
+    snprintf(home, sizeof home, "%.7s", day);
+    part_month(c, sqlite3_column_int64(st, rcol), home, origin);
+    if (strcmp(origin, c->first) < 0 || strcmp(origin, c->month) > 0)
         return 0;
     snprintf(cday, sizeof cday, "%s", day);
     if (back && sqlite3_column_type(st, 4) != SQLITE_NULL) {
@@ -185,35 +275,39 @@ static int add_entry(struct cogs_ctx *c, sqlite3_stmt *st, int back, struct err 
         tz_local_date(c->zone, ledger_text(st, 5), ledger_text(st, 5), oend);
         tz_local_date(c->zone, ledger_text(st, 4), oend, cday);
     }
-    if (c->n == c->cap) {
-        struct unit_entry *p = realloc(c->u, (c->cap = c->cap ? c->cap * 2 : 256) * sizeof *p);
-        if (!p)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        c->u = p;
-    }
-    const char *sku;
-    if (cogs_intern(c, ledger_text(st, 0), &sku, e) < 0)
+    if (!(x = new_entry(c, e)))
         return -1;
-    struct unit_entry *x = &c->u[c->n++];
-    memset(x, 0, sizeof *x);
-    x->sku = sku;
+    snprintf(x->sku, sizeof x->sku, "%s", ledger_text(st, 0));
     snprintf(x->date, sizeof x->date, "%s", day);
     snprintf(x->cost_date, sizeof x->cost_date, "%s", cday);
+    snprintf(x->origin, sizeof x->origin, "%s", origin);
+    snprintf(x->home, sizeof x->home, "%s", home);
+    snprintf(x->source, sizeof x->source, "%s", ledger_text(st, rcol + 1));
     x->units = units;
     x->back = back;
+    x->kind = back ? K_BACK : K_SOLD;
     return 0;
 }
 
-/* Lines within a day of the month either side; the zone then decides the month exactly. */
+/* Lines within a day of the months first (?2) .. month (?1) either side, the zone then
+ * decides the month exactly; and every earlier line of a settlement whose sales journal has
+ * a part in those months (a line moved there out of a locked month; never a later one: a
+ * line is booked in its own month or after it). */
 #define COGS_WINDOW                                                                         \
-    "COALESCE(l.posted, s.end_utc) >= date(?1 || '-01', '-1 day') AND "                    \
-    "COALESCE(l.posted, s.end_utc) < date(?1 || '-01', '+1 month', '+1 day')"
+    "COALESCE(l.posted, s.end_utc) < date(?1 || '-01', '+1 month', '+1 day') AND "          \
+    "(COALESCE(l.posted, s.end_utc) >= date(?2 || '-01', '-1 day') OR "                    \
+    "s.id IN (SELECT j.settlement_ref FROM journal j WHERE j.month BETWEEN ?2 AND ?1))"
 
+/* Units sold: Order lines, and Liquidations (units Amazon sold off to a liquidator leave
+ * inventory like any sale: their quantity counts in the month they post, never put back),
+ * one quantity per order item (Liquidations: per merchant order id, which names the
+ * liquidation). */
 static const char SOLD[] =
-    "SELECT l.sku, MIN(COALESCE(l.posted, '')), s.end_utc, COALESCE(MAX(l.quantity), 0) "
-    "FROM settlement_line l JOIN settlement s ON s.id = l.settlement_ref "
-    "WHERE l.transaction_type = 'Order' AND COALESCE(l.sku, '') != '' AND " COGS_WINDOW
-    " GROUP BY l.settlement_ref, l.order_id, l.order_item_code, l.sku";
+    "SELECT l.sku, MIN(COALESCE(l.posted, '')), s.end_utc, COALESCE(MAX(l.quantity), 0), "
+    "s.id, s.settlement_id FROM settlement_line l JOIN settlement s ON s.id = l.settlement_ref "
+    "WHERE l.transaction_type IN ('Order', 'Liquidations') AND COALESCE(l.sku, '') != '' AND "
+    "(" COGS_WINDOW ") GROUP BY l.settlement_ref, l.transaction_type, COALESCE(l.order_id, "
+    "l.merchant_order_id), l.order_item_code, l.sku";
 
 /* A refunded order item puts back round(refund principal / order principal per unit) units,
  * at most its order line's quantity (a partial refund is a price adjustment, not a return of
@@ -221,12 +315,13 @@ static const char SOLD[] =
  * refund date's cost when the ledger lacks the order line. Integer rounding, half up. */
 static const char PUT_BACK[] =
     "WITH r AS (SELECT l.order_id AS oid, l.order_item_code AS item, MAX(l.sku) AS sku, "
-    "MIN(COALESCE(l.posted, '')) AS p, MAX(s.end_utc) AS e, -SUM(CASE WHEN l.amount_type = "
+    "MIN(COALESCE(l.posted, '')) AS p, MAX(s.end_utc) AS e, MAX(s.id) AS ref, MAX(s.settlement_id) "
+    "AS sid, -SUM(CASE WHEN l.amount_type = "
     "'ItemPrice' AND l.amount_description = 'Principal' THEN l.amount_minor ELSE 0 END) AS rp "
     "FROM settlement_line l JOIN settlement s ON s.id = l.settlement_ref WHERE "
-    "l.transaction_type = 'Refund' AND " COGS_WINDOW " GROUP BY 1, 2), "
+    "l.transaction_type = 'Refund' AND (" COGS_WINDOW ") GROUP BY 1, 2), "
     JOURNAL_ORDER_ITEMS_CTE " SELECT r.sku, r.p, r.e, " JOURNAL_PUT_BACK_UNITS ", "
-    "coalesce(q.p, r.p), coalesce(q.e, r.e) FROM " JOURNAL_PUT_BACK_JOIN " "
+    "coalesce(q.p, r.p), coalesce(q.e, r.e), r.ref, r.sid FROM " JOURNAL_PUT_BACK_JOIN " "
     "WHERE COALESCE(r.sku, '') != ''";
 
 /* Units written off per SKU and day of the inventory ledger (sql/009's inventory_month: the
@@ -236,8 +331,8 @@ static const char PUT_BACK[] =
  * monthly row is valued at the cost in force on the month's last day. */
 static const char WRITTEN_OFF[] =
     "SELECT msku, CASE WHEN day = '' THEN date(month || '-01', '+1 month', '-1 day') ELSE day "
-    "END, -sum(lost + damaged + disposed), sum(found) FROM inventory_month WHERE month = ?1 "
-    "AND msku != '' AND length(msku) < 128 GROUP BY 1, 2 ORDER BY 1, 2";
+    "END, -sum(lost + damaged + disposed), sum(found), month FROM inventory_month WHERE month "
+    "BETWEEN ?2 AND ?1 AND msku != '' AND length(msku) < 128 GROUP BY 1, 2 ORDER BY 1, 2";
 
 static int load_writeoff(struct cogs_ctx *c, struct err *e)
 {
@@ -246,27 +341,23 @@ static int load_writeoff(struct cogs_ctx *c, struct err *e)
     if (ledger_prepare(c->lg, &st, WRITTEN_OFF, e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, c->month, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, c->first, -1, SQLITE_STATIC);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t gone = sqlite3_column_int64(st, 2), found = sqlite3_column_int64(st, 3);
+        struct unit_entry *x;
         if (gone == found)
             continue;
-        if (c->n == c->cap) {
-            struct unit_entry *p = realloc(c->u, (c->cap = c->cap ? c->cap * 2 : 256) *
-                                                     sizeof *p);
-            if (!p) {
-                rc = err_set(e, ERR_NOMEM, "out of memory");
-                break;
-            }
-            c->u = p;
-        }
-        const char *sku;
-        if ((rc = cogs_intern(c, ledger_text(st, 0), &sku, e)) < 0)
+        if (!(x = new_entry(c, e))) {
+            rc = -1;
             break;
-        struct unit_entry *x = &c->u[c->n++];
-        memset(x, 0, sizeof *x);
-        x->sku = sku;
+        }
+        snprintf(x->sku, sizeof x->sku, "%s", ledger_text(st, 0));
         snprintf(x->date, sizeof x->date, "%s", ledger_text(st, 1));
         snprintf(x->cost_date, sizeof x->cost_date, "%s", x->date);
+        snprintf(x->origin, sizeof x->origin, "%s", ledger_text(st, 4));
+        snprintf(x->home, sizeof x->home, "%s", x->origin);
+        snprintf(x->source, sizeof x->source, "inventory");
+        x->kind = K_WRITEOFF;
         x->gone = gone;
         x->found = found;
         x->units = gone - found;
@@ -284,6 +375,7 @@ static int load_units(struct cogs_ctx *c, const char *sql, int back, struct err 
     if (ledger_prepare(c->lg, &st, sql, e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, c->month, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, c->first, -1, SQLITE_STATIC);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
         rc = add_entry(c, st, back, e);
     sqlite3_finalize(st);
@@ -292,9 +384,10 @@ static int load_units(struct cogs_ctx *c, const char *sql, int back, struct err 
     return rc;
 }
 
-/* Folds the sorted entries into per-SKU totals (caller frees *out). */
-static int totals(struct cogs_ctx *c, struct sku_total **out, size_t *n, int64_t *tracked,
-                  struct err *e)
+/* Folds the sorted entries of one pass (units sold and put back, or with writeoff the units
+ * written off) into per-SKU totals (caller frees *out). */
+static int totals(struct cogs_ctx *c, int writeoff, struct sku_total **out, size_t *n,
+                  int64_t *tracked, struct err *e)
 {
     struct sku_total *t = calloc(c->n ? c->n : 1, sizeof *t);
     *n = 0;
@@ -307,6 +400,8 @@ static int totals(struct cogs_ctx *c, struct sku_total **out, size_t *n, int64_t
         const struct unit_entry *x = &c->u[i];
         struct sku_total *k = *n ? &t[*n - 1] : NULL;
         int64_t cost = 0, v;
+        if ((x->kind == K_WRITEOFF) != writeoff || x->units == 0)
+            continue;
         if (!k || strcmp(k->sku, x->sku)) {
             if (is_tracked(c, x->sku)) {
                 if (!k || strcmp(k->sku, x->sku))
@@ -363,8 +458,17 @@ static void missing_of(const struct cogs_ctx *c, const struct sku_total *t, size
     }
 }
 
-/* MISSING_COST rows of the month, brought to the fresh set m: only what changed is written. */
-static int missing_sync(struct cogs_ctx *c, const struct miss *m, size_t nm, struct err *e)
+static const char MISSING_ACTION[] =
+    "Add the SKU's cost to your unit-cost CSV (sku,unit_cost,currency,effective_from, dated on "
+    "or before its first sale) and ingest it, then run post again.";
+static const char MOVED_ACTION[] =
+    "Nothing to do: like the sales moved out of a locked month, these units are booked in "
+    "the next month's cost-of-goods journal. Post that month.";
+
+/* The month's rows of kind (MISSING_COST, PERIOD_LOCKED), brought to the fresh set m: only
+ * what changed is written. */
+static int rows_sync(struct cogs_ctx *c, const char *kind, const char *severity,
+                     const char *action, const struct miss *m, size_t nm, struct err *e)
 {
     sqlite3_stmt *st;
     char like[16];
@@ -372,9 +476,10 @@ static int missing_sync(struct cogs_ctx *c, const struct miss *m, size_t nm, str
     snprintf(like, sizeof like, "%s:%%", c->month);
     /* stale rows: a SKU that now has its cost, or other units */
     if (ledger_prepare(c->lg, &st, "SELECT explanation FROM exception WHERE scope = 'cogs' AND "
-                       "kind = 'MISSING_COST' AND explanation LIKE ?", e) < 0)
+                       "kind = ?2 AND explanation LIKE ?1", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
         const char *old = ledger_text(st, 0);
         int keep = 0;
@@ -385,24 +490,23 @@ static int missing_sync(struct cogs_ctx *c, const struct miss *m, size_t nm, str
             if (!copy)
                 rc = err_set(e, ERR_NOMEM, "out of memory");
             else
-                rc = exception_clear(c->lg, "cogs", "MISSING_COST", NULL, copy, e);
+                rc = exception_clear(c->lg, "cogs", kind, NULL, copy, e);
             free(copy);
         }
     }
     sqlite3_finalize(st);
     if (rc < 0 || ledger_prepare(c->lg, &st, "SELECT 1 FROM exception WHERE scope = 'cogs' AND "
-                                 "kind = 'MISSING_COST' AND explanation = ?", e) < 0)
+                                 "kind = ?2 AND explanation = ?1", e) < 0)
         return -1;
     for (size_t i = 0; rc == 0 && i < nm; i++) {
-        struct exception_row x = { .kind = "MISSING_COST", .severity = "error",
-                                   .sku = m[i].sku, .currency = c->cfg->base_currency,
+        struct exception_row x = { .kind = kind, .severity = severity,
+                                   .sku = m[i].sku[0] ? m[i].sku : NULL,
+                                   .currency = c->cfg->base_currency,
                                    .month = c->month,
                                    .explanation = m[i].expl,
-                                   .action = "Add the SKU's cost to your unit-cost CSV "
-                                             "(sku,unit_cost,currency,effective_from, dated on "
-                                             "or before its first sale) and ingest it, then "
-                                             "run post again." };
+                                   .action = action };
         sqlite3_bind_text(st, 1, m[i].expl, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
         int exists = sqlite3_step(st) == SQLITE_ROW;
         sqlite3_reset(st);
         if (!exists)
@@ -502,6 +606,20 @@ static void input_hash(const struct cogs_ctx *c, const struct cogs_view_line *l,
         if (l[i].writeoff)
             jw_str(&w, "writeoff");
     }
+    /* and the units it covers (sorted by totals()): the same lines from other months'
+     * units must rewrite cogs_cover */
+    for (size_t i = 0; i < c->n; i++) {
+        const struct unit_entry *x = &c->u[i];
+        if (!x->units)
+            continue;
+        jw_str(&w, x->sku);
+        jw_str(&w, kind_name[x->kind]);
+        jw_str(&w, x->origin);
+        jw_str(&w, x->home);
+        jw_str(&w, x->source);
+        jw_str(&w, x->cost_date);
+        jw_int(&w, x->units);
+    }
     jw_end_arr(&w);
     hash_hex(jw_text(&w) ? jw_text(&w) : "", jw_text(&w) ? strlen(jw_text(&w)) : 0, out);
     jw_free(&w);
@@ -591,12 +709,263 @@ static int store(struct cogs_ctx *c, const struct cogs_view_line *l, size_t n, i
     return ok ? 0 : ledger_fail(c->lg, e, "finalise cogs journal (does it balance?)");
 }
 
-/* The write-off pass's per-SKU totals, into *t (caller frees). */
-static int writeoff_totals(struct cogs_ctx *c, struct sku_total **t, size_t *n, struct err *e)
+/* Every settlement's sales journal part months, once per run. */
+static int load_parts(struct cogs_ctx *c, struct err *e)
 {
-    int64_t tracked;
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int s;
+    if (ledger_prepare(c->lg, &st, "SELECT DISTINCT settlement_ref, month FROM journal ORDER BY "
+                       "1, 2", e) < 0)
+        return -1;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (c->n_parts == cap) {
+            struct part_ref *p = realloc(c->parts, (cap = cap ? cap * 2 : 256) * sizeof *p);
+            if (!p) {
+                sqlite3_finalize(st);
+                return err_set(e, ERR_NOMEM, "out of memory");
+            }
+            c->parts = p;
+        }
+        c->parts[c->n_parts].ref = sqlite3_column_int64(st, 0);
+        snprintf(c->parts[c->n_parts++].month, 8, "%s", ledger_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    return s == SQLITE_DONE ? 0 : ledger_fail(c->lg, e, "read journal months");
+}
+
+/* Whether month's COGS journal is frozen: 1 locked, 2 already sent, 0 open, -1 error. */
+static int month_frozen(struct cogs_ctx *c, const char *month, struct err *e)
+{
+    sqlite3_stmt *st;
+    char sid[16];
+    int locked = period_is_locked(c->lg, month, e), sent;
+    if (locked)
+        return locked;
+    snprintf(sid, sizeof sid, COGS_SID_PREFIX "%s", month);
+    if (ledger_prepare(c->lg, &st, "SELECT 1 FROM outbox_posted WHERE settlement_id = ?", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
+    sent = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return sent ? 2 : 0;
+}
+
+static void month_step(const char *month, int delta, char out[8])
+{
+    int y = atoi(month), m = atoi(month + 5) + delta;
+    while (m < 1)
+        m += 12, y--;
+    while (m > 12)
+        m -= 12, y++;
+    snprintf(out, 8, "%04d-%02d", y % 10000, m);
+}
+
+/* c->first: the earliest of the frozen months right before c->month (their units not in
+ * their own journals land here), c->month when the month before is open. */
+static int chain_start(struct cogs_ctx *c, struct err *e)
+{
+    char m[8];
+    snprintf(c->first, sizeof c->first, "%s", c->month);
+    for (int guard = 0; guard < 1200; guard++) {
+        int f;
+        month_step(c->first, -1, m);
+        if ((f = month_frozen(c, m, e)) < 0)
+            return -1;
+        if (!f)
+            return 0;
+        snprintf(c->first, sizeof c->first, "%s", m);
+    }
+    return 0;
+}
+
+/* The first month after month whose COGS journal is open, into out. */
+static int next_open(struct cogs_ctx *c, const char *month, char out[8], struct err *e)
+{
+    snprintf(out, 8, "%s", month);
+    for (int guard = 0; guard < 1200; guard++) {
+        int f;
+        month_step(out, 1, out);
+        if ((f = month_frozen(c, out, e)) <= 0)
+            return f;
+    }
+    return err_set(e, ERR_INPUT, "no month after %s has an open cost-of-goods journal", month);
+}
+
+/* The units other journals (every month's but exclude's; only only's when given) already
+ * hold of the origins first..month: cogs_cover rows of journals not held back, and the
+ * months of journals stored before sql/015 (they hold every unit of their month). */
+static int load_covers(struct cogs_ctx *c, const char *exclude, const char *only,
+                       struct err *e)
+{
+    static const char COVERS[] =
+        "SELECT c.origin, c.home, c.source, c.sku, c.kind, c.cost_date, sum(c.units) FROM "
+        "cogs_cover c JOIN cogs_journal j ON j.month = c.month AND j.blocked = '' WHERE "
+        "c.origin BETWEEN ?1 AND ?2 AND c.month != ?3 AND (?4 = '' OR c.month = ?4) "
+        "GROUP BY 1, 2, 3, 4, 5, 6";
+    static const char LEGACY[] =
+        "SELECT j.month FROM cogs_journal j WHERE j.blocked = '' AND j.month BETWEEN ?1 AND ?2 "
+        "AND j.month != ?3 AND (?4 = '' OR j.month = ?4) AND NOT EXISTS (SELECT 1 FROM "
+        "cogs_cover c WHERE c.month = j.month) ORDER BY 1";
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int s = SQLITE_DONE;
+    c->n_covers = c->n_legacy = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (ledger_prepare(c->lg, &st, pass ? LEGACY : COVERS, e) < 0)
+            return -1;
+        sqlite3_bind_text(st, 1, c->first, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, c->month, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, exclude, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, only, -1, SQLITE_STATIC);
+        if (pass)
+            cap = 0;
+        while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+            size_t *n = pass ? &c->n_legacy : &c->n_covers;
+            if (*n == cap) {
+                void *p = pass ? realloc(c->legacy, (cap = cap ? cap * 2 : 16) * 8)
+                               : realloc(c->covers, (cap = cap ? cap * 2 : 64) *
+                                                    sizeof *c->covers);
+                if (!p) {
+                    sqlite3_finalize(st);
+                    return err_set(e, ERR_NOMEM, "out of memory");
+                }
+                *(pass ? (void **)&c->legacy : (void **)&c->covers) = p;
+            }
+            if (pass) {
+                snprintf(c->legacy[(*n)++], 8, "%s", ledger_text(st, 0));
+                continue;
+            }
+            struct cover *k = &c->covers[(*n)++];
+            const char *kind = ledger_text(st, 4);
+            snprintf(k->origin, sizeof k->origin, "%s", ledger_text(st, 0));
+            snprintf(k->home, sizeof k->home, "%s", ledger_text(st, 1));
+            snprintf(k->source, sizeof k->source, "%s", ledger_text(st, 2));
+            snprintf(k->sku, sizeof k->sku, "%s", ledger_text(st, 3));
+            k->kind = !strcmp(kind, "back") ? K_BACK : !strcmp(kind, "writeoff") ? K_WRITEOFF
+                                                                                  : K_SOLD;
+            snprintf(k->cost_date, sizeof k->cost_date, "%s", ledger_text(st, 5));
+            k->left = sqlite3_column_int64(st, 6);
+        }
+        sqlite3_finalize(st);
+        if (s != SQLITE_DONE)
+            return ledger_fail(c->lg, e, "read cost-of-goods cover");
+    }
+    if (c->n_covers)
+        qsort(c->covers, c->n_covers, sizeof *c->covers, cmp_cover);
+    return 0;
+}
+
+/* Takes the units other journals hold off the entries (sorted by key, like the covers). */
+static void apply_covers(struct cogs_ctx *c)
+{
+    size_t k = 0;
+    if (c->n)
+        qsort(c->u, c->n, sizeof *c->u, cmp_entry);
+    for (size_t i = 0; i < c->n; i++) {
+        struct unit_entry *x = &c->u[i];
+        int d = 1;
+        for (size_t g = 0; g < c->n_legacy; g++)
+            if (!strcmp(c->legacy[g], x->origin))
+                x->units = x->gone = x->found = 0;
+        while (k < c->n_covers && (d = cmp_key(c->covers[k].sku, c->covers[k].kind,
+                                               c->covers[k].origin, c->covers[k].home,
+                                               c->covers[k].source, c->covers[k].cost_date,
+                                               x->sku, x->kind, x->origin, x->home, x->source,
+                                               x->cost_date)) < 0)
+            k++;
+        if (d != 0 || !x->units)
+            continue;
+        struct cover *v = &c->covers[k];
+        /* sold and put back: units never below 0; written off: the signed difference */
+        int64_t take = x->kind == K_WRITEOFF || v->left < x->units ? v->left : x->units;
+        x->units -= take;
+        v->left -= take;
+        if (x->kind == K_WRITEOFF) {
+            x->gone = x->units > 0 ? x->units : 0;
+            x->found = x->units < 0 ? -x->units : 0;
+        }
+    }
+}
+
+/* Loads the units of origins c->first..c->month less what other journals hold. */
+static int load_all(struct cogs_ctx *c, const char *exclude, const char *only, struct err *e)
+{
     c->n = 0;
-    return load_writeoff(c, e) < 0 ? -1 : totals(c, t, n, &tracked, e);
+    if (load_units(c, SOLD, 0, e) < 0 ||
+        (c->cfg->cogs.refund_restock && load_units(c, PUT_BACK, 1, e) < 0) ||
+        load_writeoff(c, e) < 0 || load_covers(c, exclude, only, e) < 0)
+        return -1;
+    apply_covers(c);
+    return 0;
+}
+
+static int store_covers(struct cogs_ctx *c, struct err *e)
+{
+    sqlite3_stmt *st;
+    int ok = 1;
+    if (ledger_prepare(c->lg, &st, "INSERT INTO cogs_cover(month, origin, home, source, sku, "
+                       "kind, cost_date, units) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO "
+                       "UPDATE SET units = units + excluded.units", e) < 0)
+        return -1;
+    for (size_t i = 0; ok && i < c->n; i++) {
+        const struct unit_entry *x = &c->u[i];
+        if (!x->units || is_tracked(c, x->sku))   /* left to Xero: never booked here */
+            continue;
+        sqlite3_bind_text(st, 1, c->month, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, x->origin, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, x->home, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, x->source, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, x->sku, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, kind_name[x->kind], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, x->cost_date, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 8, x->units);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return ok ? 0 : ledger_fail(c->lg, e, "record cost-of-goods cover");
+}
+
+/* A frozen month (1 locked, 2 sent): its journal stays as it is; the units of the month it
+ * does not hold (sold, or written off by an inventory ledger that came later) go to the next
+ * open month, and one PERIOD_LOCKED warning says how many and where. */
+static int frozen_month(struct cogs_ctx *c, int why, struct cogs_summary *out, struct err *e)
+{
+    int64_t sold = 0, off = 0, value = 0, cost, v;
+    struct miss m;
+    char to[8], amt[MONEY_FMT_MAX];
+    size_t nm = 0;
+    snprintf(c->first, sizeof c->first, "%s", c->month);
+    if (load_all(c, "", c->month, e) < 0)
+        return -1;
+    for (size_t i = 0; i < c->n; i++) {
+        const struct unit_entry *x = &c->u[i];
+        int64_t u = x->kind == K_BACK ? -x->units : x->units;
+        if (!x->units || is_tracked(c, x->sku))
+            continue;
+        *(x->kind == K_WRITEOFF ? &off : &sold) += u;
+        if (!cost_at(c, x->sku, x->cost_date, &cost) && !__builtin_mul_overflow(cost, u, &v))
+            value += v;
+    }
+    memset(&m, 0, sizeof m);
+    if (sold || off) {
+        if (next_open(c, c->month, to, e) < 0)
+            return -1;
+        snprintf(m.expl, sizeof m.expl, "%s: the cost-of-goods journal COGS-%s is %s; %lld "
+                 "unit(s) sold (less put back) and %lld written off in the month are not in "
+                 "it (%s %s at cost): they are booked in the first month after it whose "
+                 "journal is open, now %s, at the unit cost of their own dates", c->month,
+                 c->month, why == 1 ? "locked" : "already sent", (long long)sold,
+                 (long long)off, money_format(amt, value,
+                                              money_exponent(c->cfg->base_currency)),
+                 c->cfg->base_currency, to);
+        nm = 1;
+        out->frozen++;
+    } else {
+        out->unchanged++;
+    }
+    return rows_sync(c, "PERIOD_LOCKED", "warning", MOVED_ACTION, &m, nm, e);
 }
 
 static void blocked_text(const struct cogs_ctx *c, const struct miss *m, size_t nm,
@@ -609,52 +978,6 @@ static void blocked_text(const struct cogs_ctx *c, const struct miss *m, size_t 
              sold && off ? "sold or written off" : off ? "written off" : "sold", c->month);
 }
 
-/* ---- skipping an unchanged month ------------------------------------------------------
- * The month's journal is a function of the settlement lines and unit-cost files (source_file,
- * in stage_digest), the tracked items (xero_ref, idem), the config and the version, and of
- * unit_cost (which a Xero read may also fill). When those digest to what was recorded after
- * the month's last build and the month's rows (its journal, lines and every cost-of-goods
- * exception) are still the ones that build left, a build would change nothing: counting the
- * month's units sold again (a scan of every Order line) is skipped. */
-static const char *const COGS_IN[] = { "SELECT * FROM unit_cost" };
-static const char *const COGS_OUT[] = {
-    "SELECT * FROM cogs_journal WHERE month = ?1",
-    "SELECT * FROM cogs_line WHERE month = ?1 ORDER BY line_no",
-    "SELECT * FROM exception WHERE scope = 'cogs' ORDER BY id",
-};
-
-static int month_digests(struct cogs_ctx *c, char in[HASH_HEX_LEN], char out[HASH_HEX_LEN],
-                         struct err *e)
-{
-    char a[HASH_HEX_LEN], b[HASH_HEX_LEN], both[2 * HASH_HEX_LEN];
-    if (in && (stage_digest(c->lg, c->cfg, "cogs", c->month, 0, a, e) < 0 ||
-               stage_rows_digest(c->lg, COGS_IN, 1, c->month, b, e) < 0))
-        return -1;
-    if (in) {
-        snprintf(both, sizeof both, "%s%s", a, b);
-        hash_hex(both, strlen(both), in);
-    }
-    return stage_rows_digest(c->lg, COGS_OUT, sizeof COGS_OUT / sizeof COGS_OUT[0], c->month,
-                             out, e);
-}
-
-static int month_unchanged(struct cogs_ctx *c, char in[HASH_HEX_LEN], struct err *e)
-{
-    char old_in[HASH_HEX_LEN], old_out[HASH_HEX_LEN], now[HASH_HEX_LEN];
-    if (month_digests(c, in, now, e) < 0 || stage_get(c->lg, "cogs", c->month, old_in, old_out,
-                                                       e) < 0)
-        return -1;
-    return strcmp(in, old_in) == 0 && strcmp(now, old_out) == 0;
-}
-
-static int month_remember(struct cogs_ctx *c, const char *in, struct err *e)
-{
-    char now[HASH_HEX_LEN];
-    if (month_digests(c, NULL, now, e) < 0)
-        return -1;
-    return stage_put(c->lg, "cogs", c->month, in, now, e);
-}
-
 static int one_month(struct cogs_ctx *c, struct cogs_summary *out, struct err *e)
 {
     struct sku_total *t = NULL, *w = NULL;
@@ -662,17 +985,16 @@ static int one_month(struct cogs_ctx *c, struct cogs_summary *out, struct err *e
     struct miss *m = NULL;
     size_t nt = 0, nw = 0, nl = 0, nm = 0;
     int64_t tracked, total = 0, off = 0;
-    char blocked[256] = "", sha[HASH_HEX_LEN], in[HASH_HEX_LEN];
-    int rc = -1, state;
+    char blocked[256] = "", sha[HASH_HEX_LEN];
+    int rc = -1, state, why;
 
-    c->n = 0;
-    if ((state = month_unchanged(c, in, e)) != 0) {
-        out->unchanged += state > 0;
-        return state > 0 ? 0 : -1;
-    }
-    if (load_units(c, SOLD, 0, e) < 0 ||
-        (c->cfg->cogs.refund_restock && load_units(c, PUT_BACK, 1, e) < 0) ||
-        totals(c, &t, &nt, &tracked, e) < 0 || writeoff_totals(c, &w, &nw, e) < 0)
+    if ((why = month_frozen(c, c->month, e)) < 0)
+        return -1;
+    if (why)
+        return frozen_month(c, why, out, e);
+    if (chain_start(c, e) < 0 || load_all(c, c->month, "", e) < 0 ||
+        rows_sync(c, "PERIOD_LOCKED", "warning", MOVED_ACTION, NULL, 0, e) < 0 ||
+        totals(c, 0, &t, &nt, &tracked, e) < 0 || totals(c, 1, &w, &nw, &tracked, e) < 0)
         goto done;
     if (!(m = calloc(nt + nw + 1, sizeof *m)) || !(l = calloc(2 * (nt + nw) + 4, sizeof *l))) {
         err_set(e, ERR_NOMEM, "out of memory");
@@ -680,8 +1002,8 @@ static int one_month(struct cogs_ctx *c, struct cogs_summary *out, struct err *e
     }
     missing_of(c, t, nt, 0, m, &nm);
     missing_of(c, w, nw, 1, m, &nm);
-    if (missing_sync(c, m, nm, e) < 0 || make_lines(c, t, nt, 0, l, &nl, &total, e) < 0 ||
-        make_lines(c, w, nw, 1, l, &nl, &off, e) < 0)
+    if (rows_sync(c, "MISSING_COST", "error", MISSING_ACTION, m, nm, e) < 0 ||
+        make_lines(c, t, nt, 0, l, &nl, &total, e) < 0 || make_lines(c, w, nw, 1, l, &nl, &off, e) < 0)
         goto done;
     out->missing += (int64_t)nm;
     if (nm)
@@ -693,11 +1015,12 @@ static int one_month(struct cogs_ctx *c, struct cogs_summary *out, struct err *e
         out->unchanged++;
     else if (state == 3)
         out->frozen++;
-    else if (store(c, l, nl, total, blocked, sha, e) < 0)
+    else if (store(c, l, nl, total, blocked, sha, e) < 0 ||
+             ((nl || blocked[0]) && store_covers(c, e) < 0))
         goto done;
     else
         out->built++;
-    rc = month_remember(c, in, e);
+    rc = 0;
 done:
     free(t);
     free(w);
@@ -716,7 +1039,7 @@ int journal_cogs_run(struct ledger *lg, const struct config *cfg, const char *pe
     memset(out, 0, sizeof *out);
     if (tz_open(&c.zone, cfg->timezone, e) < 0)
         return -1;
-    if (load_costs(&c, e) < 0 || load_tracked(&c, e) < 0)
+    if (load_costs(&c, e) < 0 || load_tracked(&c, e) < 0 || load_parts(&c, e) < 0)
         goto done;
     /* cost of goods is opt-in: a seller who gave no unit costs books it elsewhere, and gets
      * neither journals nor MISSING_COST */
@@ -748,8 +1071,10 @@ done:
     free(months);
     free(c.costs);
     free(c.tracked);
+    free(c.parts);
+    free(c.covers);
+    free(c.legacy);
     free(c.u);
-    keytab_free(&c.skus);
     tz_free(c.zone);
     return rc;
 }

@@ -52,6 +52,38 @@ int post_cogs(struct ledger *lg, const struct config *cfg, const char *period,
     return journal_cogs_months(lg, "", month_one, &p, e);
 }
 
+/* What cost of goods follows the journals' month: units of earlier months booked here (their
+ * month was locked, or its journal already sent), and this month's units passed on to a
+ * later journal (journal_cogs.c's PERIOD_LOCKED, scope cogs). */
+static int moved_lines(struct ledger *lg, const char *month, struct err *e)
+{
+    sqlite3_stmt *st;
+    int s;
+    if (ledger_prepare(lg, &st, "SELECT sum(CASE WHEN kind = 'sold' THEN units WHEN kind = "
+                       "'back' THEN -units END), sum(CASE WHEN kind = 'writeoff' THEN units "
+                       "END), group_concat(DISTINCT home) FROM (SELECT * FROM cogs_cover WHERE "
+                       "month = ?1 AND home != ?1 ORDER BY home) HAVING count(*) > 0", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
+    if ((s = sqlite3_step(st)) == SQLITE_ROW)
+        fprintf(log_report_file(), "    includes %lld unit(s) sold (less put back) and %lld "
+                "written off in %s, booked here like the sales (that month locked, or its "
+                "journal already sent)\n", (long long)sqlite3_column_int64(st, 0),
+                (long long)sqlite3_column_int64(st, 1), ledger_text(st, 2));
+    sqlite3_finalize(st);
+    if (s != SQLITE_ROW && s != SQLITE_DONE)
+        return ledger_fail(lg, e, "read cost-of-goods cover");
+    if (ledger_prepare(lg, &st, "SELECT substr(explanation, 10) FROM exception WHERE scope = "
+                       "'cogs' AND kind = 'PERIOD_LOCKED' AND month = ?1", e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW)
+        fprintf(log_report_file(), "  cost of goods sold %s: PERIOD_LOCKED: %s\n", month,
+                ledger_text(st, 0));
+    sqlite3_finalize(st);
+    return s == SQLITE_DONE ? 0 : ledger_fail(lg, e, "read cost-of-goods warnings");
+}
+
 int post_cogs_print(struct ledger *lg, const struct config *cfg, const char *period,
                     struct err *e)
 {
@@ -86,6 +118,10 @@ int post_cogs_print(struct ledger *lg, const struct config *cfg, const char *per
         fprintf(log_report_file(), "    inventory written off (lost, damaged or disposed less found): %s %s, "
                "debit %s credit %s\n", money_format(amt, v.writeoff, v.exp), v.currency,
                cfg->accounts[ACCT_INVENTORY_WRITEOFF], cfg->accounts[ACCT_INVENTORY]);
+    if (moved_lines(lg, period, e) < 0) {
+        journal_cogs_free(&v);
+        return -1;
+    }
     if (tracked)
         fprintf(log_report_file(), "    %lld Xero Item(s) are tracked inventory: their SKUs are left to Xero, which "
                "books their cost itself\n", (long long)tracked);

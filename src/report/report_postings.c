@@ -1,8 +1,9 @@
 /* report_postings — the Postings sheet: every document and line of the period's outbox rows
  * (what was, or will be, sent to Xero), with the outbox state, the Xero id (live mode) and the
- * number of settlement lines behind each line. Bodies are read with jansson after every
- * number token was quoted, so amounts come back as their exact decimal text, never as a
- * double. Reads only. */
+ * number of settlement lines behind each line: every request of the preview (settlement
+ * documents, items, the cost-of-goods journal, the accruals and their reversals). Bodies are
+ * read with jansson after every number token was quoted, so amounts come back as their exact
+ * decimal text, never as a double. Reads only. */
 #include "report_int.h"
 
 #include <jansson.h>
@@ -20,11 +21,18 @@ static const struct report_col cols[] = {
 enum { C_ID, C_REQ, C_STATE, C_XERO, C_TYPE, C_NUM, C_DATE, C_CONTACT, C_STATUS, C_CUR,
        C_LINE, C_DESC, C_CODE, C_TAX, C_AMOUNT, C_SOURCES };
 
+/* Every request of the preview, in its order (post_preview.c): the items first, then the
+ * settlements' documents, the cost-of-goods journal (COGS-<month>, in base_currency) and the
+ * accruals and their reversals (ACCRUAL-<month>-<currency>[-R]), so the sheet ties to it. */
 static const char ROWS[] =
     "SELECT o.settlement_id, o.month, o.seq, o.method, o.path, o.state, o.xero_id, "
-    "o.doc_number, o.body, s.currency FROM outbox o JOIN settlement s ON "
+    "o.doc_number, o.body, coalesce(s.currency, CASE WHEN o.settlement_id GLOB 'ACCRUAL-*' "
+    "THEN substr(o.settlement_id, 17, 3) ELSE ?2 END) FROM outbox o LEFT JOIN settlement s ON "
     "s.settlement_id = o.settlement_id WHERE (?1 = '' OR o.month = ?1) AND "
-    "o.state != 'superseded' ORDER BY s.start_utc, s.settlement_id, o.seq";
+    "o.state != 'superseded' AND (s.id IS NOT NULL OR o.settlement_id GLOB 'COGS-*' OR "
+    "o.settlement_id GLOB 'ITEMS-*' OR o.settlement_id GLOB 'ACCRUAL-*') ORDER BY "
+    "o.settlement_id GLOB 'ITEMS-*' DESC, s.id IS NULL, o.settlement_id GLOB 'ACCRUAL-*', "
+    "s.start_utc, o.settlement_id, o.seq";
 
 static const char SOURCES[] =
     "SELECT SUM(l.source_lines) FROM settlement s JOIN journal j ON j.settlement_ref = s.id "
@@ -241,6 +249,7 @@ int report_postings(struct report_ctx *r, struct err *e)
         ledger_prepare(r->lg, &q.sources, SOURCES, e) < 0)
         goto done;
     sqlite3_bind_text(q.row, 1, r->period, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q.row, 2, r->cfg->base_currency, -1, SQLITE_STATIC);
     while ((step = sqlite3_step(q.row)) == SQLITE_ROW) {
         q.id = report_col_text(q.row, 0);
         q.month = report_col_text(q.row, 1);

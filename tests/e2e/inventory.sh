@@ -133,9 +133,29 @@ eq "Inventory sheet after Fees" "$(python3 -c "
 import openpyxl; wb=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx'); print(wb.sheetnames.index('Inventory') - wb.sheetnames.index('Fees'))")" "1"
 eq "Inventory rows" "$(python3 -c "
 import openpyxl; ws=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx')['Inventory']
-for r in ws.iter_rows(min_row=2, values_only=True): print('|'.join('' if v is None else str(v) for v in r))")" "2025-09|$L|GADGET-LONG-SKU-NAME-~88c001e6|30|0|4|0|1|0|26|3|USD|1.1|3.3|28.6
-2025-09|WIDGET-A|WIDGET-A|100|20|3|1|3|0|115|3|USD|4.5||517.5
-2025-09|WIDGET-B|WIDGET-B|55|0|1|0|0|0|53|1|USD|10.25||543.25"
+for r in ws.iter_rows(min_row=2, values_only=True): print('|'.join('' if v is None else str(v) for v in r))")" "2025-09|$L|GADGET-LONG-SKU-NAME-~88c001e6|30|0|4|0|1|0|26|0|3|3|USD|1.1|3.3|0|28.6
+2025-09|WIDGET-A|WIDGET-A|100|20|3|1|3|0|115|3|3||USD|4.5|||517.5
+2025-09|WIDGET-B|WIDGET-B|55|0|1|0|0|0|53|2|1|0|USD|10.25||20.5|543.25"
+
+# Written off = Lost + Damaged + Disposed - Found over every disposition (the journal's
+# formula): WIDGET-A 2 + 1 = 3, WIDGET-B 2 disposed (UNSELLABLE), the long SKU 1 - 1 = 0; its
+# value at the cost of 30 Sep: WIDGET-B 2 x 10.25 = 20.50, the long SKU 0, WIDGET-A blank (a
+# tracked Xero Item: Xero books it). Units sold (all marketplaces) are what the journal costed:
+# the long SKU 3 (x 1.10 = COGS 3.30), WIDGET-B 1 sold - 1 put back = 0, WIDGET-A blank
+# (tracked). Units settled stay the ledger country's count.
+eq "Inventory: the write-off and units-sold headers" "$(python3 -c "
+import openpyxl; ws=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx')['Inventory']
+print('|'.join(c.value for c in ws[1][7:17]))")" "Lost/damaged|Reimbursed|Ending|Written off|Units settled (this ledger's country)|Units sold (all marketplaces)|Currency|Unit cost|COGS|Write-off value"
+# the Postings sheet holds the cost-of-goods journal as the preview sends it: 310 3.30 (the
+# long SKU), 315 20.50 (WIDGET-B written off), each against 630
+eq "Postings: COGS-2025-09 as in the preview" "$(python3 -c "
+import json, openpyxl
+ws=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx')['Postings']
+h=[c.value for c in ws[1]]
+got=[(r[h.index('Account code')], r[h.index('Amount')]) for r in ws.iter_rows(min_row=2, values_only=True) if r[0]=='COGS-2025-09']
+r=json.load(open('reports/2025-09/xero-preview.json'))['requests']
+want=[(l['AccountCode'], l['LineAmount']) for x in r if x['settlement_id']=='COGS-2025-09' for l in x['body']['ManualJournals'][0]['JournalLines']]
+print(got == want, got)")" "True [('310', 3.3), ('630', -3.3), ('315', 20.5), ('630', -20.5)]"
 
 # ---- write-off: found units reverse, a move to a damaged disposition is no loss yet ----------
 # October (ledger-2025-10-writeoff.tsv): WIDGET-A found 2 = -2 @ 4.50 = -9.00 (debit inventory,
@@ -177,7 +197,7 @@ eq "UNITS_NOT_SETTLED per country" "$(sqlite3 settlebook.db "select group_concat
 "$SB" report --period 2025-09 >/dev/null 2>&1
 eq "Inventory sheet: units settled in the ledger's countries" "$(python3 -c "
 import openpyxl; ws=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx')['Inventory']
-print(' '.join('%s=%s/%s' % (r[1], r[5], r[10]) for r in ws.iter_rows(min_row=2, values_only=True)))")" "WIDGET-A=7/6 WIDGET-B=1/1"
+print(' '.join('%s=%s/%s' % (r[1], r[5], r[11]) for r in ws.iter_rows(min_row=2, values_only=True)))")" "WIDGET-A=7/6 WIDGET-B=1/1"
 cd "$T" || exit 1
 
 # ---- MISSING_COST holds the journal back ------------------------------------------------------
@@ -466,6 +486,113 @@ mkdir -p "$T/demo" && cd "$T/demo" || exit 1
 status "demo: post September" 0 "$SB" post --period 2025-09
 eq "demo: September COGS" "$(sqlite3 settlebook.db "select total_minor from cogs_journal where month = '2025-09'")" "35824"
 eq "demo: partial refunds put back one unit" "$(sqlite3 settlebook.db "select group_concat(description, '|') from (select * from cogs_line where sku in ('SB-YGM-BLU-13', 'SB-PHS-BLU-33') and account_code = '310' order by sku)")" "SB-PHS-BLU-33: 2 sold, 1 returned to stock, at 3.84|SB-YGM-BLU-13: 2 sold, 1 returned to stock, at 12.59"
+# SB-SWB-WHT-07 sells 1 unit on Amazon.de only (the DE settlement): the US inventory ledger's
+# country settled 0 of it, the journal costed 1 x 6.99 = 6.99 (all marketplaces)
+"$SB" report --period 2025-09 >/dev/null 2>&1
+eq "demo: units settled here vs units sold everywhere" "$(python3 -c "
+import openpyxl; ws=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx')['Inventory']
+h=[c.value for c in ws[1]]
+r=[r for r in ws.iter_rows(min_row=2, values_only=True) if r[1]=='SB-SWB-WHT-07'][0]
+print(*(r[h.index(k)] for k in (\"Units settled (this ledger's country)\", 'Units sold (all marketplaces)', 'Unit cost', 'COGS')))")" "0 1 6.99 6.99"
+cd "$T" || exit 1
+
+# ---- cost of goods follows the journals' month (locked or sent months) -----------------------
+# Unlocked, September books 11.80 and October 20.50 (above). Here September's COGS journal is
+# built from the inventory ledger alone (34.00 written off, no sale yet), then September is
+# locked and the settlement arrives: the sales journal moves September's lines to October
+# (PERIOD_LOCKED), and so does cost of goods: October = 20.50 + 11.80 = 32.30, per SKU
+# WIDGET-A 2 @ 4.00 + 1 @ 4.50 - 1 put back @ 4.00 = 8.50, the long SKU 3 @ 1.10 = 3.30,
+# WIDGET-B 3 sold - 1 put back = 2 @ 10.25 = 20.50.
+mkdir -p "$T/lockcogs" && cd "$T/lockcogs" || exit 1
+lq() { sqlite3 "$T/lockcogs/settlebook.db" "$1"; }
+"$SB" init >/dev/null 2>&1
+"$SB" ingest "$I/costs.csv" "$I/ledger-2025-09.tsv" >/dev/null 2>&1
+status "lock: September from the inventory ledger alone" 0 "$SB" post --period 2025-09
+eq "lock: September written off, nothing sold" "$(lq "select total_minor||' '||line_count from cogs_journal where month='2025-09'")" "0 4"
+"$SB" period lock 2025-09 >/dev/null 2>&1
+"$SB" ingest "$I/settlement-2025-09.tsv" >/dev/null 2>&1
+status "lock: post October" 0 "$SB" post --period 2025-10
+contains "lock: October books September's late sales" "$T/.out" "cost of goods sold 2025-10: COGS-2025-10 PUT /ManualJournals, 32.30 USD, 6 line(s)"
+contains "lock: and says so" "$T/.out" "includes 5 unit(s) sold (less put back) and 0 written off in 2025-09, booked here like the sales"
+eq "lock: October lines" "$(lq "select group_concat(sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-10' and account_code='630' order by line_no)")" "$L:3:330 WIDGET-A:2:850 WIDGET-B:2:2050"
+eq "lock: September untouched" "$(lq "select total_minor||' '||line_count from cogs_journal where month='2025-09'")" "0 4"
+eq "lock: the units and the month the sales journal booked them in" "$(lq "select group_concat(origin||'<'||home||':'||sku||':'||kind||':'||units, ' ') from (select * from cogs_cover where month='2025-10' order by sku, kind, home, cost_date)")" "2025-10<2025-09:$L:sold:3 2025-10<2025-09:WIDGET-A:back:1 2025-10<2025-09:WIDGET-A:sold:2 2025-10<2025-09:WIDGET-A:sold:1 2025-10<2025-09:WIDGET-B:back:1 2025-10<2025-09:WIDGET-B:sold:1 2025-10<2025-10:WIDGET-B:sold:2"
+status "lock: September again" 0 "$SB" post --period 2025-09
+eq "lock: nothing of September left over" "$(lq "select count(*) from exception where scope='cogs' and kind='PERIOD_LOCKED'")" "0"
+before=$(dump)
+status "lock: October again" 0 "$SB" post --period 2025-10
+eq "lock: rerun writes nothing" "$(dump)" "$before"
+cd "$T" || exit 1
+
+# The sales journals booked September's lines in September, but September was locked before
+# its COGS journal could be built (the costs came later): September passes its units on
+# (PERIOD_LOCKED, scope cogs, 5 units, 11.80) and October books them beside its own: 32.30.
+mkdir -p "$T/lockcogs2" && cd "$T/lockcogs2" || exit 1
+lq() { sqlite3 "$T/lockcogs2/settlebook.db" "$1"; }
+"$SB" init >/dev/null 2>&1
+"$SB" ingest "$I/settlement-2025-09.tsv" >/dev/null 2>&1
+"$SB" post --period 2025-09 >/dev/null 2>&1
+"$SB" period lock 2025-09 >/dev/null 2>&1
+"$SB" ingest "$I/costs.csv" >/dev/null 2>&1
+status "locked first: post September" 0 "$SB" post --period 2025-09
+eq "locked first: no September journal" "$(lq "select count(*) from cogs_journal")" "0"
+eq "locked first: PERIOD_LOCKED" "$(lq "select severity||' '||month||' '||explanation from exception where scope='cogs' and kind='PERIOD_LOCKED'")" "warning 2025-09 2025-09: the cost-of-goods journal COGS-2025-09 is locked; 5 unit(s) sold (less put back) and 0 written off in the month are not in it (11.80 USD at cost): they are booked in the first month after it whose journal is open, now 2025-10, at the unit cost of their own dates"
+contains "locked first: in the summary" "$T/.out" "cost of goods sold 2025-09: PERIOD_LOCKED: the cost-of-goods journal COGS-2025-09 is locked; 5 unit(s)"
+status "locked first: post October" 0 "$SB" post --period 2025-10
+eq "locked first: October" "$(lq "select total_minor||' '||line_count from cogs_journal where month='2025-10'")" "3230 6"
+cd "$T" || exit 1
+
+# COGS-2025-09 sent (11.80, no inventory ledger yet); then September's inventory ledger
+# arrives: its write-offs (WIDGET-A 3 @ 4.50 = 13.50, WIDGET-B 2 @ 10.25 = 20.50, the cost on
+# 30 Sep) cannot join the sent journal and are booked in October beside October's 20.50 sales.
+FILES="$I/settlement-2025-09.tsv $I/costs.csv" scenario cogssent summary
+fctl '{"add_account": {"Code": "310", "Type": "DIRECTCOSTS"}}' >/dev/null
+fctl '{"add_account": {"Code": "630", "Type": "INVENTORY"}}' >/dev/null
+sb 0 "sent: post --live September" post --live --period 2025-09
+eq "sent: COGS-2025-09 confirmed" "$(sq "select state from outbox where settlement_id='COGS-2025-09'")" "confirmed"
+sb 0 "sent: the inventory ledger arrives" ingest "$I/ledger-2025-09.tsv"
+sb 0 "sent: post September again" post --period 2025-09
+eq "sent: September's journal stays" "$(sq "select total_minor||' '||line_count||' '||count(*) from cogs_line join cogs_journal using (month) where month='2025-09'")" "1180 4 4"
+eq "sent: PERIOD_LOCKED" "$(sq "select explanation from exception where scope='cogs' and kind='PERIOD_LOCKED'")" "2025-09: the cost-of-goods journal COGS-2025-09 is already sent; 0 unit(s) sold (less put back) and 5 written off in the month are not in it (34.00 USD at cost): they are booked in the first month after it whose journal is open, now 2025-10, at the unit cost of their own dates"
+sb 0 "sent: post October" post --period 2025-10
+eq "sent: October's write-offs are September's" "$(sq "select group_concat(kind||':'||sku||':'||units||':'||amount_minor, ' ') from (select * from cogs_line where month='2025-10' and account_code='630' order by line_no)")" "sold:WIDGET-B:2:2050 writeoff:WIDGET-A:3:1350 writeoff:WIDGET-B:2:2050"
+eq "sent: every unit booked once" "$(sq "select sum(amount_minor) from cogs_line where account_code='630'")" "$((1180 + 2050 + 3400))"
+cd "$T" || exit 1
+
+# ---- Liquidations leave inventory: their quantity is units sold ------------------------------
+# v2-liquidations-ragged.tsv: LQ-000123 liquidates 4 OLD-LAMP (the quantity repeats on its
+# brokerage fee line: one liquidation, 4 units), 4 @ 5.00 = 20.00; a second settlement holds
+# two liquidations of the same SKU (LQ-2 2 units, LQ-3 3 units) = 5 @ 5.00 = 25.00 more in
+# November; an Order fee line without a quantity sells nothing.
+mkdir -p "$T/liq" && cd "$T/liq" || exit 1
+"$SB" init >/dev/null 2>&1
+printf 'sku,unit_cost,currency,effective_from\nOLD-LAMP,5.00,USD,2024-01-01\n' > costs.csv
+printf 'settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\tcurrency\ttransaction-type\torder-id\tmerchant-order-id\tmarketplace-name\tamount-type\tamount-description\tamount\tposted-date\torder-item-code\tsku\tquantity-purchased\n99001122332\t2024-11-01 00:00:00 UTC\t2024-11-15 00:00:00 UTC\t2024-11-17 00:00:00 UTC\t11.00\tUSD\t\t\t\t\t\t\t\t\t\t\t\n99001122332\t\t\t\t\t\tLiquidations\t\tLQ-2\tAmazon.com\tItemPrice\tPrincipal\t5.00\t2024-11-03\t\tOLD-LAMP\t2\n99001122332\t\t\t\t\t\tLiquidations\t\tLQ-3\tAmazon.com\tItemPrice\tPrincipal\t6.00\t2024-11-04\t\tOLD-LAMP\t3\n' > liq2.tsv
+"$SB" ingest "$FX/settlements/v2-liquidations-ragged.tsv" liq2.tsv costs.csv >/dev/null 2>&1
+status "liquidations: post October" 0 "$SB" post --period 2024-10
+contains "liquidations: booked" "$T/.out" "cost of goods sold 2024-10: COGS-2024-10 PUT /ManualJournals, 20.00 USD, 2 line(s), debit 310 credit 630"
+eq "liquidations: the lines" "$(sqlite3 settlebook.db "select group_concat(account_code||':'||units||':'||amount_minor||':'||description, '|') from (select * from cogs_line where month='2024-10' order by line_no)")" "310:4:-2000:OLD-LAMP: 4 sold, 0 returned to stock, at 5.00|630:4:2000:OLD-LAMP: 4 sold, 0 returned to stock, at 5.00"
+status "liquidations: post November" 0 "$SB" post --period 2024-11
+eq "liquidations: one quantity per liquidation" "$(sqlite3 settlebook.db "select total_minor||' '||group_concat(units) from cogs_journal join cogs_line using (month) where month='2024-11' and account_code='630'")" "2500 5"
+cd "$T" || exit 1
+
+# ---- the Postings sheet ties to the preview: the accrual of a month ---------------------------
+# Finances API events with no settlement yet: September's preview is only the accrual
+# ACCRUAL-2025-09-USD (618 Amazon Unsettled debited 16.22, tests/e2e/events.sh); the sheet
+# lists it line by line with the same amounts, and tests/xlsx_check.py agrees row by row.
+mkdir -p "$T/accrual" && cd "$T/accrual" || exit 1
+"$SB" init >/dev/null 2>&1
+"$SB" ingest "$FX/events/events-2025-09-page1.json" "$FX/events/events-2025-09-page2.json" >/dev/null 2>&1
+"$SB" post --period 2025-09 >/dev/null 2>&1
+"$SB" report --period 2025-09 >/dev/null 2>&1
+eq "Postings: the accrual's lines" "$(python3 -c "
+import openpyxl
+ws=openpyxl.load_workbook('reports/2025-09/reconciliation.xlsx')['Postings']
+h=[c.value for c in ws[1]]
+rows=[r for r in ws.iter_rows(min_row=2, values_only=True)]
+print(len(rows), sorted({r[0] for r in rows}), [r[h.index('Amount')] for r in rows if r[h.index('Account code')]=='618'], round(sum(r[h.index('Amount')] for r in rows), 2), rows[0][h.index('Currency')], rows[0][h.index('Document type')])")" "11 ['ACCRUAL-2025-09-USD'] [16.22] 0.0 USD Manual journal"
+python3 "$ROOT/tests/xlsx_check.py" reports/2025-09/reconciliation.xlsx --ledger settlebook.db --period 2025-09 > xc.out 2>&1
+eq "Postings: xlsx_check ties the sheet to the outbox" "$(grep -c '^PASS Postings' xc.out) $(grep -c '^FAIL Postings' xc.out)" "8 0"
 cd "$T" || exit 1
 
 finish
