@@ -18,26 +18,18 @@ struct fee_sample {
     int64_t value;               /* per unit (FEE_UNIT_SCALE) or rate (FEE_RATE_SCALE) */
     int64_t fee, basis;          /* the item's fee, its quantity or sales price */
     int64_t line;                /* settlement_line.id of its first fee line (its order id) */
-    uint64_t seq;                /* that line in reading order */
+    uint64_t seq;                /* that line in reading order: settlement index << 40 | id */
     int32_t qty, day;            /* the item's units; yyyymmdd of that line */
     uint32_t sett;               /* index in fees.sett */
 };
 
 struct fee_group {               /* one SKU, fee type and currency */
-    const char *sku;             /* interned in fees.skus */
+    char *sku;
     uint32_t type;
-    struct fee_sample *v;
-    size_t n, cap;
+    int64_t first, n;            /* its samples: pos first .. first + n - 1 of temp.fee_ord */
 };
 
-struct fee_item {                /* one order item of the settlement being read */
-    int64_t qty, price;
-    uint32_t idx;                /* creation order: sorts its fee lines */
-    const char *sku;
-};
-
-struct fee_rec {                 /* one fee line of that settlement */
-    struct fee_item *item;
+struct fee_rec {                 /* one fee line of the order item being read */
     int64_t fee, line;
     uint64_t seq;
     uint32_t type;
@@ -49,26 +41,59 @@ struct fee_sett {
     int in_scope;
 };
 
-/* Memory: the settlement being read holds a table of its order items and 40 bytes per fee
- * line; the history holds 56 bytes per sample (order item and fee type). */
+/* Memory stays flat as the ledger grows: the samples go to a SQLite temp table (temp_store
+ * is a file by default, its cache SQLite's default 2 MB), sorted there by SQLite's external
+ * sort; the settlement's lines are read ordered by order item, so only one item's lines are
+ * held; what stays in memory grows with the SKUs, fee types and settlements, never with the
+ * lines. */
 struct fees {
     struct reconcile_ctx *c;
-    struct rtab types, groups, skus, items;
+    struct rtab types, groups;   /* groups: key -> index in grp */
     struct fee_type *type;
     size_t ntypes, captypes;
     struct fee_sett *sett;
     size_t nsett, capsett;
-    struct fee_rec *rec;
+    struct fee_group *grp;
+    size_t ngrp, capgrp;
+    struct fee_rec *rec;         /* the order item's fee lines */
     size_t nrec, caprec;
-    uint32_t nitems;
-    uint64_t seq;
+    int64_t qty, price;          /* the order item's */
+    struct rkey item, k;         /* the order item's key; scratch */
+    sqlite3_stmt *put;           /* INSERT INTO temp.fee_sample */
     int32_t start_day;           /* of the settlement being read: for lines without a date */
-    struct rkey k;
 };
 
-/* Fills f (f->c set, the rest zeroed) with every settlement of the ledger and the samples of
- * their order items, grouped by SKU, fee type and currency. */
+/* Fills f (f->c set, the rest zeroed) with every settlement of the ledger and their SKU fee
+ * groups, the samples of their order items in temp.fee_ord ordered by group, then time
+ * (day, reading order): a group's samples are rows first .. first + n - 1. */
 int fees_collect(struct fees *f, struct err *e);
 void fees_free(struct fees *f);
+
+/* A group's samples read back a page at a time (reconcile_fees_pages.c). */
+struct fee_page {
+    int64_t lo, n;               /* rows lo .. lo + n - 1 */
+    struct fee_sample *s;
+    uint64_t used;
+};
+struct fee_pages {
+    struct fees *f;
+    struct err *e;
+    sqlite3_stmt *get, *middle;
+    struct fee_page pg[2];
+    int64_t first, n;            /* the group's rows */
+    size_t size;                 /* samples per page */
+    uint64_t tick;
+    int64_t *val;                /* 2 x size: a level's values and feestat_of's scratch */
+    int failed;                  /* a read failed: e says why */
+};
+int fee_pages_open(struct fee_pages *p, struct fees *f, struct err *e);
+void fee_pages_group(struct fee_pages *p, const struct fee_group *g);
+/* Sample i of the group (0-based, time order); on a failed read p->failed is set and a
+ * zeroed sample returned, so callers check p->failed once after a scan. */
+const struct fee_sample *fee_pages_at(struct fee_pages *p, size_t i);
+/* The median and MAD of samples a .. b-1 of the group; -1 on error. */
+struct feestat;
+int fee_pages_stat(struct fee_pages *p, size_t a, size_t b, struct feestat *out);
+void fee_pages_close(struct fee_pages *p);
 
 #endif

@@ -2,7 +2,8 @@
  * history, whatever the period): one sample per order item and fee type, the item's ItemFees
  * lines of that description summed, per unit of the quantity on the item's order lines, or
  * for the referral fee (Commission) per unit of the sales price it is a share of. Chargebacks
- * and taxes are left out (pass_through). Reads only. */
+ * and taxes are left out (pass_through). Reads only the ledger; the samples go to SQLite
+ * temp tables (see struct fees on memory). */
 #include "reconcile_fees.h"
 #include "reconcile_feestat.h"
 
@@ -65,154 +66,183 @@ static int type_of(struct fees *f, const char *at, const char *ad, uint32_t *out
     return 0;
 }
 
-/* The SKU's one copy, kept for the whole run. */
-static const char *sku_of(struct fees *f, sqlite3_stmt *st, struct err *e)
-{
-    int created;
-    rkey_reset(&f->k);
-    if (rkey_col(&f->k, st, 3, e) < 0)
-        return NULL;
-    char **v = rtab_get(&f->skus, &f->k, &created, e);
-    if (v && created && !(*v = strdup(reconcile_str(st, 3))))
-        err_set(e, ERR_NOMEM, "out of memory");
-    return v ? *v : NULL;
-}
-
-static struct fee_group *group_of(struct fees *f, const char *sku, uint32_t type, struct err *e)
+/* The index in f->grp of the group (sku, type, the settlement's currency), added when new. */
+static int group_of(struct fees *f, const char *sku, uint32_t type, size_t *out,
+                    struct err *e)
 {
     int created;
     const char *cur = f->sett[f->nsett - 1].currency;
     rkey_reset(&f->k);
     if (rkey_text(&f->k, sku, strlen(sku), e) < 0 || rkey_int(&f->k, type, e) < 0 ||
         rkey_text(&f->k, cur, strlen(cur), e) < 0)
-        return NULL;
-    struct fee_group *g = rtab_get(&f->groups, &f->k, &created, e);
-    if (g && created) {
-        g->type = type;
-        g->sku = sku;
+        return -1;
+    size_t *idx = rtab_get(&f->groups, &f->k, &created, e);
+    if (!idx)
+        return -1;
+    if (created) {
+        if (reconcile_grow(&f->grp, &f->capgrp, f->ngrp, sizeof *f->grp, e) < 0)
+            return -1;
+        f->grp[f->ngrp] = (struct fee_group){ .sku = strdup(sku), .type = type };
+        *idx = f->ngrp++;
+        if (!f->grp[*idx].sku)
+            return err_set(e, ERR_NOMEM, "out of memory");
     }
-    return g;
-}
-
-/* A fee line of item it: appended to the settlement's fee lines. */
-static int fee_line(struct fees *f, sqlite3_stmt *st, struct fee_item *it, struct err *e)
-{
-    uint32_t type = 0;
-    if (type_of(f, reconcile_str(st, 5), reconcile_str(st, 6), &type, e) < 0)
-        return -1;
-    if (reconcile_grow(&f->rec, &f->caprec, f->nrec, sizeof *f->rec, e) < 0)
-        return -1;
-    f->rec[f->nrec++] = (struct fee_rec){ .item = it, .fee = sqlite3_column_int64(st, 7),
-        .line = sqlite3_column_int64(st, 9), .seq = f->seq, .type = type,
-        .day = day_of(reconcile_col(st, 8), f->start_day) };
+    *out = *idx;
     return 0;
 }
 
-/* Columns: transaction_type, order_id, order_item_code, sku, quantity, amount_type,
- * amount_description, amount_minor, posted, id. */
-static int line(void *arg, sqlite3_stmt *st, struct err *e)
+/* The sample of the order item's fee lines r[0..n) of one fee type (summed; day, order and
+ * line of the first), written to temp.fee_sample; dropped when the item has no quantity, no
+ * positive sales price for a rate, or absurd values. */
+static int sample(struct fees *f, const char *sku, const struct fee_rec *r, size_t n,
+                  struct err *e)
 {
-    struct fees *f = arg;
-    const char *tt = reconcile_str(st, 0), *oid = reconcile_str(st, 1);
-    const char *sku = reconcile_str(st, 3), *at = reconcile_str(st, 5);
-    const char *ad = reconcile_str(st, 6);
-    int created, is_fee, is_price;
-    f->seq++;
-    if (strcmp(tt, "Order") != 0 || !oid[0] || !sku[0])
-        return 0;
-    is_fee = strcmp(at, "ItemFees") == 0 && !pass_through(ad);
-    /* the price Amazon's referral fee is charged on: principal, shipping, gift wrap, less
-     * promotions, without tax */
-    is_price = (strcmp(at, "ItemPrice") == 0 || strcmp(at, "Promotion") == 0) &&
-               !strstr(ad, "Tax");
-    if (!is_fee && !is_price && sqlite3_column_type(st, 4) == SQLITE_NULL)
-        return 0;
-    rkey_reset(&f->k);
-    if (rkey_col(&f->k, st, 1, e) < 0 || rkey_col(&f->k, st, 2, e) < 0 ||
-        rkey_col(&f->k, st, 3, e) < 0)
-        return -1;
-    struct fee_item *it = rtab_get(&f->items, &f->k, &created, e);
-    if (!it)
-        return -1;
-    if (created) {
-        it->idx = f->nitems++;
-        if (!(it->sku = sku_of(f, st, e)))
-            return -1;
-    }
-    if (is_fee)
-        return fee_line(f, st, it, e);
-    if (sqlite3_column_int64(st, 4) > it->qty)
-        it->qty = sqlite3_column_int64(st, 4);
-    return is_price ? reconcile_add(&it->price, sqlite3_column_int64(st, 7), e) : 0;
-}
-
-/* The sample of one order item and fee type (its fee lines summed; day, order and line of the
- * first), appended to its group; dropped when the item has no quantity, no positive sales
- * price for a rate, or absurd values. */
-static int sample(struct fees *f, const struct fee_rec *r, int64_t fee, struct err *e)
-{
-    const struct fee_item *it = r->item;
     int rate = f->type[r->type].rate;
-    struct fee_group *g;
-    struct fee_sample s = { .fee = fee, .line = r->line, .seq = r->seq, .day = r->day,
+    size_t g = 0;
+    struct fee_sample s = { .line = r->line, .seq = r->seq, .day = r->day,
                             .sett = (uint32_t)(f->nsett - 1) };
-    if (it->qty > INT32_MAX)
+    for (size_t i = 0; i < n; i++)
+        if (reconcile_add(&s.fee, r[i].fee, e) < 0)
+            return -1;
+    if (f->qty > INT32_MAX)
         return 0;
-    s.qty = (int32_t)it->qty;
-    s.basis = rate ? it->price : s.qty;
+    s.qty = (int32_t)f->qty;
+    s.basis = rate ? f->price : s.qty;
     if (rate && s.qty <= 0)
         s.qty = 1;   /* a rate needs no quantity; per-unit amounts are then per line */
     if (s.basis <= 0 ||
         feestat_muldiv(s.fee, rate ? FEE_RATE_SCALE : FEE_UNIT_SCALE, s.basis, &s.value) < 0 ||
         s.value > FEESTAT_VALUE_MAX || s.value < -FEESTAT_VALUE_MAX)
         return 0;
-    if (!(g = group_of(f, it->sku, r->type, e)))
+    if (group_of(f, sku, r->type, &g, e) < 0)
         return -1;
-    if (reconcile_grow(&g->v, &g->cap, g->n, sizeof *g->v, e) < 0)
-        return -1;
-    g->v[g->n++] = s;
-    return 0;
+    f->grp[g].n++;
+    sqlite3_stmt *st = f->put;
+    const int64_t col[] = { (int64_t)g, s.day, (int64_t)s.seq, s.value, s.fee, s.basis,
+                            s.line, s.qty, s.sett };
+    sqlite3_reset(st);
+    for (int i = 0; i < (int)(sizeof col / sizeof col[0]); i++)
+        sqlite3_bind_int64(st, i + 1, col[i]);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : ledger_fail(f->c->lg, e, "reconcile fees");
 }
 
-static int by_item_type(const void *a, const void *b)
+static int by_type(const void *a, const void *b)
 {
     const struct fee_rec *x = a, *y = b;
-    if (x->item->idx != y->item->idx)
-        return x->item->idx < y->item->idx ? -1 : 1;
     if (x->type != y->type)
         return x->type < y->type ? -1 : 1;
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* The settlement's fee lines, one sample per order item and fee type. */
-static int samples(struct fees *f, struct err *e)
+/* The order item read so far (its lines are adjacent): one sample per fee type. */
+static int item_done(struct fees *f, const char *sku, struct err *e)
 {
-    if (f->nrec > 1)   /* rec is NULL when there is none */
-        qsort(f->rec, f->nrec, sizeof *f->rec, by_item_type);
+    if (f->nrec > 1)
+        qsort(f->rec, f->nrec, sizeof *f->rec, by_type);
     for (size_t i = 0, j; i < f->nrec; i = j) {
-        int64_t fee = 0;
-        for (j = i; j < f->nrec && f->rec[j].item == f->rec[i].item &&
-                    f->rec[j].type == f->rec[i].type; j++)
-            if (reconcile_add(&fee, f->rec[j].fee, e) < 0)
-                return -1;
-        if (sample(f, &f->rec[i], fee, e) < 0)
+        for (j = i; j < f->nrec && f->rec[j].type == f->rec[i].type; j++)
+            ;
+        if (sample(f, sku, &f->rec[i], j - i, e) < 0)
             return -1;
+    }
+    f->nrec = 0;
+    f->qty = f->price = 0;
+    return 0;
+}
+
+/* A fee line of the order item: kept until its last line is read. */
+static int fee_line(struct fees *f, sqlite3_stmt *st, struct err *e)
+{
+    uint32_t type = 0;
+    if (type_of(f, reconcile_str(st, 4), reconcile_str(st, 5), &type, e) < 0)
+        return -1;
+    if (reconcile_grow(&f->rec, &f->caprec, f->nrec, sizeof *f->rec, e) < 0)
+        return -1;
+    int64_t id = sqlite3_column_int64(st, 8);
+    f->rec[f->nrec++] = (struct fee_rec){ .fee = sqlite3_column_int64(st, 6), .line = id,
+        .seq = (uint64_t)(f->nsett - 1) << 40 | (uint64_t)id, .type = type,
+        .day = day_of(reconcile_col(st, 7), f->start_day) };
+    return 0;
+}
+
+/* The settlement's order lines, ORDER BY order item then id (reading order), so an order
+ * item's lines are adjacent and only one item is held: SQLite's sorter spills to its temp
+ * file, where a table of every order item of the settlement would grow with it. */
+#define LINES_SQL                                                                          \
+    "SELECT order_id, order_item_code, sku, quantity, amount_type, amount_description, "   \
+    "amount_minor, posted, id FROM settlement_line WHERE settlement_ref = ?1 AND "        \
+    "transaction_type = 'Order' AND order_id <> '' AND sku <> '' AND (quantity IS NOT NULL " \
+    "OR amount_type IN ('ItemFees', 'ItemPrice', 'Promotion')) "                           \
+    "ORDER BY order_id, order_item_code, sku, id"
+
+/* One line, columns as LINES_SQL. */
+static int line(struct fees *f, sqlite3_stmt *st, struct err *e)
+{
+    const char *at = reconcile_str(st, 4), *ad = reconcile_str(st, 5);
+    int is_fee = strcmp(at, "ItemFees") == 0 && !pass_through(ad);
+    /* the price Amazon's referral fee is charged on: principal, shipping, gift wrap, less
+     * promotions, without tax */
+    int is_price = (strcmp(at, "ItemPrice") == 0 || strcmp(at, "Promotion") == 0) &&
+                   !strstr(ad, "Tax");
+    if (!is_fee && !is_price && sqlite3_column_type(st, 3) == SQLITE_NULL)
+        return 0;
+    if (is_fee)
+        return fee_line(f, st, e);
+    if (sqlite3_column_int64(st, 3) > f->qty)
+        f->qty = sqlite3_column_int64(st, 3);
+    return is_price ? reconcile_add(&f->price, sqlite3_column_int64(st, 6), e) : 0;
+}
+
+/* Whether the line's order item (order id, order item code, SKU) is the one being read;
+ * f->item becomes the line's. */
+static int same_item(struct fees *f, sqlite3_stmt *st, int *same, struct err *e)
+{
+    rkey_reset(&f->k);
+    if (rkey_col(&f->k, st, 0, e) < 0 || rkey_col(&f->k, st, 1, e) < 0 ||
+        rkey_col(&f->k, st, 2, e) < 0)
+        return -1;
+    *same = f->item.len == f->k.len && memcmp(f->item.buf, f->k.buf, f->k.len) == 0;
+    if (!*same) {   /* swapped, not copied: k is scratch */
+        struct rkey t = f->item;
+        f->item = f->k;
+        f->k = t;
     }
     return 0;
 }
 
 static int settlement(struct fees *f, int64_t ref, struct err *e)
 {
-    int rc;
-    f->nrec = 0;
-    if (rtab_init(&f->items, sizeof(struct fee_item), e) < 0)
+    sqlite3_stmt *st;
+    int s, rc = 0, same;
+    char *sku = NULL;   /* the order item's */
+    rkey_reset(&f->item);
+    if (ledger_prepare(f->c->lg, &st, LINES_SQL, e) < 0)
         return -1;
-    rc = reconcile_lines_each(f->c, "transaction_type, order_id, order_item_code, sku, "
-                              "quantity, amount_type, amount_description, amount_minor, "
-                              "posted, id", ref, line, f, e);
-    if (rc == 0)
-        rc = samples(f, e);
-    rtab_free(&f->items);
+    sqlite3_bind_int64(st, 1, ref);
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (same_item(f, st, &same, e) < 0) {
+            rc = -1;
+            break;
+        }
+        if (!same) {
+            if (sku && item_done(f, sku, e) < 0) {
+                rc = -1;
+                break;
+            }
+            free(sku);
+            if (!(sku = strdup(reconcile_str(st, 2)))) {
+                rc = err_set(e, ERR_NOMEM, "out of memory");
+                break;
+            }
+        }
+        rc = line(f, st, e);
+    }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = ledger_fail(f->c->lg, e, "reconcile fees");
+    if (rc == 0 && sku)
+        rc = item_done(f, sku, e);
+    free(sku);
+    sqlite3_finalize(st);
     return rc;
 }
 
@@ -235,13 +265,30 @@ static int collect_one(struct fees *f, sqlite3_stmt *st, struct err *e)
     return settlement(f, sqlite3_column_int64(st, 0), e);
 }
 
+/* The samples as collected, then copied in group and time order: pos is the rank. */
+static const char TABLES[] =
+    "DROP TABLE IF EXISTS temp.fee_sample; DROP TABLE IF EXISTS temp.fee_ord;"
+    "CREATE TEMP TABLE fee_sample (grp INTEGER, day INTEGER, seq INTEGER, value INTEGER,"
+    " fee INTEGER, basis INTEGER, line INTEGER, qty INTEGER, sett INTEGER);"
+    "CREATE TEMP TABLE fee_ord (pos INTEGER PRIMARY KEY, value INTEGER, fee INTEGER,"
+    " basis INTEGER, line INTEGER, seq INTEGER, qty INTEGER, day INTEGER, sett INTEGER)";
+static const char PUT[] =
+    "INSERT INTO temp.fee_sample (grp, day, seq, value, fee, basis, line, qty, sett) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+/* SQLite's sorter (the ORDER BY of an INSERT ... SELECT) spills to its temp file: the
+ * history is never all in memory. Rowids follow the insert order, from 1. */
+static const char ORDER[] =
+    "INSERT INTO temp.fee_ord (value, fee, basis, line, seq, qty, day, sett) "
+    "SELECT value, fee, basis, line, seq, qty, day, sett FROM temp.fee_sample "
+    "ORDER BY grp, day, seq; DROP TABLE temp.fee_sample";
+
 int fees_collect(struct fees *f, struct err *e)
 {
     sqlite3_stmt *st;
     int s, rc = 0;
     if (rtab_init(&f->types, sizeof(uint32_t), e) < 0 ||
-        rtab_init(&f->groups, sizeof(struct fee_group), e) < 0 ||
-        rtab_init(&f->skus, sizeof(char *), e) < 0 ||
+        rtab_init(&f->groups, sizeof(size_t), e) < 0 ||
+        ledger_exec(f->c->lg, TABLES, e) < 0 || ledger_prepare(f->c->lg, &f->put, PUT, e) < 0 ||
         ledger_prepare(f->c->lg, &st, ALL, e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, f->c->period, -1, SQLITE_STATIC);
@@ -250,24 +297,28 @@ int fees_collect(struct fees *f, struct err *e)
     if (rc == 0 && s != SQLITE_DONE)
         rc = ledger_fail(f->c->lg, e, "reconcile fees");
     sqlite3_finalize(st);
-    return rc;
+    sqlite3_finalize(f->put);   /* before its table is dropped */
+    f->put = NULL;
+    if (rc < 0)
+        return -1;
+    int64_t pos = 1;
+    for (size_t i = 0; i < f->ngrp; i++) {
+        f->grp[i].first = pos;
+        pos += f->grp[i].n;
+    }
+    return ledger_exec(f->c->lg, ORDER, e);
 }
-
 
 void fees_free(struct fees *f)
 {
-    for (size_t i = 0; f->groups.slots && i < f->groups.cap; i++)
-        if (f->groups.slots[i])
-            free(((struct fee_group *)f->groups.slots[i]->val)->v);
-    for (size_t i = 0; f->skus.slots && i < f->skus.cap; i++)
-        if (f->skus.slots[i])
-            free(*(char **)f->skus.slots[i]->val);
+    sqlite3_finalize(f->put);
     if (f->groups.slots)
         rtab_free(&f->groups);
-    if (f->skus.slots)
-        rtab_free(&f->skus);
     if (f->types.slots)
         rtab_free(&f->types);
+    for (size_t i = 0; i < f->ngrp; i++)
+        free(f->grp[i].sku);
+    free(f->grp);
     for (size_t i = 0; i < f->ntypes; i++) {
         free(f->type[i].at);
         free(f->type[i].ad);
@@ -280,4 +331,5 @@ void fees_free(struct fees *f)
     free(f->sett);
     free(f->rec);
     rkey_free(&f->k);
+    rkey_free(&f->item);
 }
