@@ -8,6 +8,7 @@
 #define FEE_UNIT_SCALE 10000     /* per-unit fees in 1/10000 of a minor unit */
 #define FEE_RATE_SCALE 1000000   /* referral rates in millionths of the sales price */
 #define FEE_TYPES_MAX 10000
+#define FEE_SEQ_BITS 40          /* line ids below 2^40 */
 
 struct fee_type {
     char *at, *ad;
@@ -18,7 +19,7 @@ struct fee_sample {
     int64_t value;               /* per unit (FEE_UNIT_SCALE) or rate (FEE_RATE_SCALE) */
     int64_t fee, basis;          /* the item's fee, its quantity or sales price */
     int64_t line;                /* settlement_line.id of its first fee line (its order id) */
-    uint64_t seq;                /* that line in reading order: settlement index << 40 | id */
+    uint64_t seq;                /* that line in reading order: sett << FEE_SEQ_BITS | line */
     int32_t qty, day;            /* the item's units; yyyymmdd of that line */
     uint32_t sett;               /* index in fees.sett */
 };
@@ -29,10 +30,17 @@ struct fee_group {               /* one SKU, fee type and currency */
     int64_t first, n;            /* its samples: pos first .. first + n - 1 of temp.fee_ord */
 };
 
-struct fee_rec {                 /* one fee line of the order item being read */
+struct fee_item {                /* one order item of the order being read */
+    struct rkey key;             /* order item code, SKU */
+    char *sku;
+    size_t capsku;
+    int64_t qty, price;
+};
+
+struct fee_rec {                 /* one fee line of the order being read */
     int64_t fee, line;
     uint64_t seq;
-    uint32_t type;
+    uint32_t item, type;         /* item: index in fees.it */
     int32_t day;
 };
 
@@ -43,7 +51,7 @@ struct fee_sett {
 
 /* Memory stays flat as the ledger grows: the samples go to a SQLite temp table (temp_store
  * is a file by default, its cache SQLite's default 2 MB), sorted there by SQLite's external
- * sort; the settlement's lines are read ordered by order item, so only one item's lines are
+ * sort; the settlement's lines are read ordered by order id, so only one order's lines are
  * held; what stays in memory grows with the SKUs, fee types and settlements, never with the
  * lines. */
 struct fees {
@@ -55,10 +63,13 @@ struct fees {
     size_t nsett, capsett;
     struct fee_group *grp;
     size_t ngrp, capgrp;
-    struct fee_rec *rec;         /* the order item's fee lines */
+    char *order;                 /* the order being read: its id */
+    size_t caporder;
+    struct fee_item *it;         /* its items; initit slots have a key buffer */
+    size_t nit, capit, initit;
+    struct fee_rec *rec;         /* its fee lines */
     size_t nrec, caprec;
-    int64_t qty, price;          /* the order item's */
-    struct rkey item, k;         /* the order item's key; scratch */
+    struct rkey k;               /* scratch */
     sqlite3_stmt *put;           /* INSERT INTO temp.fee_sample */
     int32_t start_day;           /* of the settlement being read: for lines without a date */
 };

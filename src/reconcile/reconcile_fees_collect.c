@@ -91,10 +91,10 @@ static int group_of(struct fees *f, const char *sku, uint32_t type, size_t *out,
     return 0;
 }
 
-/* The sample of the order item's fee lines r[0..n) of one fee type (summed; day, order and
+/* The sample of an order item's fee lines r[0..n) of one fee type (summed; day, order and
  * line of the first), written to temp.fee_sample; dropped when the item has no quantity, no
  * positive sales price for a rate, or absurd values. */
-static int sample(struct fees *f, const char *sku, const struct fee_rec *r, size_t n,
+static int sample(struct fees *f, const struct fee_item *it, const struct fee_rec *r, size_t n,
                   struct err *e)
 {
     int rate = f->type[r->type].rate;
@@ -104,54 +104,90 @@ static int sample(struct fees *f, const char *sku, const struct fee_rec *r, size
     for (size_t i = 0; i < n; i++)
         if (reconcile_add(&s.fee, r[i].fee, e) < 0)
             return -1;
-    if (f->qty > INT32_MAX)
+    if (it->qty > INT32_MAX)
         return 0;
-    s.qty = (int32_t)f->qty;
-    s.basis = rate ? f->price : s.qty;
+    s.qty = (int32_t)it->qty;
+    s.basis = rate ? it->price : s.qty;
     if (rate && s.qty <= 0)
         s.qty = 1;   /* a rate needs no quantity; per-unit amounts are then per line */
     if (s.basis <= 0 ||
         feestat_muldiv(s.fee, rate ? FEE_RATE_SCALE : FEE_UNIT_SCALE, s.basis, &s.value) < 0 ||
         s.value > FEESTAT_VALUE_MAX || s.value < -FEESTAT_VALUE_MAX)
         return 0;
-    if (group_of(f, sku, r->type, &g, e) < 0)
+    if (group_of(f, it->sku, r->type, &g, e) < 0)
         return -1;
     f->grp[g].n++;
     sqlite3_stmt *st = f->put;
-    const int64_t col[] = { (int64_t)g, s.day, (int64_t)s.seq, s.value, s.fee, s.basis,
-                            s.line, s.qty, s.sett };
+    const int64_t col[] = { (int64_t)g, s.day, (int64_t)s.seq, s.value, s.fee, s.basis, s.qty };
     sqlite3_reset(st);
     for (int i = 0; i < (int)(sizeof col / sizeof col[0]); i++)
         sqlite3_bind_int64(st, i + 1, col[i]);
     return sqlite3_step(st) == SQLITE_DONE ? 0 : ledger_fail(f->c->lg, e, "reconcile fees");
 }
 
-static int by_type(const void *a, const void *b)
+static int by_item_type(const void *a, const void *b)
 {
     const struct fee_rec *x = a, *y = b;
+    if (x->item != y->item)
+        return x->item < y->item ? -1 : 1;
     if (x->type != y->type)
         return x->type < y->type ? -1 : 1;
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* The order item read so far (its lines are adjacent): one sample per fee type. */
-static int item_done(struct fees *f, const char *sku, struct err *e)
+/* The order read so far (its lines are adjacent): one sample per order item and fee type. */
+static int order_done(struct fees *f, struct err *e)
 {
     if (f->nrec > 1)
-        qsort(f->rec, f->nrec, sizeof *f->rec, by_type);
+        qsort(f->rec, f->nrec, sizeof *f->rec, by_item_type);
     for (size_t i = 0, j; i < f->nrec; i = j) {
-        for (j = i; j < f->nrec && f->rec[j].type == f->rec[i].type; j++)
+        for (j = i; j < f->nrec && f->rec[j].item == f->rec[i].item &&
+                    f->rec[j].type == f->rec[i].type; j++)
             ;
-        if (sample(f, sku, &f->rec[i], j - i, e) < 0)
+        if (sample(f, &f->it[f->rec[i].item], &f->rec[i], j - i, e) < 0)
             return -1;
     }
     f->nrec = 0;
-    f->qty = f->price = 0;
+    f->nit = 0;
     return 0;
 }
 
-/* A fee line of the order item: kept until its last line is read. */
-static int fee_line(struct fees *f, sqlite3_stmt *st, struct err *e)
+/* The order item of the line (order item code, SKU) within its order, added when new: an
+ * order holds a few items, so a list. */
+static struct fee_item *item_of(struct fees *f, sqlite3_stmt *st, struct err *e)
+{
+    rkey_reset(&f->k);
+    if (rkey_col(&f->k, st, 1, e) < 0 || rkey_col(&f->k, st, 2, e) < 0)
+        return NULL;
+    for (size_t i = 0; i < f->nit; i++)
+        if (f->it[i].key.len == f->k.len && memcmp(f->it[i].key.buf, f->k.buf, f->k.len) == 0)
+            return &f->it[i];
+    if (reconcile_grow(&f->it, &f->capit, f->nit, sizeof *f->it, e) < 0)
+        return NULL;
+    if (f->nit == f->initit)   /* a slot never used: its key buffer starts empty */
+        f->it[f->initit++] = (struct fee_item){ 0 };
+    struct fee_item *it = &f->it[f->nit];
+    it->qty = it->price = 0;
+    rkey_reset(&it->key);
+    if (rkey_col(&it->key, st, 1, e) < 0 || rkey_col(&it->key, st, 2, e) < 0)
+        return NULL;
+    size_t n = strlen(reconcile_str(st, 2)) + 1;
+    if (n > it->capsku) {
+        char *p = realloc(it->sku, n);
+        if (!p) {
+            err_set(e, ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        it->sku = p;
+        it->capsku = n;
+    }
+    memcpy(it->sku, reconcile_str(st, 2), n);
+    f->nit++;
+    return it;
+}
+
+/* A fee line of the order item: kept until the order's last line is read. */
+static int fee_line(struct fees *f, sqlite3_stmt *st, size_t item, struct err *e)
 {
     uint32_t type = 0;
     if (type_of(f, reconcile_str(st, 4), reconcile_str(st, 5), &type, e) < 0)
@@ -159,21 +195,23 @@ static int fee_line(struct fees *f, sqlite3_stmt *st, struct err *e)
     if (reconcile_grow(&f->rec, &f->caprec, f->nrec, sizeof *f->rec, e) < 0)
         return -1;
     int64_t id = sqlite3_column_int64(st, 8);
+    if (id < 0 || id >> FEE_SEQ_BITS || f->nsett > (size_t)1 << (62 - FEE_SEQ_BITS))
+        return err_set(e, ERR_INPUT, "reconcile fees: line %lld is beyond the fee check's "
+                       "reach", (long long)id);
     f->rec[f->nrec++] = (struct fee_rec){ .fee = sqlite3_column_int64(st, 6), .line = id,
-        .seq = (uint64_t)(f->nsett - 1) << 40 | (uint64_t)id, .type = type,
-        .day = day_of(reconcile_col(st, 7), f->start_day) };
+        .seq = (uint64_t)(f->nsett - 1) << FEE_SEQ_BITS | (uint64_t)id, .item = (uint32_t)item,
+        .type = type, .day = day_of(reconcile_col(st, 7), f->start_day) };
     return 0;
 }
 
-/* The settlement's order lines, ORDER BY order item then id (reading order), so an order
- * item's lines are adjacent and only one item is held: SQLite's sorter spills to its temp
- * file, where a table of every order item of the settlement would grow with it. */
+/* The settlement's order lines, ORDER BY order id then id (reading order), so an order's
+ * lines are adjacent and only one order is held: SQLite's sorter spills to its temp file,
+ * where a table of every order item of the settlement would grow with it. */
 #define LINES_SQL                                                                          \
     "SELECT order_id, order_item_code, sku, quantity, amount_type, amount_description, "   \
     "amount_minor, posted, id FROM settlement_line WHERE settlement_ref = ?1 AND "        \
     "transaction_type = 'Order' AND order_id <> '' AND sku <> '' AND (quantity IS NOT NULL " \
-    "OR amount_type IN ('ItemFees', 'ItemPrice', 'Promotion')) "                           \
-    "ORDER BY order_id, order_item_code, sku, id"
+    "OR amount_type IN ('ItemFees', 'ItemPrice', 'Promotion')) ORDER BY order_id, id"
 
 /* One line, columns as LINES_SQL. */
 static int line(struct fees *f, sqlite3_stmt *st, struct err *e)
@@ -184,64 +222,55 @@ static int line(struct fees *f, sqlite3_stmt *st, struct err *e)
      * promotions, without tax */
     int is_price = (strcmp(at, "ItemPrice") == 0 || strcmp(at, "Promotion") == 0) &&
                    !strstr(ad, "Tax");
+    struct fee_item *it;
     if (!is_fee && !is_price && sqlite3_column_type(st, 3) == SQLITE_NULL)
         return 0;
+    if (!(it = item_of(f, st, e)))
+        return -1;
     if (is_fee)
-        return fee_line(f, st, e);
-    if (sqlite3_column_int64(st, 3) > f->qty)
-        f->qty = sqlite3_column_int64(st, 3);
-    return is_price ? reconcile_add(&f->price, sqlite3_column_int64(st, 6), e) : 0;
+        return fee_line(f, st, (size_t)(it - f->it), e);
+    if (sqlite3_column_int64(st, 3) > it->qty)
+        it->qty = sqlite3_column_int64(st, 3);
+    return is_price ? reconcile_add(&it->price, sqlite3_column_int64(st, 6), e) : 0;
 }
 
-/* Whether the line's order item (order id, order item code, SKU) is the one being read;
- * f->item becomes the line's. */
-static int same_item(struct fees *f, sqlite3_stmt *st, int *same, struct err *e)
+/* Whether the line's order is another than the one being read (then f->order becomes it). */
+static int new_order(struct fees *f, sqlite3_stmt *st, int *fresh, struct err *e)
 {
-    rkey_reset(&f->k);
-    if (rkey_col(&f->k, st, 0, e) < 0 || rkey_col(&f->k, st, 1, e) < 0 ||
-        rkey_col(&f->k, st, 2, e) < 0)
-        return -1;
-    *same = f->item.len == f->k.len && memcmp(f->item.buf, f->k.buf, f->k.len) == 0;
-    if (!*same) {   /* swapped, not copied: k is scratch */
-        struct rkey t = f->item;
-        f->item = f->k;
-        f->k = t;
+    const char *oid = reconcile_str(st, 0);
+    size_t n = strlen(oid) + 1;
+    *fresh = !f->order || strcmp(f->order, oid) != 0;
+    if (*fresh && n > f->caporder) {
+        char *p = realloc(f->order, n);
+        if (!p)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        f->order = p;
+        f->caporder = n;
     }
+    if (*fresh)
+        memcpy(f->order, oid, n);
     return 0;
 }
 
 static int settlement(struct fees *f, int64_t ref, struct err *e)
 {
     sqlite3_stmt *st;
-    int s, rc = 0, same;
-    char *sku = NULL;   /* the order item's */
-    rkey_reset(&f->item);
+    int s, rc = 0, fresh;
+    if (f->order)
+        f->order[0] = '\0';   /* no order id is "" (LINES_SQL) */
     if (ledger_prepare(f->c->lg, &st, LINES_SQL, e) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, ref);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (same_item(f, st, &same, e) < 0) {
+        if (new_order(f, st, &fresh, e) < 0 || (fresh && order_done(f, e) < 0))
             rc = -1;
-            break;
-        }
-        if (!same) {
-            if (sku && item_done(f, sku, e) < 0) {
-                rc = -1;
-                break;
-            }
-            free(sku);
-            if (!(sku = strdup(reconcile_str(st, 2)))) {
-                rc = err_set(e, ERR_NOMEM, "out of memory");
-                break;
-            }
-        }
-        rc = line(f, st, e);
+        else
+            rc = line(f, st, e);
     }
     if (rc == 0 && s != SQLITE_DONE)
         rc = ledger_fail(f->c->lg, e, "reconcile fees");
-    if (rc == 0 && sku)
-        rc = item_done(f, sku, e);
-    free(sku);
+    if (rc == 0)
+        rc = order_done(f, e);
     sqlite3_finalize(st);
     return rc;
 }
@@ -269,17 +298,17 @@ static int collect_one(struct fees *f, sqlite3_stmt *st, struct err *e)
 static const char TABLES[] =
     "DROP TABLE IF EXISTS temp.fee_sample; DROP TABLE IF EXISTS temp.fee_ord;"
     "CREATE TEMP TABLE fee_sample (grp INTEGER, day INTEGER, seq INTEGER, value INTEGER,"
-    " fee INTEGER, basis INTEGER, line INTEGER, qty INTEGER, sett INTEGER);"
+    " fee INTEGER, basis INTEGER, qty INTEGER);"
     "CREATE TEMP TABLE fee_ord (pos INTEGER PRIMARY KEY, value INTEGER, fee INTEGER,"
-    " basis INTEGER, line INTEGER, seq INTEGER, qty INTEGER, day INTEGER, sett INTEGER)";
+    " basis INTEGER, seq INTEGER, qty INTEGER, day INTEGER)";
 static const char PUT[] =
-    "INSERT INTO temp.fee_sample (grp, day, seq, value, fee, basis, line, qty, sett) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    "INSERT INTO temp.fee_sample (grp, day, seq, value, fee, basis, qty) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 /* SQLite's sorter (the ORDER BY of an INSERT ... SELECT) spills to its temp file: the
  * history is never all in memory. Rowids follow the insert order, from 1. */
 static const char ORDER[] =
-    "INSERT INTO temp.fee_ord (value, fee, basis, line, seq, qty, day, sett) "
-    "SELECT value, fee, basis, line, seq, qty, day, sett FROM temp.fee_sample "
+    "INSERT INTO temp.fee_ord (value, fee, basis, seq, qty, day) "
+    "SELECT value, fee, basis, seq, qty, day FROM temp.fee_sample "
     "ORDER BY grp, day, seq; DROP TABLE temp.fee_sample";
 
 int fees_collect(struct fees *f, struct err *e)
@@ -330,6 +359,11 @@ void fees_free(struct fees *f)
     }
     free(f->sett);
     free(f->rec);
+    for (size_t i = 0; i < f->initit; i++) {
+        rkey_free(&f->it[i].key);
+        free(f->it[i].sku);
+    }
+    free(f->it);
+    free(f->order);
     rkey_free(&f->k);
-    rkey_free(&f->item);
 }

@@ -11,7 +11,7 @@
 #define FEE_PAGE 16384   /* samples per page: 2 pages of 56 bytes each, under 2 MB */
 
 static const char GET[] =
-    "SELECT value, fee, basis, line, seq, qty, day, sett FROM temp.fee_ord "
+    "SELECT value, fee, basis, seq, qty, day FROM temp.fee_ord "
     "WHERE pos >= ?1 AND pos < ?2 ORDER BY pos";
 /* The middle one or two of the level's values (?3 = 0), or of their distances to ?4. */
 static const char MIDDLE[] =
@@ -59,12 +59,13 @@ static int load(struct fee_pages *p, struct fee_page *pg, int64_t lo)
     sqlite3_bind_int64(st, 1, lo);
     sqlite3_bind_int64(st, 2, hi < end ? hi : end);
     while ((s = sqlite3_step(st)) == SQLITE_ROW && pg->n < (int64_t)p->size) {
-        int64_t c[8];
-        for (int i = 0; i < 8; i++)
+        int64_t c[6];
+        for (int i = 0; i < 6; i++)
             c[i] = sqlite3_column_int64(st, i);
+        uint64_t seq = (uint64_t)c[3];
         pg->s[pg->n++] = (struct fee_sample){ .value = c[0], .fee = c[1], .basis = c[2],
-            .line = c[3], .seq = (uint64_t)c[4], .qty = (int32_t)c[5], .day = (int32_t)c[6],
-            .sett = (uint32_t)c[7] };
+            .line = (int64_t)(seq & (((uint64_t)1 << FEE_SEQ_BITS) - 1)), .seq = seq,
+            .qty = (int32_t)c[4], .day = (int32_t)c[5], .sett = (uint32_t)(seq >> FEE_SEQ_BITS) };
     }
     sqlite3_reset(st);
     if (s != SQLITE_DONE && s != SQLITE_ROW)
