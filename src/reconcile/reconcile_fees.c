@@ -97,7 +97,6 @@ static int judge_group(struct judge *j, const struct fee_group *g, struct err *e
     size_t *starts = NULL, nseg = 0, n = (size_t)g->n;
     int rc = -1;
     struct fee_hit prev;
-    fee_pages_group(&j->p, g);
     if (feestat_segments_seq(&q, n, j->f.c->cfg->fee_anomaly_pct, &starts, &nseg) < 0) {
         err_set(e, ERR_NOMEM, "out of memory");
         goto done;
@@ -262,6 +261,8 @@ int reconcile_fees(struct reconcile_ctx *c, struct err *e)
     for (size_t i = 0; i < j.f.ngrp; i++) {
         const struct fee_group *g = &j.f.grp[i];
         samples += (size_t)g->n;
+        if (fee_pages_next(&j.p, g, e) < 0)
+            goto done;
         if (g->n < FEESTAT_HISTORY_MIN)
             continue;
         judged++;
@@ -286,6 +287,6 @@ done:
     free(j.hit);
     fees_free(&j.f);
     if (rc == 0)   /* the temp tables go with the connection otherwise */
-        rc = ledger_exec(c->lg, "DROP TABLE IF EXISTS temp.fee_ord", e);
+        rc = ledger_exec(c->lg, "DROP TABLE temp.fee_sample; DROP TABLE temp.fee_ord", e);
     return rc;
 }

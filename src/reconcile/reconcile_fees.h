@@ -27,7 +27,7 @@ struct fee_sample {
 struct fee_group {               /* one SKU, fee type and currency */
     char *sku;
     uint32_t type;
-    int64_t first, n;            /* its samples: pos first .. first + n - 1 of temp.fee_ord */
+    int64_t n;                   /* its samples */
 };
 
 struct fee_item {                /* one order item of the order being read */
@@ -75,8 +75,7 @@ struct fees {
 };
 
 /* Fills f (f->c set, the rest zeroed) with every settlement of the ledger and their SKU fee
- * groups, the samples of their order items in temp.fee_ord ordered by group, then time
- * (day, reading order): a group's samples are rows first .. first + n - 1. */
+ * groups, the samples of their order items in temp.fee_sample (column grp: index in f->grp). */
 int fees_collect(struct fees *f, struct err *e);
 void fees_free(struct fees *f);
 
@@ -89,16 +88,17 @@ struct fee_page {
 struct fee_pages {
     struct fees *f;
     struct err *e;
-    sqlite3_stmt *get, *middle;
+    sqlite3_stmt *all, *put, *get, *middle;
     struct fee_page pg[2];
-    int64_t first, n;            /* the group's rows */
+    int64_t first, n;            /* the group's rows in fee_ord, or pg[0] when it fits */
     size_t size;                 /* samples per page */
     uint64_t tick;
     int64_t *val;                /* 2 x size: a level's values and feestat_of's scratch */
     int failed;                  /* a read failed: e says why */
 };
 int fee_pages_open(struct fee_pages *p, struct fees *f, struct err *e);
-void fee_pages_group(struct fee_pages *p, const struct fee_group *g);
+/* Reads the next group, g (every group in turn, in index order). */
+int fee_pages_next(struct fee_pages *p, const struct fee_group *g, struct err *e);
 /* Sample i of the group (0-based, time order); on a failed read p->failed is set and a
  * zeroed sample returned, so callers check p->failed once after a scan. */
 const struct fee_sample *fee_pages_at(struct fee_pages *p, size_t i);

@@ -294,7 +294,7 @@ static int collect_one(struct fees *f, sqlite3_stmt *st, struct err *e)
     return settlement(f, sqlite3_column_int64(st, 0), e);
 }
 
-/* The samples as collected, then copied in group and time order: pos is the rank. */
+/* The samples as collected; a group too large to hold, in time order (pos from 1). */
 static const char TABLES[] =
     "DROP TABLE IF EXISTS temp.fee_sample; DROP TABLE IF EXISTS temp.fee_ord;"
     "CREATE TEMP TABLE fee_sample (grp INTEGER, day INTEGER, seq INTEGER, value INTEGER,"
@@ -304,12 +304,6 @@ static const char TABLES[] =
 static const char PUT[] =
     "INSERT INTO temp.fee_sample (grp, day, seq, value, fee, basis, qty) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-/* SQLite's sorter (the ORDER BY of an INSERT ... SELECT) spills to its temp file: the
- * history is never all in memory. Rowids follow the insert order, from 1. */
-static const char ORDER[] =
-    "INSERT INTO temp.fee_ord (value, fee, basis, seq, qty, day) "
-    "SELECT value, fee, basis, seq, qty, day FROM temp.fee_sample "
-    "ORDER BY grp, day, seq; DROP TABLE temp.fee_sample";
 
 int fees_collect(struct fees *f, struct err *e)
 {
@@ -328,14 +322,7 @@ int fees_collect(struct fees *f, struct err *e)
     sqlite3_finalize(st);
     sqlite3_finalize(f->put);   /* before its table is dropped */
     f->put = NULL;
-    if (rc < 0)
-        return -1;
-    int64_t pos = 1;
-    for (size_t i = 0; i < f->ngrp; i++) {
-        f->grp[i].first = pos;
-        pos += f->grp[i].n;
-    }
-    return ledger_exec(f->c->lg, ORDER, e);
+    return rc;
 }
 
 void fees_free(struct fees *f)

@@ -1,8 +1,9 @@
-/* reconcile_fees_pages — a SKU fee group's samples read back from temp.fee_ord a page at a
- * time (two pages cached, least recently used replaced), and the median and MAD of a level:
- * in memory when the level fits in a page, else sorted by SQLite (ORDER BY value, then by
- * the distance to the median), whose sorter spills to its temp file. So the fee check's
- * memory is the same for a SKU of ten lines and a SKU of ten million. */
+/* reconcile_fees_pages — the samples read back in group and time order, one SKU fee group at
+ * a time (SQLite's sorter spills to its temp file). A group of at most a page of samples is
+ * held in memory; a larger one is written to temp.fee_ord and read back a page at a time (two
+ * pages cached, least recently used replaced), the median and MAD of a level larger than a
+ * page sorted by SQLite (ORDER BY value, then by the distance to the median). So the fee
+ * check's memory is the same for a SKU of ten lines and a SKU of ten million. */
 #include "reconcile_fees.h"
 #include "reconcile_feestat.h"
 
@@ -10,6 +11,11 @@
 
 #define FEE_PAGE 16384   /* samples per page: 2 pages of 56 bytes each, under 2 MB */
 
+static const char ALL[] =
+    "SELECT grp, value, fee, basis, seq, qty, day FROM temp.fee_sample ORDER BY grp, day, seq";
+static const char PUT[] =
+    "INSERT INTO temp.fee_ord (pos, value, fee, basis, seq, qty, day) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char GET[] =
     "SELECT value, fee, basis, seq, qty, day FROM temp.fee_ord "
     "WHERE pos >= ?1 AND pos < ?2 ORDER BY pos";
@@ -35,17 +41,65 @@ int fee_pages_open(struct fee_pages *p, struct fees *f, struct err *e)
             return err_set(e, ERR_NOMEM, "out of memory");
     if (!(p->val = malloc(p->size * 2 * sizeof *p->val)))
         return err_set(e, ERR_NOMEM, "out of memory");
-    if (ledger_prepare(f->c->lg, &p->get, GET, e) < 0 ||
+    if (ledger_prepare(f->c->lg, &p->all, ALL, e) < 0 ||
+        ledger_prepare(f->c->lg, &p->put, PUT, e) < 0 ||
+        ledger_prepare(f->c->lg, &p->get, GET, e) < 0 ||
         ledger_prepare(f->c->lg, &p->middle, MIDDLE, e) < 0)
         return -1;
     return 0;
 }
 
-void fee_pages_group(struct fee_pages *p, const struct fee_group *g)
+/* The sample of a row of columns value, fee, basis, seq, qty, day from column c. */
+static struct fee_sample row_sample(sqlite3_stmt *st, int c)
 {
-    p->first = g->first;
+    uint64_t seq = (uint64_t)sqlite3_column_int64(st, c + 3);
+    return (struct fee_sample){ .value = sqlite3_column_int64(st, c),
+        .fee = sqlite3_column_int64(st, c + 1), .basis = sqlite3_column_int64(st, c + 2),
+        .line = (int64_t)(seq & (((uint64_t)1 << FEE_SEQ_BITS) - 1)), .seq = seq,
+        .qty = (int32_t)sqlite3_column_int64(st, c + 4),
+        .day = (int32_t)sqlite3_column_int64(st, c + 5),
+        .sett = (uint32_t)(seq >> FEE_SEQ_BITS) };
+}
+
+/* Row i (from 0) of group g: into the page when the group fits in one, else into fee_ord. */
+static int take(struct fee_pages *p, const struct fee_group *g, int64_t i, struct err *e)
+{
+    sqlite3_stmt *st = p->all, *put = p->put;
+    if (sqlite3_column_int64(st, 0) != (int64_t)(g - p->f->grp))
+        return err_set(e, ERR_DB, "reconcile fees: the samples are out of step");
+    if (g->n <= (int64_t)p->size) {
+        p->pg[0].s[i] = row_sample(st, 1);
+        return 0;
+    }
+    sqlite3_reset(put);
+    sqlite3_bind_int64(put, 1, i + 1);
+    for (int k = 1; k <= 6; k++)
+        sqlite3_bind_value(put, k + 1, sqlite3_column_value(st, k));
+    return sqlite3_step(put) == SQLITE_DONE ? 0 : ledger_fail(p->f->c->lg, e, "reconcile fees");
+}
+
+int fee_pages_next(struct fee_pages *p, const struct fee_group *g, struct err *e)
+{
+    int s = SQLITE_ROW;
+    p->first = 1;
     p->n = g->n;
     p->pg[0].n = p->pg[1].n = 0;
+    if (g->n > (int64_t)p->size && ledger_exec(p->f->c->lg, "DELETE FROM temp.fee_ord", e) < 0)
+        return -1;
+    for (int64_t i = 0; i < g->n; i++) {
+        if ((s = sqlite3_step(p->all)) != SQLITE_ROW)
+            break;
+        if (take(p, g, i, e) < 0)
+            return -1;
+    }
+    if (s != SQLITE_ROW)
+        return s == SQLITE_DONE ? err_set(e, ERR_DB, "reconcile fees: samples missing")
+                                : ledger_fail(p->f->c->lg, e, "reconcile fees: samples");
+    if (g->n <= (int64_t)p->size) {   /* resident: never loaded */
+        p->pg[0].lo = 1;
+        p->pg[0].n = g->n;
+    }
+    return 0;
 }
 
 static int load(struct fee_pages *p, struct fee_page *pg, int64_t lo)
@@ -58,15 +112,8 @@ static int load(struct fee_pages *p, struct fee_page *pg, int64_t lo)
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, lo);
     sqlite3_bind_int64(st, 2, hi < end ? hi : end);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW && pg->n < (int64_t)p->size) {
-        int64_t c[6];
-        for (int i = 0; i < 6; i++)
-            c[i] = sqlite3_column_int64(st, i);
-        uint64_t seq = (uint64_t)c[3];
-        pg->s[pg->n++] = (struct fee_sample){ .value = c[0], .fee = c[1], .basis = c[2],
-            .line = (int64_t)(seq & (((uint64_t)1 << FEE_SEQ_BITS) - 1)), .seq = seq,
-            .qty = (int32_t)c[4], .day = (int32_t)c[5], .sett = (uint32_t)(seq >> FEE_SEQ_BITS) };
-    }
+    while ((s = sqlite3_step(st)) == SQLITE_ROW && pg->n < (int64_t)p->size)
+        pg->s[pg->n++] = row_sample(st, 0);
     sqlite3_reset(st);
     if (s != SQLITE_DONE && s != SQLITE_ROW)
         return ledger_fail(p->f->c->lg, p->e, "reconcile fees: samples");
@@ -141,6 +188,8 @@ int fee_pages_stat(struct fee_pages *p, size_t a, size_t b, struct feestat *out)
 
 void fee_pages_close(struct fee_pages *p)
 {
+    sqlite3_finalize(p->all);
+    sqlite3_finalize(p->put);
     sqlite3_finalize(p->get);
     sqlite3_finalize(p->middle);
     free(p->pg[0].s);
