@@ -9,6 +9,7 @@
 #define FEE_RATE_SCALE 1000000   /* referral rates in millionths of the sales price */
 #define FEE_TYPES_MAX 10000
 #define FEE_SEQ_BITS 40          /* line ids below 2^40 */
+#define FEE_ORDERS_MAX ((size_t)1 << 19)   /* orders of a settlement read in reading order */
 
 struct fee_type {
     char *at, *ad;
@@ -27,7 +28,7 @@ struct fee_sample {
 struct fee_group {               /* one SKU, fee type and currency */
     char *sku;
     uint32_t type;
-    int64_t n;                   /* its samples */
+    int64_t n, n0;               /* its samples; before the settlement being read */
 };
 
 struct fee_item {                /* one order item of the order being read */
@@ -69,6 +70,9 @@ struct fees {
     size_t nit, capit, initit;
     struct fee_rec *rec;         /* its fee lines */
     size_t nrec, caprec;
+    uint64_t *seen;              /* fingerprints of the orders read (open addressing) */
+    size_t nseen, capseen;
+    int64_t nput;                /* rows of temp.fee_sample (its rowids: 1 ..) */
     struct rkey k;               /* scratch */
     sqlite3_stmt *put;           /* INSERT INTO temp.fee_sample */
     int32_t start_day;           /* of the settlement being read: for lines without a date */

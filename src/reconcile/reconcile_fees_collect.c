@@ -117,6 +117,7 @@ static int sample(struct fees *f, const struct fee_item *it, const struct fee_re
     if (group_of(f, it->sku, r->type, &g, e) < 0)
         return -1;
     f->grp[g].n++;
+    f->nput++;
     sqlite3_stmt *st = f->put;
     const int64_t col[] = { (int64_t)g, s.day, (int64_t)s.seq, s.value, s.fee, s.basis, s.qty };
     sqlite3_reset(st);
@@ -204,14 +205,16 @@ static int fee_line(struct fees *f, sqlite3_stmt *st, size_t item, struct err *e
     return 0;
 }
 
-/* The settlement's order lines, ORDER BY order id then id (reading order), so an order's
- * lines are adjacent and only one order is held: SQLite's sorter spills to its temp file,
- * where a table of every order item of the settlement would grow with it. */
+/* The settlement's order lines: in reading order (the index gives it, no sort), or ORDER BY
+ * order id then id, so an order's lines are adjacent and only one order is held: SQLite's
+ * sorter spills to its temp file, where a table of every order item of the settlement would
+ * grow with it. */
 #define LINES_SQL                                                                          \
     "SELECT order_id, order_item_code, sku, quantity, amount_type, amount_description, "   \
     "amount_minor, posted, id FROM settlement_line WHERE settlement_ref = ?1 AND "        \
     "transaction_type = 'Order' AND order_id <> '' AND sku <> '' AND (quantity IS NOT NULL " \
-    "OR amount_type IN ('ItemFees', 'ItemPrice', 'Promotion')) ORDER BY order_id, id"
+    "OR amount_type IN ('ItemFees', 'ItemPrice', 'Promotion')) ORDER BY "
+static const char *const LINES[] = { LINES_SQL "id", LINES_SQL "order_id, id" };
 
 /* One line, columns as LINES_SQL. */
 static int line(struct fees *f, sqlite3_stmt *st, struct err *e)
@@ -234,45 +237,121 @@ static int line(struct fees *f, sqlite3_stmt *st, struct err *e)
     return is_price ? reconcile_add(&it->price, sqlite3_column_int64(st, 6), e) : 0;
 }
 
-/* Whether the line's order is another than the one being read (then f->order becomes it). */
-static int new_order(struct fees *f, sqlite3_stmt *st, int *fresh, struct err *e)
+/* Whether the line's order is another than the one being read (then f->order becomes it,
+ * and *fp its fingerprint). */
+static int new_order(struct fees *f, sqlite3_stmt *st, int *fresh, uint64_t *fp, struct err *e)
 {
     const char *oid = reconcile_str(st, 0);
     size_t n = strlen(oid) + 1;
     *fresh = !f->order || strcmp(f->order, oid) != 0;
-    if (*fresh && n > f->caporder) {
+    if (!*fresh)
+        return 0;
+    if (n > f->caporder) {
         char *p = realloc(f->order, n);
         if (!p)
             return err_set(e, ERR_NOMEM, "out of memory");
         f->order = p;
         f->caporder = n;
     }
-    if (*fresh)
-        memcpy(f->order, oid, n);
+    memcpy(f->order, oid, n);
+    *fp = reconcile_fp(oid, n - 1) | 1;   /* never 0: 0 marks a free slot */
     return 0;
 }
 
-static int settlement(struct fees *f, int64_t ref, struct err *e)
+/* Adds fp to the set of orders already read in reading order; *seen = 1 when it was there
+ * (the order comes back after another: its lines are not adjacent, or two ids share a
+ * fingerprint), or the set is full (FEE_ORDERS_MAX). */
+static int seen_add(struct fees *f, uint64_t fp, int *seen, struct err *e)
+{
+    if ((f->nseen + 1) * 2 > f->capseen) {
+        size_t cap = f->capseen ? f->capseen * 2 : 4096;
+        uint64_t *v = cap <= FEE_ORDERS_MAX * 2 ? calloc(cap, sizeof *v) : NULL;
+        if (!v && cap <= FEE_ORDERS_MAX * 2)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        if (!v) {
+            *seen = 1;
+            return 0;
+        }
+        for (size_t i = 0; i < f->capseen; i++)
+            for (size_t k = f->seen[i] & (cap - 1); f->seen[i]; k = (k + 1) & (cap - 1))
+                if (!v[k]) {
+                    v[k] = f->seen[i];
+                    break;
+                }
+        free(f->seen);
+        f->seen = v;
+        f->capseen = cap;
+    }
+    size_t k = fp & (f->capseen - 1);
+    while (f->seen[k] && f->seen[k] != fp)
+        k = (k + 1) & (f->capseen - 1);
+    *seen = f->seen[k] == fp;
+    if (!*seen) {
+        f->seen[k] = fp;
+        f->nseen++;
+    }
+    return 0;
+}
+
+/* One pass over the settlement's lines (LINES[sorted]); *again = 1 when reading order did not
+ * keep each order's lines together (nothing of the pass is kept then). */
+static int pass(struct fees *f, int64_t ref, int sorted, int *again, struct err *e)
 {
     sqlite3_stmt *st;
-    int s, rc = 0, fresh;
+    int s, rc = 0, fresh, seen = 0;
+    uint64_t fp = 0;
+    *again = 0;
+    f->nrec = f->nit = f->nseen = 0;
     if (f->order)
         f->order[0] = '\0';   /* no order id is "" (LINES_SQL) */
-    if (ledger_prepare(f->c->lg, &st, LINES_SQL, e) < 0)
+    if (ledger_prepare(f->c->lg, &st, LINES[sorted], e) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, ref);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (new_order(f, st, &fresh, e) < 0 || (fresh && order_done(f, e) < 0))
+        if (new_order(f, st, &fresh, &fp, e) < 0 || (fresh && order_done(f, e) < 0) ||
+            (fresh && !sorted && seen_add(f, fp, &seen, e) < 0))
             rc = -1;
+        else if (seen)
+            break;
         else
             rc = line(f, st, e);
     }
-    if (rc == 0 && s != SQLITE_DONE)
+    if (rc == 0 && !seen && s != SQLITE_DONE)
         rc = ledger_fail(f->c->lg, e, "reconcile fees");
-    if (rc == 0)
+    if (rc == 0 && !seen)
         rc = order_done(f, e);
     sqlite3_finalize(st);
+    *again = seen;
     return rc;
+}
+
+/* The settlement's samples: in reading order when every order's lines are together there
+ * (Amazon writes an order's lines as one block), else sorted by SQLite; the first pass's
+ * samples are taken back then. */
+static int settlement(struct fees *f, int64_t ref, struct err *e)
+{
+    int again, rc;
+    int64_t mark = f->nput;
+    char undo[96];
+    for (size_t i = 0; i < f->ngrp; i++)
+        f->grp[i].n0 = f->grp[i].n;
+    rc = pass(f, ref, 0, &again, e);
+    free(f->seen);   /* up to FEE_ORDERS_MAX x 16 bytes: not kept for the next one */
+    f->seen = NULL;
+    f->capseen = 0;
+    if (rc < 0 || !again)
+        return rc;
+    for (size_t i = 0; i < f->ngrp; i++)
+        f->grp[i].n = f->grp[i].n0;
+    f->nput = mark;
+    sqlite3_reset(f->put);
+    snprintf(undo, sizeof undo, "DELETE FROM temp.fee_sample WHERE rowid > %lld",
+             (long long)mark);
+    if (ledger_exec(f->c->lg, undo, e) < 0)
+        return -1;
+    log_verbose("reconcile: fees: settlement %s: an order's lines are apart (or more than %zu "
+                "orders), read again sorted by order", f->sett[f->nsett - 1].id, FEE_ORDERS_MAX);
+    return pass(f, ref, 1, &again, e);
 }
 
 /* Every settlement of the ledger, ORDER BY start_utc, settlement_id, and whether it is in
@@ -352,5 +431,6 @@ void fees_free(struct fees *f)
     }
     free(f->it);
     free(f->order);
+    free(f->seen);
     rkey_free(&f->k);
 }
