@@ -257,10 +257,11 @@ int reconcile_fees(struct reconcile_ctx *c, struct err *e)
     int rc = -1;
     if (fees_collect(&j.f, e) < 0 || fee_pages_open(&j.p, &j.f, e) < 0)
         goto done;
-    size_t judged = 0, samples = 0;
+    size_t judged = 0, samples = 0, groups = 0;
     for (size_t i = 0; i < j.f.ngrp; i++) {
         const struct fee_group *g = &j.f.grp[i];
         samples += (size_t)g->n;
+        groups += g->n > 0;   /* none: a pass taken back (reconcile_fees_collect.c) */
         if (fee_pages_next(&j.p, g, e) < 0)
             goto done;
         if (g->n < FEESTAT_HISTORY_MIN)
@@ -270,7 +271,10 @@ int reconcile_fees(struct reconcile_ctx *c, struct err *e)
             goto done;
     }
     log_verbose("reconcile: fees: %zu samples of %zu SKU fee types, %zu with enough history; "
-                "%zu exceptions", samples, j.f.ngrp, judged, j.nhit);
+                "%zu exceptions", samples, groups, judged, j.nhit);
+    /* what memory depends on: both stay put as the history grows (tests/e2e/fee_stream.sh) */
+    log_verbose("reconcile: fees: held at most %zu samples (pages of %zu) and %zu fee lines",
+                j.p.held, j.p.size, j.f.held);
     if (order_ids(&j, e) < 0)
         goto done;
     if (j.nhit > 1)   /* hit is NULL when there is none */

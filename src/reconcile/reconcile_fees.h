@@ -69,7 +69,7 @@ struct fees {
     struct fee_item *it;         /* its items; initit slots have a key buffer */
     size_t nit, capit, initit;
     struct fee_rec *rec;         /* its fee lines */
-    size_t nrec, caprec;
+    size_t nrec, caprec, held;   /* held: the most fee lines held at once (--verbose) */
     uint64_t *seen;              /* fingerprints of the orders read (open addressing) */
     size_t nseen, capseen;
     int64_t nput;                /* rows of temp.fee_sample (its rowids: 1 ..) */
@@ -99,6 +99,7 @@ struct fee_pages {
     uint64_t tick;
     int64_t *val;                /* 2 x size: a level's values and feestat_of's scratch */
     int failed;                  /* a read failed: e says why */
+    size_t held;                 /* the most samples held at once (--verbose) */
 };
 int fee_pages_open(struct fee_pages *p, struct fees *f, struct err *e);
 /* Reads the next group, g (every group in turn, in index order). */

@@ -139,6 +139,7 @@ static int by_item_type(const void *a, const void *b)
 /* The order read so far (its lines are adjacent): one sample per order item and fee type. */
 static int order_done(struct fees *f, struct err *e)
 {
+    f->held = f->nrec > f->held ? f->nrec : f->held;
     if (f->nrec > 1)
         qsort(f->rec, f->nrec, sizeof *f->rec, by_item_type);
     for (size_t i = 0, j; i < f->nrec; i = j) {

@@ -98,6 +98,7 @@ int fee_pages_next(struct fee_pages *p, const struct fee_group *g, struct err *e
     if (g->n <= (int64_t)p->size) {   /* resident: never loaded */
         p->pg[0].lo = 1;
         p->pg[0].n = g->n;
+        p->held = (size_t)g->n > p->held ? (size_t)g->n : p->held;
     }
     return 0;
 }
@@ -117,6 +118,8 @@ static int load(struct fee_pages *p, struct fee_page *pg, int64_t lo)
     sqlite3_reset(st);
     if (s != SQLITE_DONE && s != SQLITE_ROW)
         return ledger_fail(p->f->c->lg, p->e, "reconcile fees: samples");
+    size_t held = (size_t)(p->pg[0].n + p->pg[1].n);
+    p->held = held > p->held ? held : p->held;
     return 0;
 }
 
