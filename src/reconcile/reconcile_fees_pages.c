@@ -24,13 +24,13 @@ static const char MIDDLE[] =
     "SELECT CASE WHEN ?3 THEN abs(value - ?4) ELSE value END AS x FROM temp.fee_ord "
     "WHERE pos >= ?1 AND pos < ?2 ORDER BY x LIMIT ?5 OFFSET ?6";
 
-/* FEE_PAGE, or SETTLEBOOK_RECONCILE_FEE_PAGE (a test hook: tiny pages make the fixtures
- * run the paged reads and the SQL medians). */
+/* FEE_PAGE, or SETTLEBOOK_RECONCILE_FEE_PAGE when smaller (a test hook: tiny pages make the
+ * fixtures run the paged reads and the SQL medians). */
 static size_t page_size(void)
 {
     const char *v = getenv("SETTLEBOOK_RECONCILE_FEE_PAGE");
     long long n = v ? atoll(v) : 0;
-    return n > 0 ? (size_t)n : FEE_PAGE;
+    return n > 0 && n <= FEE_PAGE ? (size_t)n : FEE_PAGE;
 }
 
 int fee_pages_open(struct fee_pages *p, struct fees *f, struct err *e)
