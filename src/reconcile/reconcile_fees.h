@@ -110,6 +110,7 @@ const struct fee_sample *fee_pages_at(struct fee_pages *p, size_t i);
 /* The median and MAD of samples a .. b-1 of the group; -1 on error. */
 struct feestat;
 int fee_pages_stat(struct fee_pages *p, size_t a, size_t b, struct feestat *out);
+/* Frees p; closing twice is harmless. */
 void fee_pages_close(struct fee_pages *p);
 
 #endif

@@ -377,6 +377,11 @@ static int collect_one(struct fees *f, sqlite3_stmt *st, struct err *e)
 /* The samples as collected; a group too large to hold, in time order (pos from 1). */
 static const char TABLES[] =
     "DROP TABLE IF EXISTS temp.fee_sample; DROP TABLE IF EXISTS temp.fee_ord;"
+    "DROP TABLE IF EXISTS temp.fee_hit;"
+    "CREATE TEMP TABLE fee_hit (grp INTEGER, sku TEXT, at TEXT, ad TEXT, sett INTEGER,"
+    " line INTEGER, seq INTEGER, value INTEGER, fee INTEGER, basis INTEGER, qty INTEGER,"
+    " day INTEGER, changed INTEGER, lmed INTEGER, lmad INTEGER, omed INTEGER, omad INTEGER,"
+    " n INTEGER, nold INTEGER, expected INTEGER);"
     "CREATE TEMP TABLE fee_sample (grp INTEGER, day INTEGER, seq INTEGER, value INTEGER,"
     " fee INTEGER, basis INTEGER, qty INTEGER);"
     "CREATE TEMP TABLE fee_ord (pos INTEGER PRIMARY KEY, value INTEGER, fee INTEGER,"

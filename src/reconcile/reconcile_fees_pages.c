@@ -198,4 +198,5 @@ void fee_pages_close(struct fee_pages *p)
     free(p->pg[0].s);
     free(p->pg[1].s);
     free(p->val);
+    *p = (struct fee_pages){ 0 };   /* closing twice is harmless */
 }
