@@ -14,35 +14,53 @@
 
 struct fee_hit {
     const struct fee_group *g;
-    const struct fee_sample *s;  /* the line judged, or the first at the new level */
+    struct fee_sample s;         /* the line judged, or the first at the new level */
     struct feestat level, old;   /* FEE_CHANGED: old is the level before */
     size_t n, nold;              /* samples of each */
     int changed;
     int64_t expected;            /* FEE_ANOMALY: the line's fee at the level */
-    char *order_id;              /* of s, read back from the ledger (hits are few) */
+    const char *order_id;        /* of s, read back from the ledger */
     const struct fee_type *t;    /* g's */
 };
 
 struct judge {
     struct fees f;
-    struct fee_hit *hit;
-    size_t nhit, caphit;
+    struct fee_pages p;
+    sqlite3_stmt *put;           /* INSERT INTO temp.fee_hit */
+    size_t nhit;
 };
+
+/* The hits wait in temp.fee_hit, not in memory: a noisy history can give one per line. */
+static const char HIT_PUT[] =
+    "INSERT INTO temp.fee_hit (grp, sku, at, ad, sett, line, seq, value, fee, basis, qty, day,"
+    " changed, lmed, lmad, omed, omad, n, nold, expected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+    " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+/* Emission order: settlement (start, id), order, SKU, fee type, the line, kind. */
+static const char HIT_ALL[] =
+    "SELECT h.grp, l.order_id, h.seq, h.value, h.fee, h.basis, h.qty, h.day, h.changed,"
+    " h.lmed, h.lmad, h.omed, h.omad, h.n, h.nold, h.expected FROM temp.fee_hit h"
+    " JOIN settlement_line l ON l.id = h.line"
+    " ORDER BY h.sett, l.order_id, h.sku, h.at, h.ad, h.seq, h.changed DESC";
 
 static int hit_add(struct judge *j, const struct fee_hit *h, struct err *e)
 {
-    if (reconcile_grow(&j->hit, &j->caphit, j->nhit, sizeof *j->hit, e) < 0)
-        return -1;
-    j->hit[j->nhit++] = *h;
+    sqlite3_stmt *st = j->put;
+    const struct fee_type *t = h->t;
+    const int64_t v[] = { h->s.sett, h->s.line, (int64_t)h->s.seq, h->s.value, h->s.fee,
+                          h->s.basis, h->s.qty, h->s.day, h->changed, h->level.median,
+                          h->level.mad, h->old.median, h->old.mad, (int64_t)h->n,
+                          (int64_t)h->nold, h->expected };
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, h->g - j->f.grp);
+    sqlite3_bind_text(st, 2, h->g->sku, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, t->at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, t->ad, -1, SQLITE_STATIC);
+    for (int i = 0; i < (int)(sizeof v / sizeof v[0]); i++)
+        sqlite3_bind_int64(st, i + 5, v[i]);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return ledger_fail(j->f.c->lg, e, "reconcile fees: a hit");
+    j->nhit++;
     return 0;
-}
-
-static int by_time(const void *a, const void *b)
-{
-    const struct fee_sample *x = a, *y = b;
-    if (x->day != y->day)
-        return x->day < y->day ? -1 : 1;
-    return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
 /* The line's fee at the level's median, in minor units; -1 when it does not fit. */
@@ -53,15 +71,15 @@ static int expected_fee(const struct fees *f, const struct fee_group *g,
                           f->type[g->type].rate ? FEE_RATE_SCALE : FEE_UNIT_SCALE, out);
 }
 
-/* Appends the FEE_CHANGED and FEE_ANOMALY hits of one level v[a..b) of group g. */
-static int judge_level(struct judge *j, const struct fee_group *g, const int64_t *val,
-                       size_t a, size_t b, const struct fee_hit *before, int64_t *tmp,
-                       struct fee_hit *out, struct err *e)
+/* Appends the FEE_CHANGED and FEE_ANOMALY hits of one level [a, b) of group g. */
+static int judge_level(struct judge *j, const struct fee_group *g, size_t a, size_t b,
+                       const struct fee_hit *before, struct fee_hit *out, struct err *e)
 {
     struct fee_hit h = { .g = g, .n = b - a, .t = &j->f.type[g->type] };
-    feestat_of(val + a, b - a, tmp, &h.level);
-    if (before && j->f.sett[g->v[a].sett].in_scope) {
-        h.s = &g->v[a];
+    if (fee_pages_stat(&j->p, a, b, &h.level) < 0)
+        return -1;
+    h.s = *fee_pages_at(&j->p, a);
+    if (before && j->f.sett[h.s.sett].in_scope) {
         h.changed = 1;
         h.old = before->level;
         h.nold = before->n;
@@ -70,72 +88,55 @@ static int judge_level(struct judge *j, const struct fee_group *g, const int64_t
     }
     h.changed = 0;
     for (size_t i = a; b - a >= FEESTAT_HISTORY_MIN && i < b; i++) {
-        const struct fee_sample *s = &g->v[i];
+        const struct fee_sample *s = fee_pages_at(&j->p, i);
         int64_t want, d;
         /* beyond the level, and more than a rounding cent on the line */
         if (!j->f.sett[s->sett].in_scope ||
-            !feestat_beyond(val[i], &h.level, j->f.c->cfg->fee_anomaly_pct) ||
+            !feestat_beyond(s->value, &h.level, j->f.c->cfg->fee_anomaly_pct) ||
             expected_fee(&j->f, g, s, h.level.median, &want) < 0 ||
             __builtin_sub_overflow(s->fee, want, &d) || (d >= -1 && d <= 1))
             continue;
         h.expected = want;
-        h.s = s;
+        h.s = *s;
         if (hit_add(j, &h, e) < 0)
             return -1;
     }
     *out = h;   /* may be *before: only now */
-    return 0;
+    return j->p.failed ? -1 : 0;
 }
 
-static int judge_group(struct judge *j, struct fee_group *g, struct err *e)
+static int64_t page_value(void *arg, size_t i)
 {
-    int64_t *val = malloc(g->n * 2 * sizeof *val);
-    int32_t *day = malloc(g->n * sizeof *day);
-    size_t *starts = malloc(g->n * sizeof *starts), nseg = 0;
+    return fee_pages_at(arg, i)->value;
+}
+
+static int32_t page_day(void *arg, size_t i)
+{
+    return fee_pages_at(arg, i)->day;
+}
+
+/* The group's samples, in time order, cut into levels and judged. */
+static int judge_group(struct judge *j, const struct fee_group *g, struct err *e)
+{
+    struct feestat_seq q = { page_value, page_day, &j->p };
+    size_t *starts = NULL, nseg = 0, n = (size_t)g->n;
     int rc = -1;
     struct fee_hit prev;
-    if (!val || !day || !starts) {
+    if (feestat_segments_seq(&q, n, j->f.c->cfg->fee_anomaly_pct, &starts, &nseg) < 0) {
         err_set(e, ERR_NOMEM, "out of memory");
         goto done;
     }
-    qsort(g->v, g->n, sizeof *g->v, by_time);
-    for (size_t i = 0; i < g->n; i++) {
-        val[i] = g->v[i].value;
-        day[i] = g->v[i].day;
-    }
-    if (feestat_segments(val, day, g->n, j->f.c->cfg->fee_anomaly_pct, starts, &nseg,
-                         val + g->n) < 0) {
-        err_set(e, ERR_NOMEM, "out of memory");
+    if (j->p.failed)
         goto done;
-    }
     for (size_t k = 0; k < nseg; k++) {
-        size_t b = k + 1 < nseg ? starts[k + 1] : g->n;
-        if (judge_level(j, g, val, starts[k], b, k ? &prev : NULL, val + g->n, &prev, e) < 0)
+        size_t b = k + 1 < nseg ? starts[k + 1] : n;
+        if (judge_level(j, g, starts[k], b, k ? &prev : NULL, &prev, e) < 0)
             goto done;
     }
     rc = 0;
 done:
-    free(val);
-    free(day);
     free(starts);
     return rc;
-}
-
-/* Emission order: settlement (start, id), order, SKU, fee type, the line, kind. */
-static int by_emission(const void *a, const void *b)
-{
-    const struct fee_hit *x = a, *y = b;
-    const struct fee_type *tx = x->t, *ty = y->t;
-    int c;
-    if (x->s->sett != y->s->sett)
-        return x->s->sett < y->s->sett ? -1 : 1;
-    if ((c = reconcile_cmp_text(x->order_id, y->order_id)) ||
-        (c = strcmp(x->g->sku, y->g->sku)) || (c = strcmp(tx->at, ty->at)) ||
-        (c = strcmp(tx->ad, ty->ad)))
-        return c;
-    if (x->s->seq != y->s->seq)
-        return x->s->seq < y->s->seq ? -1 : 1;
-    return y->changed - x->changed;
 }
 
 /* A per-unit amount in FEE_UNIT_SCALE: the currency's decimals, more only when not whole. */
@@ -171,7 +172,7 @@ static char *rate_pct(char buf[32], int64_t rate)
 
 static int emit_anomaly(struct judge *j, const struct fee_hit *h, struct err *e)
 {
-    const struct fee_sample *s = h->s;
+    const struct fee_sample *s = &h->s;
     const struct fee_type *t = &j->f.type[h->g->type];
     const char *cur = j->f.sett[s->sett].currency;
     char fee[RECONCILE_AMOUNT_MAX], unit[RECONCILE_AMOUNT_MAX], usual[RECONCILE_AMOUNT_MAX];
@@ -206,7 +207,7 @@ static int emit_anomaly(struct judge *j, const struct fee_hit *h, struct err *e)
 
 static int emit_changed(struct judge *j, const struct fee_hit *h, struct err *e)
 {
-    const struct fee_sample *s = h->s;
+    const struct fee_sample *s = &h->s;
     const struct fee_type *t = &j->f.type[h->g->type];
     const char *cur = j->f.sett[s->sett].currency;
     char from[RECONCILE_AMOUNT_MAX], to[RECONCILE_AMOUNT_MAX], expl[640];
@@ -238,22 +239,36 @@ static int emit_changed(struct judge *j, const struct fee_hit *h, struct err *e)
     return reconcile_emit(j->f.c, &r, e);
 }
 
-/* The order id of each hit's line: the samples keep only the line's id. */
-static int order_ids(struct judge *j, struct err *e)
+/* The hit of a row of HIT_ALL. */
+static struct fee_hit hit_of(struct judge *j, sqlite3_stmt *st)
+{
+    int64_t c[16];
+    for (int i = 0; i < 16; i++)
+        c[i] = sqlite3_column_int64(st, i);
+    const struct fee_group *g = &j->f.grp[c[0]];
+    uint64_t seq = (uint64_t)c[2];
+    return (struct fee_hit){ .g = g, .t = &j->f.type[g->type],
+        .order_id = reconcile_str(st, 1),
+        .s = { .value = c[3], .fee = c[4], .basis = c[5], .qty = (int32_t)c[6],
+               .day = (int32_t)c[7], .seq = seq, .sett = (uint32_t)(seq >> FEE_SEQ_BITS),
+               .line = (int64_t)(seq & (((uint64_t)1 << FEE_SEQ_BITS) - 1)) },
+        .changed = (int)c[8], .level = { c[9], c[10] }, .old = { c[11], c[12] },
+        .n = (size_t)c[13], .nold = (size_t)c[14], .expected = c[15] };
+}
+
+/* Every hit, in emission order. */
+static int emit_all(struct judge *j, struct err *e)
 {
     sqlite3_stmt *st;
-    int rc = 0;
-    if (ledger_prepare(j->f.c->lg, &st, "SELECT order_id FROM settlement_line WHERE id = ?1",
-                       e) < 0)
+    int s, rc = 0;
+    if (ledger_prepare(j->f.c->lg, &st, HIT_ALL, e) < 0)
         return -1;
-    for (size_t i = 0; rc == 0 && i < j->nhit; i++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, j->hit[i].s->line);
-        if (sqlite3_step(st) != SQLITE_ROW)
-            rc = ledger_fail(j->f.c->lg, e, "reconcile fees: a line");
-        else if (!(j->hit[i].order_id = strdup(reconcile_str(st, 0))))
-            rc = err_set(e, ERR_NOMEM, "out of memory");
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct fee_hit h = hit_of(j, st);
+        rc = h.changed ? emit_changed(j, &h, e) : emit_anomaly(j, &h, e);
     }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = ledger_fail(j->f.c->lg, e, "reconcile fees: hits");
     sqlite3_finalize(st);
     return rc;
 }
@@ -261,14 +276,17 @@ static int order_ids(struct judge *j, struct err *e)
 int reconcile_fees(struct reconcile_ctx *c, struct err *e)
 {
     struct judge j = { .f = { .c = c } };
-    struct rtab_entry **x = NULL;
     int rc = -1;
-    if (fees_collect(&j.f, e) < 0 || !(x = rtab_entries(&j.f.groups, e)))
+    if (fees_collect(&j.f, e) < 0 || fee_pages_open(&j.p, &j.f, e) < 0 ||
+        ledger_prepare(c->lg, &j.put, HIT_PUT, e) < 0)
         goto done;
-    size_t judged = 0, samples = 0;
-    for (size_t i = 0; i < j.f.groups.n; i++) {
-        struct fee_group *g = (struct fee_group *)x[i]->val;
-        samples += g->n;
+    size_t judged = 0, samples = 0, groups = 0;
+    for (size_t i = 0; i < j.f.ngrp; i++) {
+        const struct fee_group *g = &j.f.grp[i];
+        samples += (size_t)g->n;
+        groups += g->n > 0;   /* none: a pass taken back (reconcile_fees_collect.c) */
+        if (fee_pages_next(&j.p, g, e) < 0)
+            goto done;
         if (g->n < FEESTAT_HISTORY_MIN)
             continue;
         judged++;
@@ -276,21 +294,20 @@ int reconcile_fees(struct reconcile_ctx *c, struct err *e)
             goto done;
     }
     log_verbose("reconcile: fees: %zu samples of %zu SKU fee types, %zu with enough history; "
-                "%zu exceptions", samples, (size_t)j.f.groups.n, judged, j.nhit);
-    if (order_ids(&j, e) < 0)
+                "%zu exceptions", samples, groups, judged, j.nhit);
+    /* what memory depends on: both stay put as the history grows (tests/e2e/fee_stream.sh) */
+    log_verbose("reconcile: fees: held at most %zu samples (pages of %zu) and %zu fee lines",
+                j.p.held, j.p.size, j.f.held);
+    fee_pages_close(&j.p);   /* its reads end before the tables go */
+    if (emit_all(&j, e) < 0)
         goto done;
-    if (j.nhit > 1)   /* hit is NULL when there is none */
-        qsort(j.hit, j.nhit, sizeof *j.hit, by_emission);
-    for (size_t i = 0; i < j.nhit; i++)
-        if ((j.hit[i].changed ? emit_changed(&j, &j.hit[i], e)
-                              : emit_anomaly(&j, &j.hit[i], e)) < 0)
-            goto done;
     rc = 0;
 done:
-    free(x);
-    for (size_t i = 0; i < j.nhit; i++)
-        free(j.hit[i].order_id);
-    free(j.hit);
+    fee_pages_close(&j.p);
+    sqlite3_finalize(j.put);
     fees_free(&j.f);
+    if (rc == 0)   /* the temp tables go with the connection otherwise */
+        rc = ledger_exec(c->lg, "DROP TABLE temp.fee_sample; DROP TABLE temp.fee_ord; "
+                         "DROP TABLE temp.fee_hit", e);
     return rc;
 }

@@ -2,7 +2,8 @@
  * history, whatever the period): one sample per order item and fee type, the item's ItemFees
  * lines of that description summed, per unit of the quantity on the item's order lines, or
  * for the referral fee (Commission) per unit of the sales price it is a share of. Chargebacks
- * and taxes are left out (pass_through). Reads only. */
+ * and taxes are left out (pass_through). Reads only the ledger; the samples go to SQLite
+ * temp tables (see struct fees on memory). */
 #include "reconcile_fees.h"
 #include "reconcile_feestat.h"
 
@@ -65,97 +66,44 @@ static int type_of(struct fees *f, const char *at, const char *ad, uint32_t *out
     return 0;
 }
 
-/* The SKU's one copy, kept for the whole run. */
-static const char *sku_of(struct fees *f, sqlite3_stmt *st, struct err *e)
-{
-    int created;
-    rkey_reset(&f->k);
-    if (rkey_col(&f->k, st, 3, e) < 0)
-        return NULL;
-    char **v = rtab_get(&f->skus, &f->k, &created, e);
-    if (v && created && !(*v = strdup(reconcile_str(st, 3))))
-        err_set(e, ERR_NOMEM, "out of memory");
-    return v ? *v : NULL;
-}
-
-static struct fee_group *group_of(struct fees *f, const char *sku, uint32_t type, struct err *e)
+/* The index in f->grp of the group (sku, type, the settlement's currency), added when new. */
+static int group_of(struct fees *f, const char *sku, uint32_t type, size_t *out,
+                    struct err *e)
 {
     int created;
     const char *cur = f->sett[f->nsett - 1].currency;
     rkey_reset(&f->k);
     if (rkey_text(&f->k, sku, strlen(sku), e) < 0 || rkey_int(&f->k, type, e) < 0 ||
         rkey_text(&f->k, cur, strlen(cur), e) < 0)
-        return NULL;
-    struct fee_group *g = rtab_get(&f->groups, &f->k, &created, e);
-    if (g && created) {
-        g->type = type;
-        g->sku = sku;
+        return -1;
+    size_t *idx = rtab_get(&f->groups, &f->k, &created, e);
+    if (!idx)
+        return -1;
+    if (created) {
+        if (reconcile_grow(&f->grp, &f->capgrp, f->ngrp, sizeof *f->grp, e) < 0)
+            return -1;
+        f->grp[f->ngrp] = (struct fee_group){ .sku = strdup(sku), .type = type };
+        *idx = f->ngrp++;
+        if (!f->grp[*idx].sku)
+            return err_set(e, ERR_NOMEM, "out of memory");
     }
-    return g;
-}
-
-/* A fee line of item it: appended to the settlement's fee lines. */
-static int fee_line(struct fees *f, sqlite3_stmt *st, struct fee_item *it, struct err *e)
-{
-    uint32_t type = 0;
-    if (type_of(f, reconcile_str(st, 5), reconcile_str(st, 6), &type, e) < 0)
-        return -1;
-    if (reconcile_grow(&f->rec, &f->caprec, f->nrec, sizeof *f->rec, e) < 0)
-        return -1;
-    f->rec[f->nrec++] = (struct fee_rec){ .item = it, .fee = sqlite3_column_int64(st, 7),
-        .line = sqlite3_column_int64(st, 9), .seq = f->seq, .type = type,
-        .day = day_of(reconcile_col(st, 8), f->start_day) };
+    *out = *idx;
     return 0;
 }
 
-/* Columns: transaction_type, order_id, order_item_code, sku, quantity, amount_type,
- * amount_description, amount_minor, posted, id. */
-static int line(void *arg, sqlite3_stmt *st, struct err *e)
+/* The sample of an order item's fee lines r[0..n) of one fee type (summed; day, order and
+ * line of the first), written to temp.fee_sample; dropped when the item has no quantity, no
+ * positive sales price for a rate, or absurd values. */
+static int sample(struct fees *f, const struct fee_item *it, const struct fee_rec *r, size_t n,
+                  struct err *e)
 {
-    struct fees *f = arg;
-    const char *tt = reconcile_str(st, 0), *oid = reconcile_str(st, 1);
-    const char *sku = reconcile_str(st, 3), *at = reconcile_str(st, 5);
-    const char *ad = reconcile_str(st, 6);
-    int created, is_fee, is_price;
-    f->seq++;
-    if (strcmp(tt, "Order") != 0 || !oid[0] || !sku[0])
-        return 0;
-    is_fee = strcmp(at, "ItemFees") == 0 && !pass_through(ad);
-    /* the price Amazon's referral fee is charged on: principal, shipping, gift wrap, less
-     * promotions, without tax */
-    is_price = (strcmp(at, "ItemPrice") == 0 || strcmp(at, "Promotion") == 0) &&
-               !strstr(ad, "Tax");
-    if (!is_fee && !is_price && sqlite3_column_type(st, 4) == SQLITE_NULL)
-        return 0;
-    rkey_reset(&f->k);
-    if (rkey_col(&f->k, st, 1, e) < 0 || rkey_col(&f->k, st, 2, e) < 0 ||
-        rkey_col(&f->k, st, 3, e) < 0)
-        return -1;
-    struct fee_item *it = rtab_get(&f->items, &f->k, &created, e);
-    if (!it)
-        return -1;
-    if (created) {
-        it->idx = f->nitems++;
-        if (!(it->sku = sku_of(f, st, e)))
-            return -1;
-    }
-    if (is_fee)
-        return fee_line(f, st, it, e);
-    if (sqlite3_column_int64(st, 4) > it->qty)
-        it->qty = sqlite3_column_int64(st, 4);
-    return is_price ? reconcile_add(&it->price, sqlite3_column_int64(st, 7), e) : 0;
-}
-
-/* The sample of one order item and fee type (its fee lines summed; day, order and line of the
- * first), appended to its group; dropped when the item has no quantity, no positive sales
- * price for a rate, or absurd values. */
-static int sample(struct fees *f, const struct fee_rec *r, int64_t fee, struct err *e)
-{
-    const struct fee_item *it = r->item;
     int rate = f->type[r->type].rate;
-    struct fee_group *g;
-    struct fee_sample s = { .fee = fee, .line = r->line, .seq = r->seq, .day = r->day,
+    size_t g = 0;
+    struct fee_sample s = { .line = r->line, .seq = r->seq, .day = r->day,
                             .sett = (uint32_t)(f->nsett - 1) };
+    for (size_t i = 0; i < n; i++)
+        if (reconcile_add(&s.fee, r[i].fee, e) < 0)
+            return -1;
     if (it->qty > INT32_MAX)
         return 0;
     s.qty = (int32_t)it->qty;
@@ -166,54 +114,245 @@ static int sample(struct fees *f, const struct fee_rec *r, int64_t fee, struct e
         feestat_muldiv(s.fee, rate ? FEE_RATE_SCALE : FEE_UNIT_SCALE, s.basis, &s.value) < 0 ||
         s.value > FEESTAT_VALUE_MAX || s.value < -FEESTAT_VALUE_MAX)
         return 0;
-    if (!(g = group_of(f, it->sku, r->type, e)))
+    if (group_of(f, it->sku, r->type, &g, e) < 0)
         return -1;
-    if (reconcile_grow(&g->v, &g->cap, g->n, sizeof *g->v, e) < 0)
-        return -1;
-    g->v[g->n++] = s;
-    return 0;
+    f->grp[g].n++;
+    f->nput++;
+    sqlite3_stmt *st = f->put;
+    const int64_t col[] = { (int64_t)g, s.day, (int64_t)s.seq, s.value, s.fee, s.basis, s.qty };
+    sqlite3_reset(st);
+    for (int i = 0; i < (int)(sizeof col / sizeof col[0]); i++)
+        sqlite3_bind_int64(st, i + 1, col[i]);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : ledger_fail(f->c->lg, e, "reconcile fees");
 }
 
 static int by_item_type(const void *a, const void *b)
 {
     const struct fee_rec *x = a, *y = b;
-    if (x->item->idx != y->item->idx)
-        return x->item->idx < y->item->idx ? -1 : 1;
+    if (x->item != y->item)
+        return x->item < y->item ? -1 : 1;
     if (x->type != y->type)
         return x->type < y->type ? -1 : 1;
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* The settlement's fee lines, one sample per order item and fee type. */
-static int samples(struct fees *f, struct err *e)
+/* The order read so far (its lines are adjacent): one sample per order item and fee type. */
+static int order_done(struct fees *f, struct err *e)
 {
-    if (f->nrec > 1)   /* rec is NULL when there is none */
+    f->held = f->nrec > f->held ? f->nrec : f->held;
+    if (f->nrec > 1)
         qsort(f->rec, f->nrec, sizeof *f->rec, by_item_type);
     for (size_t i = 0, j; i < f->nrec; i = j) {
-        int64_t fee = 0;
         for (j = i; j < f->nrec && f->rec[j].item == f->rec[i].item &&
                     f->rec[j].type == f->rec[i].type; j++)
-            if (reconcile_add(&fee, f->rec[j].fee, e) < 0)
-                return -1;
-        if (sample(f, &f->rec[i], fee, e) < 0)
+            ;
+        if (sample(f, &f->it[f->rec[i].item], &f->rec[i], j - i, e) < 0)
             return -1;
+    }
+    f->nrec = 0;
+    f->nit = 0;
+    return 0;
+}
+
+/* The order item of the line (order item code, SKU) within its order, added when new: an
+ * order holds a few items, so a list. */
+static struct fee_item *item_of(struct fees *f, sqlite3_stmt *st, struct err *e)
+{
+    rkey_reset(&f->k);
+    if (rkey_col(&f->k, st, 1, e) < 0 || rkey_col(&f->k, st, 2, e) < 0)
+        return NULL;
+    for (size_t i = 0; i < f->nit; i++)
+        if (f->it[i].key.len == f->k.len && memcmp(f->it[i].key.buf, f->k.buf, f->k.len) == 0)
+            return &f->it[i];
+    if (reconcile_grow(&f->it, &f->capit, f->nit, sizeof *f->it, e) < 0)
+        return NULL;
+    if (f->nit == f->initit)   /* a slot never used: its key buffer starts empty */
+        f->it[f->initit++] = (struct fee_item){ 0 };
+    struct fee_item *it = &f->it[f->nit];
+    it->qty = it->price = 0;
+    rkey_reset(&it->key);
+    if (rkey_col(&it->key, st, 1, e) < 0 || rkey_col(&it->key, st, 2, e) < 0)
+        return NULL;
+    size_t n = strlen(reconcile_str(st, 2)) + 1;
+    if (n > it->capsku) {
+        char *p = realloc(it->sku, n);
+        if (!p) {
+            err_set(e, ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        it->sku = p;
+        it->capsku = n;
+    }
+    memcpy(it->sku, reconcile_str(st, 2), n);
+    f->nit++;
+    return it;
+}
+
+/* A fee line of the order item: kept until the order's last line is read. */
+static int fee_line(struct fees *f, sqlite3_stmt *st, size_t item, struct err *e)
+{
+    uint32_t type = 0;
+    if (type_of(f, reconcile_str(st, 4), reconcile_str(st, 5), &type, e) < 0)
+        return -1;
+    if (reconcile_grow(&f->rec, &f->caprec, f->nrec, sizeof *f->rec, e) < 0)
+        return -1;
+    int64_t id = sqlite3_column_int64(st, 8);
+    if (id < 0 || id >> FEE_SEQ_BITS || f->nsett > (size_t)1 << (62 - FEE_SEQ_BITS))
+        return err_set(e, ERR_INPUT, "reconcile fees: line %lld is beyond the fee check's "
+                       "reach", (long long)id);
+    f->rec[f->nrec++] = (struct fee_rec){ .fee = sqlite3_column_int64(st, 6), .line = id,
+        .seq = (uint64_t)(f->nsett - 1) << FEE_SEQ_BITS | (uint64_t)id, .item = (uint32_t)item,
+        .type = type, .day = day_of(reconcile_col(st, 7), f->start_day) };
+    return 0;
+}
+
+/* The settlement's order lines: in reading order (the index gives it, no sort), or ORDER BY
+ * order id then id, so an order's lines are adjacent and only one order is held: SQLite's
+ * sorter spills to its temp file, where a table of every order item of the settlement would
+ * grow with it. */
+#define LINES_SQL                                                                          \
+    "SELECT order_id, order_item_code, sku, quantity, amount_type, amount_description, "   \
+    "amount_minor, posted, id FROM settlement_line WHERE settlement_ref = ?1 AND "        \
+    "transaction_type = 'Order' AND order_id <> '' AND sku <> '' AND (quantity IS NOT NULL " \
+    "OR amount_type IN ('ItemFees', 'ItemPrice', 'Promotion')) ORDER BY "
+static const char *const LINES[] = { LINES_SQL "id", LINES_SQL "order_id, id" };
+
+/* One line, columns as LINES_SQL. */
+static int line(struct fees *f, sqlite3_stmt *st, struct err *e)
+{
+    const char *at = reconcile_str(st, 4), *ad = reconcile_str(st, 5);
+    int is_fee = strcmp(at, "ItemFees") == 0 && !pass_through(ad);
+    /* the price Amazon's referral fee is charged on: principal, shipping, gift wrap, less
+     * promotions, without tax */
+    int is_price = (strcmp(at, "ItemPrice") == 0 || strcmp(at, "Promotion") == 0) &&
+                   !strstr(ad, "Tax");
+    struct fee_item *it;
+    if (!is_fee && !is_price && sqlite3_column_type(st, 3) == SQLITE_NULL)
+        return 0;
+    if (!(it = item_of(f, st, e)))
+        return -1;
+    if (is_fee)
+        return fee_line(f, st, (size_t)(it - f->it), e);
+    if (sqlite3_column_int64(st, 3) > it->qty)
+        it->qty = sqlite3_column_int64(st, 3);
+    return is_price ? reconcile_add(&it->price, sqlite3_column_int64(st, 6), e) : 0;
+}
+
+/* Whether the line's order is another than the one being read (then f->order becomes it,
+ * and *fp its fingerprint). */
+static int new_order(struct fees *f, sqlite3_stmt *st, int *fresh, uint64_t *fp, struct err *e)
+{
+    const char *oid = reconcile_str(st, 0);
+    size_t n = strlen(oid) + 1;
+    *fresh = !f->order || strcmp(f->order, oid) != 0;
+    if (!*fresh)
+        return 0;
+    if (n > f->caporder) {
+        char *p = realloc(f->order, n);
+        if (!p)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        f->order = p;
+        f->caporder = n;
+    }
+    memcpy(f->order, oid, n);
+    *fp = reconcile_fp(oid, n - 1) | 1;   /* never 0: 0 marks a free slot */
+    return 0;
+}
+
+/* Adds fp to the set of orders already read in reading order; *seen = 1 when it was there
+ * (the order comes back after another: its lines are not adjacent, or two ids share a
+ * fingerprint), or the set is full (FEE_ORDERS_MAX). */
+static int seen_add(struct fees *f, uint64_t fp, int *seen, struct err *e)
+{
+    if ((f->nseen + 1) * 2 > f->capseen) {
+        size_t cap = f->capseen ? f->capseen * 2 : 4096;
+        uint64_t *v = cap <= FEE_ORDERS_MAX * 2 ? calloc(cap, sizeof *v) : NULL;
+        if (!v && cap <= FEE_ORDERS_MAX * 2)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        if (!v) {
+            *seen = 1;
+            return 0;
+        }
+        for (size_t i = 0; i < f->capseen; i++)
+            for (size_t k = f->seen[i] & (cap - 1); f->seen[i]; k = (k + 1) & (cap - 1))
+                if (!v[k]) {
+                    v[k] = f->seen[i];
+                    break;
+                }
+        free(f->seen);
+        f->seen = v;
+        f->capseen = cap;
+    }
+    size_t k = fp & (f->capseen - 1);
+    while (f->seen[k] && f->seen[k] != fp)
+        k = (k + 1) & (f->capseen - 1);
+    *seen = f->seen[k] == fp;
+    if (!*seen) {
+        f->seen[k] = fp;
+        f->nseen++;
     }
     return 0;
 }
 
+/* One pass over the settlement's lines (LINES[sorted]); *again = 1 when reading order did not
+ * keep each order's lines together (nothing of the pass is kept then). */
+static int pass(struct fees *f, int64_t ref, int sorted, int *again, struct err *e)
+{
+    sqlite3_stmt *st;
+    int s, rc = 0, fresh, seen = 0;
+    uint64_t fp = 0;
+    *again = 0;
+    f->nrec = f->nit = f->nseen = 0;
+    if (f->order)
+        f->order[0] = '\0';   /* no order id is "" (LINES_SQL) */
+    if (ledger_prepare(f->c->lg, &st, LINES[sorted], e) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, ref);
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (new_order(f, st, &fresh, &fp, e) < 0 || (fresh && order_done(f, e) < 0) ||
+            (fresh && !sorted && seen_add(f, fp, &seen, e) < 0))
+            rc = -1;
+        else if (seen)
+            break;
+        else
+            rc = line(f, st, e);
+    }
+    if (rc == 0 && !seen && s != SQLITE_DONE)
+        rc = ledger_fail(f->c->lg, e, "reconcile fees");
+    if (rc == 0 && !seen)
+        rc = order_done(f, e);
+    sqlite3_finalize(st);
+    *again = seen;
+    return rc;
+}
+
+/* The settlement's samples: in reading order when every order's lines are together there
+ * (Amazon writes an order's lines as one block), else sorted by SQLite; the first pass's
+ * samples are taken back then. */
 static int settlement(struct fees *f, int64_t ref, struct err *e)
 {
-    int rc;
-    f->nrec = 0;
-    if (rtab_init(&f->items, sizeof(struct fee_item), e) < 0)
+    int again, rc;
+    int64_t mark = f->nput;
+    char undo[96];
+    for (size_t i = 0; i < f->ngrp; i++)
+        f->grp[i].n0 = f->grp[i].n;
+    rc = pass(f, ref, 0, &again, e);
+    free(f->seen);   /* up to FEE_ORDERS_MAX x 16 bytes: not kept for the next one */
+    f->seen = NULL;
+    f->capseen = 0;
+    if (rc < 0 || !again)
+        return rc;
+    for (size_t i = 0; i < f->ngrp; i++)
+        f->grp[i].n = f->grp[i].n0;
+    f->nput = mark;
+    sqlite3_reset(f->put);
+    snprintf(undo, sizeof undo, "DELETE FROM temp.fee_sample WHERE rowid > %lld",
+             (long long)mark);
+    if (ledger_exec(f->c->lg, undo, e) < 0)
         return -1;
-    rc = reconcile_lines_each(f->c, "transaction_type, order_id, order_item_code, sku, "
-                              "quantity, amount_type, amount_description, amount_minor, "
-                              "posted, id", ref, line, f, e);
-    if (rc == 0)
-        rc = samples(f, e);
-    rtab_free(&f->items);
-    return rc;
+    log_verbose("reconcile: fees: settlement %s: an order's lines are apart (or more than %zu "
+                "orders), read again sorted by order", f->sett[f->nsett - 1].id, FEE_ORDERS_MAX);
+    return pass(f, ref, 1, &again, e);
 }
 
 /* Every settlement of the ledger, ORDER BY start_utc, settlement_id, and whether it is in
@@ -235,13 +374,29 @@ static int collect_one(struct fees *f, sqlite3_stmt *st, struct err *e)
     return settlement(f, sqlite3_column_int64(st, 0), e);
 }
 
+/* The samples as collected; a group too large to hold, in time order (pos from 1). */
+static const char TABLES[] =
+    "DROP TABLE IF EXISTS temp.fee_sample; DROP TABLE IF EXISTS temp.fee_ord;"
+    "DROP TABLE IF EXISTS temp.fee_hit;"
+    "CREATE TEMP TABLE fee_hit (grp INTEGER, sku TEXT, at TEXT, ad TEXT, sett INTEGER,"
+    " line INTEGER, seq INTEGER, value INTEGER, fee INTEGER, basis INTEGER, qty INTEGER,"
+    " day INTEGER, changed INTEGER, lmed INTEGER, lmad INTEGER, omed INTEGER, omad INTEGER,"
+    " n INTEGER, nold INTEGER, expected INTEGER);"
+    "CREATE TEMP TABLE fee_sample (grp INTEGER, day INTEGER, seq INTEGER, value INTEGER,"
+    " fee INTEGER, basis INTEGER, qty INTEGER);"
+    "CREATE TEMP TABLE fee_ord (pos INTEGER PRIMARY KEY, value INTEGER, fee INTEGER,"
+    " basis INTEGER, seq INTEGER, qty INTEGER, day INTEGER)";
+static const char PUT[] =
+    "INSERT INTO temp.fee_sample (grp, day, seq, value, fee, basis, qty) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
 int fees_collect(struct fees *f, struct err *e)
 {
     sqlite3_stmt *st;
     int s, rc = 0;
     if (rtab_init(&f->types, sizeof(uint32_t), e) < 0 ||
-        rtab_init(&f->groups, sizeof(struct fee_group), e) < 0 ||
-        rtab_init(&f->skus, sizeof(char *), e) < 0 ||
+        rtab_init(&f->groups, sizeof(size_t), e) < 0 ||
+        ledger_exec(f->c->lg, TABLES, e) < 0 || ledger_prepare(f->c->lg, &f->put, PUT, e) < 0 ||
         ledger_prepare(f->c->lg, &st, ALL, e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, f->c->period, -1, SQLITE_STATIC);
@@ -250,24 +405,21 @@ int fees_collect(struct fees *f, struct err *e)
     if (rc == 0 && s != SQLITE_DONE)
         rc = ledger_fail(f->c->lg, e, "reconcile fees");
     sqlite3_finalize(st);
+    sqlite3_finalize(f->put);   /* before its table is dropped */
+    f->put = NULL;
     return rc;
 }
 
-
 void fees_free(struct fees *f)
 {
-    for (size_t i = 0; f->groups.slots && i < f->groups.cap; i++)
-        if (f->groups.slots[i])
-            free(((struct fee_group *)f->groups.slots[i]->val)->v);
-    for (size_t i = 0; f->skus.slots && i < f->skus.cap; i++)
-        if (f->skus.slots[i])
-            free(*(char **)f->skus.slots[i]->val);
+    sqlite3_finalize(f->put);
     if (f->groups.slots)
         rtab_free(&f->groups);
-    if (f->skus.slots)
-        rtab_free(&f->skus);
     if (f->types.slots)
         rtab_free(&f->types);
+    for (size_t i = 0; i < f->ngrp; i++)
+        free(f->grp[i].sku);
+    free(f->grp);
     for (size_t i = 0; i < f->ntypes; i++) {
         free(f->type[i].at);
         free(f->type[i].ad);
@@ -279,5 +431,12 @@ void fees_free(struct fees *f)
     }
     free(f->sett);
     free(f->rec);
+    for (size_t i = 0; i < f->initit; i++) {
+        rkey_free(&f->it[i].key);
+        free(f->it[i].sku);
+    }
+    free(f->it);
+    free(f->order);
+    free(f->seen);
     rkey_free(&f->k);
 }

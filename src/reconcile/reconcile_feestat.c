@@ -16,7 +16,12 @@ int64_t feestat_median(int64_t *v, size_t n)
     qsort(v, n, sizeof *v, cmp_i64);
     if (n % 2)
         return v[n / 2];
-    return v[n / 2 - 1] + (v[n / 2] - v[n / 2 - 1]) / 2;
+    return feestat_mid(v[n / 2 - 1], v[n / 2]);
+}
+
+int64_t feestat_mid(int64_t lo, int64_t hi)
+{
+    return lo + (hi - lo) / 2;
 }
 
 void feestat_of(const int64_t *v, size_t n, int64_t *tmp, struct feestat *out)
@@ -35,23 +40,27 @@ int feestat_beyond(int64_t x, const struct feestat *s, int pct)
     return d * FEESTAT_K_DEN > FEESTAT_K_NUM * s->mad && d * 100 > (int64_t)pct * m;
 }
 
-/* The earliest split of v[a..b) (see feestat_segments), or 0 when there is none. */
-static size_t first_split(const int64_t *v, const int32_t *day, size_t a, size_t b, int pct,
-                          int64_t *tmp)
+/* The earliest split of v[a..b) (see feestat_segments), or 0 when there is none. Reads the
+ * sequence backwards from b, a window of FEESTAT_WINDOW before each i: what a page cache of
+ * two pages serves without rereading. */
+static size_t first_split(const struct feestat_seq *q, size_t a, size_t b, int pct)
 {
     size_t best = 0;
-    int64_t lo, hi;
+    int64_t lo, hi, win[FEESTAT_WINDOW], tmp[FEESTAT_WINDOW];
     if (b - a < 2 * FEESTAT_STEP_MIN)
         return 0;
-    lo = hi = v[b - 1];
+    lo = hi = q->value(q->arg, b - 1);
     for (size_t i = b - 1; i >= a + FEESTAT_STEP_MIN; i--) {
-        lo = v[i] < lo ? v[i] : lo;   /* min and max of v[i..b) */
-        hi = v[i] > hi ? v[i] : hi;
-        if (b - i < FEESTAT_STEP_MIN || day[i] == day[i - 1])
+        int64_t v = q->value(q->arg, i);
+        lo = v < lo ? v : lo;   /* min and max of v[i..b) */
+        hi = v > hi ? v : hi;
+        if (b - i < FEESTAT_STEP_MIN || q->day(q->arg, i) == q->day(q->arg, i - 1))
             continue;
         size_t from = i - a > FEESTAT_WINDOW ? i - FEESTAT_WINDOW : a;
         struct feestat old;
-        feestat_of(v + from, i - from, tmp, &old);
+        for (size_t k = from; k < i; k++)
+            win[k - from] = q->value(q->arg, k);
+        feestat_of(win, i - from, tmp, &old);
         /* every later sample beyond the old level on one side: the nearest one is enough */
         if ((lo > old.median && feestat_beyond(lo, &old, pct)) ||
             (hi < old.median && feestat_beyond(hi, &old, pct)))
@@ -66,30 +75,79 @@ static int cmp_size(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int feestat_segments(const int64_t *v, const int32_t *day, size_t n, int pct, size_t *starts,
-                     size_t *nseg, int64_t *tmp)
+/* Appends x to the growable array *v of *n (capacity *cap). */
+static int push(size_t **v, size_t *n, size_t *cap, size_t x)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        size_t *p = realloc(*v, c * sizeof *p);
+        if (!p)
+            return -1;
+        *v = p;
+        *cap = c;
+    }
+    (*v)[(*n)++] = x;
+    return 0;
+}
+
+int feestat_segments_seq(const struct feestat_seq *q, size_t n, int pct, size_t **starts,
+                         size_t *nseg)
 {
     /* each split divides its stretch in two, and either part may hold another split (a
-     * second step, or a surcharge that ended): a stack of stretches still to look at */
-    size_t *stack = malloc((n + 2) * 2 * sizeof *stack), top = 0, found = 0, i;
-    if (!stack)
-        return -1;
-    stack[top++] = 0;
-    stack[top++] = n;
+     * second step, or a surcharge that ended): a stack of stretches still to look at; both
+     * grow with the splits found, not with n */
+    size_t *stack = NULL, top = 0, capstack = 0, cap = 0, i;
+    *starts = NULL;
+    *nseg = 0;
+    if (push(starts, nseg, &cap, 0) < 0 || push(&stack, &top, &capstack, 0) < 0 ||
+        push(&stack, &top, &capstack, n) < 0)
+        goto fail;
     while (top) {
         size_t b = stack[--top], a = stack[--top];
-        if ((i = first_split(v, day, a, b, pct, tmp)) == 0)
+        if ((i = first_split(q, a, b, pct)) == 0)
             continue;
-        starts[1 + found++] = i;   /* at most n / FEESTAT_STEP_MIN - 1 splits */
-        stack[top++] = a;
-        stack[top++] = i;
-        stack[top++] = i;
-        stack[top++] = b;
+        if (push(starts, nseg, &cap, i) < 0 || push(&stack, &top, &capstack, a) < 0 ||
+            push(&stack, &top, &capstack, i) < 0 || push(&stack, &top, &capstack, i) < 0 ||
+            push(&stack, &top, &capstack, b) < 0)
+            goto fail;
     }
     free(stack);
-    starts[0] = 0;
-    qsort(starts + 1, found, sizeof *starts, cmp_size);
-    *nseg = n ? found + 1 : 0;
+    qsort(*starts + 1, *nseg - 1, sizeof **starts, cmp_size);
+    *nseg = n ? *nseg : 0;
+    return 0;
+fail:
+    free(stack);
+    free(*starts);
+    *starts = NULL;
+    *nseg = 0;
+    return -1;
+}
+
+struct arrays {
+    const int64_t *v;
+    const int32_t *day;
+};
+
+static int64_t array_value(void *arg, size_t i)
+{
+    return ((const struct arrays *)arg)->v[i];
+}
+
+static int32_t array_day(void *arg, size_t i)
+{
+    return ((const struct arrays *)arg)->day[i];
+}
+
+int feestat_segments(const int64_t *v, const int32_t *day, size_t n, int pct, size_t *starts,
+                     size_t *nseg)
+{
+    struct arrays x = { v, day };
+    struct feestat_seq q = { array_value, array_day, &x };
+    size_t *got;
+    if (feestat_segments_seq(&q, n, pct, &got, nseg) < 0)
+        return -1;
+    memcpy(starts, got, *nseg * sizeof *starts);
+    free(got);
     return 0;
 }
 

@@ -23,6 +23,10 @@
  * lower middle plus half the gap rounded down, so it never leaves the integers. */
 int64_t feestat_median(int64_t *v, size_t n);
 
+/* The median of an even number of values from its two middle ones (lo <= hi), as above: for
+ * a median read back sorted from SQLite. */
+int64_t feestat_mid(int64_t lo, int64_t hi);
+
 /* The median and the median absolute deviation of v[0..n); tmp holds n values (v is left
  * as it was). */
 struct feestat {
@@ -39,9 +43,23 @@ int feestat_beyond(int64_t x, const struct feestat *s, int pct);
  * MAD) of the at most FEESTAT_WINDOW samples before i, on the same side, i starts a new day,
  * and both sides hold FEESTAT_STEP_MIN samples or more; at the earliest such i, and both parts
  * are looked at again. Writes the segment starts in increasing order to starts (n entries;
- * starts[0] = 0) and their number to *nseg. tmp holds n values. -1 when out of memory. */
+ * starts[0] = 0) and their number to *nseg. -1 when out of memory. */
 int feestat_segments(const int64_t *v, const int32_t *day, size_t n, int pct, size_t *starts,
-                     size_t *nseg, int64_t *tmp);
+                     size_t *nseg);
+
+/* A sequence of n samples read through callbacks, value and day of sample i: the fee check
+ * reads a SKU's samples a page at a time from a SQLite temp table, so a SKU with millions of
+ * lines is never all in memory. The scan of each stretch goes backwards from its end. */
+struct feestat_seq {
+    int64_t (*value)(void *arg, size_t i);
+    int32_t (*day)(void *arg, size_t i);
+    void *arg;
+};
+
+/* feestat_segments over q: *starts is allocated (free it) and holds *nseg entries; memory
+ * grows with the splits found, never with n. -1 when out of memory. */
+int feestat_segments_seq(const struct feestat_seq *q, size_t n, int pct, size_t **starts,
+                         size_t *nseg);
 
 /* round(a * b / d) half away from zero (d > 0) into *out; -1 when it does not fit. */
 int feestat_muldiv(int64_t a, int64_t b, int64_t d, int64_t *out);

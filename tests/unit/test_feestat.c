@@ -80,7 +80,7 @@ int main(void)
         int32_t day[MAXV];
         for (size_t k = 0; k < n; k++)
             day[k] = segs[i].day[0] ? segs[i].day[k] : (int32_t)k + 1;
-        int same = feestat_segments(segs[i].v, day, n, 10, starts, &got, tmp) == 0 &&
+        int same = feestat_segments(segs[i].v, day, n, 10, starts, &got) == 0 &&
                    got == segs[i].nseg;
         for (size_t k = 0; same && k < got; k++)
             same = starts[k] == segs[i].starts[k];
