@@ -72,6 +72,10 @@ int ledger_exec(struct ledger *lg, const char *sql, struct err *e);
 /* Fills e from the connection's last error, with a short context; returns -1. */
 int ledger_fail(struct ledger *lg, struct err *e, const char *what);
 
+/* Steps st once: 1 on a row, 0 when done, -1 (e filled, naming what) on an error, so a
+ * failed step is never read as "no row". */
+int ledger_step_row(struct ledger *lg, sqlite3_stmt *st, const char *what, struct err *e);
+
 /* period — calendar months (YYYY-MM) as the unit of closing, and their locks. */
 
 /* SQL condition selecting settlements `s` whose span touches the month bound to ?1 (or all

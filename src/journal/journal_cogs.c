@@ -472,7 +472,7 @@ static int rows_sync(struct cogs_ctx *c, const char *kind, const char *severity,
 {
     sqlite3_stmt *st;
     char like[16];
-    int rc = 0;
+    int rc = 0, s;
     snprintf(like, sizeof like, "%s:%%", c->month);
     /* stale rows: a SKU that now has its cost, or other units */
     if (ledger_prepare(c->lg, &st, "SELECT explanation FROM exception WHERE scope = 'cogs' AND "
@@ -480,8 +480,13 @@ static int rows_sync(struct cogs_ctx *c, const char *kind, const char *severity,
         return -1;
     sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        const char *old = ledger_text(st, 0);
+    while (rc == 0 && (s = ledger_step_row(c->lg, st, "read cost-of-goods exceptions", e)) != 0) {
+        const char *old;
+        if (s < 0) {
+            rc = -1;
+            break;
+        }
+        old = ledger_text(st, 0);
         int keep = 0;
         for (size_t i = 0; i < nm && !keep; i++)
             keep = !strcmp(m[i].expl, old);
@@ -507,9 +512,11 @@ static int rows_sync(struct cogs_ctx *c, const char *kind, const char *severity,
                                    .action = action };
         sqlite3_bind_text(st, 1, m[i].expl, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-        int exists = sqlite3_step(st) == SQLITE_ROW;
+        int exists = ledger_step_row(c->lg, st, "read cost-of-goods exceptions", e);
         sqlite3_reset(st);
-        if (!exists)
+        if (exists < 0)
+            rc = -1;
+        else if (!exists)
             rc = exception_add(c->lg, "cogs", &x, e);
     }
     sqlite3_finalize(st);
@@ -746,9 +753,9 @@ static int month_frozen(struct cogs_ctx *c, const char *month, struct err *e)
     if (ledger_prepare(c->lg, &st, "SELECT 1 FROM outbox_posted WHERE settlement_id = ?", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
-    sent = sqlite3_step(st) == SQLITE_ROW;
+    sent = ledger_step_row(c->lg, st, "read whether the cost-of-goods journal was sent", e);
     sqlite3_finalize(st);
-    return sent ? 2 : 0;
+    return sent < 0 ? -1 : sent ? 2 : 0;
 }
 
 static void month_step(const char *month, int delta, char out[8])

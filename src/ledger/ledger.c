@@ -23,6 +23,14 @@ int ledger_fail(struct ledger *lg, struct err *e, const char *what)
     return err_set(e, ERR_DB, "ledger: %s: %s", what, sqlite3_errmsg(lg->db));
 }
 
+int ledger_step_row(struct ledger *lg, sqlite3_stmt *st, const char *what, struct err *e)
+{
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        return 1;
+    return s == SQLITE_DONE ? 0 : ledger_fail(lg, e, what);
+}
+
 int ledger_exec(struct ledger *lg, const char *sql, struct err *e)
 {
     char *msg = NULL;

@@ -191,8 +191,12 @@ int post_items_known_load(struct ledger *lg, const struct config *cfg, const cha
                        "settlement_id = ?)", e) < 0)
         return -1;
     sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
-    posted = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    posted = ledger_step_row(lg, st, "read whether the settlement is posted", e);
+    if (posted > 0)
+        posted = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
+    if (posted < 0)
+        return -1;
     if (posted)   /* what Xero holds decides: the codes its rows carry */
         rc = from_bodies(lg, "SELECT body FROM outbox WHERE ?1 = ?1 AND settlement_id = ?2 AND "
                          "state != 'superseded' ORDER BY id", "", sid, "ItemCode", &c, e);
