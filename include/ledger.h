@@ -35,6 +35,10 @@ sqlite3 *ledger_db(struct ledger *lg);
 int ledger_begin(struct ledger *lg, struct err *e);
 int ledger_commit(struct ledger *lg, struct err *e);
 void ledger_rollback(struct ledger *lg);
+/* ledger_begin for a bulk load: the transaction writes its new pages once (a rollback
+ * journal instead of WAL, when no other connection is open); commit and rollback go back. */
+int ledger_begin_bulk(struct ledger *lg, struct err *e);
+void ledger_end_bulk(struct ledger *lg);
 
 /* Savepoints nest inside a transaction (one per input file). */
 int ledger_savepoint(struct ledger *lg, struct err *e);

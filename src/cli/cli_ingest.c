@@ -180,7 +180,7 @@ int cli_ingest(struct cli *g)
         err_set(&e, ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if (ledger_begin(lg, &e) < 0 || ingest_all(g, lg, &o, first, res, &failed, &mismatched,
+    if (ledger_begin_bulk(lg, &e) < 0 || ingest_all(g, lg, &o, first, res, &failed, &mismatched,
                                                  &e) < 0 ||
         (xero && !failed && ingest_costs_xero(lg, cfg.base_currency, prices, nprices, &xr,
                                               &e) < 0))

@@ -76,7 +76,7 @@ static int ingest_files(struct ledger *lg, const struct config *cfg,
                               .verify = o->verify };
     if (o->nfiles == 0)
         return 0;
-    if (ledger_begin(lg, e) < 0)
+    if (ledger_begin_bulk(lg, e) < 0)
         return -1;
     for (int i = 0; i < o->nfiles; i++) {
         struct ingest_result r;
