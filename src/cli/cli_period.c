@@ -9,10 +9,53 @@
 #include "base.h"
 
 static const char usage[] =
-    "usage: settlebook period lock YYYY-MM | unlock YYYY-MM | list [--json]\n"
+    "usage: settlebook period lock YYYY-MM [--force] | unlock YYYY-MM | list [--json]\n"
     "list     every month that has settlements or a lock, with its state (open, locked)\n"
+    "lock     refuses while error-severity exceptions of the month are open (fix or accept\n"
+    "         them first); --force locks all the same\n"
     "A locked month keeps its journals as they are; lines that arrive late for it are booked\n"
     "on the first open month after it and flagged PERIOD_LOCKED.\n";
+
+static const struct cli_opt opts[] = { { "--force", NULL, NULL }, { NULL, NULL, NULL } };
+
+/* The open error kinds of the month, "MISSING_COST 2, DEPOSIT_NOT_FOUND 1", into arg. */
+struct kinds_text {
+    char text[512];
+    size_t used;
+};
+
+static int error_kind(void *arg, const char *severity, const char *kind, int64_t n)
+{
+    struct kinds_text *k = arg;
+    if (strcmp(severity, "error") != 0 || k->used >= sizeof k->text)
+        return 0;
+    k->used += (size_t)snprintf(k->text + k->used, sizeof k->text - k->used, "%s%s %lld",
+                                k->used ? ", " : "", kind, (long long)n);
+    return 0;
+}
+
+/* A month is locked once its books are right: an open error (cost of goods held back, a
+ * deposit not found...) would be frozen into it, its fix booked in a later month. */
+static int lock_allowed(struct ledger *lg, const char *month, int force, struct err *e)
+{
+    int64_t errors, warnings, infos;
+    struct kinds_text k = { .used = 0 };
+    if (exception_counts(lg, month, &errors, &warnings, &infos, e) < 0)
+        return -1;
+    if (errors == 0)
+        return 0;
+    if (exception_kinds(lg, month, error_kind, &k, e) < 0)
+        return -1;
+    if (force) {
+        log_info("warning: period %s locked with %lld open error(s): %s", month,
+                 (long long)errors, k.text);
+        return 0;
+    }
+    return err_set(e, ERR_INPUT, "period lock %s: %lld error-severity exception(s) are open "
+                   "(%s): fix them and close the month again, or accept them (settlebook exceptions "
+                   "accept ID --reason TEXT); or lock it as it is with --force", month, (long long)errors,
+                   k.text);
+}
 
 /* Months with data (settlements span them) or a lock record, each with its state. */
 struct month_row {
@@ -122,7 +165,7 @@ int cli_period(struct cli *g)
     struct cli_args a;
     const char *month;
     int lock, rc, sub;
-    if (cli_args_parse(g, NULL, &a, usage) != 0)
+    if (cli_args_parse(g, opts, &a, usage) != 0)
         return a.status;
     if (a.npos == 0)
         return cli_usage_error(g->cmd, "which? period lock YYYY-MM | unlock YYYY-MM | list"), 2;
@@ -142,12 +185,15 @@ int cli_period(struct cli *g)
     if (a.npos > 2)
         return cli_usage_error(g->cmd, "one month at a time: period %s YYYY-MM", a.pos[0]), 2;
     lock = sub == 1;
+    if (!lock && cli_arg(&a, "--force"))
+        return cli_usage_error(g->cmd, "--force goes with period lock"), 2;
     month = a.pos[1];
     if (period_parse(month, &e) < 0 || cli_ledger_open(g, &lg, 0, &e) < 0)
         goto fail;
     ledger_set_command(lg, lock ? "period lock" : "period unlock");
     rc = ledger_begin(lg, &e);
-    if (rc == 0 && period_set(lg, month, lock, &e) < 0) {
+    if (rc == 0 && ((lock && lock_allowed(lg, month, cli_arg(&a, "--force") != NULL, &e) < 0) ||
+                    period_set(lg, month, lock, &e) < 0)) {
         ledger_rollback(lg);
         rc = -1;
     }

@@ -94,7 +94,8 @@ dump > d1.txt
 status "post September again" 0 "$SB" post --period 2025-09
 dump > d2.txt
 check "rerun changes nothing" cmp d1.txt d2.txt
-status "lock September" 0 "$SB" period lock 2025-09
+# (the EUR accrual's CURRENCY_MISMATCH is an open error of September: locked as it is)
+status "lock September" 0 "$SB" period lock 2025-09 --force
 
 # ---- the settlement arrives in October ----------------------------------------------------
 status "ingest the settlement" 0 "$SB" ingest "$EV/settlement-us-88002.tsv"
@@ -324,7 +325,7 @@ OSB() { "$SB" --ledger ord.db --config ord.json --reports ord "$@"; }
 OSB init >/dev/null 2>&1 && ordcfg ord.json
 status "orders: ingest the September events" 0 OSB ingest "$EV/events-2025-09-page1.json" "$EV/events-2025-09-page2.json"
 status "orders: close September (accrual only)" 0 OSB close --period 2025-09
-status "orders: lock September" 0 OSB period lock 2025-09
+status "orders: lock September" 0 OSB period lock 2025-09 --force
 status "orders: ingest the settlement with September lines" 0 OSB ingest "$EV/settlement-us-88002.tsv"
 status "orders: close October with September locked" 0 OSB close --period 2025-10
 O9=ord/2025-09/xero-preview.json O10=ord/2025-10/xero-preview.json

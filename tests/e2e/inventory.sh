@@ -509,7 +509,7 @@ lq() { sqlite3 "$T/lockcogs/settlebook.db" "$1"; }
 "$SB" ingest "$I/costs.csv" "$I/ledger-2025-09.tsv" >/dev/null 2>&1
 status "lock: September from the inventory ledger alone" 0 "$SB" post --period 2025-09
 eq "lock: September written off, nothing sold" "$(lq "select total_minor||' '||line_count from cogs_journal where month='2025-09'")" "0 4"
-"$SB" period lock 2025-09 >/dev/null 2>&1
+"$SB" period lock 2025-09 --force >/dev/null 2>&1
 "$SB" ingest "$I/settlement-2025-09.tsv" >/dev/null 2>&1
 status "lock: post October" 0 "$SB" post --period 2025-10
 contains "lock: October books September's late sales" "$T/.out" "cost of goods sold 2025-10: COGS-2025-10 PUT /ManualJournals, 32.30 USD, 6 line(s)"
@@ -540,6 +540,25 @@ eq "locked first: PERIOD_LOCKED" "$(lq "select severity||' '||month||' '||explan
 contains "locked first: in the summary" "$T/.out" "cost of goods sold 2025-09: PERIOD_LOCKED: the cost-of-goods journal COGS-2025-09 is locked; 5 unit(s)"
 status "locked first: post October" 0 "$SB" post --period 2025-10
 eq "locked first: October" "$(lq "select total_minor||' '||line_count from cogs_journal where month='2025-10'")" "3230 6"
+cd "$T" || exit 1
+
+# A month whose cost of goods is held back (MISSING_COST: GADGET has no cost) is not locked
+# by accident: lock refuses and changes nothing; --force locks it, with a warning.
+mkdir -p "$T/lockheld" && cd "$T/lockheld" || exit 1
+lq() { sqlite3 "$T/lockheld/settlebook.db" "$1"; }
+"$SB" init >/dev/null 2>&1
+"$SB" ingest "$I/settlement-2025-09.tsv" "$I/costs-no-gadget.csv" >/dev/null 2>&1
+"$SB" post --period 2025-09 >/dev/null 2>&1
+n=$(lq "select count(*) from exception where kind = 'MISSING_COST' and severity = 'error'")
+eq "held back: one MISSING_COST is open (GADGET)" "$n" 1
+before=$(lq .dump)
+status "held back: lock refused" 2 "$SB" period lock 2025-09
+contains "held back: and says why" "$T/.err" "period lock 2025-09: $n error-severity exception(s) are open (MISSING_COST $n): fix them and close the month again, or accept them (settlebook exceptions accept ID --reason TEXT); or lock it as it is with --force"
+eq "held back: the refused lock changed nothing" "$(lq .dump)" "$before"
+status "held back: --force locks all the same" 0 "$SB" period lock 2025-09 --force
+contains "held back: --force warns" "$T/.err" "warning: period 2025-09 locked with $n open error(s): MISSING_COST $n"
+eq "held back: locked" "$(lq "select state from period where month = '2025-09'")" locked
+status "held back: unlock takes no --force" 2 "$SB" period unlock 2025-09 --force
 cd "$T" || exit 1
 
 # COGS-2025-09 sent (11.80, no inventory ledger yet); then September's inventory ledger
