@@ -17,6 +17,7 @@
  * is byte for byte what live posting sends. */
 
 struct post_summary {
+    const char *period;        /* post_outbox's month: requests and documents count its own */
     int64_t settlements, requests, documents, written, unchanged, conflicts;
     int64_t cogs_journals;     /* cost-of-goods journals queued or kept */
     int64_t cogs_held;         /* cost-of-goods journals held back (MISSING_COST) */

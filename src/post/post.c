@@ -188,6 +188,11 @@ static int as_rows(const char *sid, const struct xero_reqs *reqs, const struct c
     return 0;
 }
 
+static int in_period(const struct post_summary *out, const char *month)
+{
+    return !out->period || !out->period[0] || (month && strcmp(month, out->period) == 0);
+}
+
 int post_queue(struct ledger *lg, const char *sid, const struct xero_reqs *reqs,
                struct post_summary *out, struct err *e)
 {
@@ -201,9 +206,13 @@ int post_queue(struct ledger *lg, const char *sid, const struct xero_reqs *reqs,
         outbox_compare(lg, sid, rows, nrows, &same, &posted, e) < 0 ||
         (posted && outbox_posted_kept(lg, sid, rows, nrows, &kept, e) < 0))
         goto done;
-    out->requests += (int64_t)nrows;
+    /* a settlement that spans a month end has requests of the next month too: the preview
+     * of the period shows its own, and so does the count */
+    for (size_t i = 0; i < nrows; i++)
+        out->requests += in_period(out, rows[i].month);
     for (size_t i = 0; i < reqs->n; i++)
-        out->documents += reqs->v[i].documents;
+        if (in_period(out, reqs->v[i].month))
+            out->documents += reqs->v[i].documents;
     if (same) {
         out->unchanged++;
         /* back to what was sent: an earlier difference is resolved */
@@ -268,6 +277,7 @@ int post_outbox(struct ledger *lg, const struct config *cfg, const char *period,
     sqlite3_stmt *st;
     int rc = 0, s = SQLITE_DONE;
     memset(out, 0, sizeof *out);
+    out->period = period;
     if (ledger_prepare(lg, &st, "SELECT s.id, s.settlement_id FROM settlement s WHERE "
                        PERIOD_SCOPE_SQL " ORDER BY s.start_utc, s.settlement_id", e) < 0)
         return -1;

@@ -50,10 +50,9 @@ sqlite3 k.db .dump >before.sql
 $K ingest big.tsv >/dev/null 2>&1 &
 pid=$!
 n=0
-while [ ! -e k.db-journal ] && [ "$n" -lt 500 ]; do sleep 0.01; n=$((n + 1)); done
-sleep 0.2
-check "killed while its rollback journal was on disk" test -e k.db-journal
+while [ ! -e k.db-journal ] && [ "$n" -lt 3000 ]; do sleep 0.01; n=$((n + 1)); done
 kill -9 "$pid" 2>/dev/null
+check "killed while its rollback journal was on disk" test -e k.db-journal
 wait "$pid" 2>/dev/null
 $K settlements >/dev/null 2>&1
 eq "killed: the ledger as it was" "$(sqlite3 k.db .dump | cmp - before.sql)" ""

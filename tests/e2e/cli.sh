@@ -20,6 +20,10 @@ status "-- ends options: a file named like an option" 0 "$SB" ingest -- --odd-na
 eq "it was ingested" "$(q "select count(*) from settlement where settlement_id = '62616100001'")" "1"
 status "close --period P FILE --dry-run (options around a file)" 0 "$SB" close --period 2025-09 "$D/orders-us.tsv" --dry-run
 contains "close ran" "$T/.out" "close 2025-09: 3 settlement(s)"
+# the demo's settlements span the month end: the count is of September's requests, as the
+# preview shows them, not of October's parts as well
+n=$(python3 -c 'import json; print(len(json.load(open("reports/2025-09/xero-preview.json"))["requests"]))')
+contains "close counts the preview's requests" "$T/.out" " $n request(s) for "
 status "--period=P form" 0 "$SB" reconcile --period=2025-09
 
 usage_error() {  # usage_error DESCRIPTION "expected one line" ARGS...
@@ -115,7 +119,7 @@ json_ok "close of an empty month" 0 close --period 2019-02
 eq "empty close json" "$(python3 -c 'import json;d=json.load(open(".out"));print(d["empty"], d["months_with_data"], [k["kind"] for k in d["kinds"]])')" "True 2025-09, 2025-10 ['PERIOD_EMPTY']"
 json_ok "post" 0 post --period 2025-09
 # (no deposit payments: record_payment statement waits for the bank statement, issue 11/17)
-eq "post json" "$(python3 -c 'import json;d=json.load(open(".out"));print(d["requests"], d["previews"])')" "5 ['reports/2025-09/xero-preview.json']"
+eq "post json: September's requests, as its preview holds them" "$(python3 -c 'import json;d=json.load(open(".out"));print(d["requests"], d["previews"], len(json.load(open(d["previews"][0]))["requests"]))')" "3 ['reports/2025-09/xero-preview.json'] 3"
 json_ok "report" 0 report --period 2025-09
 json_ok "exceptions" 0 exceptions --period 2025-09
 json_ok "settlements" 0 settlements
