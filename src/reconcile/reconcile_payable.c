@@ -31,17 +31,34 @@ static void no_previous(const struct reconcile_ctx *c, const char *sid, const ch
              "account %s in Xero so the clearing account nets to zero.", sid, clearing);
 }
 
+/* What the posting mode does with a negative settlement, so the advice says where the
+ * difference is left. */
+static const char *negative_booking(enum posting_mode mode)
+{
+    switch (mode) {
+    case POST_ORDERS:
+        return "orders mode pays a negative settlement's fee bill from the clearing account "
+               "in full when it posts it, so the difference stays on the clearing account";
+    case POST_JOURNAL:
+        return "journal mode credits the clearing account with a negative settlement's "
+               "total, so the difference stays on the clearing account";
+    default:
+        return "the bill of a negative settlement is paid from the clearing account only up "
+               "to what the next one collects";
+    }
+}
+
 /* The previous settlement's total differs from what this one collects. */
-static void mismatch(const char *sid, const char *prev, const char *cur, int64_t payable,
-                     int64_t total, char *expl, size_t ecap, char *action, size_t acap)
+static void mismatch(const struct reconcile_ctx *c, const char *sid, const char *prev,
+                     const char *cur, int64_t payable, int64_t total, char *expl, size_t ecap,
+                     char *action, size_t acap)
 {
     char a[RECONCILE_AMOUNT_MAX], b[RECONCILE_AMOUNT_MAX];
     snprintf(expl, ecap, "Payable to Amazon is %s but the previous settlement %s %s %s.",
              reconcile_amount(a, payable, cur), prev, total < 0 ? "ended negative at"
              : "was not negative:", reconcile_amount(b, total, cur));
-    snprintf(action, acap, "Check for a missing settlement between %s and %s (ingest it); the "
-             "bill of a negative settlement is paid from the clearing account only up to what "
-             "the next one collects.", prev, sid);
+    snprintf(action, acap, "Check for a missing settlement between %s and %s (ingest it); %s.",
+             prev, sid, negative_booking(c->cfg->mode));
 }
 
 static int row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
@@ -49,13 +66,13 @@ static int row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
     const char *sid = reconcile_str(st, 0), *cur = reconcile_str(st, 1);
     int64_t payable = sqlite3_column_int64(st, 3), total = sqlite3_column_int64(st, 4);
     int64_t want = total < 0 ? total : 0;
-    char expl[512], action[256];
+    char expl[512], action[320];
     if (payable == want)
         return 0;
     if (!reconcile_col(st, 2))
         no_previous(c, sid, cur, payable, expl, sizeof expl, action, sizeof action);
     else
-        mismatch(sid, reconcile_str(st, 2), cur, payable, total, expl, sizeof expl, action,
+        mismatch(c, sid, reconcile_str(st, 2), cur, payable, total, expl, sizeof expl, action,
                  sizeof action);
     struct exception_row r = {
         .kind = "PAYABLE_DISCONTINUITY", .severity = "warning", .settlement_id = sid,

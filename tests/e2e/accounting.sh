@@ -398,6 +398,16 @@ eq "chain off: PAYABLE_DISCONTINUITY expected -29.99, Payable -19.99" \
 status "chain off: post" 0 "$SB" post
 eq "chain off: the bill is paid only what the next settlement collected" \
    "$(docs | grep '^/Payments AMZ-12746358451-2')" "/Payments AMZ-12746358451-2 2020-05-22 615 19.99"
+eq "chain off: the advice says where summary mode leaves the difference" \
+   "$(qq "select action from exception where kind = 'PAYABLE_DISCONTINUITY'")" \
+   "Check for a missing settlement between 12746358451 and 12800000001 (ingest it); the bill of a negative settlement is paid from the clearing account only up to what the next one collects."
+for m in orders journal; do
+  fresh chain-off-$m $m 'c["base_currency"] = "CAD"'
+  "$SB" ingest "$BEFORE" "$CA" "$T/after-off.tsv" >/dev/null 2>&1
+  status "chain off, $m mode: reconcile" 0 "$SB" reconcile
+  eq "chain off, $m mode: advice" "$(qq "select action from exception where kind = 'PAYABLE_DISCONTINUITY'" | sed 's/.*(ingest it); //')" \
+     "$([ $m = orders ] && echo "orders mode pays a negative settlement's fee bill from the clearing account in full when it posts it, so the difference stays on the clearing account." || echo "journal mode credits the clearing account with a negative settlement's total, so the difference stays on the clearing account.")"
+done
 # Payable to Amazon with no earlier settlement in the ledger: the bill it collects is not in
 # Xero from here, so the clearing line stands alone unless the user pays that bill from 615
 fresh only-after summary 'c["base_currency"] = "CAD"'
