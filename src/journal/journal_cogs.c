@@ -34,14 +34,19 @@ struct cost {
 enum { K_SOLD, K_BACK, K_WRITEOFF };
 static const char *const kind_name[] = { "sold", "back", "writeoff" };
 
-/* One order item sold (K_SOLD) or put back (K_BACK); or one inventory ledger SKU and day's
- * units written off (K_WRITEOFF: gone less found, may be negative). origin: the month it is
- * booked in unless that month's journal is frozen; home: the line's own month; source: the
- * settlement id, or "inventory". */
+/* Identical entries, count of them: one order item sold (K_SOLD) or put back (K_BACK); or
+ * one inventory ledger SKU and day's units written off (K_WRITEOFF: gone less found, may be
+ * negative). origin: the month it is booked in unless that month's journal is frozen; home:
+ * the line's own month; source: the settlement id, or "inventory". Order items of the same
+ * SKU, settlement, day and units are one group (count of them), so memory follows the SKUs
+ * and days, not the order items (a 4M-line month has hundreds of thousands); the SKU and
+ * source are interned texts (cogs_ctx.texts). Every use treats a group as count entries in a
+ * row, so the sums, the cover and the input hash are what one entry per item gave. */
 struct unit_entry {
-    char sku[COGS_SKU_MAX], date[11], cost_date[11];   /* cost_date: whose cost applies */
-    char origin[8], home[8], source[64];
-    int64_t units, gone, found;
+    const char *sku, *source;                          /* into cogs_ctx.texts, NUL-ended */
+    char date[11], cost_date[11];                      /* cost_date: whose cost applies */
+    char origin[8], home[8];
+    int64_t units, gone, found, count;
     int back, kind;
 };
 
@@ -69,6 +74,8 @@ struct cogs_ctx {
     size_t n_tracked;
     struct unit_entry *u;
     size_t n, cap;
+    struct keytab groups;      /* entry key -> index in u, while loading */
+    struct keytab texts;       /* interned SKUs and sources, with their NUL */
     struct part_ref *parts;
     size_t n_parts;
     struct cover *covers;
@@ -238,55 +245,92 @@ static void part_month(const struct cogs_ctx *c, int64_t ref, const char *home, 
     snprintf(out, 8, "%s", last ? last : home);
 }
 
-static struct unit_entry *new_entry(struct cogs_ctx *c, struct err *e)
+/* The interned copy of text cut to cap - 1 bytes (as the fixed fields it replaces cut it). */
+static int intern(struct cogs_ctx *c, const char *text, size_t cap, const char **out,
+                  struct err *e)
 {
+    char cut[COGS_SKU_MAX];
+    size_t idx;
+    int created;
+    snprintf(cut, cap < sizeof cut ? cap : sizeof cut, "%s", text);
+    if (keytab_index(&c->texts, cut, strlen(cut) + 1, &idx, &created, e) < 0)
+        return -1;
+    *out = c->texts.keys[idx].bytes;
+    return 0;
+}
+
+/* Adds one entry like *x (sku, source: any texts; count ignored): a new group, or one more
+ * of an equal group. */
+static int put_entry(struct cogs_ctx *c, const struct unit_entry *x, struct err *e)
+{
+    struct unit_entry k;
+    size_t idx;
+    int created;
+    memcpy(&k, x, sizeof k);    /* the key is the struct's bytes: x is zeroed, then set */
+    k.count = 0;
+    if (intern(c, x->sku, COGS_SKU_MAX, &k.sku, e) < 0 ||
+        intern(c, x->source, 64, &k.source, e) < 0 ||
+        keytab_index(&c->groups, &k, sizeof k, &idx, &created, e) < 0)
+        return -1;
+    if (!created) {
+        c->u[idx].count++;
+        return 0;
+    }
     if (c->n == c->cap) {
         struct unit_entry *p = realloc(c->u, (c->cap = c->cap ? c->cap * 2 : 256) * sizeof *p);
-        if (!p) {
-            err_set(e, ERR_NOMEM, "out of memory");
-            return NULL;
-        }
+        if (!p)
+            return err_set(e, ERR_NOMEM, "out of memory");
         c->u = p;
     }
-    memset(&c->u[c->n], 0, sizeof c->u[c->n]);
-    return &c->u[c->n++];
+    k.count = 1;
+    c->u[c->n++] = k;
+    return 0;
+}
+
+/* One order item sold (back 0) or put back: its SKU, first posted time, settlement end,
+ * units, settlement ref and id; for a put-back the order line's posted time and settlement
+ * end (opost NULL: the ledger lacks the order line). */
+static int add_item(struct cogs_ctx *c, const char *sku, const char *posted, const char *end,
+                    int64_t units, int64_t ref, const char *sid, int back, const char *opost,
+                    const char *oend, struct err *e)
+{
+    char endl[11], home[8] = "", origin[8] = "";
+    struct unit_entry x;
+    if (units <= 0)
+        return 0;
+    memset(&x, 0, sizeof x);
+    tz_local_date(c->zone, end, end, endl);
+    tz_local_date(c->zone, posted, endl, x.date);
+    snprintf(home, sizeof home, "%.7s", x.date);
+    part_month(c, ref, home, origin);
+    if (strcmp(origin, c->first) < 0 || strcmp(origin, c->month) > 0)
+        return 0;
+    memcpy(x.cost_date, x.date, sizeof x.date);
+    if (back && opost) {
+        char oendl[11];
+        tz_local_date(c->zone, oend, oend, oendl);
+        tz_local_date(c->zone, opost, oendl, x.cost_date);
+    }
+    memcpy(x.origin, origin, sizeof origin);
+    memcpy(x.home, home, sizeof home);
+    x.sku = sku;
+    x.source = sid;
+    x.units = units;
+    x.back = back;
+    x.kind = back ? K_BACK : K_SOLD;
+    return put_entry(c, &x, e);
 }
 
 /* One row of SOLD (ref, settlement id in columns 4, 5) or PUT_BACK (the order line's posted
  * date and settlement end in 4, 5; ref, id in 6, 7). */
 static int add_entry(struct cogs_ctx *c, sqlite3_stmt *st, int back, struct err *e)
 {
-    const char *posted = ledger_text(st, 1), *end = ledger_text(st, 2);
-    int64_t units = sqlite3_column_int64(st, 3);
     int rcol = back ? 6 : 4;
-    char endl[11], day[11], cday[11], home[8], origin[8];
-    struct unit_entry *x;
-    if (units <= 0)
-        return 0;
-    tz_local_date(c->zone, end, end, endl);
-    tz_local_date(c->zone, posted, endl, day);
-    snprintf(home, sizeof home, "%.7s", day);
-    part_month(c, sqlite3_column_int64(st, rcol), home, origin);
-    if (strcmp(origin, c->first) < 0 || strcmp(origin, c->month) > 0)
-        return 0;
-    snprintf(cday, sizeof cday, "%s", day);
-    if (back && sqlite3_column_type(st, 4) != SQLITE_NULL) {
-        char oend[11];
-        tz_local_date(c->zone, ledger_text(st, 5), ledger_text(st, 5), oend);
-        tz_local_date(c->zone, ledger_text(st, 4), oend, cday);
-    }
-    if (!(x = new_entry(c, e)))
-        return -1;
-    snprintf(x->sku, sizeof x->sku, "%s", ledger_text(st, 0));
-    snprintf(x->date, sizeof x->date, "%s", day);
-    snprintf(x->cost_date, sizeof x->cost_date, "%s", cday);
-    snprintf(x->origin, sizeof x->origin, "%s", origin);
-    snprintf(x->home, sizeof x->home, "%s", home);
-    snprintf(x->source, sizeof x->source, "%s", ledger_text(st, rcol + 1));
-    x->units = units;
-    x->back = back;
-    x->kind = back ? K_BACK : K_SOLD;
-    return 0;
+    int has_order = back && sqlite3_column_type(st, 4) != SQLITE_NULL;
+    return add_item(c, ledger_text(st, 0), ledger_text(st, 1), ledger_text(st, 2),
+                    sqlite3_column_int64(st, 3), sqlite3_column_int64(st, rcol),
+                    ledger_text(st, rcol + 1), back, has_order ? ledger_text(st, 4) : NULL,
+                    has_order ? ledger_text(st, 5) : NULL, e);
 }
 
 /* Lines within a day of the months first (?2) .. month (?1) either side, the zone then
@@ -344,23 +388,21 @@ static int load_writeoff(struct cogs_ctx *c, struct err *e)
     sqlite3_bind_text(st, 2, c->first, -1, SQLITE_STATIC);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t gone = sqlite3_column_int64(st, 2), found = sqlite3_column_int64(st, 3);
-        struct unit_entry *x;
+        struct unit_entry x;
         if (gone == found)
             continue;
-        if (!(x = new_entry(c, e))) {
-            rc = -1;
-            break;
-        }
-        snprintf(x->sku, sizeof x->sku, "%s", ledger_text(st, 0));
-        snprintf(x->date, sizeof x->date, "%s", ledger_text(st, 1));
-        snprintf(x->cost_date, sizeof x->cost_date, "%s", x->date);
-        snprintf(x->origin, sizeof x->origin, "%s", ledger_text(st, 4));
-        snprintf(x->home, sizeof x->home, "%s", x->origin);
-        snprintf(x->source, sizeof x->source, "inventory");
-        x->kind = K_WRITEOFF;
-        x->gone = gone;
-        x->found = found;
-        x->units = gone - found;
+        memset(&x, 0, sizeof x);
+        x.sku = ledger_text(st, 0);
+        snprintf(x.date, sizeof x.date, "%s", ledger_text(st, 1));
+        snprintf(x.cost_date, sizeof x.cost_date, "%s", x.date);
+        snprintf(x.origin, sizeof x.origin, "%s", ledger_text(st, 4));
+        snprintf(x.home, sizeof x.home, "%s", x.origin);
+        x.source = "inventory";
+        x.kind = K_WRITEOFF;
+        x.gone = gone;
+        x.found = found;
+        x.units = gone - found;
+        rc = put_entry(c, &x, e);
     }
     sqlite3_finalize(st);
     if (rc == 0 && s != SQLITE_DONE)
@@ -414,22 +456,24 @@ static int totals(struct cogs_ctx *c, int writeoff, struct sku_total **out, size
             snprintf(k->sku, sizeof k->sku, "%s", x->sku);
             k->unit_cost = -1;
         }
-        *(x->back ? &k->back : &k->sold) += x->units;
-        k->gone += x->gone;
-        k->found += x->found;
+        *(x->back ? &k->back : &k->sold) += x->units * x->count;
+        k->gone += x->gone * x->count;
+        k->found += x->found * x->count;
         if (cost_at(c, x->sku, x->cost_date, &cost)) {
-            k->missing += x->back ? 0 : x->units;
+            k->missing += x->back ? 0 : x->units * x->count;
             continue;
         }
         if (k->unit_cost >= 0 && k->unit_cost != cost)
             k->mixed = 1;
         k->unit_cost = cost;
-        if (__builtin_mul_overflow(cost, x->units, &v) ||
-            __builtin_add_overflow(k->amount, x->back ? -v : v, &k->amount)) {
-            free(t);
-            return err_set(e, ERR_INPUT, "cost of goods of SKU %s in %s overflows 64-bit minor "
-                           "units: check its unit cost", x->sku, c->month);
-        }
+        /* entry by entry, so an overflow is caught where it happened before */
+        for (int64_t r = 0; r < x->count; r++)
+            if (__builtin_mul_overflow(cost, x->units, &v) ||
+                __builtin_add_overflow(k->amount, x->back ? -v : v, &k->amount)) {
+                free(t);
+                return err_set(e, ERR_INPUT, "cost of goods of SKU %s in %s overflows 64-bit "
+                               "minor units: check its unit cost", x->sku, c->month);
+            }
     }
     *out = t;
     return 0;
@@ -595,10 +639,24 @@ static void last_day(const char *month, char out[11])
     snprintf(out, 11, "%04d-%02d-%02d", yy, mm, dd);
 }
 
-static void input_hash(const struct cogs_ctx *c, const struct cogs_view_line *l, size_t n,
-                       const char *blocked, char out[HASH_HEX_LEN])
+/* Hands what w holds so far to h and empties it: the text is hashed as it is written, never
+ * held whole (one entry per order item: tens of MB on a 4M-line month). */
+static void hash_flush(struct jw *w, struct hash_ctx *h)
+{
+    if (w->len)
+        hash_update(h, w->buf, w->len);
+    w->len = 0;
+}
+
+/* The SHA-256 of the JSON array [currency, blocked, the lines' fields..., the entries'
+ * fields...], each group of entries written count times: the bytes one entry per item gave. */
+static int input_hash(const struct cogs_ctx *c, const struct cogs_view_line *l, size_t n,
+                      const char *blocked, char out[HASH_HEX_LEN], struct err *e)
 {
     struct jw w;
+    struct hash_ctx *h;
+    if (hash_new(&h, e) < 0)
+        return -1;
     jw_init(&w, 0);
     jw_arr(&w);
     jw_str(&w, c->cfg->base_currency);
@@ -619,17 +677,28 @@ static void input_hash(const struct cogs_ctx *c, const struct cogs_view_line *l,
         const struct unit_entry *x = &c->u[i];
         if (!x->units)
             continue;
-        jw_str(&w, x->sku);
-        jw_str(&w, kind_name[x->kind]);
-        jw_str(&w, x->origin);
-        jw_str(&w, x->home);
-        jw_str(&w, x->source);
-        jw_str(&w, x->cost_date);
-        jw_int(&w, x->units);
+        for (int64_t r = 0; r < x->count; r++) {
+            jw_str(&w, x->sku);
+            jw_str(&w, kind_name[x->kind]);
+            jw_str(&w, x->origin);
+            jw_str(&w, x->home);
+            jw_str(&w, x->source);
+            jw_str(&w, x->cost_date);
+            jw_int(&w, x->units);
+            if (w.len >= 65536)
+                hash_flush(&w, h);
+        }
     }
     jw_end_arr(&w);
-    hash_hex(jw_text(&w) ? jw_text(&w) : "", jw_text(&w) ? strlen(jw_text(&w)) : 0, out);
+    if (w.oom) {
+        jw_free(&w);
+        hash_free(h);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    hash_flush(&w, h);
+    hash_final(h, out);
     jw_free(&w);
+    return 0;
 }
 
 /* What month's journal is now: 0 absent, 1 same input, 2 may be rebuilt, 3 frozen. */
@@ -863,12 +932,38 @@ static int load_covers(struct cogs_ctx *c, const char *exclude, const char *only
     return 0;
 }
 
-/* Takes the units other journals hold off the entries (sorted by key, like the covers). */
-static void apply_covers(struct cogs_ctx *c)
+/* Appends a group (count of x's entries, now with units) to out, which has room; a written-off
+ * entry a cover touched has its gone and found from its units. */
+static void emit(struct unit_entry *out, size_t *n, const struct unit_entry *x, int64_t count,
+                 int64_t units, int touched)
 {
-    size_t k = 0;
+    struct unit_entry *y;
+    if (count <= 0)
+        return;
+    y = &out[(*n)++];
+    *y = *x;
+    y->count = count;
+    y->units = units;
+    if (touched && x->kind == K_WRITEOFF) {
+        y->gone = units > 0 ? units : 0;
+        y->found = units < 0 ? -units : 0;
+    }
+}
+
+/* Takes the units other journals hold off the entries (sorted by key, like the covers), entry
+ * by entry in that order: a group splits into the entries emptied, the one the cover left a
+ * part of, and the ones it did not reach. */
+static int apply_covers(struct cogs_ctx *c, struct err *e)
+{
+    size_t k = 0, n = 0;
+    struct unit_entry *v;
     if (c->n)
         qsort(c->u, c->n, sizeof *c->u, cmp_entry);
+    if (!c->n_covers && !c->n_legacy)
+        return 0;
+    /* each cover splits at most one group in three */
+    if (!(v = malloc((c->n + 2 * c->n_covers + 1) * sizeof *v)))
+        return err_set(e, ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < c->n; i++) {
         struct unit_entry *x = &c->u[i];
         int d = 1;
@@ -881,30 +976,44 @@ static void apply_covers(struct cogs_ctx *c)
                                                x->sku, x->kind, x->origin, x->home, x->source,
                                                x->cost_date)) < 0)
             k++;
-        if (d != 0 || !x->units)
+        if (d != 0 || !x->units) {
+            v[n++] = *x;
             continue;
-        struct cover *v = &c->covers[k];
-        /* sold and put back: units never below 0; written off: the signed difference */
-        int64_t take = x->kind == K_WRITEOFF || v->left < x->units ? v->left : x->units;
-        x->units -= take;
-        v->left -= take;
-        if (x->kind == K_WRITEOFF) {
-            x->gone = x->units > 0 ? x->units : 0;
-            x->found = x->units < 0 ? -x->units : 0;
+        }
+        struct cover *cv = &c->covers[k];
+        /* sold and put back: units never below 0, the entries emptied while the cover has as
+         * many left; written off: the signed difference, all on the first entry */
+        int64_t full = 0;
+        if (x->kind != K_WRITEOFF && cv->left >= x->units) {
+            full = cv->left / x->units;
+            if (full > x->count)
+                full = x->count;
+            cv->left -= full * x->units;
+        }
+        emit(v, &n, x, full, 0, 1);
+        if (full < x->count) {
+            emit(v, &n, x, 1, x->units - cv->left, 1);
+            cv->left = 0;
+            emit(v, &n, x, x->count - full - 1, x->units, 0);
         }
     }
+    free(c->u);
+    c->u = v;
+    c->cap = c->n + 2 * c->n_covers + 1;
+    c->n = n;
+    return 0;
 }
 
 /* Loads the units of origins c->first..c->month less what other journals hold. */
 static int load_all(struct cogs_ctx *c, const char *exclude, const char *only, struct err *e)
 {
     c->n = 0;
+    keytab_free(&c->groups);
     if (load_units(c, SOLD, 0, e) < 0 ||
         (c->cfg->cogs.refund_restock && load_units(c, PUT_BACK, 1, e) < 0) ||
         load_writeoff(c, e) < 0 || load_covers(c, exclude, only, e) < 0)
         return -1;
-    apply_covers(c);
-    return 0;
+    return apply_covers(c, e);
 }
 
 static int store_covers(struct cogs_ctx *c, struct err *e)
@@ -915,9 +1024,17 @@ static int store_covers(struct cogs_ctx *c, struct err *e)
                        "kind, cost_date, units) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO "
                        "UPDATE SET units = units + excluded.units", e) < 0)
         return -1;
-    for (size_t i = 0; ok && i < c->n; i++) {
+    /* one row per key: the entries' units summed (the sort keeps a key's groups together) */
+    for (size_t i = 0; ok && i < c->n;) {
         const struct unit_entry *x = &c->u[i];
-        if (!x->units || is_tracked(c, x->sku))   /* left to Xero: never booked here */
+        int64_t units = 0;
+        size_t j = i;
+        for (; j < c->n && !cmp_key(x->sku, x->kind, x->origin, x->home, x->source,
+                                     x->cost_date, c->u[j].sku, c->u[j].kind, c->u[j].origin,
+                                     c->u[j].home, c->u[j].source, c->u[j].cost_date); j++)
+            units += c->u[j].units * c->u[j].count;
+        i = j;
+        if (!units || is_tracked(c, x->sku))   /* left to Xero: never booked here */
             continue;
         sqlite3_bind_text(st, 1, c->month, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, x->origin, -1, SQLITE_STATIC);
@@ -926,7 +1043,7 @@ static int store_covers(struct cogs_ctx *c, struct err *e)
         sqlite3_bind_text(st, 5, x->sku, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 6, kind_name[x->kind], -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 7, x->cost_date, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 8, x->units);
+        sqlite3_bind_int64(st, 8, units);
         ok = sqlite3_step(st) == SQLITE_DONE;
         sqlite3_reset(st);
     }
@@ -951,9 +1068,10 @@ static int frozen_month(struct cogs_ctx *c, int why, struct cogs_summary *out, s
         int64_t u = x->kind == K_BACK ? -x->units : x->units;
         if (!x->units || is_tracked(c, x->sku))
             continue;
-        *(x->kind == K_WRITEOFF ? &off : &sold) += u;
+        *(x->kind == K_WRITEOFF ? &off : &sold) += u * x->count;
         if (!cost_at(c, x->sku, x->cost_date, &cost) && !__builtin_mul_overflow(cost, u, &v))
-            value += v;
+            for (int64_t r = 0; r < x->count; r++)
+                value += v;
     }
     memset(&m, 0, sizeof m);
     if (sold || off) {
@@ -1015,7 +1133,8 @@ static int one_month(struct cogs_ctx *c, struct cogs_summary *out, struct err *e
     out->missing += (int64_t)nm;
     if (nm)
         blocked_text(c, m, nm, blocked, sizeof blocked);
-    input_hash(c, l, nl, blocked, sha);
+    if (input_hash(c, l, nl, blocked, sha, e) < 0)
+        goto done;
     if ((state = existing(c, sha, e)) < 0)
         goto done;
     if (state == 1)
@@ -1082,6 +1201,8 @@ done:
     free(c.covers);
     free(c.legacy);
     free(c.u);
+    keytab_free(&c.groups);
+    keytab_free(&c.texts);
     tz_free(c.zone);
     return rc;
 }
