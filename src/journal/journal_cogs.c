@@ -1155,6 +1155,88 @@ done:
     return rc;
 }
 
+/* ---- skipping an unchanged month ------------------------------------------------------
+ * A month's cost of goods (its journal, lines, cover and exceptions, or a frozen month's
+ * PERIOD_LOCKED) is a function of what it reads: the settlement lines and the unit-cost and
+ * inventory files (source_file, in stage_digest: their rows are only ingest's, each from a
+ * recorded file), the tracked items (xero_ref, idem), the config and the version, and the
+ * rows below. The inputs are digested before a build, the cost-of-goods tables after it;
+ * when both are what they were after the month's last build, counting the month's units
+ * again (a scan of every order line in the window) would change nothing, and is skipped. */
+static const char *const COGS_IN[] = {
+    "SELECT id, settlement_id, start_utc, end_utc, source_file_id FROM settlement ORDER BY id",
+    "SELECT settlement_ref, month FROM journal ORDER BY settlement_ref, month",
+    "SELECT * FROM unit_cost ORDER BY sku, effective_from",
+    "SELECT * FROM inventory_ledger ORDER BY id",
+    "SELECT * FROM period ORDER BY month",
+    "SELECT id, settlement_id, state FROM outbox_posted WHERE settlement_id LIKE 'COGS-%' "
+    "ORDER BY id",
+};
+/* Every month's: another month's journal or cover is this month's input (its frozen units,
+ * what it already holds), this month's is its output. */
+static const char *const COGS_OUT[] = {
+    "SELECT * FROM cogs_journal ORDER BY month",
+    "SELECT * FROM cogs_line ORDER BY month, line_no",
+    "SELECT * FROM cogs_cover",
+    "SELECT * FROM exception WHERE scope = 'cogs' ORDER BY id",
+};
+
+/* The digest of the month's inputs (in) and of the cost-of-goods tables (out). */
+static int month_digests(struct cogs_ctx *c, char in[HASH_HEX_LEN], char out[HASH_HEX_LEN],
+                         struct err *e)
+{
+    char a[HASH_HEX_LEN], b[HASH_HEX_LEN], both[2 * HASH_HEX_LEN];
+    if (in && (stage_digest(c->lg, c->cfg, "cogs", c->month, 0, a, e) < 0 ||
+               stage_rows_digest(c->lg, COGS_IN, sizeof COGS_IN / sizeof COGS_IN[0], NULL, b,
+                                 e) < 0))
+        return -1;
+    if (in) {
+        snprintf(both, sizeof both, "%s%s", a, b);
+        hash_hex(both, strlen(both), in);
+    }
+    return stage_rows_digest(c->lg, COGS_OUT, sizeof COGS_OUT / sizeof COGS_OUT[0], NULL, out,
+                             e);
+}
+
+/* 1 when the month's inputs and outputs are what its last build left, 0 not, -1 error; in
+ * receives the inputs' digest. */
+static int month_unchanged(struct cogs_ctx *c, char in[HASH_HEX_LEN], struct err *e)
+{
+    char old_in[HASH_HEX_LEN], old_out[HASH_HEX_LEN], now[HASH_HEX_LEN];
+    if (month_digests(c, in, now, e) < 0 ||
+        stage_get(c->lg, "cogs", c->month, old_in, old_out, e) < 0)
+        return -1;
+    return strcmp(in, old_in) == 0 && strcmp(now, old_out) == 0;
+}
+
+/* Records what the month's build ran on and left. */
+static int month_remember(struct cogs_ctx *c, const char *in, struct err *e)
+{
+    char now[HASH_HEX_LEN];
+    if (month_digests(c, NULL, now, e) < 0)
+        return -1;
+    return stage_put(c->lg, "cogs", c->month, in, now, e);
+}
+
+/* The month's cost of goods built, or left as it is when nothing it reads changed. */
+static int build_month(struct cogs_ctx *c, struct cogs_summary *out, struct err *e)
+{
+    char in[HASH_HEX_LEN];
+    int same = month_unchanged(c, in, e);
+    if (same < 0)
+        return -1;
+    if (same) {
+        out->unchanged++;
+        log_verbose("cost of goods %s: inputs unchanged since its last build: skipped",
+                    c->month);
+        return 0;
+    }
+    if (one_month(c, out, e) < 0)
+        return -1;
+    log_verbose("cost of goods %s: built from %zu entry group(s)", c->month, c->n);
+    return month_remember(c, in, e);
+}
+
 int journal_cogs_run(struct ledger *lg, const struct config *cfg, const char *period,
                      struct cogs_summary *out, struct err *e)
 {
@@ -1184,7 +1266,7 @@ int journal_cogs_run(struct ledger *lg, const struct config *cfg, const char *pe
     for (size_t i = 0; i < nm; i++) {
         snprintf(c.month, sizeof c.month, "%s", months[i]);
         out->months++;
-        if (one_month(&c, out, e) < 0) {
+        if (build_month(&c, out, e) < 0) {
             err_prefix(e, "cost of goods %s: ", c.month);
             goto done;
         }
