@@ -99,4 +99,24 @@ eq "lock: the journal still stays" "$(sqlite3 settlebook.db "select total_minor|
 postv
 skipped "lock: rerun after the write-offs"
 cd "$T" || exit 1
+
+# units sold are read in one pass that folds each order item's lines as they come, together;
+# an item whose lines are apart (O-1's fee line moved to the end) is read again through SQL's
+# GROUP BY: the same journal either way
+awk -F '\t' '$7 == "Order" && $8 == "O-1" && $13 == "ItemFees" { held = $0; next } { print }
+  END { print held }' "$I/settlement-2025-09.tsv" >apart.tsv
+check "the fixture's O-1 fee line moved" sh -c "tail -n 1 apart.tsv | grep -q 'O-1'"
+want=$(fresh together "$I/settlement-2025-09.tsv" "$I/costs.csv" "$I/ledger-2025-09.tsv")
+mkdir -p "$T/apart" && cd "$T/apart" || exit 1
+"$SB" init >/dev/null 2>&1
+"$SB" ingest "$T/apart.tsv" "$I/costs.csv" "$I/ledger-2025-09.tsv" >/dev/null 2>&1
+postv
+contains "lines apart: said" post.err "cost of goods $M: an order item's lines are not together: units sold grouped by SQL"
+eq "lines apart: the same cost of goods" "$(cogs_state settlebook.db)" "$want"
+eq "lines apart: the same journal total" "$(sqlite3 settlebook.db "select total_minor from cogs_journal")" 1180
+sqlite3 "$T/together/settlebook.db" "delete from stage_input where stage = 'cogs'"
+status "lines together: counted again" 0 sh -c "cd '$T/together' && '$SB' --verbose post --period $M"
+contains "lines together: built" "$T/.err" "cost of goods $M: built from"
+eq "lines together: no second reading" "$(grep -c 'grouped by SQL' "$T/.err")" 0
+cd "$T" || exit 1
 finish
