@@ -2,8 +2,8 @@
 # changed (stage_input 'cogs': the verbose log says "skipped", the ledger is byte-identical),
 # and every input change counts it again with the numbers a fresh ledger given the same files
 # gets: another inventory ledger row, another unit cost, another settlement, a config edit; a
-# month locked after its journal was built is looked at again (frozen: the journal stays, the
-# units it does not hold go on with PERIOD_LOCKED).
+# month sent, or locked, after its journal was built is looked at again (frozen: the journal
+# stays, the units it does not hold go on with PERIOD_LOCKED).
 . "$(dirname "$0")/../lib.sh"
 I="$FX/inventory"
 M=2025-09
@@ -75,6 +75,16 @@ cp settlebook.json.orig settlebook.json
 postv
 built "config back"
 same_as_fresh cfg "$I/settlement-2025-09.tsv" "$I/costs.csv" "$I/ledger-2025-09.tsv" "$T/cost2.csv" "$T/s2.tsv"
+
+# COGS-2025-09 confirmed in Xero (as a live run leaves it): the month is frozen now
+eq "queued" "$(q "select state from outbox where settlement_id = 'COGS-$M'")" pending
+q "update outbox set state = 'confirmed' where settlement_id = 'COGS-$M'"
+before=$(q "select * from cogs_journal; select * from cogs_line")
+postv
+built "sent"
+eq "sent: the journal stays" "$(q "select * from cogs_journal; select * from cogs_line")" "$before"
+postv
+skipped "sent, rerun"
 cd "$T" || exit 1
 
 # a lock: the month built, then locked, then its inventory ledger arrives. The lock alone
