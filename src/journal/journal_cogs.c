@@ -34,14 +34,19 @@ struct cost {
 enum { K_SOLD, K_BACK, K_WRITEOFF };
 static const char *const kind_name[] = { "sold", "back", "writeoff" };
 
-/* One order item sold (K_SOLD) or put back (K_BACK); or one inventory ledger SKU and day's
- * units written off (K_WRITEOFF: gone less found, may be negative). origin: the month it is
- * booked in unless that month's journal is frozen; home: the line's own month; source: the
- * settlement id, or "inventory". */
+/* Identical entries, count of them: one order item sold (K_SOLD) or put back (K_BACK); or
+ * one inventory ledger SKU and day's units written off (K_WRITEOFF: gone less found, may be
+ * negative). origin: the month it is booked in unless that month's journal is frozen; home:
+ * the line's own month; source: the settlement id, or "inventory". Order items of the same
+ * SKU, settlement, day and units are one group (count of them), so memory follows the SKUs
+ * and days, not the order items (a 4M-line month has hundreds of thousands); the SKU and
+ * source are interned texts (cogs_ctx.texts). Every use treats a group as count entries in a
+ * row, so the sums, the cover and the input hash are what one entry per item gave. */
 struct unit_entry {
-    char sku[COGS_SKU_MAX], date[11], cost_date[11];   /* cost_date: whose cost applies */
-    char origin[8], home[8], source[64];
-    int64_t units, gone, found;
+    const char *sku, *source;                          /* into cogs_ctx.texts, NUL-ended */
+    char date[11], cost_date[11];                      /* cost_date: whose cost applies */
+    char origin[8], home[8];
+    int64_t units, gone, found, count;
     int back, kind;
 };
 
@@ -69,6 +74,8 @@ struct cogs_ctx {
     size_t n_tracked;
     struct unit_entry *u;
     size_t n, cap;
+    struct keytab groups;      /* entry key -> index in u, while loading */
+    struct keytab texts;       /* interned SKUs and sources, with their NUL */
     struct part_ref *parts;
     size_t n_parts;
     struct cover *covers;
@@ -238,55 +245,92 @@ static void part_month(const struct cogs_ctx *c, int64_t ref, const char *home, 
     snprintf(out, 8, "%s", last ? last : home);
 }
 
-static struct unit_entry *new_entry(struct cogs_ctx *c, struct err *e)
+/* The interned copy of text cut to cap - 1 bytes (as the fixed fields it replaces cut it). */
+static int intern(struct cogs_ctx *c, const char *text, size_t cap, const char **out,
+                  struct err *e)
 {
+    char cut[COGS_SKU_MAX];
+    size_t idx;
+    int created;
+    snprintf(cut, cap < sizeof cut ? cap : sizeof cut, "%s", text);
+    if (keytab_index(&c->texts, cut, strlen(cut) + 1, &idx, &created, e) < 0)
+        return -1;
+    *out = c->texts.keys[idx].bytes;
+    return 0;
+}
+
+/* Adds one entry like *x (sku, source: any texts; count ignored): a new group, or one more
+ * of an equal group. */
+static int put_entry(struct cogs_ctx *c, const struct unit_entry *x, struct err *e)
+{
+    struct unit_entry k;
+    size_t idx;
+    int created;
+    memcpy(&k, x, sizeof k);    /* the key is the struct's bytes: x is zeroed, then set */
+    k.count = 0;
+    if (intern(c, x->sku, COGS_SKU_MAX, &k.sku, e) < 0 ||
+        intern(c, x->source, 64, &k.source, e) < 0 ||
+        keytab_index(&c->groups, &k, sizeof k, &idx, &created, e) < 0)
+        return -1;
+    if (!created) {
+        c->u[idx].count++;
+        return 0;
+    }
     if (c->n == c->cap) {
         struct unit_entry *p = realloc(c->u, (c->cap = c->cap ? c->cap * 2 : 256) * sizeof *p);
-        if (!p) {
-            err_set(e, ERR_NOMEM, "out of memory");
-            return NULL;
-        }
+        if (!p)
+            return err_set(e, ERR_NOMEM, "out of memory");
         c->u = p;
     }
-    memset(&c->u[c->n], 0, sizeof c->u[c->n]);
-    return &c->u[c->n++];
+    k.count = 1;
+    c->u[c->n++] = k;
+    return 0;
+}
+
+/* One order item sold (back 0) or put back: its SKU, first posted time, settlement end,
+ * units, settlement ref and id; for a put-back the order line's posted time and settlement
+ * end (opost NULL: the ledger lacks the order line). */
+static int add_item(struct cogs_ctx *c, const char *sku, const char *posted, const char *end,
+                    int64_t units, int64_t ref, const char *sid, int back, const char *opost,
+                    const char *oend, struct err *e)
+{
+    char endl[11], home[8] = "", origin[8] = "";
+    struct unit_entry x;
+    if (units <= 0)
+        return 0;
+    memset(&x, 0, sizeof x);
+    tz_local_date(c->zone, end, end, endl);
+    tz_local_date(c->zone, posted, endl, x.date);
+    snprintf(home, sizeof home, "%.7s", x.date);
+    part_month(c, ref, home, origin);
+    if (strcmp(origin, c->first) < 0 || strcmp(origin, c->month) > 0)
+        return 0;
+    memcpy(x.cost_date, x.date, sizeof x.date);
+    if (back && opost) {
+        char oendl[11];
+        tz_local_date(c->zone, oend, oend, oendl);
+        tz_local_date(c->zone, opost, oendl, x.cost_date);
+    }
+    memcpy(x.origin, origin, sizeof origin);
+    memcpy(x.home, home, sizeof home);
+    x.sku = sku;
+    x.source = sid;
+    x.units = units;
+    x.back = back;
+    x.kind = back ? K_BACK : K_SOLD;
+    return put_entry(c, &x, e);
 }
 
 /* One row of SOLD (ref, settlement id in columns 4, 5) or PUT_BACK (the order line's posted
  * date and settlement end in 4, 5; ref, id in 6, 7). */
 static int add_entry(struct cogs_ctx *c, sqlite3_stmt *st, int back, struct err *e)
 {
-    const char *posted = ledger_text(st, 1), *end = ledger_text(st, 2);
-    int64_t units = sqlite3_column_int64(st, 3);
     int rcol = back ? 6 : 4;
-    char endl[11], day[11], cday[11], home[8], origin[8];
-    struct unit_entry *x;
-    if (units <= 0)
-        return 0;
-    tz_local_date(c->zone, end, end, endl);
-    tz_local_date(c->zone, posted, endl, day);
-    snprintf(home, sizeof home, "%.7s", day);
-    part_month(c, sqlite3_column_int64(st, rcol), home, origin);
-    if (strcmp(origin, c->first) < 0 || strcmp(origin, c->month) > 0)
-        return 0;
-    snprintf(cday, sizeof cday, "%s", day);
-    if (back && sqlite3_column_type(st, 4) != SQLITE_NULL) {
-        char oend[11];
-        tz_local_date(c->zone, ledger_text(st, 5), ledger_text(st, 5), oend);
-        tz_local_date(c->zone, ledger_text(st, 4), oend, cday);
-    }
-    if (!(x = new_entry(c, e)))
-        return -1;
-    snprintf(x->sku, sizeof x->sku, "%s", ledger_text(st, 0));
-    snprintf(x->date, sizeof x->date, "%s", day);
-    snprintf(x->cost_date, sizeof x->cost_date, "%s", cday);
-    snprintf(x->origin, sizeof x->origin, "%s", origin);
-    snprintf(x->home, sizeof x->home, "%s", home);
-    snprintf(x->source, sizeof x->source, "%s", ledger_text(st, rcol + 1));
-    x->units = units;
-    x->back = back;
-    x->kind = back ? K_BACK : K_SOLD;
-    return 0;
+    int has_order = back && sqlite3_column_type(st, 4) != SQLITE_NULL;
+    return add_item(c, ledger_text(st, 0), ledger_text(st, 1), ledger_text(st, 2),
+                    sqlite3_column_int64(st, 3), sqlite3_column_int64(st, rcol),
+                    ledger_text(st, rcol + 1), back, has_order ? ledger_text(st, 4) : NULL,
+                    has_order ? ledger_text(st, 5) : NULL, e);
 }
 
 /* Lines within a day of the months first (?2) .. month (?1) either side, the zone then
@@ -344,23 +388,21 @@ static int load_writeoff(struct cogs_ctx *c, struct err *e)
     sqlite3_bind_text(st, 2, c->first, -1, SQLITE_STATIC);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t gone = sqlite3_column_int64(st, 2), found = sqlite3_column_int64(st, 3);
-        struct unit_entry *x;
+        struct unit_entry x;
         if (gone == found)
             continue;
-        if (!(x = new_entry(c, e))) {
-            rc = -1;
-            break;
-        }
-        snprintf(x->sku, sizeof x->sku, "%s", ledger_text(st, 0));
-        snprintf(x->date, sizeof x->date, "%s", ledger_text(st, 1));
-        snprintf(x->cost_date, sizeof x->cost_date, "%s", x->date);
-        snprintf(x->origin, sizeof x->origin, "%s", ledger_text(st, 4));
-        snprintf(x->home, sizeof x->home, "%s", x->origin);
-        snprintf(x->source, sizeof x->source, "inventory");
-        x->kind = K_WRITEOFF;
-        x->gone = gone;
-        x->found = found;
-        x->units = gone - found;
+        memset(&x, 0, sizeof x);
+        x.sku = ledger_text(st, 0);
+        snprintf(x.date, sizeof x.date, "%s", ledger_text(st, 1));
+        snprintf(x.cost_date, sizeof x.cost_date, "%s", x.date);
+        snprintf(x.origin, sizeof x.origin, "%s", ledger_text(st, 4));
+        snprintf(x.home, sizeof x.home, "%s", x.origin);
+        x.source = "inventory";
+        x.kind = K_WRITEOFF;
+        x.gone = gone;
+        x.found = found;
+        x.units = gone - found;
+        rc = put_entry(c, &x, e);
     }
     sqlite3_finalize(st);
     if (rc == 0 && s != SQLITE_DONE)
@@ -382,6 +424,196 @@ static int load_units(struct cogs_ctx *c, const char *sql, int back, struct err 
     if (rc == 0 && s != SQLITE_DONE)
         return ledger_fail(c->lg, e, "read units sold");
     return rc;
+}
+
+/* ---- units sold in one pass ------------------------------------------------------------
+ * What SOLD's GROUP BY does (a sort of every order line in the window, most of the cost of
+ * goods' time) without the sort: a settlement lists an order item's lines together, so the
+ * lines read in table order form runs, one run per order item, each folded as it ends (its
+ * first posted time, its largest quantity). Memory stays flat but for one 64-bit fingerprint
+ * per order item, which proves no item came in two runs; when one did (or two fingerprints
+ * collide, or a quantity is not an integer) the month is read again through SOLD, so the
+ * entries are always exactly SOLD's. */
+static const char SOLD_LINES[] =
+    "SELECT l.settlement_ref, l.transaction_type, COALESCE(l.order_id, l.merchant_order_id), "
+    "l.order_item_code, l.sku, COALESCE(l.posted, ''), l.quantity, s.end_utc, s.settlement_id "
+    "FROM settlement_line l JOIN settlement s ON s.id = l.settlement_ref WHERE "
+    "l.transaction_type IN ('Order', 'Liquidations') AND COALESCE(l.sku, '') != '' AND "
+    "(" COGS_WINDOW ")";
+
+struct sold_run {
+    char *key, *posted, *sku, *end, *sid;      /* key: the GROUP BY columns, NULLs tagged */
+    char *next;                                /* the line being read's key */
+    size_t key_len, key_cap, next_len, next_cap;
+    int64_t ref, qty;
+    int has_qty, open;
+    uint64_t *seen;                            /* fingerprints of ended runs, 0 = empty */
+    size_t nseen, cap_seen;
+};
+
+static void sold_run_free(struct sold_run *r)
+{
+    free(r->key);
+    free(r->next);
+    free(r->posted);
+    free(r->sku);
+    free(r->end);
+    free(r->sid);
+    free(r->seen);
+}
+
+/* Columns 0-4 of a SOLD_LINES row as one byte string: each a tag (NULL or text) and its
+ * bytes with their NUL, so equal strings are equal GROUP BY keys. */
+static int run_key(struct sold_run *r, sqlite3_stmt *st, struct err *e)
+{
+    char **out = &r->next;
+    size_t *len = &r->next_len;
+    size_t n = 8 + 5;
+    for (int k = 1; k < 5; k++)
+        n += (size_t)sqlite3_column_bytes(st, k) + 1;
+    if (n > r->next_cap) {
+        char *p = realloc(*out, n);
+        if (!p)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        *out = p;
+        r->next_cap = n;
+    }
+    int64_t ref = sqlite3_column_int64(st, 0);
+    memcpy(*out, &ref, 8);
+    *len = 8;
+    for (int k = 1; k < 5; k++) {
+        const char *t = (const char *)sqlite3_column_text(st, k);
+        size_t b = (size_t)sqlite3_column_bytes(st, k);
+        (*out)[(*len)++] = t ? 'T' : 'N';
+        if (t)
+            memcpy(*out + *len, t, b);
+        *len += t ? b : 0;
+        (*out)[(*len)++] = '\0';
+    }
+    return 0;
+}
+
+/* 1 when the fingerprint was seen before (then the pass gives up), else records it. */
+static int run_seen(struct sold_run *r, const char *key, size_t len, struct err *e)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)key[i]) * 0x100000001b3ULL;
+    h = h ? h : 1;
+    if ((r->nseen + 1) * 2 > r->cap_seen) {
+        size_t cap = r->cap_seen ? r->cap_seen * 2 : 4096;
+        uint64_t *v = calloc(cap, sizeof *v);
+        if (!v)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < r->cap_seen; i++)
+            if (r->seen[i]) {
+                size_t j = (size_t)r->seen[i] & (cap - 1);
+                while (v[j])
+                    j = (j + 1) & (cap - 1);
+                v[j] = r->seen[i];
+            }
+        free(r->seen);
+        r->seen = v;
+        r->cap_seen = cap;
+    }
+    size_t j = (size_t)h & (r->cap_seen - 1);
+    for (; r->seen[j]; j = (j + 1) & (r->cap_seen - 1))
+        if (r->seen[j] == h)
+            return 1;
+    r->seen[j] = h;
+    r->nseen++;
+    return 0;
+}
+
+static int set_text(char **dst, const char *src, struct err *e)
+{
+    char *p = strdup(src ? src : "");
+    if (!p)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    free(*dst);
+    *dst = p;
+    return 0;
+}
+
+/* Ends the open run: one order item sold. 1 when it was seen before. */
+static int run_end(struct cogs_ctx *c, struct sold_run *r, struct err *e)
+{
+    int seen;
+    if (!r->open)
+        return 0;
+    r->open = 0;
+    if ((seen = run_seen(r, r->key, r->key_len, e)) != 0)
+        return seen;
+    return add_item(c, r->sku, r->posted, r->end, r->has_qty ? r->qty : 0, r->ref, r->sid, 0,
+                    NULL, NULL, e);
+}
+
+/* One line into the runs: 0 done, 1 give up (a run seen before, an odd quantity), -1 error. */
+static int run_line(struct cogs_ctx *c, struct sold_run *r, sqlite3_stmt *st, struct err *e)
+{
+    int rc, qt = sqlite3_column_type(st, 6);
+    const char *posted = ledger_text(st, 5);
+    if (qt != SQLITE_NULL && qt != SQLITE_INTEGER)
+        return 1;
+    if (run_key(r, st, e) < 0)
+        return -1;
+    if (!r->open || r->next_len != r->key_len || memcmp(r->next, r->key, r->key_len) != 0) {
+        char *swap = r->key;
+        size_t cap = r->key_cap;
+        if ((rc = run_end(c, r, e)) != 0)
+            return rc;
+        /* the new run's key; the old buffer takes the next line's */
+        r->key = r->next;
+        r->key_cap = r->next_cap;
+        r->key_len = r->next_len;
+        r->next = swap;
+        r->next_cap = cap;
+        if (set_text(&r->posted, posted, e) < 0 || set_text(&r->sku, ledger_text(st, 4), e) < 0 ||
+            set_text(&r->end, ledger_text(st, 7), e) < 0 ||
+            set_text(&r->sid, ledger_text(st, 8), e) < 0)
+            return -1;
+        r->ref = sqlite3_column_int64(st, 0);
+        r->has_qty = 0;
+        r->open = 1;
+    } else if (strcmp(posted, r->posted) < 0 && set_text(&r->posted, posted, e) < 0) {
+        return -1;
+    }
+    if (qt == SQLITE_INTEGER) {
+        int64_t q = sqlite3_column_int64(st, 6);
+        if (!r->has_qty || q > r->qty)
+            r->qty = q;
+        r->has_qty = 1;
+    }
+    return 0;
+}
+
+/* The units sold of origins c->first..c->month: by runs, or through SOLD when they do not
+ * hold. */
+static int load_sold(struct cogs_ctx *c, struct err *e)
+{
+    struct sold_run r;
+    sqlite3_stmt *st;
+    int s = SQLITE_DONE, rc = 0;
+    memset(&r, 0, sizeof r);
+    if (ledger_prepare(c->lg, &st, SOLD_LINES, e) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, c->month, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, c->first, -1, SQLITE_STATIC);
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+        rc = run_line(c, &r, st, e);
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = ledger_fail(c->lg, e, "read units sold");
+    sqlite3_finalize(st);
+    if (rc == 0)
+        rc = run_end(c, &r, e);
+    sold_run_free(&r);
+    if (rc <= 0)
+        return rc;
+    log_verbose("cost of goods %s: an order item's lines are not together: units sold "
+                "grouped by SQL", c->month);
+    c->n = 0;
+    keytab_free(&c->groups);
+    return load_units(c, SOLD, 0, e);
 }
 
 /* Folds the sorted entries of one pass (units sold and put back, or with writeoff the units
@@ -414,22 +646,24 @@ static int totals(struct cogs_ctx *c, int writeoff, struct sku_total **out, size
             snprintf(k->sku, sizeof k->sku, "%s", x->sku);
             k->unit_cost = -1;
         }
-        *(x->back ? &k->back : &k->sold) += x->units;
-        k->gone += x->gone;
-        k->found += x->found;
+        *(x->back ? &k->back : &k->sold) += x->units * x->count;
+        k->gone += x->gone * x->count;
+        k->found += x->found * x->count;
         if (cost_at(c, x->sku, x->cost_date, &cost)) {
-            k->missing += x->back ? 0 : x->units;
+            k->missing += x->back ? 0 : x->units * x->count;
             continue;
         }
         if (k->unit_cost >= 0 && k->unit_cost != cost)
             k->mixed = 1;
         k->unit_cost = cost;
-        if (__builtin_mul_overflow(cost, x->units, &v) ||
-            __builtin_add_overflow(k->amount, x->back ? -v : v, &k->amount)) {
-            free(t);
-            return err_set(e, ERR_INPUT, "cost of goods of SKU %s in %s overflows 64-bit minor "
-                           "units: check its unit cost", x->sku, c->month);
-        }
+        /* entry by entry, so an overflow is caught where it happened before */
+        for (int64_t r = 0; r < x->count; r++)
+            if (__builtin_mul_overflow(cost, x->units, &v) ||
+                __builtin_add_overflow(k->amount, x->back ? -v : v, &k->amount)) {
+                free(t);
+                return err_set(e, ERR_INPUT, "cost of goods of SKU %s in %s overflows 64-bit "
+                               "minor units: check its unit cost", x->sku, c->month);
+            }
     }
     *out = t;
     return 0;
@@ -595,10 +829,24 @@ static void last_day(const char *month, char out[11])
     snprintf(out, 11, "%04d-%02d-%02d", yy, mm, dd);
 }
 
-static void input_hash(const struct cogs_ctx *c, const struct cogs_view_line *l, size_t n,
-                       const char *blocked, char out[HASH_HEX_LEN])
+/* Hands what w holds so far to h and empties it: the text is hashed as it is written, never
+ * held whole (one entry per order item: tens of MB on a 4M-line month). */
+static void hash_flush(struct jw *w, struct hash_ctx *h)
+{
+    if (w->len)
+        hash_update(h, w->buf, w->len);
+    w->len = 0;
+}
+
+/* The SHA-256 of the JSON array [currency, blocked, the lines' fields..., the entries'
+ * fields...], each group of entries written count times: the bytes one entry per item gave. */
+static int input_hash(const struct cogs_ctx *c, const struct cogs_view_line *l, size_t n,
+                      const char *blocked, char out[HASH_HEX_LEN], struct err *e)
 {
     struct jw w;
+    struct hash_ctx *h;
+    if (hash_new(&h, e) < 0)
+        return -1;
     jw_init(&w, 0);
     jw_arr(&w);
     jw_str(&w, c->cfg->base_currency);
@@ -619,17 +867,28 @@ static void input_hash(const struct cogs_ctx *c, const struct cogs_view_line *l,
         const struct unit_entry *x = &c->u[i];
         if (!x->units)
             continue;
-        jw_str(&w, x->sku);
-        jw_str(&w, kind_name[x->kind]);
-        jw_str(&w, x->origin);
-        jw_str(&w, x->home);
-        jw_str(&w, x->source);
-        jw_str(&w, x->cost_date);
-        jw_int(&w, x->units);
+        for (int64_t r = 0; r < x->count; r++) {
+            jw_str(&w, x->sku);
+            jw_str(&w, kind_name[x->kind]);
+            jw_str(&w, x->origin);
+            jw_str(&w, x->home);
+            jw_str(&w, x->source);
+            jw_str(&w, x->cost_date);
+            jw_int(&w, x->units);
+            if (w.len >= 65536)
+                hash_flush(&w, h);
+        }
     }
     jw_end_arr(&w);
-    hash_hex(jw_text(&w) ? jw_text(&w) : "", jw_text(&w) ? strlen(jw_text(&w)) : 0, out);
+    if (w.oom) {
+        jw_free(&w);
+        hash_free(h);
+        return err_set(e, ERR_NOMEM, "out of memory");
+    }
+    hash_flush(&w, h);
+    hash_final(h, out);
     jw_free(&w);
+    return 0;
 }
 
 /* What month's journal is now: 0 absent, 1 same input, 2 may be rebuilt, 3 frozen. */
@@ -863,12 +1122,38 @@ static int load_covers(struct cogs_ctx *c, const char *exclude, const char *only
     return 0;
 }
 
-/* Takes the units other journals hold off the entries (sorted by key, like the covers). */
-static void apply_covers(struct cogs_ctx *c)
+/* Appends a group (count of x's entries, now with units) to out, which has room; a written-off
+ * entry a cover touched has its gone and found from its units. */
+static void emit(struct unit_entry *out, size_t *n, const struct unit_entry *x, int64_t count,
+                 int64_t units, int touched)
 {
-    size_t k = 0;
+    struct unit_entry *y;
+    if (count <= 0)
+        return;
+    y = &out[(*n)++];
+    *y = *x;
+    y->count = count;
+    y->units = units;
+    if (touched && x->kind == K_WRITEOFF) {
+        y->gone = units > 0 ? units : 0;
+        y->found = units < 0 ? -units : 0;
+    }
+}
+
+/* Takes the units other journals hold off the entries (sorted by key, like the covers), entry
+ * by entry in that order: a group splits into the entries emptied, the one the cover left a
+ * part of, and the ones it did not reach. */
+static int apply_covers(struct cogs_ctx *c, struct err *e)
+{
+    size_t k = 0, n = 0;
+    struct unit_entry *v;
     if (c->n)
         qsort(c->u, c->n, sizeof *c->u, cmp_entry);
+    if (!c->n_covers && !c->n_legacy)
+        return 0;
+    /* each cover splits at most one group in three */
+    if (!(v = malloc((c->n + 2 * c->n_covers + 1) * sizeof *v)))
+        return err_set(e, ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < c->n; i++) {
         struct unit_entry *x = &c->u[i];
         int d = 1;
@@ -881,30 +1166,44 @@ static void apply_covers(struct cogs_ctx *c)
                                                x->sku, x->kind, x->origin, x->home, x->source,
                                                x->cost_date)) < 0)
             k++;
-        if (d != 0 || !x->units)
+        if (d != 0 || !x->units) {
+            v[n++] = *x;
             continue;
-        struct cover *v = &c->covers[k];
-        /* sold and put back: units never below 0; written off: the signed difference */
-        int64_t take = x->kind == K_WRITEOFF || v->left < x->units ? v->left : x->units;
-        x->units -= take;
-        v->left -= take;
-        if (x->kind == K_WRITEOFF) {
-            x->gone = x->units > 0 ? x->units : 0;
-            x->found = x->units < 0 ? -x->units : 0;
+        }
+        struct cover *cv = &c->covers[k];
+        /* sold and put back: units never below 0, the entries emptied while the cover has as
+         * many left; written off: the signed difference, all on the first entry */
+        int64_t full = 0;
+        if (x->kind != K_WRITEOFF && cv->left >= x->units) {
+            full = cv->left / x->units;
+            if (full > x->count)
+                full = x->count;
+            cv->left -= full * x->units;
+        }
+        emit(v, &n, x, full, 0, 1);
+        if (full < x->count) {
+            emit(v, &n, x, 1, x->units - cv->left, 1);
+            cv->left = 0;
+            emit(v, &n, x, x->count - full - 1, x->units, 0);
         }
     }
+    free(c->u);
+    c->u = v;
+    c->cap = c->n + 2 * c->n_covers + 1;
+    c->n = n;
+    return 0;
 }
 
 /* Loads the units of origins c->first..c->month less what other journals hold. */
 static int load_all(struct cogs_ctx *c, const char *exclude, const char *only, struct err *e)
 {
     c->n = 0;
-    if (load_units(c, SOLD, 0, e) < 0 ||
+    keytab_free(&c->groups);
+    if (load_sold(c, e) < 0 ||
         (c->cfg->cogs.refund_restock && load_units(c, PUT_BACK, 1, e) < 0) ||
         load_writeoff(c, e) < 0 || load_covers(c, exclude, only, e) < 0)
         return -1;
-    apply_covers(c);
-    return 0;
+    return apply_covers(c, e);
 }
 
 static int store_covers(struct cogs_ctx *c, struct err *e)
@@ -915,9 +1214,17 @@ static int store_covers(struct cogs_ctx *c, struct err *e)
                        "kind, cost_date, units) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO "
                        "UPDATE SET units = units + excluded.units", e) < 0)
         return -1;
-    for (size_t i = 0; ok && i < c->n; i++) {
+    /* one row per key: the entries' units summed (the sort keeps a key's groups together) */
+    for (size_t i = 0; ok && i < c->n;) {
         const struct unit_entry *x = &c->u[i];
-        if (!x->units || is_tracked(c, x->sku))   /* left to Xero: never booked here */
+        int64_t units = 0;
+        size_t j = i;
+        for (; j < c->n && !cmp_key(x->sku, x->kind, x->origin, x->home, x->source,
+                                     x->cost_date, c->u[j].sku, c->u[j].kind, c->u[j].origin,
+                                     c->u[j].home, c->u[j].source, c->u[j].cost_date); j++)
+            units += c->u[j].units * c->u[j].count;
+        i = j;
+        if (!units || is_tracked(c, x->sku))   /* left to Xero: never booked here */
             continue;
         sqlite3_bind_text(st, 1, c->month, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, x->origin, -1, SQLITE_STATIC);
@@ -926,7 +1233,7 @@ static int store_covers(struct cogs_ctx *c, struct err *e)
         sqlite3_bind_text(st, 5, x->sku, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 6, kind_name[x->kind], -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 7, x->cost_date, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 8, x->units);
+        sqlite3_bind_int64(st, 8, units);
         ok = sqlite3_step(st) == SQLITE_DONE;
         sqlite3_reset(st);
     }
@@ -951,9 +1258,10 @@ static int frozen_month(struct cogs_ctx *c, int why, struct cogs_summary *out, s
         int64_t u = x->kind == K_BACK ? -x->units : x->units;
         if (!x->units || is_tracked(c, x->sku))
             continue;
-        *(x->kind == K_WRITEOFF ? &off : &sold) += u;
+        *(x->kind == K_WRITEOFF ? &off : &sold) += u * x->count;
         if (!cost_at(c, x->sku, x->cost_date, &cost) && !__builtin_mul_overflow(cost, u, &v))
-            value += v;
+            for (int64_t r = 0; r < x->count; r++)
+                value += v;
     }
     memset(&m, 0, sizeof m);
     if (sold || off) {
@@ -1015,7 +1323,8 @@ static int one_month(struct cogs_ctx *c, struct cogs_summary *out, struct err *e
     out->missing += (int64_t)nm;
     if (nm)
         blocked_text(c, m, nm, blocked, sizeof blocked);
-    input_hash(c, l, nl, blocked, sha);
+    if (input_hash(c, l, nl, blocked, sha, e) < 0)
+        goto done;
     if ((state = existing(c, sha, e)) < 0)
         goto done;
     if (state == 1)
@@ -1034,6 +1343,88 @@ done:
     free(m);
     free(l);
     return rc;
+}
+
+/* ---- skipping an unchanged month ------------------------------------------------------
+ * A month's cost of goods (its journal, lines, cover and exceptions, or a frozen month's
+ * PERIOD_LOCKED) is a function of what it reads: the settlement lines and the unit-cost and
+ * inventory files (source_file, in stage_digest: their rows are only ingest's, each from a
+ * recorded file), the tracked items (xero_ref, idem), the config and the version, and the
+ * rows below. The inputs are digested before a build, the cost-of-goods tables after it;
+ * when both are what they were after the month's last build, counting the month's units
+ * again (a scan of every order line in the window) would change nothing, and is skipped. */
+static const char *const COGS_IN[] = {
+    "SELECT id, settlement_id, start_utc, end_utc, source_file_id FROM settlement ORDER BY id",
+    "SELECT settlement_ref, month FROM journal ORDER BY settlement_ref, month",
+    "SELECT * FROM unit_cost ORDER BY sku, effective_from",
+    "SELECT * FROM inventory_ledger ORDER BY id",
+    "SELECT * FROM period ORDER BY month",
+    "SELECT id, settlement_id, state FROM outbox_posted WHERE settlement_id LIKE 'COGS-%' "
+    "ORDER BY id",
+};
+/* Every month's: another month's journal or cover is this month's input (its frozen units,
+ * what it already holds), this month's is its output. */
+static const char *const COGS_OUT[] = {
+    "SELECT * FROM cogs_journal ORDER BY month",
+    "SELECT * FROM cogs_line ORDER BY month, line_no",
+    "SELECT * FROM cogs_cover",
+    "SELECT * FROM exception WHERE scope = 'cogs' ORDER BY id",
+};
+
+/* The digest of the month's inputs (in) and of the cost-of-goods tables (out). */
+static int month_digests(struct cogs_ctx *c, char in[HASH_HEX_LEN], char out[HASH_HEX_LEN],
+                         struct err *e)
+{
+    char a[HASH_HEX_LEN], b[HASH_HEX_LEN], both[2 * HASH_HEX_LEN];
+    if (in && (stage_digest(c->lg, c->cfg, "cogs", c->month, 0, a, e) < 0 ||
+               stage_rows_digest(c->lg, COGS_IN, sizeof COGS_IN / sizeof COGS_IN[0], NULL, b,
+                                 e) < 0))
+        return -1;
+    if (in) {
+        snprintf(both, sizeof both, "%s%s", a, b);
+        hash_hex(both, strlen(both), in);
+    }
+    return stage_rows_digest(c->lg, COGS_OUT, sizeof COGS_OUT / sizeof COGS_OUT[0], NULL, out,
+                             e);
+}
+
+/* 1 when the month's inputs and outputs are what its last build left, 0 not, -1 error; in
+ * receives the inputs' digest. */
+static int month_unchanged(struct cogs_ctx *c, char in[HASH_HEX_LEN], struct err *e)
+{
+    char old_in[HASH_HEX_LEN], old_out[HASH_HEX_LEN], now[HASH_HEX_LEN];
+    if (month_digests(c, in, now, e) < 0 ||
+        stage_get(c->lg, "cogs", c->month, old_in, old_out, e) < 0)
+        return -1;
+    return strcmp(in, old_in) == 0 && strcmp(now, old_out) == 0;
+}
+
+/* Records what the month's build ran on and left. */
+static int month_remember(struct cogs_ctx *c, const char *in, struct err *e)
+{
+    char now[HASH_HEX_LEN];
+    if (month_digests(c, NULL, now, e) < 0)
+        return -1;
+    return stage_put(c->lg, "cogs", c->month, in, now, e);
+}
+
+/* The month's cost of goods built, or left as it is when nothing it reads changed. */
+static int build_month(struct cogs_ctx *c, struct cogs_summary *out, struct err *e)
+{
+    char in[HASH_HEX_LEN];
+    int same = month_unchanged(c, in, e);
+    if (same < 0)
+        return -1;
+    if (same) {
+        out->unchanged++;
+        log_verbose("cost of goods %s: inputs unchanged since its last build: skipped",
+                    c->month);
+        return 0;
+    }
+    if (one_month(c, out, e) < 0)
+        return -1;
+    log_verbose("cost of goods %s: built from %zu entry group(s)", c->month, c->n);
+    return month_remember(c, in, e);
 }
 
 int journal_cogs_run(struct ledger *lg, const struct config *cfg, const char *period,
@@ -1065,7 +1456,7 @@ int journal_cogs_run(struct ledger *lg, const struct config *cfg, const char *pe
     for (size_t i = 0; i < nm; i++) {
         snprintf(c.month, sizeof c.month, "%s", months[i]);
         out->months++;
-        if (one_month(&c, out, e) < 0) {
+        if (build_month(&c, out, e) < 0) {
             err_prefix(e, "cost of goods %s: ", c.month);
             goto done;
         }
@@ -1082,6 +1473,8 @@ done:
     free(c.covers);
     free(c.legacy);
     free(c.u);
+    keytab_free(&c.groups);
+    keytab_free(&c.texts);
     tz_free(c.zone);
     return rc;
 }
