@@ -20,6 +20,10 @@ struct reconcile_ctx {
                                 * order, from UNMAPPED's pass (reused by NEW_AMOUNT_TYPE) */
     size_t ncombos;
     struct rsettles *settles;  /* the settlements in scope: unchanged since their last run? */
+    struct rdupseed *dupseeds; /* per settlement UNMAPPED's pass read, the fingerprints of
+                                * its lines' first partition that repeat (reconcile_lines.c):
+                                * DUPLICATE_LINE goes on from there without a read of its own */
+    size_t ndupseeds;
 };
 
 /* Adds one fresh exception to the run's batch (see exception_batch_add). */
@@ -61,6 +65,12 @@ int rkey_col(struct rkey *k, sqlite3_stmt *st, int i, struct err *e);
 int rkey_int(struct rkey *k, int64_t v, struct err *e);
 void rkey_free(struct rkey *k);
 uint64_t reconcile_fp(const void *p, size_t n);
+/* A fingerprint built field by field: start from RECONCILE_FP_SEED, add each field (a NULL
+ * text differs from ""), finish with reconcile_fp_done. */
+#define RECONCILE_FP_SEED 0x9e3779b97f4a7c15ULL
+uint64_t reconcile_fp_text(uint64_t h, const char *s, size_t n);
+uint64_t reconcile_fp_int(uint64_t h, int64_t v);
+uint64_t reconcile_fp_done(uint64_t h);
 
 /* Open-addressing table of key -> val_size zeroed bytes. */
 struct rtab_entry {
@@ -106,6 +116,7 @@ struct rcombos {
 int reconcile_combos(struct reconcile_ctx *c, const struct rsettlement *s, struct rcombos *out,
                      struct err *e);
 void reconcile_combos_free(struct rcombos *x);
+void reconcile_dupseeds_free(struct reconcile_ctx *c);
 /* ---- per-settlement reuse (reconcile_settle.c) ------------------------------------------ */
 /* Finds which settlements in scope are unchanged since their last run (says so under
  * --verbose: "reconcile: N of M settlement(s) recomputed"). */

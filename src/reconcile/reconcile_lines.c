@@ -215,34 +215,93 @@ int reconcile_duplicates(struct reconcile_ctx *c, struct err *e)
 
 /* ---- the streaming passes --------------------------------------------------------------- */
 
-/* UNMAPPED: one table of (transaction-type, amount-type, amount-description, marketplace)
- * per settlement; combinations are few, so each keeps its own copies of the texts. */
-struct combo_pass {
-    const struct rsettlement *s;
-    struct rtab t;
-    struct rkey k;
+/* One read of a settlement's lines serves both of its line checks: the columns of the
+ * duplicate key (DUP_COLS, at 0..9), then the line's marketplace. */
+#define DUP_COLS                                                                           \
+    "order_id, sku, transaction_type, amount_type, amount_description, amount_minor, "     \
+    "posted, order_item_code, adjustment_id, shipment_id"
+#define LINE_COLS DUP_COLS ", marketplace"
+enum { DUP_NFIELDS = 10, DUP_AMOUNT = 5, COL_TT = 2, COL_AT = 3, COL_AD = 4, COL_MK = 10 };
+
+/* UNMAPPED: a table of (transaction-type, amount-type, amount-description, marketplace) per
+ * settlement; combinations are few, so each keeps its own copies of the texts. Open
+ * addressing on a fingerprint of the four texts, compared in full on a match. */
+struct combo_slot {
+    uint64_t h;
+    size_t len[4];
+    struct rcombo c;   /* c.f[0] == NULL: a free slot */
 };
 
-static int combo_line(void *arg, sqlite3_stmt *st, struct err *e)
+struct combo_tab {
+    struct combo_slot *v;
+    size_t cap, n;
+};
+
+static int combo_tab_grow(struct combo_tab *t, struct err *e)
 {
-    struct combo_pass *p = arg;
-    const char *f[4] = { reconcile_str(st, 0), reconcile_str(st, 1), reconcile_str(st, 2),
-                         reconcile_col(st, 3) };
-    int created;
-    if (!f[3] || !f[3][0])
-        f[3] = p->s->marketplace;
-    rkey_reset(&p->k);
-    for (int i = 0; i < 4; i++)
-        if (rkey_text(&p->k, f[i], strlen(f[i]), e) < 0)
-            return -1;
-    struct rcombo *x = rtab_get(&p->t, &p->k, &created, e);
-    if (!x)
-        return -1;
-    for (int i = 0; created && i < 4; i++)
-        if (!(x->f[i] = strdup(f[i])))
-            return err_set(e, ERR_NOMEM, "out of memory");
-    x->n++;
-    return reconcile_add(&x->sum, sqlite3_column_int64(st, 4), e);
+    size_t cap = t->cap ? t->cap * 2 : 64;
+    struct combo_slot *v = calloc(cap, sizeof *v);
+    if (!v)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->v[i].c.f[0]) {
+            size_t j = t->v[i].h & (cap - 1);
+            while (v[j].c.f[0])
+                j = (j + 1) & (cap - 1);
+            v[j] = t->v[i];
+        }
+    free(t->v);
+    t->v = v;
+    t->cap = cap;
+    return 0;
+}
+
+/* The combination of the four texts, created (texts copied, counts zero) when new. */
+static struct rcombo *combo_get(struct combo_tab *t, const char *const f[4], struct err *e)
+{
+    size_t len[4];
+    uint64_t h = RECONCILE_FP_SEED;
+    for (int i = 0; i < 4; i++) {
+        len[i] = strlen(f[i]);
+        h = reconcile_fp_text(h, f[i], len[i]);
+    }
+    h = reconcile_fp_done(h);
+    if ((t->n + 1) * 2 > t->cap && combo_tab_grow(t, e) < 0)
+        return NULL;
+    size_t j = h & (t->cap - 1);
+    for (; t->v[j].c.f[0]; j = (j + 1) & (t->cap - 1)) {
+        struct combo_slot *x = &t->v[j];
+        int same = x->h == h;
+        for (int i = 0; same && i < 4; i++)
+            same = x->len[i] == len[i] && memcmp(x->c.f[i], f[i], len[i]) == 0;
+        if (same)
+            return &x->c;
+    }
+    struct combo_slot *x = &t->v[j];
+    x->h = h;
+    for (int i = 0; i < 4; i++) {
+        x->len[i] = len[i];
+        if (!(x->c.f[i] = malloc(len[i] + 1))) {
+            for (int k = 0; k < i; k++) {
+                free(x->c.f[k]);
+                x->c.f[k] = NULL;
+            }
+            err_set(e, ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        memcpy(x->c.f[i], f[i], len[i] + 1);
+    }
+    t->n++;
+    return &x->c;
+}
+
+static void combo_tab_free(struct combo_tab *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        for (int j = 0; j < 4; j++)
+            free(t->v[i].c.f[j]);
+    free(t->v);
+    memset(t, 0, sizeof *t);
 }
 
 static int combo_cmp(const void *a, const void *b)
@@ -264,17 +323,16 @@ void reconcile_combos_free(struct rcombos *x)
 }
 
 /* The table's combinations moved into out (the texts change owner), sorted. */
-static int combos_take(struct combo_pass *p, struct rcombos *out, struct err *e)
+static int combos_take(struct combo_tab *t, struct rcombos *out, struct err *e)
 {
     size_t n = 0;
-    out->v = calloc(p->t.n ? p->t.n : 1, sizeof *out->v);
+    out->v = calloc(t->n ? t->n : 1, sizeof *out->v);
     if (!out->v)
         return err_set(e, ERR_NOMEM, "out of memory");
-    for (size_t i = 0; p->t.slots && i < p->t.cap; i++)
-        if (p->t.slots[i]) {
-            struct rcombo *x = (void *)p->t.slots[i]->val;
-            out->v[n++] = *x;
-            memset(x, 0, sizeof *x);
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->v[i].c.f[0]) {
+            out->v[n++] = t->v[i].c;
+            memset(&t->v[i].c, 0, sizeof t->v[i].c);
         }
     out->n = n;
     if (n > 1)
@@ -282,88 +340,14 @@ static int combos_take(struct combo_pass *p, struct rcombos *out, struct err *e)
     return 0;
 }
 
-static void combos_free(struct combo_pass *p)
-{
-    for (size_t i = 0; p->t.slots && i < p->t.cap; i++)
-        if (p->t.slots[i])
-            for (int j = 0; j < 4; j++)
-                free(((struct rcombo *)(void *)p->t.slots[i]->val)->f[j]);
-    rtab_free(&p->t);
-    rkey_free(&p->k);
-}
-
-int reconcile_combos(struct reconcile_ctx *c, const struct rsettlement *s, struct rcombos *out,
-                     struct err *e)
-{
-    struct combo_pass p = { .s = s };
-    int rc = rtab_init(&p.t, sizeof(struct rcombo), e);
-    memset(out, 0, sizeof *out);
-    out->ref = s->ref;
-    if (rc == 0)
-        rc = reconcile_lines_each(c, "transaction_type, amount_type, amount_description, "
-                                  "marketplace, amount_minor", s->ref, combo_line, &p, e);
-    if (rc == 0)
-        rc = combos_take(&p, out, e);
-    combos_free(&p);
-    if (rc < 0)
-        reconcile_combos_free(out);
-    else
-        out->ref = s->ref;
-    return rc;
-}
-
-/* UNMAPPED of one settlement; its combinations are kept for NEW_AMOUNT_TYPE. */
-static int unmapped_settlement(struct reconcile_ctx *c, const struct rsettlement *s,
-                               struct err *e)
-{
-    struct rcombos x;
-    const struct mapping *m = &((struct unmapped *)c->scratch)->m;
-    struct rcombos *grown;
-    if (reconcile_settle_same(c, s->ref))
-        return reconcile_settle_carry(c, s, "UNMAPPED", e);
-    grown = realloc(c->combos, (c->ncombos + 1) * sizeof *grown);
-    if (!grown)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    c->combos = grown;
-    if (reconcile_combos(c, s, &x, e) < 0)
-        return -1;
-    c->combos[c->ncombos++] = x;
-    for (size_t i = 0; i < x.n; i++) {
-        const struct rcombo *k = &x.v[i];
-        if (unmapped_emit(c, m, s->id, s->currency, k->f[0], k->f[1], k->f[2], k->f[3], k->n,
-                          k->sum, e) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-int reconcile_unmapped(struct reconcile_ctx *c, struct err *e)
-{
-    struct unmapped u;
-    int rc;
-    if (reconcile_sql_reference())
-        return unmapped_sql(c, e);
-    if (mapping_load(&u.m, c->lg, c->cfg, e) < 0) {
-        mapping_free(&u.m);
-        return -1;
-    }
-    c->scratch = &u;
-    rc = reconcile_settlements(c, unmapped_settlement, e);
-    c->scratch = NULL;
-    mapping_free(&u.m);
-    return rc;
-}
-
 /* DUPLICATE_LINE within a settlement: a 64-bit fingerprint of each line's whole key; only the
  * lines whose fingerprint repeats are kept with their texts, grouped exactly and sorted as
  * SAME_SETTLEMENT orders them (a collision costs a second look, never a wrong row). Memory
  * stays flat: at most DUP_FP_CHUNK fingerprints are held at once, so a settlement of more
  * lines is done in k = lines / DUP_FP_CHUNK partitions (fingerprint mod k), one scan each;
- * each scan also keeps the lines of the previous partition's repeats, so k + 1 scans in all. */
-#define DUP_COLS                                                                           \
-    "order_id, sku, transaction_type, amount_type, amount_description, amount_minor, "     \
-    "posted, order_item_code, adjustment_id, shipment_id"
-enum { DUP_NFIELDS = 10, DUP_AMOUNT = 5 };
+ * each scan also keeps the lines of the previous partition's repeats, so k + 1 scans in all.
+ * The first scan is UNMAPPED's read of the settlement (struct rdupseed carries its repeats
+ * over to the duplicates check). */
 #define DUP_FP_CHUNK ((int64_t)1 << 21) /* 16 MiB of fingerprints */
 
 /* DUP_FP_CHUNK, or SETTLEBOOK_RECONCILE_FP_CHUNK (a test hook: small chunks make the
@@ -381,7 +365,6 @@ struct dup_line {
 };
 
 struct dup_pass {
-    struct rkey k;
     uint64_t parts, part;  /* this scan fingerprints partition `part` (parts = none left) */
     uint64_t *fp, *cand;   /* fingerprints of `part`; repeats of the previous partition */
     size_t n, cap, ncand;
@@ -389,14 +372,27 @@ struct dup_pass {
     size_t nlines, caplines;
 };
 
-static int dup_key(struct dup_pass *p, sqlite3_stmt *st, struct err *e)
+/* What the first scan (UNMAPPED's) found for the duplicates check of one settlement. */
+struct rdupseed {
+    int64_t ref;
+    uint64_t parts;
+    uint64_t *cand;
+    size_t ncand;
+};
+
+/* The fingerprint of a line's duplicate key (columns 0..9 of LINE_COLS / DUP_COLS). */
+static uint64_t dup_fp(sqlite3_stmt *st)
 {
-    rkey_reset(&p->k);
-    for (int i = 0; i < DUP_NFIELDS; i++)
-        if ((i == DUP_AMOUNT ? rkey_int(&p->k, sqlite3_column_int64(st, i), e)
-                             : rkey_col(&p->k, st, i, e)) < 0)
-            return -1;
-    return 0;
+    uint64_t h = RECONCILE_FP_SEED;
+    for (int i = 0; i < DUP_NFIELDS; i++) {
+        if (i == DUP_AMOUNT) {
+            h = reconcile_fp_int(h, sqlite3_column_int64(st, i));
+            continue;
+        }
+        const char *t = (const char *)sqlite3_column_text(st, i);
+        h = reconcile_fp_text(h, t, t ? (size_t)sqlite3_column_bytes(st, i) : 0);
+    }
+    return reconcile_fp_done(h);
 }
 
 static int grow(void **v, size_t *cap, size_t need, size_t size, struct err *e)
@@ -418,6 +414,31 @@ static int u64_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Sorts v[0..n) ascending: LSD radix on 16-bit digits through tmp (n values), four passes
+ * that each read and write the array once, where qsort calls a comparison n log n times. */
+static void u64_sort(uint64_t *v, uint64_t *tmp, size_t n)
+{
+    static size_t count[1 << 16];
+    uint64_t *a = v, *b = tmp;
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++)
+            count[(a[i] >> shift) & 0xffff]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < (size_t)1 << 16; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            b[count[(a[i] >> shift) & 0xffff]++] = a[i];
+        uint64_t *t = a;
+        a = b;
+        b = t;
+    }
+    /* four passes: the result is back in v */
+}
+
 static int dup_keep_line(struct dup_pass *p, sqlite3_stmt *st, struct err *e)
 {
     if (grow((void **)&p->lines, &p->caplines, p->nlines + 1, sizeof *p->lines, e) < 0)
@@ -436,10 +457,7 @@ static int dup_keep_line(struct dup_pass *p, sqlite3_stmt *st, struct err *e)
 static int dup_scan_line(void *arg, sqlite3_stmt *st, struct err *e)
 {
     struct dup_pass *p = arg;
-    uint64_t h;
-    if (dup_key(p, st, e) < 0)
-        return -1;
-    h = reconcile_fp(p->k.buf, p->k.len);
+    uint64_t h = dup_fp(st);
     if (p->ncand && bsearch(&h, p->cand, p->ncand, sizeof h, u64_cmp) &&
         dup_keep_line(p, st, e) < 0)
         return -1;
@@ -455,8 +473,14 @@ static int dup_scan_line(void *arg, sqlite3_stmt *st, struct err *e)
 static int dup_candidates(struct dup_pass *p, struct err *e)
 {
     size_t k = 0;
-    if (p->n > 1)
-        qsort(p->fp, p->n, sizeof *p->fp, u64_cmp);
+    if (p->n > 1) {
+        uint64_t *tmp = malloc(p->n * sizeof *tmp);
+        if (tmp)
+            u64_sort(p->fp, tmp, p->n);
+        else
+            qsort(p->fp, p->n, sizeof *p->fp, u64_cmp);   /* no room for the radix sort */
+        free(tmp);
+    }
     for (size_t i = 1; i < p->n; i++)
         if (p->fp[i] == p->fp[i - 1] && (k == 0 || p->fp[k - 1] != p->fp[i]))
             p->fp[k++] = p->fp[i]; /* in place: k < i always */
@@ -513,20 +537,53 @@ static void dup_free(struct dup_pass *p)
     free(p->lines);
     free(p->fp);
     free(p->cand);
-    rkey_free(&p->k);
+}
+
+/* The number of partitions of settlement s's fingerprints. */
+static uint64_t dup_parts(const struct rsettlement *s)
+{
+    int64_t chunk = dup_fp_chunk();
+    uint64_t parts = (uint64_t)((s->lines + chunk - 1) / chunk);
+    return parts ? parts : 1;
+}
+
+void reconcile_dupseeds_free(struct reconcile_ctx *c)
+{
+    for (size_t i = 0; i < c->ndupseeds; i++)
+        free(c->dupseeds[i].cand);
+    free(c->dupseeds);
+    c->dupseeds = NULL;
+    c->ndupseeds = 0;
+}
+
+/* The first scan's repeats of settlement ref (taken: *out owns cand), 0 when none kept. */
+static int dup_seed_take(struct reconcile_ctx *c, int64_t ref, struct rdupseed *out)
+{
+    for (size_t i = 0; i < c->ndupseeds; i++)
+        if (c->dupseeds[i].ref == ref && c->dupseeds[i].parts) {
+            *out = c->dupseeds[i];
+            c->dupseeds[i].cand = NULL;
+            c->dupseeds[i].parts = 0;
+            return 1;
+        }
+    return 0;
 }
 
 static int dup_settlement(struct reconcile_ctx *c, const struct rsettlement *s, struct err *e)
 {
     struct dup_pass p = {0};
+    struct rdupseed seed;
     int rc = 0;
-    int64_t chunk = dup_fp_chunk();
     if (reconcile_settle_same(c, s->ref))
         return reconcile_settle_carry(c, s, "DUPLICATE_LINE", e);
-    p.parts = (uint64_t)((s->lines + chunk - 1) / chunk);
-    if (p.parts == 0)
-        p.parts = 1;
-    for (p.part = 0; rc == 0 && (p.part < p.parts || p.ncand > 0); p.part++) {
+    p.parts = dup_parts(s);
+    if (dup_seed_take(c, s->ref, &seed)) {   /* partition 0 was fingerprinted already */
+        p.parts = seed.parts;
+        p.part = 1;
+        p.cand = seed.cand;
+        p.ncand = seed.ncand;
+    }
+    for (; rc == 0 && (p.part < p.parts || p.ncand > 0); p.part++) {
         rc = reconcile_lines_each(c, DUP_COLS, s->ref, dup_scan_line, &p, e);
         if (rc == 0)
             rc = dup_candidates(&p, e);
@@ -534,5 +591,116 @@ static int dup_settlement(struct reconcile_ctx *c, const struct rsettlement *s, 
     if (rc == 0)
         rc = dup_emit_groups(c, s, &p, e);
     dup_free(&p);
+    return rc;
+}
+
+/* ---- the shared read of a settlement's lines ---------------------------------------------- */
+
+struct line_pass {
+    const struct rsettlement *s;
+    struct combo_tab t;
+    struct dup_pass *dup;   /* NULL: combinations only */
+};
+
+static int line_pass_line(void *arg, sqlite3_stmt *st, struct err *e)
+{
+    struct line_pass *p = arg;
+    const char *f[4] = { reconcile_str(st, COL_TT), reconcile_str(st, COL_AT),
+                         reconcile_str(st, COL_AD), reconcile_col(st, COL_MK) };
+    if (!f[3] || !f[3][0])
+        f[3] = p->s->marketplace;
+    struct rcombo *x = combo_get(&p->t, f, e);
+    if (!x)
+        return -1;
+    x->n++;
+    if (reconcile_add(&x->sum, sqlite3_column_int64(st, DUP_AMOUNT), e) < 0)
+        return -1;
+    return p->dup ? dup_scan_line(p->dup, st, e) : 0;
+}
+
+/* One read of settlement s's lines: its combinations into out, and with dup set, the
+ * fingerprints of partition 0 of its duplicate keys. */
+static int line_pass(struct reconcile_ctx *c, const struct rsettlement *s, struct rcombos *out,
+                     struct dup_pass *dup, struct err *e)
+{
+    struct line_pass p = { .s = s, .dup = dup };
+    int rc = reconcile_lines_each(c, LINE_COLS, s->ref, line_pass_line, &p, e);
+    memset(out, 0, sizeof *out);
+    if (rc == 0)
+        rc = combos_take(&p.t, out, e);
+    combo_tab_free(&p.t);
+    if (rc < 0)
+        reconcile_combos_free(out);
+    out->ref = s->ref;
+    return rc;
+}
+
+int reconcile_combos(struct reconcile_ctx *c, const struct rsettlement *s, struct rcombos *out,
+                     struct err *e)
+{
+    return line_pass(c, s, out, NULL, e);
+}
+
+/* The combinations of settlement s and its duplicate check's first scan, kept in c. */
+static int combos_and_seed(struct reconcile_ctx *c, const struct rsettlement *s,
+                           struct rcombos *out, struct err *e)
+{
+    struct dup_pass p = { .parts = dup_parts(s) };
+    struct rdupseed *v = realloc(c->dupseeds, (c->ndupseeds + 1) * sizeof *v);
+    int rc;
+    if (!v)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    c->dupseeds = v;
+    rc = line_pass(c, s, out, &p, e);
+    if (rc == 0)
+        rc = dup_candidates(&p, e);
+    if (rc == 0) {
+        c->dupseeds[c->ndupseeds++] = (struct rdupseed){ .ref = s->ref, .parts = p.parts,
+                                                        .cand = p.cand, .ncand = p.ncand };
+        p.cand = NULL;
+    }
+    dup_free(&p);
+    return rc;
+}
+
+/* UNMAPPED of one settlement; its combinations are kept for NEW_AMOUNT_TYPE. */
+static int unmapped_settlement(struct reconcile_ctx *c, const struct rsettlement *s,
+                               struct err *e)
+{
+    struct rcombos x;
+    const struct mapping *m = &((struct unmapped *)c->scratch)->m;
+    struct rcombos *grown;
+    if (reconcile_settle_same(c, s->ref))
+        return reconcile_settle_carry(c, s, "UNMAPPED", e);
+    grown = realloc(c->combos, (c->ncombos + 1) * sizeof *grown);
+    if (!grown)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    c->combos = grown;
+    if (combos_and_seed(c, s, &x, e) < 0)
+        return -1;
+    c->combos[c->ncombos++] = x;
+    for (size_t i = 0; i < x.n; i++) {
+        const struct rcombo *k = &x.v[i];
+        if (unmapped_emit(c, m, s->id, s->currency, k->f[0], k->f[1], k->f[2], k->f[3], k->n,
+                          k->sum, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int reconcile_unmapped(struct reconcile_ctx *c, struct err *e)
+{
+    struct unmapped u;
+    int rc;
+    if (reconcile_sql_reference())
+        return unmapped_sql(c, e);
+    if (mapping_load(&u.m, c->lg, c->cfg, e) < 0) {
+        mapping_free(&u.m);
+        return -1;
+    }
+    c->scratch = &u;
+    rc = reconcile_settlements(c, unmapped_settlement, e);
+    c->scratch = NULL;
+    mapping_free(&u.m);
     return rc;
 }
