@@ -70,8 +70,7 @@ struct fees {
     size_t nit, capit, initit;
     struct fee_rec *rec;         /* its fee lines */
     size_t nrec, caprec, held;   /* held: the most fee lines held at once (--verbose) */
-    uint64_t *seen;              /* fingerprints of the orders read (open addressing) */
-    size_t nseen, capseen;
+    struct rseen seen;           /* fingerprints of the orders read */
     int64_t nput;                /* rows of temp.fee_sample (its rowids: 1 ..) */
     struct rkey k;               /* scratch */
     sqlite3_stmt *put;           /* INSERT INTO temp.fee_sample */

@@ -259,41 +259,6 @@ static int new_order(struct fees *f, sqlite3_stmt *st, int *fresh, uint64_t *fp,
     return 0;
 }
 
-/* Adds fp to the set of orders already read in reading order; *seen = 1 when it was there
- * (the order comes back after another: its lines are not adjacent, or two ids share a
- * fingerprint), or the set is full (FEE_ORDERS_MAX). */
-static int seen_add(struct fees *f, uint64_t fp, int *seen, struct err *e)
-{
-    if ((f->nseen + 1) * 2 > f->capseen) {
-        size_t cap = f->capseen ? f->capseen * 2 : 4096;
-        uint64_t *v = cap <= FEE_ORDERS_MAX * 2 ? calloc(cap, sizeof *v) : NULL;
-        if (!v && cap <= FEE_ORDERS_MAX * 2)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        if (!v) {
-            *seen = 1;
-            return 0;
-        }
-        for (size_t i = 0; i < f->capseen; i++)
-            for (size_t k = f->seen[i] & (cap - 1); f->seen[i]; k = (k + 1) & (cap - 1))
-                if (!v[k]) {
-                    v[k] = f->seen[i];
-                    break;
-                }
-        free(f->seen);
-        f->seen = v;
-        f->capseen = cap;
-    }
-    size_t k = fp & (f->capseen - 1);
-    while (f->seen[k] && f->seen[k] != fp)
-        k = (k + 1) & (f->capseen - 1);
-    *seen = f->seen[k] == fp;
-    if (!*seen) {
-        f->seen[k] = fp;
-        f->nseen++;
-    }
-    return 0;
-}
-
 /* One pass over the settlement's lines (LINES[sorted]); *again = 1 when reading order did not
  * keep each order's lines together (nothing of the pass is kept then). */
 static int pass(struct fees *f, int64_t ref, int sorted, int *again, struct err *e)
@@ -302,7 +267,8 @@ static int pass(struct fees *f, int64_t ref, int sorted, int *again, struct err 
     int s, rc = 0, fresh, seen = 0;
     uint64_t fp = 0;
     *again = 0;
-    f->nrec = f->nit = f->nseen = 0;
+    f->nrec = f->nit = 0;
+    f->seen.n = 0;
     if (f->order)
         f->order[0] = '\0';   /* no order id is "" (LINES_SQL) */
     if (ledger_prepare(f->c->lg, &st, LINES[sorted], e) < 0)
@@ -310,7 +276,7 @@ static int pass(struct fees *f, int64_t ref, int sorted, int *again, struct err 
     sqlite3_bind_int64(st, 1, ref);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         if (new_order(f, st, &fresh, &fp, e) < 0 || (fresh && order_done(f, e) < 0) ||
-            (fresh && !sorted && seen_add(f, fp, &seen, e) < 0))
+            (fresh && !sorted && rseen_add(&f->seen, FEE_ORDERS_MAX, fp, &seen, e) < 0))
             rc = -1;
         else if (seen)
             break;
@@ -337,9 +303,7 @@ static int settlement(struct fees *f, int64_t ref, struct err *e)
     for (size_t i = 0; i < f->ngrp; i++)
         f->grp[i].n0 = f->grp[i].n;
     rc = pass(f, ref, 0, &again, e);
-    free(f->seen);   /* up to FEE_ORDERS_MAX x 16 bytes: not kept for the next one */
-    f->seen = NULL;
-    f->capseen = 0;
+    rseen_free(&f->seen);   /* up to FEE_ORDERS_MAX x 16 bytes: not kept for the next one */
     if (rc < 0 || !again)
         return rc;
     for (size_t i = 0; i < f->ngrp; i++)
@@ -437,6 +401,6 @@ void fees_free(struct fees *f)
     }
     free(f->it);
     free(f->order);
-    free(f->seen);
+    rseen_free(&f->seen);
     rkey_free(&f->k);
 }

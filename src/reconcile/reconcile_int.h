@@ -91,6 +91,16 @@ void *rtab_find(const struct rtab *t, const struct rkey *k);
 struct rtab_entry **rtab_entries(struct rtab *t, struct err *e);
 void rtab_free(struct rtab *t);
 
+/* A set of nonzero 64-bit fingerprints (open addressing; zero marks a free slot), used to
+ * tell whether an order's lines came back after another order's. */
+struct rseen {
+    uint64_t *v;
+    size_t n, cap;
+};
+/* Adds fp; *seen = 1 when it was there already, or when the set holds max already. */
+int rseen_add(struct rseen *t, size_t max, uint64_t fp, int *seen, struct err *e);
+void rseen_free(struct rseen *t);
+
 /* A settlement in scope; strings valid during the callback. */
 struct rsettlement {
     int64_t ref, lines;
@@ -165,6 +175,14 @@ int reconcile_orders(struct reconcile_ctx *c, struct err *e);
 int reconcile_refunds(struct reconcile_ctx *c, struct err *e);
 int reconcile_fees(struct reconcile_ctx *c, struct err *e);
 int reconcile_inventory(struct reconcile_ctx *c, struct err *e);
+/* UNITS_NOT_SETTLED from one read of the Order lines (reconcile_shipped.c): emits the rows
+ * through emit and sets *done, or leaves *done 0 (nothing emitted) when the lines are not in
+ * the order it needs; then the caller runs the query. */
+int reconcile_shipped(struct reconcile_ctx *c,
+                      int (*emit)(struct reconcile_ctx *c, const char *month, const char *sku,
+                                  const char *location, int64_t shipped, int64_t settled,
+                                  struct err *e),
+                      int *done, struct err *e);
 /*   newtypes    NEW_AMOUNT_TYPE (reconcile_newtypes.c) */
 int reconcile_newtypes(struct reconcile_ctx *c, struct err *e);
 /*   market      MARKETPLACE_UNCONFIGURED (reconcile_market.c) */

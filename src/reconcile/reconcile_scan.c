@@ -223,6 +223,46 @@ void rtab_free(struct rtab *t)
     memset(t, 0, sizeof *t);
 }
 
+/* ---- a set of fingerprints -------------------------------------------------------------- */
+
+int rseen_add(struct rseen *t, size_t max, uint64_t fp, int *seen, struct err *e)
+{
+    if ((t->n + 1) * 2 > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 4096;
+        uint64_t *v = cap <= max * 2 ? calloc(cap, sizeof *v) : NULL;
+        if (!v && cap <= max * 2)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        if (!v) {
+            *seen = 1;
+            return 0;
+        }
+        for (size_t i = 0; i < t->cap; i++)
+            for (size_t k = t->v[i] & (cap - 1); t->v[i]; k = (k + 1) & (cap - 1))
+                if (!v[k]) {
+                    v[k] = t->v[i];
+                    break;
+                }
+        free(t->v);
+        t->v = v;
+        t->cap = cap;
+    }
+    size_t k = fp & (t->cap - 1);
+    while (t->v[k] && t->v[k] != fp)
+        k = (k + 1) & (t->cap - 1);
+    *seen = t->v[k] == fp;
+    if (!*seen) {
+        t->v[k] = fp;
+        t->n++;
+    }
+    return 0;
+}
+
+void rseen_free(struct rseen *t)
+{
+    free(t->v);
+    memset(t, 0, sizeof *t);
+}
+
 /* ---- settlements and their lines ------------------------------------------------------ */
 
 static const char SCOPE[] =
