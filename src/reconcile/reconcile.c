@@ -180,6 +180,7 @@ done:
         reconcile_combos_free(&c.combos[i]);
     free(c.combos);
     reconcile_dupseeds_free(&c);
+    reconcile_fees_discard(&c);
     reconcile_settles_free(&c);
     if (rc == 0)
         rc = reconcile_counts(lg, c.period, out, e);

@@ -24,6 +24,7 @@ struct reconcile_ctx {
                                 * its lines' first partition that repeat (reconcile_lines.c):
                                 * DUPLICATE_LINE goes on from there without a read of its own */
     size_t ndupseeds;
+    struct fees *fees;         /* the fee check's samples, collected during UNMAPPED's read */
 };
 
 /* Adds one fresh exception to the run's batch (see exception_batch_add). */
@@ -151,12 +152,36 @@ int reconcile_query_each(struct reconcile_ctx *c, const char *sql,
                          struct err *e);
 /* Settlements in the whole ledger. */
 int reconcile_settlement_count(struct reconcile_ctx *c, int64_t *out, struct err *e);
+/* Whether *buf (of *cap bytes, NULL at first) holds s already: if not, *changed = 1 and s
+ * is copied there. For "the same order as the line before". */
+int reconcile_keep_text(char **buf, size_t *cap, const char *s, int *changed, struct err *e);
 /* ORDER BY on TEXT: bytes, NULL first. */
 int reconcile_cmp_text(const char *a, const char *b);
 /* Room for element n of the array *pp of *cap elements of size bytes (doubling from 16). */
 int reconcile_grow(void *pp, size_t *cap, size_t n, size_t size, struct err *e);
 /* *sum += v, an error on 64-bit overflow (as SQLite's sum()). */
 int reconcile_add(int64_t *sum, int64_t v, struct err *e);
+
+/* ---- one read of a settlement's lines for several checks ----------------------------------
+ * UNMAPPED's read of a settlement in scope (reconcile_lines.c) selects these columns, so the
+ * duplicate-line fingerprints and the fee check's samples come from the same read. */
+#define RECONCILE_LINE_COLS                                                                 \
+    "order_id, sku, transaction_type, amount_type, amount_description, amount_minor, "     \
+    "posted, order_item_code, adjustment_id, shipment_id, marketplace, quantity, id"
+enum { RL_ORDER, RL_SKU, RL_TT, RL_AT, RL_AD, RL_AMOUNT, RL_POSTED, RL_OIC, RL_ADJ, RL_SHIP,
+       RL_MK, RL_QTY, RL_ID };
+struct fees;
+/* Called per settlement of the ledger as the fee check collects its samples: sets *shared
+ * when it read the settlement's lines itself (RECONCILE_LINE_COLS, ORDER BY id), each given
+ * to reconcile_fees_line(c->fees, ...). */
+typedef int (*reconcile_fees_reader)(struct reconcile_ctx *c, const struct rsettlement *s,
+                                     int in_scope, void *arg, int *shared, struct err *e);
+/* Collects the fee check's samples into c->fees (reconcile_fees_collect.c), read() asked
+ * first for each settlement; reconcile_fees uses them then instead of collecting its own. */
+int reconcile_fees_collect(struct reconcile_ctx *c, reconcile_fees_reader read, void *arg,
+                           struct err *e);
+int reconcile_fees_line(struct fees *f, sqlite3_stmt *st, struct err *e);
+void reconcile_fees_discard(struct reconcile_ctx *c);
 
 /* The checks, run in this order by reconcile_run:
  *   unmapped    UNMAPPED                     duplicates  DUPLICATE_LINE

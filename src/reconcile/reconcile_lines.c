@@ -215,13 +215,12 @@ int reconcile_duplicates(struct reconcile_ctx *c, struct err *e)
 
 /* ---- the streaming passes --------------------------------------------------------------- */
 
-/* One read of a settlement's lines serves both of its line checks: the columns of the
- * duplicate key (DUP_COLS, at 0..9), then the line's marketplace. */
+/* One read of a settlement's lines (RECONCILE_LINE_COLS) serves both of its line checks and
+ * the fee check: the columns of the duplicate key come first (DUP_COLS, at 0..9). */
 #define DUP_COLS                                                                           \
     "order_id, sku, transaction_type, amount_type, amount_description, amount_minor, "     \
     "posted, order_item_code, adjustment_id, shipment_id"
-#define LINE_COLS DUP_COLS ", marketplace"
-enum { DUP_NFIELDS = 10, DUP_AMOUNT = 5, COL_TT = 2, COL_AT = 3, COL_AD = 4, COL_MK = 10 };
+enum { DUP_NFIELDS = 10, DUP_AMOUNT = RL_AMOUNT };
 
 /* UNMAPPED: a table of (transaction-type, amount-type, amount-description, marketplace) per
  * settlement; combinations are few, so each keeps its own copies of the texts. Open
@@ -400,6 +399,8 @@ static int grow(void **v, size_t *cap, size_t need, size_t size, struct err *e)
     if (need <= *cap)
         return 0;
     size_t n = *cap ? *cap + *cap / 2 : 1024;
+    if (n < need)
+        n = need;
     void *x = realloc(*v, n * size);
     if (!x)
         return err_set(e, ERR_NOMEM, "out of memory");
@@ -414,29 +415,50 @@ static int u64_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Sorts v[0..n) ascending: LSD radix on 16-bit digits through tmp (n values), four passes
- * that each read and write the array once, where qsort calls a comparison n log n times. */
-static void u64_sort(uint64_t *v, uint64_t *tmp, size_t n)
+static void u64_insertion(uint64_t *v, size_t n)
 {
-    static size_t count[1 << 16];
-    uint64_t *a = v, *b = tmp;
-    for (int shift = 0; shift < 64; shift += 16) {
-        memset(count, 0, sizeof count);
-        for (size_t i = 0; i < n; i++)
-            count[(a[i] >> shift) & 0xffff]++;
-        size_t sum = 0;
-        for (size_t d = 0; d < (size_t)1 << 16; d++) {
-            size_t c = count[d];
-            count[d] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            b[count[(a[i] >> shift) & 0xffff]++] = a[i];
-        uint64_t *t = a;
-        a = b;
-        b = t;
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
     }
-    /* four passes: the result is back in v */
+}
+
+/* Sorts v[0..n) ascending in place, with no second array (memory stays what the
+ * fingerprints take): the values are moved to the buckets of their top 16 bits (American
+ * flag sort: each value goes straight to its bucket's next free place), then each bucket
+ * is sorted on its own; fingerprints are uniform, so buckets hold n / 65536 on average. */
+static void u64_sort(uint64_t *v, size_t n)
+{
+    enum { BITS = 16, NB = 1 << BITS };
+    static size_t start[NB + 1], next[NB];
+    memset(start, 0, sizeof start);
+    for (size_t i = 0; i < n; i++)
+        start[(v[i] >> (64 - BITS)) + 1]++;
+    for (size_t d = 0; d < NB; d++)
+        start[d + 1] += start[d];
+    memcpy(next, start, sizeof next);
+    for (size_t d = 0; d < NB; d++)
+        while (next[d] < start[d + 1]) {
+            uint64_t x = v[next[d]];
+            size_t b = x >> (64 - BITS);
+            while (b != d) {   /* x belongs to bucket b: swap it in, take b's occupant */
+                uint64_t y = v[next[b]];
+                v[next[b]++] = x;
+                x = y;
+                b = x >> (64 - BITS);
+            }
+            v[next[d]++] = x;
+        }
+    for (size_t d = 0; d < NB; d++) {
+        size_t m = start[d + 1] - start[d];
+        if (m > 32)
+            qsort(v + start[d], m, sizeof *v, u64_cmp);
+        else if (m > 1)
+            u64_insertion(v + start[d], m);
+    }
 }
 
 static int dup_keep_line(struct dup_pass *p, sqlite3_stmt *st, struct err *e)
@@ -473,14 +495,8 @@ static int dup_scan_line(void *arg, sqlite3_stmt *st, struct err *e)
 static int dup_candidates(struct dup_pass *p, struct err *e)
 {
     size_t k = 0;
-    if (p->n > 1) {
-        uint64_t *tmp = malloc(p->n * sizeof *tmp);
-        if (tmp)
-            u64_sort(p->fp, tmp, p->n);
-        else
-            qsort(p->fp, p->n, sizeof *p->fp, u64_cmp);   /* no room for the radix sort */
-        free(tmp);
-    }
+    if (p->n > 1)
+        u64_sort(p->fp, p->n);
     for (size_t i = 1; i < p->n; i++)
         if (p->fp[i] == p->fp[i - 1] && (k == 0 || p->fp[k - 1] != p->fp[i]))
             p->fp[k++] = p->fp[i]; /* in place: k < i always */
@@ -547,6 +563,15 @@ static uint64_t dup_parts(const struct rsettlement *s)
     return parts ? parts : 1;
 }
 
+/* Room for the fingerprints of one partition of settlement s's lines, taken at once: grown
+ * by half each time, the array would reach up to half as much again, and each realloc holds
+ * the old and the new copy for a moment. */
+static int dup_reserve(struct dup_pass *p, const struct rsettlement *s, struct err *e)
+{
+    size_t per = s->lines > 0 ? (size_t)s->lines / p->parts : 0;
+    return grow((void **)&p->fp, &p->cap, per + per / 32 + 1024, sizeof *p->fp, e);
+}
+
 void reconcile_dupseeds_free(struct reconcile_ctx *c)
 {
     for (size_t i = 0; i < c->ndupseeds; i++)
@@ -583,6 +608,8 @@ static int dup_settlement(struct reconcile_ctx *c, const struct rsettlement *s, 
         p.cand = seed.cand;
         p.ncand = seed.ncand;
     }
+    if (p.part < p.parts)
+        rc = dup_reserve(&p, s, e);
     for (; rc == 0 && (p.part < p.parts || p.ncand > 0); p.part++) {
         rc = reconcile_lines_each(c, DUP_COLS, s->ref, dup_scan_line, &p, e);
         if (rc == 0)
@@ -600,13 +627,14 @@ struct line_pass {
     const struct rsettlement *s;
     struct combo_tab t;
     struct dup_pass *dup;   /* NULL: combinations only */
+    struct fees *fees;      /* NULL: no fee samples */
 };
 
 static int line_pass_line(void *arg, sqlite3_stmt *st, struct err *e)
 {
     struct line_pass *p = arg;
-    const char *f[4] = { reconcile_str(st, COL_TT), reconcile_str(st, COL_AT),
-                         reconcile_str(st, COL_AD), reconcile_col(st, COL_MK) };
+    const char *f[4] = { reconcile_str(st, RL_TT), reconcile_str(st, RL_AT),
+                         reconcile_str(st, RL_AD), reconcile_col(st, RL_MK) };
     if (!f[3] || !f[3][0])
         f[3] = p->s->marketplace;
     struct rcombo *x = combo_get(&p->t, f, e);
@@ -615,16 +643,18 @@ static int line_pass_line(void *arg, sqlite3_stmt *st, struct err *e)
     x->n++;
     if (reconcile_add(&x->sum, sqlite3_column_int64(st, DUP_AMOUNT), e) < 0)
         return -1;
-    return p->dup ? dup_scan_line(p->dup, st, e) : 0;
+    if (p->dup && dup_scan_line(p->dup, st, e) < 0)
+        return -1;
+    return p->fees ? reconcile_fees_line(p->fees, st, e) : 0;
 }
 
 /* One read of settlement s's lines: its combinations into out, and with dup set, the
- * fingerprints of partition 0 of its duplicate keys. */
+ * fingerprints of partition 0 of its duplicate keys, with fees set, its fee samples. */
 static int line_pass(struct reconcile_ctx *c, const struct rsettlement *s, struct rcombos *out,
-                     struct dup_pass *dup, struct err *e)
+                     struct dup_pass *dup, struct fees *fees, struct err *e)
 {
-    struct line_pass p = { .s = s, .dup = dup };
-    int rc = reconcile_lines_each(c, LINE_COLS, s->ref, line_pass_line, &p, e);
+    struct line_pass p = { .s = s, .dup = dup, .fees = fees };
+    int rc = reconcile_lines_each(c, RECONCILE_LINE_COLS, s->ref, line_pass_line, &p, e);
     memset(out, 0, sizeof *out);
     if (rc == 0)
         rc = combos_take(&p.t, out, e);
@@ -638,7 +668,7 @@ static int line_pass(struct reconcile_ctx *c, const struct rsettlement *s, struc
 int reconcile_combos(struct reconcile_ctx *c, const struct rsettlement *s, struct rcombos *out,
                      struct err *e)
 {
-    return line_pass(c, s, out, NULL, e);
+    return line_pass(c, s, out, NULL, NULL, e);
 }
 
 /* The combinations of settlement s and its duplicate check's first scan, kept in c. */
@@ -651,7 +681,9 @@ static int combos_and_seed(struct reconcile_ctx *c, const struct rsettlement *s,
     if (!v)
         return err_set(e, ERR_NOMEM, "out of memory");
     c->dupseeds = v;
-    rc = line_pass(c, s, out, &p, e);
+    rc = dup_reserve(&p, s, e);
+    if (rc == 0)
+        rc = line_pass(c, s, out, &p, c->fees, e);
     if (rc == 0)
         rc = dup_candidates(&p, e);
     if (rc == 0) {
@@ -663,15 +695,20 @@ static int combos_and_seed(struct reconcile_ctx *c, const struct rsettlement *s,
     return rc;
 }
 
-/* UNMAPPED of one settlement; its combinations are kept for NEW_AMOUNT_TYPE. */
+/* UNMAPPED of one settlement of the ledger (the fee check's reader: each settlement in fee
+ * collecting order, which is scope order); the lines of one in scope and not unchanged are
+ * read here, for the fee check too (*shared); its combinations are kept for NEW_AMOUNT_TYPE. */
 static int unmapped_settlement(struct reconcile_ctx *c, const struct rsettlement *s,
-                               struct err *e)
+                               int in_scope, void *arg, int *shared, struct err *e)
 {
     struct rcombos x;
-    const struct mapping *m = &((struct unmapped *)c->scratch)->m;
+    const struct mapping *m = arg;
     struct rcombos *grown;
+    if (!in_scope)
+        return 0;
     if (reconcile_settle_same(c, s->ref))
         return reconcile_settle_carry(c, s, "UNMAPPED", e);
+    *shared = 1;
     grown = realloc(c->combos, (c->ncombos + 1) * sizeof *grown);
     if (!grown)
         return err_set(e, ERR_NOMEM, "out of memory");
@@ -698,9 +735,7 @@ int reconcile_unmapped(struct reconcile_ctx *c, struct err *e)
         mapping_free(&u.m);
         return -1;
     }
-    c->scratch = &u;
-    rc = reconcile_settlements(c, unmapped_settlement, e);
-    c->scratch = NULL;
+    rc = reconcile_fees_collect(c, unmapped_settlement, &u.m, e);
     mapping_free(&u.m);
     return rc;
 }

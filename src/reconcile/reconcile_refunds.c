@@ -166,6 +166,9 @@ struct rf {
     size_t ns;
     struct rtab without, exceeds, orders;
     struct rkey k;
+    char *last;                 /* the order of the Order line before: an order's lines */
+    size_t caplast;             /* come together, so it is looked up once */
+    struct rf_order *last_o;    /* its entry in orders, NULL when not refunded */
 };
 
 static int rf_settlement_cmp(const void *a, const void *b)
@@ -298,9 +301,15 @@ static int rf_order_line(void *arg, sqlite3_stmt *st, struct err *e)
     const char *oid = reconcile_str(st, 0), *sku = reconcile_col(st, 1);
     struct rf_order *o;
     struct rf_exceeds *x;
-    if (rf_key2(r, oid, NULL, e) < 0)
+    int other;
+    if (reconcile_keep_text(&r->last, &r->caplast, oid, &other, e) < 0)
         return -1;
-    if (!(o = rtab_find(&r->orders, &r->k)))
+    if (other) {
+        if (rf_key2(r, oid, NULL, e) < 0)
+            return -1;
+        r->last_o = rtab_find(&r->orders, &r->k);
+    }
+    if (!(o = r->last_o))
         return 0; /* not a refunded order: nothing to know about it */
     o->ordered = 1;
     if (!nonempty(sku) || strcmp(reconcile_str(st, 2), "ItemPrice") != 0 ||
@@ -459,6 +468,7 @@ static void rf_free(struct rf *r)
     rtab_free(&r->exceeds);
     rtab_free(&r->orders);
     rkey_free(&r->k);
+    free(r->last);
     for (size_t i = 0; i < r->ns; i++) {
         free(r->s[i].id);
         free(r->s[i].currency);

@@ -299,8 +299,8 @@ int reconcile_lines_each(struct reconcile_ctx *c, const char *columns, int64_t r
     char sql[512];
     sqlite3_stmt *st;
     int s, rc = 0;
-    snprintf(sql, sizeof sql, "SELECT %s FROM settlement_line WHERE settlement_ref = ?1",
-             columns);
+    snprintf(sql, sizeof sql, "SELECT %s FROM settlement_line WHERE settlement_ref = ?1 "
+             "ORDER BY id", columns);
     if (ledger_prepare(c->lg, &st, sql, e) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, ref);
@@ -326,6 +326,23 @@ int reconcile_query_each(struct reconcile_ctx *c, const char *sql,
         rc = ledger_fail(c->lg, e, "reconcile scan");
     sqlite3_finalize(st);
     return rc;
+}
+
+int reconcile_keep_text(char **buf, size_t *cap, const char *s, int *changed, struct err *e)
+{
+    size_t n = strlen(s) + 1;
+    *changed = !*buf || strcmp(*buf, s) != 0;
+    if (!*changed)
+        return 0;
+    if (n > *cap) {
+        char *p = realloc(*buf, n);
+        if (!p)
+            return err_set(e, ERR_NOMEM, "out of memory");
+        *buf = p;
+        *cap = n;
+    }
+    memcpy(*buf, s, n);
+    return 0;
 }
 
 /* SQLite's ORDER BY on TEXT (BINARY collation, NULL first). */
