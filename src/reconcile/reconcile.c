@@ -181,6 +181,8 @@ done:
     free(c.combos);
     reconcile_dupseeds_free(&c);
     reconcile_fees_discard(&c);
+    reconcile_refunds_discard(&c);
+    reconcile_shipped_discard(&c);
     reconcile_settles_free(&c);
     if (rc == 0)
         rc = reconcile_counts(lg, c.period, out, e);

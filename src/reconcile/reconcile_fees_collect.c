@@ -465,3 +465,8 @@ void reconcile_fees_discard(struct reconcile_ctx *c)
     free(c->fees);
     c->fees = NULL;
 }
+
+int reconcile_fees_apart(const struct fees *f)
+{
+    return f->apart;
+}

@@ -25,6 +25,8 @@ struct reconcile_ctx {
                                 * DUPLICATE_LINE goes on from there without a read of its own */
     size_t ndupseeds;
     struct fees *fees;         /* the fee check's samples, collected during UNMAPPED's read */
+    struct rf *refunds;        /* the refunds check's tables, its Order lines from that read */
+    struct ship *shipped;      /* UNITS_NOT_SETTLED's units settled, from that read */
 };
 
 /* Adds one fresh exception to the run's batch (see exception_batch_add). */
@@ -182,6 +184,22 @@ int reconcile_fees_collect(struct reconcile_ctx *c, reconcile_fees_reader read, 
                            struct err *e);
 int reconcile_fees_line(struct fees *f, sqlite3_stmt *st, struct err *e);
 void reconcile_fees_discard(struct reconcile_ctx *c);
+/* The same for the refunds check (reconcile_refunds.c: the Refund lines are read at begin)
+ * and UNITS_NOT_SETTLED (reconcile_shipped.c): their checks use c->refunds, c->shipped when
+ * set, the line functions being given every line of every settlement, with its ref. */
+struct rf;
+struct ship;
+int reconcile_refunds_begin(struct reconcile_ctx *c, struct err *e);
+int reconcile_refunds_line(struct rf *r, sqlite3_stmt *st, struct err *e);
+void reconcile_refunds_discard(struct reconcile_ctx *c);
+int reconcile_shipped_begin(struct reconcile_ctx *c, struct err *e);
+int reconcile_shipped_line(struct ship *p, int64_t sref, sqlite3_stmt *st, struct err *e);
+/* The shared read gives UNITS_NOT_SETTLED no order's lines apart from each other: an order's
+ * lines that came back after another's (the fee check, reading the same lines in the same
+ * order, found it: reconcile_fees_apart) leave it to the query. */
+void reconcile_shipped_apart(struct ship *p);
+int reconcile_fees_apart(const struct fees *f);
+void reconcile_shipped_discard(struct reconcile_ctx *c);
 
 /* The checks, run in this order by reconcile_run:
  *   unmapped    UNMAPPED                     duplicates  DUPLICATE_LINE

@@ -347,7 +347,8 @@ static int combos_take(struct combo_tab *t, struct rcombos *out, struct err *e)
  * each scan also keeps the lines of the previous partition's repeats, so k + 1 scans in all.
  * The first scan is UNMAPPED's read of the settlement (struct rdupseed carries its repeats
  * over to the duplicates check). */
-#define DUP_FP_CHUNK ((int64_t)1 << 21) /* 16 MiB of fingerprints */
+#define DUP_FP_CHUNK ((int64_t)1 << 20) /* 8 MiB of fingerprints: the read that makes them
+                                        * also holds the fee and refunds checks' tables */
 
 /* DUP_FP_CHUNK, or SETTLEBOOK_RECONCILE_FP_CHUNK (a test hook: small chunks make the
  * equivalence test run the partitioned passes on small files). */
@@ -624,51 +625,62 @@ static int dup_settlement(struct reconcile_ctx *c, const struct rsettlement *s, 
 /* ---- the shared read of a settlement's lines ---------------------------------------------- */
 
 struct line_pass {
+    struct reconcile_ctx *c;
     const struct rsettlement *s;
     struct combo_tab t;
-    struct dup_pass *dup;   /* NULL: combinations only */
-    struct fees *fees;      /* NULL: no fee samples */
+    int combos;             /* 0: none (the read is for the other checks only) */
+    struct dup_pass *dup;   /* NULL: no duplicate fingerprints */
+    int feed;               /* 1: the lines go to the fee, refunds and shipments checks */
 };
 
 static int line_pass_line(void *arg, sqlite3_stmt *st, struct err *e)
 {
     struct line_pass *p = arg;
-    const char *f[4] = { reconcile_str(st, RL_TT), reconcile_str(st, RL_AT),
-                         reconcile_str(st, RL_AD), reconcile_col(st, RL_MK) };
-    if (!f[3] || !f[3][0])
-        f[3] = p->s->marketplace;
-    struct rcombo *x = combo_get(&p->t, f, e);
-    if (!x)
-        return -1;
-    x->n++;
-    if (reconcile_add(&x->sum, sqlite3_column_int64(st, DUP_AMOUNT), e) < 0)
-        return -1;
+    struct reconcile_ctx *c = p->c;
+    if (p->combos) {
+        const char *f[4] = { reconcile_str(st, RL_TT), reconcile_str(st, RL_AT),
+                             reconcile_str(st, RL_AD), reconcile_col(st, RL_MK) };
+        if (!f[3] || !f[3][0])
+            f[3] = p->s->marketplace;
+        struct rcombo *x = combo_get(&p->t, f, e);
+        if (!x || (x->n++, reconcile_add(&x->sum, sqlite3_column_int64(st, RL_AMOUNT), e) < 0))
+            return -1;
+    }
     if (p->dup && dup_scan_line(p->dup, st, e) < 0)
         return -1;
-    return p->fees ? reconcile_fees_line(p->fees, st, e) : 0;
+    if (!p->feed)
+        return 0;
+    if ((c->fees && reconcile_fees_line(c->fees, st, e) < 0) ||
+        (c->refunds && reconcile_refunds_line(c->refunds, st, e) < 0))
+        return -1;
+    return c->shipped ? reconcile_shipped_line(c->shipped, p->s->ref, st, e) : 0;
 }
 
-/* One read of settlement s's lines: its combinations into out, and with dup set, the
- * fingerprints of partition 0 of its duplicate keys, with fees set, its fee samples. */
+/* One read of settlement s's lines: with out, its combinations; with dup, the fingerprints
+ * of partition 0 of its duplicate keys; with feed, the other checks' lines. */
 static int line_pass(struct reconcile_ctx *c, const struct rsettlement *s, struct rcombos *out,
-                     struct dup_pass *dup, struct fees *fees, struct err *e)
+                     struct dup_pass *dup, int feed, struct err *e)
 {
-    struct line_pass p = { .s = s, .dup = dup, .fees = fees };
+    struct line_pass p = { .c = c, .s = s, .combos = out != NULL, .dup = dup, .feed = feed };
     int rc = reconcile_lines_each(c, RECONCILE_LINE_COLS, s->ref, line_pass_line, &p, e);
-    memset(out, 0, sizeof *out);
-    if (rc == 0)
-        rc = combos_take(&p.t, out, e);
+    if (rc == 0 && feed && c->shipped && (!c->fees || reconcile_fees_apart(c->fees)))
+        reconcile_shipped_apart(c->shipped);
+    if (out) {
+        memset(out, 0, sizeof *out);
+        if (rc == 0)
+            rc = combos_take(&p.t, out, e);
+        if (rc < 0)
+            reconcile_combos_free(out);
+        out->ref = s->ref;
+    }
     combo_tab_free(&p.t);
-    if (rc < 0)
-        reconcile_combos_free(out);
-    out->ref = s->ref;
     return rc;
 }
 
 int reconcile_combos(struct reconcile_ctx *c, const struct rsettlement *s, struct rcombos *out,
                      struct err *e)
 {
-    return line_pass(c, s, out, NULL, NULL, e);
+    return line_pass(c, s, out, NULL, 0, e);
 }
 
 /* The combinations of settlement s and its duplicate check's first scan, kept in c. */
@@ -683,7 +695,7 @@ static int combos_and_seed(struct reconcile_ctx *c, const struct rsettlement *s,
     c->dupseeds = v;
     rc = dup_reserve(&p, s, e);
     if (rc == 0)
-        rc = line_pass(c, s, out, &p, c->fees, e);
+        rc = line_pass(c, s, out, &p, 1, e);
     if (rc == 0)
         rc = dup_candidates(&p, e);
     if (rc == 0) {
@@ -696,19 +708,21 @@ static int combos_and_seed(struct reconcile_ctx *c, const struct rsettlement *s,
 }
 
 /* UNMAPPED of one settlement of the ledger (the fee check's reader: each settlement in fee
- * collecting order, which is scope order); the lines of one in scope and not unchanged are
- * read here, for the fee check too (*shared); its combinations are kept for NEW_AMOUNT_TYPE. */
+ * collecting order, which is scope order). Every settlement's lines are read here once, for
+ * the fee, refunds and shipments checks (*shared); for UNMAPPED and DUPLICATE_LINE too when
+ * the settlement is in scope and changed (its combinations are kept for NEW_AMOUNT_TYPE). */
 static int unmapped_settlement(struct reconcile_ctx *c, const struct rsettlement *s,
                                int in_scope, void *arg, int *shared, struct err *e)
 {
     struct rcombos x;
     const struct mapping *m = arg;
     struct rcombos *grown;
-    if (!in_scope)
-        return 0;
-    if (reconcile_settle_same(c, s->ref))
-        return reconcile_settle_carry(c, s, "UNMAPPED", e);
     *shared = 1;
+    if (!in_scope)
+        return line_pass(c, s, NULL, NULL, 1, e);
+    if (reconcile_settle_same(c, s->ref))
+        return reconcile_settle_carry(c, s, "UNMAPPED", e) < 0 ? -1
+               : line_pass(c, s, NULL, NULL, 1, e);
     grown = realloc(c->combos, (c->ncombos + 1) * sizeof *grown);
     if (!grown)
         return err_set(e, ERR_NOMEM, "out of memory");
@@ -735,7 +749,13 @@ int reconcile_unmapped(struct reconcile_ctx *c, struct err *e)
         mapping_free(&u.m);
         return -1;
     }
-    rc = reconcile_fees_collect(c, unmapped_settlement, &u.m, e);
+    /* the refunds are grouped and the inventory rows loaded first: the reads below give
+     * them the Order lines */
+    rc = reconcile_refunds_begin(c, e);
+    if (rc == 0)
+        rc = reconcile_shipped_begin(c, e);
+    if (rc == 0)
+        rc = reconcile_fees_collect(c, unmapped_settlement, &u.m, e);
     mapping_free(&u.m);
     return rc;
 }

@@ -1,7 +1,8 @@
 /* reconcile_shipped — UNITS_NOT_SETTLED without SQLite's sort: the units settled per month,
  * SKU and country (ledger.h's LEDGER_UNITS_SETTLED_CTE: per order item, its largest quantity
  * in the month of its first posted line, in the country of its marketplace) summed in C from
- * one filtered read of the Order lines, in reading order. An order item's lines are grouped
+ * the Order lines in reading order: those of UNMAPPED's read of every settlement
+ * (reconcile_lines.c), or one filtered read of its own. An order item's lines are grouped
  * while its order's lines are read one after the other (Amazon writes an order as one block);
  * when an order comes back after another one (or too many orders to remember), the answer of
  * the query itself is used instead (reconcile_inventory.c), so the rows are the same either
@@ -59,8 +60,16 @@ struct ship {
     int has_order, order_null;
     struct rseen seen;              /* the orders read */
     int apart;                      /* an order came back: use the query */
+    int none;                       /* no inventory rows in scope: no line needed */
+    int shared;                     /* the lines come from the shared read: the fee check
+                                     * tells whether orders came back (seen stays empty) */
+    const int *col;                 /* where line_at's columns are (SC_*) */
     struct rkey k;
 };
+/* line_at's columns: in LINES (after settlement_ref), and in RECONCILE_LINE_COLS. */
+enum { SC_ORDER, SC_OIC, SC_SKU, SC_POSTED, SC_MK, SC_QTY, SC_NCOLS };
+static const int OWN_COLS[SC_NCOLS] = { 1, 2, 3, 4, 5, 6 };
+static const int SHARED_COLS[SC_NCOLS] = { RL_ORDER, RL_OIC, RL_SKU, RL_POSTED, RL_MK, RL_QTY };
 
 static char *dup_text(const char *s, int *oom)
 {
@@ -234,6 +243,8 @@ static int next_order(struct ship *p, int64_t sref, const char *oid, struct err 
     p->order_null = !oid;
     p->sref = sref;
     p->has_order = 1;
+    if (p->shared)
+        return 0;   /* reconcile_shipped_settled says whether an order came back */
     /* the order came back after another (or too many to remember): p->apart */
     uint64_t fp = reconcile_fp_done(reconcile_fp_text(reconcile_fp_int(RECONCILE_FP_SEED, sref),
                                                       oid, n)) | 1;
@@ -244,11 +255,20 @@ static int next_order(struct ship *p, int64_t sref, const char *oid, struct err 
     return 0;
 }
 
-static int line(void *arg, sqlite3_stmt *st, struct err *e)
+static int nonempty_col(sqlite3_stmt *st, int i)
 {
-    struct ship *p = arg;
-    const char *oic = reconcile_col(st, 2), *sku = reconcile_col(st, 3);
-    const char *posted = reconcile_col(st, 4), *mk = reconcile_col(st, 5);
+    const char *t = reconcile_col(st, i);
+    return t && t[0];
+}
+
+/* One Order line with a quantity and a date (LINES' WHERE) of settlement sref. In the shared
+ * read, a line the fee check does not see (no order id, no SKU) leaves it to the query: the
+ * fee check's lines having each order's together says so of this subset of them only. */
+static int line_at(struct ship *p, int64_t sref, sqlite3_stmt *st, struct err *e)
+{
+    const int *col = p->col;
+    const char *oic = reconcile_col(st, col[SC_OIC]), *sku = reconcile_col(st, col[SC_SKU]);
+    const char *posted = reconcile_col(st, col[SC_POSTED]), *mk = reconcile_col(st, col[SC_MK]);
     int oom = 0;
     if (!sku)
         return 0;   /* matches no SKU of the inventory ledger */
@@ -257,11 +277,12 @@ static int line(void *arg, sqlite3_stmt *st, struct err *e)
         return -1;
     if (!rtab_find(&p->skus, &p->k))
         return 0;
-    if (sqlite3_column_type(st, 6) != SQLITE_INTEGER || !posted) {
+    if (sqlite3_column_type(st, col[SC_QTY]) != SQLITE_INTEGER || !posted ||
+        (p->shared && (!sku[0] || !nonempty_col(st, col[SC_ORDER])))) {
         p->apart = 1;   /* not what the C sums expect: the query decides */
         return 0;
     }
-    if (next_order(p, sqlite3_column_int64(st, 0), reconcile_col(st, 1), e) < 0)
+    if (next_order(p, sref, reconcile_col(st, col[SC_ORDER]), e) < 0)
         return -1;
     if (p->apart)
         return 0;
@@ -275,20 +296,26 @@ static int line(void *arg, sqlite3_stmt *st, struct err *e)
         it = &p->it[p->nit++];
         *it = (struct ship_item){ .oic = dup_text(oic, &oom), .sku = dup_text(sku, &oom),
                                   .posted = dup_text(posted, &oom),
-                                  .qty = sqlite3_column_int64(st, 6) };
+                                  .qty = sqlite3_column_int64(st, col[SC_QTY]) };
     } else {
         if (strcmp(posted, it->posted) < 0) {
             free(it->posted);
             it->posted = dup_text(posted, &oom);
         }
-        if (sqlite3_column_int64(st, 6) > it->qty)
-            it->qty = sqlite3_column_int64(st, 6);
+        if (sqlite3_column_int64(st, col[SC_QTY]) > it->qty)
+            it->qty = sqlite3_column_int64(st, col[SC_QTY]);
     }
     if (mk && (!it->mk || strcmp(mk, it->mk) > 0)) {
         free(it->mk);
         it->mk = dup_text(mk, &oom);
     }
     return oom ? err_set(e, ERR_NOMEM, "out of memory") : 0;
+}
+
+/* A row of LINES. */
+static int line(void *arg, sqlite3_stmt *st, struct err *e)
+{
+    return line_at(arg, sqlite3_column_int64(st, 0), st, e);
 }
 
 /* Each row's units settled: its month and SKU, every country when its Location is ''. */
@@ -338,44 +365,93 @@ static void ship_free(struct ship *p)
     rkey_free(&p->k);
 }
 
+/* The inventory rows in scope, and what reading the lines needs; p->none when no row. */
+static int ship_begin(struct ship *p, struct err *e)
+{
+    if (rtab_init(&p->skus, 1, e) < 0 || rtab_init(&p->totals, sizeof(int64_t), e) < 0 ||
+        load_rows(p, e) < 0)
+        return -1;
+    p->none = p->nrows == 0;   /* nothing in scope: nothing to read */
+    if (p->none)
+        return 0;
+    return load_posted(p, e) < 0 ? -1 : load_settlements(p, e);
+}
+
+int reconcile_shipped_begin(struct reconcile_ctx *c, struct err *e)
+{
+    reconcile_shipped_discard(c);
+    if (!(c->shipped = calloc(1, sizeof *c->shipped)))
+        return err_set(e, ERR_NOMEM, "out of memory");
+    c->shipped->c = c;
+    c->shipped->col = SHARED_COLS;
+    c->shipped->shared = 1;
+    return ship_begin(c->shipped, e);
+}
+
+int reconcile_shipped_line(struct ship *p, int64_t sref, sqlite3_stmt *st, struct err *e)
+{
+    /* LINES' WHERE */
+    const char *tt = reconcile_col(st, RL_TT);
+    if (p->none || p->apart || !tt || strcmp(tt, "Order") != 0 ||
+        sqlite3_column_type(st, RL_QTY) == SQLITE_NULL ||
+        sqlite3_column_type(st, RL_POSTED) == SQLITE_NULL)
+        return 0;
+    return line_at(p, sref, st, e);
+}
+
+void reconcile_shipped_apart(struct ship *p)
+{
+    p->apart = 1;
+}
+
+void reconcile_shipped_discard(struct reconcile_ctx *c)
+{
+    if (c->shipped)
+        ship_free(c->shipped);
+    free(c->shipped);
+    c->shipped = NULL;
+}
+
+/* The Order lines were given to reconcile_shipped_line during UNMAPPED's reads of every
+ * settlement (c->shipped), or are read here. */
 int reconcile_shipped(struct reconcile_ctx *c,
                       int (*emit)(struct reconcile_ctx *c, const char *month, const char *sku,
                                   const char *location, int64_t shipped, int64_t settled,
                                   struct err *e),
                       int *done, struct err *e)
 {
-    struct ship p = { .c = c };
+    struct ship own = { .c = c, .col = OWN_COLS }, *p = c->shipped ? c->shipped : &own;
     int rc = -1;
     *done = 0;
-    if (rtab_init(&p.skus, 1, e) < 0 || rtab_init(&p.totals, sizeof(int64_t), e) < 0 ||
-        load_rows(&p, e) < 0)
+    if (p == &own && ship_begin(p, e) < 0)
         goto out;
-    if (p.nrows == 0) {   /* nothing in scope: nothing to read */
+    if (p->none) {
         *done = 1;
         rc = 0;
         goto out;
     }
-    if (load_posted(&p, e) < 0 || load_settlements(&p, e) < 0 ||
-        reconcile_query_each(c, LINES, line, &p, e) < 0 ||
-        (!p.apart && p.has_order && order_done(&p, e) < 0))
+    if ((p == &own && reconcile_query_each(c, LINES, line, p, e) < 0) ||
+        (!p->apart && p->has_order && order_done(p, e) < 0))
         goto out;
     rc = 0;
-    if (p.apart) {
+    if (p->apart) {
         log_verbose("reconcile: inventory: an order's lines are apart (or more than %zu "
                     "orders): units settled by the query", SHIP_ORDERS_MAX);
         goto out;
     }
-    if (settle_rows(&p, e) < 0) {
+    if (settle_rows(p, e) < 0) {
         rc = -1;
         goto out;
     }
-    for (size_t i = 0; rc == 0 && i < p.nrows; i++) {
-        const struct ship_row *r = &p.rows[i];
+    for (size_t i = 0; rc == 0 && i < p->nrows; i++) {
+        const struct ship_row *r = &p->rows[i];
         if (r->posted && r->has_shipped && r->shipped != r->settled)
             rc = emit(c, r->month, r->sku, r->location, r->shipped, r->settled, e);
     }
     *done = rc == 0;
 out:
-    ship_free(&p);
+    if (p == &own)
+        ship_free(p);
+    reconcile_shipped_discard(c);
     return rc;
 }
