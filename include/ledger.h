@@ -97,11 +97,14 @@ int ledger_step_row(struct ledger *lg, sqlite3_stmt *st, const char *what, struc
     "  AND (q.marketplace = s.marketplace OR q.marketplace = '' OR s.marketplace = '') "  \
     "  ORDER BY q.end_utc DESC, q.settlement_id DESC LIMIT 1) "
 
-/* SQL: the sum of settlement `ref`'s lines whose description or type is `text`. */
+/* SQL: the sum of settlement `ref`'s lines whose type or description is `text`. The terms
+ * are in the order of the partial index settlement_line_payable (sql/013), which SQLite only
+ * uses when the query's condition matches the index's term for term: then the "Payable to
+ * Amazon" sum reads a handful of index entries instead of every line of the settlement. */
 #define SETTLEMENT_LINES_SUM(ref, text)                                                    \
     "(SELECT coalesce(sum(r.amount_minor), 0) FROM settlement_line r WHERE "               \
-    "r.settlement_ref = " ref " AND (r.amount_description = '" text "' OR "               \
-    "r.transaction_type = '" text "'))"
+    "r.settlement_ref = " ref " AND (r.transaction_type = '" text "' OR "                 \
+    "r.amount_description = '" text "'))"
 
 /* Checks "YYYY-MM" (months 01..12, years 2000..2999). */
 int period_parse(const char *s, struct err *e);

@@ -179,6 +179,10 @@ done:
     for (size_t i = 0; i < c.ncombos; i++)
         reconcile_combos_free(&c.combos[i]);
     free(c.combos);
+    reconcile_dupseeds_free(&c);
+    reconcile_fees_discard(&c);
+    reconcile_refunds_discard(&c);
+    reconcile_shipped_discard(&c);
     reconcile_settles_free(&c);
     if (rc == 0)
         rc = reconcile_counts(lg, c.period, out, e);

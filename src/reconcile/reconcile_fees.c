@@ -277,7 +277,13 @@ int reconcile_fees(struct reconcile_ctx *c, struct err *e)
 {
     struct judge j = { .f = { .c = c } };
     int rc = -1;
-    if (fees_collect(&j.f, e) < 0 || fee_pages_open(&j.p, &j.f, e) < 0 ||
+    if (c->fees) {   /* collected during UNMAPPED's read of the lines: taken over */
+        j.f = *c->fees;
+        free(c->fees);
+        c->fees = NULL;
+    } else if (fees_collect(&j.f, NULL, NULL, e) < 0)
+        goto done;
+    if (fee_pages_open(&j.p, &j.f, e) < 0 ||
         ledger_prepare(c->lg, &j.put, HIT_PUT, e) < 0)
         goto done;
     size_t judged = 0, samples = 0, groups = 0;

@@ -70,17 +70,20 @@ struct fees {
     size_t nit, capit, initit;
     struct fee_rec *rec;         /* its fee lines */
     size_t nrec, caprec, held;   /* held: the most fee lines held at once (--verbose) */
-    uint64_t *seen;              /* fingerprints of the orders read (open addressing) */
-    size_t nseen, capseen;
+    struct rseen seen;           /* fingerprints of the orders read */
     int64_t nput;                /* rows of temp.fee_sample (its rowids: 1 ..) */
     struct rkey k;               /* scratch */
     sqlite3_stmt *put;           /* INSERT INTO temp.fee_sample */
     int32_t start_day;           /* of the settlement being read: for lines without a date */
+    const int *col;              /* where the read's columns are (FC_*) */
+    int apart;                   /* an order's lines came back after another's */
 };
+/* The columns the fee pass reads, in LINES_SQL's order. */
+enum { FC_ORDER, FC_OIC, FC_SKU, FC_QTY, FC_AT, FC_AD, FC_AMOUNT, FC_POSTED, FC_ID, FC_NCOLS };
 
 /* Fills f (f->c set, the rest zeroed) with every settlement of the ledger and their SKU fee
  * groups, the samples of their order items in temp.fee_sample (column grp: index in f->grp). */
-int fees_collect(struct fees *f, struct err *e);
+int fees_collect(struct fees *f, reconcile_fees_reader read, void *arg, struct err *e);
 void fees_free(struct fees *f);
 
 /* A group's samples read back a page at a time (reconcile_fees_pages.c). */

@@ -159,7 +159,7 @@ static int order_done(struct fees *f, struct err *e)
 static struct fee_item *item_of(struct fees *f, sqlite3_stmt *st, struct err *e)
 {
     rkey_reset(&f->k);
-    if (rkey_col(&f->k, st, 1, e) < 0 || rkey_col(&f->k, st, 2, e) < 0)
+    if (rkey_col(&f->k, st, f->col[FC_OIC], e) < 0 || rkey_col(&f->k, st, f->col[FC_SKU], e) < 0)
         return NULL;
     for (size_t i = 0; i < f->nit; i++)
         if (f->it[i].key.len == f->k.len && memcmp(f->it[i].key.buf, f->k.buf, f->k.len) == 0)
@@ -171,9 +171,10 @@ static struct fee_item *item_of(struct fees *f, sqlite3_stmt *st, struct err *e)
     struct fee_item *it = &f->it[f->nit];
     it->qty = it->price = 0;
     rkey_reset(&it->key);
-    if (rkey_col(&it->key, st, 1, e) < 0 || rkey_col(&it->key, st, 2, e) < 0)
+    if (rkey_col(&it->key, st, f->col[FC_OIC], e) < 0 ||
+        rkey_col(&it->key, st, f->col[FC_SKU], e) < 0)
         return NULL;
-    size_t n = strlen(reconcile_str(st, 2)) + 1;
+    size_t n = strlen(reconcile_str(st, f->col[FC_SKU])) + 1;
     if (n > it->capsku) {
         char *p = realloc(it->sku, n);
         if (!p) {
@@ -183,7 +184,7 @@ static struct fee_item *item_of(struct fees *f, sqlite3_stmt *st, struct err *e)
         it->sku = p;
         it->capsku = n;
     }
-    memcpy(it->sku, reconcile_str(st, 2), n);
+    memcpy(it->sku, reconcile_str(st, f->col[FC_SKU]), n);
     f->nit++;
     return it;
 }
@@ -192,17 +193,19 @@ static struct fee_item *item_of(struct fees *f, sqlite3_stmt *st, struct err *e)
 static int fee_line(struct fees *f, sqlite3_stmt *st, size_t item, struct err *e)
 {
     uint32_t type = 0;
-    if (type_of(f, reconcile_str(st, 4), reconcile_str(st, 5), &type, e) < 0)
+    if (type_of(f, reconcile_str(st, f->col[FC_AT]), reconcile_str(st, f->col[FC_AD]), &type,
+                e) < 0)
         return -1;
     if (reconcile_grow(&f->rec, &f->caprec, f->nrec, sizeof *f->rec, e) < 0)
         return -1;
-    int64_t id = sqlite3_column_int64(st, 8);
+    int64_t id = sqlite3_column_int64(st, f->col[FC_ID]);
     if (id < 0 || id >> FEE_SEQ_BITS || f->nsett > (size_t)1 << (62 - FEE_SEQ_BITS))
         return err_set(e, ERR_INPUT, "reconcile fees: line %lld is beyond the fee check's "
                        "reach", (long long)id);
-    f->rec[f->nrec++] = (struct fee_rec){ .fee = sqlite3_column_int64(st, 6), .line = id,
+    f->rec[f->nrec++] = (struct fee_rec){ .fee = sqlite3_column_int64(st, f->col[FC_AMOUNT]),
+        .line = id,
         .seq = (uint64_t)(f->nsett - 1) << FEE_SEQ_BITS | (uint64_t)id, .item = (uint32_t)item,
-        .type = type, .day = day_of(reconcile_col(st, 7), f->start_day) };
+        .type = type, .day = day_of(reconcile_col(st, f->col[FC_POSTED]), f->start_day) };
     return 0;
 }
 
@@ -220,127 +223,127 @@ static const char *const LINES[] = { LINES_SQL "id", LINES_SQL "order_id, id" };
 /* One line, columns as LINES_SQL. */
 static int line(struct fees *f, sqlite3_stmt *st, struct err *e)
 {
-    const char *at = reconcile_str(st, 4), *ad = reconcile_str(st, 5);
+    const char *at = reconcile_str(st, f->col[FC_AT]), *ad = reconcile_str(st, f->col[FC_AD]);
     int is_fee = strcmp(at, "ItemFees") == 0 && !pass_through(ad);
     /* the price Amazon's referral fee is charged on: principal, shipping, gift wrap, less
      * promotions, without tax */
     int is_price = (strcmp(at, "ItemPrice") == 0 || strcmp(at, "Promotion") == 0) &&
                    !strstr(ad, "Tax");
     struct fee_item *it;
-    if (!is_fee && !is_price && sqlite3_column_type(st, 3) == SQLITE_NULL)
+    if (!is_fee && !is_price && sqlite3_column_type(st, f->col[FC_QTY]) == SQLITE_NULL)
         return 0;
     if (!(it = item_of(f, st, e)))
         return -1;
     if (is_fee)
         return fee_line(f, st, (size_t)(it - f->it), e);
-    if (sqlite3_column_int64(st, 3) > it->qty)
-        it->qty = sqlite3_column_int64(st, 3);
-    return is_price ? reconcile_add(&it->price, sqlite3_column_int64(st, 6), e) : 0;
+    if (sqlite3_column_int64(st, f->col[FC_QTY]) > it->qty)
+        it->qty = sqlite3_column_int64(st, f->col[FC_QTY]);
+    return is_price ? reconcile_add(&it->price, sqlite3_column_int64(st, f->col[FC_AMOUNT]), e)
+                    : 0;
 }
 
 /* Whether the line's order is another than the one being read (then f->order becomes it,
  * and *fp its fingerprint). */
 static int new_order(struct fees *f, sqlite3_stmt *st, int *fresh, uint64_t *fp, struct err *e)
 {
-    const char *oid = reconcile_str(st, 0);
-    size_t n = strlen(oid) + 1;
-    *fresh = !f->order || strcmp(f->order, oid) != 0;
-    if (!*fresh)
-        return 0;
-    if (n > f->caporder) {
-        char *p = realloc(f->order, n);
-        if (!p)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        f->order = p;
-        f->caporder = n;
-    }
-    memcpy(f->order, oid, n);
-    *fp = reconcile_fp(oid, n - 1) | 1;   /* never 0: 0 marks a free slot */
+    const char *oid = reconcile_str(st, f->col[FC_ORDER]);
+    if (reconcile_keep_text(&f->order, &f->caporder, oid, fresh, e) < 0)
+        return -1;
+    if (*fresh)
+        *fp = reconcile_fp(oid, strlen(oid)) | 1;   /* never 0: 0 marks a free slot */
     return 0;
 }
 
-/* Adds fp to the set of orders already read in reading order; *seen = 1 when it was there
- * (the order comes back after another: its lines are not adjacent, or two ids share a
- * fingerprint), or the set is full (FEE_ORDERS_MAX). */
-static int seen_add(struct fees *f, uint64_t fp, int *seen, struct err *e)
-{
-    if ((f->nseen + 1) * 2 > f->capseen) {
-        size_t cap = f->capseen ? f->capseen * 2 : 4096;
-        uint64_t *v = cap <= FEE_ORDERS_MAX * 2 ? calloc(cap, sizeof *v) : NULL;
-        if (!v && cap <= FEE_ORDERS_MAX * 2)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        if (!v) {
-            *seen = 1;
-            return 0;
-        }
-        for (size_t i = 0; i < f->capseen; i++)
-            for (size_t k = f->seen[i] & (cap - 1); f->seen[i]; k = (k + 1) & (cap - 1))
-                if (!v[k]) {
-                    v[k] = f->seen[i];
-                    break;
-                }
-        free(f->seen);
-        f->seen = v;
-        f->capseen = cap;
-    }
-    size_t k = fp & (f->capseen - 1);
-    while (f->seen[k] && f->seen[k] != fp)
-        k = (k + 1) & (f->capseen - 1);
-    *seen = f->seen[k] == fp;
-    if (!*seen) {
-        f->seen[k] = fp;
-        f->nseen++;
-    }
-    return 0;
-}
+/* The columns of LINES_SQL, and of RECONCILE_LINE_COLS (the shared read of
+ * reconcile_lines.c), in struct fees' column order. */
+static const int OWN_COLS[FC_NCOLS] = { 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+static const int SHARED_COLS[FC_NCOLS] = { RL_ORDER, RL_OIC, RL_SKU, RL_QTY, RL_AT, RL_AD,
+                                           RL_AMOUNT, RL_POSTED, RL_ID };
 
-/* One pass over the settlement's lines (LINES[sorted]); *again = 1 when reading order did not
- * keep each order's lines together (nothing of the pass is kept then). */
-static int pass(struct fees *f, int64_t ref, int sorted, int *again, struct err *e)
+/* A read of the settlement's lines starts (columns as cols). */
+static void pass_begin(struct fees *f, const int *cols)
 {
-    sqlite3_stmt *st;
-    int s, rc = 0, fresh, seen = 0;
-    uint64_t fp = 0;
-    *again = 0;
-    f->nrec = f->nit = f->nseen = 0;
+    f->nrec = f->nit = 0;
+    f->seen.n = 0;
+    f->apart = 0;
+    f->col = cols;
     if (f->order)
         f->order[0] = '\0';   /* no order id is "" (LINES_SQL) */
+}
+
+/* One line of the read (one LINES_SQL selects); after f->apart, nothing more is kept. */
+static int pass_line(struct fees *f, sqlite3_stmt *st, int sorted, struct err *e)
+{
+    int fresh, seen = 0;
+    uint64_t fp = 0;
+    if (f->apart)
+        return 0;
+    if (new_order(f, st, &fresh, &fp, e) < 0 || (fresh && order_done(f, e) < 0) ||
+        (fresh && !sorted && rseen_add(&f->seen, FEE_ORDERS_MAX, fp, &seen, e) < 0))
+        return -1;
+    if (seen) {
+        f->apart = 1;
+        return 0;
+    }
+    return line(f, st, e);
+}
+
+static int pass_end(struct fees *f, struct err *e)
+{
+    return f->apart ? 0 : order_done(f, e);
+}
+
+/* One pass over the settlement's lines (LINES[sorted]); f->apart when reading order did not
+ * keep each order's lines together (nothing of the pass is kept then). */
+static int pass(struct fees *f, int64_t ref, int sorted, struct err *e)
+{
+    sqlite3_stmt *st;
+    int s, rc = 0;
+    pass_begin(f, OWN_COLS);
     if (ledger_prepare(f->c->lg, &st, LINES[sorted], e) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, ref);
-    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (new_order(f, st, &fresh, &fp, e) < 0 || (fresh && order_done(f, e) < 0) ||
-            (fresh && !sorted && seen_add(f, fp, &seen, e) < 0))
-            rc = -1;
-        else if (seen)
-            break;
-        else
-            rc = line(f, st, e);
-    }
-    if (rc == 0 && !seen && s != SQLITE_DONE)
+    while (rc == 0 && !f->apart && (s = sqlite3_step(st)) == SQLITE_ROW)
+        rc = pass_line(f, st, sorted, e);
+    if (rc == 0 && !f->apart && s != SQLITE_DONE)
         rc = ledger_fail(f->c->lg, e, "reconcile fees");
-    if (rc == 0 && !seen)
-        rc = order_done(f, e);
+    if (rc == 0)
+        rc = pass_end(f, e);
     sqlite3_finalize(st);
-    *again = seen;
     return rc;
+}
+
+int reconcile_fees_line(struct fees *f, sqlite3_stmt *st, struct err *e)
+{
+    /* LINES_SQL's WHERE (a NULL order id or SKU is not <> '') */
+    const char *tt = reconcile_col(st, RL_TT), *oid = reconcile_col(st, RL_ORDER);
+    const char *sku = reconcile_col(st, RL_SKU), *at = reconcile_str(st, RL_AT);
+    if (!tt || strcmp(tt, "Order") != 0 || !oid || !oid[0] || !sku || !sku[0])
+        return 0;
+    if (sqlite3_column_type(st, RL_QTY) == SQLITE_NULL && strcmp(at, "ItemFees") != 0 &&
+        strcmp(at, "ItemPrice") != 0 && strcmp(at, "Promotion") != 0)
+        return 0;
+    return pass_line(f, st, 0, e);
 }
 
 /* The settlement's samples: in reading order when every order's lines are together there
  * (Amazon writes an order's lines as one block), else sorted by SQLite; the first pass's
- * samples are taken back then. */
-static int settlement(struct fees *f, int64_t ref, struct err *e)
+ * samples are taken back then. The first pass is the fee check's own (LINES[0]) unless
+ * read() read the lines itself (*shared, each given to reconcile_fees_line). */
+static int settlement(struct fees *f, const struct rsettlement *x, int in_scope,
+                      reconcile_fees_reader read, void *arg, struct err *e)
 {
-    int again, rc;
+    int rc, shared = 0;
     int64_t mark = f->nput;
     char undo[96];
     for (size_t i = 0; i < f->ngrp; i++)
         f->grp[i].n0 = f->grp[i].n;
-    rc = pass(f, ref, 0, &again, e);
-    free(f->seen);   /* up to FEE_ORDERS_MAX x 16 bytes: not kept for the next one */
-    f->seen = NULL;
-    f->capseen = 0;
-    if (rc < 0 || !again)
+    pass_begin(f, SHARED_COLS);
+    rc = read ? read(f->c, x, in_scope, arg, &shared, e) : 0;
+    if (rc == 0)
+        rc = shared ? pass_end(f, e) : pass(f, x->ref, 0, e);
+    rseen_free(&f->seen);   /* up to FEE_ORDERS_MAX x 16 bytes: not kept for the next one */
+    if (rc < 0 || !f->apart)
         return rc;
     for (size_t i = 0; i < f->ngrp; i++)
         f->grp[i].n = f->grp[i].n0;
@@ -352,16 +355,17 @@ static int settlement(struct fees *f, int64_t ref, struct err *e)
         return -1;
     log_verbose("reconcile: fees: settlement %s: an order's lines are apart (or more than %zu "
                 "orders), read again sorted by order", f->sett[f->nsett - 1].id, FEE_ORDERS_MAX);
-    return pass(f, ref, 1, &again, e);
+    return pass(f, x->ref, 1, e);
 }
 
 /* Every settlement of the ledger, ORDER BY start_utc, settlement_id, and whether it is in
  * the period's scope. */
 static const char ALL[] =
-    "SELECT s.id, s.settlement_id, s.currency, s.start_utc, " PERIOD_SCOPE_SQL " "
-    "FROM settlement s ORDER BY s.start_utc, s.settlement_id";
+    "SELECT s.id, s.settlement_id, s.currency, s.start_utc, " PERIOD_SCOPE_SQL ", "
+    "s.marketplace, s.line_count FROM settlement s ORDER BY s.start_utc, s.settlement_id";
 
-static int collect_one(struct fees *f, sqlite3_stmt *st, struct err *e)
+static int collect_one(struct fees *f, sqlite3_stmt *st, reconcile_fees_reader read, void *arg,
+                       struct err *e)
 {
     if (reconcile_grow(&f->sett, &f->capsett, f->nsett, sizeof *f->sett, e) < 0)
         return -1;
@@ -371,7 +375,10 @@ static int collect_one(struct fees *f, sqlite3_stmt *st, struct err *e)
     if (!s->id || !s->currency)
         return err_set(e, ERR_NOMEM, "out of memory");
     f->start_day = day_of(reconcile_col(st, 3), 0);
-    return settlement(f, sqlite3_column_int64(st, 0), e);
+    struct rsettlement x = { .ref = sqlite3_column_int64(st, 0), .id = s->id,
+                             .currency = s->currency, .marketplace = reconcile_str(st, 5),
+                             .lines = sqlite3_column_int64(st, 6) };
+    return settlement(f, &x, s->in_scope, read, arg, e);
 }
 
 /* The samples as collected; a group too large to hold, in time order (pos from 1). */
@@ -390,7 +397,7 @@ static const char PUT[] =
     "INSERT INTO temp.fee_sample (grp, day, seq, value, fee, basis, qty) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
-int fees_collect(struct fees *f, struct err *e)
+int fees_collect(struct fees *f, reconcile_fees_reader read, void *arg, struct err *e)
 {
     sqlite3_stmt *st;
     int s, rc = 0;
@@ -401,7 +408,7 @@ int fees_collect(struct fees *f, struct err *e)
         return -1;
     sqlite3_bind_text(st, 1, f->c->period, -1, SQLITE_STATIC);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
-        rc = collect_one(f, st, e);
+        rc = collect_one(f, st, read, arg, e);
     if (rc == 0 && s != SQLITE_DONE)
         rc = ledger_fail(f->c->lg, e, "reconcile fees");
     sqlite3_finalize(st);
@@ -437,6 +444,29 @@ void fees_free(struct fees *f)
     }
     free(f->it);
     free(f->order);
-    free(f->seen);
+    rseen_free(&f->seen);
     rkey_free(&f->k);
+}
+
+int reconcile_fees_collect(struct reconcile_ctx *c, reconcile_fees_reader read, void *arg,
+                           struct err *e)
+{
+    reconcile_fees_discard(c);
+    if (!(c->fees = calloc(1, sizeof *c->fees)))
+        return err_set(e, ERR_NOMEM, "out of memory");
+    c->fees->c = c;
+    return fees_collect(c->fees, read, arg, e);
+}
+
+void reconcile_fees_discard(struct reconcile_ctx *c)
+{
+    if (c->fees)
+        fees_free(c->fees);
+    free(c->fees);
+    c->fees = NULL;
+}
+
+int reconcile_fees_apart(const struct fees *f)
+{
+    return f->apart;
 }

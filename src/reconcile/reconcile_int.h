@@ -20,6 +20,13 @@ struct reconcile_ctx {
                                 * order, from UNMAPPED's pass (reused by NEW_AMOUNT_TYPE) */
     size_t ncombos;
     struct rsettles *settles;  /* the settlements in scope: unchanged since their last run? */
+    struct rdupseed *dupseeds; /* per settlement UNMAPPED's pass read, the fingerprints of
+                                * its lines' first partition that repeat (reconcile_lines.c):
+                                * DUPLICATE_LINE goes on from there without a read of its own */
+    size_t ndupseeds;
+    struct fees *fees;         /* the fee check's samples, collected during UNMAPPED's read */
+    struct rf *refunds;        /* the refunds check's tables, its Order lines from that read */
+    struct ship *shipped;      /* UNITS_NOT_SETTLED's units settled, from that read */
 };
 
 /* Adds one fresh exception to the run's batch (see exception_batch_add). */
@@ -61,6 +68,12 @@ int rkey_col(struct rkey *k, sqlite3_stmt *st, int i, struct err *e);
 int rkey_int(struct rkey *k, int64_t v, struct err *e);
 void rkey_free(struct rkey *k);
 uint64_t reconcile_fp(const void *p, size_t n);
+/* A fingerprint built field by field: start from RECONCILE_FP_SEED, add each field (a NULL
+ * text differs from ""), finish with reconcile_fp_done. */
+#define RECONCILE_FP_SEED 0x9e3779b97f4a7c15ULL
+uint64_t reconcile_fp_text(uint64_t h, const char *s, size_t n);
+uint64_t reconcile_fp_int(uint64_t h, int64_t v);
+uint64_t reconcile_fp_done(uint64_t h);
 
 /* Open-addressing table of key -> val_size zeroed bytes. */
 struct rtab_entry {
@@ -80,6 +93,16 @@ void *rtab_find(const struct rtab *t, const struct rkey *k);
 /* The n entries in slot order (malloc'd array; entries stay owned by t). */
 struct rtab_entry **rtab_entries(struct rtab *t, struct err *e);
 void rtab_free(struct rtab *t);
+
+/* A set of nonzero 64-bit fingerprints (open addressing; zero marks a free slot), used to
+ * tell whether an order's lines came back after another order's. */
+struct rseen {
+    uint64_t *v;
+    size_t n, cap;
+};
+/* Adds fp; *seen = 1 when it was there already, or when the set holds max already. */
+int rseen_add(struct rseen *t, size_t max, uint64_t fp, int *seen, struct err *e);
+void rseen_free(struct rseen *t);
 
 /* A settlement in scope; strings valid during the callback. */
 struct rsettlement {
@@ -106,6 +129,7 @@ struct rcombos {
 int reconcile_combos(struct reconcile_ctx *c, const struct rsettlement *s, struct rcombos *out,
                      struct err *e);
 void reconcile_combos_free(struct rcombos *x);
+void reconcile_dupseeds_free(struct reconcile_ctx *c);
 /* ---- per-settlement reuse (reconcile_settle.c) ------------------------------------------ */
 /* Finds which settlements in scope are unchanged since their last run (says so under
  * --verbose: "reconcile: N of M settlement(s) recomputed"). */
@@ -130,12 +154,52 @@ int reconcile_query_each(struct reconcile_ctx *c, const char *sql,
                          struct err *e);
 /* Settlements in the whole ledger. */
 int reconcile_settlement_count(struct reconcile_ctx *c, int64_t *out, struct err *e);
+/* Whether *buf (of *cap bytes, NULL at first) holds s already: if not, *changed = 1 and s
+ * is copied there. For "the same order as the line before". */
+int reconcile_keep_text(char **buf, size_t *cap, const char *s, int *changed, struct err *e);
 /* ORDER BY on TEXT: bytes, NULL first. */
 int reconcile_cmp_text(const char *a, const char *b);
 /* Room for element n of the array *pp of *cap elements of size bytes (doubling from 16). */
 int reconcile_grow(void *pp, size_t *cap, size_t n, size_t size, struct err *e);
 /* *sum += v, an error on 64-bit overflow (as SQLite's sum()). */
 int reconcile_add(int64_t *sum, int64_t v, struct err *e);
+
+/* ---- one read of a settlement's lines for several checks ----------------------------------
+ * UNMAPPED's read of a settlement in scope (reconcile_lines.c) selects these columns, so the
+ * duplicate-line fingerprints and the fee check's samples come from the same read. */
+#define RECONCILE_LINE_COLS                                                                 \
+    "order_id, sku, transaction_type, amount_type, amount_description, amount_minor, "     \
+    "posted, order_item_code, adjustment_id, shipment_id, marketplace, quantity, id"
+enum { RL_ORDER, RL_SKU, RL_TT, RL_AT, RL_AD, RL_AMOUNT, RL_POSTED, RL_OIC, RL_ADJ, RL_SHIP,
+       RL_MK, RL_QTY, RL_ID };
+struct fees;
+/* Called per settlement of the ledger as the fee check collects its samples: sets *shared
+ * when it read the settlement's lines itself (RECONCILE_LINE_COLS, ORDER BY id), each given
+ * to reconcile_fees_line(c->fees, ...). */
+typedef int (*reconcile_fees_reader)(struct reconcile_ctx *c, const struct rsettlement *s,
+                                     int in_scope, void *arg, int *shared, struct err *e);
+/* Collects the fee check's samples into c->fees (reconcile_fees_collect.c), read() asked
+ * first for each settlement; reconcile_fees uses them then instead of collecting its own. */
+int reconcile_fees_collect(struct reconcile_ctx *c, reconcile_fees_reader read, void *arg,
+                           struct err *e);
+int reconcile_fees_line(struct fees *f, sqlite3_stmt *st, struct err *e);
+void reconcile_fees_discard(struct reconcile_ctx *c);
+/* The same for the refunds check (reconcile_refunds.c: the Refund lines are read at begin)
+ * and UNITS_NOT_SETTLED (reconcile_shipped.c): their checks use c->refunds, c->shipped when
+ * set, the line functions being given every line of every settlement, with its ref. */
+struct rf;
+struct ship;
+int reconcile_refunds_begin(struct reconcile_ctx *c, struct err *e);
+int reconcile_refunds_line(struct rf *r, sqlite3_stmt *st, struct err *e);
+void reconcile_refunds_discard(struct reconcile_ctx *c);
+int reconcile_shipped_begin(struct reconcile_ctx *c, struct err *e);
+int reconcile_shipped_line(struct ship *p, int64_t sref, sqlite3_stmt *st, struct err *e);
+/* The shared read gives UNITS_NOT_SETTLED no order's lines apart from each other: an order's
+ * lines that came back after another's (the fee check, reading the same lines in the same
+ * order, found it: reconcile_fees_apart) leave it to the query. */
+void reconcile_shipped_apart(struct ship *p);
+int reconcile_fees_apart(const struct fees *f);
+void reconcile_shipped_discard(struct reconcile_ctx *c);
 
 /* The checks, run in this order by reconcile_run:
  *   unmapped    UNMAPPED                     duplicates  DUPLICATE_LINE
@@ -154,6 +218,14 @@ int reconcile_orders(struct reconcile_ctx *c, struct err *e);
 int reconcile_refunds(struct reconcile_ctx *c, struct err *e);
 int reconcile_fees(struct reconcile_ctx *c, struct err *e);
 int reconcile_inventory(struct reconcile_ctx *c, struct err *e);
+/* UNITS_NOT_SETTLED from one read of the Order lines (reconcile_shipped.c): emits the rows
+ * through emit and sets *done, or leaves *done 0 (nothing emitted) when the lines are not in
+ * the order it needs; then the caller runs the query. */
+int reconcile_shipped(struct reconcile_ctx *c,
+                      int (*emit)(struct reconcile_ctx *c, const char *month, const char *sku,
+                                  const char *location, int64_t shipped, int64_t settled,
+                                  struct err *e),
+                      int *done, struct err *e);
 /*   newtypes    NEW_AMOUNT_TYPE (reconcile_newtypes.c) */
 int reconcile_newtypes(struct reconcile_ctx *c, struct err *e);
 /*   market      MARKETPLACE_UNCONFIGURED (reconcile_market.c) */

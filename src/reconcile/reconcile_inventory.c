@@ -102,11 +102,9 @@ static const char SHIPPED[] =
     "(SELECT 1 FROM days x WHERE x.d >= s.month || '-01' AND x.d < date(s.month || '-01', "
     "'+1 month'))) WHERE units != paid ORDER BY 1, 2, 3";
 
-static int shipped_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
+static int shipped_emit(struct reconcile_ctx *c, const char *month, const char *sku,
+                        const char *where, int64_t shipped, int64_t settled, struct err *e)
 {
-    const char *month = reconcile_str(st, 0), *sku = reconcile_str(st, 1);
-    const char *where = reconcile_str(st, 2);
-    int64_t shipped = sqlite3_column_int64(st, 3), settled = sqlite3_column_int64(st, 4);
     char expl[512];
     snprintf(expl, sizeof expl, "%s: Amazon shipped %lld unit(s) of SKU %s to customers%s%s, "
              "the settlements paid for %lld posted in the month (%+lld)", month,
@@ -121,6 +119,12 @@ static int shipped_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
                   "check the orders in Seller Central.",
     };
     return reconcile_emit(c, &r, e);
+}
+
+static int shipped_row(struct reconcile_ctx *c, sqlite3_stmt *st, struct err *e)
+{
+    return shipped_emit(c, reconcile_str(st, 0), reconcile_str(st, 1), reconcile_str(st, 2),
+                        sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), e);
 }
 
 /* Tracked Xero Items (cached by the preflight as detail "tracked qty=N") against Amazon's
@@ -166,7 +170,13 @@ static int run(struct reconcile_ctx *c, const char *sql,
 
 int reconcile_inventory(struct reconcile_ctx *c, struct err *e)
 {
-    if (run(c, REIMBURSE, reimburse_row, e) < 0 || run(c, SHIPPED, shipped_row, e) < 0)
+    int done = 0;
+    if (run(c, REIMBURSE, reimburse_row, e) < 0)
+        return -1;
+    /* the units settled summed in C (reconcile_shipped.c), the query when that cannot */
+    if (!reconcile_sql_reference() && reconcile_shipped(c, shipped_emit, &done, e) < 0)
+        return -1;
+    if (!done && run(c, SHIPPED, shipped_row, e) < 0)
         return -1;
     return run(c, TRACKED, tracked_row, e);
 }

@@ -215,34 +215,92 @@ int reconcile_duplicates(struct reconcile_ctx *c, struct err *e)
 
 /* ---- the streaming passes --------------------------------------------------------------- */
 
-/* UNMAPPED: one table of (transaction-type, amount-type, amount-description, marketplace)
- * per settlement; combinations are few, so each keeps its own copies of the texts. */
-struct combo_pass {
-    const struct rsettlement *s;
-    struct rtab t;
-    struct rkey k;
+/* One read of a settlement's lines (RECONCILE_LINE_COLS) serves both of its line checks and
+ * the fee check: the columns of the duplicate key come first (DUP_COLS, at 0..9). */
+#define DUP_COLS                                                                           \
+    "order_id, sku, transaction_type, amount_type, amount_description, amount_minor, "     \
+    "posted, order_item_code, adjustment_id, shipment_id"
+enum { DUP_NFIELDS = 10, DUP_AMOUNT = RL_AMOUNT };
+
+/* UNMAPPED: a table of (transaction-type, amount-type, amount-description, marketplace) per
+ * settlement; combinations are few, so each keeps its own copies of the texts. Open
+ * addressing on a fingerprint of the four texts, compared in full on a match. */
+struct combo_slot {
+    uint64_t h;
+    size_t len[4];
+    struct rcombo c;   /* c.f[0] == NULL: a free slot */
 };
 
-static int combo_line(void *arg, sqlite3_stmt *st, struct err *e)
+struct combo_tab {
+    struct combo_slot *v;
+    size_t cap, n;
+};
+
+static int combo_tab_grow(struct combo_tab *t, struct err *e)
 {
-    struct combo_pass *p = arg;
-    const char *f[4] = { reconcile_str(st, 0), reconcile_str(st, 1), reconcile_str(st, 2),
-                         reconcile_col(st, 3) };
-    int created;
-    if (!f[3] || !f[3][0])
-        f[3] = p->s->marketplace;
-    rkey_reset(&p->k);
-    for (int i = 0; i < 4; i++)
-        if (rkey_text(&p->k, f[i], strlen(f[i]), e) < 0)
-            return -1;
-    struct rcombo *x = rtab_get(&p->t, &p->k, &created, e);
-    if (!x)
-        return -1;
-    for (int i = 0; created && i < 4; i++)
-        if (!(x->f[i] = strdup(f[i])))
-            return err_set(e, ERR_NOMEM, "out of memory");
-    x->n++;
-    return reconcile_add(&x->sum, sqlite3_column_int64(st, 4), e);
+    size_t cap = t->cap ? t->cap * 2 : 64;
+    struct combo_slot *v = calloc(cap, sizeof *v);
+    if (!v)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->v[i].c.f[0]) {
+            size_t j = t->v[i].h & (cap - 1);
+            while (v[j].c.f[0])
+                j = (j + 1) & (cap - 1);
+            v[j] = t->v[i];
+        }
+    free(t->v);
+    t->v = v;
+    t->cap = cap;
+    return 0;
+}
+
+/* The combination of the four texts, created (texts copied, counts zero) when new. */
+static struct rcombo *combo_get(struct combo_tab *t, const char *const f[4], struct err *e)
+{
+    size_t len[4];
+    uint64_t h = RECONCILE_FP_SEED;
+    for (int i = 0; i < 4; i++) {
+        len[i] = strlen(f[i]);
+        h = reconcile_fp_text(h, f[i], len[i]);
+    }
+    h = reconcile_fp_done(h);
+    if ((t->n + 1) * 2 > t->cap && combo_tab_grow(t, e) < 0)
+        return NULL;
+    size_t j = h & (t->cap - 1);
+    for (; t->v[j].c.f[0]; j = (j + 1) & (t->cap - 1)) {
+        struct combo_slot *x = &t->v[j];
+        int same = x->h == h;
+        for (int i = 0; same && i < 4; i++)
+            same = x->len[i] == len[i] && memcmp(x->c.f[i], f[i], len[i]) == 0;
+        if (same)
+            return &x->c;
+    }
+    struct combo_slot *x = &t->v[j];
+    x->h = h;
+    for (int i = 0; i < 4; i++) {
+        x->len[i] = len[i];
+        if (!(x->c.f[i] = malloc(len[i] + 1))) {
+            for (int k = 0; k < i; k++) {
+                free(x->c.f[k]);
+                x->c.f[k] = NULL;
+            }
+            err_set(e, ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        memcpy(x->c.f[i], f[i], len[i] + 1);
+    }
+    t->n++;
+    return &x->c;
+}
+
+static void combo_tab_free(struct combo_tab *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        for (int j = 0; j < 4; j++)
+            free(t->v[i].c.f[j]);
+    free(t->v);
+    memset(t, 0, sizeof *t);
 }
 
 static int combo_cmp(const void *a, const void *b)
@@ -264,17 +322,16 @@ void reconcile_combos_free(struct rcombos *x)
 }
 
 /* The table's combinations moved into out (the texts change owner), sorted. */
-static int combos_take(struct combo_pass *p, struct rcombos *out, struct err *e)
+static int combos_take(struct combo_tab *t, struct rcombos *out, struct err *e)
 {
     size_t n = 0;
-    out->v = calloc(p->t.n ? p->t.n : 1, sizeof *out->v);
+    out->v = calloc(t->n ? t->n : 1, sizeof *out->v);
     if (!out->v)
         return err_set(e, ERR_NOMEM, "out of memory");
-    for (size_t i = 0; p->t.slots && i < p->t.cap; i++)
-        if (p->t.slots[i]) {
-            struct rcombo *x = (void *)p->t.slots[i]->val;
-            out->v[n++] = *x;
-            memset(x, 0, sizeof *x);
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->v[i].c.f[0]) {
+            out->v[n++] = t->v[i].c;
+            memset(&t->v[i].c, 0, sizeof t->v[i].c);
         }
     out->n = n;
     if (n > 1)
@@ -282,89 +339,16 @@ static int combos_take(struct combo_pass *p, struct rcombos *out, struct err *e)
     return 0;
 }
 
-static void combos_free(struct combo_pass *p)
-{
-    for (size_t i = 0; p->t.slots && i < p->t.cap; i++)
-        if (p->t.slots[i])
-            for (int j = 0; j < 4; j++)
-                free(((struct rcombo *)(void *)p->t.slots[i]->val)->f[j]);
-    rtab_free(&p->t);
-    rkey_free(&p->k);
-}
-
-int reconcile_combos(struct reconcile_ctx *c, const struct rsettlement *s, struct rcombos *out,
-                     struct err *e)
-{
-    struct combo_pass p = { .s = s };
-    int rc = rtab_init(&p.t, sizeof(struct rcombo), e);
-    memset(out, 0, sizeof *out);
-    out->ref = s->ref;
-    if (rc == 0)
-        rc = reconcile_lines_each(c, "transaction_type, amount_type, amount_description, "
-                                  "marketplace, amount_minor", s->ref, combo_line, &p, e);
-    if (rc == 0)
-        rc = combos_take(&p, out, e);
-    combos_free(&p);
-    if (rc < 0)
-        reconcile_combos_free(out);
-    else
-        out->ref = s->ref;
-    return rc;
-}
-
-/* UNMAPPED of one settlement; its combinations are kept for NEW_AMOUNT_TYPE. */
-static int unmapped_settlement(struct reconcile_ctx *c, const struct rsettlement *s,
-                               struct err *e)
-{
-    struct rcombos x;
-    const struct mapping *m = &((struct unmapped *)c->scratch)->m;
-    struct rcombos *grown;
-    if (reconcile_settle_same(c, s->ref))
-        return reconcile_settle_carry(c, s, "UNMAPPED", e);
-    grown = realloc(c->combos, (c->ncombos + 1) * sizeof *grown);
-    if (!grown)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    c->combos = grown;
-    if (reconcile_combos(c, s, &x, e) < 0)
-        return -1;
-    c->combos[c->ncombos++] = x;
-    for (size_t i = 0; i < x.n; i++) {
-        const struct rcombo *k = &x.v[i];
-        if (unmapped_emit(c, m, s->id, s->currency, k->f[0], k->f[1], k->f[2], k->f[3], k->n,
-                          k->sum, e) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-int reconcile_unmapped(struct reconcile_ctx *c, struct err *e)
-{
-    struct unmapped u;
-    int rc;
-    if (reconcile_sql_reference())
-        return unmapped_sql(c, e);
-    if (mapping_load(&u.m, c->lg, c->cfg, e) < 0) {
-        mapping_free(&u.m);
-        return -1;
-    }
-    c->scratch = &u;
-    rc = reconcile_settlements(c, unmapped_settlement, e);
-    c->scratch = NULL;
-    mapping_free(&u.m);
-    return rc;
-}
-
 /* DUPLICATE_LINE within a settlement: a 64-bit fingerprint of each line's whole key; only the
  * lines whose fingerprint repeats are kept with their texts, grouped exactly and sorted as
  * SAME_SETTLEMENT orders them (a collision costs a second look, never a wrong row). Memory
  * stays flat: at most DUP_FP_CHUNK fingerprints are held at once, so a settlement of more
  * lines is done in k = lines / DUP_FP_CHUNK partitions (fingerprint mod k), one scan each;
- * each scan also keeps the lines of the previous partition's repeats, so k + 1 scans in all. */
-#define DUP_COLS                                                                           \
-    "order_id, sku, transaction_type, amount_type, amount_description, amount_minor, "     \
-    "posted, order_item_code, adjustment_id, shipment_id"
-enum { DUP_NFIELDS = 10, DUP_AMOUNT = 5 };
-#define DUP_FP_CHUNK ((int64_t)1 << 21) /* 16 MiB of fingerprints */
+ * each scan also keeps the lines of the previous partition's repeats, so k + 1 scans in all.
+ * The first scan is UNMAPPED's read of the settlement (struct rdupseed carries its repeats
+ * over to the duplicates check). */
+#define DUP_FP_CHUNK ((int64_t)1 << 20) /* 8 MiB of fingerprints: the read that makes them
+                                        * also holds the fee and refunds checks' tables */
 
 /* DUP_FP_CHUNK, or SETTLEBOOK_RECONCILE_FP_CHUNK (a test hook: small chunks make the
  * equivalence test run the partitioned passes on small files). */
@@ -381,7 +365,6 @@ struct dup_line {
 };
 
 struct dup_pass {
-    struct rkey k;
     uint64_t parts, part;  /* this scan fingerprints partition `part` (parts = none left) */
     uint64_t *fp, *cand;   /* fingerprints of `part`; repeats of the previous partition */
     size_t n, cap, ncand;
@@ -389,14 +372,27 @@ struct dup_pass {
     size_t nlines, caplines;
 };
 
-static int dup_key(struct dup_pass *p, sqlite3_stmt *st, struct err *e)
+/* What the first scan (UNMAPPED's) found for the duplicates check of one settlement. */
+struct rdupseed {
+    int64_t ref;
+    uint64_t parts;
+    uint64_t *cand;
+    size_t ncand;
+};
+
+/* The fingerprint of a line's duplicate key (columns 0..9 of LINE_COLS / DUP_COLS). */
+static uint64_t dup_fp(sqlite3_stmt *st)
 {
-    rkey_reset(&p->k);
-    for (int i = 0; i < DUP_NFIELDS; i++)
-        if ((i == DUP_AMOUNT ? rkey_int(&p->k, sqlite3_column_int64(st, i), e)
-                             : rkey_col(&p->k, st, i, e)) < 0)
-            return -1;
-    return 0;
+    uint64_t h = RECONCILE_FP_SEED;
+    for (int i = 0; i < DUP_NFIELDS; i++) {
+        if (i == DUP_AMOUNT) {
+            h = reconcile_fp_int(h, sqlite3_column_int64(st, i));
+            continue;
+        }
+        const char *t = (const char *)sqlite3_column_text(st, i);
+        h = reconcile_fp_text(h, t, t ? (size_t)sqlite3_column_bytes(st, i) : 0);
+    }
+    return reconcile_fp_done(h);
 }
 
 static int grow(void **v, size_t *cap, size_t need, size_t size, struct err *e)
@@ -404,6 +400,8 @@ static int grow(void **v, size_t *cap, size_t need, size_t size, struct err *e)
     if (need <= *cap)
         return 0;
     size_t n = *cap ? *cap + *cap / 2 : 1024;
+    if (n < need)
+        n = need;
     void *x = realloc(*v, n * size);
     if (!x)
         return err_set(e, ERR_NOMEM, "out of memory");
@@ -416,6 +414,52 @@ static int u64_cmp(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
+}
+
+static void u64_insertion(uint64_t *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+/* Sorts v[0..n) ascending in place, with no second array (memory stays what the
+ * fingerprints take): the values are moved to the buckets of their top 16 bits (American
+ * flag sort: each value goes straight to its bucket's next free place), then each bucket
+ * is sorted on its own; fingerprints are uniform, so buckets hold n / 65536 on average. */
+static void u64_sort(uint64_t *v, size_t n)
+{
+    enum { BITS = 16, NB = 1 << BITS };
+    static size_t start[NB + 1], next[NB];
+    memset(start, 0, sizeof start);
+    for (size_t i = 0; i < n; i++)
+        start[(v[i] >> (64 - BITS)) + 1]++;
+    for (size_t d = 0; d < NB; d++)
+        start[d + 1] += start[d];
+    memcpy(next, start, sizeof next);
+    for (size_t d = 0; d < NB; d++)
+        while (next[d] < start[d + 1]) {
+            uint64_t x = v[next[d]];
+            size_t b = x >> (64 - BITS);
+            while (b != d) {   /* x belongs to bucket b: swap it in, take b's occupant */
+                uint64_t y = v[next[b]];
+                v[next[b]++] = x;
+                x = y;
+                b = x >> (64 - BITS);
+            }
+            v[next[d]++] = x;
+        }
+    for (size_t d = 0; d < NB; d++) {
+        size_t m = start[d + 1] - start[d];
+        if (m > 32)
+            qsort(v + start[d], m, sizeof *v, u64_cmp);
+        else if (m > 1)
+            u64_insertion(v + start[d], m);
+    }
 }
 
 static int dup_keep_line(struct dup_pass *p, sqlite3_stmt *st, struct err *e)
@@ -436,10 +480,7 @@ static int dup_keep_line(struct dup_pass *p, sqlite3_stmt *st, struct err *e)
 static int dup_scan_line(void *arg, sqlite3_stmt *st, struct err *e)
 {
     struct dup_pass *p = arg;
-    uint64_t h;
-    if (dup_key(p, st, e) < 0)
-        return -1;
-    h = reconcile_fp(p->k.buf, p->k.len);
+    uint64_t h = dup_fp(st);
     if (p->ncand && bsearch(&h, p->cand, p->ncand, sizeof h, u64_cmp) &&
         dup_keep_line(p, st, e) < 0)
         return -1;
@@ -456,7 +497,7 @@ static int dup_candidates(struct dup_pass *p, struct err *e)
 {
     size_t k = 0;
     if (p->n > 1)
-        qsort(p->fp, p->n, sizeof *p->fp, u64_cmp);
+        u64_sort(p->fp, p->n);
     for (size_t i = 1; i < p->n; i++)
         if (p->fp[i] == p->fp[i - 1] && (k == 0 || p->fp[k - 1] != p->fp[i]))
             p->fp[k++] = p->fp[i]; /* in place: k < i always */
@@ -513,20 +554,64 @@ static void dup_free(struct dup_pass *p)
     free(p->lines);
     free(p->fp);
     free(p->cand);
-    rkey_free(&p->k);
+}
+
+/* The number of partitions of settlement s's fingerprints. */
+static uint64_t dup_parts(const struct rsettlement *s)
+{
+    int64_t chunk = dup_fp_chunk();
+    uint64_t parts = (uint64_t)((s->lines + chunk - 1) / chunk);
+    return parts ? parts : 1;
+}
+
+/* Room for the fingerprints of one partition of settlement s's lines, taken at once: grown
+ * by half each time, the array would reach up to half as much again, and each realloc holds
+ * the old and the new copy for a moment. */
+static int dup_reserve(struct dup_pass *p, const struct rsettlement *s, struct err *e)
+{
+    size_t per = s->lines > 0 ? (size_t)s->lines / p->parts : 0;
+    return grow((void **)&p->fp, &p->cap, per + per / 32 + 1024, sizeof *p->fp, e);
+}
+
+void reconcile_dupseeds_free(struct reconcile_ctx *c)
+{
+    for (size_t i = 0; i < c->ndupseeds; i++)
+        free(c->dupseeds[i].cand);
+    free(c->dupseeds);
+    c->dupseeds = NULL;
+    c->ndupseeds = 0;
+}
+
+/* The first scan's repeats of settlement ref (taken: *out owns cand), 0 when none kept. */
+static int dup_seed_take(struct reconcile_ctx *c, int64_t ref, struct rdupseed *out)
+{
+    for (size_t i = 0; i < c->ndupseeds; i++)
+        if (c->dupseeds[i].ref == ref && c->dupseeds[i].parts) {
+            *out = c->dupseeds[i];
+            c->dupseeds[i].cand = NULL;
+            c->dupseeds[i].parts = 0;
+            return 1;
+        }
+    return 0;
 }
 
 static int dup_settlement(struct reconcile_ctx *c, const struct rsettlement *s, struct err *e)
 {
     struct dup_pass p = {0};
+    struct rdupseed seed;
     int rc = 0;
-    int64_t chunk = dup_fp_chunk();
     if (reconcile_settle_same(c, s->ref))
         return reconcile_settle_carry(c, s, "DUPLICATE_LINE", e);
-    p.parts = (uint64_t)((s->lines + chunk - 1) / chunk);
-    if (p.parts == 0)
-        p.parts = 1;
-    for (p.part = 0; rc == 0 && (p.part < p.parts || p.ncand > 0); p.part++) {
+    p.parts = dup_parts(s);
+    if (dup_seed_take(c, s->ref, &seed)) {   /* partition 0 was fingerprinted already */
+        p.parts = seed.parts;
+        p.part = 1;
+        p.cand = seed.cand;
+        p.ncand = seed.ncand;
+    }
+    if (p.part < p.parts)
+        rc = dup_reserve(&p, s, e);
+    for (; rc == 0 && (p.part < p.parts || p.ncand > 0); p.part++) {
         rc = reconcile_lines_each(c, DUP_COLS, s->ref, dup_scan_line, &p, e);
         if (rc == 0)
             rc = dup_candidates(&p, e);
@@ -534,5 +619,143 @@ static int dup_settlement(struct reconcile_ctx *c, const struct rsettlement *s, 
     if (rc == 0)
         rc = dup_emit_groups(c, s, &p, e);
     dup_free(&p);
+    return rc;
+}
+
+/* ---- the shared read of a settlement's lines ---------------------------------------------- */
+
+struct line_pass {
+    struct reconcile_ctx *c;
+    const struct rsettlement *s;
+    struct combo_tab t;
+    int combos;             /* 0: none (the read is for the other checks only) */
+    struct dup_pass *dup;   /* NULL: no duplicate fingerprints */
+    int feed;               /* 1: the lines go to the fee, refunds and shipments checks */
+};
+
+static int line_pass_line(void *arg, sqlite3_stmt *st, struct err *e)
+{
+    struct line_pass *p = arg;
+    struct reconcile_ctx *c = p->c;
+    if (p->combos) {
+        const char *f[4] = { reconcile_str(st, RL_TT), reconcile_str(st, RL_AT),
+                             reconcile_str(st, RL_AD), reconcile_col(st, RL_MK) };
+        if (!f[3] || !f[3][0])
+            f[3] = p->s->marketplace;
+        struct rcombo *x = combo_get(&p->t, f, e);
+        if (!x || (x->n++, reconcile_add(&x->sum, sqlite3_column_int64(st, RL_AMOUNT), e) < 0))
+            return -1;
+    }
+    if (p->dup && dup_scan_line(p->dup, st, e) < 0)
+        return -1;
+    if (!p->feed)
+        return 0;
+    if ((c->fees && reconcile_fees_line(c->fees, st, e) < 0) ||
+        (c->refunds && reconcile_refunds_line(c->refunds, st, e) < 0))
+        return -1;
+    return c->shipped ? reconcile_shipped_line(c->shipped, p->s->ref, st, e) : 0;
+}
+
+/* One read of settlement s's lines: with out, its combinations; with dup, the fingerprints
+ * of partition 0 of its duplicate keys; with feed, the other checks' lines. */
+static int line_pass(struct reconcile_ctx *c, const struct rsettlement *s, struct rcombos *out,
+                     struct dup_pass *dup, int feed, struct err *e)
+{
+    struct line_pass p = { .c = c, .s = s, .combos = out != NULL, .dup = dup, .feed = feed };
+    int rc = reconcile_lines_each(c, RECONCILE_LINE_COLS, s->ref, line_pass_line, &p, e);
+    if (rc == 0 && feed && c->shipped && (!c->fees || reconcile_fees_apart(c->fees)))
+        reconcile_shipped_apart(c->shipped);
+    if (out) {
+        memset(out, 0, sizeof *out);
+        if (rc == 0)
+            rc = combos_take(&p.t, out, e);
+        if (rc < 0)
+            reconcile_combos_free(out);
+        out->ref = s->ref;
+    }
+    combo_tab_free(&p.t);
+    return rc;
+}
+
+int reconcile_combos(struct reconcile_ctx *c, const struct rsettlement *s, struct rcombos *out,
+                     struct err *e)
+{
+    return line_pass(c, s, out, NULL, 0, e);
+}
+
+/* The combinations of settlement s and its duplicate check's first scan, kept in c. */
+static int combos_and_seed(struct reconcile_ctx *c, const struct rsettlement *s,
+                           struct rcombos *out, struct err *e)
+{
+    struct dup_pass p = { .parts = dup_parts(s) };
+    struct rdupseed *v = realloc(c->dupseeds, (c->ndupseeds + 1) * sizeof *v);
+    int rc;
+    if (!v)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    c->dupseeds = v;
+    rc = dup_reserve(&p, s, e);
+    if (rc == 0)
+        rc = line_pass(c, s, out, &p, 1, e);
+    if (rc == 0)
+        rc = dup_candidates(&p, e);
+    if (rc == 0) {
+        c->dupseeds[c->ndupseeds++] = (struct rdupseed){ .ref = s->ref, .parts = p.parts,
+                                                        .cand = p.cand, .ncand = p.ncand };
+        p.cand = NULL;
+    }
+    dup_free(&p);
+    return rc;
+}
+
+/* UNMAPPED of one settlement of the ledger (the fee check's reader: each settlement in fee
+ * collecting order, which is scope order). Every settlement's lines are read here once, for
+ * the fee, refunds and shipments checks (*shared); for UNMAPPED and DUPLICATE_LINE too when
+ * the settlement is in scope and changed (its combinations are kept for NEW_AMOUNT_TYPE). */
+static int unmapped_settlement(struct reconcile_ctx *c, const struct rsettlement *s,
+                               int in_scope, void *arg, int *shared, struct err *e)
+{
+    struct rcombos x;
+    const struct mapping *m = arg;
+    struct rcombos *grown;
+    *shared = 1;
+    if (!in_scope)
+        return line_pass(c, s, NULL, NULL, 1, e);
+    if (reconcile_settle_same(c, s->ref))
+        return reconcile_settle_carry(c, s, "UNMAPPED", e) < 0 ? -1
+               : line_pass(c, s, NULL, NULL, 1, e);
+    grown = realloc(c->combos, (c->ncombos + 1) * sizeof *grown);
+    if (!grown)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    c->combos = grown;
+    if (combos_and_seed(c, s, &x, e) < 0)
+        return -1;
+    c->combos[c->ncombos++] = x;
+    for (size_t i = 0; i < x.n; i++) {
+        const struct rcombo *k = &x.v[i];
+        if (unmapped_emit(c, m, s->id, s->currency, k->f[0], k->f[1], k->f[2], k->f[3], k->n,
+                          k->sum, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int reconcile_unmapped(struct reconcile_ctx *c, struct err *e)
+{
+    struct unmapped u;
+    int rc;
+    if (reconcile_sql_reference())
+        return unmapped_sql(c, e);
+    if (mapping_load(&u.m, c->lg, c->cfg, e) < 0) {
+        mapping_free(&u.m);
+        return -1;
+    }
+    /* the refunds are grouped and the inventory rows loaded first: the reads below give
+     * them the Order lines */
+    rc = reconcile_refunds_begin(c, e);
+    if (rc == 0)
+        rc = reconcile_shipped_begin(c, e);
+    if (rc == 0)
+        rc = reconcile_fees_collect(c, unmapped_settlement, &u.m, e);
+    mapping_free(&u.m);
     return rc;
 }

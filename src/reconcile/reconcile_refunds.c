@@ -134,8 +134,8 @@ int reconcile_refunds(struct reconcile_ctx *c, struct err *e)
 /* ---- the streaming passes ---------------------------------------------------------------
  * Refunds are few: one pass over the ledger's Refund lines groups them (by settlement and
  * order for REFUND_WITHOUT_ORDER, by order and SKU for REFUND_EXCEEDS_CHARGE) in hash tables,
- * one pass over the Order lines marks which refunded orders were sold and sums their
- * principal per SKU. Memory follows the refunds, not the lines. Rows are sorted as the
+ * then the Order lines (those of UNMAPPED's read of every settlement, reconcile_lines.c, or
+ * one pass of its own) mark which refunded orders were sold and sum their principal per SKU. Memory follows the refunds, not the lines. Rows are sorted as the
  * queries above order them. */
 
 struct rf_settlement {
@@ -166,7 +166,15 @@ struct rf {
     size_t ns;
     struct rtab without, exceeds, orders;
     struct rkey k;
+    char *last;                 /* the order of the Order line before: an order's lines */
+    size_t caplast;             /* come together, so it is looked up once */
+    struct rf_order *last_o;    /* its entry in orders, NULL when not refunded */
+    const int *col;             /* where rf_order_line's columns are (RFC_*) */
 };
+/* rf_order_line's columns: in ORDER_LINES, and in RECONCILE_LINE_COLS. */
+enum { RFC_ORDER, RFC_SKU, RFC_AT, RFC_AD, RFC_AMOUNT, RFC_NCOLS };
+static const int OWN_COLS[RFC_NCOLS] = { 0, 1, 2, 3, 4 };
+static const int SHARED_COLS[RFC_NCOLS] = { RL_ORDER, RL_SKU, RL_AT, RL_AD, RL_AMOUNT };
 
 static int rf_settlement_cmp(const void *a, const void *b)
 {
@@ -295,22 +303,29 @@ static int rf_refund_line(void *arg, sqlite3_stmt *st, struct err *e)
 static int rf_order_line(void *arg, sqlite3_stmt *st, struct err *e)
 {
     struct rf *r = arg;
-    const char *oid = reconcile_str(st, 0), *sku = reconcile_col(st, 1);
+    const char *oid = reconcile_str(st, r->col[RFC_ORDER]);
+    const char *sku = reconcile_col(st, r->col[RFC_SKU]);
     struct rf_order *o;
     struct rf_exceeds *x;
-    if (rf_key2(r, oid, NULL, e) < 0)
+    int other;
+    if (reconcile_keep_text(&r->last, &r->caplast, oid, &other, e) < 0)
         return -1;
-    if (!(o = rtab_find(&r->orders, &r->k)))
+    if (other) {
+        if (rf_key2(r, oid, NULL, e) < 0)
+            return -1;
+        r->last_o = rtab_find(&r->orders, &r->k);
+    }
+    if (!(o = r->last_o))
         return 0; /* not a refunded order: nothing to know about it */
     o->ordered = 1;
-    if (!nonempty(sku) || strcmp(reconcile_str(st, 2), "ItemPrice") != 0 ||
-        strcmp(reconcile_str(st, 3), "Principal") != 0)
+    if (!nonempty(sku) || strcmp(reconcile_str(st, r->col[RFC_AT]), "ItemPrice") != 0 ||
+        strcmp(reconcile_str(st, r->col[RFC_AD]), "Principal") != 0)
         return 0;
     if (rf_key2(r, oid, sku, e) < 0)
         return -1;
     if (!(x = rtab_find(&r->exceeds, &r->k)))
         return 0; /* sold but not refunded under this SKU */
-    return reconcile_add(&x->charged, sqlite3_column_int64(st, 4), e);
+    return reconcile_add(&x->charged, sqlite3_column_int64(st, r->col[RFC_AMOUNT]), e);
 }
 
 /* 1 when the order history has the order. */
@@ -459,6 +474,7 @@ static void rf_free(struct rf *r)
     rtab_free(&r->exceeds);
     rtab_free(&r->orders);
     rkey_free(&r->k);
+    free(r->last);
     for (size_t i = 0; i < r->ns; i++) {
         free(r->s[i].id);
         free(r->s[i].currency);
@@ -468,29 +484,66 @@ static void rf_free(struct rf *r)
     free(r->s);
 }
 
+/* The refunds, grouped (one read of the Refund lines), before any Order line is read. */
+static int rf_begin(struct rf *r, struct err *e)
+{
+    if (rtab_init(&r->without, sizeof(struct rf_without), e) < 0 ||
+        rtab_init(&r->exceeds, sizeof(struct rf_exceeds), e) < 0 ||
+        rtab_init(&r->orders, sizeof(struct rf_order), e) < 0 || rf_load_settlements(r, e) < 0)
+        return -1;
+    return reconcile_query_each(r->c, "SELECT settlement_ref, order_id, sku, amount_type, "
+                                "amount_description, amount_minor FROM settlement_line WHERE "
+                                "transaction_type = 'Refund' AND order_id IS NOT NULL AND "
+                                "order_id != ''", rf_refund_line, r, e);
+}
+
+int reconcile_refunds_begin(struct reconcile_ctx *c, struct err *e)
+{
+    reconcile_refunds_discard(c);
+    if (!(c->refunds = calloc(1, sizeof *c->refunds)))
+        return err_set(e, ERR_NOMEM, "out of memory");
+    c->refunds->c = c;
+    c->refunds->col = SHARED_COLS;
+    return rf_begin(c->refunds, e);
+}
+
+int reconcile_refunds_line(struct rf *r, sqlite3_stmt *st, struct err *e)
+{
+    /* ORDER_LINES' WHERE; nothing to learn from Order lines when nothing was refunded */
+    const char *tt = reconcile_col(st, RL_TT), *oid = reconcile_col(st, RL_ORDER);
+    if (r->orders.n == 0 || !tt || strcmp(tt, "Order") != 0 || !nonempty(oid))
+        return 0;
+    return rf_order_line(r, st, e);
+}
+
+void reconcile_refunds_discard(struct reconcile_ctx *c)
+{
+    if (c->refunds)
+        rf_free(c->refunds);
+    free(c->refunds);
+    c->refunds = NULL;
+}
+
+static const char ORDER_LINES[] =
+    "SELECT order_id, sku, amount_type, amount_description, amount_minor FROM settlement_line "
+    "WHERE transaction_type = 'Order' AND order_id IS NOT NULL AND order_id != ''";
+
+/* The Order lines were given to reconcile_refunds_line during UNMAPPED's reads of every
+ * settlement (c->refunds), or are read here. */
 static int refunds_stream(struct reconcile_ctx *c, struct err *e)
 {
-    struct rf r = { .c = c };
+    struct rf own = { .c = c, .col = OWN_COLS }, *r = c->refunds ? c->refunds : &own;
     int rc = -1;
-    if (rtab_init(&r.without, sizeof(struct rf_without), e) < 0 ||
-        rtab_init(&r.exceeds, sizeof(struct rf_exceeds), e) < 0 ||
-        rtab_init(&r.orders, sizeof(struct rf_order), e) < 0 || rf_load_settlements(&r, e) < 0)
+    if (r == &own && (rf_begin(r, e) < 0 ||
+                      (r->orders.n > 0 &&
+                       reconcile_query_each(c, ORDER_LINES, rf_order_line, r, e) < 0)))
         goto done;
-    if (reconcile_query_each(c, "SELECT settlement_ref, order_id, sku, amount_type, "
-                             "amount_description, amount_minor FROM settlement_line WHERE "
-                             "transaction_type = 'Refund' AND order_id IS NOT NULL AND "
-                             "order_id != ''", rf_refund_line, &r, e) < 0)
-        goto done;
-    if (r.orders.n > 0 &&
-        reconcile_query_each(c, "SELECT order_id, sku, amount_type, amount_description, "
-                             "amount_minor FROM settlement_line WHERE transaction_type = "
-                             "'Order' AND order_id IS NOT NULL AND order_id != ''",
-                             rf_order_line, &r, e) < 0)
-        goto done;
-    if ((c->has_history && rf_emit_without(&r, e) < 0) || rf_emit_exceeds(&r, e) < 0)
+    if ((c->has_history && rf_emit_without(r, e) < 0) || rf_emit_exceeds(r, e) < 0)
         goto done;
     rc = 0;
 done:
-    rf_free(&r);
+    if (r == &own)
+        rf_free(r);
+    reconcile_refunds_discard(c);
     return rc;
 }
