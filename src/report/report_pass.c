@@ -260,13 +260,15 @@ static int eq(const struct fld *f, const char *lit)
     return !f->null && (size_t)f->n == n && memcmp(f->p, lit, n) == 0;
 }
 
-/* The bytes of the first 7 characters of UTF-8 text v: substr(v, 1, 7). */
+/* The bytes of substr(v, 1, 7) of text v (n bytes, NUL-terminated): seven characters,
+ * counted as SQLite counts them (SQLITE_SKIP_UTF8, stopping at a NUL). */
 static int month_len(const char *v, int n)
 {
-    int chars = 0, i = 0;
-    for (; i < n; i++)
-        if (((unsigned char)v[i] & 0xC0) != 0x80 && chars++ == 7)
-            break;
+    int i = 0;
+    for (int k = 0; k < 7 && i < n && v[i]; k++)
+        if ((unsigned char)v[i++] >= 0xC0)
+            while (i < n && ((unsigned char)v[i] & 0xC0) == 0x80)
+                i++;
     return i;
 }
 
