@@ -622,7 +622,8 @@ static int is_reimbursement(const struct fld *f)
            eq(&f[L_AD], "WAREHOUSE_LOST") || eq(&f[L_AD], "REVERSAL_REIMBURSEMENT");
 }
 
-/* One line; 1 when it has a value of a type the pass does not handle (then the pass stops). */
+/* One line; 1 when it has a value of a type the pass does not handle (then the pass stops).
+ * The order, item and date columns are read only for the lines whose SQL reads them. */
 static int line(struct pass *p, sqlite3_stmt *st, struct err *e)
 {
     struct report_pass *rp = &p->r->pass;
@@ -631,32 +632,31 @@ static int line(struct pass *p, sqlite3_stmt *st, struct err *e)
     int64_t amount, q;
     int ok = sqlite3_column_type(st, L_REF) == SQLITE_INTEGER &&
              sqlite3_column_type(st, L_AMT) == SQLITE_INTEGER;
-    int qt = sqlite3_column_type(st, L_QTY);
+    int qt = sqlite3_column_type(st, L_QTY), order, principal, item, paid;
     for (int i = L_TT; i <= L_AD; i++)
         ok &= text_col(st, i, 0, &f[i]);
-    ok &= text_col(st, L_MK, 1, &f[L_MK]) & text_col(st, L_SKU, 1, &f[L_SKU]) &
-          text_col(st, L_OID, 1, &f[L_OID]) & text_col(st, L_POSTED, 1, &f[L_POSTED]) &
-          text_col(st, L_ITEM, 1, &f[L_ITEM]);
+    ok &= text_col(st, L_MK, 1, &f[L_MK]) & text_col(st, L_SKU, 1, &f[L_SKU]);
     if (!ok || (qt != SQLITE_NULL && qt != SQLITE_INTEGER))
         return 1;
     s = settlement_of(p, sqlite3_column_int64(st, L_REF));
     amount = sqlite3_column_int64(st, L_AMT);
     q = sqlite3_column_int64(st, L_QTY);
-    if (s && s->in_scope) {
-        if (combo_line(p, s, f, amount, e) < 0)
-            return -1;
-        if (rp->orders_fast && eq(&f[L_TT], "Order") && eq(&f[L_AT], "ItemPrice") &&
-            eq(&f[L_AD], "Principal") && !f[L_OID].null && f[L_OID].n > 0 &&
-            order_line(p, s, &f[L_OID], amount, e) < 0)
-            return -1;
-    }
-    if (!rp->inventory_fast)
-        return 0;
-    if (s && eq(&f[L_TT], "Order") && qt != SQLITE_NULL && !f[L_POSTED].null &&
-        item_line(p, s, f, q, e) < 0)
+    order = eq(&f[L_TT], "Order");
+    principal = rp->orders_fast && s && s->in_scope && order && eq(&f[L_AT], "ItemPrice") &&
+                eq(&f[L_AD], "Principal");
+    item = rp->inventory_fast && s && order && qt != SQLITE_NULL;
+    paid = rp->inventory_fast && !f[L_SKU].null && is_reimbursement(f);
+    if (((principal || item) && !text_col(st, L_OID, 1, &f[L_OID])) ||
+        ((item || paid) && !text_col(st, L_POSTED, 1, &f[L_POSTED])) ||
+        (item && !text_col(st, L_ITEM, 1, &f[L_ITEM])))
+        return 1;
+    if (s && s->in_scope && combo_line(p, s, f, amount, e) < 0)
         return -1;
-    if (is_reimbursement(f) && !f[L_SKU].null && !f[L_POSTED].null &&
-        paid_line(p, f, amount, qt != SQLITE_NULL, q, e) < 0)
+    if (principal && !f[L_OID].null && f[L_OID].n > 0 && order_line(p, s, &f[L_OID], amount, e) < 0)
+        return -1;
+    if (item && !f[L_POSTED].null && item_line(p, s, f, q, e) < 0)
+        return -1;
+    if (paid && !f[L_POSTED].null && paid_line(p, f, amount, qt != SQLITE_NULL, q, e) < 0)
         return -1;
     return 0;
 }
