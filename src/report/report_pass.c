@@ -806,6 +806,13 @@ int report_pass_load(struct report_ctx *r, struct err *e)
              ? -1 : 0;
     if (rc == 0)
         report_combos_finish(r, &p.combos);
+    /* --verbose: which sheets read the lines again (tests/e2e/report.sh checks it) */
+    if (rc == 0 && !r->pass.orders_fast)
+        log_verbose("report: Orders reads the lines with its own query (%s)", !p.exact ?
+                    "a value of another type" : "an order's lines are not adjacent");
+    if (rc == 0 && !r->pass.inventory_fast)
+        log_verbose("report: Inventory reads the lines with its own query (%s)", !p.exact ?
+                    "a value of another type" : "an order item's lines are not adjacent");
     pass_free(&p);
     return rc;
 }
