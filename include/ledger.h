@@ -290,6 +290,9 @@ struct mapping_usage {
 int mapping_usage_load(struct ledger *lg, const struct mapping *m, const char *period,
                        struct mapping_usage *out, struct err *e);
 void mapping_usage_free(struct mapping_usage *u);   /* NULL is a no-op */
+/* Sets each combination's rule, review flag and key with m: what mapping_usage_load does
+ * after grouping, for a caller that grouped the lines itself (the workbook's one pass). */
+void mapping_usage_map(const struct mapping *m, struct mapping_usage *u);
 
 /* 1 when the rule's amount description is a pattern or '*' (it maps descriptions it does not
  * name: a new kind of amount would fall into it silently). */
@@ -563,7 +566,11 @@ int stage_put(struct ledger *lg, const char *stage, const char *scope, const cha
     "max(l.quantity) AS q FROM settlement_line l JOIN settlement s ON s.id = "               \
     "l.settlement_ref WHERE l.transaction_type = 'Order' AND l.quantity IS NOT NULL AND "    \
     "l.posted IS NOT NULL GROUP BY l.settlement_ref, l.order_id, l.order_item_code, l.sku) " \
-    "GROUP BY 1, 2, 3), "                                                                   \
+    "GROUP BY 1, 2, 3), " LEDGER_INV_SETTLED_CTE
+
+/* The inv_settled part of LEDGER_UNITS_SETTLED_CTE alone, after a `settled` of the same
+ * columns computed elsewhere (the workbook's one pass over the lines). */
+#define LEDGER_INV_SETTLED_CTE                                                              \
     "inv_settled AS (SELECT i.month, i.msku, i.location, (SELECT coalesce(sum(t.units), 0) " \
     "FROM settled t WHERE t.month = i.month AND t.sku = i.msku AND (i.location = '' OR "     \
     "t.country = i.location)) AS units FROM (SELECT DISTINCT month, msku, location FROM "    \

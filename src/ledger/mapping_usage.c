@@ -240,15 +240,21 @@ int mapping_usage_load(struct ledger *lg, const struct mapping *m, const char *p
     free(p.key);
     if (rc == 0 && out->n > 1)
         qsort(out->v, out->n, sizeof *out->v, combo_cmp);
-    for (size_t i = 0; rc == 0 && i < out->n; i++) {
-        struct mapping_combo *c = &out->v[i];
+    if (rc == 0)
+        mapping_usage_map(m, out);
+    else
+        mapping_usage_free(out);
+    return rc;
+}
+
+void mapping_usage_map(const struct mapping *m, struct mapping_usage *u)
+{
+    for (size_t i = 0; i < u->n; i++) {
+        struct mapping_combo *c = &u->v[i];
         c->rule = mapping_find(m, c->tt, c->at, c->ad, c->mk);
         c->review = mapping_needs_review(m, c->rule, c->tt, c->at, c->ad, c->mk);
         mapping_key(c->tt, c->at, c->ad, c->mk, c->key);
     }
-    if (rc < 0)
-        mapping_usage_free(out);
-    return rc;
 }
 
 void mapping_usage_free(struct mapping_usage *u)

@@ -49,10 +49,10 @@ static int sheets(struct report_ctx *r, struct err *e)
         { "Mapping", report_mapping },   { "Audit", report_audit },
     };
     int64_t t0 = clock_mono_ms(), t1;
-    if (mapping_load(&r->map, r->lg, r->cfg, e) < 0 || report_combos_load(r, e) < 0)
+    if (mapping_load(&r->map, r->lg, r->cfg, e) < 0 || report_pass_load(r, e) < 0)
         return -1;
     /* --verbose: where the workbook's time goes (make bench prints the stage split) */
-    log_verbose("report: loading mappings and combinations took %lld ms",
+    log_verbose("report: loading mappings and the one pass over the lines took %lld ms",
                 (long long)((t1 = clock_mono_ms()) - t0));
     for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
         if (writers[i].write(r, e) < 0)
@@ -118,7 +118,7 @@ int report_write(struct ledger *lg, const struct config *cfg, const char *period
     if (rc < 0)
         remove(tmp);
 done:
-    report_combos_free(&r);
+    report_pass_free(&r);
     mapping_free(&r.map);
     if (own_tx)
         sqlite3_exec(ledger_db(lg), "ROLLBACK", NULL, NULL, NULL);

@@ -1,7 +1,9 @@
-/* report_combos — one pass over the settlement lines in scope, grouped by (transaction type,
- * amount type, description, marketplace, currency, SKU) with counts and sums, each group
- * mapped by the same rules the journal uses. The Fees and Mapping sheets read these groups,
- * so the workbook scans the lines once however many there are. Reads only. */
+/* report_combos — the settlement lines in scope grouped by (transaction type, amount type,
+ * description, marketplace, currency, SKU) with counts and sums, each group mapped by the
+ * same rules the journal uses. The lines come from the workbook's one pass (report_pass.c);
+ * the Fees and Mapping sheets read these groups. Grouping happens in C with a hash table:
+ * SQLite's GROUP BY would sort a million rows on six text columns, several times slower.
+ * Reads only. */
 #include "report_int.h"
 
 #include <stdint.h>
@@ -10,31 +12,23 @@
 
 #include "ledger.h"
 
-/* The lines in scope with the six grouping fields. Grouping happens in C with a hash table:
- * SQLite's GROUP BY would sort a million rows on six text columns, several times slower.
- * CROSS JOIN: the settlements in scope first, then their lines by index. */
-static const char LINES[] =
-    "SELECT l.transaction_type, l.amount_type, l.amount_description, "
-    "coalesce(nullif(l.marketplace, ''), s.marketplace), s.currency, coalesce(l.sku, ''), "
-    "l.amount_minor FROM settlement s CROSS JOIN settlement_line l ON l.settlement_ref = s.id "
-    "WHERE " PERIOD_SCOPE_SQL;
+#define NFIELDS REPORT_COMBO_FIELDS
 
-#define NFIELDS 6
-
-struct table {
-    size_t *slot;        /* combo index + 1; 0 = empty */
-    size_t cap;          /* a power of two */
-};
-
-static uint64_t hash_fields(sqlite3_stmt *st)
+/* A hash of the six fields, eight bytes at a time (every line of the period is hashed). */
+static uint64_t hash_fields(const char *const v[NFIELDS], const int n[NFIELDS])
 {
-    uint64_t h = 1469598103934665603ULL;          /* FNV-1a */
+    uint64_t h = 1469598103934665603ULL, w;
     for (int i = 0; i < NFIELDS; i++) {
-        const unsigned char *t = sqlite3_column_text(st, i);
-        int n = sqlite3_column_bytes(st, i);
-        for (int k = 0; k < n; k++)
-            h = (h ^ t[k]) * 1099511628211ULL;
-        h = (h ^ 0x1F) * 1099511628211ULL;
+        int k = 0;
+        for (; k + 8 <= n[i]; k += 8) {
+            memcpy(&w, v[i] + k, 8);
+            h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+            h ^= h >> 29;
+        }
+        w = (uint64_t)n[i] << 56;                 /* the length ends the field */
+        memcpy(&w, v[i] + k, (size_t)(n[i] - k));
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 29;
     }
     return h;
 }
@@ -50,19 +44,17 @@ static void fields(struct report_combo *c, char **out[NFIELDS])
     out[5] = &c->sku;
 }
 
-static int same(struct report_combo *c, sqlite3_stmt *st)
+static int same(struct report_combo *c, const char *const v[NFIELDS])
 {
     char **f[NFIELDS];
     fields(c, f);
-    for (int i = 0; i < NFIELDS; i++) {
-        const char *t = (const char *)sqlite3_column_text(st, i);
-        if (strcmp(*f[i], t ? t : "") != 0)
+    for (int i = 0; i < NFIELDS; i++)
+        if (strcmp(*f[i], v[i]) != 0)
             return 0;
-    }
     return 1;
 }
 
-static int grow(struct table *t, const struct report_ctx *r, struct err *e)
+static int grow(struct report_combo_table *t, const struct report_ctx *r, struct err *e)
 {
     size_t cap = t->cap ? t->cap * 2 : 1024;
     size_t *slot = calloc(cap, sizeof *slot);
@@ -87,11 +79,12 @@ static char *dup(const char *s)
     return p ? memcpy(p, s, n) : NULL;
 }
 
-/* Adds the row's amount to its group, creating the group the first time. */
-static int add_row(struct report_ctx *r, struct table *t, size_t *cap, sqlite3_stmt *st,
-                   struct err *e)
+int report_combos_add(struct report_ctx *r, struct report_combo_table *t,
+                      const char *const v[NFIELDS], const int n[NFIELDS], money_t amount,
+                      struct err *e)
 {
-    uint64_t h = hash_fields(st);
+    uint64_t h = hash_fields(v, n);
+    size_t *cap = &t->combos_cap;
     size_t k;
     struct report_combo *c;
     char **f[NFIELDS];
@@ -99,9 +92,9 @@ static int add_row(struct report_ctx *r, struct table *t, size_t *cap, sqlite3_s
         return -1;
     for (k = (size_t)h & (t->cap - 1); t->slot[k]; k = (k + 1) & (t->cap - 1)) {
         c = &r->combos[t->slot[k] - 1];
-        if (c->hash == h && same(c, st)) {
+        if (c->hash == h && same(c, v)) {
             c->lines++;
-            return money_add(&c->sum, sqlite3_column_int64(st, NFIELDS), e);
+            return money_add(&c->sum, amount, e);
         }
     }
     if (r->n_combos == REPORT_COMBOS_MAX)
@@ -118,14 +111,12 @@ static int add_row(struct report_ctx *r, struct table *t, size_t *cap, sqlite3_s
     c = &r->combos[r->n_combos++];
     memset(c, 0, sizeof *c);
     fields(c, f);
-    for (int i = 0; i < NFIELDS; i++) {
-        const char *v = (const char *)sqlite3_column_text(st, i);
-        if (!(*f[i] = dup(v ? v : "")))
+    for (int i = 0; i < NFIELDS; i++)
+        if (!(*f[i] = dup(v[i])))
             return err_set(e, ERR_NOMEM, "out of memory");
-    }
     c->hash = h;
     c->lines = 1;
-    c->sum = sqlite3_column_int64(st, NFIELDS);
+    c->sum = amount;
     t->slot[k] = r->n_combos;
     return 0;
 }
@@ -158,25 +149,11 @@ static int fee_rule(const struct report_ctx *r, const struct mapping_rule *rule)
     return 0;
 }
 
-int report_combos_load(struct report_ctx *r, struct err *e)
+void report_combos_finish(struct report_ctx *r, struct report_combo_table *t)
 {
-    sqlite3_stmt *st;
-    struct table t = { NULL, 0 };
-    size_t cap = 0;
-    int step, rc = 0;
     const struct mapping_rule *rule = NULL;
-    if (ledger_prepare(r->lg, &st, LINES, e) < 0)
-        return -1;
-    sqlite3_bind_text(st, 1, r->period, -1, SQLITE_STATIC);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
-        if ((rc = add_row(r, &t, &cap, st, e)) < 0)
-            break;
-    if (rc == 0 && step != SQLITE_DONE)
-        rc = ledger_fail(r->lg, e, "line groups");
-    sqlite3_finalize(st);
-    free(t.slot);
-    if (rc < 0)
-        return -1;
+    free(t->slot);
+    t->slot = NULL;
     if (r->n_combos > 1) /* qsort(NULL, 0, ...) is undefined */
         qsort(r->combos, r->n_combos, sizeof *r->combos, combo_cmp);
     for (size_t i = 0; i < r->n_combos; i++) {
@@ -191,7 +168,6 @@ int report_combos_load(struct report_ctx *r, struct err *e)
         c->fee = fee_rule(r, rule);
         c->principal = strcmp(c->at, "ItemPrice") == 0 && strcmp(c->ad, "Principal") == 0;
     }
-    return 0;
 }
 
 void report_combos_free(struct report_ctx *r)

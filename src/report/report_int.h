@@ -39,6 +39,35 @@ struct report_combo {
     uint64_t hash;                            /* of the six fields, while grouping */
 };
 
+#define REPORT_COMBO_FIELDS 6
+
+/* The combinations being grouped (report_combos_add), until report_combos_finish. */
+struct report_combo_table {
+    size_t *slot;                             /* combo index + 1; 0 = empty */
+    size_t cap;                               /* a power of two */
+    size_t combos_cap;                        /* allocated report_ctx.combos */
+};
+
+/* The matched (or, without order history, all) settled orders of one currency: the Orders
+ * sheet's one row per currency, as report_pass gathers them. */
+struct report_order_cur {
+    char cur[8];
+    int64_t n;
+    money_t settled, ordered;
+};
+
+/* What the one pass over the settlement lines found for the Orders and Inventory sheets. A
+ * sheet whose *_fast is 0 runs its own query instead (the pass met lines it cannot prove it
+ * groups as SQL would: see report_pass.c). */
+struct report_pass {
+    int orders_fast;          /* cur[] and temp.report_order_diff hold the Orders sheet */
+    int history;              /* any order history ingested (EXISTS orders) */
+    struct report_order_cur *cur;             /* owned, sorted by cur (byte order) */
+    size_t n_cur;
+    int inventory_fast;       /* temp.report_settled and temp.report_paid hold the Inventory
+                                 query's settled and paid CTEs */
+};
+
 struct report_ctx {
     struct ledger *lg;
     const struct config *cfg;
@@ -49,6 +78,7 @@ struct report_ctx {
     struct mapping map;
     struct report_combo *combos;              /* owned, sorted by tt, at, ad, mk, cur, sku */
     size_t n_combos;
+    struct report_pass pass;
 };
 
 /* A column of a sheet: its header, width in characters, and whether it holds numbers (its
@@ -113,8 +143,18 @@ const char *report_col_text(sqlite3_stmt *st, int i);
 /* Fill of an exception severity ("error" ...). */
 int report_severity_fill(const char *severity);
 
-/* The distinct line combinations in scope (loaded once, for Fees and Mapping). */
-int report_combos_load(struct report_ctx *r, struct err *e);
+/* The one pass over the settlement lines (report_pass.c): the distinct line combinations in
+ * scope (for Fees and Mapping) and what the Orders and Inventory sheets need; once, before
+ * the sheets. report_pass_free releases it (with the combinations). */
+int report_pass_load(struct report_ctx *r, struct err *e);
+void report_pass_free(struct report_ctx *r);
+
+/* Adds a line in scope (its six fields, NUL-terminated, with their lengths in bytes) to its
+ * combination; report_combos_finish sorts and maps them and frees the table. */
+int report_combos_add(struct report_ctx *r, struct report_combo_table *t,
+                      const char *const v[REPORT_COMBO_FIELDS], const int n[REPORT_COMBO_FIELDS],
+                      money_t amount, struct err *e);
+void report_combos_finish(struct report_ctx *r, struct report_combo_table *t);
 void report_combos_free(struct report_ctx *r);
 
 /* The sheets, in workbook order. */

@@ -31,45 +31,58 @@ enum { C_MONTH, C_SKU, C_CODE, C_OPEN, C_RECV, C_SHIP, C_RET, C_LOST, C_REIMB, C
  * at that day's cost (the month's last day for the monthly view), blank when a cost is
  * missing; Lost/damaged counts only Lost and Damaged decreases (what REIMBURSEMENT_DUE
  * claims), not what is written off. */
-static const char QUERY[] =
-    "WITH " LEDGER_UNITS_SETTLED_CTE ", keys AS (SELECT month, msku AS sku FROM inventory_ledger WHERE ?1 = '' OR month = ?1 "
-    "UNION SELECT month, sku FROM cogs_line WHERE sku != '' AND kind = 'sold' AND (?1 = '' OR month = ?1) "
-    "UNION SELECT month, sku FROM cogs_cover WHERE kind != 'writeoff' AND (?1 = '' OR month = ?1)), "
-    "inv AS (SELECT month, msku, sum(CASE WHEN first THEN starting ELSE 0 END) AS o, "
-    "sum(receipts) AS rec, sum(-customer_shipments) AS ship, sum(customer_returns) AS ret, "
-    "sum(CASE WHEN lost < 0 THEN -lost ELSE 0 END) + sum(CASE WHEN damaged < 0 THEN -damaged "
-    "ELSE 0 END) AS ld, sum(CASE WHEN last THEN ending ELSE 0 END) AS en, "
-    "-sum(lost + damaged + disposed) - sum(found) AS wo FROM inventory_month "
-    "WHERE ?1 = '' OR month = ?1 GROUP BY 1, 2), "
-    "wd AS (SELECT month, msku, d, u, (SELECT c.unit_cost_minor FROM unit_cost c WHERE c.sku = "
-    "msku AND c.currency = ?2 AND c.effective_from <= d ORDER BY c.effective_from DESC LIMIT 1) "
-    "AS cost FROM (SELECT month, msku, CASE WHEN day = '' THEN date(month || '-01', '+1 month', "
-    "'-1 day') ELSE day END AS d, -sum(lost + damaged + disposed) - sum(found) AS u FROM "
-    "inventory_month WHERE ?1 = '' OR month = ?1 GROUP BY 1, 2, 3) WHERE u != 0), "
-    "wv AS (SELECT month, msku, CASE WHEN count(cost) = count(*) THEN sum(u * cost) END AS v "
+#define KEYS_TO_WV \
+    "keys AS (SELECT month, msku AS sku FROM inventory_ledger WHERE ?1 = '' OR month = ?1 " \
+    "UNION SELECT month, sku FROM cogs_line WHERE sku != '' AND kind = 'sold' AND (?1 = '' OR month = ?1) " \
+    "UNION SELECT month, sku FROM cogs_cover WHERE kind != 'writeoff' AND (?1 = '' OR month = ?1)), " \
+    "inv AS (SELECT month, msku, sum(CASE WHEN first THEN starting ELSE 0 END) AS o, " \
+    "sum(receipts) AS rec, sum(-customer_shipments) AS ship, sum(customer_returns) AS ret, " \
+    "sum(CASE WHEN lost < 0 THEN -lost ELSE 0 END) + sum(CASE WHEN damaged < 0 THEN -damaged " \
+    "ELSE 0 END) AS ld, sum(CASE WHEN last THEN ending ELSE 0 END) AS en, " \
+    "-sum(lost + damaged + disposed) - sum(found) AS wo FROM inventory_month " \
+    "WHERE ?1 = '' OR month = ?1 GROUP BY 1, 2), " \
+    "wd AS (SELECT month, msku, d, u, (SELECT c.unit_cost_minor FROM unit_cost c WHERE c.sku = " \
+    "msku AND c.currency = ?2 AND c.effective_from <= d ORDER BY c.effective_from DESC LIMIT 1) " \
+    "AS cost FROM (SELECT month, msku, CASE WHEN day = '' THEN date(month || '-01', '+1 month', " \
+    "'-1 day') ELSE day END AS d, -sum(lost + damaged + disposed) - sum(found) AS u FROM " \
+    "inventory_month WHERE ?1 = '' OR month = ?1 GROUP BY 1, 2, 3) WHERE u != 0), " \
+    "wv AS (SELECT month, msku, CASE WHEN count(cost) = count(*) THEN sum(u * cost) END AS v " \
     "FROM wd GROUP BY 1, 2), "
-    /* the keys' reimbursement lines, found in one scan of the lines (not one scan per key:
-     * settlement_line has no index by SKU) */
-    "paid AS MATERIALIZED (SELECT r.sku, substr(r.posted, 1, 7) AS m, CASE WHEN "
-    "r.amount_minor < 0 THEN -coalesce(r.quantity, 1) ELSE coalesce(r.quantity, 1) END AS u "
-    "FROM settlement_line r WHERE (r.amount_type = 'FBA Inventory Reimbursement' OR "
-    "r.amount_description IN ('WAREHOUSE_DAMAGE', 'WAREHOUSE_LOST', 'REVERSAL_REIMBURSEMENT')) "
+/* the keys' reimbursement lines, found in one scan of the lines (not one scan per key:
+ * settlement_line has no index by SKU) */
+#define PAID_CTE \
+    "paid AS MATERIALIZED (SELECT r.sku, substr(r.posted, 1, 7) AS m, CASE WHEN " \
+    "r.amount_minor < 0 THEN -coalesce(r.quantity, 1) ELSE coalesce(r.quantity, 1) END AS u " \
+    "FROM settlement_line r WHERE (r.amount_type = 'FBA Inventory Reimbursement' OR " \
+    "r.amount_description IN ('WAREHOUSE_DAMAGE', 'WAREHOUSE_LOST', 'REVERSAL_REIMBURSEMENT')) " \
     "AND r.sku IN (SELECT sku FROM keys)) "
-    "SELECT k.month, k.sku, i.o, i.rec, i.ship, i.ret, i.ld, i.en, "
-    "(SELECT coalesce(sum(r.u), 0) FROM paid r WHERE r.sku = k.sku AND r.m = k.month), "
-    "coalesce((SELECT sum(p.units) FROM inv_settled p WHERE p.month = k.month AND p.msku = "
-    "k.sku), (SELECT coalesce(sum(t.units), 0) FROM settled t WHERE t.month = k.month AND "
-    "t.sku = k.sku)), "
-    "(SELECT u.unit_cost_minor FROM unit_cost u WHERE u.sku = k.sku AND u.currency = ?2 AND "
-    "u.effective_from <= date(k.month || '-01', '+1 month', '-1 day') ORDER BY "
-    "u.effective_from DESC LIMIT 1), "
-    "(SELECT -sum(c.amount_minor) FROM cogs_line c WHERE c.month = k.month AND c.sku = k.sku "
-    "AND c.amount_minor < 0 AND c.kind = 'sold'), "
-    "i.wo, CASE WHEN i.wo = 0 THEN 0 ELSE (SELECT w.v FROM wv w WHERE w.month = k.month AND "
-    "w.msku = k.sku) END, "
-    "(SELECT sum(CASE v.kind WHEN 'sold' THEN v.units ELSE -v.units END) FROM cogs_cover v "
-    "WHERE v.month = k.month AND v.sku = k.sku AND v.kind != 'writeoff') "
-    "FROM keys k LEFT JOIN inv i ON i.month = k.month AND i.msku = k.sku ORDER BY 1, 2";
+#define SELECT_ROWS \
+    "SELECT k.month, k.sku, i.o, i.rec, i.ship, i.ret, i.ld, i.en, " \
+    "(SELECT coalesce(sum(r.u), 0) FROM paid r WHERE r.sku = k.sku AND r.m = k.month), " \
+    "coalesce((SELECT sum(p.units) FROM inv_settled p WHERE p.month = k.month AND p.msku = " \
+    "k.sku), (SELECT coalesce(sum(t.units), 0) FROM settled t WHERE t.month = k.month AND " \
+    "t.sku = k.sku)), " \
+    "(SELECT u.unit_cost_minor FROM unit_cost u WHERE u.sku = k.sku AND u.currency = ?2 AND " \
+    "u.effective_from <= date(k.month || '-01', '+1 month', '-1 day') ORDER BY " \
+    "u.effective_from DESC LIMIT 1), " \
+    "(SELECT -sum(c.amount_minor) FROM cogs_line c WHERE c.month = k.month AND c.sku = k.sku " \
+    "AND c.amount_minor < 0 AND c.kind = 'sold'), " \
+    "i.wo, CASE WHEN i.wo = 0 THEN 0 ELSE (SELECT w.v FROM wv w WHERE w.month = k.month AND " \
+    "w.msku = k.sku) END, " \
+    "(SELECT sum(CASE v.kind WHEN 'sold' THEN v.units ELSE -v.units END) FROM cogs_cover v " \
+    "WHERE v.month = k.month AND v.sku = k.sku AND v.kind != 'writeoff') " \
+    "FROM keys k LEFT JOIN inv i ON i.month = k.month AND i.msku = k.sku ORDER BY 1, 2"
+
+static const char QUERY[] =
+    "WITH " LEDGER_UNITS_SETTLED_CTE ", " KEYS_TO_WV PAID_CTE SELECT_ROWS;
+
+/* QUERY with the settled and paid CTEs from the workbook's one pass over the lines
+ * (report_pass.c, temp.report_settled and temp.report_paid: the same rows, paid summed by
+ * SKU and month already). */
+static const char QUERY_FROM_PASS[] =
+    "WITH settled AS (SELECT month, sku, country, units FROM temp.report_settled), "
+    LEDGER_INV_SETTLED_CTE ", " KEYS_TO_WV
+    "paid AS (SELECT sku, m, u FROM temp.report_paid) " SELECT_ROWS;
 
 static void opt_int(struct report_sheet *s, lxw_col_t c, sqlite3_stmt *st, int i)
 {
@@ -141,7 +154,7 @@ int report_inventory(struct report_ctx *r, struct err *e)
     if (ledger_prepare(r->lg, &tq, "SELECT 1 FROM xero_ref WHERE kind = 'item' AND key = ? AND "
                        "detail LIKE 'tracked%'", e) < 0)
         return -1;
-    if (ledger_prepare(r->lg, &st, QUERY, e) < 0) {
+    if (ledger_prepare(r->lg, &st, r->pass.inventory_fast ? QUERY_FROM_PASS : QUERY, e) < 0) {
         sqlite3_finalize(tq);
         return -1;
     }

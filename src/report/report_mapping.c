@@ -94,11 +94,51 @@ static void review_row(struct report_ctx *r, struct report_sheet *s,
     report_next_row(s);
 }
 
+static char *dup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    return p ? memcpy(p, s, n) : NULL;
+}
+
+/* What mapping_usage_load would read from the lines, from the workbook's combinations: they
+ * are the same lines in scope grouped by one field more (the SKU) and sorted by the same
+ * fields first, so each usage group is a run of adjacent combinations. The currency is
+ * compared as mapping_combo keeps it (cut to its size), as mapping_usage_load groups it. */
+static int usage_from_combos(struct report_ctx *r, struct mapping_usage *u, struct err *e)
+{
+    struct mapping_combo *c = NULL;
+    memset(u, 0, sizeof *u);
+    if (r->n_combos && !(u->v = calloc(r->n_combos, sizeof *u->v)))
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < r->n_combos; i++) {
+        const struct report_combo *k = &r->combos[i];
+        char cur[sizeof c->cur];
+        snprintf(cur, sizeof cur, "%s", k->cur);
+        if (!c || strcmp(c->tt, k->tt) != 0 || strcmp(c->at, k->at) != 0 ||
+            strcmp(c->ad, k->ad) != 0 || strcmp(c->mk, k->mk) != 0 ||
+            strcmp(c->cur, cur) != 0) {
+            c = &u->v[u->n++];
+            memcpy(c->cur, cur, sizeof cur);
+            if (!(c->tt = dup(k->tt)) || !(c->at = dup(k->at)) || !(c->ad = dup(k->ad)) ||
+                !(c->mk = dup(k->mk)))
+                return err_set(e, ERR_NOMEM, "out of memory");
+        }
+        c->lines += k->lines;
+        if (__builtin_add_overflow(c->sum, k->sum, &c->sum))
+            return err_set(e, ERR_INPUT, "mapping usage: integer overflow");
+    }
+    mapping_usage_map(&r->map, u);
+    return 0;
+}
+
 static int reviews(struct report_ctx *r, struct report_sheet *s, struct err *e)
 {
     struct mapping_usage u;
-    if (mapping_usage_load(r->lg, &r->map, r->period, &u, e) < 0)
+    if (usage_from_combos(r, &u, e) < 0) {
+        mapping_usage_free(&u);
         return -1;
+    }
     for (size_t i = 0; i < u.n; i++)
         if (u.v[i].review)
             review_row(r, s, &u, &u.v[i]);

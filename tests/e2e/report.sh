@@ -40,6 +40,23 @@ TZ=Asia/Tokyo LC_ALL=C.UTF-8 "$SB" -q report --period "$P" >/dev/null 2>&1
 check "byte-identical on a rerun (other TZ, later clock)" cmp -s first.xlsx "$X"
 "$SB" -q report --period "$P" -o "$T/other.xlsx" >/dev/null 2>&1
 check "-o FILE writes the same bytes elsewhere" cmp -s first.xlsx other.xlsx
+# The workbook's one pass sums an order's (and an order item's) lines as a run of adjacent
+# lines and proves the run was the whole group, else the sheet runs its own query. The same
+# lines give the same workbook either way: a copy of an order's principal line at the end of
+# the table (not adjacent: Orders and Inventory query) against the line and its copy both
+# moved to the end (adjacent: the pass).
+cols=$(q "select group_concat(name, ', ') from pragma_table_info('settlement_line') where name != 'id'")
+x=$(q "select min(id) from settlement_line where transaction_type = 'Order' and amount_type = 'ItemPrice' and amount_description = 'Principal' and quantity is not null")
+sqlite3 settlebook.db ".backup apart.db" && sqlite3 settlebook.db ".backup together.db"
+sqlite3 apart.db "insert into settlement_line ($cols) select $cols from settlement_line where id = $x"
+sqlite3 together.db "update settlement_line set id = (select max(id) + 1 from settlement_line) where id = $x; insert into settlement_line ($cols) select $cols from settlement_line where id = (select max(id) from settlement_line)"
+"$SB" --ledger apart.db --verbose report --period "$P" -o "$T/apart.xlsx" >/dev/null 2>"$T/apart.err"
+"$SB" --ledger together.db --verbose report --period "$P" -o "$T/together.xlsx" >/dev/null 2>"$T/together.err"
+contains "lines apart: Orders' own query" "$T/apart.err" "Orders reads the lines with its own query (an order's lines are not adjacent)"
+contains "lines apart: Inventory's own query" "$T/apart.err" "Inventory reads the lines with its own query (an order item's lines are not adjacent)"
+check "lines together: the pass" sh -c "! grep -q 'with its own query' '$T/together.err'"
+check "same workbook from the pass and from the sheets' own queries" cmp -s apart.xlsx together.xlsx
+check "the copied line shows" sh -c "! cmp -s first.xlsx apart.xlsx"
 "$SB" post --period "$P0" >/dev/null 2>&1
 "$SB" -q report --period "$P0" >/dev/null 2>&1
 xcheck "synthetic $P0 (first part)" "$T/reports/$P0/reconciliation.xlsx" --ledger "$T/settlebook.db" --period "$P0"
