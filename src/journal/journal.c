@@ -94,9 +94,9 @@ static int map_row(struct jctx *j, const char *const *g, int64_t amount, int64_t
     const char *mkn = mk[0] ? mk : j->s.marketplace;
     const struct mapping_rule *r, *f;
     char date[11], month[8];
-    int borrowed = cls & RATE_BORROWED;
+    int unchecked = cls & RATE_UNCHECKED;
 
-    cls &= ~RATE_BORROWED;
+    cls &= ~RATE_UNCHECKED;
     memset(&x, 0, sizeof x);
     r = mapping_find(j->map, tt, at, desc, mkn);
     f = mapping_fold(j->map, r, m, tt, at, desc, mkn);
@@ -124,8 +124,7 @@ static int map_row(struct jctx *j, const char *const *g, int64_t amount, int64_t
                                               ? config_account_name(r->role) : "code");
         snprintf(x.code, sizeof x.code, "%s", r->code);
         const char *tax = journal_tax_type(&j->feetax, j->map, r, f != NULL, m, tt, at, mkn);
-        if (r->tax == TAX_SALES && !f && m &&
-            (borrowed || j->unitemised[m - j->cfg->marketplaces]))
+        if (r->tax == TAX_SALES && !f && unchecked)
             x.unchecked = x.amount;   /* Amazon gave no VAT to check it against */
         if (r->tax == TAX_SALES && cls != RATE_STANDARD) {
             /* Amazon charged this order line another rate: its own tax type */
@@ -314,13 +313,11 @@ static int collect(struct jctx *j, struct err *e)
 {
     struct jgroups g = {0};
     int rc = 0, rates = 0;
-    memset(j->unitemised, 0, j->cfg->n_marketplaces + 1);
     j->rated = journal_rates_wanted(j->cfg);
     if (j->rated &&
-        ((rates = journal_rates_prepare(j->lg, j->cfg, j->map, "settlement_line",
-                                        "l.settlement_ref = ?1", j->s.ref, NULL,
-                                        j->s.marketplace, e)) < 0 ||
-         journal_rates_unitemised(j->lg, j->cfg, j->unitemised, e) < 0))
+        (rates = journal_rates_prepare(j->lg, j->cfg, j->map, "settlement_line",
+                                       "l.settlement_ref = ?1", j->s.ref, NULL,
+                                       j->s.marketplace, e)) < 0)
         return -1;
     if (rates)
         return collect_rates(j, e);
@@ -394,12 +391,8 @@ int journal_run(struct ledger *lg, const struct config *cfg, const char *period,
     memset(out, 0, sizeof *out);
     if (journal_events_match(lg, e) < 0)
         return -1;
-    if (!(j.unitemised = calloc(cfg->n_marketplaces + 1, 1)))
-        return err_set(e, ERR_NOMEM, "out of memory");
-    if (mapping_load(&map, lg, cfg, e) < 0) {
-        free(j.unitemised);
+    if (mapping_load(&map, lg, cfg, e) < 0)
         return -1;
-    }
     j.map = &map;
     if (tz_open(&j.zone, cfg->timezone, e) < 0)
         goto done;
@@ -433,7 +426,6 @@ done:
     sqlite3_finalize(st);
     free(refs);
     free(j.b.v);
-    free(j.unitemised);
     tz_free(j.zone);
     mapping_free(&map);
     return rc;

@@ -114,7 +114,7 @@ static int group_row(struct acc_build *b, sqlite3_stmt *st, struct err *e)
     /* Amazon's tax folds into its sales or fee line as in a settlement's journal, so the
      * accrual books no VAT to the control account that the 1st's reversal takes back */
     const struct mapping_rule *f = mapping_fold(&b->map, r, m, tt, at, desc, mk);
-    int cls = sqlite3_column_int(st, 8) & ~RATE_BORROWED;
+    int cls = sqlite3_column_int(st, 8) & ~RATE_UNCHECKED;
     struct jv_line x;
     struct accrual *a;
     char date[11];

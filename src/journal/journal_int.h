@@ -76,9 +76,10 @@ int journal_vat_rate(const struct mapping_rule *r, const struct config_marketpla
 /* RATE_DEEMED: an order item Amazon withheld marketplace-facilitator tax on (a deemed
  * supply): its sales lines are zero-rated, its tax rows go to the facilitator-tax rule. */
 enum { RATE_STANDARD, RATE_ZERO, RATE_REDUCED, RATE_DEEMED };
-/* Added to a promotion's class when it took the principal's (it has no tax row of its own,
- * so there is no VAT of Amazon's to check it against). */
-#define RATE_BORROWED 8
+/* Added to the class of a sales line Amazon gave no VAT for, so VAT_MISMATCH cannot judge
+ * it: a promotion without a tax row of its own (it took its principal's class), an untaxed
+ * sale where the VAT is not itemised (standard-rated). */
+#define RATE_UNCHECKED 8
 
 /* The rate class of one order line: net (without tax) and the tax Amazon folded into it
  * over ntax tax rows; standard at std_bp within a minor unit per tax row, zero when Amazon
@@ -116,11 +117,8 @@ int journal_rates_prepare(struct ledger *lg, const struct config *cfg,
                           const struct mapping *map, const char *table, const char *where,
                           int64_t ref, const char *hi, const char *settlement_mk,
                           struct err *e);
-/* Sets flags[i] for each configured marketplace i (cfg->marketplaces) whose untaxed sales
- * journal_rates_prepare just found in a scope that itemises none of its VAT: those sales
- * stay standard-rated, and no VAT_MISMATCH can judge them (Amazon gave no VAT). */
-int journal_rates_unitemised(struct ledger *lg, const struct config *cfg,
-                             unsigned char *flags, struct err *e);
+/* After journal_rates_prepare: per marketplace with sales (cm) but no VAT itemised, the
+ * sum of those sales without tax (VAT_NOT_ITEMISED). */
 extern const char JOURNAL_UNITEMISED_SQL[];
 #define JOURNAL_RATE_COMBO                                                                  \
     "JOIN rate_combo c ON c.tt = l.transaction_type AND c.at = l.amount_type AND "          \
@@ -151,7 +149,6 @@ struct jctx {
     struct jbuild b;
     struct feetax feetax;     /* of the settlement being built */
     int rated;                /* the sales were classified (temp.rate_g holds them) */
-    unsigned char *unitemised;   /* per cfg->marketplaces: no VAT itemised (above) */
     struct jmove moves[24];
     size_t moves_n;
 };

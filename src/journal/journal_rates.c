@@ -214,19 +214,48 @@ static int run_scoped(struct ledger *lg, const char *fmt, const char *table, con
 /* After rate_g is filled: the deemed supplies, the marketplaces whose VAT is itemised, each
  * group's class (bc) and, for rate_item, the promotions' (the principal's when they carry
  * no tax row of their own). Only the groups that are not standard-rated are kept. */
-static const char CLASSIFY[] =
+static const char ITEMISED[] =
     "INSERT OR IGNORE INTO rate_deemed SELECT tt, o, sku FROM rate_g WHERE mf;"
     "INSERT OR IGNORE INTO rate_itemised SELECT cm FROM rate_g g WHERE ntax > 0 AND NOT "
-    " EXISTS (SELECT 1 FROM rate_deemed d WHERE d.tt = g.tt AND d.o = g.o AND d.sku = g.sku);"
+    " EXISTS (SELECT 1 FROM rate_deemed d WHERE d.tt = g.tt AND d.o = g.o AND d.sku = g.sku);";
+static const char CLASSIFY[] =
     "UPDATE rate_g SET bc = CASE WHEN EXISTS (SELECT 1 FROM rate_deemed d WHERE "
     " d.tt = rate_g.tt AND d.o = rate_g.o AND d.sku = rate_g.sku) THEN 3 ELSE "
     " rate_class(net, tax, ntax, std, red) END WHERE sl;"
-    /* no VAT itemised for the marketplace: an untaxed sale is VAT-inclusive, standard */
-    "UPDATE rate_g SET bc = 0 WHERE bc = 1 AND cm NOT IN (SELECT cm FROM rate_itemised);"
+    /* no VAT itemised for the marketplace: an untaxed sale is VAT-inclusive, standard, and
+     * no VAT of Amazon's can judge it */
+    "UPDATE rate_g SET bc = 8 WHERE bc = 1 AND cm NOT IN (SELECT cm FROM rate_itemised);"
     "INSERT INTO rate_item SELECT tt, o, sku, rid, cls FROM (SELECT g.tt, g.o, g.sku, g.rid, "
-    " CASE WHEN g.promo AND g.ntax = 0 AND g.bc <> 3 THEN COALESCE((SELECT p.bc + 8 FROM "
+    " CASE WHEN g.promo AND g.ntax = 0 AND g.bc <> 3 THEN COALESCE((SELECT p.bc | 8 FROM "
     " rate_g p WHERE p.tt = g.tt AND p.o = g.o AND p.sku = g.sku AND p.pr AND p.sl ORDER BY "
     " p.rid LIMIT 1), g.bc) ELSE g.bc END AS cls FROM rate_g g WHERE g.sl) WHERE cls <> 0;";
+
+/* marketplaces.<m>.vat_itemised yes / no overrule what the tax rows say. */
+static int overrides(struct ledger *lg, const struct config *cfg, struct err *e)
+{
+    sqlite3_stmt *yes, *no;
+    int rc = 0;
+    if (ledger_prepare(lg, &yes, "INSERT OR IGNORE INTO rate_itemised VALUES (?)", e) < 0)
+        return -1;
+    if (ledger_prepare(lg, &no, "DELETE FROM rate_itemised WHERE cm = ?", e) < 0) {
+        sqlite3_finalize(yes);
+        return -1;
+    }
+    for (size_t i = 0; rc == 0 && i < cfg->n_marketplaces; i++) {
+        const struct config_marketplace *m = &cfg->marketplaces[i];
+        sqlite3_stmt *st = m->vat_itemised == VAT_ITEMISED_YES ? yes
+                         : m->vat_itemised == VAT_ITEMISED_NO ? no : NULL;
+        if (!st)
+            continue;
+        sqlite3_bind_text(st, 1, m->name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = ledger_fail(lg, e, "apply vat_itemised");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(yes);
+    sqlite3_finalize(no);
+    return rc;
+}
 
 int journal_rates_prepare(struct ledger *lg, const struct config *cfg,
                           const struct mapping *map, const char *table, const char *where,
@@ -251,8 +280,9 @@ int journal_rates_prepare(struct ledger *lg, const struct config *cfg,
                    "GROUP BY 1, 2, 3, 4", table, where, ref, hi,
                    "classify the sales by VAT rate", e) < 0)
         return -1;
-    if (ledger_exec(lg, CLASSIFY, e) < 0 || ledger_prepare(lg, &st, "SELECT EXISTS (SELECT "
-                                                           "1 FROM rate_item)", e) < 0)
+    if (ledger_exec(lg, ITEMISED, e) < 0 || overrides(lg, cfg, e) < 0 ||
+        ledger_exec(lg, CLASSIFY, e) < 0 ||
+        ledger_prepare(lg, &st, "SELECT EXISTS (SELECT 1 FROM rate_item)", e) < 0)
         return -1;
     s = sqlite3_step(st);
     any = s == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
@@ -267,19 +297,3 @@ int journal_rates_prepare(struct ledger *lg, const struct config *cfg,
 const char JOURNAL_UNITEMISED_SQL[] =
     "SELECT g.cm, SUM(g.net) FROM rate_g g WHERE g.sl AND g.bc <> 3 AND g.net <> 0 "
     "AND g.cm NOT IN (SELECT cm FROM rate_itemised) GROUP BY 1 ORDER BY 1";
-
-int journal_rates_unitemised(struct ledger *lg, const struct config *cfg,
-                             unsigned char *flags, struct err *e)
-{
-    sqlite3_stmt *st;
-    int s;
-    memset(flags, 0, cfg->n_marketplaces + 1);
-    if (ledger_prepare(lg, &st, JOURNAL_UNITEMISED_SQL, e) < 0)
-        return -1;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW)
-        for (size_t i = 0; i < cfg->n_marketplaces; i++)
-            if (!strcmp(cfg->marketplaces[i].name, ledger_text(st, 0)))
-                flags[i] = 1;
-    sqlite3_finalize(st);
-    return s == SQLITE_DONE ? 0 : ledger_fail(lg, e, "read the marketplaces without VAT");
-}

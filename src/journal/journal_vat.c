@@ -43,6 +43,8 @@ static int not_itemised(struct jctx *j, struct err *e)
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         const struct config_marketplace *m = config_marketplace(j->cfg, ledger_text(st, 0));
         char msg[640], a[MONEY_FMT_MAX];
+        if (m && m->vat_itemised != VAT_ITEMISED_AUTO)
+            continue;   /* the seller said so (vat_itemised): nothing to tell */
         struct exception_row r = {
             .kind = "VAT_NOT_ITEMISED", .severity = "info", .settlement_id = j->s.id,
             .currency = j->s.currency, .has_actual = 1, .actual = sqlite3_column_int64(st, 1),

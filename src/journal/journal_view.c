@@ -271,7 +271,7 @@ static void classify(const struct journal_view *s, struct jv_amount *v, size_t l
             snprintf(v[i].tax, sizeof v[i].tax, "%s", journal_rate_tax(v[i].mk, cls, v[i].tax));
             v[i].vat_rate_bp = journal_rate_bp(v[i].mk, cls, v[i].vat_rate_bp);
         }
-        if (borrowed || !itemised[v[i].mk - s->cfg->marketplaces])
+        if (borrowed || (!itemised[v[i].mk - s->cfg->marketplaces] && v[i].vat_rows == 0))
             v[i].vat_rate_bp = 0;   /* Amazon gave no VAT to check the line against */
     }
 }
@@ -330,6 +330,9 @@ static int fold_orders(struct journal_view *s, const struct mapping *map, struct
         if (s->amounts[lo].order_id[0] && !deem(s, map, s->amounts, lo, hi, itemised))
             fold_block(s->amounts, lo, hi);
     }
+    for (size_t i = 0; i < s->cfg->n_marketplaces; i++)   /* vat_itemised yes / no */
+        if (s->cfg->marketplaces[i].vat_itemised != VAT_ITEMISED_AUTO)
+            itemised[i] = s->cfg->marketplaces[i].vat_itemised == VAT_ITEMISED_YES;
     for (size_t lo = 0, hi; lo < s->n_amounts; lo = hi) {
         hi = block_end(s, lo);
         if (s->amounts[lo].order_id[0])

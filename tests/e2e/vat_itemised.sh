@@ -6,19 +6,23 @@
 # the preview or the ledger.
 . "$(dirname "$0")/../lib.sh"
 
-# the UK VAT config of the review: GBP, OUTPUT2 / INPUT2 / NONE at 20%, posting mode $1
+# the UK VAT config of the review: GBP, OUTPUT2 / INPUT2 / NONE at 20%, posting mode $1,
+# Amazon.co.uk's vat_itemised $2 when given
 UKCFG='import json, sys
 c = json.load(open("settlebook.json"))
 c["posting"]["mode"] = sys.argv[1]
 c["base_currency"] = "GBP"
 c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "NONE"}
 c["marketplaces"]["Amazon.co.uk"]["vat_rate"] = 20
+if len(sys.argv) > 2:
+    c["marketplaces"]["Amazon.co.uk"]["vat_itemised"] = sys.argv[2]
 json.dump(c, open("settlebook.json", "w"), indent=1)'
 
-# fresh DIR MODE: a folder with the UK VAT config in posting mode MODE
+# fresh DIR MODE [VAT_ITEMISED]: a folder with the UK VAT config in posting mode MODE
 fresh() {
   D="$T/$1"
-  rm -rf "$D" && mkdir -p "$D" && cd "$D" && "$SB" init >/dev/null 2>&1 && python3 -c "$UKCFG" "$2"
+  rm -rf "$D" && mkdir -p "$D" && cd "$D" && "$SB" init >/dev/null 2>&1 &&
+    python3 -c "$UKCFG" "$2" ${3:+"$3"}
 }
 qq() { sqlite3 "$D/settlebook.db" "$1"; }
 
@@ -166,7 +170,40 @@ before=$(qq "select id||'/'||run_id from exception where kind = 'VAT_NOT_ITEMISE
 eq "uk gbp: a rerun keeps the same VAT_NOT_ITEMISED row" \
    "$(qq "select id||'/'||run_id from exception where kind = 'VAT_NOT_ITEMISED'")" "$before"
 
-# --- 6. US sales tax is no VAT: nothing of this applies with tax.sales NONE ----------------
+# --- 6. vat_itemised overrules the tax rows, in every mode ---------------------------------
+# overridden VALUE FILE WANT_SUMMARY WANT_ORDERS_LINE WANT_JOURNAL: FILE posted in the three
+# modes with vat_itemised VALUE: no VAT exception (the seller said so, and what is checked
+# matches), the summary's and journal's lines and the line of the book's invoice as wanted
+overridden() {
+  for mode in summary orders journal; do
+    fresh "$1-$mode" $mode "$1"
+    status "vat_itemised $1 $mode: ingest" 0 "$SB" ingest "$2"
+    status "vat_itemised $1 $mode: post" 0 "$SB" post
+    eq "vat_itemised $1 $mode: no VAT exception" \
+       "$(qq "select count(*) from exception where kind like 'VAT%'")" "0"
+    case $mode in
+      summary) eq "vat_itemised $1 summary: the invoice's lines" "$(lines)" "$3" ;;
+      orders) eq "vat_itemised $1 orders: the book's invoice" "$(lines | grep -F "$4")" "$4" ;;
+      journal) eq "vat_itemised $1 journal: the journal's lines" "$(lines)" "$5" ;;
+    esac
+  done
+}
+# yes: the deemed settlement's book (10.00, promotion -1.00) is zero-rated after all:
+# zero-rated sales 10.00 + 10.00 = 20.00
+overridden yes "$T/deemed.tsv" \
+  "ACCREC 200:ZERORATEDOUTPUT:20.00 200:ZERORATEDOUTPUT:2.50 200:ZERORATEDOUTPUT:-1.00 200:ZERORATEDOUTPUT:-10.00" \
+  "ACCREC 200:ZERORATEDOUTPUT:10.00 200:ZERORATEDOUTPUT:-1.00" \
+  "MJ 200:ZERORATEDOUTPUT:-20.00 200:ZERORATEDOUTPUT:-2.50 200:ZERORATEDOUTPUT:1.00 200:ZERORATEDOUTPUT:10.00 615:NONE:11.50"
+# no: in the mixed settlement the untaxed book is standard-rated despite order 1's Tax row:
+# Sales OUTPUT2 24.00 + 10.00 = 34.00, Promotions OUTPUT2 -2.00 - 1.00 = -3.00; the deemed
+# supply stays zero-rated. VAT_MISMATCH judges only the part Amazon gave VAT for (24.00 ->
+# 4.00, Amazon's 4.00)
+overridden no "$T/mixed.tsv" \
+  "ACCREC 200:OUTPUT2:34.00 200:ZERORATEDOUTPUT:10.00 200:ZERORATEDOUTPUT:2.50 200:OUTPUT2:-3.00 200:ZERORATEDOUTPUT:-10.00 429:NONE:-3.00" \
+  "ACCREC 200:OUTPUT2:10.00 200:OUTPUT2:-1.00" \
+  "MJ 200:OUTPUT2:-34.00 200:ZERORATEDOUTPUT:-10.00 200:ZERORATEDOUTPUT:-2.50 200:OUTPUT2:3.00 200:ZERORATEDOUTPUT:10.00 429:NONE:3.00 615:NONE:30.50"
+
+# --- 7. US sales tax is no VAT: nothing of this applies with tax.sales NONE ----------------
 D="$T/us" && rm -rf "$D" && mkdir -p "$D" && cd "$D" && "$SB" init >/dev/null 2>&1
 status "us: ingest" 0 "$SB" ingest "$FX/settlements/v2-us.tsv"
 status "us: post" 0 "$SB" post
