@@ -209,4 +209,8 @@ status "us: ingest" 0 "$SB" ingest "$FX/settlements/v2-us.tsv"
 status "us: post" 0 "$SB" post
 eq "us: no VAT exception of any kind" \
    "$(qq "select count(*) from exception where kind like 'VAT%'")" "0"
+
+# --- 8. the independent re-reading of the README's rules agrees on every ledger above --------
+cd "$T" && status "invariants.py holds on every ledger of this test" 0 \
+  python3 "$ROOT/tests/invariants.py" $(ls -d */ | sed 's#/$##')
 finish
