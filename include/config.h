@@ -36,6 +36,9 @@ enum tax_category { TAX_SALES, TAX_FEES, TAX_NONE, TAX_COUNT };
  * UK/EU-established sellers); reverse_charge: fees without a TaxAmount row carry
  * tax.fees_reverse_charge (Amazon EU S.a r.l. billing from Luxembourg). */
 enum fees_vat { FEES_VAT_SEPARATE, FEES_VAT_INCLUDED, FEES_VAT_REVERSE_CHARGE };
+/* marketplaces.<name>.vat_itemised: whether Amazon's Tax rows itemise the sales' VAT, so an
+ * untaxed sale is zero-rated: auto (when the settlement has sales tax rows), yes, no. */
+enum vat_itemised { VAT_ITEMISED_AUTO, VAT_ITEMISED_YES, VAT_ITEMISED_NO };
 
 struct config_marketplace {
     char name[CONFIG_NAME_MAX];          /* "Amazon.com" as in marketplace-name */
@@ -48,6 +51,7 @@ struct config_marketplace {
     char tax_sales_zero[CONFIG_CODE_MAX], tax_sales_reduced[CONFIG_CODE_MAX];
     int vat_rate_reduced_bp;             /* 0 = unset */
     int fees_vat;                        /* enum fees_vat */
+    int vat_itemised;                    /* enum vat_itemised */
     char tax_fees_reverse[CONFIG_CODE_MAX]; /* tax.fees_reverse_charge (REVERSECHARGES) */
 };
 

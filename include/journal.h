@@ -69,6 +69,10 @@ struct jv_amount {
     int64_t vat_rows;          /* settlement tax rows folded into vat */
     const struct config_marketplace *mk;   /* a tax-inclusive sales amount's marketplace,
                                               whose rates classify it; else NULL */
+    int withheld;              /* facilitator tax Amazon withheld (folding marketplace) */
+    int principal, promo;      /* ItemPrice Principal; a promotion rule's amount */
+    int deemed;                /* a deemed supply's tax: stays on the order's document, on
+                                  the facilitator-tax account */
 };
 
 struct journal_view {

@@ -72,18 +72,26 @@ def bp(v):
     return int(Decimal(str(v)) * 100) if v not in (None, "") else 0
 
 
-def rate_tax(it, standard):
+def rate_class(it):
     """The README's rate classes: standard at vat_rate within a minor unit per tax row,
     zero when Amazon charged no tax, reduced at vat_rate_reduced; else standard."""
-    net, tax, ntax, m = it
+    net, tax, ntax, m = it[:4]
     std, red, tol = bp(m.get("vat_rate")), bp(m.get("vat_rate_reduced")), 10000 * max(ntax, 1)
     if net == 0:
-        return standard
+        return "standard"
     if tax == 0:
-        return m.get("tax", {}).get("sales_zero", "ZERORATEDOUTPUT")
+        return "zero"
     if std and abs(tax * 10000 - net * std) <= tol:
-        return standard
+        return "standard"
     if red and abs(tax * 10000 - net * red) <= tol:
+        return "reduced"
+    return "standard"
+
+
+def class_tax(cls, m, standard):
+    if cls == "zero":
+        return m.get("tax", {}).get("sales_zero", "ZERORATEDOUTPUT")
+    if cls == "reduced":
         return m["tax"]["sales_reduced"]
     return standard
 
@@ -340,25 +348,66 @@ class Ledger:
                     taxed.add((tt, at, mk or s["marketplace"], f))
             # the README: one tax type per rate Amazon charged, per (transaction, order, SKU,
             # sales line): its folded tax over its amount without tax
-            item = defaultdict(lambda: [0, 0, 0, None])
+            # [net, tax, tax rows, marketplace, is the principal, is a promotion]
+            item = defaultdict(lambda: [0, 0, 0, None, False, False])
+            # deemed supplies: order items (transaction, order, SKU) with VAT Amazon withheld
+            # (MarketplaceFacilitatorVAT-*) on a marketplace folding its VAT
+            deemed = set()
             for tt, at, desc, mk, posted, amount, oid, sku, n in rows:
                 m = market(mk) or m_set
                 r0 = mapping.find(tt, at, desc, mk or s["marketplace"])
                 r = mapping.fold(r0, m, tt, at, desc, mk or s["marketplace"])
-                if not oid or not r or r[6] != "sales" or \
+                if not oid or not r or \
                         (m or {}).get("tax", {}).get("sales", "NONE") in ("", "NONE"):
+                    continue
+                if r0[8] == "marketplace_facilitator_tax" and \
+                        desc.startswith("MarketplaceFacilitatorVAT"):
+                    deemed.add((tt, oid, sku))
+                if r[6] != "sales":
                     continue
                 it = item[(tt, oid, sku, id(r))]
                 it[3] = m
+                it[5] = r[8] == "promotions"
                 if r is r0:
                     it[0] += amount
+                    it[4] = it[4] or (at == "ItemPrice" and desc == "Principal")
                 else:
                     it[1] += amount
                     it[2] += n
+            # the VAT of a marketplace is itemised when a sales tax row of an item that is no
+            # deemed supply exists, unless vat_itemised says yes or no
+            itemised = {id(it[3]) for k, it in item.items()
+                        if it[2] > 0 and k[:3] not in deemed}
+            for mm in markets.values():
+                v = mm.get("vat_itemised", "auto") if isinstance(mm, dict) else "auto"
+                if v == "yes":
+                    itemised.add(id(mm))
+                elif v == "no":
+                    itemised.discard(id(mm))
+
+            def cls_of(k):
+                it = item[k]
+                if k[:3] in deemed:
+                    return "zero"
+                c = rate_class(it)
+                return "standard" if c == "zero" and id(it[3]) not in itemised else c
+            # a promotion without a tax row of its own: its principal's class
+            principal = {}
+            for k, it in item.items():
+                if it[4] and k[:3] not in principal:
+                    principal[k[:3]] = cls_of(k)
+            klass = {k: principal[k[:3]] if it[5] and it[2] == 0 and k[:3] in principal
+                     and k[:3] not in deemed else cls_of(k) for k, it in item.items()}
             for tt, at, desc, mk, posted, amount, oid, sku, _ in rows:
                 m = market(mk) or m_set
                 r0 = mapping.find(tt, at, desc, mk or s["marketplace"])
                 r = mapping.fold(r0, m, tt, at, desc, mk or s["marketplace"])
+                if r is not r0 and r[6] == "sales" and (tt, oid, sku) in deemed:
+                    # a deemed supply's tax nets with the withholding of its part
+                    part = "Shipping" if desc.startswith("Shipping") else "Giftwrap" \
+                        if desc.lower().startswith("giftwrap") else "Principal"
+                    r = mapping.find(tt, "ItemWithheldTax", "MarketplaceFacilitatorVAT-" + part,
+                                     mk or s["marketplace"]) or r0
                 if r:
                     code, tax, cat = r[5], (m or {}).get("tax", {}).get(r[6], "") or "NONE", r[7]
                     if r is r0 and r[6] == "fees" and \
@@ -370,7 +419,7 @@ class Ledger:
                         elif fv != "included" and tax != "NONE":
                             tax = (m or {}).get("tax", {}).get("none", "") or "NONE"
                     if r[6] == "sales" and (tt, oid, sku, id(r)) in item:
-                        tax = rate_tax(item[(tt, oid, sku, id(r))], tax)
+                        tax = class_tax(klass[(tt, oid, sku, id(r))], m, tax)
                 else:
                     code, tax, cat = cfg["accounts"]["suspense"], \
                         (m or {}).get("tax", {}).get("none", "NONE") or "NONE", "Unmapped"

@@ -226,16 +226,19 @@ static int get_rate(json_t *v, int *out, const char *path, const char *key, stru
     return 0;
 }
 
-static int get_fees_vat(json_t *v, int *out, const char *path, const char *key,
-                        struct err *e)
+/* One of three names, as its index (the enum's order). */
+static int get_choice(json_t *v, int *out, const char *const names[3], const char *path,
+                      const char *key, struct err *e)
 {
-    static const char *const names[] = { "separate", "included", "reverse_charge" };
+    char msg[96];
     for (int i = 0; json_is_string(v) && i < 3; i++)
         if (strcmp(json_string_value(v), names[i]) == 0) {
             *out = i;
             return 0;
         }
-    return bad(e, path, key, "must be \"separate\", \"included\" or \"reverse_charge\"");
+    snprintf(msg, sizeof msg, "must be \"%s\", \"%s\" or \"%s\"", names[0], names[1],
+             names[2]);
+    return bad(e, path, key, msg);
 }
 
 /* A reduced rate needs both its rate and its tax type, and fees posted VAT-inclusive need a
@@ -280,7 +283,11 @@ static int load_marketplace(struct config_marketplace *m, json_t *o, const char 
         else if (strcmp(k, "vat_rate_reduced") == 0)
             rc = get_rate(v, &m->vat_rate_reduced_bp, path, sub, e);
         else if (strcmp(k, "fees_vat") == 0)
-            rc = get_fees_vat(v, &m->fees_vat, path, sub, e);
+            rc = get_choice(v, &m->fees_vat, (const char *const[]){ "separate", "included",
+                            "reverse_charge" }, path, sub, e);
+        else if (strcmp(k, "vat_itemised") == 0)
+            rc = get_choice(v, &m->vat_itemised, (const char *const[]){ "auto", "yes", "no" },
+                            path, sub, e);
         else if (strcmp(k, "tracking") == 0) {
             json_t *n = json_object_get(v, "name"), *op = json_object_get(v, "option");
             if (!json_is_object(v) || !n || !op || json_object_size(v) != 2)
@@ -290,7 +297,7 @@ static int load_marketplace(struct config_marketplace *m, json_t *o, const char 
                 rc = get_str(op, m->tracking_option, sizeof m->tracking_option, path, sub, e);
         } else
             return bad(e, path, sub, "unknown key (contact, tax, vat_rate, vat_rate_reduced, "
-                       "fees_vat, tracking)");
+                       "fees_vat, vat_itemised, tracking)");
         if (rc < 0)
             return -1;
     }

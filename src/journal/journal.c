@@ -47,7 +47,8 @@ static int add_entry(struct jbuild *b, const struct jentry *x, struct err *e)
 {
     if (b->n > 0 && entry_cmp(&b->v[b->n - 1], x) == 0) {
         b->v[b->n - 1].count += x->count;
-        return money_add(&b->v[b->n - 1].vat, x->vat, e) < 0 ? -1
+        return money_add(&b->v[b->n - 1].vat, x->vat, e) < 0 ||
+               money_add(&b->v[b->n - 1].unchecked, x->unchecked, e) < 0 ? -1
              : money_add(&b->v[b->n - 1].amount, x->amount, e);
     }
     if (b->n == b->cap) {
@@ -71,7 +72,8 @@ static int merge_entries(struct jbuild *b, struct err *e)
     for (size_t i = 0; i < b->n; i++) {
         if (o > 0 && entry_cmp(&b->v[o - 1], &b->v[i]) == 0) {
             if (money_add(&b->v[o - 1].amount, b->v[i].amount, e) < 0 ||
-                money_add(&b->v[o - 1].vat, b->v[i].vat, e) < 0)
+                money_add(&b->v[o - 1].vat, b->v[i].vat, e) < 0 ||
+                money_add(&b->v[o - 1].unchecked, b->v[i].unchecked, e) < 0)
                 return -1;
             b->v[o - 1].count += b->v[i].count;
         } else {
@@ -92,7 +94,9 @@ static int map_row(struct jctx *j, const char *const *g, int64_t amount, int64_t
     const char *mkn = mk[0] ? mk : j->s.marketplace;
     const struct mapping_rule *r, *f;
     char date[11], month[8];
+    int unchecked = cls & RATE_UNCHECKED;
 
+    cls &= ~RATE_UNCHECKED;
     memset(&x, 0, sizeof x);
     r = mapping_find(j->map, tt, at, desc, mkn);
     f = mapping_fold(j->map, r, m, tt, at, desc, mkn);
@@ -102,7 +106,12 @@ static int map_row(struct jctx *j, const char *const *g, int64_t amount, int64_t
     x.count = count;
     if (journal_lock_move(j, month, x.amount, x.count, x.month, e) < 0)
         return -1;
-    if (f) {
+    if (f && cls == RATE_DEEMED) {
+        /* a deemed supply's tax: Amazon withheld it, it nets with the withholding */
+        const struct mapping_rule *d = journal_deemed_rule(j->map, tt, desc, mkn);
+        r = d ? d : r;
+        f = NULL;
+    } else if (f) {
         x.vat = x.amount;
         r = f;
     }
@@ -115,11 +124,13 @@ static int map_row(struct jctx *j, const char *const *g, int64_t amount, int64_t
                                               ? config_account_name(r->role) : "code");
         snprintf(x.code, sizeof x.code, "%s", r->code);
         const char *tax = journal_tax_type(&j->feetax, j->map, r, f != NULL, m, tt, at, mkn);
+        if (r->tax == TAX_SALES && !f && unchecked)
+            x.unchecked = x.amount;   /* Amazon gave no VAT to check it against */
         if (r->tax == TAX_SALES && cls != RATE_STANDARD) {
             /* Amazon charged this order line another rate: its own tax type */
             tax = journal_rate_tax(m, cls, tax);
             x.vat_rate_bp = journal_rate_bp(m, cls, x.vat_rate_bp);
-            x.rate_cls = cls;
+            x.rate_cls = cls == RATE_DEEMED ? RATE_ZERO : cls;   /* labelled zero-rated */
         }
         snprintf(x.tax, sizeof x.tax, "%s", tax);
         snprintf(x.category, sizeof x.category, "%s", r->category);
@@ -302,7 +313,8 @@ static int collect(struct jctx *j, struct err *e)
 {
     struct jgroups g = {0};
     int rc = 0, rates = 0;
-    if (journal_rates_wanted(j->cfg) &&
+    j->rated = journal_rates_wanted(j->cfg);
+    if (j->rated &&
         (rates = journal_rates_prepare(j->lg, j->cfg, j->map, "settlement_line",
                                        "l.settlement_ref = ?1", j->s.ref, NULL,
                                        j->s.marketplace, e)) < 0)

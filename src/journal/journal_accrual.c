@@ -114,7 +114,7 @@ static int group_row(struct acc_build *b, sqlite3_stmt *st, struct err *e)
     /* Amazon's tax folds into its sales or fee line as in a settlement's journal, so the
      * accrual books no VAT to the control account that the 1st's reversal takes back */
     const struct mapping_rule *f = mapping_fold(&b->map, r, m, tt, at, desc, mk);
-    int cls = sqlite3_column_int(st, 8);
+    int cls = sqlite3_column_int(st, 8) & ~RATE_UNCHECKED;
     struct jv_line x;
     struct accrual *a;
     char date[11];
@@ -127,14 +127,22 @@ static int group_row(struct acc_build *b, sqlite3_stmt *st, struct err *e)
     memset(&x, 0, sizeof x);
     x.amount = sqlite3_column_int64(st, 6);
     x.sources = sqlite3_column_int64(st, 7);
-    if (f)
+    if (f && cls == RATE_DEEMED) {
+        /* a deemed supply's tax nets with Amazon's withholding (journal.c map_row) */
+        const struct mapping_rule *d = journal_deemed_rule(&b->map, tt, desc, mk);
+        r = d ? d : r;
+        f = NULL;
+    } else if (f) {
         r = f;
+    }
     if (r) {
         const char *tax = journal_tax_type(&b->ft, &b->map, r, f != NULL, m, tt, at, mk);
         if (r->tax == TAX_SALES && cls != RATE_STANDARD)
             tax = journal_rate_tax(m, cls, tax);
         else
             cls = RATE_STANDARD;
+        if (cls == RATE_DEEMED)
+            cls = RATE_ZERO;     /* labelled zero-rated */
         snprintf(x.role, sizeof x.role, "%s", r->role >= 0 ? config_account_name(r->role)
                                                            : "code");
         snprintf(x.code, sizeof x.code, "%s", r->code);

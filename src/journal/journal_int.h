@@ -19,6 +19,8 @@ struct jentry {
     money_t amount;
     int64_t count;
     money_t vat;          /* Amazon's tax folded into this line (tax-inclusive lines) */
+    money_t unchecked;    /* the part of amount Amazon gave no VAT for (a settlement that
+                             itemises none; a promotion without its own tax row) */
     int vat_rate_bp;      /* the marketplace's vat_rate when the line is VAT-inclusive */
     int rate_cls;         /* RATE_*: the rate Amazon charged on a sales line (its label) */
 };
@@ -71,7 +73,13 @@ const char *journal_tax_type(const struct feetax *f, const struct mapping *map,
 int journal_vat_rate(const struct mapping_rule *r, const struct config_marketplace *m);
 
 /* ---- the VAT rate Amazon charged (journal_rates.c) ---------------------------------- */
-enum { RATE_STANDARD, RATE_ZERO, RATE_REDUCED };
+/* RATE_DEEMED: an order item Amazon withheld marketplace-facilitator tax on (a deemed
+ * supply): its sales lines are zero-rated, its tax rows go to the facilitator-tax rule. */
+enum { RATE_STANDARD, RATE_ZERO, RATE_REDUCED, RATE_DEEMED };
+/* Added to the class of a sales line Amazon gave no VAT for, so VAT_MISMATCH cannot judge
+ * it: a promotion without a tax row of its own (it took its principal's class), an untaxed
+ * sale where the VAT is not itemised (standard-rated). */
+#define RATE_UNCHECKED 8
 
 /* The rate class of one order line: net (without tax) and the tax Amazon folded into it
  * over ntax tax rows; standard at std_bp within a minor unit per tax row, zero when Amazon
@@ -81,6 +89,20 @@ int journal_rate_class(int64_t net, int64_t tax, int64_t ntax, int std_bp, int r
 /* The tax type of a class (standard: the given tax.sales type) and the rate Xero applies. */
 const char *journal_rate_tax(const struct config_marketplace *m, int cls, const char *standard);
 int journal_rate_bp(const struct config_marketplace *m, int cls, int standard_bp);
+
+/* The rule a tax row (Tax, ShippingTax, GiftWrapTax, TaxDiscount; description desc) of a
+ * deemed supply goes to instead of folding into its sales line: the rule of the matching
+ * facilitator withholding (ItemWithheldTax / MarketplaceFacilitatorVAT-Principal, -Shipping,
+ * -Giftwrap), so the collected and the withheld tax net to zero on that account. NULL when
+ * no rule maps it. */
+const struct mapping_rule *journal_deemed_rule(const struct mapping *map, const char *tt,
+                                               const char *desc, const char *mkn);
+
+/* 1 when an amount of description desc mapped to rule r (found for marketplace m) is VAT
+ * Amazon withheld as the deemed supplier (MarketplaceFacilitatorVAT-*, the facilitator-tax
+ * role) on a marketplace that folds its sales tax: the mark of a deemed supply. */
+int journal_rule_withheld(const struct mapping_rule *r, const struct config_marketplace *m,
+                          const char *desc);
 
 /* 1 when some marketplace posts its sales tax-inclusive (a tax.sales type): only then are
  * sales classified. */
@@ -95,6 +117,9 @@ int journal_rates_prepare(struct ledger *lg, const struct config *cfg,
                           const struct mapping *map, const char *table, const char *where,
                           int64_t ref, const char *hi, const char *settlement_mk,
                           struct err *e);
+/* After journal_rates_prepare: per marketplace with sales (cm) but no VAT itemised, the
+ * sum of those sales without tax (VAT_NOT_ITEMISED). */
+extern const char JOURNAL_UNITEMISED_SQL[];
 #define JOURNAL_RATE_COMBO                                                                  \
     "JOIN rate_combo c ON c.tt = l.transaction_type AND c.at = l.amount_type AND "          \
     "c.de = l.amount_description AND c.mk = COALESCE(l.marketplace,'')"
@@ -123,11 +148,13 @@ struct jctx {
     } s;
     struct jbuild b;
     struct feetax feetax;     /* of the settlement being built */
+    int rated;                /* the sales were classified (temp.rate_g holds them) */
     struct jmove moves[24];
     size_t moves_n;
 };
 
-/* VAT_MISMATCH: per VAT-inclusive line, the VAT Xero will compute against Amazon's tax. */
+/* VAT_MISMATCH: per VAT-inclusive line, the VAT Xero will compute against Amazon's tax;
+ * VAT_NOT_ITEMISED: per marketplace whose sales the settlement gives no VAT for. */
 int journal_vat_check(struct jctx *j, struct err *e);
 
 /* Moves a line's month to the first open month when its month is locked; records it. */

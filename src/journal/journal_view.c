@@ -167,6 +167,29 @@ static void resolve(const struct journal_view *s, const struct mapping *map,
     if (r && r->tax == TAX_SALES && m && m->tax[TAX_SALES][0] &&
         strcmp(m->tax[TAX_SALES], "NONE") != 0)
         l->mk = m;
+    l->withheld = journal_rule_withheld(r, m, ledger_text(st, 3));
+    l->principal = !strcmp(at, "ItemPrice") && !strcmp(ledger_text(st, 3), "Principal");
+    l->promo = r && r->role == ACCT_PROMOTIONS;
+}
+
+/* A deemed supply's tax amount leaves its sales line for the facilitator-tax rule, as the
+ * journal books it (journal.c map_row); it stays on the order's document. */
+static void undo_fold(const struct journal_view *s, const struct mapping *map,
+                      struct jv_amount *l)
+{
+    const char *mkn = l->mk && l->mk->name[0] ? l->mk->name : s->marketplace;
+    const struct mapping_rule *d = journal_deemed_rule(map, l->transaction_type,
+                                                       l->description, mkn);
+    if (!d)
+        return;
+    snprintf(l->code, sizeof l->code, "%s", d->code);
+    snprintf(l->tax, sizeof l->tax, "%s", mapping_tax_type(map, d, mkn));
+    snprintf(l->category, sizeof l->category, "%s", d->category);
+    l->vat = l->vat_rows = 0;
+    l->vat_rate_bp = 0;
+    l->folded = 0;
+    l->mk = NULL;
+    l->deemed = 1;
 }
 
 /* The description a folded tax amount belongs to, as mapping_fold finds its rule: without
@@ -216,36 +239,107 @@ static void fold_block(struct jv_amount *v, size_t lo, size_t hi)
     }
 }
 
-/* Each order's tax-inclusive sales line (its tax folded in) gets the tax type of the rate
- * Amazon charged on it, as the journal gives its order lines (journal_rates.c). */
-static void classify(struct jv_amount *v, size_t n)
+/* The class of one tax-inclusive sales amount (journal_rates.c): the rate Amazon charged;
+ * an untaxed one is zero-rated only when the settlement itemises its marketplace's VAT. */
+static int amount_class(const struct journal_view *s, const struct jv_amount *a,
+                        const unsigned char *itemised)
 {
-    for (size_t i = 0; i < n; i++) {
-        int cls;
-        if (!v[i].mk || v[i].folded || !v[i].order_id[0] || !v[i].amount)
+    int cls = journal_rate_class(a->amount - a->vat, a->vat, a->vat_rows, a->mk->vat_rate_bp,
+                                 a->mk->vat_rate_reduced_bp);
+    if (cls == RATE_ZERO && !itemised[a->mk - s->cfg->marketplaces])
+        cls = RATE_STANDARD;
+    return cls;
+}
+
+/* Each tax-inclusive sales line of the block [lo, hi) (one order, transaction type and
+ * SKU; its tax folded in) gets the tax type of the rate Amazon charged on it, as the
+ * journal gives its order lines; a promotion without a tax row of its own the principal's. */
+static void classify(const struct journal_view *s, struct jv_amount *v, size_t lo, size_t hi,
+                     const unsigned char *itemised)
+{
+    int pcls = -1;
+    for (size_t i = lo; i < hi && pcls < 0; i++)
+        if (v[i].mk && !v[i].folded && v[i].principal && v[i].amount)
+            pcls = amount_class(s, &v[i], itemised);
+    for (size_t i = lo; i < hi; i++) {
+        int cls, borrowed;
+        if (!v[i].mk || v[i].folded || !v[i].amount)
             continue;
-        cls = journal_rate_class(v[i].amount - v[i].vat, v[i].vat, v[i].vat_rows,
-                                 v[i].mk->vat_rate_bp, v[i].mk->vat_rate_reduced_bp);
-        if (cls == RATE_STANDARD)
-            continue;
-        snprintf(v[i].tax, sizeof v[i].tax, "%s", journal_rate_tax(v[i].mk, cls, v[i].tax));
-        v[i].vat_rate_bp = journal_rate_bp(v[i].mk, cls, v[i].vat_rate_bp);
+        borrowed = v[i].promo && v[i].vat_rows == 0 && pcls >= 0;
+        cls = borrowed ? pcls : amount_class(s, &v[i], itemised);
+        if (cls != RATE_STANDARD) {
+            snprintf(v[i].tax, sizeof v[i].tax, "%s", journal_rate_tax(v[i].mk, cls, v[i].tax));
+            v[i].vat_rate_bp = journal_rate_bp(v[i].mk, cls, v[i].vat_rate_bp);
+        }
+        if (borrowed || (!itemised[v[i].mk - s->cfg->marketplaces] && v[i].vat_rows == 0))
+            v[i].vat_rate_bp = 0;   /* Amazon gave no VAT to check the line against */
     }
 }
 
-static void fold_orders(struct journal_view *s)
+/* A block Amazon withheld facilitator tax in is a deemed supply: its sales zero-rated, its
+ * tax rows on the facilitator-tax rule; 0 when it is none. Otherwise its sales tax rows
+ * mark their marketplace's VAT as itemised. */
+static int deem(const struct journal_view *s, const struct mapping *map, struct jv_amount *v,
+                size_t lo, size_t hi, unsigned char *itemised)
 {
-    size_t lo = 0;
-    for (size_t i = 1; i <= s->n_amounts; i++) {
-        const struct jv_amount *a = &s->amounts[lo];
-        if (i < s->n_amounts && !strcmp(s->amounts[i].order_id, a->order_id) &&
-            !strcmp(s->amounts[i].transaction_type, a->transaction_type) &&
-            !strcmp(s->amounts[i].sku, a->sku))
-            continue;
-        if (a->order_id[0])
-            fold_block(s->amounts, lo, i);
-        lo = i;
+    size_t i = lo;
+    while (i < hi && !v[i].withheld)
+        i++;
+    if (i == hi) {
+        for (i = lo; i < hi; i++)
+            if (v[i].folded && v[i].mk)
+                itemised[v[i].mk - s->cfg->marketplaces] = 1;
+        return 0;
     }
+    for (i = lo; i < hi; i++) {
+        if (!v[i].mk)
+            continue;
+        if (v[i].folded) {
+            undo_fold(s, map, &v[i]);
+            continue;
+        }
+        snprintf(v[i].tax, sizeof v[i].tax, "%s", journal_rate_tax(v[i].mk, RATE_DEEMED,
+                                                                   v[i].tax));
+        v[i].vat_rate_bp = 0;
+        v[i].mk = NULL;   /* classified */
+    }
+    return 1;
+}
+
+/* The end of the block starting at lo: one order, transaction type and SKU. */
+static size_t block_end(const struct journal_view *s, size_t lo)
+{
+    const struct jv_amount *a = &s->amounts[lo];
+    size_t i = lo + 1;
+    while (i < s->n_amounts && !strcmp(s->amounts[i].order_id, a->order_id) &&
+           !strcmp(s->amounts[i].transaction_type, a->transaction_type) &&
+           !strcmp(s->amounts[i].sku, a->sku))
+        i++;
+    return i;
+}
+
+/* Deemed supplies first (they decide which tax rows itemise VAT), then each order's tax
+ * folded into its lines, then every line classified. */
+static int fold_orders(struct journal_view *s, const struct mapping *map, struct err *e)
+{
+    unsigned char *itemised = calloc(s->cfg->n_marketplaces + 1, 1);
+    if (!itemised)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    for (size_t lo = 0, hi; lo < s->n_amounts; lo = hi) {
+        hi = block_end(s, lo);
+        if (s->amounts[lo].order_id[0] && !deem(s, map, s->amounts, lo, hi, itemised))
+            fold_block(s->amounts, lo, hi);
+    }
+    for (size_t i = 0; i < s->cfg->n_marketplaces; i++)   /* vat_itemised yes / no */
+        if (s->cfg->marketplaces[i].vat_itemised != VAT_ITEMISED_AUTO)
+            itemised[i] = s->cfg->marketplaces[i].vat_itemised == VAT_ITEMISED_YES;
+    for (size_t lo = 0, hi; lo < s->n_amounts; lo = hi) {
+        hi = block_end(s, lo);
+        if (s->amounts[lo].order_id[0])
+            classify(s, s->amounts, lo, hi, itemised);
+    }
+    free(itemised);
+    return 0;
 }
 
 /* An amount whose month has no journal part was moved out of a locked month when the
@@ -312,10 +406,8 @@ static int load_amounts(struct ledger *lg, struct journal_view *s, const struct 
     journal_feetax_free(&ft);
     if (rc == 0 && r != SQLITE_DONE)
         rc = ledger_fail(lg, e, "read settlement amounts");
-    if (rc == 0) {
-        fold_orders(s);
-        classify(s->amounts, s->n_amounts);
-    }
+    if (rc == 0)
+        rc = fold_orders(s, map, e);
     if (rc == 0)
         follow_parts(s);
     if (rc == 0)

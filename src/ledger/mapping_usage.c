@@ -28,6 +28,10 @@ static const char *const known[][2] = {
     { "ItemWithheldTax", "MarketplaceFacilitatorTax-Shipping" },
     { "ItemWithheldTax", "MarketplaceFacilitatorTax-Giftwrap" },
     { "ItemWithheldTax", "MarketplaceFacilitatorTax-Other" },
+    /* UK/EU deemed supplies: the VAT Amazon collects and remits (README "Sales tax and VAT") */
+    { "ItemWithheldTax", "MarketplaceFacilitatorVAT-Principal" },
+    { "ItemWithheldTax", "MarketplaceFacilitatorVAT-Shipping" },
+    { "ItemWithheldTax", "MarketplaceFacilitatorVAT-Giftwrap" },
     { "ItemWithheldTax", "LowValueGoodsTax-Principal" },
     { "ItemWithheldTax", "LowValueGoodsTax-Shipping" },
     { "Promotion", "Principal" }, { "Promotion", "Shipping" }, { "Promotion", "GiftWrap" },

@@ -117,7 +117,11 @@ static int collect(struct octx *o, struct err *e)
             rc = xero_orders_liq_add(o, &l, e);
             continue;
         }
-        if (!a->order_id[0] || !on_order_document(a->transaction_type, l.category)) {
+        /* a deemed supply's tax stays on its order's document (so the invoice totals
+         * what the customer paid), on the facilitator-tax account the bill's
+         * withholding offsets */
+        if (!a->order_id[0] ||
+            (!a->deemed && !on_order_document(a->transaction_type, l.category))) {
             rc = xero_orders_bill_add(o, &l, e);
             continue;
         }

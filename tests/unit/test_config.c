@@ -129,6 +129,10 @@ static const struct {
       "marketplaces.M.fees_vat", "must be \"separate\"" },
     { "{\"marketplaces\": {\"M\": {\"contact\": \"C\", \"fees_vat\": true}}}",
       "marketplaces.M.fees_vat", "must be \"separate\"" },
+    { "{\"marketplaces\": {\"M\": {\"contact\": \"C\", \"vat_itemised\": \"maybe\"}}}",
+      "marketplaces.M.vat_itemised", "must be \"auto\", \"yes\" or \"no\"" },
+    { "{\"marketplaces\": {\"M\": {\"contact\": \"C\", \"vat_itemised\": false}}}",
+      "marketplaces.M.vat_itemised", "must be \"auto\"" },
     { "{\"marketplaces\": {\"M\": {\"contact\": \"C\", \"fees_vat\": \"included\"}}}",
       "marketplaces.M.fees_vat", "needs tax.fees" },
     { "{\"mappings\": [{\"account\": \"sales\", \"sku\": \"X\"}]}", "mappings[0].sku",
@@ -349,9 +353,10 @@ static void check_stored(void)
               "the first");
         CHECK(m && strcmp(m->tax_sales_zero, "ZERORATEDOUTPUT") == 0 &&
               m->tax_sales_reduced[0] == '\0' && m->vat_rate_reduced_bp == 0 &&
-              m->fees_vat == FEES_VAT_SEPARATE &&
+              m->fees_vat == FEES_VAT_SEPARATE && m->vat_itemised == VAT_ITEMISED_AUTO &&
               strcmp(m->tax_fees_reverse, "REVERSECHARGES") == 0,
-              "zero-rated sales default to ZERORATEDOUTPUT, fees_vat to separate");
+              "zero-rated sales default to ZERORATEDOUTPUT, fees_vat to separate, "
+              "vat_itemised to auto");
         config_free(&c);
     }
     CHECK(load("{\"marketplaces\": {\"UK\": {\"contact\": \"C\", \"tax\": {\"sales\": "
@@ -369,6 +374,13 @@ static void check_stored(void)
     CHECK(load("{\"marketplaces\": {\"UK\": {\"contact\": \"C\", \"tax\": {\"fees\": "
                "\"INPUT2\"}, \"fees_vat\": \"included\"}}}", &c, &e, path, sizeof path) == 0 &&
           c.marketplaces[0].fees_vat == FEES_VAT_INCLUDED, "fees_vat included with tax.fees");
+    config_free(&c);
+    CHECK(load("{\"marketplaces\": {\"UK\": {\"contact\": \"C\", \"vat_itemised\": \"yes\"}, "
+               "\"DE\": {\"contact\": \"D\", \"vat_itemised\": \"no\"}}}", &c, &e, path,
+               sizeof path) == 0 && c.n_marketplaces == 2 &&
+          config_marketplace(&c, "UK")->vat_itemised == VAT_ITEMISED_YES &&
+          config_marketplace(&c, "DE")->vat_itemised == VAT_ITEMISED_NO,
+          "vat_itemised yes and no are stored: %s", e.msg);
     config_free(&c);
     if (load(files[3].json, &c, &e, path, sizeof path) == 0) {
         const struct config_mapping *r = c.mappings;
