@@ -30,8 +30,16 @@ from decimal import Decimal
 KEYS = {"Invoices": "InvoiceNumber", "CreditNotes": "CreditNoteNumber"}
 
 
-def ident(coll, d):
-    """What makes a document unique, as the renderers write them."""
+def ident(coll, d, numbers=None):
+    """What makes a document unique, as the renderers write them. An allocation is known by
+    its invoice's number and its amount: the outbox names the invoice by a placeholder
+    ({InvoiceID:NUMBER}, resolved at send), the fake by the InvoiceID it gave (numbers maps
+    those back)."""
+    if coll == "Allocations":
+        iid = (d.get("Invoice") or {}).get("InvoiceID", "")
+        m = re.fullmatch(r"\{InvoiceID:([^}]*)\}", iid)
+        return (coll, m.group(1) if m else (numbers or {}).get(iid, iid),
+                str(Decimal(str(d.get("Amount"))).normalize()))
     if coll in KEYS:
         return (coll, d.get("Type", ""), d.get(KEYS[coll]))
     if coll == "Payments":
@@ -74,9 +82,11 @@ def once(ledger, url, through=None):
                     want[ident(coll, d)] = 0
     extra = []
     for org in state(url)["orgs"].values():
+        numbers = {d.get("InvoiceID"): d.get("InvoiceNumber")
+                   for d in org["docs"].get("Invoices", [])}
         for coll, docs in org["docs"].items():
             for d in docs:
-                k = ident(coll, d)
+                k = ident(coll, d, numbers)
                 if k in want:
                     want[k] += 1
                 else:
