@@ -133,9 +133,14 @@ static void destination(struct report_ctx *r, struct sheet *t, const struct srow
         if (len + 2 < cap) {
             snprintf(out + len, cap - len, ": ");
             append_docs(t->collected, "Payment of ", out + len + 2, cap - len - 2);
-            if (!out[len + 2])
-                out[len] = '\0';
+            if (out[len + 2])
+                return;
         }
+        /* no later settlement's Payable to Amazon pays the bill (yet): it stays open, and
+         * saying "collected" would tell an auditor the opposite */
+        snprintf(out, cap, "to be collected by the next settlement (Payable to Amazon): no "
+                 "Payment of its bill yet, so it stays open in Xero (see PAYABLE_DISCONTINUITY "
+                 "on the next settlement, if any)");
         return;
     }
     for (size_t m = 0; m < t->nm; m++) {

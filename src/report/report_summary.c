@@ -40,8 +40,9 @@ static const char *const legend[][2] = {
     { "No: ...", "the statement covers the date but no line pays the total (amount differs, "
                  "not found, or another currency): see Exceptions" },
     { "Not checked", "no bank statement in the settlement's currency covers the deposit date" },
-    { "n/a: collected ...", "a negative settlement pays nothing out: the next settlement "
-                            "collects it as \"Payable to Amazon\" (or Amazon charges the card)" },
+    { "n/a: negative ...", "a negative settlement pays nothing out: the next settlement "
+                           "collects it as \"Payable to Amazon\" (or Amazon charges the "
+                           "card); the Settlements sheet says whether that happened" },
     { "Signs", NULL },
     { "+ / -", "amounts are as Amazon reports them: + is owed to you (sales, reimbursements, a "
                "deposit), - is charged to you (fees, refunds, promotions). In journals and the "
@@ -100,7 +101,7 @@ static const char *deposit_text(const char *kinds, int has_bank, money_t total)
         return "n/a (nothing paid)";
     /* a negative settlement pays nothing out: the next one carries it as "Payable to Amazon" */
     if (total < 0)
-        return "n/a: collected by the next settlement";
+        return "n/a: negative, nothing paid out (the next settlement collects it)";
     /* info: the payout arrived converted and is posted at the statement's rate */
     if (strstr(kinds, "CURRENCY_MISMATCH(info)"))
         return "Yes: converted";

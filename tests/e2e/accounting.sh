@@ -969,7 +969,16 @@ eq "workbook, chain: a negative settlement's clearing row is collected by the ne
 12746358451 | Amazon clearing | 615 | collected by the next settlement (Payable to Amazon), paid from clearing 615: Payment of AMZ-12746358451-2
 12800000001 | Bank (payout) | 090 | none yet: waiting for the bank statement that shows the payout"
 eq "workbook, chain: no deposit is matched for the negative settlements" "$(payout summary)" \
-"12700000001 | n/a: collected by the next settlement
-12746358451 | n/a: collected by the next settlement
+"12700000001 | n/a: negative, nothing paid out (the next settlement collects it)
+12746358451 | n/a: negative, nothing paid out (the next settlement collects it)
 12800000001 | Not checked: no statement"
+# the next settlement not in yet: the last negative one's bill is not collected, and the
+# workbook does not say it was
+fresh workbook-chain-open summary 'c["base_currency"] = "CAD"'
+"$SB" ingest "$BEFORE" "$CA" >/dev/null 2>&1
+"$SB" post >/dev/null 2>&1
+status "workbook, chain open: report" 0 "$SB" report
+eq "workbook, chain open: the last negative settlement's bill stays open" \
+   "$(payout settlements | grep 12746358451)" \
+   "12746358451 | Amazon clearing | 615 | to be collected by the next settlement (Payable to Amazon): no Payment of its bill yet, so it stays open in Xero (see PAYABLE_DISCONTINUITY on the next settlement, if any)"
 finish
