@@ -56,6 +56,16 @@ int ledger_audit(struct ledger *lg, const char *event, const char *detail, struc
 /* Recomputes the chain; on a break, fills e with the first bad sequence number. */
 int ledger_audit_verify(struct ledger *lg, int64_t *entries, struct err *e);
 
+/* `PRAGMA integrity_check` of the ledger file, started now (in a thread on a connection of its
+ * own when the caller has nothing uncommitted) and its first row ("ok" or the first problem)
+ * had later: the same text as running it on the caller's connection. start sets *out even on
+ * error; free (NULL is a no-op) waits for a check never asked for. */
+struct ledger_integrity;
+int ledger_integrity_start(struct ledger *lg, struct ledger_integrity **out, struct err *e);
+int ledger_integrity_result(struct ledger *lg, struct ledger_integrity *c, char *out,
+                            size_t cap, struct err *e);
+void ledger_integrity_free(struct ledger_integrity *c);
+
 /* Prepares sql or fills e with SQLite's message. */
 int ledger_prepare(struct ledger *lg, sqlite3_stmt **out, const char *sql, struct err *e);
 

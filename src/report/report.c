@@ -90,8 +90,15 @@ int report_write(struct ledger *lg, const struct config *cfg, const char *period
     r.period = period ? period : "";
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
         return err_set(e, ERR_INPUT, "%s: path too long", path);
-    if (own_tx && ledger_exec(lg, "BEGIN", e) < 0)
+    /* before BEGIN: the check's connection reads the same committed file as this one */
+    if (ledger_integrity_start(lg, &r.integrity, e) < 0) {
+        ledger_integrity_free(r.integrity);
         return -1;
+    }
+    if (own_tx && ledger_exec(lg, "BEGIN", e) < 0) {
+        ledger_integrity_free(r.integrity);
+        return -1;
+    }
     memset(&props, 0, sizeof props);
     if (data_time(&r, &props.created, e) < 0)
         goto done;
@@ -118,6 +125,7 @@ int report_write(struct ledger *lg, const struct config *cfg, const char *period
     if (rc < 0)
         remove(tmp);
 done:
+    ledger_integrity_free(r.integrity);
     report_pass_free(&r);
     mapping_free(&r.map);
     if (own_tx)

@@ -93,7 +93,7 @@ static int integrity(struct report_ctx *r, struct report_sheet *s, struct err *e
     char buf[512], detail[256];
     int64_t n, entries = 0;
     struct err chain = {0};
-    if (scalar(r, "PRAGMA integrity_check", buf, sizeof buf, NULL, e) < 0)
+    if (ledger_integrity_result(r->lg, r->integrity, buf, sizeof buf, e) < 0)
         return -1;
     line(s, "Check", "SQLite integrity_check", strcmp(buf, "ok") == 0 ? "ok" : "FAILED",
          strcmp(buf, "ok") == 0 ? "The ledger file is structurally sound" : buf,

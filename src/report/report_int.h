@@ -79,6 +79,7 @@ struct report_ctx {
     struct report_combo *combos;              /* owned, sorted by tt, at, ad, mk, cur, sku */
     size_t n_combos;
     struct report_pass pass;
+    struct ledger_integrity *integrity;       /* started with the workbook, read by Audit */
 };
 
 /* A column of a sheet: its header, width in characters, and whether it holds numbers (its
