@@ -21,6 +21,7 @@ struct journal_summary {
     int64_t parts;
     int64_t unmapped_lines;
     int64_t moved_lines;   /* lines moved out of a locked month */
+    int64_t lines_kept;    /* settlements whose lines the reconcile checks grouped already */
 };
 
 /* Builds journals for every settlement touching period ("" = all), inside the caller's
@@ -28,6 +29,9 @@ struct journal_summary {
  * changes nothing. */
 int journal_run(struct ledger *lg, const struct config *cfg, const char *period,
                 struct journal_summary *out, struct err *e);
+/* How journal_run groups a settlement's lines (ledger_groups_want's by_sku and cut): 1, or 0
+ * when it groups them in SQL instead (several VAT rates), -1 error. */
+int journal_line_groups(const struct config *cfg, int *by_sku, int *cut, struct err *e);
 
 /* ---- the journals as plain data, for the Xero renderers (which touch no database) ---- */
 

@@ -56,6 +56,43 @@ int ledger_audit(struct ledger *lg, const char *event, const char *detail, struc
 /* Recomputes the chain; on a break, fills e with the first bad sequence number. */
 int ledger_audit_verify(struct ledger *lg, int64_t *entries, struct err *e);
 
+/* ---- a settlement's lines grouped for its journal (line_groups.c) -----------------------
+ * Per key (transaction type, amount type, description, marketplace, SKU when by_sku, posted
+ * time cut to cut characters: 10 the day, 16 the minute) the sum and count; after finish, the
+ * groups sorted by those texts in byte order (what GROUP BY 1,2,3,4,[sku,]time gives). */
+struct line_group {
+    const char *f[6];              /* tt, at, ad, mk, sku, time: into the key table */
+    int64_t sum, count;
+};
+struct line_groups {
+    int64_t ref;                   /* the settlement, when kept by the ledger */
+    int by_sku, cut, open;
+    struct keytab t;
+    struct line_group *v;          /* v[0..n) after line_groups_finish */
+    size_t n, cap;
+    char *key;
+    size_t key_cap;
+};
+void line_groups_init(struct line_groups *g, int by_sku, int cut);
+/* text: tt, at, ad, mk, sku, posted (NULL as ''). */
+int line_groups_add(struct line_groups *g, const char *const text[6], int64_t amount,
+                    struct err *e);
+void line_groups_finish(struct line_groups *g);
+void line_groups_free(struct line_groups *g);   /* and zeroes it */
+/* Kept by the ledger for one run: a stage that reads a settlement's every line anyway (the
+ * reconcile checks) groups them for the next one (the sales journal), which takes them
+ * instead of reading again. ledger_groups_want starts the keeping (by_sku and cut as the
+ * journal groups); open gives the groups to fill for settlement ref (*out NULL when nothing
+ * is kept), close ends them (complete 0: the read stopped, they are dropped); take moves
+ * them to the caller (1) or says there are none of that kind (0). A bulk load and
+ * ledger_close drop them. */
+int ledger_groups_want(struct ledger *lg, int by_sku, int cut, struct err *e);
+int ledger_groups_open(struct ledger *lg, int64_t ref, struct line_groups **out, struct err *e);
+void ledger_groups_close(struct line_groups *g, int complete);
+int ledger_groups_take(struct ledger *lg, int64_t ref, int by_sku, int cut,
+                       struct line_groups *out);
+void ledger_groups_drop(struct ledger *lg);
+
 /* `PRAGMA integrity_check` of the ledger file, started now (in a thread on a connection of its
  * own when the caller has nothing uncommitted) and its first row ("ok" or the first problem)
  * had later: the same text as running it on the caller's connection. start sets *out even on

@@ -114,6 +114,16 @@ static int reconcile(struct ledger *lg, const struct config *cfg, const char *pe
     return ledger_commit(lg, e);
 }
 
+/* The reconcile checks read every line of the period's settlements: they group them for
+ * the sales journal as they go, which then reads none of them again. */
+static int keep_groups(struct ledger *lg, const struct config *cfg, struct err *e)
+{
+    int by_sku, cut, want = journal_line_groups(cfg, &by_sku, &cut, e);
+    if (want <= 0)
+        return want;
+    return ledger_groups_want(lg, by_sku, cut, e);
+}
+
 /* ---- skipping unchanged file stages ----------------------------------------------------
  * The preview and the workbook are functions of the ledger, the config and the version. A
  * stage whose inputs digest (stage_digest over the whole ledger) is the one recorded when it
@@ -221,11 +231,15 @@ int close_run(struct ledger *lg, const struct config *cfg, const struct close_op
         timed("ingest", &t, ingest_files(lg, cfg, o, e)) < 0)
         goto done;
     step(o, 1, "reconcile");
-    if (timed("reconcile", &t, reconcile(lg, cfg, o->period, e)) < 0)
+    if (keep_groups(lg, cfg, e) < 0 ||
+        timed("reconcile", &t, reconcile(lg, cfg, o->period, e)) < 0)
         goto done;
     step(o, 2, "journals and outbox");
-    if (timed("journal", &t, post_run(lg, cfg, o->period, &out->journal, &out->post, e)) < 0)
+    rc = timed("journal", &t, post_run(lg, cfg, o->period, &out->journal, &out->post, e));
+    ledger_groups_drop(lg);
+    if (rc < 0)
         goto done;
+    rc = -1;
     step(o, 3, "preview");
     if (timed("preview", &t, file_stage(lg, cfg, o, "preview", out->preview,
                                         sizeof out->preview, e)) < 0 ||
@@ -244,6 +258,7 @@ int close_run(struct ledger *lg, const struct config *cfg, const struct close_op
     out->errors = rs.errors;
     rc = 0;
 done:
+    ledger_groups_drop(lg);
     if (rc == 0)
         progress_end();
     else

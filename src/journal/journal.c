@@ -149,98 +149,26 @@ static int map_row(struct jctx *j, const char *const *g, int64_t amount, int64_t
     return add_entry(&j->b, &x, e);
 }
 
-/* ---- grouping the lines ----------------------------------------------------------------
- * What SQL did (GROUP BY on every line of the settlement, 2-7 s on a million lines) in one
- * pass over the settlement's index: per (transaction type, amount type, description,
- * marketplace, SKU when grouped by SKU, posted time cut to the day in UTC or to the minute
- * elsewhere) the sum and count, a keytab giving each group its index; then the groups in
- * the order GROUP BY gave them (the texts in byte order: tt, at, ad, marketplace, SKU, time),
- * so map_row sees exactly the rows it saw, in the same order. The query it replaces:
+/* The settlement's lines summed per key (line_groups.c), taken from the ledger when the
+ * reconcile checks grouped them as they read the same lines, else read here. The query it
+ * replaces:
  *   SELECT transaction_type, amount_type, amount_description, COALESCE(marketplace,''),
  *     substr(COALESCE(posted,''),1,?2), COALESCE(sku,'') or '', SUM(amount_minor), COUNT(*)
  *   FROM settlement_line WHERE settlement_ref = ?1 GROUP BY 1,2,3,4,[6,]5 */
-struct jgroup {
-    const char *f[6];              /* tt, at, ad, mk, sku, time: into the keytab's key */
-    int64_t sum, count;
-};
-
-struct jgroups {
-    struct keytab t;
-    struct jgroup *v;
-    size_t cap;
-    char *key;
-    size_t key_cap;
-};
-
-/* The first n characters of s (UTF-8, as substr counts them): its byte length. */
-static size_t prefix_chars(const char *s, int n)
+static int group_cut(const struct jctx *j)
 {
-    size_t i = 0;
-    for (int c = 0; s[i] && c <= n; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80 && ++c > n)
-            break;
-    return i;
+    return tz_is_utc(j->zone) ? 10 : 16;
 }
 
-static int group_line(struct jgroups *g, const char *const f[6], const size_t n[6],
-                      int64_t amount, struct err *e)
-{
-    size_t len = 0, idx;
-    int created;
-    for (int k = 0; k < 6; k++)
-        len += n[k] + 1;
-    if (len > g->key_cap) {
-        char *b = realloc(g->key, len);
-        if (!b)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        g->key = b;
-        g->key_cap = len;
-    }
-    len = 0;
-    for (int k = 0; k < 6; k++) {
-        memcpy(g->key + len, f[k], n[k]);
-        g->key[len + n[k]] = '\0';
-        len += n[k] + 1;
-    }
-    if (keytab_index(&g->t, g->key, len, &idx, &created, e) < 0)
-        return -1;
-    if (created) {
-        if (idx == g->cap) {
-            size_t cap = g->cap ? g->cap * 2 : 256;
-            struct jgroup *v = realloc(g->v, cap * sizeof *v);
-            if (!v)
-                return err_set(e, ERR_NOMEM, "out of memory");
-            g->v = v;
-            g->cap = cap;
-        }
-        memset(&g->v[idx], 0, sizeof g->v[idx]);
-    }
-    g->v[idx].count++;
-    if (__builtin_add_overflow(g->v[idx].sum, amount, &g->v[idx].sum))
-        return err_set(e, ERR_INPUT, "integer overflow summing the settlement's lines");
-    return 0;
-}
-
-static int group_cmp(const void *a, const void *b)
-{
-    const struct jgroup *x = a, *y = b;
-    int d = 0;
-    for (int k = 0; k < 6 && d == 0; k++)
-        d = strcmp(x->f[k], y->f[k]);
-    return d;
-}
-
-static void groups_free(struct jgroups *g)
-{
-    keytab_free(&g->t);
-    free(g->v);
-    free(g->key);
-}
-
-static int group_lines(struct jctx *j, struct jgroups *g, struct err *e)
+static int group_lines(struct jctx *j, struct line_groups *g, struct err *e)
 {
     sqlite3_stmt *st;
-    int s, rc = 0, cut = tz_is_utc(j->zone) ? 10 : 16, by_sku = j->cfg->group_by_sku;
+    int s, rc = 0, cut = group_cut(j), by_sku = j->cfg->group_by_sku;
+    if (ledger_groups_take(j->lg, j->s.ref, by_sku, cut, g)) {
+        j->sum->lines_kept++;
+        return 0;
+    }
+    line_groups_init(g, by_sku, cut);
     if (ledger_prepare(j->lg, &st, "SELECT transaction_type, amount_type, amount_description, "
                        "marketplace, sku, posted, amount_minor FROM settlement_line WHERE "
                        "settlement_ref = ?", e) < 0)
@@ -248,31 +176,31 @@ static int group_lines(struct jctx *j, struct jgroups *g, struct err *e)
     sqlite3_bind_int64(st, 1, j->s.ref);
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         const char *f[6];
-        size_t n[6];
-        for (int k = 0; k < 6; k++) {
-            f[k] = ledger_text(st, k);     /* NULL reads as '' (the COALESCEs) */
-            n[k] = strlen(f[k]);
-        }
-        if (!by_sku)
-            n[4] = 0;
-        n[5] = prefix_chars(f[5], cut);
-        rc = group_line(g, f, n, sqlite3_column_int64(st, 6), e);
+        for (int k = 0; k < 6; k++)
+            f[k] = (const char *)sqlite3_column_text(st, k);
+        rc = line_groups_add(g, f, sqlite3_column_int64(st, 6), e);
     }
     if (rc == 0 && s != SQLITE_DONE)
         rc = ledger_fail(j->lg, e, "group settlement lines");
     sqlite3_finalize(st);
     if (rc < 0)
         return -1;
-    for (size_t i = 0; i < g->t.n; i++) {
-        const char *k = g->t.keys[i].bytes;
-        for (int f = 0; f < 6; f++) {
-            g->v[i].f[f] = k;
-            k += strlen(k) + 1;
-        }
-    }
-    if (g->t.n > 1)
-        qsort(g->v, g->t.n, sizeof *g->v, group_cmp);
+    line_groups_finish(g);
     return 0;
+}
+
+int journal_line_groups(const struct config *cfg, int *by_sku, int *cut, struct err *e)
+{
+    struct tz *zone = NULL;
+    *by_sku = cfg->group_by_sku;
+    *cut = 10;
+    if (journal_rates_wanted(cfg))
+        return 0;              /* several VAT rates: SQL groups, with the rate class */
+    if (tz_open(&zone, cfg->timezone, e) < 0)
+        return -1;
+    *cut = tz_is_utc(zone) ? 10 : 16;
+    tz_free(zone);
+    return 1;
 }
 
 /* When a marketplace's sales carry several VAT rates, the rate class of each order line is
@@ -311,7 +239,7 @@ static int collect_rates(struct jctx *j, struct err *e)
 
 static int collect(struct jctx *j, struct err *e)
 {
-    struct jgroups g = {0};
+    struct line_groups g;
     int rc = 0, rates = 0;
     j->rated = journal_rates_wanted(j->cfg);
     if (j->rated &&
@@ -321,13 +249,14 @@ static int collect(struct jctx *j, struct err *e)
         return -1;
     if (rates)
         return collect_rates(j, e);
+    memset(&g, 0, sizeof g);
     rc = group_lines(j, &g, e);
-    for (size_t i = 0; rc == 0 && i < g.t.n; i++) {
-        const struct jgroup *x = &g.v[i];
+    for (size_t i = 0; rc == 0 && i < g.n; i++) {
+        const struct line_group *x = &g.v[i];
         /* map_row's order: tt, at, ad, mk, sku, time */
         rc = map_row(j, x->f, x->sum, x->count, RATE_STANDARD, e);
     }
-    groups_free(&g);
+    line_groups_free(&g);
     return rc < 0 ? -1 : merge_entries(&j->b, e);
 }
 
@@ -421,6 +350,9 @@ int journal_run(struct ledger *lg, const struct config *cfg, const char *period,
             goto done;
         }
     out->settlements = (int64_t)n;
+    if (out->lines_kept)
+        log_verbose("journal: %lld settlement(s) grouped as the reconcile checks read them",
+                    (long long)out->lines_kept);
     rc = 0;
 done:
     sqlite3_finalize(st);

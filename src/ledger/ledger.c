@@ -1,6 +1,7 @@
 /* ledger — opens the SQLite ledger, applies the compiled-in migrations, and owns
  * transactions, run rows and the audit chain. It never reads input files or the network. */
 #include "ledger.h"
+#include "ledger_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,13 @@ struct ledger {
     int bulk;             /* ledger_begin_bulk left WAL mode: commit or rollback go back */
     int savepoints;
     char command[128];
+    struct line_groups_keep *groups;   /* line_groups.c, between the stages of one run */
 };
+
+struct line_groups_keep **ledger_groups_slot(struct ledger *lg)
+{
+    return &lg->groups;
+}
 
 int ledger_fail(struct ledger *lg, struct err *e, const char *what)
 {
@@ -158,6 +165,7 @@ void ledger_close(struct ledger *lg)
     if (!lg)
         return;
     ledger_end_bulk(lg);
+    ledger_groups_drop(lg);
     sqlite3_close(lg->db);
     free(lg);
 }
@@ -197,6 +205,7 @@ static void journal_mode(struct ledger *lg, const char *sql, char out[16])
 int ledger_begin_bulk(struct ledger *lg, struct err *e)
 {
     char mode[16];
+    ledger_groups_drop(lg);    /* the load changes lines: groups of them are stale */
     sqlite3_busy_timeout(lg->db, 0);
     journal_mode(lg, "PRAGMA journal_mode = DELETE", mode);
     sqlite3_busy_timeout(lg->db, LEDGER_BUSY_MS);

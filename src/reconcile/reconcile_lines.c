@@ -631,6 +631,7 @@ struct line_pass {
     int combos;             /* 0: none (the read is for the other checks only) */
     struct dup_pass *dup;   /* NULL: no duplicate fingerprints */
     int feed;               /* 1: the lines go to the fee, refunds and shipments checks */
+    struct line_groups *groups;   /* NULL, or the sales journal's groups to fill */
 };
 
 static int line_pass_line(void *arg, sqlite3_stmt *st, struct err *e)
@@ -648,6 +649,13 @@ static int line_pass_line(void *arg, sqlite3_stmt *st, struct err *e)
     }
     if (p->dup && dup_scan_line(p->dup, st, e) < 0)
         return -1;
+    if (p->groups) {
+        const char *g[6] = { reconcile_col(st, RL_TT), reconcile_col(st, RL_AT),
+                             reconcile_col(st, RL_AD), reconcile_col(st, RL_MK),
+                             reconcile_col(st, RL_SKU), reconcile_col(st, RL_POSTED) };
+        if (line_groups_add(p->groups, g, sqlite3_column_int64(st, RL_AMOUNT), e) < 0)
+            return -1;
+    }
     if (!p->feed)
         return 0;
     if ((c->fees && reconcile_fees_line(c->fees, st, e) < 0) ||
@@ -657,12 +665,18 @@ static int line_pass_line(void *arg, sqlite3_stmt *st, struct err *e)
 }
 
 /* One read of settlement s's lines: with out, its combinations; with dup, the fingerprints
- * of partition 0 of its duplicate keys; with feed, the other checks' lines. */
+ * of partition 0 of its duplicate keys; with feed, the other checks' lines, and with
+ * FEED_AND_GROUP (a settlement in scope) its sales journal's groups, kept by the ledger for
+ * the journal. */
+enum { FEED_AND_GROUP = 2 };
 static int line_pass(struct reconcile_ctx *c, const struct rsettlement *s, struct rcombos *out,
                      struct dup_pass *dup, int feed, struct err *e)
 {
     struct line_pass p = { .c = c, .s = s, .combos = out != NULL, .dup = dup, .feed = feed };
+    if (feed == FEED_AND_GROUP && ledger_groups_open(c->lg, s->ref, &p.groups, e) < 0)
+        return -1;
     int rc = reconcile_lines_each(c, RECONCILE_LINE_COLS, s->ref, line_pass_line, &p, e);
+    ledger_groups_close(p.groups, rc == 0);
     if (rc == 0 && feed && c->shipped && (!c->fees || reconcile_fees_apart(c->fees)))
         reconcile_shipped_apart(c->shipped);
     if (out) {
@@ -695,7 +709,7 @@ static int combos_and_seed(struct reconcile_ctx *c, const struct rsettlement *s,
     c->dupseeds = v;
     rc = dup_reserve(&p, s, e);
     if (rc == 0)
-        rc = line_pass(c, s, out, &p, 1, e);
+        rc = line_pass(c, s, out, &p, FEED_AND_GROUP, e);
     if (rc == 0)
         rc = dup_candidates(&p, e);
     if (rc == 0) {
@@ -722,7 +736,7 @@ static int unmapped_settlement(struct reconcile_ctx *c, const struct rsettlement
         return line_pass(c, s, NULL, NULL, 1, e);
     if (reconcile_settle_same(c, s->ref))
         return reconcile_settle_carry(c, s, "UNMAPPED", e) < 0 ? -1
-               : line_pass(c, s, NULL, NULL, 1, e);
+               : line_pass(c, s, NULL, NULL, FEED_AND_GROUP, e);
     grown = realloc(c->combos, (c->ncombos + 1) * sizeof *grown);
     if (!grown)
         return err_set(e, ERR_NOMEM, "out of memory");
