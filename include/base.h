@@ -229,6 +229,10 @@ int keytab_index(struct keytab *t, const void *key, size_t len, size_t *index, i
                  struct err *e);
 void keytab_free(struct keytab *t);
 
+/* grow.c: room for element n of the array *pp (a pointer to the array pointer) of *cap
+ * elements of size bytes: doubles (from first), 0 or an ERR_NOMEM -1. */
+int grow_array(void *pp, size_t *cap, size_t n, size_t size, size_t first, struct err *e);
+
 /* jw — a JSON writer into a growable buffer, for request bodies whose money must be exact
  * decimals: amounts are written from int64 minor units with money_format, never via double.
  * Keys are written in the order given, so the same document gives the same bytes. */

@@ -42,14 +42,8 @@ static int key_room(struct line_groups *g, size_t len, struct err *e)
 
 static int slot(struct line_groups *g, size_t idx, struct err *e)
 {
-    if (idx == g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 256;
-        struct line_group *v = realloc(g->v, cap * sizeof *v);
-        if (!v)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        g->v = v;
-        g->cap = cap;
-    }
+    if (grow_array(&g->v, &g->cap, idx, sizeof *g->v, 256, e) < 0)
+        return -1;
     memset(&g->v[idx], 0, sizeof g->v[idx]);
     return 0;
 }
@@ -149,14 +143,8 @@ int ledger_groups_open(struct ledger *lg, int64_t ref, struct line_groups **out,
             line_groups_free(&k->v[i]);
             k->v[i] = k->v[--k->n];
         }
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 8;
-        struct line_groups *v = realloc(k->v, cap * sizeof *v);
-        if (!v)
-            return err_set(e, ERR_NOMEM, "out of memory");
-        k->v = v;
-        k->cap = cap;
-    }
+    if (grow_array(&k->v, &k->cap, k->n, sizeof *k->v, 8, e) < 0)
+        return -1;
     *out = &k->v[k->n++];
     line_groups_init(*out, k->by_sku, k->cut);
     (*out)->ref = ref;
