@@ -1359,8 +1359,8 @@ static const char *const COGS_IN[] = {
     "SELECT * FROM unit_cost ORDER BY sku, effective_from",
     "SELECT * FROM inventory_ledger ORDER BY id",
     "SELECT * FROM period ORDER BY month",
-    "SELECT id, settlement_id, state FROM outbox_posted WHERE settlement_id LIKE 'COGS-%' "
-    "ORDER BY id",
+    ("SELECT id, settlement_id, state FROM outbox_posted WHERE settlement_id LIKE 'COGS-%' "
+     "ORDER BY id"),
 };
 /* Every month's: another month's journal or cover is this month's input (its frozen units,
  * what it already holds), this month's is its output. */

@@ -382,7 +382,8 @@ static int print(struct totals *t, const char *period, struct err *e)
 {
     FILE *out = log_report_file();
     char amt[MONEY_FMT_MAX], name[256];
-    qsort(t->v, t->n, sizeof *t->v, cmp);
+    if (t->n > 1)
+        qsort(t->v, t->n, sizeof *t->v, cmp);
     fprintf(out, "  accounts, as these requests book them in Xero (credit +, debit -):\n");
     for (size_t i = 0; i < t->n; i++) {
         const struct total *a = &t->v[i];

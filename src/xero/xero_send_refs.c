@@ -64,8 +64,10 @@ int xrefs_resolve(struct ledger *lg, const char *in, char **out, struct err *e)
                            "it is sent before this request; run `settlebook post --live` "
                            "again", refs[k].path + 1, number);
         }
-        if (len + strlen(id) + 1 > cap) {
-            char *q = realloc(buf, cap = cap + strlen(id) + 64);
+        /* Room for the id and the rest of the input, which is copied without a check. */
+        size_t need = len + strlen(id) + strlen(end + 1) + 1;
+        if (need > cap) {
+            char *q = realloc(buf, cap = need);
             if (!q) {
                 free(buf);
                 return err_set(e, ERR_NOMEM, "out of memory");
