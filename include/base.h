@@ -350,10 +350,13 @@ typedef int (*delim_row_fn)(void *ctx, const struct delim_row *r, struct err *e)
 struct delim_opts {
     char sep;          /* '\t' or ',' */
     int cp1252;        /* convert fields from Windows-1252 to UTF-8 */
+    int pipelined;     /* parse in a second thread while fn runs in the caller's */
 };
 
 /* Reads path from the start (skipping a UTF-8 BOM), calling fn per record. Errors name the
- * file and line. */
+ * file and line. Pipelined, fn still runs in the calling thread, record after record in file
+ * order, and the outcome is the same: a parse error comes after the records before it, none
+ * after; fn's -1 stops the reader thread, which is joined before this returns. */
 int delim_read(const char *path, const struct delim_opts *o, delim_row_fn fn, void *ctx,
                struct err *e);
 

@@ -3,6 +3,7 @@
  * reader, all inside a savepoint so a bad file leaves nothing behind. */
 #include "ingest.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,8 +92,8 @@ static void count_lines(const unsigned char *p, size_t n, int64_t *line, int64_t
     *col += end - p;
 }
 
-/* Everything but the sha256, which the caller has (hash_file) and passes as sha. */
-static int scan_file(const char *path, const char *sha, struct scan *s, struct err *e)
+/* Everything but the sha256, which the caller has (hash_file) and copies in. */
+static int scan_file(const char *path, struct scan *s, struct err *e)
 {
     unsigned char buf[65536];
     struct text_utf8 u = {0};
@@ -124,7 +125,6 @@ static int scan_file(const char *path, const char *sha, struct scan *s, struct e
         if (s->bytes > INGEST_FILE_MAX)
             break;
     }
-    snprintf(s->sha256, sizeof s->sha256, "%s", sha);
     if (ferror(f)) {
         fclose(f);
         return err_set(e, ERR_INPUT, "%s: cannot read (a folder?): pass a report file", path);
@@ -147,6 +147,41 @@ static int scan_file(const char *path, const char *sha, struct scan *s, struct e
     if (!s->first)
         return err_set(e, ERR_INPUT, "%s:1: the file holds only blank lines", path);
     return 0;
+}
+
+/* A scan_file run in a second thread while the calling thread hashes the same file. */
+struct scan_job {
+    const char *path;
+    struct scan s;
+    struct err e;
+    int rc;
+};
+
+static void *scan_main(void *arg)
+{
+    struct scan_job *j = arg;
+    j->rc = scan_file(j->path, &j->s, &j->e);
+    return NULL;
+}
+
+/* The file's SHA-256 into hex, read when file_seen does not know it. A regular file that must
+ * be read is scanned at the same time in a second thread (1: j holds the outcome, which counts
+ * only once the hash says the bytes are new, so errors come in the order they always did);
+ * 0 when nothing was scanned. */
+static int hash_and_scan(struct ledger *lg, const char *path, int verify,
+                         char hex[HASH_HEX_LEN], struct ingest_seen *seen, struct scan_job *j,
+                         struct err *e)
+{
+    pthread_t tid;
+    int rc = ingest_seen_lookup(lg, path, verify, hex, seen, e);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    if (!seen->usable || pthread_create(&tid, NULL, scan_main, j) != 0)
+        return hash_file(path, hex, e) < 0 ? -1 : 0;
+    rc = hash_file(path, hex, e);
+    if (pthread_join(tid, NULL) != 0)
+        return err_set(e, ERR_INTERNAL, "%s: cannot join the scan thread", path);
+    return rc < 0 ? -1 : 1;
 }
 
 /* The first record decides the kind; later records go to the chosen reader. */
@@ -224,7 +259,8 @@ static int already_ingested(struct ingest_ctx *c, const char *sha, struct err *e
 
 static int load(struct ingest_ctx *c, const struct scan *s, struct err *e)
 {
-    struct delim_opts o = { .sep = '\t', .cp1252 = !s->utf8 };
+    /* pipelined: the file is parsed in a second thread while this one inserts */
+    struct delim_opts o = { .sep = '\t', .cp1252 = !s->utf8, .pipelined = 1 };
     if (insert_source(c, s, e) < 0)
         return -1;
     if (s->first == '{' || s->first == '[') {
@@ -278,11 +314,12 @@ int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o
 {
     struct ingest_ctx c = { .lg = lg, .path = path, .o = o, .res = res };
     struct ingest_seen seen;
+    struct scan_job sj = { .path = path };
     struct scan s;
-    int rc;
+    int rc, scanned;
 
     memset(res, 0, sizeof *res);
-    if (ingest_seen_hash(lg, path, o->verify, res->sha256, &seen, e) < 0)
+    if ((scanned = hash_and_scan(lg, path, o->verify, res->sha256, &seen, &sj, e)) < 0)
         return -1;
     rc = already_ingested(&c, res->sha256, e);
     if (rc != 0) {
@@ -292,8 +329,15 @@ int ingest_file(struct ledger *lg, const char *path, const struct ingest_opts *o
         return rc < 0 || (o->verify && ingest_seen_record(lg, &seen, res->sha256, e) < 0)
                ? -1 : 0;
     }
-    if (scan_file(path, res->sha256, &s, e) < 0)
+    if (scanned && sj.rc < 0) {
+        *e = sj.e;
         return -1;
+    }
+    if (scanned)
+        s = sj.s;
+    else if (scan_file(path, &s, e) < 0)
+        return -1;
+    snprintf(s.sha256, sizeof s.sha256, "%s", res->sha256);
     /* Finances API pages go to their own tables (ingest_events.c), which say whether the
      * same bytes loaded before */
     if (s.first == '{' && (rc = ingest_events_file(lg, path, s.sha256, s.bytes, res, e)) != 1)

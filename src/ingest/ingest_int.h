@@ -208,10 +208,11 @@ struct ingest_seen {
     int usable;              /* a regular file that stat could read */
     int known;               /* its identity was recorded: hex came from file_seen */
 };
-/* The file's SHA-256 into hex: from file_seen when its identity on disk is the one recorded
- * (and verify is 0), else by reading it. */
-int ingest_seen_hash(struct ledger *lg, const char *path, int verify,
-                     char hex[HASH_HEX_LEN], struct ingest_seen *out, struct err *e);
+/* The file's SHA-256 into hex from file_seen: 1 when its identity on disk is the one
+ * recorded (and verify is 0), 0 when it must be read (out says whether it is a regular
+ * file), -1 on error. */
+int ingest_seen_lookup(struct ledger *lg, const char *path, int verify,
+                       char hex[HASH_HEX_LEN], struct ingest_seen *out, struct err *e);
 /* Records the identity a hash was read under (nothing when it came from file_seen). */
 int ingest_seen_record(struct ledger *lg, const struct ingest_seen *s, const char *hex,
                        struct err *e);

@@ -53,8 +53,8 @@ static int lookup(struct ledger *lg, const struct ingest_seen *k, char hex[HASH_
     return found;
 }
 
-int ingest_seen_hash(struct ledger *lg, const char *path, int verify,
-                     char hex[HASH_HEX_LEN], struct ingest_seen *out, struct err *e)
+int ingest_seen_lookup(struct ledger *lg, const char *path, int verify,
+                       char hex[HASH_HEX_LEN], struct ingest_seen *out, struct err *e)
 {
     struct stat sb;
     int rc;
@@ -69,11 +69,11 @@ int ingest_seen_hash(struct ledger *lg, const char *path, int verify,
                 return -1;
             if (rc) {
                 out->known = 1;
-                return 0;
+                return 1;
             }
         }
     }
-    return hash_file(path, hex, e);
+    return 0;
 }
 
 int ingest_seen_record(struct ledger *lg, const struct ingest_seen *s, const char *hex,
