@@ -26,13 +26,17 @@ static const char REIMBURSE[] =
     "WITH lost AS (SELECT month, msku, sum(CASE WHEN lost < 0 THEN -lost ELSE 0 END) + "
     "sum(CASE WHEN damaged < 0 THEN -damaged ELSE 0 END) AS units FROM " INV_ROWS " "
     "GROUP BY 1, 2 HAVING units > 0), "
-    /* the reimbursement lines, found in one scan of the lines (not one scan per month and
-     * SKU: settlement_line has no index by SKU) */
+    /* the reimbursement lines, found once (not once per month and SKU: settlement_line has
+     * no index by SKU) */
     "paid AS MATERIALIZED (SELECT r.sku, r.posted, CASE WHEN r.amount_minor < 0 THEN "
     "-coalesce(r.quantity, 1) ELSE coalesce(r.quantity, 1) END AS u FROM settlement_line r "
-    "WHERE (r.amount_type = 'FBA Inventory Reimbursement' OR r.amount_description IN "
-    "('WAREHOUSE_DAMAGE', 'WAREHOUSE_LOST', 'WAREHOUSE_LOST_MANUAL', "
-    "'WAREHOUSE_DAMAGE_EXCEPTION', 'REVERSAL_REIMBURSEMENT')) AND r.sku IN (SELECT msku FROM "
+    /* word for word the condition of the partial index settlement_line_reimbursement
+     * (sql/016), so the few lines are found through it */
+    "WHERE (r.amount_type = 'FBA Inventory Reimbursement' "
+    "OR r.amount_description = 'WAREHOUSE_DAMAGE' OR r.amount_description = 'WAREHOUSE_LOST' "
+    "OR r.amount_description = 'WAREHOUSE_LOST_MANUAL' "
+    "OR r.amount_description = 'WAREHOUSE_DAMAGE_EXCEPTION' "
+    "OR r.amount_description = 'REVERSAL_REIMBURSEMENT') AND r.sku IN (SELECT msku FROM "
     "lost)) "
     "SELECT l.month, l.msku, l.units, (SELECT coalesce(sum(r.u), 0) FROM paid r "
     "WHERE r.sku = l.msku AND r.posted >= l.month || '-01' AND r.posted < date(l.month || "
