@@ -13,7 +13,8 @@
 # close (from `--verbose`: "close: STAGE took N ms"). Peak RSS of close from nothing is also
 # measured at BENCH_SMALL_ROWS (250,000) and BENCH_LARGE_ROWS (4,000,000; 0 skips it) lines,
 # which shows that memory stays flat as the file grows.
-# Targets: ingest <= 1.0x, close <= 1.5x, rerun <= 0.05x .import; peak RSS <= 64 MB.
+# Targets: ingest <= 1.0x, close <= 1.5x (each the median of the rounds' own ratios), rerun
+# <= 0.05x .import; peak RSS <= 64 MB.
 # Files go to BENCH_DIR (default bench/, git-ignored). Needs only sqlite3 and Debian's python3
 # (os.wait4 gives each child's ru_maxrss). SB=PATH benches another settlebook binary (e.g. an
 # older build, for before/after numbers). Exit status: 0 when every target is met, 1 when one
@@ -130,12 +131,15 @@ echo "settlebook bench: $ROWS amount lines (flat file V2, us), best of $RUNS rou
 [ -s "$BIG" ] && [ -s "$BIG.costs.csv" ] || synth "$ROWS" "$BIG"
 MONTH=$(sed -n 2p "$BIG" | cut -f2 | cut -c1-7)
 
-i=0
+# Each round's own ratios too: the machine's speed moves by a third between minutes, so the
+# best of each command alone can pair a fast close with a slow .import; the median of the
+# rounds' ratios (each against the .import of its round) is what the targets are held to.
+i=0; R_INGEST=; R_CLOSE=
 while [ "$i" -lt "$RUNS" ]; do
-  best import "$BIG" "$B/sqlite.db"
-  best ingest "$BIG" "$B/ours.db"
+  best import "$BIG" "$B/sqlite.db"; IMP=$T
+  best ingest "$BIG" "$B/ours.db"; R_INGEST="$R_INGEST $(echo "$T $IMP" | awk '{ printf "%.3f", $1 / $2 }')"
   [ "$i" = 0 ] && check_ledger "$B/ours.db" "$ROWS"
-  best close "$BIG" "$B/ours.db"
+  best close "$BIG" "$B/ours.db"; R_CLOSE="$R_CLOSE $(echo "$T $IMP" | awk '{ printf "%.3f", $1 / $2 }')"
   i=$((i + 1))
 done
 i=0
@@ -156,6 +160,10 @@ line "init + ingest" "$ingest_T" "$ingest_RSS" "$ingest_ALL"
 line "close from nothing" "$close_T" "$close_RSS" "$close_ALL"
 line "close rerun (no change)" "$rerun_T" "$rerun_RSS" "$rerun_ALL"
 line "report alone" "$report_T" "$report_RSS" "$report_ALL"
+median() { echo "$1" | tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 }
+  END { if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+printf '  per round, x its .import: ingest%s (median %s); close%s (median %s)\n' "$R_INGEST" \
+  "$(median "$R_INGEST")" "$R_CLOSE" "$(median "$R_CLOSE")"
 printf '  close split (ms):        '
 for s in ingest reconcile journal preview workbook; do
   printf ' %s %s' "$s" "$(stage $s "$B/close.best.log")"
@@ -182,8 +190,8 @@ rm -rf "$B"/ours*.db* "$B/bench.json" "$B/settlements.json" "$B/reports"
 
 status=0
 miss() { echo "  TARGET MISSED: $*"; status=1; }
-ratio "$ingest_T" | awk '{ exit !($1 <= 1.0) }' || miss "ingest $(ratio "$ingest_T")x > 1.0x"
-ratio "$close_T" | awk '{ exit !($1 <= 1.5) }' || miss "close $(ratio "$close_T")x > 1.5x"
+median "$R_INGEST" | awk '{ exit !($1 <= 1.0) }' || miss "ingest $(median "$R_INGEST")x > 1.0x (median of the rounds)"
+median "$R_CLOSE" | awk '{ exit !($1 <= 1.5) }' || miss "close $(median "$R_CLOSE")x > 1.5x (median of the rounds)"
 ratio "$rerun_T" | awk '{ exit !($1 <= 0.05) }' || miss "rerun $(ratio "$rerun_T")x > 0.05x"
 [ "$RSS_MAX" -le 65536 ] && [ "$ingest_RSS" -le 65536 ] || miss "peak RSS above 64 MB"
 [ "$status" = 0 ] && echo "  targets met"
