@@ -230,7 +230,7 @@ int keytab_index(struct keytab *t, const void *key, size_t len, size_t *index, i
 void keytab_free(struct keytab *t);
 
 /* grow.c: room for element n of the array *pp (a pointer to the array pointer) of *cap
- * elements of size bytes: doubles (from first), 0 or an ERR_NOMEM -1. */
+ * elements of size bytes: grows by half (from first), 0 or an ERR_NOMEM -1. */
 int grow_array(void *pp, size_t *cap, size_t n, size_t size, size_t first, struct err *e);
 
 /* jw — a JSON writer into a growable buffer, for request bodies whose money must be exact

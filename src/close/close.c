@@ -235,11 +235,9 @@ int close_run(struct ledger *lg, const struct config *cfg, const struct close_op
         timed("reconcile", &t, reconcile(lg, cfg, o->period, e)) < 0)
         goto done;
     step(o, 2, "journals and outbox");
-    rc = timed("journal", &t, post_run(lg, cfg, o->period, &out->journal, &out->post, e));
-    ledger_groups_drop(lg);
-    if (rc < 0)
+    if (timed("journal", &t, post_run(lg, cfg, o->period, &out->journal, &out->post, e)) < 0)
         goto done;
-    rc = -1;
+    ledger_groups_drop(lg);    /* taken or stale now: their memory back before the workbook */
     step(o, 3, "preview");
     if (timed("preview", &t, file_stage(lg, cfg, o, "preview", out->preview,
                                         sizeof out->preview, e)) < 0 ||

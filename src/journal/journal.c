@@ -155,15 +155,16 @@ static int map_row(struct jctx *j, const char *const *g, int64_t amount, int64_t
  *   SELECT transaction_type, amount_type, amount_description, COALESCE(marketplace,''),
  *     substr(COALESCE(posted,''),1,?2), COALESCE(sku,'') or '', SUM(amount_minor), COUNT(*)
  *   FROM settlement_line WHERE settlement_ref = ?1 GROUP BY 1,2,3,4,[6,]5 */
-static int group_cut(const struct jctx *j)
+/* The posted time's characters a group keeps: the day in UTC, the minute elsewhere. */
+static int group_cut(const struct tz *zone)
 {
-    return tz_is_utc(j->zone) ? 10 : 16;
+    return tz_is_utc(zone) ? 10 : 16;
 }
 
 static int group_lines(struct jctx *j, struct line_groups *g, struct err *e)
 {
     sqlite3_stmt *st;
-    int s, rc = 0, cut = group_cut(j), by_sku = j->cfg->group_by_sku;
+    int s, rc = 0, cut = group_cut(j->zone), by_sku = j->cfg->group_by_sku;
     if (ledger_groups_take(j->lg, j->s.ref, by_sku, cut, g)) {
         j->sum->lines_kept++;
         return 0;
@@ -198,7 +199,7 @@ int journal_line_groups(const struct config *cfg, int *by_sku, int *cut, struct 
         return 0;              /* several VAT rates: SQL groups, with the rate class */
     if (tz_open(&zone, cfg->timezone, e) < 0)
         return -1;
-    *cut = tz_is_utc(zone) ? 10 : 16;
+    *cut = group_cut(zone);
     tz_free(zone);
     return 1;
 }

@@ -395,21 +395,6 @@ static uint64_t dup_fp(sqlite3_stmt *st)
     return reconcile_fp_done(h);
 }
 
-static int grow(void **v, size_t *cap, size_t need, size_t size, struct err *e)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap + *cap / 2 : 1024;
-    if (n < need)
-        n = need;
-    void *x = realloc(*v, n * size);
-    if (!x)
-        return err_set(e, ERR_NOMEM, "out of memory");
-    *v = x;
-    *cap = n;
-    return 0;
-}
-
 static int u64_cmp(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -464,7 +449,7 @@ static void u64_sort(uint64_t *v, size_t n)
 
 static int dup_keep_line(struct dup_pass *p, sqlite3_stmt *st, struct err *e)
 {
-    if (grow((void **)&p->lines, &p->caplines, p->nlines + 1, sizeof *p->lines, e) < 0)
+    if (grow_array(&p->lines, &p->caplines, p->nlines, sizeof *p->lines, 1024, e) < 0)
         return -1;
     struct dup_line *l = &p->lines[p->nlines++];
     memset(l, 0, sizeof *l);
@@ -486,7 +471,7 @@ static int dup_scan_line(void *arg, sqlite3_stmt *st, struct err *e)
         return -1;
     if (p->part >= p->parts || h % p->parts != p->part)
         return 0;
-    if (grow((void **)&p->fp, &p->cap, p->n + 1, sizeof *p->fp, e) < 0)
+    if (grow_array(&p->fp, &p->cap, p->n, sizeof *p->fp, 1024, e) < 0)
         return -1;
     p->fp[p->n++] = h;
     return 0;
@@ -569,8 +554,8 @@ static uint64_t dup_parts(const struct rsettlement *s)
  * the old and the new copy for a moment. */
 static int dup_reserve(struct dup_pass *p, const struct rsettlement *s, struct err *e)
 {
-    size_t per = s->lines > 0 ? (size_t)s->lines / p->parts : 0;
-    return grow((void **)&p->fp, &p->cap, per + per / 32 + 1024, sizeof *p->fp, e);
+    size_t per = s->lines > 0 ? (size_t)s->lines / p->parts : 0, want = per + per / 32 + 1024;
+    return grow_array(&p->fp, &p->cap, want - 1, sizeof *p->fp, 1024, e);   /* up to [want-1] */
 }
 
 void reconcile_dupseeds_free(struct reconcile_ctx *c)
