@@ -25,6 +25,12 @@ struct ledger;
 int ledger_open(struct ledger **out, const char *path, int create, struct err *e);
 void ledger_close(struct ledger *lg); /* NULL is a no-op */
 
+/* A second, read-only connection to lg's file for a thread of its own, in a read
+ * transaction begun now: it sees what lg has committed, and keeps seeing that while lg
+ * writes on. *out is NULL (and the work belongs on lg) when lg is not in WAL mode, has
+ * uncommitted changes, or the file cannot be opened again. Closed with ledger_close. */
+int ledger_open_reader(struct ledger *lg, struct ledger **out, struct err *e);
+
 /* The number of compiled-in migrations: the schema version a current ledger has. */
 int ledger_schema_version(void);
 
@@ -92,6 +98,18 @@ void ledger_groups_close(struct line_groups *g, int complete);
 int ledger_groups_take(struct ledger *lg, int64_t ref, int by_sku, int cut,
                        struct line_groups *out);
 void ledger_groups_drop(struct ledger *lg);
+
+/* Read-only work on a second connection (ledger_open_reader) in a thread of its own, while
+ * the caller's connection goes on; fn gets the reader and returns 0 or -1. join waits for it:
+ * 1 when fn ran there and returned 0, 0 when the caller must do the work itself (no second
+ * connection or thread, or fn failed on it: why goes to --verbose), -1 on error. start sets
+ * *out even on error; free (NULL is a no-op) waits for work never joined. */
+typedef int (*ledger_aside_fn)(struct ledger *reader, void *arg, struct err *e);
+struct ledger_aside;
+int ledger_aside_start(struct ledger *lg, ledger_aside_fn fn, void *arg,
+                       struct ledger_aside **out, struct err *e);
+int ledger_aside_join(struct ledger_aside *a, struct err *e);
+void ledger_aside_free(struct ledger_aside *a);
 
 /* `PRAGMA integrity_check` of the ledger file, started now (in a thread on a connection of its
  * own when the caller has nothing uncommitted) and its first row ("ok" or the first problem)

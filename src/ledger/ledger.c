@@ -140,6 +140,50 @@ int ledger_open(struct ledger **out, const char *path, int create, struct err *e
     return 0;
 }
 
+/* 1 when lg is in WAL mode with nothing uncommitted: a second connection then sees exactly
+ * the committed file lg reads. */
+static int can_share(struct ledger *lg)
+{
+    sqlite3_stmt *st = NULL;
+    int wal = 0;
+    if (!sqlite3_get_autocommit(lg->db) ||
+        sqlite3_prepare_v2(lg->db, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *m = sqlite3_column_text(st, 0);
+        wal = m && strcmp((const char *)m, "wal") == 0;
+    }
+    sqlite3_finalize(st);
+    return wal;
+}
+
+int ledger_open_reader(struct ledger *lg, struct ledger **out, struct err *e)
+{
+    const char *path = sqlite3_db_filename(lg->db, "main");
+    struct ledger *r;
+    *out = NULL;
+    if (!path || !*path || !can_share(lg))
+        return 0;
+    if (!(r = calloc(1, sizeof *r)))
+        return err_set(e, ERR_NOMEM, "out of memory");
+    /* a read transaction begun here, not in the thread that reads: the reader sees the file
+     * as it is now, whatever lg commits meanwhile (WAL keeps that snapshot for it) */
+    if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+            SQLITE_OK || sqlite3_busy_timeout(r->db, LEDGER_BUSY_MS) != SQLITE_OK ||
+        exception_register(r->db) != SQLITE_OK ||
+        sqlite3_exec(r->db, "BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) !=
+            SQLITE_OK) {
+        log_verbose("ledger: no second connection (%s): the work stays on this one",
+                    r->db ? sqlite3_errmsg(r->db) : "out of memory");
+        sqlite3_close(r->db);
+        free(r);
+        return 0;
+    }
+    r->in_tx = 1;
+    *out = r;
+    return 0;
+}
+
 int ledger_durable(struct ledger *lg, struct err *e)
 {
     /* In WAL mode NORMAL syncs only at checkpoints: a power loss may undo the last commits.

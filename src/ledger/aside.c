@@ -1,0 +1,77 @@
+/* aside — read-only work on a second connection in a thread of its own, while the caller's
+ * connection goes on (a close's reconcile writes its exceptions meanwhile). The reader is
+ * opened, and its snapshot taken, before the thread starts (ledger_open_reader). Whatever
+ * goes wrong on the side (no second connection, no thread, the work failed there) leaves
+ * the work to the caller, who does it on its own connection as it would have: the outcome
+ * never depends on whether the side ran. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger.h"
+
+struct ledger_aside {
+    struct ledger *reader;
+    ledger_aside_fn fn;
+    void *arg;
+    int threaded;            /* a thread was started and must be joined */
+    pthread_t tid;
+    int rc;                  /* fn's outcome on the reader */
+    struct err err;
+};
+
+static void *run(void *p)
+{
+    struct ledger_aside *a = p;
+    a->rc = a->fn(a->reader, a->arg, &a->err);
+    return NULL;
+}
+
+int ledger_aside_start(struct ledger *lg, ledger_aside_fn fn, void *arg,
+                       struct ledger_aside **out, struct err *e)
+{
+    struct ledger_aside *a = calloc(1, sizeof *a);
+    *out = a;
+    if (!a)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    a->fn = fn;
+    a->arg = arg;
+    a->rc = -1;
+    if (ledger_open_reader(lg, &a->reader, e) < 0)
+        return -1;
+    if (!a->reader)
+        return 0;
+    a->threaded = pthread_create(&a->tid, NULL, run, a) == 0;
+    if (!a->threaded) {
+        log_verbose("ledger: no thread for the work aside: it stays on this connection");
+        ledger_close(a->reader);
+        a->reader = NULL;
+    }
+    return 0;
+}
+
+int ledger_aside_join(struct ledger_aside *a, struct err *e)
+{
+    if (!a || !a->threaded)
+        return 0;
+    a->threaded = 0;
+    if (pthread_join(a->tid, NULL) != 0)
+        return err_set(e, ERR_INTERNAL, "ledger: cannot join the thread of the work aside");
+    ledger_close(a->reader);
+    a->reader = NULL;
+    if (a->rc == 0)
+        return 1;
+    log_verbose("ledger: the work aside failed (%s): done again on this connection",
+                a->err.msg);
+    return 0;
+}
+
+void ledger_aside_free(struct ledger_aside *a)
+{
+    if (!a)
+        return;
+    if (a->threaded)
+        pthread_join(a->tid, NULL);
+    ledger_close(a->reader);
+    free(a);
+}
