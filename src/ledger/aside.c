@@ -37,6 +37,10 @@ int ledger_aside_start(struct ledger *lg, ledger_aside_fn fn, void *arg,
     a->fn = fn;
     a->arg = arg;
     a->rc = -1;
+    /* test hook: SETTLEBOOK_ASIDE=0 keeps all work on the caller's connection, so the tests
+     * can show the outputs are the same bytes either way */
+    if (getenv("SETTLEBOOK_ASIDE") && strcmp(getenv("SETTLEBOOK_ASIDE"), "0") == 0)
+        return 0;
     if (ledger_open_reader(lg, &a->reader, e) < 0)
         return -1;
     if (!a->reader)
