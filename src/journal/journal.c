@@ -249,9 +249,11 @@ static int collect(struct jctx *j, struct err *e)
                                        j->s.marketplace, e)) < 0)
         return -1;
     if (rates)
-        return collect_rates(j, e);
+        return journal_feetax_load(j->lg, j->cfg, j->map, j->s.ref, j->s.marketplace,
+                                   &j->feetax, e) < 0 ? -1 : collect_rates(j, e);
     memset(&g, 0, sizeof g);
-    rc = group_lines(j, &g, e);
+    rc = group_lines(j, &g, e) < 0 ||
+         journal_feetax_groups(j->cfg, j->map, &g, j->s.marketplace, &j->feetax, e) < 0 ? -1 : 0;
     for (size_t i = 0; rc == 0 && i < g.n; i++) {
         const struct line_group *x = &g.v[i];
         /* map_row's order: tt, at, ad, mk, sku, time */
@@ -301,8 +303,6 @@ static int build_one(struct jctx *j, int64_t ref, struct err *e)
         j->sum->unchanged++;
         return journal_clear_changed(j, e);
     }
-    if (journal_feetax_load(j->lg, j->cfg, j->map, ref, j->s.marketplace, &j->feetax, e) < 0)
-        return -1;
     int rc = collect(j, e) < 0 || journal_store(j, e) < 0 ? -1 : journal_vat_check(j, e);
     journal_feetax_free(&j->feetax);
     return rc;

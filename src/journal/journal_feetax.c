@@ -43,6 +43,19 @@ static int remember(struct feetax *f, const char *tt, const char *at, const char
     return 0;
 }
 
+/* One distinct tax combination (mk '' when the line names none): remembered when it is a
+ * fee's tax row that folds into the fee's rule. */
+static int feetax_row(const struct config *cfg, const struct mapping *map, const char *tt,
+                      const char *at, const char *desc, const char *mk,
+                      const char *settlement_mk, struct feetax *out, struct err *e)
+{
+    const char *mkn = mk[0] ? mk : settlement_mk;
+    const struct config_marketplace *m = journal_line_market(cfg, mk, settlement_mk);
+    const struct mapping_rule *r = mapping_find(map, tt, at, desc, mkn);
+    const struct mapping_rule *f = mapping_fold(map, r, m, tt, at, desc, mkn);
+    return f && r->role == ACCT_FEES_TAX ? remember(out, tt, at, mkn, f, e) : 0;
+}
+
 /* The fee tax rows among the lines of sql (?1 bound to ref, ?2 to hi when used). */
 static int feetax_scan(struct ledger *lg, const struct config *cfg, const struct mapping *map,
                        const char *sql, int64_t ref, const char *hi, const char *settlement_mk,
@@ -57,16 +70,9 @@ static int feetax_scan(struct ledger *lg, const struct config *cfg, const struct
         sqlite3_bind_int64(st, 1, ref);
     if (hi && sqlite3_bind_parameter_count(st) >= 2)
         sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
-    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *tt = ledger_text(st, 0), *at = ledger_text(st, 1);
-        const char *desc = ledger_text(st, 2), *mk = ledger_text(st, 3);
-        const char *mkn = mk[0] ? mk : settlement_mk;
-        const struct config_marketplace *m = journal_line_market(cfg, mk, settlement_mk);
-        const struct mapping_rule *r = mapping_find(map, tt, at, desc, mkn);
-        const struct mapping_rule *f = mapping_fold(map, r, m, tt, at, desc, mkn);
-        if (f && r->role == ACCT_FEES_TAX)
-            rc = remember(out, tt, at, mkn, f, e);
-    }
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+        rc = feetax_row(cfg, map, ledger_text(st, 0), ledger_text(st, 1), ledger_text(st, 2),
+                        ledger_text(st, 3), settlement_mk, out, e);
     if (rc == 0 && s != SQLITE_DONE)
         rc = ledger_fail(lg, e, "read the settlement's fee tax");
     sqlite3_finalize(st);
@@ -117,6 +123,38 @@ int journal_feetax_load(struct ledger *lg, const struct config *cfg, const struc
                        "amount_description, COALESCE(marketplace,'') FROM settlement_line "
                        "WHERE settlement_ref = ?1 AND amount_description LIKE '%Tax%'", ref,
                        NULL, settlement_mk, out, e);
+}
+
+/* SQLite's `LIKE '%Tax%'`: case folded for ASCII letters only. */
+static int like_tax(const char *s)
+{
+    for (; s[0] && s[1] && s[2]; s++)
+        if ((s[0] | 0x20) == 't' && (s[1] | 0x20) == 'a' && (s[2] | 0x20) == 'x')
+            return 1;
+    return 0;
+}
+
+int journal_feetax_groups(const struct config *cfg, const struct mapping *map,
+                          const struct line_groups *g, const char *settlement_mk,
+                          struct feetax *out, struct err *e)
+{
+    /* the groups are sorted by tt, at, ad, mk first: a combination's groups are adjacent */
+    const struct line_group *prev = NULL;
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < g->n; i++) {
+        const struct line_group *x = &g->v[i];
+        int same = prev && !strcmp(prev->f[0], x->f[0]) && !strcmp(prev->f[1], x->f[1]) &&
+                   !strcmp(prev->f[2], x->f[2]) && !strcmp(prev->f[3], x->f[3]);
+        prev = x;
+        if (same || !like_tax(x->f[2]))
+            continue;
+        if (feetax_row(cfg, map, x->f[0], x->f[1], x->f[2], x->f[3], settlement_mk, out,
+                       e) < 0) {
+            journal_feetax_free(out);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int journal_feetax_load_unsettled(struct ledger *lg, const struct config *cfg,

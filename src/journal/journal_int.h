@@ -51,6 +51,11 @@ struct feetax {
 int journal_feetax_load(struct ledger *lg, const struct config *cfg, const struct mapping *map,
                         int64_t ref, const char *settlement_mk, struct feetax *out,
                         struct err *e);
+/* The same from a settlement's line groups (line_groups.c), which hold every combination of
+ * its lines: the lines are not read again. */
+int journal_feetax_groups(const struct config *cfg, const struct mapping *map,
+                          const struct line_groups *g, const char *settlement_mk,
+                          struct feetax *out, struct err *e);
 /* The same for the unsettled lines the accrual of a month holds (JOURNAL_UNSETTLED_WHERE,
  * ?2 = hi). */
 int journal_feetax_load_unsettled(struct ledger *lg, const struct config *cfg,

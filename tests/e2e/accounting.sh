@@ -172,6 +172,22 @@ eq "uk fees: no Fee tax line left" "$(docs | tr ' ' '\n' | grep -c '^820:')" "0"
 # INPUT2 on them would claim input VAT never paid
 eq "uk fees: fees without Amazon's tax get NONE, not INPUT2" \
    "$(docs | tr ' ' '\n' | grep -E '^(429|425):' | tr '\n' ' ')" "429:NONE:-11.25 425:NONE:-2.20 "
+# sales untaxed (no marketplace has tax.sales): the journal finds the fees Amazon taxed among
+# the line groups instead of its own query of the lines (journal_feetax_groups); the same
+# answer, in summary mode and through close (the groups reconcile kept)
+for how in post close; do
+  fresh uk-fees-nosales-$how summary 'c["base_currency"] = "GBP"
+c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "NONE", "fees": "INPUT2", "none": "NONE"}'
+  if [ $how = post ]; then
+    "$SB" ingest "$UK" >/dev/null 2>&1
+    status "uk fees, sales untaxed: post" 0 "$SB" post
+  else
+    status "uk fees, sales untaxed: close" 0 "$SB" close --period 2025-09 "$UK"
+  fi
+  eq "uk fees, sales untaxed ($how): INPUT2 on the advertising Amazon taxed, NONE on the rest" \
+     "$(docs | tr ' ' '\n' | grep -E '^(400|429|425):' | tr '\n' ' ')" \
+     "429:NONE:-11.25 425:NONE:-2.20 400:INPUT2:-24.00 "
+done
 fresh uk-fees-zero summary 'c["base_currency"] = "GBP"
 c["marketplaces"]["Amazon.co.uk"]["tax"] = {"sales": "OUTPUT2", "fees": "INPUT2", "none": "ZERORATEDINPUT"}'
 "$SB" ingest "$UK" >/dev/null 2>&1
