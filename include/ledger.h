@@ -109,6 +109,9 @@ struct ledger_aside;
 int ledger_aside_start(struct ledger *lg, ledger_aside_fn fn, void *arg,
                        struct ledger_aside **out, struct err *e);
 int ledger_aside_join(struct ledger_aside *a, struct err *e);
+/* After a join that returned 1: the second connection, its read transaction still open (what
+ * fn left in its temporary tables can be read), until free. */
+struct ledger *ledger_aside_reader(struct ledger_aside *a);
 void ledger_aside_free(struct ledger_aside *a);
 
 /* `PRAGMA integrity_check` of the ledger file, started now (in a thread on a connection of its

@@ -69,8 +69,9 @@ fail:
 
 #define CLOSE_STEPS 6
 
+/* *loaded: how many files brought new records (not skipped as already ingested). */
 static int ingest_files(struct ledger *lg, const struct config *cfg,
-                        const struct close_opts *o, struct err *e)
+                        const struct close_opts *o, int *loaded, struct err *e)
 {
     struct ingest_opts io = { .bank = &cfg->bank, .base_currency = cfg->base_currency,
                               .verify = o->verify };
@@ -86,6 +87,7 @@ static int ingest_files(struct ledger *lg, const struct config *cfg,
         }
         if (!r.skipped)
             log_info("%s: %s, %lld records", o->files[i], r.kind, (long long)r.records);
+        *loaded += !r.skipped;
     }
     return ledger_commit(lg, e);
 }
@@ -182,7 +184,8 @@ static int stage_done(struct ledger *lg, const struct file_stage *fs, struct err
 /* The preview (stage "preview") or the workbook (any other stage) of the period, unless
  * unchanged; path receives the file's name. */
 static int file_stage(struct ledger *lg, const struct config *cfg, const struct close_opts *o,
-                      const char *stage, char *path, size_t cap, struct err *e)
+                      const char *stage, struct report_prefetch *pre, char *path, size_t cap,
+                      struct err *e)
 {
     char folder[4096];
     struct file_stage fs = { .stage = stage, .path = path };
@@ -195,7 +198,7 @@ static int file_stage(struct ledger *lg, const struct config *cfg, const struct 
     if (same)
         return preview ? post_preview_summary(lg, cfg, o->period, o->live, e) : 0;
     rc = preview ? post_preview(lg, cfg, o->period, o->reports, o->live, path, cap, e)
-                 : report_write(lg, cfg, o->period, path, e);
+                 : report_write_prefetched(lg, cfg, o->period, path, pre, e);
     return rc < 0 ? -1 : stage_done(lg, &fs, e);
 }
 
@@ -221,14 +224,19 @@ int close_run(struct ledger *lg, const struct config *cfg, const struct close_op
               struct close_result *out, struct err *e)
 {
     struct reconcile_summary rs;
+    struct report_prefetch *pre = NULL;
     int64_t t = clock_mono_ms();
-    int rc = -1;
+    int rc = -1, loaded = 0;
     memset(out, 0, sizeof *out);
     /* credentials and the token before any work */
     if (o->live && post_live_ready(lg, cfg, &out->live, e) < 0)
         goto done;
     if ((o->fetch && timed("fetch", &t, fetch(lg, cfg, e)) < 0) ||
-        timed("ingest", &t, ingest_files(lg, cfg, o, e)) < 0)
+        timed("ingest", &t, ingest_files(lg, cfg, o, &loaded, e)) < 0)
+        goto done;
+    /* new lines: the workbook will be written again, and its pass over them can run on the
+     * second core while reconcile and the journals run on this one */
+    if (loaded && report_prefetch_start(lg, cfg, o->period, &pre, e) < 0)
         goto done;
     step(o, 1, "reconcile");
     if (keep_groups(lg, cfg, e) < 0 ||
@@ -239,7 +247,7 @@ int close_run(struct ledger *lg, const struct config *cfg, const struct close_op
         goto done;
     ledger_groups_drop(lg);    /* taken or stale now: their memory back before the workbook */
     step(o, 3, "preview");
-    if (timed("preview", &t, file_stage(lg, cfg, o, "preview", out->preview,
+    if (timed("preview", &t, file_stage(lg, cfg, o, "preview", NULL, out->preview,
                                         sizeof out->preview, e)) < 0 ||
         check_empty(lg, o, out, e) < 0)
         goto done;
@@ -249,13 +257,14 @@ int close_run(struct ledger *lg, const struct config *cfg, const struct close_op
                                                &out->live_status, &out->live, e)) < 0)
         goto done;
     step(o, 5, "workbook");
-    if (timed("workbook", &t, file_stage(lg, cfg, o, "workbook", out->workbook,
+    if (timed("workbook", &t, file_stage(lg, cfg, o, "workbook", pre, out->workbook,
                                          sizeof out->workbook, e)) < 0 ||
         reconcile_counts(lg, o->period, &rs, e) < 0)
         goto done;
     out->errors = rs.errors;
     rc = 0;
 done:
+    report_prefetch_free(pre);
     ledger_groups_drop(lg);
     if (rc == 0)
         progress_end();

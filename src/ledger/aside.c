@@ -61,13 +61,18 @@ int ledger_aside_join(struct ledger_aside *a, struct err *e)
     a->threaded = 0;
     if (pthread_join(a->tid, NULL) != 0)
         return err_set(e, ERR_INTERNAL, "ledger: cannot join the thread of the work aside");
-    ledger_close(a->reader);
-    a->reader = NULL;
     if (a->rc == 0)
         return 1;
+    ledger_close(a->reader);
+    a->reader = NULL;
     log_verbose("ledger: the work aside failed (%s): done again on this connection",
                 a->err.msg);
     return 0;
+}
+
+struct ledger *ledger_aside_reader(struct ledger_aside *a)
+{
+    return a ? a->reader : NULL;
 }
 
 void ledger_aside_free(struct ledger_aside *a)

@@ -76,6 +76,12 @@ static int sync_file(const char *path, struct err *e)
 int report_write(struct ledger *lg, const struct config *cfg, const char *period,
                  const char *path, struct err *e)
 {
+    return report_write_prefetched(lg, cfg, period, path, NULL, e);
+}
+
+int report_write_prefetched(struct ledger *lg, const struct config *cfg, const char *period,
+                            const char *path, struct report_prefetch *pre, struct err *e)
+{
     struct report_ctx r;
     lxw_workbook_options opt = { .constant_memory = LXW_TRUE, .tmpdir = NULL,
                                  .use_zip64 = LXW_FALSE };
@@ -88,6 +94,7 @@ int report_write(struct ledger *lg, const struct config *cfg, const char *period
     r.lg = lg;
     r.cfg = cfg;
     r.period = period ? period : "";
+    r.prefetch = pre;
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
         return err_set(e, ERR_INPUT, "%s: path too long", path);
     /* before BEGIN: the check's connection reads the same committed file as this one */

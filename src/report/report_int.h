@@ -60,6 +60,7 @@ struct report_order_cur {
  * sheet whose *_fast is 0 runs its own query instead (the pass met lines it cannot prove it
  * groups as SQL would: see report_pass.c). */
 struct report_pass {
+    int exact;                /* every value had the type the pass expects */
     int orders_fast;          /* cur[] and temp.report_order_diff hold the Orders sheet */
     int history;              /* any order history ingested (EXISTS orders) */
     struct report_order_cur *cur;             /* owned, sorted by cur (byte order) */
@@ -80,6 +81,7 @@ struct report_ctx {
     size_t n_combos;
     struct report_pass pass;
     struct ledger_integrity *integrity;       /* started with the workbook, read by Audit */
+    struct report_prefetch *prefetch;         /* the pass begun aside, or NULL */
 };
 
 /* A column of a sheet: its header, width in characters, and whether it holds numbers (its

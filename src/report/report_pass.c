@@ -784,7 +784,9 @@ static void pass_free(struct pass *p)
     free(p->sum_key.p);
 }
 
-int report_pass_load(struct report_ctx *r, struct err *e)
+/* The pass on r's connection: r->pass, r->combos (t: their table, for report_combos_finish)
+ * and the temporary tables. */
+static int pass_run(struct report_ctx *r, struct report_combo_table *t, struct err *e)
 {
     struct pass p;
     int rc;
@@ -804,17 +806,161 @@ int report_pass_load(struct report_ctx *r, struct err *e)
                        3, e) < 0 ||
              store_agg(&p, &p.paid, "INSERT INTO temp.report_paid VALUES (?, ?, ?)", 2, e) < 0
              ? -1 : 0;
-    if (rc == 0)
-        report_combos_finish(r, &p.combos);
-    /* --verbose: which sheets read the lines again (tests/e2e/report.sh checks it) */
-    if (rc == 0 && !r->pass.orders_fast)
-        log_verbose("report: Orders reads the lines with its own query (%s)", !p.exact ?
-                    "a value of another type" : "an order's lines are not adjacent");
-    if (rc == 0 && !r->pass.inventory_fast)
-        log_verbose("report: Inventory reads the lines with its own query (%s)", !p.exact ?
-                    "a value of another type" : "an order item's lines are not adjacent");
+    r->pass.exact = p.exact;
+    *t = p.combos;
+    p.combos.slot = NULL;
     pass_free(&p);
     return rc;
+}
+
+/* ---- the pass aside ----------------------------------------------------------------------
+ * A close starts the pass right after ingest, on a second connection in a thread of its own
+ * (ledger.h's aside), so that it reads the lines while reconcile and the journals run; the
+ * workbook then takes what it found. What the pass reads (settlements, their lines, the order
+ * history) only ingest and fetch write, and both come before; the counts in SNAPSHOT, taken
+ * on both connections, make sure of it, and the workbook runs the pass itself when they
+ * differ, when the pass could not run aside, or when it failed there. */
+
+static const char SNAPSHOT[] =
+    "SELECT (SELECT max(id) FROM settlement_line), (SELECT min(id) FROM settlement_line), "
+    "(SELECT max(id) FROM settlement), (SELECT count(*) FROM settlement), "
+    "(SELECT max(id) FROM source_file), (SELECT count(*) FROM orders), "
+    "(SELECT max(id) FROM order_item), (SELECT count(*) FROM order_item)";
+#define SNAPSHOT_N 8
+
+struct report_prefetch {
+    struct report_ctx side;            /* lg: the second connection */
+    struct report_combo_table t;
+    char period[16];
+    int64_t snap[SNAPSHOT_N];
+    struct ledger_aside *aside;
+};
+
+static int snapshot(struct ledger *lg, int64_t out[SNAPSHOT_N], struct err *e)
+{
+    sqlite3_stmt *st;
+    int step;
+    if (ledger_prepare(lg, &st, SNAPSHOT, e) < 0)
+        return -1;
+    if ((step = ledger_step_row(lg, st, "snapshot", e)) == 1)
+        for (int i = 0; i < SNAPSHOT_N; i++)
+            out[i] = sqlite3_column_int64(st, i);
+    sqlite3_finalize(st);
+    return step == 1 ? 0 : step < 0 ? -1 : ledger_fail(lg, e, "snapshot");
+}
+
+static int pass_aside(struct ledger *reader, void *arg, struct err *e)
+{
+    struct report_prefetch *f = arg;
+    f->side.lg = reader;
+    return snapshot(reader, f->snap, e) < 0 || pass_run(&f->side, &f->t, e) < 0 ? -1 : 0;
+}
+
+int report_prefetch_start(struct ledger *lg, const struct config *cfg, const char *period,
+                          struct report_prefetch **out, struct err *e)
+{
+    struct report_prefetch *f = calloc(1, sizeof *f);
+    *out = f;
+    if (!f)
+        return err_set(e, ERR_NOMEM, "out of memory");
+    snprintf(f->period, sizeof f->period, "%s", period ? period : "");
+    f->side.cfg = cfg;
+    f->side.period = f->period;
+    return ledger_aside_start(lg, pass_aside, f, &f->aside, e);
+}
+
+void report_prefetch_free(struct report_prefetch *f)
+{
+    if (!f)
+        return;
+    ledger_aside_free(f->aside);
+    free(f->t.slot);
+    f->side.lg = NULL;                /* closed with the aside: no temporary tables to drop */
+    report_pass_free(&f->side);
+    free(f);
+}
+
+/* Rows of temp.<name> on the second connection into the same table on r's. */
+static int copy_table(struct report_ctx *r, struct ledger *from, const char *name,
+                      struct err *e)
+{
+    char sql[128];
+    sqlite3_stmt *rd, *wr = NULL;
+    int n, s, rc = 0;
+    snprintf(sql, sizeof sql, "SELECT * FROM temp.%s ORDER BY rowid", name);
+    if (ledger_prepare(from, &rd, sql, e) < 0)
+        return -1;
+    n = sqlite3_column_count(rd);
+    snprintf(sql, sizeof sql, "INSERT INTO temp.%s VALUES (?%s)", name,
+             n == 8 ? ",?,?,?,?,?,?,?" : n == 4 ? ",?,?,?" : ",?,?");
+    if (ledger_prepare(r->lg, &wr, sql, e) < 0) {
+        sqlite3_finalize(rd);
+        return -1;
+    }
+    while (rc == 0 && (s = sqlite3_step(rd)) == SQLITE_ROW) {
+        for (int i = 0; i < n; i++)
+            sqlite3_bind_value(wr, i + 1, sqlite3_column_value(rd, i));
+        rc = sqlite3_step(wr) == SQLITE_DONE ? 0 : ledger_fail(r->lg, e, name);
+        sqlite3_reset(wr);
+    }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = ledger_fail(from, e, name);
+    sqlite3_finalize(rd);
+    sqlite3_finalize(wr);
+    return rc;
+}
+
+/* 1 when the pass done aside is r's (now moved into r), 0 when r must run it. */
+static int take_prefetch(struct report_ctx *r, struct report_combo_table *t, struct err *e)
+{
+    struct report_prefetch *f = r->prefetch;
+    struct ledger *from;
+    int64_t now[SNAPSHOT_N];
+    int done = f ? ledger_aside_join(f->aside, e) : 0;
+    if (done <= 0)
+        return done;
+    from = ledger_aside_reader(f->aside);
+    if (strcmp(f->period, r->period) != 0 || snapshot(r->lg, now, e) < 0 ||
+        memcmp(now, f->snap, sizeof now) != 0) {
+        log_verbose("report: the lines changed since the pass aside: read again");
+        return 0;
+    }
+    if (ledger_exec(r->lg, TEMP_TABLES, e) < 0 ||
+        copy_table(r, from, "report_order_diff", e) < 0 ||
+        copy_table(r, from, "report_settled", e) < 0 ||
+        copy_table(r, from, "report_paid", e) < 0)
+        return -1;
+    r->pass = f->side.pass;
+    r->combos = f->side.combos;
+    r->n_combos = f->side.n_combos;
+    *t = f->t;
+    memset(&f->side.pass, 0, sizeof f->side.pass);
+    f->side.combos = NULL;
+    f->side.n_combos = 0;
+    memset(&f->t, 0, sizeof f->t);
+    log_verbose("report: the pass over the lines was done aside, while the close ran");
+    return 1;
+}
+
+int report_pass_load(struct report_ctx *r, struct err *e)
+{
+    struct report_combo_table t = {0};
+    int rc = take_prefetch(r, &t, e);
+    if (rc == 0)
+        rc = pass_run(r, &t, e) < 0 ? -1 : 1;
+    if (rc < 0) {
+        free(t.slot);
+        return -1;
+    }
+    report_combos_finish(r, &t);
+    /* --verbose: which sheets read the lines again (tests/e2e/report.sh checks it) */
+    if (!r->pass.orders_fast)
+        log_verbose("report: Orders reads the lines with its own query (%s)", !r->pass.exact ?
+                    "a value of another type" : "an order's lines are not adjacent");
+    if (!r->pass.inventory_fast)
+        log_verbose("report: Inventory reads the lines with its own query (%s)", !r->pass.exact ?
+                    "a value of another type" : "an order item's lines are not adjacent");
+    return 0;
 }
 
 void report_pass_free(struct report_ctx *r)
