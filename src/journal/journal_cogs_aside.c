@@ -524,10 +524,18 @@ static int read_lines(struct sold_aside *a, struct ledger *lg, int by_sql, struc
     return rc;
 }
 
+/* SQLite's progress callback: non-zero ends the statement (a sort may take long). */
+static int stopped(void *arg)
+{
+    struct sold_aside *a = arg;
+    return atomic_load_explicit(&a->stop, memory_order_relaxed);
+}
+
 static int sold_read(struct ledger *lg, void *arg, struct err *e)
 {
     struct sold_aside *a = arg;
     int rc;
+    sqlite3_progress_handler(ledger_db(lg), 10000, stopped, a);
     if (tz_open(&a->zone, a->cfg->timezone, e) < 0 || read_inputs(lg, a->inputs, e) < 0 ||
         journal_cogs_first(lg, a->month, a->first, e) < 0 || read_bounds(a, lg, e) < 0 ||
         read_settlements(a, lg, e) < 0 || (rc = read_lines(a, lg, 0, e)) < 0)
