@@ -201,6 +201,14 @@ struct cogs_summary {
 int journal_cogs_run(struct ledger *lg, const struct config *cfg, const char *period,
                      struct cogs_summary *out, struct err *e);
 
+/* Starts reading the units sold of period's cost of goods on a second connection, in a
+ * thread of its own (ledger_aside_start), while the caller's connection goes on (close's
+ * reconcile); journal_cogs_run takes them later in the run instead of reading them itself,
+ * when nothing they depend on changed meanwhile. Nothing when period is "" or the ledger has
+ * no unit cost. The ledger holds the work: ledger_kept_drop stops and frees it. */
+int journal_cogs_aside(struct ledger *lg, const struct config *cfg, const char *period,
+                       struct err *e);
+
 /* One line of a cost-of-goods journal (credit positive, like journal_line). */
 struct cogs_view_line {
     char sku[128], code[32], description[256];

@@ -114,6 +114,14 @@ int ledger_aside_join(struct ledger_aside *a, struct err *e);
 struct ledger *ledger_aside_reader(struct ledger_aside *a);
 void ledger_aside_free(struct ledger_aside *a);
 
+/* Work a stage started for a later stage of the same run (the cost of goods' units sold, read
+ * aside while reconcile runs), held by the ledger under tag: put drops what was held before;
+ * take hands it to the caller (NULL when none under tag), who then owns it; drop (and
+ * ledger_close) ends it with the drop function given to put. */
+void ledger_kept_put(struct ledger *lg, const char *tag, void *p, void (*drop)(void *));
+void *ledger_kept_take(struct ledger *lg, const char *tag);
+void ledger_kept_drop(struct ledger *lg);
+
 /* `PRAGMA integrity_check` of the ledger file, started now (in a thread on a connection of its
  * own when the caller has nothing uncommitted) and its first row ("ok" or the first problem)
  * had later: the same text as running it on the caller's connection. start sets *out even on

@@ -239,13 +239,15 @@ int close_run(struct ledger *lg, const struct config *cfg, const struct close_op
     if (loaded && report_prefetch_start(lg, cfg, o->period, &pre, e) < 0)
         goto done;
     step(o, 1, "reconcile");
-    if (keep_groups(lg, cfg, e) < 0 ||
+    /* the cost of goods' units sold read on the second core while reconcile runs */
+    if (journal_cogs_aside(lg, cfg, o->period, e) < 0 || keep_groups(lg, cfg, e) < 0 ||
         timed("reconcile", &t, reconcile(lg, cfg, o->period, e)) < 0)
         goto done;
     step(o, 2, "journals and outbox");
     if (timed("journal", &t, post_run(lg, cfg, o->period, &out->journal, &out->post, e)) < 0)
         goto done;
     ledger_groups_drop(lg);    /* taken or stale now: their memory back before the workbook */
+    ledger_kept_drop(lg);
     step(o, 3, "preview");
     if (timed("preview", &t, file_stage(lg, cfg, o, "preview", NULL, out->preview,
                                         sizeof out->preview, e)) < 0 ||
@@ -266,6 +268,7 @@ int close_run(struct ledger *lg, const struct config *cfg, const struct close_op
 done:
     report_prefetch_free(pre);
     ledger_groups_drop(lg);
+    ledger_kept_drop(lg);
     if (rc == 0)
         progress_end();
     else

@@ -259,9 +259,10 @@ static int intern(struct cogs_ctx *c, const char *text, size_t cap, const char *
     return 0;
 }
 
-/* Adds one entry like *x (sku, source: any texts; count ignored): a new group, or one more
- * of an equal group. */
-static int put_entry(struct cogs_ctx *c, const struct unit_entry *x, struct err *e)
+/* Adds count entries like *x (sku, source: any texts; x's count ignored): a new group, or
+ * count more of an equal group. */
+static int put_entry(struct cogs_ctx *c, const struct unit_entry *x, int64_t count,
+                     struct err *e)
 {
     struct unit_entry k;
     size_t idx;
@@ -273,7 +274,7 @@ static int put_entry(struct cogs_ctx *c, const struct unit_entry *x, struct err 
         keytab_index(&c->groups, &k, sizeof k, &idx, &created, e) < 0)
         return -1;
     if (!created) {
-        c->u[idx].count++;
+        c->u[idx].count += count;
         return 0;
     }
     if (c->n == c->cap) {
@@ -282,9 +283,36 @@ static int put_entry(struct cogs_ctx *c, const struct unit_entry *x, struct err 
             return err_set(e, ERR_NOMEM, "out of memory");
         c->u = p;
     }
-    k.count = 1;
+    k.count = count;
     c->u[c->n++] = k;
     return 0;
+}
+
+/* count order items sold (back 0) or put back, each of sku, units, settlement ref and id,
+ * on the local date date; for a put-back cost_date is the order line's date (NULL: date). */
+static int add_dated(struct cogs_ctx *c, const char *sku, const char *date,
+                     const char *cost_date, int64_t units, int64_t ref, const char *sid,
+                     int back, int64_t count, struct err *e)
+{
+    char home[8] = "", origin[8] = "";
+    struct unit_entry x;
+    if (units <= 0)
+        return 0;
+    memset(&x, 0, sizeof x);
+    snprintf(x.date, sizeof x.date, "%s", date);
+    snprintf(home, sizeof home, "%.7s", x.date);
+    part_month(c, ref, home, origin);
+    if (strcmp(origin, c->first) < 0 || strcmp(origin, c->month) > 0)
+        return 0;
+    snprintf(x.cost_date, sizeof x.cost_date, "%s", cost_date ? cost_date : x.date);
+    memcpy(x.origin, origin, sizeof origin);
+    memcpy(x.home, home, sizeof home);
+    x.sku = sku;
+    x.source = sid;
+    x.units = units;
+    x.back = back;
+    x.kind = back ? K_BACK : K_SOLD;
+    return put_entry(c, &x, count, e);
 }
 
 /* One order item sold (back 0) or put back: its SKU, first posted time, settlement end,
@@ -294,31 +322,18 @@ static int add_item(struct cogs_ctx *c, const char *sku, const char *posted, con
                     int64_t units, int64_t ref, const char *sid, int back, const char *opost,
                     const char *oend, struct err *e)
 {
-    char endl[11], home[8] = "", origin[8] = "";
-    struct unit_entry x;
+    char endl[11], date[11], cost_date[11];
     if (units <= 0)
         return 0;
-    memset(&x, 0, sizeof x);
     tz_local_date(c->zone, end, end, endl);
-    tz_local_date(c->zone, posted, endl, x.date);
-    snprintf(home, sizeof home, "%.7s", x.date);
-    part_month(c, ref, home, origin);
-    if (strcmp(origin, c->first) < 0 || strcmp(origin, c->month) > 0)
-        return 0;
-    memcpy(x.cost_date, x.date, sizeof x.date);
+    tz_local_date(c->zone, posted, endl, date);
     if (back && opost) {
         char oendl[11];
         tz_local_date(c->zone, oend, oend, oendl);
-        tz_local_date(c->zone, opost, oendl, x.cost_date);
+        tz_local_date(c->zone, opost, oendl, cost_date);
     }
-    memcpy(x.origin, origin, sizeof origin);
-    memcpy(x.home, home, sizeof home);
-    x.sku = sku;
-    x.source = sid;
-    x.units = units;
-    x.back = back;
-    x.kind = back ? K_BACK : K_SOLD;
-    return put_entry(c, &x, e);
+    return add_dated(c, sku, date, back && opost ? cost_date : NULL, units, ref, sid, back, 1,
+                     e);
 }
 
 /* One row of SOLD (ref, settlement id in columns 4, 5) or PUT_BACK (the order line's posted
@@ -402,7 +417,7 @@ static int load_writeoff(struct cogs_ctx *c, struct err *e)
         x.gone = gone;
         x.found = found;
         x.units = gone - found;
-        rc = put_entry(c, &x, e);
+        rc = put_entry(c, &x, 1, e);
     }
     sqlite3_finalize(st);
     if (rc == 0 && s != SQLITE_DONE)
@@ -447,8 +462,7 @@ struct sold_run {
     size_t key_len, key_cap, next_len, next_cap;
     int64_t ref, qty;
     int has_qty, open;
-    uint64_t *seen;                            /* fingerprints of ended runs, 0 = empty */
-    size_t nseen, cap_seen;
+    struct journal_seen seen;                  /* fingerprints of ended runs */
 };
 
 static void sold_run_free(struct sold_run *r)
@@ -459,7 +473,7 @@ static void sold_run_free(struct sold_run *r)
     free(r->sku);
     free(r->end);
     free(r->sid);
-    free(r->seen);
+    free(r->seen.v);
 }
 
 /* Columns 0-4 of a SOLD_LINES row as one byte string: each a tag (NULL or text) and its
@@ -493,35 +507,35 @@ static int run_key(struct sold_run *r, sqlite3_stmt *st, struct err *e)
     return 0;
 }
 
-/* 1 when the fingerprint was seen before (then the pass gives up), else records it. */
-static int run_seen(struct sold_run *r, const char *key, size_t len, struct err *e)
+int journal_seen_add(struct journal_seen *s, const void *key, size_t len, struct err *e)
 {
+    const unsigned char *k = key;
     uint64_t h = 0xcbf29ce484222325ULL;
     for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)key[i]) * 0x100000001b3ULL;
+        h = (h ^ k[i]) * 0x100000001b3ULL;
     h = h ? h : 1;
-    if ((r->nseen + 1) * 2 > r->cap_seen) {
-        size_t cap = r->cap_seen ? r->cap_seen * 2 : 4096;
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 4096;
         uint64_t *v = calloc(cap, sizeof *v);
         if (!v)
             return err_set(e, ERR_NOMEM, "out of memory");
-        for (size_t i = 0; i < r->cap_seen; i++)
-            if (r->seen[i]) {
-                size_t j = (size_t)r->seen[i] & (cap - 1);
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->v[i]) {
+                size_t j = (size_t)s->v[i] & (cap - 1);
                 while (v[j])
                     j = (j + 1) & (cap - 1);
-                v[j] = r->seen[i];
+                v[j] = s->v[i];
             }
-        free(r->seen);
-        r->seen = v;
-        r->cap_seen = cap;
+        free(s->v);
+        s->v = v;
+        s->cap = cap;
     }
-    size_t j = (size_t)h & (r->cap_seen - 1);
-    for (; r->seen[j]; j = (j + 1) & (r->cap_seen - 1))
-        if (r->seen[j] == h)
+    size_t j = (size_t)h & (s->cap - 1);
+    for (; s->v[j]; j = (j + 1) & (s->cap - 1))
+        if (s->v[j] == h)
             return 1;
-    r->seen[j] = h;
-    r->nseen++;
+    s->v[j] = h;
+    s->n++;
     return 0;
 }
 
@@ -542,7 +556,7 @@ static int run_end(struct cogs_ctx *c, struct sold_run *r, struct err *e)
     if (!r->open)
         return 0;
     r->open = 0;
-    if ((seen = run_seen(r, r->key, r->key_len, e)) != 0)
+    if ((seen = journal_seen_add(&r->seen, r->key, r->key_len, e)) != 0)
         return seen;
     return add_item(c, r->sku, r->posted, r->end, r->has_qty ? r->qty : 0, r->ref, r->sid, 0,
                     NULL, NULL, e);
@@ -587,13 +601,23 @@ static int run_line(struct cogs_ctx *c, struct sold_run *r, sqlite3_stmt *st, st
     return 0;
 }
 
-/* The units sold of origins c->first..c->month: by runs, or through SOLD when they do not
- * hold. */
+/* Order items sold as read aside (journal_cogs_aside.c). */
+static int sold_aside(void *arg, const char *sku, const char *sid, int64_t ref,
+                      const char *date, int64_t units, int64_t count, struct err *e)
+{
+    return add_dated(arg, sku, date, NULL, units, ref, sid, 0, count, e);
+}
+
+/* The units sold of origins c->first..c->month: as read aside during reconcile, by runs, or
+ * through SOLD when the runs do not hold. */
 static int load_sold(struct cogs_ctx *c, struct err *e)
 {
     struct sold_run r;
     sqlite3_stmt *st;
-    int s = SQLITE_DONE, rc = 0;
+    int s = SQLITE_DONE, rc = journal_cogs_sold_aside(c->lg, c->month, c->first, sold_aside,
+                                                      c, e);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
     memset(&r, 0, sizeof r);
     if (ledger_prepare(c->lg, &st, SOLD_LINES, e) < 0)
         return -1;
@@ -1042,6 +1066,16 @@ static int chain_start(struct cogs_ctx *c, struct err *e)
             return 0;
         snprintf(c->first, sizeof c->first, "%s", m);
     }
+    return 0;
+}
+
+int journal_cogs_first(struct ledger *lg, const char *month, char first[8], struct err *e)
+{
+    struct cogs_ctx c = { .lg = lg };
+    snprintf(c.month, sizeof c.month, "%s", month);
+    if (chain_start(&c, e) < 0)
+        return -1;
+    memcpy(first, c.first, sizeof c.first);
     return 0;
 }
 

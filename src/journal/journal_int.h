@@ -200,4 +200,30 @@ int journal_store(struct jctx *j, struct err *e);
  * units its order items put back (none with cogs.refund_restock false). */
 int journal_restock_units(struct ledger *lg, struct journal_view *s, struct err *e);
 
+/* ---- cost of goods: units sold read aside (journal_cogs_aside.c) ----------------------- */
+
+/* 64-bit fingerprints of keys (FNV-1a; open addressing, 0 = empty), proving each order item
+ * came in one run of lines: add gives 1 when key's fingerprint was there (or collides),
+ * else records it (0), -1 out of memory. Zero-initialise; free v. */
+struct journal_seen {
+    uint64_t *v;
+    size_t n, cap;
+};
+int journal_seen_add(struct journal_seen *s, const void *key, size_t len, struct err *e);
+
+/* c->first of month (journal_cogs.c's chain_start): the earliest of the frozen months right
+ * before it, month itself when the month before is open. */
+int journal_cogs_first(struct ledger *lg, const char *month, char first[8], struct err *e);
+
+/* count order items of sku sold in settlement ref (settlement id sid) on local date date, of
+ * units each: what SOLD gives, one row per item. */
+typedef int (*journal_sold_fn)(void *arg, const char *sku, const char *sid, int64_t ref,
+                               const char *date, int64_t units, int64_t count, struct err *e);
+/* The units sold of month's cost of goods with origins from first, as journal_cogs_aside read
+ * them during reconcile: 1 when they were, and still are, exactly what SOLD gives on lg now
+ * (each given to fn), 0 when the caller reads them itself (why: --verbose), -1 error. Takes
+ * the work from the ledger (once). */
+int journal_cogs_sold_aside(struct ledger *lg, const char *month, const char *first,
+                            journal_sold_fn fn, void *arg, struct err *e);
+
 #endif

@@ -22,11 +22,39 @@ struct ledger {
     int savepoints;
     char command[128];
     struct line_groups_keep *groups;   /* line_groups.c, between the stages of one run */
+    void *kept;                        /* ledger_kept_put's work, until taken or dropped */
+    void (*kept_drop)(void *);
+    char kept_tag[32];
 };
 
 struct line_groups_keep **ledger_groups_slot(struct ledger *lg)
 {
     return &lg->groups;
+}
+
+void ledger_kept_put(struct ledger *lg, const char *tag, void *p, void (*drop)(void *))
+{
+    ledger_kept_drop(lg);
+    lg->kept = p;
+    lg->kept_drop = drop;
+    snprintf(lg->kept_tag, sizeof lg->kept_tag, "%s", tag);
+}
+
+void *ledger_kept_take(struct ledger *lg, const char *tag)
+{
+    void *p = lg->kept;
+    if (!p || strcmp(lg->kept_tag, tag) != 0)
+        return NULL;
+    lg->kept = NULL;
+    return p;
+}
+
+void ledger_kept_drop(struct ledger *lg)
+{
+    void *p = lg->kept;
+    lg->kept = NULL;
+    if (p)
+        lg->kept_drop(p);
 }
 
 int ledger_fail(struct ledger *lg, struct err *e, const char *what)
@@ -210,6 +238,7 @@ void ledger_close(struct ledger *lg)
         return;
     ledger_end_bulk(lg);
     ledger_groups_drop(lg);
+    ledger_kept_drop(lg);
     sqlite3_close(lg->db);
     free(lg);
 }
