@@ -134,9 +134,8 @@ struct journal_view {
 
 /* The "Payable to Amazon" lines of settlement ?1: sum, first posted date, count. */
 #define JOURNAL_PAYABLE_SQL                                                                \
-    "SELECT COALESCE(SUM(amount_minor), 0), MIN(COALESCE(posted,'')), COUNT(*) FROM "      \
-    "settlement_line WHERE settlement_ref = ?1 AND (transaction_type = 'Payable to Amazon' "\
-    "OR amount_description = 'Payable to Amazon')"
+    "SELECT COALESCE(SUM(l.amount_minor), 0), MIN(COALESCE(l.posted,'')), COUNT(*) FROM "  \
+    RARE_LINES("l", "payable") " WHERE l_k.settlement_ref = ?1"
 
 
 /* Loads a settlement's final journals (and, with amounts set, its grouped amounts) into

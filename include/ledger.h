@@ -173,14 +173,26 @@ int ledger_step_row(struct ledger *lg, sqlite3_stmt *st, const char *what, struc
     "  AND (q.marketplace = s.marketplace OR q.marketplace = '' OR s.marketplace = '') "  \
     "  ORDER BY q.end_utc DESC, q.settlement_id DESC LIMIT 1) "
 
-/* SQL: the sum of settlement `ref`'s lines whose type or description is `text`. The terms
- * are in the order of the partial index settlement_line_payable (sql/013), which SQLite only
- * uses when the query's condition matches the index's term for term: then the "Payable to
- * Amazon" sum reads a handful of index entries instead of every line of the settlement. */
+/* SQL: the sum of settlement `ref`'s lines whose type or description is `text`. */
 #define SETTLEMENT_LINES_SUM(ref, text)                                                    \
     "(SELECT coalesce(sum(r.amount_minor), 0) FROM settlement_line r WHERE "               \
     "r.settlement_ref = " ref " AND (r.transaction_type = '" text "' OR "                 \
     "r.amount_description = '" text "'))"
+
+/* SQL (a FROM item): the lines `l` of settlement_line that settlement_line_rare (sql/017)
+ * lists as `kind` ('payable', 'refund' or 'reimbursement'; its row is l_k, so
+ * `l_k.settlement_ref = ?` keeps one settlement's), instead of a scan of every line. CROSS
+ * JOIN has SQLite read the table's few rows first and look each line up by its id, never
+ * scan the lines to look each up in the table. */
+#define RARE_LINES(l, kind)                                                                \
+    "settlement_line_rare " l "_k CROSS JOIN settlement_line " l " ON " l "_k.kind = '"   \
+    kind "' AND " l ".id = " l "_k.line_id"
+
+/* SQL: the sum of settlement `ref`'s "Payable to Amazon" lines (type or description), read
+ * through settlement_line_rare: a handful of rows instead of every line of the settlement. */
+#define SETTLEMENT_PAYABLE_SUM(ref)                                                        \
+    "(SELECT coalesce(sum(r.amount_minor), 0) FROM " RARE_LINES("r", "payable") " WHERE "  \
+    "r_k.settlement_ref = " ref ")"
 
 /* Checks "YYYY-MM" (months 01..12, years 2000..2999). */
 int period_parse(const char *s, struct err *e);

@@ -70,10 +70,13 @@ PY
 # exception_month_undo DB: DB as a ledger of the schema before sql/NNN_exception_month.sql
 # (no exception.month, user_version one below that migration's number), so opening it runs
 # that migration again on rows as the older settlebook left them (and the later ones: the
-# table sql/*_cogs_cover.sql adds, the indexes of sql/*_rare_lines.sql).
+# table sql/*_cogs_cover.sql adds, the indexes of sql/*_rare_lines.sql, the table of
+# sql/*_rare_line_table.sql, which drops them and sql/*_file_seen.sql's payable index: that
+# one is put back as the older ledger had it).
 exception_month_undo() {
   n=$(basename "$ROOT"/sql/*_exception_month.sql | cut -c1-3)
-  sqlite3 "$1" "DROP TABLE IF EXISTS cogs_cover; DROP INDEX IF EXISTS settlement_line_refund; DROP INDEX IF EXISTS settlement_line_reimbursement; DROP INDEX exception_by_month; ALTER TABLE exception DROP COLUMN month; PRAGMA user_version = $(expr "$n" - 1);"
+  payable=$(sed -n '/^CREATE INDEX settlement_line_payable/,/;/p' "$ROOT"/sql/*_file_seen.sql)
+  sqlite3 "$1" "DROP TABLE IF EXISTS cogs_cover; DROP TABLE IF EXISTS settlement_line_rare; $payable DROP INDEX exception_by_month; ALTER TABLE exception DROP COLUMN month; PRAGMA user_version = $(expr "$n" - 1);"
 }
 
 finish() { echo "$PASS passed, $FAIL failed"; [ "$FAIL" = 0 ]; }

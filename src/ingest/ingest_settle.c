@@ -21,6 +21,7 @@ struct settle {
     int col_total;
     char marketplace[64];
     sqlite3_stmt *ins;
+    sqlite3_stmt *ins_rare;
 };
 
 static const char INSERT_LINE[] =
@@ -29,6 +30,9 @@ static const char INSERT_LINE[] =
     "shipment_id, marketplace, fulfillment_id, order_item_code, merchant_order_item_id, "
     "merchant_adjustment_item_id, sku, quantity, promotion_id) "
     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+static const char INSERT_RARE[] =
+    "INSERT INTO settlement_line_rare(kind, settlement_ref, line_id) VALUES (?, ?, ?)";
 
 const char *settle_id(const struct settle *s)
 {
@@ -240,7 +244,8 @@ int settle_begin(struct ingest_ctx *c, const struct settle_head *h, struct settl
     *out = s;
     if (head_parse(s, h, dates, e) < 0 || check_known(s, h, e) < 0 ||
         insert_settlement(s, h, dates[0], dates[1], dates[2], e) < 0 ||
-        ledger_prepare(c->lg, &s->ins, INSERT_LINE, e) < 0)
+        ledger_prepare(c->lg, &s->ins, INSERT_LINE, e) < 0 ||
+        ledger_prepare(c->lg, &s->ins_rare, INSERT_RARE, e) < 0)
         return -1;
     snprintf(c->res->settlement_id, sizeof c->res->settlement_id, "%s", s->id);
     snprintf(c->res->currency, sizeof c->res->currency, "%s", s->currency);
@@ -263,6 +268,48 @@ int settle_quantity(struct settle *s, const char *order_id, const char *sku, int
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ledger_fail(s->c->lg, e, "set quantity");
     sqlite3_finalize(st);
     return rc;
+}
+
+static int eq(const char *a, const char *b)
+{
+    return strcmp(a, b) == 0;
+}
+
+/* The kinds of settlement_line_rare a line belongs to (none for nearly every line): the
+ * conditions sql/017 filled the table with from the lines already in a ledger, word for word
+ * (SQL's `=` on text is strcmp's equality). */
+static int rare_kinds(const struct settle_amount *a, const char *kinds[3])
+{
+    const char *tt = a->transaction_type, *at = a->amount_type, *ad = a->amount_description;
+    int n = 0;
+    if (eq(tt, "Payable to Amazon") || eq(ad, "Payable to Amazon"))
+        kinds[n++] = "payable";
+    if (eq(tt, "Refund"))
+        kinds[n++] = "refund";
+    if (eq(at, "FBA Inventory Reimbursement") || eq(ad, "WAREHOUSE_DAMAGE") ||
+        eq(ad, "WAREHOUSE_LOST") || eq(ad, "WAREHOUSE_LOST_MANUAL") ||
+        eq(ad, "WAREHOUSE_DAMAGE_EXCEPTION") || eq(ad, "REVERSAL_REIMBURSEMENT"))
+        kinds[n++] = "reimbursement";
+    return n;
+}
+
+/* The line's rows of settlement_line_rare, in the transaction that inserts the line. */
+static int add_rare(struct settle *s, const struct settle_amount *a, int64_t line_id,
+                    struct err *e)
+{
+    const char *kinds[3];
+    sqlite3_stmt *st = s->ins_rare;
+    int n = rare_kinds(a, kinds);
+    for (int i = 0; i < n; i++) {
+        sqlite3_bind_text(st, 1, kinds[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, s->ref);
+        sqlite3_bind_int64(st, 3, line_id);
+        int ok = sqlite3_step(st) == SQLITE_DONE;
+        sqlite3_reset(st);
+        if (!ok)
+            return ledger_fail(s->c->lg, e, "insert rare line");
+    }
+    return 0;
 }
 
 int settle_add(struct settle *s, const struct settle_amount *a, struct err *e)
@@ -297,7 +344,7 @@ int settle_add(struct settle *s, const struct settle_amount *a, struct err *e)
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ledger_fail(s->c->lg, e, "insert line");
     sqlite3_reset(st);
     s->count++;
-    return rc;
+    return rc < 0 ? -1 : add_rare(s, a, sqlite3_last_insert_rowid(ledger_db(s->c->lg)), e);
 }
 
 static int flag_mismatch(struct settle *s, struct err *e)
@@ -368,5 +415,6 @@ void settle_free(struct settle *s)
     if (!s)
         return;
     sqlite3_finalize(s->ins);
+    sqlite3_finalize(s->ins_rare);
     free(s);
 }

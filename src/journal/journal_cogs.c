@@ -377,8 +377,8 @@ static const char PUT_BACK[] =
     "MIN(COALESCE(l.posted, '')) AS p, MAX(s.end_utc) AS e, MAX(s.id) AS ref, MAX(s.settlement_id) "
     "AS sid, -SUM(CASE WHEN l.amount_type = "
     "'ItemPrice' AND l.amount_description = 'Principal' THEN l.amount_minor ELSE 0 END) AS rp "
-    "FROM settlement_line l JOIN settlement s ON s.id = l.settlement_ref WHERE "
-    "l.transaction_type = 'Refund' AND (" COGS_WINDOW ") GROUP BY 1, 2), "
+    "FROM " RARE_LINES("l", "refund") " JOIN settlement s ON s.id = l.settlement_ref WHERE "
+    "(" COGS_WINDOW ") GROUP BY 1, 2), "
     JOURNAL_ORDER_ITEMS_CTE " SELECT r.sku, r.p, r.e, " JOURNAL_PUT_BACK_UNITS ", "
     "coalesce(q.p, r.p), coalesce(q.e, r.e), r.ref, r.sid FROM " JOURNAL_PUT_BACK_JOIN " "
     "WHERE COALESCE(r.sku, '') != ''";

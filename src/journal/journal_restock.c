@@ -18,8 +18,8 @@
 static const char RESTOCK[] =
     "WITH r AS (SELECT l.order_id AS oid, l.order_item_code AS item, MAX(l.sku) AS sku, "
     "-SUM(CASE WHEN l.amount_type = 'ItemPrice' AND l.amount_description = 'Principal' THEN "
-    "l.amount_minor ELSE 0 END) AS rp FROM settlement_line l WHERE l.settlement_ref = ?1 AND "
-    "l.transaction_type = 'Refund' AND COALESCE(l.order_id, '') != '' GROUP BY 1, 2), "
+    "l.amount_minor ELSE 0 END) AS rp FROM " RARE_LINES("l", "refund") " WHERE "
+    "l_k.settlement_ref = ?1 AND COALESCE(l.order_id, '') != '' GROUP BY 1, 2), "
     JOURNAL_ORDER_ITEMS_CTE " SELECT r.oid, r.sku, SUM(" JOURNAL_PUT_BACK_UNITS ") FROM "
     JOURNAL_PUT_BACK_JOIN " WHERE COALESCE(r.sku, '') != '' GROUP BY 1, 2 ORDER BY 1, 2";
 

@@ -29,15 +29,10 @@ static const char REIMBURSE[] =
     /* the reimbursement lines, found once (not once per month and SKU: settlement_line has
      * no index by SKU) */
     "paid AS MATERIALIZED (SELECT r.sku, r.posted, CASE WHEN r.amount_minor < 0 THEN "
-    "-coalesce(r.quantity, 1) ELSE coalesce(r.quantity, 1) END AS u FROM settlement_line r "
-    /* word for word the condition of the partial index settlement_line_reimbursement
-     * (sql/016), so the few lines are found through it */
-    "WHERE (r.amount_type = 'FBA Inventory Reimbursement' "
-    "OR r.amount_description = 'WAREHOUSE_DAMAGE' OR r.amount_description = 'WAREHOUSE_LOST' "
-    "OR r.amount_description = 'WAREHOUSE_LOST_MANUAL' "
-    "OR r.amount_description = 'WAREHOUSE_DAMAGE_EXCEPTION' "
-    "OR r.amount_description = 'REVERSAL_REIMBURSEMENT') AND r.sku IN (SELECT msku FROM "
-    "lost)) "
+    "-coalesce(r.quantity, 1) ELSE coalesce(r.quantity, 1) END AS u FROM "
+    /* FBA Inventory Reimbursement, WAREHOUSE_DAMAGE, WAREHOUSE_LOST(_MANUAL),
+     * WAREHOUSE_DAMAGE_EXCEPTION, REVERSAL_REIMBURSEMENT (sql/017) */
+    RARE_LINES("r", "reimbursement") " WHERE r.sku IN (SELECT msku FROM lost)) "
     "SELECT l.month, l.msku, l.units, (SELECT coalesce(sum(r.u), 0) FROM paid r "
     "WHERE r.sku = l.msku AND r.posted >= l.month || '-01' AND r.posted < date(l.month || "
     "'-01', '+1 month', '+60 days')), "

@@ -12,7 +12,7 @@
 
 static const char QUERY[] =
     "SELECT s.settlement_id, s.currency, p.settlement_id, "
-    SETTLEMENT_LINES_SUM("s.id", "Payable to Amazon") ", p.total_minor "
+    SETTLEMENT_PAYABLE_SUM("s.id") ", p.total_minor "
     "FROM settlement s LEFT " PREVIOUS_SETTLEMENT_JOIN
     "WHERE " PERIOD_SCOPE_SQL " "
     "ORDER BY s.start_utc, s.settlement_id";

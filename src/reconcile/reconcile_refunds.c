@@ -29,8 +29,8 @@ static const char SCRATCH[] =
 static const char WITHOUT_ORDER[] =
     "SELECT s.settlement_id, s.currency, l.order_id, "
     "CASE WHEN count(DISTINCT l.sku) = 1 THEN min(l.sku) END, count(*), sum(l.amount_minor) "
-    "FROM settlement s JOIN settlement_line l ON l.settlement_ref = s.id "
-    "WHERE " PERIOD_SCOPE_SQL " AND l.transaction_type = 'Refund' AND l.order_id IS NOT NULL "
+    "FROM settlement s JOIN " RARE_LINES("l", "refund") " "
+    "WHERE " PERIOD_SCOPE_SQL " AND l_k.settlement_ref = s.id AND l.order_id IS NOT NULL "
     "AND l.order_id != '' AND l.order_id NOT IN (SELECT oid FROM temp.reconcile_ordered) "
     "AND l.order_id NOT IN (SELECT amazon_order_id FROM orders) "
     "GROUP BY s.id, l.order_id ORDER BY s.start_utc, s.settlement_id, l.order_id";
@@ -40,7 +40,7 @@ static const char WITHOUT_ORDER[] =
  * any Order line in the ledger, else the history's item-price, else unknown (skipped). */
 static const char EXCEEDS[] =
     "WITH per AS (SELECT l.order_id AS oid, l.sku AS sku, l.settlement_ref AS sref, "
-    "  sum(l.amount_minor) AS r FROM settlement_line l WHERE " PRINCIPAL("Refund") " "
+    "  sum(l.amount_minor) AS r FROM " RARE_LINES("l", "refund") " WHERE " PRINCIPAL("Refund") " "
     "  GROUP BY l.order_id, l.sku, l.settlement_ref), "
     "agg AS (SELECT per.*, s.settlement_id AS sid, s.currency AS cur, sum(per.r) OVER w AS tr, "
     "  row_number() OVER (PARTITION BY per.oid, per.sku ORDER BY s.end_utc DESC, "
@@ -491,10 +491,10 @@ static int rf_begin(struct rf *r, struct err *e)
         rtab_init(&r->exceeds, sizeof(struct rf_exceeds), e) < 0 ||
         rtab_init(&r->orders, sizeof(struct rf_order), e) < 0 || rf_load_settlements(r, e) < 0)
         return -1;
-    return reconcile_query_each(r->c, "SELECT settlement_ref, order_id, sku, amount_type, "
-                                "amount_description, amount_minor FROM settlement_line WHERE "
-                                "transaction_type = 'Refund' AND order_id IS NOT NULL AND "
-                                "order_id != ''", rf_refund_line, r, e);
+    return reconcile_query_each(r->c, "SELECT l.settlement_ref, l.order_id, l.sku, "
+                                "l.amount_type, l.amount_description, l.amount_minor FROM "
+                                RARE_LINES("l", "refund") " WHERE l.order_id IS NOT NULL AND "
+                                "l.order_id != ''", rf_refund_line, r, e);
 }
 
 int reconcile_refunds_begin(struct reconcile_ctx *c, struct err *e)
