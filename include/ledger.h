@@ -112,6 +112,9 @@ int ledger_aside_join(struct ledger_aside *a, struct err *e);
 /* After a join that returned 1: the second connection, its read transaction still open (what
  * fn left in its temporary tables can be read), until free. */
 struct ledger *ledger_aside_reader(struct ledger_aside *a);
+/* The rows of temp.<table> on from appended to temp.<table> on to (same columns), values as
+ * they are: what work aside left on its connection, for the caller's. */
+int ledger_copy_temp(struct ledger *from, struct ledger *to, const char *table, struct err *e);
 void ledger_aside_free(struct ledger_aside *a);
 
 /* Work a stage started for a later stage of the same run (the cost of goods' units sold, read

@@ -84,6 +84,7 @@ struct cogs_ctx {
     size_t n_legacy;
     char month[8];
     char first[8];             /* the first month whose units may land in month */
+    int q_aside;               /* temp.cogs_q holds PUT_BACK's q (journal_cogs_aside.c) */
 };
 
 /* One SKU's total for the month. */
@@ -372,16 +373,19 @@ static const char SOLD[] =
  * at most its order line's quantity (a partial refund is a price adjustment, not a return of
  * every unit), valued at the cost in force on the order line's posted date; one unit at the
  * refund date's cost when the ledger lacks the order line. Integer rounding, half up. */
-static const char PUT_BACK[] =
-    "WITH r AS (SELECT l.order_id AS oid, l.order_item_code AS item, MAX(l.sku) AS sku, "
-    "MIN(COALESCE(l.posted, '')) AS p, MAX(s.end_utc) AS e, MAX(s.id) AS ref, MAX(s.settlement_id) "
-    "AS sid, -SUM(CASE WHEN l.amount_type = "
-    "'ItemPrice' AND l.amount_description = 'Principal' THEN l.amount_minor ELSE 0 END) AS rp "
-    "FROM " RARE_LINES("l", "refund") " JOIN settlement s ON s.id = l.settlement_ref WHERE "
-    "(" COGS_WINDOW ") GROUP BY 1, 2), "
-    JOURNAL_ORDER_ITEMS_CTE " SELECT r.sku, r.p, r.e, " JOURNAL_PUT_BACK_UNITS ", "
-    "coalesce(q.p, r.p), coalesce(q.e, r.e), r.ref, r.sid FROM " JOURNAL_PUT_BACK_JOIN " "
-    "WHERE COALESCE(r.sku, '') != ''";
+#define PUT_BACK_WITH(q_cte)                                                                \
+    "WITH r AS (SELECT l.order_id AS oid, l.order_item_code AS item, MAX(l.sku) AS sku, "    \
+    "MIN(COALESCE(l.posted, '')) AS p, MAX(s.end_utc) AS e, MAX(s.id) AS ref, MAX(s.settlement_id) " \
+    "AS sid, -SUM(CASE WHEN l.amount_type = "                                                \
+    "'ItemPrice' AND l.amount_description = 'Principal' THEN l.amount_minor ELSE 0 END) AS rp " \
+    "FROM " RARE_LINES("l", "refund") " JOIN settlement s ON s.id = l.settlement_ref WHERE " \
+    "(" COGS_WINDOW ") GROUP BY 1, 2), "                                                     \
+    q_cte " SELECT r.sku, r.p, r.e, " JOURNAL_PUT_BACK_UNITS ", "                            \
+    "coalesce(q.p, r.p), coalesce(q.e, r.e), r.ref, r.sid FROM " JOURNAL_PUT_BACK_JOIN " "   \
+    "WHERE COALESCE(r.sku, '') != ''"
+static const char PUT_BACK[] = PUT_BACK_WITH(JOURNAL_ORDER_ITEMS_CTE);
+/* The same with q as read aside (journal_cogs_aside.c): its scan of the order lines done. */
+static const char PUT_BACK_ASIDE[] = PUT_BACK_WITH("q AS (SELECT * FROM temp.cogs_q)");
 
 /* Units written off per SKU and day of the inventory ledger (sql/009's inventory_month: the
  * monthly rows, or the daily ones): Lost, Damaged and Disposed less Found, summed with their
@@ -514,7 +518,8 @@ int journal_seen_add(struct journal_seen *s, const void *key, size_t len, struct
     for (size_t i = 0; i < len; i++)
         h = (h ^ k[i]) * 0x100000001b3ULL;
     h = h ? h : 1;
-    if ((s->n + 1) * 2 > s->cap) {
+    /* filled to three quarters: at 4M lines the set sits beside reconcile's peak (aside) */
+    if ((s->n + 1) * 4 > s->cap * 3) {
         size_t cap = s->cap ? s->cap * 2 : 4096;
         uint64_t *v = calloc(cap, sizeof *v);
         if (!v)
@@ -614,8 +619,9 @@ static int load_sold(struct cogs_ctx *c, struct err *e)
 {
     struct sold_run r;
     sqlite3_stmt *st;
-    int s = SQLITE_DONE, rc = journal_cogs_sold_aside(c->lg, c->month, c->first, sold_aside,
-                                                      c, e);
+    int q = 0, s = SQLITE_DONE, rc = journal_cogs_sold_aside(c->lg, c->month, c->first,
+                                                             sold_aside, c, &q, e);
+    c->q_aside |= q;          /* for every month of this run: it holds all refunded orders */
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     memset(&r, 0, sizeof r);
@@ -1234,7 +1240,8 @@ static int load_all(struct cogs_ctx *c, const char *exclude, const char *only, s
     c->n = 0;
     keytab_free(&c->groups);
     if (load_sold(c, e) < 0 ||
-        (c->cfg->cogs.refund_restock && load_units(c, PUT_BACK, 1, e) < 0) ||
+        (c->cfg->cogs.refund_restock &&
+         load_units(c, c->q_aside ? PUT_BACK_ASIDE : PUT_BACK, 1, e) < 0) ||
         load_writeoff(c, e) < 0 || load_covers(c, exclude, only, e) < 0)
         return -1;
     return apply_covers(c, e);
@@ -1500,6 +1507,10 @@ int journal_cogs_run(struct ledger *lg, const struct config *cfg, const char *pe
 nomem:
     err_set(e, ERR_NOMEM, "out of memory");
 done:
+    if (c.q_aside) {
+        struct err ignored = {0};
+        ledger_exec(lg, "DROP TABLE IF EXISTS temp.cogs_q", &ignored);
+    }
     free(months);
     free(c.costs);
     free(c.tracked);

@@ -90,6 +90,7 @@ struct sold_aside {
     char first[8], hi[11], lo[11];
     int64_t inputs[5];
     int by_sql;
+    int q;                         /* temp.cogs_q holds JOURNAL_REFUNDED_ORDER_ITEMS */
     struct tz *zone;
     struct keytab texts;
     struct sold_settle *set;
@@ -525,6 +526,17 @@ static int read_lines(struct sold_aside *a, struct ledger *lg, int by_sql, struc
 }
 
 /* SQLite's progress callback: non-zero ends the statement (a sort may take long). */
+/* The put-back's order items (PUT_BACK's q), for every refunded order: the put-back's scan
+ * of the order lines, done here. */
+static int refunded_items(struct sold_aside *a, struct ledger *lg, struct err *e)
+{
+    if (ledger_exec(lg, "DROP TABLE IF EXISTS temp.cogs_q; CREATE TEMP TABLE cogs_q AS "
+                    JOURNAL_REFUNDED_ORDER_ITEMS, e) < 0)
+        return -1;
+    a->q = 1;
+    return 0;
+}
+
 static int stopped(void *arg)
 {
     struct sold_aside *a = arg;
@@ -540,12 +552,14 @@ static int sold_read(struct ledger *lg, void *arg, struct err *e)
         journal_cogs_first(lg, a->month, a->first, e) < 0 || read_bounds(a, lg, e) < 0 ||
         read_settlements(a, lg, e) < 0 || (rc = read_lines(a, lg, 0, e)) < 0)
         return -1;
-    if (rc == 0)
-        return 0;
     /* an item's lines are not together: by SQL, which sorts them */
-    held_free(a);
-    a->by_sql = 1;
-    return read_lines(a, lg, 1, e) == 0 ? 0 : -1;
+    if (rc != 0) {
+        held_free(a);
+        a->by_sql = 1;
+        if (read_lines(a, lg, 1, e) < 0)
+            return -1;
+    }
+    return a->cfg->cogs.refund_restock ? refunded_items(a, lg, e) : 0;
 }
 
 /* ---- the caller's side ------------------------------------------------------------------ */
@@ -672,7 +686,7 @@ static int emit(struct sold_aside *a, journal_sold_fn fn, void *arg, int64_t *it
 
 /* 1 used, 0 not (why said), -1 error. */
 static int use(struct sold_aside *a, struct ledger *lg, const char *month, const char *first,
-               journal_sold_fn fn, void *arg, struct err *e)
+               journal_sold_fn fn, void *arg, int *q, struct err *e)
 {
     int64_t now[5], items;
     int done, whole;
@@ -698,22 +712,30 @@ static int use(struct sold_aside *a, struct ledger *lg, const char *month, const
                         "whole aside: units sold read again", month);
         return whole;
     }
-    if (emit(a, fn, arg, &items, e) < 0)
+    if (emit(a, fn, arg, &items, e) < 0 ||
+        (a->q && (ledger_exec(lg, "DROP TABLE IF EXISTS temp.cogs_q; CREATE TEMP TABLE "
+                              "cogs_q (order_id, order_item_code, q, op, p, e); CREATE "
+                              "INDEX temp.cogs_q_item ON cogs_q (order_id, order_item_code)",
+                              e) < 0 ||
+                  ledger_copy_temp(ledger_aside_reader(a->aside), lg, "cogs_q", e) < 0)))
         return -1;
+    *q = a->q;
     log_verbose("cost of goods %s: units sold of %lld order item(s) as read aside during "
-                "reconcile (%zu group(s), %zu item(s) of several days%s)", month,
-                (long long)items, a->ng, a->nm, a->by_sql ? ", grouped by SQL" : "");
+                "reconcile (%zu group(s), %zu item(s) of several days%s%s)", month,
+                (long long)items, a->ng, a->nm, a->by_sql ? ", grouped by SQL" : "",
+                a->q ? "; the put-back's order items too" : "");
     return 1;
 }
 
 int journal_cogs_sold_aside(struct ledger *lg, const char *month, const char *first,
-                            journal_sold_fn fn, void *arg, struct err *e)
+                            journal_sold_fn fn, void *arg, int *q, struct err *e)
 {
     struct sold_aside *a = ledger_kept_take(lg, SOLD_TAG);
     int rc;
+    *q = 0;
     if (!a)
         return 0;
-    rc = use(a, lg, month, first, fn, arg, e);
+    rc = use(a, lg, month, first, fn, arg, q, e);
     sold_drop(a);
     return rc;
 }

@@ -184,12 +184,18 @@ int journal_store(struct jctx *j, struct err *e);
  * refunded principal, positive) and JOURNAL_ORDER_ITEMS_CTE's q: round(rp / order principal
  * per unit), half up, at most the order line's quantity; 1 unit when the ledger lacks the
  * order line (or its principal). */
-#define JOURNAL_ORDER_ITEMS_CTE                                                             \
-    "q AS (SELECT l.order_id, l.order_item_code, MAX(l.quantity) AS q, SUM(CASE WHEN "      \
+#define JOURNAL_ORDER_ITEMS_OF(orders)                                                      \
+    "SELECT l.order_id, l.order_item_code, MAX(l.quantity) AS q, SUM(CASE WHEN "            \
     "l.amount_type = 'ItemPrice' AND l.amount_description = 'Principal' THEN l.amount_minor " \
     "ELSE 0 END) AS op, MIN(COALESCE(l.posted, s.end_utc)) AS p, MAX(s.end_utc) AS e FROM "   \
     "settlement_line l JOIN settlement s ON s.id = l.settlement_ref WHERE l.transaction_type = " \
-    "'Order' AND l.quantity IS NOT NULL AND l.order_id IN (SELECT oid FROM r) GROUP BY 1, 2)"
+    "'Order' AND l.quantity IS NOT NULL AND l.order_id IN (" orders ") GROUP BY 1, 2"
+#define JOURNAL_ORDER_ITEMS_CTE "q AS (" JOURNAL_ORDER_ITEMS_OF("SELECT oid FROM r") ")"
+/* q for the orders of every refund line of the ledger: a superset of any r's orders, the
+ * groups of r's orders the same (the filter is on the order alone). journal_cogs_aside leaves
+ * it in temp.cogs_q, read aside during reconcile. */
+#define JOURNAL_REFUNDED_ORDER_ITEMS                                                        \
+    JOURNAL_ORDER_ITEMS_OF("SELECT x.order_id FROM " RARE_LINES("x", "refund"))
 #define JOURNAL_PUT_BACK_UNITS                                                              \
     "CASE WHEN q.q IS NULL OR q.op <= 0 THEN min(1, coalesce(q.q, 1)) ELSE min(q.q, (2 * "   \
     "abs(r.rp) * q.q + q.op) / (2 * q.op)) END"
@@ -224,6 +230,7 @@ typedef int (*journal_sold_fn)(void *arg, const char *sku, const char *sid, int6
  * (each given to fn), 0 when the caller reads them itself (why: --verbose), -1 error. Takes
  * the work from the ledger (once). */
 int journal_cogs_sold_aside(struct ledger *lg, const char *month, const char *first,
-                            journal_sold_fn fn, void *arg, struct err *e);
+                            journal_sold_fn fn, void *arg, int *q, struct err *e);
+/* With 1 in *q, the aside also left JOURNAL_REFUNDED_ORDER_ITEMS in lg's temp.cogs_q. */
 
 #endif

@@ -70,6 +70,37 @@ int ledger_aside_join(struct ledger_aside *a, struct err *e)
     return 0;
 }
 
+int ledger_copy_temp(struct ledger *from, struct ledger *to, const char *table, struct err *e)
+{
+    char sql[256];
+    size_t len;
+    sqlite3_stmt *rd, *wr = NULL;
+    int n, s, rc = 0;
+    snprintf(sql, sizeof sql, "SELECT * FROM temp.%s ORDER BY rowid", table);
+    if (ledger_prepare(from, &rd, sql, e) < 0)
+        return -1;
+    n = sqlite3_column_count(rd);
+    len = (size_t)snprintf(sql, sizeof sql, "INSERT INTO temp.%s VALUES (?", table);
+    for (int i = 1; i < n && len + 3 < sizeof sql; i++)
+        len += (size_t)snprintf(sql + len, sizeof sql - len, ",?");
+    snprintf(sql + len, sizeof sql - len, ")");
+    if (ledger_prepare(to, &wr, sql, e) < 0) {
+        sqlite3_finalize(rd);
+        return -1;
+    }
+    while (rc == 0 && (s = sqlite3_step(rd)) == SQLITE_ROW) {
+        for (int i = 0; i < n; i++)
+            sqlite3_bind_value(wr, i + 1, sqlite3_column_value(rd, i));
+        rc = sqlite3_step(wr) == SQLITE_DONE ? 0 : ledger_fail(to, e, table);
+        sqlite3_reset(wr);
+    }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = ledger_fail(from, e, table);
+    sqlite3_finalize(rd);
+    sqlite3_finalize(wr);
+    return rc;
+}
+
 struct ledger *ledger_aside_reader(struct ledger_aside *a)
 {
     return a ? a->reader : NULL;

@@ -856,13 +856,41 @@ static int pass_aside(struct ledger *reader, void *arg, struct err *e)
     return snapshot(reader, f->snap, e) < 0 || pass_run(&f->side, &f->t, e) < 0 ? -1 : 0;
 }
 
+/* The pass's two sets of run fingerprints grow with every line of the ledger (up to 16 MiB
+ * at 4M lines), and aside they are held while reconcile holds its own: above this many lines
+ * the pass waits for the workbook stage, when reconcile's memory is back, so that the close's
+ * peak stays flat. */
+#define REPORT_ASIDE_LINES ((int64_t)1 << 21)
+
+static int lines_held(struct ledger *lg, int64_t *n, struct err *e)
+{
+    sqlite3_stmt *st;
+    int step;
+    if (ledger_prepare(lg, &st, "SELECT coalesce(max(id) - min(id) + 1, 0) FROM "
+                       "settlement_line", e) < 0)
+        return -1;
+    if ((step = ledger_step_row(lg, st, "settlement lines", e)) == 1)
+        *n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return step == 1 ? 0 : step < 0 ? -1 : ledger_fail(lg, e, "settlement lines");
+}
+
 int report_prefetch_start(struct ledger *lg, const struct config *cfg, const char *period,
                           struct report_prefetch **out, struct err *e)
 {
     struct report_prefetch *f = calloc(1, sizeof *f);
+    int64_t n = 0;
     *out = f;
     if (!f)
         return err_set(e, ERR_NOMEM, "out of memory");
+    if (lines_held(lg, &n, e) < 0)
+        return -1;
+    if (n > REPORT_ASIDE_LINES) {
+        log_verbose("report: %lld lines in the ledger: the workbook's pass over them waits "
+                    "for the workbook (aside, its memory would add to reconcile's)",
+                    (long long)n);
+        return 0;
+    }
     snprintf(f->period, sizeof f->period, "%s", period ? period : "");
     f->side.cfg = cfg;
     f->side.period = f->period;
@@ -878,36 +906,6 @@ void report_prefetch_free(struct report_prefetch *f)
     f->side.lg = NULL;                /* closed with the aside: no temporary tables to drop */
     report_pass_free(&f->side);
     free(f);
-}
-
-/* Rows of temp.<name> on the second connection into the same table on r's. */
-static int copy_table(struct report_ctx *r, struct ledger *from, const char *name,
-                      struct err *e)
-{
-    char sql[128];
-    sqlite3_stmt *rd, *wr = NULL;
-    int n, s, rc = 0;
-    snprintf(sql, sizeof sql, "SELECT * FROM temp.%s ORDER BY rowid", name);
-    if (ledger_prepare(from, &rd, sql, e) < 0)
-        return -1;
-    n = sqlite3_column_count(rd);
-    snprintf(sql, sizeof sql, "INSERT INTO temp.%s VALUES (?%s)", name,
-             n == 8 ? ",?,?,?,?,?,?,?" : n == 4 ? ",?,?,?" : ",?,?");
-    if (ledger_prepare(r->lg, &wr, sql, e) < 0) {
-        sqlite3_finalize(rd);
-        return -1;
-    }
-    while (rc == 0 && (s = sqlite3_step(rd)) == SQLITE_ROW) {
-        for (int i = 0; i < n; i++)
-            sqlite3_bind_value(wr, i + 1, sqlite3_column_value(rd, i));
-        rc = sqlite3_step(wr) == SQLITE_DONE ? 0 : ledger_fail(r->lg, e, name);
-        sqlite3_reset(wr);
-    }
-    if (rc == 0 && s != SQLITE_DONE)
-        rc = ledger_fail(from, e, name);
-    sqlite3_finalize(rd);
-    sqlite3_finalize(wr);
-    return rc;
 }
 
 /* 1 when the pass done aside is r's (now moved into r), 0 when r must run it. */
@@ -926,9 +924,9 @@ static int take_prefetch(struct report_ctx *r, struct report_combo_table *t, str
         return 0;
     }
     if (ledger_exec(r->lg, TEMP_TABLES, e) < 0 ||
-        copy_table(r, from, "report_order_diff", e) < 0 ||
-        copy_table(r, from, "report_settled", e) < 0 ||
-        copy_table(r, from, "report_paid", e) < 0)
+        ledger_copy_temp(from, r->lg, "report_order_diff", e) < 0 ||
+        ledger_copy_temp(from, r->lg, "report_settled", e) < 0 ||
+        ledger_copy_temp(from, r->lg, "report_paid", e) < 0)
         return -1;
     r->pass = f->side.pass;
     r->combos = f->side.combos;

@@ -91,6 +91,10 @@ both() {
   SETTLEBOOK_ASIDE=0 close_in "$n" "$n-own" "$z" "$lock" "$p" "$@"
   contains "$n: the units sold were read aside" "$n/close.err" \
     "as read aside during reconcile"
+  contains "$n: so were the put-back's order items" "$n/close.err" \
+    "the put-back's order items too"
+  b=$(sqlite3 "$n/settlebook.db" "select count(*) from cogs_cover where kind = 'back'")
+  check "$n: units were put back ($b)" [ "$b" -gt 0 ]
   check "$n: SETTLEBOOK_ASIDE=0 reads them itself" \
     sh -c "! grep -q 'read aside' $n-own/close.err"
   r=$(cogs "$n/settlebook.db" | wc -l)

@@ -39,8 +39,8 @@ eq "ingest: the table holds the conditions' lines" "$(same settlebook.db)" "0 0"
 eq "ingest: each kind" "$(kinds settlebook.db)" "payable 1, refund 1298, reimbursement 102"
 
 # the binary's queries of the table: the journal's and the payable check's Payable to Amazon,
-# the refunds check's three reads, cost of goods' put-back, the units a refund restocks, and
-# REIMBURSEMENT_DUE's reimbursements
+# the refunds check's three reads, cost of goods' put-back (its q read with the lines, or
+# aside), the units a refund restocks, and REIMBURSEMENT_DUE's reimbursements
 strings -n 200 "$SB" > sql.txt
 pick() { grep -E "$2" sql.txt | grep -F settlement_line_rare > $1.sql; }
 pick journal_payable "^SELECT COALESCE\(SUM\(l.amount_minor\), 0\), MIN\(COALESCE\(l.posted"
@@ -49,15 +49,22 @@ pick refund_lines "^SELECT l.settlement_ref, l.order_id, l.sku, l.amount_type"
 pick refunds "^SELECT s.settlement_id, s.currency, l.order_id, "
 pick exceeds "^WITH per AS \(SELECT l.order_id AS oid, l.sku AS sku, l.settlement_ref"
 pick putback "^WITH r AS \(SELECT l.order_id AS oid, l.order_item_code AS item, MAX\(l.sku\) AS sku, MIN"
+grep -F 'temp.cogs_q)' putback.sql > putback_aside.sql
+grep -vF 'temp.cogs_q)' putback.sql > putback.tmp && mv putback.tmp putback.sql
+# the put-back's order items of every refunded order, read aside during reconcile
+pick refunded_items "^DROP TABLE IF EXISTS temp.cogs_q; CREATE TEMP TABLE cogs_q AS SELECT"
+sed -i 's/^DROP TABLE IF EXISTS temp.cogs_q; CREATE TEMP TABLE cogs_q AS //' refunded_items.sql
 pick restock "^WITH r AS \(SELECT l.order_id AS oid, l.order_item_code AS item, MAX\(l.sku\) AS sku, -SUM"
 pick reimburse "^WITH lost AS \(SELECT month, msku"
-ALL="journal_payable check_payable refund_lines refunds exceeds putback restock reimburse"
-eq "the binary's queries of the table: these and no other" "$(grep -c settlement_line_rare sql.txt)" 8
+ALL="journal_payable check_payable refund_lines refunds exceeds putback putback_aside restock
+  refunded_items reimburse"
+eq "the binary's queries of the table: these and no other" "$(grep -c settlement_line_rare sql.txt)" 10
 for f in $ALL; do eq "$f: one query found in the binary" "$(wc -l < $f.sql)" 1; done
 
 # plan FILE: SQLite's plan of the query in FILE (the temp tables it reads made empty)
 plan() {
-  sqlite3 settlebook.db "CREATE TEMP TABLE reconcile_ordered(oid); CREATE TEMP TABLE
+  sqlite3 settlebook.db "CREATE TEMP TABLE cogs_q(order_id, order_item_code, q, op, p, e);
+    CREATE TEMP TABLE reconcile_ordered(oid); CREATE TEMP TABLE
     reconcile_charged(oid, sku, c, PRIMARY KEY (oid, sku)); EXPLAIN QUERY PLAN $(cat "$1")" 2>&1
 }
 for f in $ALL; do
