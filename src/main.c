@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cli.h"
 #include "ledger.h"
@@ -69,6 +72,13 @@ int main(int argc, char **argv)
                      .reports = "reports" };
     const char *names[sizeof commands / sizeof commands[0] + 1];
     const char *best;
+#ifdef __GLIBC__
+    /* A fixed threshold: glibc otherwise raises it to the size of each large block freed, so
+     * the growing hash sets and arrays of a million-line close come from the heap and their
+     * freed copies stay resident; mapped, each goes back to the system when freed (a 4M-line
+     * close's peak 64 -> 57 MB, with two threads each holding its own). */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
     if (cli_globals(&g, &argc, argv) < 0)
         return 2;
     log_set_json(g.json);

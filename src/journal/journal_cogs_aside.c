@@ -526,10 +526,28 @@ static int read_lines(struct sold_aside *a, struct ledger *lg, int by_sql, struc
 }
 
 /* SQLite's progress callback: non-zero ends the statement (a sort may take long). */
+/* The refund lines above which the put-back reads its order items itself: the refunded
+ * orders' list and their grouping grow with them (about 12 MB at 250,000, a 4M-line
+ * settlement's), and here they would sit beside reconcile's peak memory. */
+#define REFUNDS_ASIDE_MAX 131072
+
 /* The put-back's order items (PUT_BACK's q), for every refunded order: the put-back's scan
  * of the order lines, done here. */
 static int refunded_items(struct sold_aside *a, struct ledger *lg, struct err *e)
 {
+    sqlite3_stmt *st;
+    int64_t n = 0;
+    int step;
+    if (ledger_prepare(lg, &st, "SELECT count(*) FROM settlement_line_rare WHERE kind = "
+                       "'refund'", e) < 0)
+        return -1;
+    if ((step = ledger_step_row(lg, st, "count refunds", e)) == 1)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (step != 1)
+        return step < 0 ? -1 : ledger_fail(lg, e, "count refunds");
+    if (n > REFUNDS_ASIDE_MAX)
+        return 0;
     if (ledger_exec(lg, "DROP TABLE IF EXISTS temp.cogs_q; CREATE TEMP TABLE cogs_q AS "
                     JOURNAL_REFUNDED_ORDER_ITEMS, e) < 0)
         return -1;
