@@ -109,6 +109,8 @@ struct ledger_aside;
 int ledger_aside_start(struct ledger *lg, ledger_aside_fn fn, void *arg,
                        struct ledger_aside **out, struct err *e);
 int ledger_aside_join(struct ledger_aside *a, struct err *e);
+/* A memory limit of work aside (its own count of rows): dflt, or the tests' override. */
+int64_t ledger_aside_limit(int64_t dflt);
 /* After a join that returned 1: the second connection, its read transaction still open (what
  * fn left in its temporary tables can be read), until free. */
 struct ledger *ledger_aside_reader(struct ledger_aside *a);

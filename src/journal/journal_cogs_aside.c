@@ -546,7 +546,7 @@ static int refunded_items(struct sold_aside *a, struct ledger *lg, struct err *e
     sqlite3_finalize(st);
     if (step != 1)
         return step < 0 ? -1 : ledger_fail(lg, e, "count refunds");
-    if (n > REFUNDS_ASIDE_MAX)
+    if (n > ledger_aside_limit(REFUNDS_ASIDE_MAX))
         return 0;
     if (ledger_exec(lg, "DROP TABLE IF EXISTS temp.cogs_q; CREATE TEMP TABLE cogs_q AS "
                     JOURNAL_REFUNDED_ORDER_ITEMS, e) < 0)

@@ -885,7 +885,7 @@ int report_prefetch_start(struct ledger *lg, const struct config *cfg, const cha
         return err_set(e, ERR_NOMEM, "out of memory");
     if (lines_held(lg, &n, e) < 0)
         return -1;
-    if (n > REPORT_ASIDE_LINES) {
+    if (n > ledger_aside_limit(REPORT_ASIDE_LINES)) {
         log_verbose("report: %lld lines in the ledger: the workbook's pass over them waits "
                     "for the workbook (aside, its memory would add to reconcile's)",
                     (long long)n);

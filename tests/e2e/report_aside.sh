@@ -73,6 +73,16 @@ contains "apart: the pass was done aside" apart/close.err "done aside"
 check "apart: the same workbook bytes" \
   cmp -s apart/reports/$P/reconciliation.xlsx apart-one/reports/$P/reconciliation.xlsx
 
+# a ledger of more lines than the limit (SETTLEBOOK_ASIDE_MAX; 2,097,152 by default): the
+# pass waits for the workbook stage, the same bytes
+close capped 1 "$@"
+SETTLEBOOK_ASIDE_MAX=100 close capped-max 1 "$@"
+contains "capped: the pass waits for the workbook" capped-max/close.err \
+  "the workbook's pass over them waits for the workbook"
+check "capped: so it was not done aside" sh -c "! grep -q 'done aside' capped-max/close.err"
+check "capped: the same workbook bytes" \
+  cmp -s capped/reports/2025-09/reconciliation.xlsx capped-max/reports/2025-09/reconciliation.xlsx
+
 # a close that ingests nothing new starts no pass aside (the workbook is likely unchanged)
 (cd demo && "$SB" --verbose close --period 2025-09 "$@" >again.out 2>again.err)
 check "a rerun with nothing new does not start the pass aside" \
