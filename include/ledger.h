@@ -103,12 +103,16 @@ void ledger_groups_drop(struct ledger *lg);
  * the caller's connection goes on; fn gets the reader and returns 0 or -1. join waits for it:
  * 1 when fn ran there and returned 0, 0 when the caller must do the work itself (no second
  * connection or thread, or fn failed on it: why goes to --verbose), -1 on error. start sets
- * *out even on error; free (NULL is a no-op) waits for work never joined. */
+ * *out even on error; free (NULL is a no-op) stops work never joined (its statement ends at
+ * SQLite's next progress callback) and waits for it. */
 typedef int (*ledger_aside_fn)(struct ledger *reader, void *arg, struct err *e);
 struct ledger_aside;
 int ledger_aside_start(struct ledger *lg, ledger_aside_fn fn, void *arg,
                        struct ledger_aside **out, struct err *e);
 int ledger_aside_join(struct ledger_aside *a, struct err *e);
+/* 1 when another connection (another process) committed to the ledger since a began: what
+ * it read may be out of date whatever the counts say. 0 not, -1 error. */
+int ledger_aside_stale(struct ledger *lg, const struct ledger_aside *a, struct err *e);
 /* A memory limit of work aside (its own count of rows): dflt, or the tests' override. */
 int64_t ledger_aside_limit(int64_t dflt);
 /* After a join that returned 1: the second connection, its read transaction still open (what

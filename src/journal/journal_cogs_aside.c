@@ -18,7 +18,6 @@
  * settlement or line added or removed since the thread's snapshot, a settlement journaled in
  * the months the thread did not read whole, an odd column type, too much memory, an error)
  * leaves the read to journal_cogs.c on the caller's connection, as if nothing ran aside. */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include "ledger.h"
 
 #define SOLD_TAG "cogs-sold"
+#define INPUTS_N 6                 /* the values of INPUTS */
 /* What the thread may hold before it gives up (the close's peak stays far below 64 MB). */
 #define SOLD_MAX_BYTES ((size_t)24 << 20)
 
@@ -84,11 +84,10 @@ struct sold_run {
 struct sold_aside {
     const struct config *cfg;
     char month[8];
-    atomic_int stop;               /* the result will not be used: the thread ends early */
     struct ledger_aside *aside;
     /* the thread's, read after the join */
     char first[8], hi[11], lo[11];
-    int64_t inputs[5];
+    int64_t inputs[INPUTS_N];
     int by_sql;
     int q;                         /* temp.cogs_q holds JOURNAL_REFUNDED_ORDER_ITEMS */
     struct tz *zone;
@@ -110,7 +109,8 @@ struct sold_aside {
 static const char INPUTS[] =
     "SELECT (SELECT count(*) FROM settlement), (SELECT coalesce(max(id), 0) FROM settlement), "
     "(SELECT coalesce(sum(line_count), 0) FROM settlement), (SELECT count(*) FROM "
-    "settlement_line), (SELECT coalesce(max(id), 0) FROM settlement_line)";
+    "settlement_line), (SELECT coalesce(max(id), 0) FROM settlement_line), "
+    "(SELECT coalesce(max(id), 0) FROM source_file)";
 
 static const char BOUNDS[] =
     "SELECT date(?1 || '-01', '+1 month', '+1 day'), date(?2 || '-01', '-1 day')";
@@ -173,14 +173,14 @@ static struct sold_settle *find_settle(const struct sold_aside *a, int64_t ref)
     return a->nset ? bsearch(&ref, a->set, a->nset, sizeof *a->set, cmp_settle) : NULL;
 }
 
-static int read_inputs(struct ledger *lg, int64_t out[5], struct err *e)
+static int read_inputs(struct ledger *lg, int64_t out[INPUTS_N], struct err *e)
 {
     sqlite3_stmt *st;
     int s;
     if (ledger_prepare(lg, &st, INPUTS, e) < 0)
         return -1;
     if ((s = ledger_step_row(lg, st, "read the settlements' counts", e)) > 0)
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < INPUTS_N; i++)
             out[i] = sqlite3_column_int64(st, i);
     sqlite3_finalize(st);
     return s > 0 ? 0 : s < 0 ? -1 : odd(e, "no counts");
@@ -510,12 +510,9 @@ static int read_lines(struct sold_aside *a, struct ledger *lg, int by_sql, struc
     if (ledger_prepare(lg, &st, by_sql ? BY_DAY : LINES, e) < 0)
         return -1;
     bind_window(a, st);
-    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (atomic_load_explicit(&a->stop, memory_order_relaxed))
-            rc = odd(e, "not needed");
-        else
-            rc = run_row(a, &r, st, by_sql, e);
-    }
+    /* dropped unused, the aside's progress callback ends the statement (ledger_aside_free) */
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+        rc = run_row(a, &r, st, by_sql, e);
     if (rc == 0 && s != SQLITE_DONE)
         rc = ledger_fail(lg, e, "read units sold aside");
     sqlite3_finalize(st);
@@ -525,7 +522,6 @@ static int read_lines(struct sold_aside *a, struct ledger *lg, int by_sql, struc
     return rc;
 }
 
-/* SQLite's progress callback: non-zero ends the statement (a sort may take long). */
 /* The refund lines above which the put-back reads its order items itself: the refunded
  * orders' list and their grouping grow with them (about 12 MB at 250,000, a 4M-line
  * settlement's), and here they would sit beside reconcile's peak memory. */
@@ -555,17 +551,10 @@ static int refunded_items(struct sold_aside *a, struct ledger *lg, struct err *e
     return 0;
 }
 
-static int stopped(void *arg)
-{
-    struct sold_aside *a = arg;
-    return atomic_load_explicit(&a->stop, memory_order_relaxed);
-}
-
 static int sold_read(struct ledger *lg, void *arg, struct err *e)
 {
     struct sold_aside *a = arg;
     int rc;
-    sqlite3_progress_handler(ledger_db(lg), 10000, stopped, a);
     if (tz_open(&a->zone, a->cfg->timezone, e) < 0 || read_inputs(lg, a->inputs, e) < 0 ||
         journal_cogs_first(lg, a->month, a->first, e) < 0 || read_bounds(a, lg, e) < 0 ||
         read_settlements(a, lg, e) < 0 || (rc = read_lines(a, lg, 0, e)) < 0)
@@ -587,7 +576,6 @@ static void sold_drop(void *p)
     struct sold_aside *a = p;
     if (!a)
         return;
-    atomic_store(&a->stop, 1);
     ledger_aside_free(a->aside);
     held_free(a);
     keytab_free(&a->texts);
@@ -623,7 +611,6 @@ int journal_cogs_aside(struct ledger *lg, const struct config *cfg, const char *
     if (!(a = calloc(1, sizeof *a)))
         return err_set(e, ERR_NOMEM, "out of memory");
     a->cfg = cfg;
-    atomic_init(&a->stop, 0);
     snprintf(a->month, sizeof a->month, "%s", period);
     if (ledger_aside_start(lg, sold_read, a, &a->aside, e) < 0) {
         sold_drop(a);
@@ -706,8 +693,8 @@ static int emit(struct sold_aside *a, journal_sold_fn fn, void *arg, int64_t *it
 static int use(struct sold_aside *a, struct ledger *lg, const char *month, const char *first,
                journal_sold_fn fn, void *arg, int *q, struct err *e)
 {
-    int64_t now[5], items;
-    int done, whole;
+    int64_t now[INPUTS_N], items;
+    int done, whole, stale;
     if (strcmp(a->month, month) != 0)
         return 0;
     if ((done = ledger_aside_join(a->aside, e)) <= 0)
@@ -717,9 +704,9 @@ static int use(struct sold_aside *a, struct ledger *lg, const char *month, const
                     "again", month, a->first, first);
         return 0;
     }
-    if (read_inputs(lg, now, e) < 0)
+    if (read_inputs(lg, now, e) < 0 || (stale = ledger_aside_stale(lg, a->aside, e)) < 0)
         return -1;
-    if (memcmp(now, a->inputs, sizeof now) != 0) {
+    if (stale || memcmp(now, a->inputs, sizeof now) != 0) {
         log_verbose("cost of goods %s: the settlements changed since the units sold were read "
                     "aside: read again", month);
         return 0;

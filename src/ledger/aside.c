@@ -5,6 +5,8 @@
  * the work to the caller, who does it on its own connection as it would have: the outcome
  * never depends on whether the side ran. */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +20,30 @@ struct ledger_aside {
     pthread_t tid;
     int rc;                  /* fn's outcome on the reader */
     struct err err;
+    atomic_int stop;         /* freed unjoined: the result will not be used */
+    int64_t version;         /* the caller's PRAGMA data_version at the start */
 };
+
+/* SQLite's progress callback: non-zero ends the reader's statement. */
+static int stopped(void *arg)
+{
+    struct ledger_aside *a = arg;
+    return atomic_load(&a->stop);
+}
+
+/* The caller's PRAGMA data_version: it moves when another connection (another process)
+ * commits, never for the caller's own commits. */
+static int data_version(struct ledger *lg, int64_t *out, struct err *e)
+{
+    sqlite3_stmt *st;
+    int step;
+    if (ledger_prepare(lg, &st, "PRAGMA data_version", e) < 0)
+        return -1;
+    if ((step = ledger_step_row(lg, st, "data_version", e)) == 1)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return step == 1 ? 0 : step < 0 ? -1 : ledger_fail(lg, e, "data_version");
+}
 
 static void *run(void *p)
 {
@@ -46,14 +71,16 @@ int ledger_aside_start(struct ledger *lg, ledger_aside_fn fn, void *arg,
     a->fn = fn;
     a->arg = arg;
     a->rc = -1;
+    atomic_init(&a->stop, 0);
     /* test hook: SETTLEBOOK_ASIDE=0 keeps all work on the caller's connection, so the tests
      * can show the outputs are the same bytes either way */
     if (getenv("SETTLEBOOK_ASIDE") && strcmp(getenv("SETTLEBOOK_ASIDE"), "0") == 0)
         return 0;
-    if (ledger_open_reader(lg, &a->reader, e) < 0)
+    if (data_version(lg, &a->version, e) < 0 || ledger_open_reader(lg, &a->reader, e) < 0)
         return -1;
     if (!a->reader)
         return 0;
+    sqlite3_progress_handler(ledger_db(a->reader), 10000, stopped, a);
     a->threaded = pthread_create(&a->tid, NULL, run, a) == 0;
     if (!a->threaded) {
         log_verbose("ledger: no thread for the work aside: it stays on this connection");
@@ -67,9 +94,9 @@ int ledger_aside_join(struct ledger_aside *a, struct err *e)
 {
     if (!a || !a->threaded)
         return 0;
-    a->threaded = 0;
     if (pthread_join(a->tid, NULL) != 0)
         return err_set(e, ERR_INTERNAL, "ledger: cannot join the thread of the work aside");
+    a->threaded = 0;
     if (a->rc == 0)
         return 1;
     ledger_close(a->reader);
@@ -98,9 +125,11 @@ int ledger_copy_temp(struct ledger *from, struct ledger *to, const char *table, 
         return -1;
     }
     while (rc == 0 && (s = sqlite3_step(rd)) == SQLITE_ROW) {
-        for (int i = 0; i < n; i++)
-            sqlite3_bind_value(wr, i + 1, sqlite3_column_value(rd, i));
-        rc = sqlite3_step(wr) == SQLITE_DONE ? 0 : ledger_fail(to, e, table);
+        for (int i = 0; rc == 0 && i < n; i++)
+            if (sqlite3_bind_value(wr, i + 1, sqlite3_column_value(rd, i)) != SQLITE_OK)
+                rc = ledger_fail(to, e, table);
+        if (rc == 0)
+            rc = sqlite3_step(wr) == SQLITE_DONE ? 0 : ledger_fail(to, e, table);
         sqlite3_reset(wr);
     }
     if (rc == 0 && s != SQLITE_DONE)
@@ -115,10 +144,21 @@ struct ledger *ledger_aside_reader(struct ledger_aside *a)
     return a ? a->reader : NULL;
 }
 
+int ledger_aside_stale(struct ledger *lg, const struct ledger_aside *a, struct err *e)
+{
+    int64_t now;
+    if (data_version(lg, &now, e) < 0)
+        return -1;
+    if (now != a->version)
+        log_verbose("ledger: another process wrote the ledger since the work aside began");
+    return now != a->version;
+}
+
 void ledger_aside_free(struct ledger_aside *a)
 {
     if (!a)
         return;
+    atomic_store(&a->stop, 1);
     if (a->threaded)
         pthread_join(a->tid, NULL);
     ledger_close(a->reader);

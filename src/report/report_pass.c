@@ -914,12 +914,13 @@ static int take_prefetch(struct report_ctx *r, struct report_combo_table *t, str
     struct report_prefetch *f = r->prefetch;
     struct ledger *from;
     int64_t now[SNAPSHOT_N];
-    int done = f ? ledger_aside_join(f->aside, e) : 0;
+    int stale, done = f ? ledger_aside_join(f->aside, e) : 0;
     if (done <= 0)
         return done;
     from = ledger_aside_reader(f->aside);
-    if (strcmp(f->period, r->period) != 0 || snapshot(r->lg, now, e) < 0 ||
-        memcmp(now, f->snap, sizeof now) != 0) {
+    if (snapshot(r->lg, now, e) < 0 || (stale = ledger_aside_stale(r->lg, f->aside, e)) < 0)
+        return -1;
+    if (strcmp(f->period, r->period) != 0 || stale || memcmp(now, f->snap, sizeof now) != 0) {
         log_verbose("report: the lines changed since the pass aside: read again");
         return 0;
     }
@@ -928,6 +929,9 @@ static int take_prefetch(struct report_ctx *r, struct report_combo_table *t, str
         ledger_copy_temp(from, r->lg, "report_settled", e) < 0 ||
         ledger_copy_temp(from, r->lg, "report_paid", e) < 0)
         return -1;
+    /* its connection and snapshot are not needed any more (a checkpoint may pass them) */
+    ledger_aside_free(f->aside);
+    f->aside = NULL;
     r->pass = f->side.pass;
     r->combos = f->side.combos;
     r->n_combos = f->side.n_combos;
