@@ -164,6 +164,10 @@ int ledger_fail(struct ledger *lg, struct err *e, const char *what);
 /* Steps st once: 1 on a row, 0 when done, -1 (e filled, naming what) on an error, so a
  * failed step is never read as "no row". */
 int ledger_step_row(struct ledger *lg, sqlite3_stmt *st, const char *what, struct err *e);
+/* The first n columns of sql's one row as integers (counts, ids, pragmas); a query that
+ * gives no row is an error naming what. */
+int ledger_row_ints(struct ledger *lg, const char *sql, int64_t *out, int n, const char *what,
+                    struct err *e);
 
 /* period — calendar months (YYYY-MM) as the unit of closing, and their locks. */
 

@@ -234,13 +234,14 @@ int close_run(struct ledger *lg, const struct config *cfg, const struct close_op
     if ((o->fetch && timed("fetch", &t, fetch(lg, cfg, e)) < 0) ||
         timed("ingest", &t, ingest_files(lg, cfg, o, &loaded, e)) < 0)
         goto done;
-    /* new lines: the workbook will be written again, and its pass over them can run on the
-     * second core while reconcile and the journals run on this one */
-    if (loaded && report_prefetch_start(lg, cfg, o->period, &pre, e) < 0)
+    /* new lines: the workbook and (with unit costs) the cost of goods will read them again;
+     * those reads can run on the second core while reconcile runs on this one. Without new
+     * lines both stages are likely unchanged and skipped: nothing is started for them. */
+    if (loaded && (report_prefetch_start(lg, cfg, o->period, &pre, e) < 0 ||
+                   journal_cogs_aside(lg, cfg, o->period, e) < 0))
         goto done;
     step(o, 1, "reconcile");
-    /* the cost of goods' units sold read on the second core while reconcile runs */
-    if (journal_cogs_aside(lg, cfg, o->period, e) < 0 || keep_groups(lg, cfg, e) < 0 ||
+    if (keep_groups(lg, cfg, e) < 0 ||
         timed("reconcile", &t, reconcile(lg, cfg, o->period, e)) < 0)
         goto done;
     step(o, 2, "journals and outbox");

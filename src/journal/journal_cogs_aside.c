@@ -175,15 +175,7 @@ static struct sold_settle *find_settle(const struct sold_aside *a, int64_t ref)
 
 static int read_inputs(struct ledger *lg, int64_t out[INPUTS_N], struct err *e)
 {
-    sqlite3_stmt *st;
-    int s;
-    if (ledger_prepare(lg, &st, INPUTS, e) < 0)
-        return -1;
-    if ((s = ledger_step_row(lg, st, "read the settlements' counts", e)) > 0)
-        for (int i = 0; i < INPUTS_N; i++)
-            out[i] = sqlite3_column_int64(st, i);
-    sqlite3_finalize(st);
-    return s > 0 ? 0 : s < 0 ? -1 : odd(e, "no counts");
+    return ledger_row_ints(lg, INPUTS, out, INPUTS_N, "read the settlements' counts", e);
 }
 
 /* The window's end (hi) and start (lo) dates, as COGS_WINDOW computes them. */
@@ -531,17 +523,10 @@ static int read_lines(struct sold_aside *a, struct ledger *lg, int by_sql, struc
  * of the order lines, done here. */
 static int refunded_items(struct sold_aside *a, struct ledger *lg, struct err *e)
 {
-    sqlite3_stmt *st;
-    int64_t n = 0;
-    int step;
-    if (ledger_prepare(lg, &st, "SELECT count(*) FROM settlement_line_rare WHERE kind = "
-                       "'refund'", e) < 0)
+    int64_t n;
+    if (ledger_row_ints(lg, "SELECT count(*) FROM settlement_line_rare WHERE kind = 'refund'",
+                        &n, 1, "count refunds", e) < 0)
         return -1;
-    if ((step = ledger_step_row(lg, st, "count refunds", e)) == 1)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    if (step != 1)
-        return step < 0 ? -1 : ledger_fail(lg, e, "count refunds");
     if (n > ledger_aside_limit(REFUNDS_ASIDE_MAX))
         return 0;
     if (ledger_exec(lg, "DROP TABLE IF EXISTS temp.cogs_q; CREATE TEMP TABLE cogs_q AS "

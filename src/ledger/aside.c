@@ -33,17 +33,7 @@ static int stopped(void *arg)
 
 /* The caller's PRAGMA data_version: it moves when another connection (another process)
  * commits, never for the caller's own commits. */
-static int data_version(struct ledger *lg, int64_t *out, struct err *e)
-{
-    sqlite3_stmt *st;
-    int step;
-    if (ledger_prepare(lg, &st, "PRAGMA data_version", e) < 0)
-        return -1;
-    if ((step = ledger_step_row(lg, st, "data_version", e)) == 1)
-        *out = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return step == 1 ? 0 : step < 0 ? -1 : ledger_fail(lg, e, "data_version");
-}
+#define DATA_VERSION "PRAGMA data_version"
 
 /* One piece of work aside at a time: the caller's thread keeps a core of its own (two cores
  * here), and a second reader would also share the memory bandwidth. Each reader's snapshot
@@ -89,7 +79,8 @@ int ledger_aside_start(struct ledger *lg, ledger_aside_fn fn, void *arg,
      * can show the outputs are the same bytes either way */
     if (getenv("SETTLEBOOK_ASIDE") && strcmp(getenv("SETTLEBOOK_ASIDE"), "0") == 0)
         return 0;
-    if (data_version(lg, &a->version, e) < 0 || ledger_open_reader(lg, &a->reader, e) < 0)
+    if (ledger_row_ints(lg, DATA_VERSION, &a->version, 1, "data_version", e) < 0 ||
+        ledger_open_reader(lg, &a->reader, e) < 0)
         return -1;
     if (!a->reader)
         return 0;
@@ -160,7 +151,7 @@ struct ledger *ledger_aside_reader(struct ledger_aside *a)
 int ledger_aside_stale(struct ledger *lg, const struct ledger_aside *a, struct err *e)
 {
     int64_t now;
-    if (data_version(lg, &now, e) < 0)
+    if (ledger_row_ints(lg, DATA_VERSION, &now, 1, "data_version", e) < 0)
         return -1;
     if (now != a->version)
         log_verbose("ledger: another process wrote the ledger since the work aside began");

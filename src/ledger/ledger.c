@@ -70,6 +70,20 @@ int ledger_step_row(struct ledger *lg, sqlite3_stmt *st, const char *what, struc
     return s == SQLITE_DONE ? 0 : ledger_fail(lg, e, what);
 }
 
+int ledger_row_ints(struct ledger *lg, const char *sql, int64_t *out, int n, const char *what,
+                    struct err *e)
+{
+    sqlite3_stmt *st;
+    int step;
+    if (ledger_prepare(lg, &st, sql, e) < 0)
+        return -1;
+    if ((step = ledger_step_row(lg, st, what, e)) == 1)
+        for (int i = 0; i < n; i++)
+            out[i] = sqlite3_column_int64(st, i);
+    sqlite3_finalize(st);
+    return step == 1 ? 0 : step < 0 ? -1 : ledger_fail(lg, e, what);
+}
+
 int ledger_exec(struct ledger *lg, const char *sql, struct err *e)
 {
     char *msg = NULL;

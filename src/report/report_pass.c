@@ -818,8 +818,9 @@ static int pass_run(struct report_ctx *r, struct report_combo_table *t, struct e
  * (ledger.h's aside), so that it reads the lines while reconcile and the journals run; the
  * workbook then takes what it found. What the pass reads (settlements, their lines, the order
  * history) only ingest and fetch write, and both come before; the counts in SNAPSHOT, taken
- * on both connections, make sure of it, and the workbook runs the pass itself when they
- * differ, when the pass could not run aside, or when it failed there. */
+ * when the pass starts and again when the workbook takes it, make sure of it (and
+ * ledger_aside_stale of another process's commits), and the workbook runs the pass itself
+ * when they differ, when the pass could not run aside, or when it failed there. */
 
 static const char SNAPSHOT[] =
     "SELECT (SELECT max(id) FROM settlement_line), (SELECT min(id) FROM settlement_line), "
@@ -838,22 +839,14 @@ struct report_prefetch {
 
 static int snapshot(struct ledger *lg, int64_t out[SNAPSHOT_N], struct err *e)
 {
-    sqlite3_stmt *st;
-    int step;
-    if (ledger_prepare(lg, &st, SNAPSHOT, e) < 0)
-        return -1;
-    if ((step = ledger_step_row(lg, st, "snapshot", e)) == 1)
-        for (int i = 0; i < SNAPSHOT_N; i++)
-            out[i] = sqlite3_column_int64(st, i);
-    sqlite3_finalize(st);
-    return step == 1 ? 0 : step < 0 ? -1 : ledger_fail(lg, e, "snapshot");
+    return ledger_row_ints(lg, SNAPSHOT, out, SNAPSHOT_N, "snapshot", e);
 }
 
 static int pass_aside(struct ledger *reader, void *arg, struct err *e)
 {
     struct report_prefetch *f = arg;
     f->side.lg = reader;
-    return snapshot(reader, f->snap, e) < 0 || pass_run(&f->side, &f->t, e) < 0 ? -1 : 0;
+    return pass_run(&f->side, &f->t, e);
 }
 
 /* The pass's two sets of run fingerprints grow with every line of the ledger (up to 16 MiB
@@ -862,29 +855,17 @@ static int pass_aside(struct ledger *reader, void *arg, struct err *e)
  * peak stays flat. */
 #define REPORT_ASIDE_LINES ((int64_t)1 << 21)
 
-static int lines_held(struct ledger *lg, int64_t *n, struct err *e)
-{
-    sqlite3_stmt *st;
-    int step;
-    if (ledger_prepare(lg, &st, "SELECT coalesce(max(id) - min(id) + 1, 0) FROM "
-                       "settlement_line", e) < 0)
-        return -1;
-    if ((step = ledger_step_row(lg, st, "settlement lines", e)) == 1)
-        *n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return step == 1 ? 0 : step < 0 ? -1 : ledger_fail(lg, e, "settlement lines");
-}
-
 int report_prefetch_start(struct ledger *lg, const struct config *cfg, const char *period,
                           struct report_prefetch **out, struct err *e)
 {
     struct report_prefetch *f = calloc(1, sizeof *f);
-    int64_t n = 0;
+    int64_t n;
     *out = f;
     if (!f)
         return err_set(e, ERR_NOMEM, "out of memory");
-    if (lines_held(lg, &n, e) < 0)
+    if (snapshot(lg, f->snap, e) < 0)
         return -1;
+    n = f->snap[0] - f->snap[1] + 1;     /* the ids the lines span: max - min + 1 */
     if (n > ledger_aside_limit(REPORT_ASIDE_LINES)) {
         log_verbose("report: %lld lines in the ledger: the workbook's pass over them waits "
                     "for the workbook (aside, its memory would add to reconcile's)",
